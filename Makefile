@@ -1,0 +1,30 @@
+# The race detector needs cgo; use it wherever a C compiler is present.
+RACE ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v "$$(go env CC)" >/dev/null 2>&1 && echo -race)
+GOTESTFLAGS ?=
+
+.PHONY: test bench vet fmt build run fuzz
+
+test:
+	@if [ -z "$$WHATMATTERS_TEST_DATABASE_URL" ]; then \
+		echo "NOTE: WHATMATTERS_TEST_DATABASE_URL is not set, so the PostgreSQL tests are skipped (SQLite tests still run)."; \
+		echo "      e.g. WHATMATTERS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable make test"; \
+	fi
+	go test $(RACE) -count=1 $(GOTESTFLAGS) ./...
+
+bench:
+	go test -run '^$$' -bench . -benchtime 2s -benchmem ./...
+
+vet:
+	go vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+build:
+	go build -o bin/whatmatters ./cmd/whatmatters
+
+run:
+	go run ./cmd/whatmatters
+
+fuzz:
+	go test -run '^$$' -fuzz FuzzScrub -fuzztime 60s ./scrub

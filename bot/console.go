@@ -1,0 +1,230 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"whatmatters/flows"
+)
+
+// ConsoleTeam and ConsoleChannel are where console conversations live: one
+// team, one channel, so a restarted console finds what it left.
+const (
+	ConsoleTeam    = "console"
+	ConsoleChannel = "console"
+)
+
+// Console runs the bot in a terminal, or over a piped script: each line of
+// input is what a person types, each reply is written as text.
+type Console struct {
+	engine *flows.Engine
+	in     *bufio.Reader
+	out    io.Writer
+	log    *slog.Logger
+
+	user       string
+	discipline string
+	thread     string // the conversation replies go to
+}
+
+// NewConsole returns a console speaking as user until a line says otherwise.
+func NewConsole(engine *flows.Engine, in io.Reader, out io.Writer, user string, log *slog.Logger) *Console {
+	if user == "" {
+		user = "you"
+	}
+	return &Console{engine: engine, in: bufio.NewReader(in), out: out, user: user, log: log}
+}
+
+// Run reads lines until the end of input or until ctx is done. It returns
+// nil at the end of input.
+func (c *Console) Run(ctx context.Context) error {
+	c.printf("What Matters console: you are %s in team %q, channel #%s. Type /reflect help to begin; end of input (Ctrl-D) leaves.\n",
+		c.user, ConsoleTeam, ConsoleChannel)
+	replies, err := c.engine.Resume(ctx, ConsoleTeam, ConsoleChannel)
+	switch {
+	case errors.Is(err, flows.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("resuming: %w", err)
+	default:
+		if err := c.render(ctx, replies); err != nil {
+			return err
+		}
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line, readErr := c.in.ReadString('\n')
+		if line != "" {
+			if err := c.handle(ctx, strings.TrimRight(line, "\r\n")); err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil // :quit
+				}
+				return err
+			}
+		}
+		if errors.Is(readErr, io.EOF) {
+			return nil
+		}
+		if readErr != nil {
+			return fmt.Errorf("reading input: %w", readErr)
+		}
+	}
+}
+
+func (c *Console) actor() flows.Actor {
+	return flows.Actor{TeamID: ConsoleTeam, UserID: c.user, Name: c.user}
+}
+
+func (c *Console) printf(format string, args ...any) {
+	fmt.Fprintf(c.out, format, args...)
+}
+
+// handle acts on one line of input. Only errors the console cannot go on
+// after are returned; a failed step is reported and the console carries on.
+func (c *Console) handle(ctx context.Context, line string) error {
+	trimmed := strings.TrimSpace(line)
+	var replies []flows.Reply
+	var err error
+	switch {
+	case trimmed == "":
+		return nil
+	case strings.HasPrefix(trimmed, ":"):
+		return c.meta(ctx, trimmed)
+	case strings.HasPrefix(trimmed, "/"):
+		name, rest, _ := strings.Cut(trimmed, " ")
+		if name != "/reflect" {
+			c.printf("(only you) The one command here is /reflect. Try /reflect help.\n")
+			return nil
+		}
+		replies, err = c.engine.Command(ctx, flows.Command{Actor: c.actor(), Channel: ConsoleChannel, Text: rest})
+	default:
+		if c.thread == "" {
+			c.printf("(only you) No reflection is open here yet. Start one with /reflect NAME, or /reflect help.\n")
+			return nil
+		}
+		replies, err = c.engine.Message(ctx, flows.Message{Actor: c.actor(), Channel: ConsoleChannel, Thread: c.thread, Text: line})
+	}
+	if err != nil {
+		return c.failed(err)
+	}
+	return c.render(ctx, replies)
+}
+
+// failed reports a step that did not work. The cause goes to the log; the
+// person gets a plain message.
+func (c *Console) failed(err error) error {
+	c.log.Error("console step failed", "err", err)
+	c.printf("(only you) Sorry, that didn't work, and nothing was changed by it. The details are in the log.\n")
+	return nil
+}
+
+// meta handles console-only lines: :as NAME [DISCIPLINE], :help, :quit.
+func (c *Console) meta(ctx context.Context, line string) error {
+	word, rest, _ := strings.Cut(line, " ")
+	switch word {
+	case ":as":
+		name, discipline, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		name = flows.CleanText(name)
+		if name == "" {
+			c.printf("(only you) Say who is speaking: :as NAME [DISCIPLINE], for example :as sam district nurse\n")
+			return nil
+		}
+		c.user = name
+		c.discipline = strings.TrimSpace(discipline)
+		if c.discipline != "" {
+			if err := c.engine.SetDiscipline(ctx, c.actor(), c.discipline); err != nil {
+				if errors.Is(err, flows.ErrInvalid) {
+					c.printf("(only you) A discipline is a word or two, such as nurse or social worker.\n")
+					return nil
+				}
+				return c.failed(err)
+			}
+			c.printf("(now speaking as %s, %s)\n", c.user, flows.CleanText(c.discipline))
+			return nil
+		}
+		c.printf("(now speaking as %s)\n", c.user)
+	case ":help":
+		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's thread; :as NAME [DISCIPLINE] changes who is speaking; :quit leaves.\n")
+	case ":quit", ":q", ":exit":
+		return io.EOF
+	default:
+		c.printf("(only you) I don't know %s. Try :help.\n", word)
+	}
+	return nil
+}
+
+// render writes replies as text, posting roots and anchoring their threads.
+func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
+	for _, r := range replies {
+		switch r.Kind {
+		case flows.Ack:
+			c.printf("  ✓ noted\n")
+			continue
+		case flows.Notice:
+			c.printf("(only you) %s\n", RenderText(r))
+			continue
+		}
+		if r.Thread != "" {
+			c.thread = r.Thread
+		}
+		where := "#" + r.Channel
+		if r.Thread != "" {
+			where = "thread"
+		}
+		c.printf("[%s] %s\n", where, RenderText(r))
+		if r.Anchor != 0 {
+			thread := fmt.Sprintf("reflection-%d", r.Anchor)
+			more, err := c.engine.Anchored(ctx, r.Anchor, thread)
+			if err != nil {
+				return c.failed(err)
+			}
+			c.thread = thread
+			if err := c.render(ctx, more); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RenderText writes a reply as plain text: the title on the first line,
+// then each part indented, then the buttons as words that can be typed.
+func RenderText(r flows.Reply) string {
+	var b strings.Builder
+	b.WriteString(r.Title)
+	for _, p := range r.Parts {
+		b.WriteString("\n    ")
+		if p.Label != "" {
+			b.WriteString(p.Label)
+			b.WriteString(": ")
+		}
+		text := p.Text
+		if p.Quote {
+			text = "“" + text + "”"
+		}
+		b.WriteString(strings.ReplaceAll(text, "\n", "\n    "))
+		if p.By != "" {
+			b.WriteString(" (" + p.By + ")")
+		}
+		if len(p.Users) > 0 {
+			if text != "" {
+				b.WriteString(" ")
+			}
+			b.WriteString(strings.Join(p.Users, ", "))
+		}
+	}
+	if len(r.Buttons) > 0 {
+		words := make([]string, len(r.Buttons))
+		for i, btn := range r.Buttons {
+			words[i] = btn.Action
+		}
+		b.WriteString("\n    (reply in the thread, or say " + strings.Join(words, ", ") + ")")
+	}
+	return b.String()
+}

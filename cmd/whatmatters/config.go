@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	_ "time/tzdata" // zones work in a minimal container image
+
+	"github.com/kelseyhightower/envconfig"
+
+	"whatmatters/storage"
+)
+
+// Config is every setting, read from the environment. The standard names
+// (DATABASE_URL, SLACK_*, OPENAI_*, PORT) are used as they are; everything
+// else is prefixed WHATMATTERS_.
+type Config struct {
+	DatabaseURL DatabaseURL `envconfig:"DATABASE_URL" default:"sqlite:whatmatters.db" desc:"postgres://… or postgresql://… for PostgreSQL; sqlite:PATH for a SQLite file; sqlite::memory: for memory only"`
+
+	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN" desc:"bot token (xoxb-…); when set, the bot serves Slack instead of the console"`
+	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN" desc:"app-level token (xapp-…): selects Socket Mode"`
+	SlackSigningSecret string `envconfig:"SLACK_SIGNING_SECRET" desc:"signing secret: verifies requests in HTTP mode"`
+	SlackAPIURL        string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/" desc:"Slack Web API base URL (GovSlack, tests)"`
+
+	OpenAIAPIKey  string `envconfig:"OPENAI_API_KEY" desc:"enables the model-backed theme coder"`
+	OpenAIBaseURL string `envconfig:"OPENAI_BASE_URL" desc:"any OpenAI-compatible endpoint (Azure OpenAI, a local model server)"`
+	OpenAIModel   string `envconfig:"OPENAI_MODEL" default:"gpt-4o-mini" desc:"model name for the theme coder"`
+
+	Port Port `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`
+
+	AutoMigrate     bool     `envconfig:"WHATMATTERS_AUTO_MIGRATE" default:"true" desc:"apply pending database migrations on start"`
+	LogLevel        LogLevel `envconfig:"WHATMATTERS_LOG_LEVEL" default:"info" desc:"debug, info, warn or error; logs never hold story text or secrets"`
+	Timezone        Timezone `envconfig:"WHATMATTERS_TIMEZONE" default:"Europe/London" desc:"IANA timezone given to a team when it is first seen"`
+	LocalIDPatterns string   `envconfig:"WHATMATTERS_LOCAL_ID_PATTERNS" desc:"regular expressions for your trust's local hospital numbers, scrubbed from all text (see README)"`
+	ScrubNames      string   `envconfig:"WHATMATTERS_SCRUB_NAMES" desc:"comma-separated names always scrubbed from text, e.g. local places or people often mentioned"`
+}
+
+// loadConfig reads the configuration from the environment. A bad value gives
+// one line naming the variable.
+func loadConfig() (Config, error) {
+	var cfg Config
+	if err := envconfig.Process("", &cfg); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			var de decodeError
+			if errors.As(pe.Err, &de) {
+				return cfg, fmt.Errorf("%s: %v", pe.KeyName, de.err)
+			}
+			// Only plain bools and numbers reach here, never secrets.
+			return cfg, fmt.Errorf("%s: %q is not a valid %s", pe.KeyName, pe.Value, pe.TypeName)
+		}
+		return cfg, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// printConfig lists every variable with its default and meaning.
+func printConfig(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	const format = "VARIABLE\tDEFAULT\tMEANING\n{{range .}}{{usage_key .}}\t{{usage_default .}}\t{{usage_description .}}\n{{end}}"
+	if err := envconfig.Usagef("", &Config{}, tw, format); err != nil {
+		return err
+	}
+	return tw.Flush()
+}
+
+// DatabaseURL is DATABASE_URL, checked for a known scheme.
+type DatabaseURL string
+
+// Decode checks the scheme without opening the database.
+func (d *DatabaseURL) Decode(value string) error {
+	if _, _, err := storage.ParseURL(value); err != nil {
+		return decodeError{err}
+	}
+	*d = DatabaseURL(value)
+	return nil
+}
+
+// Port is a TCP port number.
+type Port int
+
+// Decode accepts 1 to 65535.
+func (p *Port) Decode(value string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil || n < 1 || n > 65535 {
+		return decodeError{fmt.Errorf("%q is not a port number (1 to 65535)", value)}
+	}
+	*p = Port(n)
+	return nil
+}
+
+// LogLevel is a slog level by name.
+type LogLevel slog.Level
+
+// Decode accepts debug, info, warn and error.
+func (l *LogLevel) Decode(value string) error {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(value)); err != nil {
+		return decodeError{fmt.Errorf("%q is not a log level (debug, info, warn or error)", value)}
+	}
+	*l = LogLevel(lv)
+	return nil
+}
+
+// Timezone is an IANA timezone name.
+type Timezone string
+
+// Decode checks that the zone is known.
+func (z *Timezone) Decode(value string) error {
+	if _, err := time.LoadLocation(value); err != nil || value == "" || value == "Local" {
+		return decodeError{fmt.Errorf("%q is not an IANA timezone name such as Europe/London", value)}
+	}
+	*z = Timezone(value)
+	return nil
+}
+
+// decodeError marks a Decode failure whose message is written for people.
+type decodeError struct{ err error }
+
+func (e decodeError) Error() string { return e.err.Error() }
+func (e decodeError) Unwrap() error { return e.err }

@@ -1,0 +1,211 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Command is a /reflect slash command: Text is what followed /reflect.
+type Command struct {
+	Actor
+	Channel string
+	Text    string
+}
+
+// subcommand is one word /reflect understands.
+type subcommand struct {
+	name, args, help string
+}
+
+var subcommands = []subcommand{
+	{"", "", "start a case reflection here, with a pseudonym chosen for you"},
+	{"NAME", "", "start a case reflection about the person the team calls NAME (a pseudonym, never a real name)"},
+	{"after-death", "NAME", "reflect together after NAME has died"},
+	{"check-in", "", "a light one-question check-in: who has been on your mind this week?"},
+	{"cases", "", "list the team's cases and when each was last reflected on"},
+	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
+	{"help", "", "this list"},
+}
+
+// HelpReply lists every subcommand, for one person.
+func HelpReply(channel, user string) Reply {
+	parts := []Part{{Text: "Reflections happen in a thread: I ask one question at a time, and anyone in the channel can answer by replying in the thread. Say skip, next, done or cancel in the thread at any point."}}
+	for _, sc := range subcommands {
+		usage := "/reflect"
+		if sc.name != "" {
+			usage += " " + sc.name
+		}
+		if sc.args != "" {
+			usage += " " + sc.args
+		}
+		parts = append(parts, Part{Label: usage, Text: sc.help})
+	}
+	return Reply{Kind: Notice, Channel: channel, User: user, Title: "What Matters: /reflect", Parts: parts}
+}
+
+func notice(channel, user, title, text string) Reply {
+	r := Reply{Kind: Notice, Channel: channel, User: user, Title: title}
+	if text != "" {
+		r.Parts = []Part{{Text: text}}
+	}
+	return r
+}
+
+// Command handles /reflect and its subcommands.
+func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
+	text := CleanText(c.Text)
+	word, rest, _ := strings.Cut(text, " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(word) {
+	case "":
+		return e.start(ctx, c, "case", "")
+	case "help", "-h", "--help", "?":
+		return []Reply{HelpReply(c.Channel, c.UserID)}, nil
+	case "case":
+		if rest == "" {
+			return e.start(ctx, c, "case", "")
+		}
+		return e.start(ctx, c, "case", rest)
+	case "after-death":
+		if rest == "" {
+			return []Reply{notice(c.Channel, c.UserID, "Who is this reflection about?", "Give the pseudonym the team uses, for example: /reflect after-death Kestrel")}, nil
+		}
+		return e.start(ctx, c, "after_death", rest)
+	case "check-in":
+		return e.start(ctx, c, "check_in", "")
+	case "cases":
+		return e.listCases(ctx, c)
+	case "discipline":
+		if err := e.SetDiscipline(ctx, c.Actor, rest); err != nil {
+			if errors.Is(err, ErrInvalid) {
+				return []Reply{notice(c.Channel, c.UserID, "Which discipline?", "Say it in a word or two, for example: /reflect discipline district nurse")}, nil
+			}
+			return nil, err
+		}
+		return []Reply{notice(c.Channel, c.UserID, "Thanks: your answers will show as "+CleanText(rest)+".", "")}, nil
+	}
+	if looksLikeSubcommand(word, rest) {
+		h := HelpReply(c.Channel, c.UserID)
+		h.Title = fmt.Sprintf("I don't know /reflect %s. Here is what I can do:", word)
+		h.Parts = append(h.Parts, Part{Text: "If " + word + " is the pseudonym of the person you want to reflect on, use /reflect case " + word + "."})
+		return []Reply{h}, nil
+	}
+	return e.start(ctx, c, "case", text)
+}
+
+// looksLikeSubcommand tells an unknown subcommand from a pseudonym: flags,
+// lower-case hyphenated words, near-misses of a known subcommand, and long
+// sentences are taken as commands that went wrong, not as names.
+func looksLikeSubcommand(word, rest string) bool {
+	lw := strings.ToLower(word)
+	if strings.HasPrefix(word, "-") || strings.HasPrefix(word, "/") {
+		return true
+	}
+	if strings.Contains(word, "-") && word == lw {
+		return true
+	}
+	if word != lw {
+		// People write pseudonyms with a capital; a lower-case near miss of
+		// a subcommand is far more likely a slip of the keyboard.
+		return len(strings.Fields(rest)) > 3
+	}
+	for _, sc := range subcommands {
+		if sc.name == "" || sc.name == "NAME" {
+			continue
+		}
+		allowed := 1
+		if len(sc.name) > 5 {
+			allowed = 2
+		}
+		if d := editDistance(lw, sc.name); d > 0 && d <= allowed {
+			return true
+		}
+	}
+	return len(strings.Fields(rest)) > 3
+}
+
+// editDistance is the optimal string alignment distance between two short
+// words: insertions, deletions, substitutions and swaps of neighbours each
+// count one, so "hepl" is one away from "help".
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// checkLabel says what is wrong with a proposed pseudonym, or "" if nothing.
+func (e *Engine) checkLabel(label string) string {
+	if n := len([]rune(label)); n > 40 {
+		return "A pseudonym is a short name, 40 characters at most."
+	}
+	letters := 0
+	for _, r := range label {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.IsDigit(r), r == ' ', r == '-', r == '\'', r == '.', r == '’':
+		default:
+			return fmt.Sprintf("A pseudonym can have letters, digits, spaces, hyphens and apostrophes, but not %q.", r)
+		}
+	}
+	if letters == 0 {
+		return "A pseudonym needs at least one letter."
+	}
+	if _, removed := e.scrub(label); len(removed) > 0 {
+		return fmt.Sprintf("That looks like it could identify someone (it reads as a %s). Cases carry a pseudonym the team chooses, never a real name or number.", strings.Join(removed, ", "))
+	}
+	return ""
+}
+
+func (e *Engine) listCases(ctx context.Context, c Command) ([]Reply, error) {
+	cases, err := e.store.ListCases(ctx, c.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("listing cases: %w", err)
+	}
+	if len(cases) == 0 {
+		return []Reply{notice(c.Channel, c.UserID, "No cases yet.", "Start one with /reflect NAME, where NAME is a pseudonym the team chooses.")}, nil
+	}
+	reply := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: fmt.Sprintf("The team's cases (%d)", len(cases))}
+	for _, cs := range cases {
+		rs, err := e.store.ListCaseReflections(ctx, cs.ID)
+		if err != nil {
+			return nil, fmt.Errorf("listing reflections of case: %w", err)
+		}
+		line := "no reflections yet"
+		if len(rs) > 0 {
+			last := rs[len(rs)-1]
+			line = fmt.Sprintf("%d reflection%s, last on %s", len(rs), plural(len(rs)), last.CreatedAt.Format("2 Jan 2006"))
+		}
+		reply.Parts = append(reply.Parts, Part{Label: cs.Label, Text: line})
+	}
+	return []Reply{reply}, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,117 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"whatmatters/prompts"
+)
+
+// ScrubFunc removes identifiers from text, returning the scrubbed text and
+// the human names of the kinds of identifier removed (never their values).
+type ScrubFunc func(text string) (clean string, removed []string)
+
+// Options configures an Engine.
+type Options struct {
+	Store     Store
+	Templates *prompts.Set
+	// Scrub is applied to every piece of text before it is stored. Nil
+	// stores text as written (tests only).
+	Scrub ScrubFunc
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+	// DefaultTimezone is given to teams when they are first seen.
+	DefaultTimezone string
+}
+
+// Engine runs the conversations. It is safe for concurrent use: every step
+// on a reflection runs in one transaction that locks that reflection.
+type Engine struct {
+	store     Store
+	templates *prompts.Set
+	scrub     ScrubFunc
+	now       func() time.Time
+	log       *slog.Logger
+	tz        string
+}
+
+// NewEngine returns an Engine over the given options.
+func NewEngine(o Options) *Engine {
+	e := &Engine{store: o.Store, templates: o.Templates, scrub: o.Scrub, now: o.Now, log: o.Log, tz: o.DefaultTimezone}
+	if e.scrub == nil {
+		e.scrub = func(s string) (string, []string) { return s, nil }
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.tz == "" {
+		e.tz = "Europe/London"
+	}
+	return e
+}
+
+// Actor is the person behind an input.
+type Actor struct {
+	TeamID string
+	UserID string
+	Name   string // display name if the adapter knows it
+}
+
+func (e *Engine) clock() time.Time { return e.now().UTC().Truncate(time.Microsecond) }
+
+// member returns the actor's member record, creating the team and member on
+// first sight. created reports whether the member is new.
+func (e *Engine) member(ctx context.Context, s Store, a Actor) (m Member, created bool, err error) {
+	m, err = s.GetMember(ctx, a.TeamID, a.UserID)
+	if err == nil {
+		if a.Name != "" && a.Name != m.Name {
+			m.Name = a.Name
+			m, err = s.SaveMember(ctx, m)
+		}
+		return m, false, err
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Member{}, false, fmt.Errorf("loading member: %w", err)
+	}
+	if _, err := s.EnsureTeam(ctx, Team{ID: a.TeamID, Timezone: e.tz, CreatedAt: e.clock()}); err != nil {
+		return Member{}, false, fmt.Errorf("creating team: %w", err)
+	}
+	m, err = s.SaveMember(ctx, Member{TeamID: a.TeamID, UserID: a.UserID, Name: a.Name, CreatedAt: e.clock()})
+	if err != nil {
+		return Member{}, false, fmt.Errorf("creating member: %w", err)
+	}
+	return m, true, nil
+}
+
+// SetDiscipline records the actor's discipline, used for every answer they
+// give from now on.
+func (e *Engine) SetDiscipline(ctx context.Context, a Actor, discipline string) error {
+	discipline = CleanText(discipline)
+	if discipline == "" || len([]rune(discipline)) > 60 {
+		return fmt.Errorf("%w: a discipline is a word or two, such as nurse or social worker", ErrInvalid)
+	}
+	return e.store.InTx(ctx, func(s Store) error {
+		m, _, err := e.member(ctx, s, a)
+		if err != nil {
+			return err
+		}
+		m.Discipline = discipline
+		_, err = s.SaveMember(ctx, m)
+		return err
+	})
+}
+
+func (e *Engine) template(key string) (prompts.Template, error) {
+	t, ok := e.templates.Get(key)
+	if !ok {
+		return prompts.Template{}, fmt.Errorf("%w: unknown template %q", ErrNotFound, key)
+	}
+	return t, nil
+}

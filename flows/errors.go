@@ -1,0 +1,16 @@
+package flows
+
+import "errors"
+
+// ErrNotFound is returned when a requested record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write would break a uniqueness rule, such as
+// a second case with the same pseudonym in one team.
+var ErrConflict = errors.New("conflict")
+
+// ErrInvalid is returned when input breaks a domain rule.
+var ErrInvalid = errors.New("invalid")
+
+// ErrForbidden is returned when a person may not do what they asked.
+var ErrForbidden = errors.New("forbidden")

@@ -1,0 +1,138 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Export is every record a team (or one person) has in What Matters, in the
+// shape CONTRACT.md documents. All text in it is the stored, scrubbed text.
+type Export struct {
+	ExportedAt  time.Time          `json:"exported_at"`
+	User        string             `json:"user,omitempty"`
+	Cases       []ExportCase       `json:"cases"`
+	Reflections []ExportReflection `json:"reflections"`
+	// Themes, Digests and Sessions hold the records of features that keep
+	// them; they are always present, empty when there are none.
+	Themes   []any `json:"themes"`
+	Digests  []any `json:"digests"`
+	Sessions []any `json:"sessions"`
+}
+
+// ExportCase is a case in an export.
+type ExportCase struct {
+	ID        int64     `json:"id"`
+	TeamID    string    `json:"team_id"`
+	Label     string    `json:"label"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ExportReflection is a reflection in an export, with its answers.
+type ExportReflection struct {
+	ID        int64          `json:"id"`
+	TeamID    string         `json:"team_id"`
+	CaseID    *int64         `json:"case_id"`
+	Template  string         `json:"template"`
+	Status    Status         `json:"status"`
+	Channel   string         `json:"channel"`
+	StartedBy string         `json:"started_by"`
+	CreatedAt time.Time      `json:"created_at"`
+	ClosedAt  *time.Time     `json:"closed_at"`
+	Answers   []ExportAnswer `json:"answers"`
+}
+
+// ExportAnswer is an answer in an export. A withdrawn answer keeps its place
+// and times but no text.
+type ExportAnswer struct {
+	ID          int64      `json:"id"`
+	Stage       string     `json:"stage"`
+	Author      string     `json:"author"`
+	Discipline  string     `json:"discipline"`
+	Text        string     `json:"text"`
+	FollowUp    bool       `json:"follow_up"`
+	CreatedAt   time.Time  `json:"created_at"`
+	EditedAt    *time.Time `json:"edited_at"`
+	WithdrawnAt *time.Time `json:"withdrawn_at"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// BuildExport gathers the given teams' records (every team when teamIDs is
+// empty). With a user id, only that person's contributions are included:
+// their answers, the reflections they started or answered, and those
+// reflections' cases.
+func BuildExport(ctx context.Context, s Store, teamIDs []string, user string, now time.Time) (Export, error) {
+	ex := Export{ExportedAt: now.UTC(), User: user, Cases: []ExportCase{}, Reflections: []ExportReflection{},
+		Themes: []any{}, Digests: []any{}, Sessions: []any{}}
+	if len(teamIDs) == 0 {
+		teams, err := s.ListTeams(ctx)
+		if err != nil {
+			return ex, fmt.Errorf("listing teams: %w", err)
+		}
+		for _, t := range teams {
+			teamIDs = append(teamIDs, t.ID)
+		}
+	}
+	for _, team := range teamIDs {
+		if err := exportTeam(ctx, s, team, user, &ex); err != nil {
+			return ex, err
+		}
+	}
+	return ex, nil
+}
+
+func exportTeam(ctx context.Context, s Store, team, user string, ex *Export) error {
+	reflections, err := s.ListReflections(ctx, team)
+	if err != nil {
+		return fmt.Errorf("listing reflections: %w", err)
+	}
+	answers, err := s.ListTeamAnswers(ctx, team)
+	if err != nil {
+		return fmt.Errorf("listing answers: %w", err)
+	}
+	byReflection := map[int64][]ExportAnswer{}
+	for _, a := range answers {
+		if user != "" && a.Author != user {
+			continue
+		}
+		byReflection[a.ReflectionID] = append(byReflection[a.ReflectionID], ExportAnswer{
+			ID: a.ID, Stage: a.Stage, Author: a.Author, Discipline: a.Discipline, Text: a.Text,
+			FollowUp: a.FollowUp, CreatedAt: a.CreatedAt, EditedAt: optTime(a.EditedAt), WithdrawnAt: optTime(a.WithdrawnAt),
+		})
+	}
+	wanted := map[int64]bool{}
+	for _, r := range reflections {
+		as := byReflection[r.ID]
+		if user != "" && r.StartedBy != user && len(as) == 0 {
+			continue
+		}
+		if as == nil {
+			as = []ExportAnswer{}
+		}
+		er := ExportReflection{ID: r.ID, TeamID: r.TeamID, Template: r.Template, Status: r.Status, Channel: r.Channel,
+			StartedBy: r.StartedBy, CreatedAt: r.CreatedAt, ClosedAt: optTime(r.ClosedAt), Answers: as}
+		if r.CaseID != 0 {
+			id := r.CaseID
+			er.CaseID = &id
+			wanted[id] = true
+		}
+		ex.Reflections = append(ex.Reflections, er)
+	}
+	cases, err := s.ListCases(ctx, team)
+	if err != nil {
+		return fmt.Errorf("listing cases: %w", err)
+	}
+	for _, c := range cases {
+		if user != "" && !wanted[c.ID] {
+			continue
+		}
+		ex.Cases = append(ex.Cases, ExportCase{ID: c.ID, TeamID: c.TeamID, Label: c.Label, CreatedAt: c.CreatedAt})
+	}
+	return nil
+}

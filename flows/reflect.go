@@ -1,0 +1,272 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"whatmatters/prompts"
+)
+
+// Message is a reply in a thread: an answer, or a word such as skip.
+type Message struct {
+	Actor
+	Channel string
+	Thread  string
+	ID      string // the message's own id, for acknowledging it
+	Text    string
+}
+
+// Action is a button pressed on a reflection.
+type Action struct {
+	Actor
+	Channel      string
+	Name         string // one of the Action* names
+	ReflectionID int64
+}
+
+// start opens a reflection of the given template in the command's channel.
+func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]Reply, error) {
+	tpl, err := e.template(tplKey)
+	if err != nil {
+		return nil, err
+	}
+	if label != "" {
+		if problem := e.checkLabel(label); problem != "" {
+			cases, err := e.store.ListCases(ctx, c.TeamID)
+			if err != nil {
+				return nil, fmt.Errorf("listing cases: %w", err)
+			}
+			return []Reply{notice(c.Channel, c.UserID, "Please choose another pseudonym",
+				problem+" How about "+nextPseudonym(cases)+"? Nothing was started.")}, nil
+		}
+	}
+	var replies []Reply
+	err = e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		m, created, err := e.member(ctx, s, c.Actor)
+		if err != nil {
+			return err
+		}
+		now := e.clock()
+		var cs Case
+		var recap []Part
+		chosen := false
+		if tpl.NeedsCase {
+			cs, chosen, err = e.findOrCreateCase(ctx, s, c.TeamID, label, now)
+			if err != nil {
+				return err
+			}
+			recap, err = e.recap(ctx, s, cs)
+			if err != nil {
+				return err
+			}
+		}
+		r, err := s.CreateReflection(ctx, Reflection{
+			TeamID: c.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusInProgress,
+			Channel: c.Channel, StartedBy: c.UserID, Stage: tpl.Stages[0].Key,
+			CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+		})
+		if err != nil {
+			return fmt.Errorf("creating reflection: %w", err)
+		}
+		root := Reply{Kind: Post, Channel: c.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs)}
+		root.Parts = append(root.Parts, Part{Text: prompts.Fill(tpl.Intro, cs.Label)})
+		if chosen {
+			root.Parts = append(root.Parts, Part{Text: fmt.Sprintf("I've called this person %s. To add to their story another time: /reflect %s", cs.Label, cs.Label)})
+		}
+		root.Parts = append(root.Parts, recap...)
+		root.Parts = append(root.Parts, Part{Label: "Started by", Users: []string{c.UserID}})
+		replies = append(replies, root)
+		if created && m.Discipline == "" {
+			replies = append(replies, askDiscipline(c.Channel, c.UserID))
+		}
+		return nil
+	})
+	return replies, err
+}
+
+func askDiscipline(channel, user string) Reply {
+	return notice(channel, user, "What's your discipline?",
+		"Your answers are shown by discipline, never by name. Tell me once with /reflect discipline ROLE, for example /reflect discipline palliative care nurse.")
+}
+
+func reflectionTitle(tpl prompts.Template, cs Case) string {
+	if cs.Label == "" {
+		return tpl.Name
+	}
+	return tpl.Name + ": " + cs.Label
+}
+
+// findOrCreateCase returns the team's case with this label, creating it if
+// need be. An empty label gets a neutral pseudonym; chosen reports that.
+func (e *Engine) findOrCreateCase(ctx context.Context, s Store, teamID, label string, now time.Time) (Case, bool, error) {
+	chosen := false
+	if label == "" {
+		cases, err := s.ListCases(ctx, teamID)
+		if err != nil {
+			return Case{}, false, fmt.Errorf("listing cases: %w", err)
+		}
+		label, chosen = nextPseudonym(cases), true
+	}
+	cs, err := s.CaseByLabel(ctx, teamID, label)
+	if err == nil {
+		return cs, false, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Case{}, false, fmt.Errorf("finding case: %w", err)
+	}
+	cs, err = s.CreateCase(ctx, Case{TeamID: teamID, Label: label, CreatedAt: now})
+	if err != nil {
+		return Case{}, false, fmt.Errorf("creating case: %w", err)
+	}
+	return cs, chosen, nil
+}
+
+// recap gives two lines on what the team said last time about a case.
+func (e *Engine) recap(ctx context.Context, s Store, cs Case) ([]Part, error) {
+	rs, err := s.ListCaseReflections(ctx, cs.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing case reflections: %w", err)
+	}
+	for i := len(rs) - 1; i >= 0; i-- {
+		answers, err := s.ListAnswers(ctx, rs[i].ID)
+		if err != nil {
+			return nil, fmt.Errorf("listing answers: %w", err)
+		}
+		answers = slices.DeleteFunc(answers, func(a Answer) bool { return !a.WithdrawnAt.IsZero() })
+		if len(answers) == 0 {
+			continue
+		}
+		people := map[string]bool{}
+		for _, a := range answers {
+			people[a.Author] = true
+		}
+		tplName := rs[i].Template
+		if tpl, ok := e.templates.Get(rs[i].Template); ok {
+			tplName = strings.ToLower(tpl.Name)
+		}
+		first := answers[0]
+		return []Part{
+			{Label: "Last time", Text: fmt.Sprintf("%s, %s, %d %s.", rs[i].CreatedAt.Format("2 Jan 2006"), tplName, len(people), pluralWord(len(people), "person", "people"))},
+			{Text: excerpt(first.Text, 200), Quote: true, By: disciplineOrUnknown(first.Discipline)},
+		}, nil
+	}
+	return nil, nil
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// excerpt shortens text for a recap, marking the cut with an ellipsis.
+func excerpt(text string, limit int) string {
+	if utf8.RuneCountInString(text) <= limit {
+		return text
+	}
+	r := []rune(text)[:limit]
+	if i := strings.LastIndexAny(string(r), " \n"); i > limit/2 {
+		return strings.TrimSpace(string(r)[:i]) + "…"
+	}
+	return string(r) + "…"
+}
+
+func disciplineOrUnknown(d string) string {
+	if d == "" {
+		return "discipline not given"
+	}
+	return d
+}
+
+// Anchored records the id of a reflection's root message, so that replies
+// in its thread find it, and returns the first question.
+func (e *Engine) Anchored(ctx context.Context, reflectionID int64, thread string) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		r, err := s.GetReflection(ctx, reflectionID)
+		if err != nil {
+			return fmt.Errorf("loading reflection: %w", err)
+		}
+		r.Thread = thread
+		r.UpdatedAt = e.clock()
+		if err := s.UpdateReflection(ctx, r); err != nil {
+			return fmt.Errorf("anchoring reflection: %w", err)
+		}
+		tpl, cs, err := e.context(ctx, s, r)
+		if err != nil {
+			return err
+		}
+		replies = []Reply{questionReply(tpl, r, cs, "")}
+		return nil
+	})
+	return replies, err
+}
+
+// Resume finds the latest reflection in progress in a channel and asks its
+// current question again, so a restarted conversation carries on where it
+// was. It returns ErrNotFound if nothing is in progress there.
+func (e *Engine) Resume(ctx context.Context, teamID, channel string) ([]Reply, error) {
+	r, err := e.store.LatestOpenReflection(ctx, teamID, channel)
+	if err != nil {
+		return nil, err
+	}
+	tpl, cs, err := e.context(ctx, e.store, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Thread == "" {
+		// The root message was never posted: post it again.
+		return []Reply{{Kind: Post, Channel: r.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs),
+			Parts: []Part{{Text: prompts.Fill(tpl.Intro, cs.Label)}}}}, nil
+	}
+	return []Reply{questionReply(tpl, r, cs, "Carrying on with "+reflectionTitle(tpl, cs)+". ")}, nil
+}
+
+// context loads a reflection's template and case.
+func (e *Engine) context(ctx context.Context, s Store, r Reflection) (prompts.Template, Case, error) {
+	tpl, err := e.template(r.Template)
+	if err != nil {
+		return tpl, Case{}, err
+	}
+	if r.CaseID == 0 {
+		return tpl, Case{}, nil
+	}
+	cs, err := s.GetCase(ctx, r.CaseID)
+	if err != nil {
+		return tpl, Case{}, fmt.Errorf("loading case: %w", err)
+	}
+	return tpl, cs, nil
+}
+
+func buttons(r Reflection) []Button {
+	id := strconv.FormatInt(r.ID, 10)
+	return []Button{
+		{Label: "Next question", Action: ActionNext, Value: id, Style: "primary"},
+		{Label: "Skip", Action: ActionSkip, Value: id},
+		{Label: "Done", Action: ActionDone, Value: id},
+		{Label: "Cancel", Action: ActionCancel, Value: id, Style: "danger"},
+	}
+}
+
+// questionReply asks the reflection's current question in its thread.
+func questionReply(tpl prompts.Template, r Reflection, cs Case, prefix string) Reply {
+	i := tpl.StageIndex(r.Stage)
+	st := tpl.Stages[max(i, 0)]
+	title := st.Title
+	if len(tpl.Stages) > 1 {
+		title = fmt.Sprintf("%d of %d · %s", i+1, len(tpl.Stages), st.Title)
+	}
+	return Reply{
+		Kind: Post, Channel: r.Channel, Thread: r.Thread, Title: prefix + title,
+		Parts:   []Part{{Text: prompts.Fill(st.Question, cs.Label)}},
+		Buttons: buttons(r),
+	}
+}

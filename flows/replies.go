@@ -1,0 +1,62 @@
+package flows
+
+// ReplyKind says how an adapter should deliver a Reply.
+type ReplyKind int
+
+const (
+	// Post is a message everyone in the channel can see, in the thread when
+	// Thread is set.
+	Post ReplyKind = iota
+	// Notice is meant for one person only (User): ephemeral in Slack.
+	Notice
+	// Ack quietly marks a person's message as received (a reaction in
+	// Slack), without posting anything.
+	Ack
+)
+
+// Reply is something the bot says or does in answer to an input. All text in
+// a Reply is plain text: adapters escape it and add their own formatting.
+type Reply struct {
+	Kind    ReplyKind
+	Channel string
+	Thread  string // empty for a post in the channel itself
+	User    string // the person a Notice is for, or whose message an Ack marks
+	Message string // the id of the message an Ack marks, when known
+	// Anchor, when non-zero, is the reflection whose thread this post
+	// starts: the adapter posts it, then calls Engine.Anchored with the new
+	// message's id.
+	Anchor  int64
+	Title   string
+	Parts   []Part
+	Buttons []Button
+}
+
+// Part is one paragraph of a reply.
+type Part struct {
+	Label string // a short heading, e.g. a stage title; may be empty
+	Text  string
+	// Quote marks text a person wrote (shown as a quotation); By says who,
+	// by discipline, never by name.
+	Quote bool
+	By    string
+	// Users are user ids to mention after the text (rendered as mentions in
+	// Slack, as names in the console).
+	Users []string
+}
+
+// Button offers an action on a reflection.
+type Button struct {
+	Label  string
+	Action string // one of the Action* names
+	Value  string // the reflection id
+	Style  string // "primary", "danger" or empty
+}
+
+// The actions a button, or a one-word message in a reflection's thread, can
+// take.
+const (
+	ActionNext   = "next"
+	ActionSkip   = "skip"
+	ActionDone   = "done"
+	ActionCancel = "cancel"
+)

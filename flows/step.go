@@ -1,0 +1,232 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"whatmatters/prompts"
+)
+
+// Message handles a reply in a thread. Replies in threads that are not a
+// reflection's are ignored: it returns no replies and no error.
+func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
+	text := CleanText(m.Text)
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		r, err := s.ReflectionByThread(ctx, m.TeamID, m.Channel, m.Thread)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("finding reflection: %w", err)
+		}
+		if word, ok := controlWord(text); ok {
+			replies, err = e.control(ctx, s, r, m.Actor, word)
+			return err
+		}
+		replies, err = e.answer(ctx, s, r, m, text)
+		return err
+	})
+	return replies, err
+}
+
+// Act handles a button pressed on a reflection.
+func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		r, err := s.GetReflection(ctx, a.ReflectionID)
+		if errors.Is(err, ErrNotFound) || (err == nil && r.TeamID != a.TeamID) {
+			replies = []Reply{notice(a.Channel, a.UserID, "That reflection no longer exists.", "Nothing was changed. Start a new one with /reflect.")}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("loading reflection: %w", err)
+		}
+		switch a.Name {
+		case ActionNext, ActionSkip, ActionDone, ActionCancel:
+		default:
+			return fmt.Errorf("%w: unknown action %q", ErrInvalid, a.Name)
+		}
+		replies, err = e.control(ctx, s, r, a.Actor, a.Name)
+		return err
+	})
+	return replies, err
+}
+
+func closedNotice(r Reflection, user string, cs Case) Reply {
+	how := "finished"
+	if r.Status == StatusAbandoned {
+		how = "closed without finishing"
+	}
+	again := "/reflect"
+	if cs.Label != "" {
+		again += " " + cs.Label
+	}
+	return notice(r.Channel, user, "This reflection is "+how+".",
+		"Nothing was added. To go on with the story, start a new reflection with "+again+".")
+}
+
+// answer records an answer on the reflection's current stage. The person who
+// started the reflection moves it on by answering; others add to the stage.
+func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, text string) ([]Reply, error) {
+	tpl, cs, err := e.context(ctx, s, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != StatusInProgress {
+		return []Reply{closedNotice(r, m.UserID, cs)}, nil
+	}
+	if text == "" {
+		q := questionReply(tpl, r, cs, "")
+		return []Reply{notice(r.Channel, m.UserID, "I didn't catch any words in that, so nothing was saved.",
+			"The question is still: "+q.Parts[0].Text)}, nil
+	}
+	if n := len([]rune(text)); n > MaxAnswerRunes {
+		return []Reply{notice(r.Channel, m.UserID, "That answer is too long to keep in one piece.",
+			fmt.Sprintf("It has %d characters and I keep at most %d in one answer. Nothing was saved: please send it in two or more replies.", n, MaxAnswerRunes))}, nil
+	}
+	mem, created, err := e.member(ctx, s, m.Actor)
+	if err != nil {
+		return nil, err
+	}
+	clean, removed := e.scrub(text)
+	now := e.clock()
+	if _, err := s.AddAnswer(ctx, Answer{
+		ReflectionID: r.ID, TeamID: r.TeamID, Stage: r.Stage, Author: m.UserID,
+		Discipline: mem.Discipline, Text: clean, FollowUp: r.AwaitingFollowUp, CreatedAt: now,
+	}); err != nil {
+		return nil, fmt.Errorf("saving answer: %w", err)
+	}
+	r.LastActivityAt, r.UpdatedAt = now, now
+	var replies []Reply
+	if len(removed) > 0 {
+		replies = append(replies, notice(r.Channel, m.UserID, "I removed "+joinKinds(removed)+" before saving.",
+			"Only the pseudonym and the story are kept. Your original message is still in the thread: you can delete it there."))
+	}
+	if created && mem.Discipline == "" {
+		replies = append(replies, askDiscipline(r.Channel, m.UserID))
+	}
+	if m.UserID != r.StartedBy {
+		replies = append(replies, Reply{Kind: Ack, Channel: r.Channel, Thread: r.Thread, User: m.UserID, Message: m.ID})
+		return replies, s.UpdateReflection(ctx, r)
+	}
+	more, err := e.advance(ctx, s, tpl, cs, &r)
+	if err != nil {
+		return nil, err
+	}
+	return append(replies, more...), nil
+}
+
+// joinKinds lists kinds of identifier as a phrase: "an NHS number and a date".
+func joinKinds(kinds []string) string {
+	phrased := make([]string, len(kinds))
+	for i, k := range kinds {
+		article := "a "
+		if strings.ContainsRune("aeiouAEIOU", rune(k[0])) || strings.HasPrefix(k, "NHS") {
+			article = "an "
+		}
+		phrased[i] = article + k
+	}
+	if len(phrased) == 1 {
+		return phrased[0]
+	}
+	return strings.Join(phrased[:len(phrased)-1], ", ") + " and " + phrased[len(phrased)-1]
+}
+
+// control carries out next, skip, done or cancel.
+func (e *Engine) control(ctx context.Context, s Store, r Reflection, a Actor, word string) ([]Reply, error) {
+	tpl, cs, err := e.context(ctx, s, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != StatusInProgress {
+		return []Reply{closedNotice(r, a.UserID, cs)}, nil
+	}
+	now := e.clock()
+	r.LastActivityAt, r.UpdatedAt = now, now
+	switch word {
+	case ActionNext, ActionSkip:
+		return e.moveOn(ctx, s, tpl, cs, &r)
+	case ActionDone:
+		return e.close(ctx, s, tpl, cs, &r, StatusComplete, a.UserID)
+	case ActionCancel:
+		if a.UserID != r.StartedBy {
+			return []Reply{notice(r.Channel, a.UserID, "Only the person who started this reflection can cancel it.",
+				"You can say done to finish it and keep what was said, or skip to move to the next question.")}, nil
+		}
+		return e.close(ctx, s, tpl, cs, &r, StatusAbandoned, a.UserID)
+	}
+	return nil, fmt.Errorf("%w: unknown action %q", ErrInvalid, word)
+}
+
+// advance is called after the starter answers: it asks the stage's
+// follow-up if one is due, and otherwise moves on.
+func (e *Engine) advance(ctx context.Context, s Store, tpl prompts.Template, cs Case, r *Reflection) ([]Reply, error) {
+	if !r.AwaitingFollowUp && !slices.Contains(r.FollowUps, r.Stage) {
+		answers, err := s.ListAnswers(ctx, r.ID)
+		if err != nil {
+			return nil, fmt.Errorf("listing answers: %w", err)
+		}
+		st := tpl.Stages[tpl.StageIndex(r.Stage)]
+		if q, ok := FollowUp(st, stageTexts(answers, r.Stage)); ok {
+			r.FollowUps = append(r.FollowUps, r.Stage)
+			r.AwaitingFollowUp = true
+			if err := s.UpdateReflection(ctx, *r); err != nil {
+				return nil, fmt.Errorf("saving reflection: %w", err)
+			}
+			return []Reply{{
+				Kind: Post, Channel: r.Channel, Thread: r.Thread, Title: "A follow-up, if you like",
+				Parts:   []Part{{Text: prompts.Fill(q, cs.Label)}, {Text: "Reply, or say skip to go on."}},
+				Buttons: buttons(*r),
+			}}, nil
+		}
+	}
+	return e.moveOn(ctx, s, tpl, cs, r)
+}
+
+func stageTexts(answers []Answer, stage string) []string {
+	var texts []string
+	for _, a := range answers {
+		if a.Stage == stage && a.WithdrawnAt.IsZero() {
+			texts = append(texts, a.Text)
+		}
+	}
+	return texts
+}
+
+// moveOn asks the next stage's question, or completes the reflection after
+// the last.
+func (e *Engine) moveOn(ctx context.Context, s Store, tpl prompts.Template, cs Case, r *Reflection) ([]Reply, error) {
+	r.AwaitingFollowUp = false
+	i := tpl.StageIndex(r.Stage)
+	if i < 0 || i+1 >= len(tpl.Stages) {
+		return e.close(ctx, s, tpl, cs, r, StatusComplete, "")
+	}
+	r.Stage = tpl.Stages[i+1].Key
+	if err := s.UpdateReflection(ctx, *r); err != nil {
+		return nil, fmt.Errorf("saving reflection: %w", err)
+	}
+	return []Reply{questionReply(tpl, *r, cs, "")}, nil
+}
+
+// close ends the reflection with the given status and posts its summary.
+func (e *Engine) close(ctx context.Context, s Store, tpl prompts.Template, cs Case, r *Reflection, status Status, by string) ([]Reply, error) {
+	r.Status = status
+	r.Stage = ""
+	r.AwaitingFollowUp = false
+	r.ClosedAt = e.clock()
+	r.UpdatedAt = r.ClosedAt
+	if err := s.UpdateReflection(ctx, *r); err != nil {
+		return nil, fmt.Errorf("closing reflection: %w", err)
+	}
+	answers, err := s.ListAnswers(ctx, r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing answers: %w", err)
+	}
+	return []Reply{Summary(tpl, cs, *r, answers, by)}, nil
+}

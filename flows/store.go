@@ -1,0 +1,93 @@
+package flows
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the domain's records. Implementations must be safe for
+// concurrent use. Every time a Store returns is in UTC.
+type Store interface {
+	// InTx runs fn with a Store bound to one transaction, committing when fn
+	// returns nil and rolling back otherwise. Calls on the Store passed to fn
+	// see each other's writes. A call to InTx on that Store runs fn in the
+	// same transaction.
+	InTx(ctx context.Context, fn func(Store) error) error
+
+	// EnsureTeam creates the team if it does not exist and returns the stored
+	// team. An existing team is returned unchanged.
+	EnsureTeam(ctx context.Context, t Team) (Team, error)
+	// GetTeam returns ErrNotFound if there is no such team.
+	GetTeam(ctx context.Context, id string) (Team, error)
+	// ListTeams returns every team, oldest first.
+	ListTeams(ctx context.Context) ([]Team, error)
+
+	// SaveMember creates or updates the member (by team and user id),
+	// setting UpdatedAt, and returns the stored member.
+	SaveMember(ctx context.Context, m Member) (Member, error)
+	// GetMember returns ErrNotFound if the team has no such member.
+	GetMember(ctx context.Context, teamID, userID string) (Member, error)
+
+	// CreateCase stores a new case and returns it with its ID. It returns
+	// ErrConflict if the team already has a case with that label, ignoring
+	// letter case.
+	CreateCase(ctx context.Context, c Case) (Case, error)
+	// GetCase returns ErrNotFound if there is no such case.
+	GetCase(ctx context.Context, id int64) (Case, error)
+	// CaseByLabel finds a team's case by label, ignoring letter case; it
+	// returns ErrNotFound if there is none.
+	CaseByLabel(ctx context.Context, teamID, label string) (Case, error)
+	// ListCases returns the team's cases, oldest first.
+	ListCases(ctx context.Context, teamID string) ([]Case, error)
+
+	// CreateReflection stores a new reflection and returns it with its ID.
+	CreateReflection(ctx context.Context, r Reflection) (Reflection, error)
+	// GetReflection returns ErrNotFound if there is no such reflection.
+	// Inside InTx it locks the reflection until the transaction ends, so
+	// steps on one reflection happen one after another.
+	GetReflection(ctx context.Context, id int64) (Reflection, error)
+	// ReflectionByThread finds the reflection anchored at a thread; it
+	// returns ErrNotFound if there is none. Inside InTx it locks the
+	// reflection as GetReflection does.
+	ReflectionByThread(ctx context.Context, teamID, channel, thread string) (Reflection, error)
+	// LatestOpenReflection returns the most recently started reflection in
+	// progress in a channel, or ErrNotFound.
+	LatestOpenReflection(ctx context.Context, teamID, channel string) (Reflection, error)
+	// UpdateReflection saves every mutable field of r (status, thread, stage,
+	// follow-ups, activity and closing times). It returns ErrNotFound if r
+	// does not exist.
+	UpdateReflection(ctx context.Context, r Reflection) error
+	// ListReflections returns the team's reflections, oldest first.
+	ListReflections(ctx context.Context, teamID string) ([]Reflection, error)
+	// ListCaseReflections returns one case's reflections, oldest first.
+	ListCaseReflections(ctx context.Context, caseID int64) ([]Reflection, error)
+
+	// AddAnswer stores a new answer and returns it with its ID. Answers are
+	// kept in the order they were added.
+	AddAnswer(ctx context.Context, a Answer) (Answer, error)
+	// GetAnswer returns ErrNotFound if there is no such answer.
+	GetAnswer(ctx context.Context, id int64) (Answer, error)
+	// UpdateAnswer saves an answer's text, edit and withdrawal times. It
+	// returns ErrNotFound if a does not exist.
+	UpdateAnswer(ctx context.Context, a Answer) error
+	// ListAnswers returns a reflection's answers in the order they were added.
+	ListAnswers(ctx context.Context, reflectionID int64) ([]Answer, error)
+	// ListTeamAnswers returns every answer in the team's reflections, in the
+	// order they were added.
+	ListTeamAnswers(ctx context.Context, teamID string) ([]Answer, error)
+
+	// RecordDelivery stores a delivery unless one with the same ID is already
+	// stored. It reports whether the delivery is new.
+	RecordDelivery(ctx context.Context, d Delivery) (bool, error)
+	// MarkDeliveryProcessed sets the processed time and clears the payload.
+	// It returns ErrNotFound if there is no such delivery.
+	MarkDeliveryProcessed(ctx context.Context, id string, at time.Time) error
+	// PendingDeliveries returns up to limit deliveries not yet processed,
+	// oldest first.
+	PendingDeliveries(ctx context.Context, limit int) ([]Delivery, error)
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}

@@ -1,0 +1,104 @@
+package storage
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pressly/goose/v3"
+)
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+// The dialects a DB can speak.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// This file holds what the SQL of the two dialects does not share. Everything
+// else is written once.
+
+// goose returns goose's name for the dialect.
+func (d Dialect) goose() goose.Dialect {
+	if d == Postgres {
+		return goose.DialectPostgres
+	}
+	return goose.DialectSQLite3
+}
+
+// lockSuffix ends a SELECT that reads a row the transaction will write.
+// PostgreSQL locks the row until the transaction ends. SQLite needs nothing:
+// every transaction begins IMMEDIATE, taking the database's one write lock,
+// so read-modify-write steps already happen one after another.
+func (d Dialect) lockSuffix(inTx bool) string {
+	if d == Postgres && inTx {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// sqliteTime is how SQLite stores a time: TEXT, UTC, always with six
+// fractional digits. Being fixed-width, the text sorts as the time does, so
+// ORDER BY and < work on the column as they do on PostgreSQL's timestamptz
+// (RFC 3339 with trimmed fractions does not: "…:05Z" sorts after
+// "…:05.5Z"). Text rather than integer microseconds because it stays legible
+// in the sqlite3 shell and SQLite's date functions read it, which digests
+// grouped by day or week will want.
+const sqliteTime = "2006-01-02T15:04:05.000000Z"
+
+// storedTime is t as the database keeps it: UTC, truncated to microseconds,
+// the precision of PostgreSQL's timestamptz.
+func storedTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// timeArg encodes t as a query argument.
+func (d Dialect) timeArg(t time.Time) any {
+	t = storedTime(t)
+	if d == SQLite {
+		return t.Format(sqliteTime)
+	}
+	return t
+}
+
+// nullTimeArg encodes t as a query argument, the zero time as NULL.
+func (d Dialect) nullTimeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.timeArg(t)
+}
+
+// timeDest scans a time column of either dialect into *t: NULL as the zero
+// time, anything else in UTC.
+type timeDest struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (d timeDest) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.t = time.Time{}
+		return nil
+	case time.Time:
+		*d.t = storedTime(v)
+		return nil
+	case string:
+		return d.parse(v)
+	case []byte:
+		return d.parse(string(v))
+	}
+	return fmt.Errorf("scanning a time: unexpected %T", src)
+}
+
+func (d timeDest) parse(s string) error {
+	t, err := time.Parse(sqliteTime, s)
+	if err != nil {
+		// A row written by hand may use another RFC 3339 form.
+		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return fmt.Errorf("scanning a time: %w", err)
+		}
+	}
+	*d.t = storedTime(t)
+	return nil
+}

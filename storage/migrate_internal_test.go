@@ -1,0 +1,42 @@
+package storage
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestSQLiteMigrateRace migrates one SQLite file from several handles at
+// once without the in-process lock, as separate processes would: every
+// handle succeeds and the migration is applied once. (It takes a second:
+// goose waits that long before looking again for a version table another
+// handle is creating.)
+func TestSQLiteMigrateRace(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "race.db")
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total []int64
+	)
+	for range 3 {
+		db, err := Open(t.Context(), "sqlite:"+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		wg.Go(func() {
+			applied, err := db.migrate(t.Context())
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			total = append(total, applied...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(total) != 1 || total[0] != 1 {
+		t.Errorf("versions applied by all handles: %v, want [1]", total)
+	}
+}
