@@ -21,12 +21,17 @@ type Store interface {
 	GetTeam(ctx context.Context, id string) (Team, error)
 	// ListTeams returns every team, oldest first.
 	ListTeams(ctx context.Context) ([]Team, error)
+	// UpdateTeam saves a team's name, timezone and check-in settings. It
+	// returns ErrNotFound if the team does not exist.
+	UpdateTeam(ctx context.Context, t Team) error
 
 	// SaveMember creates or updates the member (by team and user id),
 	// setting UpdatedAt, and returns the stored member.
 	SaveMember(ctx context.Context, m Member) (Member, error)
 	// GetMember returns ErrNotFound if the team has no such member.
 	GetMember(ctx context.Context, teamID, userID string) (Member, error)
+	// ListMembers returns the team's members, oldest first.
+	ListMembers(ctx context.Context, teamID string) ([]Member, error)
 
 	// CreateCase stores a new case and returns it with its ID. It returns
 	// ErrConflict if the team already has a case with that label, ignoring
@@ -61,12 +66,19 @@ type Store interface {
 	ListReflections(ctx context.Context, teamID string) ([]Reflection, error)
 	// ListCaseReflections returns one case's reflections, oldest first.
 	ListCaseReflections(ctx context.Context, caseID int64) ([]Reflection, error)
+	// ListIdleReflections returns reflections in progress, in every team,
+	// whose last activity was before idleSince, oldest activity first.
+	ListIdleReflections(ctx context.Context, idleSince time.Time) ([]Reflection, error)
 
 	// AddAnswer stores a new answer and returns it with its ID. Answers are
 	// kept in the order they were added.
 	AddAnswer(ctx context.Context, a Answer) (Answer, error)
 	// GetAnswer returns ErrNotFound if there is no such answer.
 	GetAnswer(ctx context.Context, id int64) (Answer, error)
+	// AnswerByMessage finds a reflection's answer by the id of the message
+	// it came from; it returns ErrNotFound if there is none. Inside InTx it
+	// is read under the reflection's lock, like GetReflection.
+	AnswerByMessage(ctx context.Context, reflectionID int64, messageID string) (Answer, error)
 	// UpdateAnswer saves an answer's text, edit and withdrawal times. It
 	// returns ErrNotFound if a does not exist.
 	UpdateAnswer(ctx context.Context, a Answer) error

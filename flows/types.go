@@ -20,6 +20,14 @@ type Team struct {
 	Name      string
 	Timezone  string // IANA name, e.g. Europe/London
 	CreatedAt time.Time
+	// CheckInChannel is where the weekly check-in is posted; empty when the
+	// team has none.
+	CheckInChannel string
+	CheckInDay     time.Weekday
+	CheckInTime    string // "HH:MM" in the team's timezone
+	// LastCheckInAt is when the last weekly check-in was posted, so that
+	// one scheduled time posts once, however many instances run.
+	LastCheckInAt time.Time
 }
 
 // Member is a person in a team, as far as What Matters needs to know them.
@@ -28,8 +36,14 @@ type Member struct {
 	UserID     string
 	Name       string // display name, for attribution in the console; may be empty
 	Discipline string // e.g. nurse, doctor, chaplain; empty until they say
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// AwayUntil and SnoozedUntil (zero when unset) leave the person out of
+	// check-in mentions until then.
+	AwayUntil    time.Time
+	SnoozedUntil time.Time
+	// NoQuotes is true when the person asked not to be quoted in digests.
+	NoQuotes  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Case is a person the team cares for, known only by a pseudonym the team
@@ -78,9 +92,12 @@ type Answer struct {
 	Discipline   string // the author's discipline when they answered
 	Text         string
 	FollowUp     bool // an answer to a follow-up question
-	CreatedAt    time.Time
-	EditedAt     time.Time // zero unless edited
-	WithdrawnAt  time.Time // zero unless withdrawn; a withdrawn answer keeps no text
+	// MessageID is the id of the message the answer came from (a Slack
+	// ts), so that editing or deleting that message edits or withdraws it.
+	MessageID   string
+	CreatedAt   time.Time
+	EditedAt    time.Time // zero unless edited
+	WithdrawnAt time.Time // zero unless withdrawn; a withdrawn answer keeps no text
 }
 
 // Delivery is one incoming delivery from Slack (an event, a slash command or

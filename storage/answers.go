@@ -8,12 +8,12 @@ import (
 )
 
 const answerColumns = `id, reflection_id, team_id, stage, author, discipline, text,
-	follow_up, created_at, edited_at, withdrawn_at`
+	follow_up, message_id, created_at, edited_at, withdrawn_at`
 
 func scanAnswer(r rowScanner) (flows.Answer, error) {
 	var a flows.Answer
 	err := r.Scan(&a.ID, &a.ReflectionID, &a.TeamID, &a.Stage, &a.Author, &a.Discipline, &a.Text,
-		&a.FollowUp, timeDest{&a.CreatedAt}, timeDest{&a.EditedAt}, timeDest{&a.WithdrawnAt})
+		&a.FollowUp, &a.MessageID, timeDest{&a.CreatedAt}, timeDest{&a.EditedAt}, timeDest{&a.WithdrawnAt})
 	return a, err
 }
 
@@ -22,17 +22,17 @@ func scanAnswer(r rowScanner) (flows.Answer, error) {
 // reflection does not exist. A zero CreatedAt means now.
 func (s *store) AddAnswer(ctx context.Context, a flows.Answer) (flows.Answer, error) {
 	const doing = "adding an answer"
-	if err := checkText(doing, a.TeamID, a.Stage, a.Author, a.Discipline, a.Text); err != nil {
+	if err := checkText(doing, a.TeamID, a.Stage, a.Author, a.Discipline, a.Text, a.MessageID); err != nil {
 		return flows.Answer{}, err
 	}
 	d := s.dialect
 	stored, err := scanAnswer(s.q.QueryRowContext(ctx, `
 		INSERT INTO answers (reflection_id, team_id, stage, author, discipline, text,
-			follow_up, created_at, edited_at, withdrawn_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			follow_up, message_id, created_at, edited_at, withdrawn_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		RETURNING `+answerColumns,
 		a.ReflectionID, a.TeamID, a.Stage, a.Author, a.Discipline, a.Text,
-		a.FollowUp, d.timeArg(s.stamp(a.CreatedAt)), d.nullTimeArg(a.EditedAt), d.nullTimeArg(a.WithdrawnAt)))
+		a.FollowUp, a.MessageID, d.timeArg(s.stamp(a.CreatedAt)), d.nullTimeArg(a.EditedAt), d.nullTimeArg(a.WithdrawnAt)))
 	return stored, wrap(doing, err)
 }
 
@@ -41,6 +41,22 @@ func (s *store) GetAnswer(ctx context.Context, id int64) (flows.Answer, error) {
 	a, err := scanAnswer(s.q.QueryRowContext(ctx,
 		`SELECT `+answerColumns+` FROM answers WHERE id = $1`, id))
 	return a, wrap(fmt.Sprintf("getting answer %d", id), err)
+}
+
+// AnswerByMessage finds a reflection's answer by the id of the message it
+// came from; it returns flows.ErrNotFound if there is none (or the message id
+// is empty). When one message somehow holds several answers, the first is
+// returned.
+func (s *store) AnswerByMessage(ctx context.Context, reflectionID int64, messageID string) (flows.Answer, error) {
+	doing := fmt.Sprintf("finding an answer of reflection %d by message", reflectionID)
+	if err := checkText(doing, messageID); err != nil {
+		return flows.Answer{}, err
+	}
+	a, err := scanAnswer(s.q.QueryRowContext(ctx, `
+		SELECT `+answerColumns+` FROM answers
+		WHERE reflection_id = $1 AND message_id = $2 AND message_id <> ''
+		ORDER BY id LIMIT 1`, reflectionID, messageID))
+	return a, wrap(doing, err)
 }
 
 // UpdateAnswer saves an answer's text, edit and withdrawal times. It returns

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"whatmatters/flows"
 )
@@ -187,6 +188,20 @@ func (s *store) ListCaseReflections(ctx context.Context, caseID int64) ([]flows.
 	rows, err := s.q.QueryContext(ctx, `
 		SELECT `+reflectionColumns+` FROM reflections
 		WHERE case_id = $1 ORDER BY created_at, id`, caseID)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanReflection)
+}
+
+// ListIdleReflections returns reflections in progress, in every team, whose
+// last activity was before idleSince, oldest activity first.
+func (s *store) ListIdleReflections(ctx context.Context, idleSince time.Time) ([]flows.Reflection, error) {
+	const doing = "listing idle reflections"
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT `+reflectionColumns+` FROM reflections
+		WHERE status = 'in_progress' AND last_activity_at < $1
+		ORDER BY last_activity_at, id`, s.dialect.timeArg(idleSince))
 	if err != nil {
 		return nil, wrap(doing, err)
 	}

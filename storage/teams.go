@@ -2,16 +2,44 @@ package storage
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"whatmatters/flows"
 )
 
-const teamColumns = `id, name, timezone, created_at`
+const teamColumns = `id, name, timezone, created_at,
+	checkin_channel, checkin_day, checkin_time, last_checkin_at`
 
 func scanTeam(r rowScanner) (flows.Team, error) {
-	var t flows.Team
-	err := r.Scan(&t.ID, &t.Name, &t.Timezone, timeDest{&t.CreatedAt})
+	var (
+		t   flows.Team
+		day int64
+	)
+	err := r.Scan(&t.ID, &t.Name, &t.Timezone, timeDest{&t.CreatedAt},
+		&t.CheckInChannel, &day, &t.CheckInTime, timeDest{&t.LastCheckInAt})
+	t.CheckInDay = time.Weekday(day)
 	return t, err
+}
+
+// UpdateTeam saves a team's name, timezone and check-in settings. It returns
+// flows.ErrNotFound if the team does not exist, and flows.ErrInvalid for a
+// check-in day outside Sunday to Saturday.
+func (s *store) UpdateTeam(ctx context.Context, t flows.Team) error {
+	doing := "updating a team"
+	if err := checkText(doing, t.ID, t.Name, t.Timezone, t.CheckInChannel, t.CheckInTime); err != nil {
+		return err
+	}
+	if t.CheckInDay < time.Sunday || t.CheckInDay > time.Saturday {
+		return fmt.Errorf("%s: %w: check-in day %d", doing, flows.ErrInvalid, t.CheckInDay)
+	}
+	res, err := s.q.ExecContext(ctx, `
+		UPDATE teams SET name = $2, timezone = $3, checkin_channel = $4, checkin_day = $5,
+			checkin_time = $6, last_checkin_at = $7
+		WHERE id = $1`,
+		t.ID, t.Name, t.Timezone, t.CheckInChannel, int64(t.CheckInDay), t.CheckInTime,
+		s.dialect.nullTimeArg(t.LastCheckInAt))
+	return changedOne(doing, res, err)
 }
 
 // EnsureTeam creates the team if it does not exist and returns the stored
@@ -58,11 +86,13 @@ func (s *store) ListTeams(ctx context.Context) ([]flows.Team, error) {
 	return collect(rows, "listing teams", scanTeam)
 }
 
-const memberColumns = `team_id, user_id, name, discipline, created_at, updated_at`
+const memberColumns = `team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
+	created_at, updated_at`
 
 func scanMember(r rowScanner) (flows.Member, error) {
 	var m flows.Member
 	err := r.Scan(&m.TeamID, &m.UserID, &m.Name, &m.Discipline,
+		timeDest{&m.AwayUntil}, timeDest{&m.SnoozedUntil}, &m.NoQuotes,
 		timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt})
 	return m, err
 }
@@ -86,14 +116,19 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 		m.CreatedAt = now
 	}
 	stored, err := scanMember(s.q.QueryRowContext(ctx, `
-		INSERT INTO members (team_id, user_id, name, discipline, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO members (team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
+			created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (team_id, user_id) DO UPDATE SET
 			name = excluded.name,
 			discipline = excluded.discipline,
+			away_until = excluded.away_until,
+			snoozed_until = excluded.snoozed_until,
+			no_quotes = excluded.no_quotes,
 			updated_at = excluded.updated_at
 		RETURNING `+memberColumns,
 		m.TeamID, m.UserID, m.Name, m.Discipline,
+		s.dialect.nullTimeArg(m.AwayUntil), s.dialect.nullTimeArg(m.SnoozedUntil), m.NoQuotes,
 		s.dialect.timeArg(m.CreatedAt), s.dialect.timeArg(now)))
 	return stored, wrap(doing, err)
 }
@@ -108,4 +143,18 @@ func (s *store) GetMember(ctx context.Context, teamID, userID string) (flows.Mem
 		`SELECT `+memberColumns+` FROM members WHERE team_id = $1 AND user_id = $2`,
 		teamID, userID))
 	return m, wrap(doing, err)
+}
+
+// ListMembers returns the team's members, oldest first.
+func (s *store) ListMembers(ctx context.Context, teamID string) ([]flows.Member, error) {
+	const doing = "listing members"
+	if err := checkText(doing, teamID); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.QueryContext(ctx,
+		`SELECT `+memberColumns+` FROM members WHERE team_id = $1 ORDER BY created_at, user_id`, teamID)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanMember)
 }
