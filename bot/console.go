@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"whatmatters/flows"
 )
@@ -30,6 +31,10 @@ type Console struct {
 	user       string
 	discipline string
 	thread     string // the conversation replies go to
+	// last is each speaker's latest message id in the current thread, so
+	// :edit and :withdraw know which answer is meant.
+	last map[string]string
+	seq  int64
 }
 
 // NewConsole returns a console speaking as user until a line says otherwise.
@@ -37,7 +42,8 @@ func NewConsole(engine *flows.Engine, in io.Reader, out io.Writer, user string, 
 	if user == "" {
 		user = "you"
 	}
-	return &Console{engine: engine, in: bufio.NewReader(in), out: out, user: user, log: log}
+	return &Console{engine: engine, in: bufio.NewReader(in), out: out, user: user, log: log,
+		last: map[string]string{}, seq: time.Now().UnixNano()}
 }
 
 // Run reads lines until the end of input or until ctx is done. It returns
@@ -108,7 +114,12 @@ func (c *Console) handle(ctx context.Context, line string) error {
 			c.printf("(only you) No reflection is open here yet. Start one with /reflect NAME, or /reflect help.\n")
 			return nil
 		}
-		replies, err = c.engine.Message(ctx, flows.Message{Actor: c.actor(), Channel: ConsoleChannel, Thread: c.thread, Text: line})
+		// Message ids must stay unique across restarts of the console, as
+		// Slack's do: they start from the clock and count up.
+		c.seq++
+		id := fmt.Sprintf("console-%d", c.seq)
+		c.last[c.user] = id
+		replies, err = c.engine.Message(ctx, flows.Message{Actor: c.actor(), Channel: ConsoleChannel, Thread: c.thread, ID: id, Text: line})
 	}
 	if err != nil {
 		return c.failed(err)
@@ -149,8 +160,24 @@ func (c *Console) meta(ctx context.Context, line string) error {
 			return nil
 		}
 		c.printf("(now speaking as %s)\n", c.user)
+	case ":edit", ":withdraw":
+		id := c.last[c.user]
+		if id == "" || c.thread == "" {
+			c.printf("(only you) You haven't written anything in this reflection yet, so there is nothing to change.\n")
+			return nil
+		}
+		replies, err := c.engine.Edit(ctx, flows.Edit{Actor: c.actor(), Channel: ConsoleChannel, Thread: c.thread,
+			MessageID: id, Text: rest, Withdraw: word == ":withdraw"})
+		if err != nil {
+			return c.failed(err)
+		}
+		if len(replies) == 0 {
+			c.printf("(only you) Your last message was not an answer, so there is nothing to change.\n")
+			return nil
+		}
+		return c.render(ctx, replies)
 	case ":help":
-		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's thread; :as NAME [DISCIPLINE] changes who is speaking; :quit leaves.\n")
+		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's thread; :as NAME [DISCIPLINE] changes who is speaking; :edit TEXT replaces your last answer; :withdraw takes it back; :quit leaves.\n")
 	case ":quit", ":q", ":exit":
 		return io.EOF
 	default:
@@ -170,8 +197,9 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 			c.printf("(only you) %s\n", RenderText(r))
 			continue
 		}
-		if r.Thread != "" {
+		if r.Thread != "" && r.Thread != c.thread {
 			c.thread = r.Thread
+			clear(c.last)
 		}
 		where := "#" + r.Channel
 		if r.Thread != "" {
@@ -185,6 +213,7 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 				return c.failed(err)
 			}
 			c.thread = thread
+			clear(c.last)
 			if err := c.render(ctx, more); err != nil {
 				return err
 			}

@@ -25,6 +25,10 @@ var subcommands = []subcommand{
 	{"NAME", "", "start a case reflection about the person the team calls NAME (a pseudonym, never a real name)"},
 	{"after-death", "NAME", "reflect together after NAME has died"},
 	{"check-in", "", "a light one-question check-in: who has been on your mind this week?"},
+	{"check-in every", "DAY HH:MM", "post the check-in in this channel every week (or: /reflect check-in off)"},
+	{"snooze", "", "not this week: leave me out of the next check-in"},
+	{"away until", "YYYY-MM-DD", "leave me out of check-ins until that day (/reflect back undoes both)"},
+	{"timezone", "ZONE", "the team's timezone, e.g. Europe/London; check-ins follow its clocks"},
 	{"cases", "", "list the team's cases and when each was last reflected on"},
 	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
 	{"help", "", "this list"},
@@ -75,7 +79,14 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		}
 		return e.start(ctx, c, "after_death", rest)
 	case "check-in":
-		return e.start(ctx, c, "check_in", "")
+		if rest == "" {
+			return e.start(ctx, c, "check_in", "")
+		}
+		return e.scheduleCheckIn(ctx, c, rest)
+	case "snooze", "away", "back":
+		return e.setAway(ctx, c, strings.ToLower(word), rest)
+	case "timezone":
+		return e.setTimezone(ctx, c, rest)
 	case "cases":
 		return e.listCases(ctx, c)
 	case "discipline":

@@ -19,6 +19,7 @@ import (
 // convo drives an engine as an adapter would: it posts roots, anchors their
 // threads, and keeps the current thread.
 type convo struct {
+	clock   *testClock
 	t       *testing.T
 	ctx     context.Context
 	engine  *flows.Engine
@@ -44,16 +45,35 @@ func newConvo(t *testing.T, db *storage.DB) *convo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	clock := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)
-	now := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		clock = clock.Add(time.Second)
-		return clock
-	}
-	e := flows.NewEngine(flows.Options{Store: db, Templates: templates, Scrub: fakeScrub, Now: now})
-	return &convo{t: t, ctx: context.Background(), engine: e, store: db, channel: "C1"}
+	clock := &testClock{now: time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)}
+	e := flows.NewEngine(flows.Options{Store: db, Templates: templates, Scrub: fakeScrub, Now: clock.tick})
+	return &convo{clock: clock, t: t, ctx: context.Background(), engine: e, store: db, channel: "C1"}
+}
+
+// testClock moves on a second each time it is read, so that every record
+// has its own time, and can be set or moved on by a test.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) tick() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Second)
+	return c.now
+}
+
+func (c *testClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func actor(user string) flows.Actor { return flows.Actor{TeamID: team, UserID: user} }
@@ -87,7 +107,12 @@ func (c *convo) cmd(user, text string) []flows.Reply {
 
 func (c *convo) say(user, text string) []flows.Reply {
 	c.t.Helper()
-	replies, err := c.engine.Message(c.ctx, flows.Message{Actor: actor(user), Channel: c.channel, Thread: c.thread, Text: text})
+	return c.sayID(user, "", text)
+}
+
+func (c *convo) sayID(user, id, text string) []flows.Reply {
+	c.t.Helper()
+	replies, err := c.engine.Message(c.ctx, flows.Message{Actor: actor(user), Channel: c.channel, Thread: c.thread, ID: id, Text: text})
 	if err != nil {
 		c.t.Fatalf("Message(%q): %v", text, err)
 	}

@@ -28,6 +28,7 @@ type Action struct {
 	Channel      string
 	Name         string // one of the Action* names
 	ReflectionID int64
+	AnswerID     int64 // for ActionWithdraw
 }
 
 // start opens a reflection of the given template in the command's channel.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"whatmatters/prompts"
 )
@@ -28,6 +29,10 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 			replies, err = e.control(ctx, s, r, m.Actor, word)
 			return err
 		}
+		if label, ok := growWord(text); ok && r.Template == "check_in" {
+			replies, err = e.grow(ctx, s, r, m, label)
+			return err
+		}
 		replies, err = e.answer(ctx, s, r, m, text)
 		return err
 	})
@@ -36,6 +41,9 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 
 // Act handles a button pressed on a reflection.
 func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
+	if a.Name == ActionWithdraw {
+		return e.WithdrawAnswer(ctx, a.Actor, a.Channel, a.AnswerID)
+	}
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
 		replies = nil
@@ -98,15 +106,14 @@ func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, t
 	now := e.clock()
 	if _, err := s.AddAnswer(ctx, Answer{
 		ReflectionID: r.ID, TeamID: r.TeamID, Stage: r.Stage, Author: m.UserID,
-		Discipline: mem.Discipline, Text: clean, FollowUp: r.AwaitingFollowUp, CreatedAt: now,
+		Discipline: mem.Discipline, Text: clean, FollowUp: r.AwaitingFollowUp, MessageID: m.ID, CreatedAt: now,
 	}); err != nil {
 		return nil, fmt.Errorf("saving answer: %w", err)
 	}
-	r.LastActivityAt, r.UpdatedAt = now, now
+	r.LastActivityAt, r.UpdatedAt, r.NudgedAt = now, now, time.Time{}
 	var replies []Reply
 	if len(removed) > 0 {
-		replies = append(replies, notice(r.Channel, m.UserID, "I removed "+joinKinds(removed)+" before saving.",
-			"Only the pseudonym and the story are kept. Your original message is still in the thread: you can delete it there."))
+		replies = append(replies, scrubNotice(r.Channel, m.UserID, removed))
 	}
 	if created && mem.Discipline == "" {
 		replies = append(replies, askDiscipline(r.Channel, m.UserID))
@@ -148,7 +155,7 @@ func (e *Engine) control(ctx context.Context, s Store, r Reflection, a Actor, wo
 		return []Reply{closedNotice(r, a.UserID, cs)}, nil
 	}
 	now := e.clock()
-	r.LastActivityAt, r.UpdatedAt = now, now
+	r.LastActivityAt, r.UpdatedAt, r.NudgedAt = now, now, time.Time{}
 	switch word {
 	case ActionNext, ActionSkip:
 		return e.moveOn(ctx, s, tpl, cs, &r)

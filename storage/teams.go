@@ -65,14 +65,16 @@ func (s *store) EnsureTeam(ctx context.Context, t flows.Team) (flows.Team, error
 	return stored, wrap(doing, err)
 }
 
-// GetTeam returns flows.ErrNotFound if there is no such team.
+// GetTeam returns flows.ErrNotFound if there is no such team. Inside InTx it
+// locks the team's row until the transaction ends, so scheduled work on one
+// team (posting its check-in) happens once.
 func (s *store) GetTeam(ctx context.Context, id string) (flows.Team, error) {
 	const doing = "getting a team"
 	if err := checkText(doing, id); err != nil {
 		return flows.Team{}, err
 	}
 	t, err := scanTeam(s.q.QueryRowContext(ctx,
-		`SELECT `+teamColumns+` FROM teams WHERE id = $1`, id))
+		`SELECT `+teamColumns+` FROM teams WHERE id = $1`+s.lock(), id))
 	return t, wrap(doing, err)
 }
 

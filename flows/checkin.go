@@ -1,0 +1,323 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"whatmatters/prompts"
+)
+
+// maxMentions caps how many people one check-in mentions.
+const maxMentions = 40
+
+// lateCheckIn is how late a scheduled check-in may still be posted (after
+// downtime, say); later than this it is skipped until next week rather than
+// arriving at an odd hour.
+const lateCheckIn = 6 * time.Hour
+
+// CheckInsDue posts the weekly check-in of every team whose time has come
+// and that has not had it yet, closing the previous week's check-in with
+// its summary. Each team's check-in is decided under a lock on the team, so
+// several instances running this at once post it once. It returns the posts
+// to make.
+func (e *Engine) CheckInsDue(ctx context.Context) ([]Reply, error) {
+	teams, err := e.store.ListTeams(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing teams: %w", err)
+	}
+	var replies []Reply
+	for _, listed := range teams {
+		if listed.CheckInChannel == "" {
+			continue
+		}
+		err := e.store.InTx(ctx, func(s Store) error {
+			more, err := e.checkInTeam(ctx, s, listed.ID)
+			replies = append(replies, more...)
+			return err
+		})
+		if err != nil {
+			return replies, fmt.Errorf("check-in for team %s: %w", listed.ID, err)
+		}
+	}
+	return replies, nil
+}
+
+func (e *Engine) checkInTeam(ctx context.Context, s Store, teamID string) ([]Reply, error) {
+	team, err := s.GetTeam(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("loading team: %w", err)
+	}
+	if team.CheckInChannel == "" {
+		return nil, nil
+	}
+	now := e.clock()
+	due, err := PrevWeekly(e.location(team), team.CheckInDay, team.CheckInTime, now)
+	if err != nil {
+		e.log.Warn("team has an unreadable check-in time", "team", team.ID)
+		return nil, nil
+	}
+	if !team.LastCheckInAt.Before(due) {
+		return nil, nil // this week's is posted already
+	}
+	team.LastCheckInAt = now
+	if err := s.UpdateTeam(ctx, team); err != nil {
+		return nil, fmt.Errorf("saving check-in time: %w", err)
+	}
+	if now.Sub(due) > lateCheckIn {
+		e.log.Info("skipped a late check-in", "team", team.ID, "due", due)
+		return nil, nil
+	}
+	replies, err := e.closeScheduledCheckIns(ctx, s, team)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := e.template("check_in")
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.CreateReflection(ctx, Reflection{
+		TeamID: team.ID, Template: tpl.Key, Status: StatusInProgress, Channel: team.CheckInChannel,
+		Stage: tpl.Stages[0].Key, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating check-in: %w", err)
+	}
+	members, err := s.ListMembers(ctx, team.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing members: %w", err)
+	}
+	var mention []string
+	for _, m := range members {
+		if m.AwayUntil.After(now) || m.SnoozedUntil.After(now) || len(mention) == maxMentions {
+			continue
+		}
+		mention = append(mention, m.UserID)
+	}
+	root := Reply{Kind: Post, Channel: r.Channel, Anchor: r.ID, Title: tpl.Name,
+		Parts: []Part{{Text: prompts.Fill(tpl.Intro, "")}}}
+	if len(mention) > 0 {
+		root.Parts = append(root.Parts, Part{Label: "For", Users: mention})
+	}
+	root.Parts = append(root.Parts, Part{Text: "Away, or not this week? /reflect away until YYYY-MM-DD, or /reflect snooze."})
+	return append(replies, root), nil
+}
+
+// closeScheduledCheckIns completes the team's earlier scheduled check-ins
+// that are still open, with their summaries.
+func (e *Engine) closeScheduledCheckIns(ctx context.Context, s Store, team Team) ([]Reply, error) {
+	rs, err := s.ListReflections(ctx, team.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing reflections: %w", err)
+	}
+	var replies []Reply
+	for _, r := range rs {
+		if r.StartedBy != "" || r.Template != "check_in" || r.Status != StatusInProgress {
+			continue
+		}
+		r, err := s.GetReflection(ctx, r.ID)
+		if err != nil {
+			return nil, fmt.Errorf("locking check-in: %w", err)
+		}
+		tpl, cs, err := e.context(ctx, s, r)
+		if err != nil {
+			return nil, err
+		}
+		more, err := e.close(ctx, s, tpl, cs, &r, StatusComplete, "")
+		if err != nil {
+			return nil, err
+		}
+		if r.Thread != "" {
+			replies = append(replies, more...)
+		}
+	}
+	return replies, nil
+}
+
+// location is the team's timezone, or the engine's default if the stored
+// name is unknown.
+func (e *Engine) location(t Team) *time.Location {
+	for _, name := range []string{t.Timezone, e.tz} {
+		if loc, err := time.LoadLocation(name); err == nil && name != "" {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// scheduleCheckIn handles /reflect check-in every DAY HH:MM and
+// /reflect check-in off.
+func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([]Reply, error) {
+	fields := strings.Fields(strings.ToLower(args))
+	usage := "Say, for example, /reflect check-in every thursday 09:30 (24-hour time, in the team's timezone), or /reflect check-in off."
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		if _, _, err := e.member(ctx, s, c.Actor); err != nil {
+			return err
+		}
+		team, err := s.GetTeam(ctx, c.TeamID)
+		if err != nil {
+			return fmt.Errorf("loading team: %w", err)
+		}
+		switch {
+		case len(fields) == 1 && fields[0] == "off":
+			team.CheckInChannel = ""
+			replies = []Reply{notice(c.Channel, c.UserID, "The weekly check-in is off.", "Turn it on again with /reflect check-in every DAY HH:MM.")}
+		case len(fields) == 3 && fields[0] == "every":
+			day, err := ParseWeekday(fields[1])
+			if err != nil {
+				replies = []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}
+				return nil
+			}
+			h, m, err := ParseClock(fields[2])
+			if err != nil {
+				replies = []Reply{notice(c.Channel, c.UserID, "What time?", usage)}
+				return nil
+			}
+			team.CheckInChannel, team.CheckInDay, team.CheckInTime = c.Channel, day, fmt.Sprintf("%02d:%02d", h, m)
+			// Only times from now on count: no check-in for a time already past.
+			team.LastCheckInAt = e.clock()
+			next, _ := NextWeekly(e.location(team), day, team.CheckInTime, e.clock())
+			replies = []Reply{notice(c.Channel, c.UserID, "The weekly check-in is set.",
+				fmt.Sprintf("Every %s at %s (%s), in this channel. The next one is on %s.", day, team.CheckInTime, e.location(team), next.In(e.location(team)).Format("Monday 2 January")))}
+		default:
+			replies = []Reply{notice(c.Channel, c.UserID, "How often should the check-in come?", usage)}
+			return nil
+		}
+		return s.UpdateTeam(ctx, team)
+	})
+	return replies, err
+}
+
+// setTimezone handles /reflect timezone ZONE.
+func (e *Engine) setTimezone(ctx context.Context, c Command, zone string) ([]Reply, error) {
+	loc, err := time.LoadLocation(strings.TrimSpace(zone))
+	if err != nil || zone == "" || zone == "Local" {
+		return []Reply{notice(c.Channel, c.UserID, "Which timezone?", "Give its IANA name, for example /reflect timezone Europe/London or /reflect timezone America/New_York.")}, nil
+	}
+	err = e.store.InTx(ctx, func(s Store) error {
+		if _, _, err := e.member(ctx, s, c.Actor); err != nil {
+			return err
+		}
+		team, err := s.GetTeam(ctx, c.TeamID)
+		if err != nil {
+			return fmt.Errorf("loading team: %w", err)
+		}
+		team.Timezone = loc.String()
+		return s.UpdateTeam(ctx, team)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []Reply{notice(c.Channel, c.UserID, "The team's timezone is now "+loc.String()+".", "Check-in times are read in it, and change with its clocks.")}, nil
+}
+
+// setAway handles /reflect snooze, /reflect away until DATE and /reflect back.
+func (e *Engine) setAway(ctx context.Context, c Command, word, args string) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		m, _, err := e.member(ctx, s, c.Actor)
+		if err != nil {
+			return err
+		}
+		team, err := s.GetTeam(ctx, c.TeamID)
+		if err != nil {
+			return fmt.Errorf("loading team: %w", err)
+		}
+		loc, now := e.location(team), e.clock()
+		switch word {
+		case "back":
+			m.AwayUntil, m.SnoozedUntil = time.Time{}, time.Time{}
+			replies = []Reply{notice(c.Channel, c.UserID, "Welcome back: you'll be in the next check-in.", "")}
+		case "snooze":
+			until := now.AddDate(0, 0, 7)
+			if team.CheckInChannel != "" {
+				if next, err := NextWeekly(loc, team.CheckInDay, team.CheckInTime, now); err == nil {
+					until = next.Add(time.Minute)
+				}
+			}
+			m.SnoozedUntil = until
+			replies = []Reply{notice(c.Channel, c.UserID, "Not this week: noted.",
+				"You won't be mentioned in the check-in until after "+until.In(loc).Format("Monday 2 January")+". /reflect back undoes it.")}
+		case "away":
+			date := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), "until"))
+			day, err := time.ParseInLocation("2006-01-02", date, loc)
+			if err != nil || !day.AddDate(0, 0, 1).After(now) {
+				replies = []Reply{notice(c.Channel, c.UserID, "Away until when?", "Give the last day you're away, for example /reflect away until 2026-12-28.")}
+				return nil
+			}
+			m.AwayUntil = day.AddDate(0, 0, 1) // the start of the day after
+			replies = []Reply{notice(c.Channel, c.UserID, "Noted: away until "+day.Format("Monday 2 January 2006")+".",
+				"You won't be mentioned in check-ins until then. /reflect back undoes it.")}
+		}
+		_, err = s.SaveMember(ctx, m)
+		return err
+	})
+	return replies, err
+}
+
+// grow turns a person's check-in answer into the first answer of a case
+// reflection about the person they named, in one step.
+func (e *Engine) grow(ctx context.Context, s Store, checkIn Reflection, m Message, label string) ([]Reply, error) {
+	if problem := e.checkLabel(label); problem != "" || label == "" {
+		if label == "" {
+			problem = "Say who, with a pseudonym: reflect NAME."
+		}
+		return []Reply{notice(checkIn.Channel, m.UserID, "Please choose another pseudonym", problem+" Nothing was started.")}, nil
+	}
+	answers, err := s.ListAnswers(ctx, checkIn.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing answers: %w", err)
+	}
+	var mine *Answer
+	for j := len(answers) - 1; j >= 0; j-- {
+		if answers[j].Author == m.UserID && answers[j].WithdrawnAt.IsZero() {
+			mine = &answers[j]
+			break
+		}
+	}
+	if mine == nil {
+		return []Reply{notice(checkIn.Channel, m.UserID, "Answer the check-in first.",
+			"Reply with who has been on your mind and what matters to them; then reply reflect NAME to make it a case reflection.")}, nil
+	}
+	tpl, err := e.template("case")
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock()
+	cs, _, err := e.findOrCreateCase(ctx, s, checkIn.TeamID, label, now)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.CreateReflection(ctx, Reflection{
+		TeamID: checkIn.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusInProgress,
+		Channel: checkIn.Channel, StartedBy: m.UserID, Stage: tpl.Stages[1].Key,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating reflection: %w", err)
+	}
+	if _, err := s.AddAnswer(ctx, Answer{ReflectionID: r.ID, TeamID: r.TeamID, Stage: tpl.Stages[0].Key,
+		Author: m.UserID, Discipline: mine.Discipline, Text: mine.Text, CreatedAt: now}); err != nil {
+		return nil, fmt.Errorf("carrying the check-in answer over: %w", err)
+	}
+	return []Reply{{Kind: Post, Channel: r.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs),
+		Parts: []Part{
+			{Text: prompts.Fill(tpl.Intro, cs.Label)},
+			{Label: tpl.Stages[0].Title + ", from the check-in", Text: mine.Text, Quote: true, By: disciplineOrUnknown(mine.Discipline)},
+			{Label: "Started by", Users: []string{m.UserID}},
+		}}}, nil
+}
+
+// growWord reports whether a reply in a check-in thread asks to grow it
+// into a case reflection ("reflect Kestrel"), and about whom.
+func growWord(text string) (string, bool) {
+	word, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	word = strings.TrimPrefix(strings.ToLower(word), "/")
+	if word != "reflect" {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}

@@ -1,0 +1,138 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ActionWithdraw is a button that withdraws one answer; its value is the
+// answer id.
+const ActionWithdraw = "withdraw"
+
+// Edit is a change a person made to a message in a reflection's thread:
+// new text, or the message deleted (Withdraw).
+type Edit struct {
+	Actor
+	Channel   string
+	Thread    string
+	MessageID string
+	Text      string
+	Withdraw  bool
+}
+
+// Edit applies a changed or deleted message to the answer it came from.
+// Messages that were never answers are ignored: no replies, no error. Edits
+// apply to closed reflections too, so people can correct the record.
+func (e *Engine) Edit(ctx context.Context, ed Edit) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		r, err := s.ReflectionByThread(ctx, ed.TeamID, ed.Channel, ed.Thread)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("finding reflection: %w", err)
+		}
+		a, err := s.AnswerByMessage(ctx, r.ID, ed.MessageID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("finding answer: %w", err)
+		}
+		if ed.Withdraw {
+			replies, err = e.withdraw(ctx, s, r.Channel, ed.Actor, a)
+		} else {
+			replies, err = e.edit(ctx, s, r.Channel, ed.Actor, a, ed.Text)
+		}
+		return err
+	})
+	return replies, err
+}
+
+// EditAnswer changes one of the actor's own answers by its id.
+func (e *Engine) EditAnswer(ctx context.Context, a Actor, channel string, answerID int64, text string) ([]Reply, error) {
+	return e.onAnswer(ctx, a, channel, answerID, func(s Store, ans Answer) ([]Reply, error) {
+		return e.edit(ctx, s, channel, a, ans, text)
+	})
+}
+
+// WithdrawAnswer withdraws one of the actor's own answers by its id: its
+// text is removed for good, and its place and times are kept.
+func (e *Engine) WithdrawAnswer(ctx context.Context, a Actor, channel string, answerID int64) ([]Reply, error) {
+	return e.onAnswer(ctx, a, channel, answerID, func(s Store, ans Answer) ([]Reply, error) {
+		return e.withdraw(ctx, s, channel, a, ans)
+	})
+}
+
+func (e *Engine) onAnswer(ctx context.Context, a Actor, channel string, answerID int64, fn func(Store, Answer) ([]Reply, error)) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		ans, err := s.GetAnswer(ctx, answerID)
+		if errors.Is(err, ErrNotFound) || (err == nil && ans.TeamID != a.TeamID) {
+			replies = []Reply{notice(channel, a.UserID, "That answer no longer exists.", "Nothing was changed.")}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("loading answer: %w", err)
+		}
+		if _, err := s.GetReflection(ctx, ans.ReflectionID); err != nil { // take the reflection's lock
+			return fmt.Errorf("loading reflection: %w", err)
+		}
+		replies, err = fn(s, ans)
+		return err
+	})
+	return replies, err
+}
+
+func (e *Engine) edit(ctx context.Context, s Store, channel string, who Actor, a Answer, text string) ([]Reply, error) {
+	if a.Author != who.UserID {
+		return []Reply{notice(channel, who.UserID, "Only the person who wrote an answer can change it.", "Nothing was changed.")}, nil
+	}
+	if !a.WithdrawnAt.IsZero() {
+		return []Reply{notice(channel, who.UserID, "That answer was withdrawn, so there is nothing to edit.", "")}, nil
+	}
+	text = CleanText(text)
+	if text == "" {
+		return []Reply{notice(channel, who.UserID, "An answer can't be empty.", "Nothing was changed. To take an answer back, withdraw it (or delete your message).")}, nil
+	}
+	if n := len([]rune(text)); n > MaxAnswerRunes {
+		return []Reply{notice(channel, who.UserID, "That edit is too long to keep in one piece.",
+			fmt.Sprintf("It has %d characters and I keep at most %d in one answer. Nothing was changed.", n, MaxAnswerRunes))}, nil
+	}
+	clean, removed := e.scrub(text)
+	a.Text = clean
+	a.EditedAt = e.clock()
+	if err := s.UpdateAnswer(ctx, a); err != nil {
+		return nil, fmt.Errorf("editing answer: %w", err)
+	}
+	replies := []Reply{notice(channel, who.UserID, "Your answer is updated.", "")}
+	if len(removed) > 0 {
+		replies = append(replies, scrubNotice(channel, who.UserID, removed))
+	}
+	return replies, nil
+}
+
+func (e *Engine) withdraw(ctx context.Context, s Store, channel string, who Actor, a Answer) ([]Reply, error) {
+	if a.Author != who.UserID {
+		return []Reply{notice(channel, who.UserID, "Only the person who wrote an answer can withdraw it.", "Nothing was changed.")}, nil
+	}
+	if !a.WithdrawnAt.IsZero() {
+		return []Reply{notice(channel, who.UserID, "That answer is already withdrawn.", "")}, nil
+	}
+	a.Text = ""
+	a.WithdrawnAt = e.clock()
+	if err := s.UpdateAnswer(ctx, a); err != nil {
+		return nil, fmt.Errorf("withdrawing answer: %w", err)
+	}
+	return []Reply{notice(channel, who.UserID, "Your answer is withdrawn.",
+		"Its text is gone from What Matters; the reflection keeps only that an answer was withdrawn.")}, nil
+}
+
+func scrubNotice(channel, user string, removed []string) Reply {
+	return notice(channel, user, "I removed "+joinKinds(removed)+" before saving.",
+		"Only the pseudonym and the story are kept. Your original message is still in the thread: you can delete it there.")
+}

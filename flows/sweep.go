@@ -1,0 +1,113 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"whatmatters/prompts"
+)
+
+// Sweep looks after reflections nobody has touched for idleAfter: the first
+// time, it nudges the thread once; if a further idleAfter passes with no
+// answer, it closes the reflection as abandoned, keeping what was said. Any
+// answer or step in between starts the quiet spell again. Weekly check-ins
+// posted by the schedule are left alone: the next week's check-in closes
+// them. It returns the posts to make, for every team.
+func (e *Engine) Sweep(ctx context.Context, idleAfter time.Duration) ([]Reply, error) {
+	if idleAfter <= 0 {
+		return nil, fmt.Errorf("%w: idle time must be positive", ErrInvalid)
+	}
+	now := e.clock()
+	idle, err := e.store.ListIdleReflections(ctx, now.Add(-idleAfter))
+	if err != nil {
+		return nil, fmt.Errorf("listing idle reflections: %w", err)
+	}
+	var replies []Reply
+	for _, candidate := range idle {
+		if candidate.StartedBy == "" {
+			continue
+		}
+		err := e.store.InTx(ctx, func(s Store) error {
+			r, err := s.GetReflection(ctx, candidate.ID)
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("loading reflection: %w", err)
+			}
+			// Someone may have answered since the list was read.
+			if r.Status != StatusInProgress || now.Sub(r.LastActivityAt) < idleAfter {
+				return nil
+			}
+			tpl, cs, err := e.context(ctx, s, r)
+			if err != nil {
+				return err
+			}
+			more, err := e.sweepOne(ctx, s, tpl, cs, r, now, idleAfter)
+			replies = append(replies, more...)
+			return err
+		})
+		if err != nil {
+			return replies, err
+		}
+	}
+	return replies, nil
+}
+
+func (e *Engine) sweepOne(ctx context.Context, s Store, tpl prompts.Template, cs Case, r Reflection, now time.Time, idleAfter time.Duration) ([]Reply, error) {
+	if r.NudgedAt.IsZero() && r.Thread != "" {
+		r.NudgedAt = now
+		if err := s.UpdateReflection(ctx, r); err != nil {
+			return nil, fmt.Errorf("saving nudge: %w", err)
+		}
+		return []Reply{{
+			Kind: Post, Channel: r.Channel, Thread: r.Thread,
+			Title: "Still there? " + reflectionTitle(tpl, cs) + " has been quiet for " + humanDuration(idleAfter) + ".",
+			Parts: []Part{
+				{Text: "Reply in this thread to carry on, or say done to finish and keep what was said. If it stays quiet for another " + humanDuration(idleAfter) + ", I'll close it, keeping every answer."},
+				{Users: []string{r.StartedBy}},
+			},
+			Buttons: buttons(r),
+		}}, nil
+	}
+	if !r.NudgedAt.IsZero() && now.Sub(r.NudgedAt) < idleAfter {
+		return nil, nil
+	}
+	r.Status, r.Stage, r.AwaitingFollowUp = StatusAbandoned, "", false
+	r.ClosedAt = now
+	if err := s.UpdateReflection(ctx, r); err != nil {
+		return nil, fmt.Errorf("closing idle reflection: %w", err)
+	}
+	if r.Thread == "" {
+		return nil, nil // never posted, so there is nowhere to say so
+	}
+	return []Reply{{
+		Kind: Post, Channel: r.Channel, Thread: r.Thread, Title: reflectionTitle(tpl, cs) + ": closed after a quiet spell",
+		Parts: []Part{{Text: "Nobody has added to it for a while, so I've closed it. Everything said is kept. To pick the story up again, start a new reflection" + againHint(cs) + "."}},
+	}}, nil
+}
+
+func againHint(cs Case) string {
+	if cs.Label == "" {
+		return " with /reflect"
+	}
+	return " with /reflect " + cs.Label
+}
+
+// humanDuration says a duration the way a person would: "2 days", "6 hours".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return "a day"
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d >= time.Hour:
+		return "an hour"
+	default:
+		return fmt.Sprintf("%d minutes", max(1, d/time.Minute))
+	}
+}
