@@ -84,7 +84,9 @@ func (c *Console) Run(ctx context.Context) error {
 }
 
 func (c *Console) actor() flows.Actor {
-	return flows.Actor{TeamID: ConsoleTeam, UserID: c.user, Name: c.user}
+	// Whoever is at the terminal can reach the database anyway: they are
+	// the console team's admin.
+	return flows.Actor{TeamID: ConsoleTeam, UserID: c.user, Name: c.user, Admin: true}
 }
 
 func (c *Console) printf(format string, args ...any) {
@@ -195,6 +197,12 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 			continue
 		case flows.Notice:
 			c.printf("(only you) %s\n", RenderText(r))
+			continue
+		case flows.Direct:
+			c.printf("(direct message to you) %s\n", RenderText(r))
+			if a := r.Attachment; a != nil {
+				c.printf("--- %s ---\n%s\n--- end of %s ---\n", a.Name, a.Data, a.Name)
+			}
 			continue
 		}
 		if r.Thread != "" && r.Thread != c.thread {

@@ -153,8 +153,13 @@ func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([
 	usage := "Say, for example, /reflect check-in every thursday 09:30 (24-hour time, in the team's timezone), or /reflect check-in off."
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
-		if _, _, err := e.member(ctx, s, c.Actor); err != nil {
+		m, _, err := e.member(ctx, s, c.Actor)
+		if err != nil {
 			return err
+		}
+		if !mayChangeSettings(c.Actor, m) {
+			replies = settingsRefused(c)
+			return nil
 		}
 		team, err := s.GetTeam(ctx, c.TeamID)
 		if err != nil {
@@ -185,7 +190,14 @@ func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([
 			replies = []Reply{notice(c.Channel, c.UserID, "How often should the check-in come?", usage)}
 			return nil
 		}
-		return s.UpdateTeam(ctx, team)
+		if err := s.UpdateTeam(ctx, team); err != nil {
+			return err
+		}
+		detail := "check-in off"
+		if team.CheckInChannel != "" {
+			detail = fmt.Sprintf("check-in every %s %s in %s", team.CheckInDay, team.CheckInTime, team.CheckInChannel)
+		}
+		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: detail})
 	})
 	return replies, err
 }
@@ -196,19 +208,28 @@ func (e *Engine) setTimezone(ctx context.Context, c Command, zone string) ([]Rep
 	if err != nil || zone == "" || zone == "Local" {
 		return []Reply{notice(c.Channel, c.UserID, "Which timezone?", "Give its IANA name, for example /reflect timezone Europe/London or /reflect timezone America/New_York.")}, nil
 	}
+	var refused []Reply
 	err = e.store.InTx(ctx, func(s Store) error {
-		if _, _, err := e.member(ctx, s, c.Actor); err != nil {
+		m, _, err := e.member(ctx, s, c.Actor)
+		if err != nil {
 			return err
+		}
+		if !mayChangeSettings(c.Actor, m) {
+			refused = settingsRefused(c)
+			return nil
 		}
 		team, err := s.GetTeam(ctx, c.TeamID)
 		if err != nil {
 			return fmt.Errorf("loading team: %w", err)
 		}
 		team.Timezone = loc.String()
-		return s.UpdateTeam(ctx, team)
+		if err := s.UpdateTeam(ctx, team); err != nil {
+			return err
+		}
+		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "timezone " + team.Timezone})
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || refused != nil {
+		return refused, err
 	}
 	return []Reply{notice(c.Channel, c.UserID, "The team's timezone is now "+loc.String()+".", "Check-in times are read in it, and change with its clocks.")}, nil
 }

@@ -29,6 +29,9 @@ var subcommands = []subcommand{
 	{"snooze", "", "not this week: leave me out of the next check-in"},
 	{"away until", "YYYY-MM-DD", "leave me out of check-ins until that day (/reflect back undoes both)"},
 	{"timezone", "ZONE", "the team's timezone, e.g. Europe/London; check-ins follow its clocks"},
+	{"quotes", "on|off", "whether digests may quote your words (by discipline, never by name)"},
+	{"my-data", "", "get everything you have contributed, as a file in a direct message"},
+	{"forget-me", "", "delete everything you have contributed (asks you to confirm)"},
 	{"cases", "", "list the team's cases and when each was last reflected on"},
 	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
 	{"help", "", "this list"},
@@ -87,6 +90,15 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		return e.setAway(ctx, c, strings.ToLower(word), rest)
 	case "timezone":
 		return e.setTimezone(ctx, c, rest)
+	case "quotes":
+		return e.setQuotes(ctx, c, rest)
+	case "my-data":
+		return e.MyData(ctx, c.Actor, c.Channel)
+	case "forget-me":
+		if strings.EqualFold(rest, "confirm") {
+			return e.ForgetMe(ctx, c.Actor, c.Channel)
+		}
+		return e.askForgetMe(ctx, c.Actor, c.Channel)
 	case "cases":
 		return e.listCases(ctx, c)
 	case "discipline":
@@ -212,11 +224,4 @@ func (e *Engine) listCases(ctx context.Context, c Command) ([]Reply, error) {
 		reply.Parts = append(reply.Parts, Part{Label: cs.Label, Text: line})
 	}
 	return []Reply{reply}, nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

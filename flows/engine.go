@@ -62,6 +62,9 @@ type Actor struct {
 	TeamID string
 	UserID string
 	Name   string // display name if the adapter knows it
+	// Admin is true for workspace admins and owners (in the console, the
+	// person at the terminal): like leads, they may change team settings.
+	Admin bool
 }
 
 func (e *Engine) clock() time.Time { return e.now().UTC().Truncate(time.Microsecond) }

@@ -128,6 +128,12 @@ func TestWeeklyCheckInAcrossDaylightSaving(t *testing.T) {
 		london, _ := time.LoadLocation("Europe/London")
 		// Thursday 19 March 2026, London on GMT.
 		c.clock.set(time.Date(2026, 3, 19, 10, 0, 0, 0, time.UTC))
+		if n := notice(t, c.cmd("bo", "check-in every monday 9:30")); !strings.Contains(n.Title, "Only the team's leads") {
+			t.Fatalf("a member who is not a lead changed the schedule: %q", n.Title)
+		}
+		if err := c.engine.SetRole(c.ctx, team, "ann", flows.RoleLead, "cli"); err != nil {
+			t.Fatal(err)
+		}
 		if n := notice(t, c.cmd("ann", "check-in every monday 9:30")); n.Title != "The weekly check-in is set." || !strings.Contains(allText(n), "Monday 23 March") {
 			t.Fatalf("schedule: %s", allText(n))
 		}
@@ -161,7 +167,7 @@ func TestWeeklyCheckInAcrossDaylightSaving(t *testing.T) {
 				mentioned = p.Users
 			}
 		}
-		if diff := cmp.Diff([]string{"ann", "bo"}, mentioned); diff != "" {
+		if diff := cmp.Diff([]string{"bo", "ann"}, mentioned); diff != "" {
 			t.Errorf("mentions leave out the away and the snoozed (-want +got):\n%s", diff)
 		}
 		if replies := due(); len(replies) != 0 {
@@ -204,8 +210,11 @@ func TestWeeklyCheckInAcrossDaylightSaving(t *testing.T) {
 
 func TestSettingsCommandsRefuseBadInput(t *testing.T) {
 	c := newConvo(t, storagetest.SQLite(t))
+	if err := c.engine.SetRole(c.ctx, team, "ann", flows.RoleLead, "cli"); err != nil {
+		t.Fatal(err)
+	}
 	for text, want := range map[string]string{
-		"check-in every funday 9:30": "Which day?",
+		"check-in every funday 9:30":  "Which day?",
 		"check-in every monday 25:00": "What time?",
 		"check-in sometimes":          "How often",
 		"away until next week":        "Away until when?",

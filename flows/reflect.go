@@ -63,7 +63,7 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 			if err != nil {
 				return err
 			}
-			recap, err = e.recap(ctx, s, cs)
+			recap, err = e.recap(ctx, s, cs, c.Channel)
 			if err != nil {
 				return err
 			}
@@ -76,6 +76,7 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 		if err != nil {
 			return fmt.Errorf("creating reflection: %w", err)
 		}
+		e.log.DebugContext(ctx, "reflection started", "reflection", r.ID, "team", r.TeamID, "template", r.Template, "case", cs.ID)
 		root := Reply{Kind: Post, Channel: c.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs)}
 		root.Parts = append(root.Parts, Part{Text: prompts.Fill(tpl.Intro, cs.Label)})
 		if chosen {
@@ -129,8 +130,10 @@ func (e *Engine) findOrCreateCase(ctx context.Context, s Store, teamID, label st
 	return cs, chosen, nil
 }
 
-// recap gives two lines on what the team said last time about a case.
-func (e *Engine) recap(ctx context.Context, s Store, cs Case) ([]Part, error) {
+// recap gives two lines on what the team said last time about a case. A
+// reflection's words are shown only in the channel where they were said:
+// from another channel, the recap says when, not what.
+func (e *Engine) recap(ctx context.Context, s Store, cs Case, channel string) ([]Part, error) {
 	rs, err := s.ListCaseReflections(ctx, cs.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing case reflections: %w", err)
@@ -153,6 +156,9 @@ func (e *Engine) recap(ctx context.Context, s Store, cs Case) ([]Part, error) {
 			tplName = strings.ToLower(tpl.Name)
 		}
 		first := answers[0]
+		if rs[i].Channel != channel {
+			return []Part{{Label: "Last time", Text: fmt.Sprintf("%s, %s, %d %s, in another channel.", rs[i].CreatedAt.Format("2 Jan 2006"), tplName, len(people), pluralWord(len(people), "person", "people"))}}, nil
+		}
 		return []Part{
 			{Label: "Last time", Text: fmt.Sprintf("%s, %s, %d %s.", rs[i].CreatedAt.Format("2 Jan 2006"), tplName, len(people), pluralWord(len(people), "person", "people"))},
 			{Text: excerpt(first.Text, 200), Quote: true, By: disciplineOrUnknown(first.Discipline)},

@@ -12,7 +12,17 @@ const (
 	// Ack quietly marks a person's message as received (a reaction in
 	// Slack), without posting anything.
 	Ack
+	// Direct is a private message to User (a direct message in Slack),
+	// possibly with an Attachment.
+	Direct
 )
+
+// Attachment is a file sent with a Direct reply.
+type Attachment struct {
+	Name string // file name, e.g. what-matters-my-data.json
+	Type string // MIME type
+	Data []byte
+}
 
 // Reply is something the bot says or does in answer to an input. All text in
 // a Reply is plain text: adapters escape it and add their own formatting.
@@ -29,6 +39,8 @@ type Reply struct {
 	Title   string
 	Parts   []Part
 	Buttons []Button
+	// Attachment is a file to send with a Direct reply.
+	Attachment *Attachment
 }
 
 // Part is one paragraph of a reply.
@@ -59,4 +71,7 @@ const (
 	ActionSkip   = "skip"
 	ActionDone   = "done"
 	ActionCancel = "cancel"
+	// ActionForgetMe confirms that the person pressing it wants everything
+	// they contributed deleted.
+	ActionForgetMe = "forget_me"
 )

@@ -41,8 +41,11 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 
 // Act handles a button pressed on a reflection.
 func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
-	if a.Name == ActionWithdraw {
+	switch a.Name {
+	case ActionWithdraw:
 		return e.WithdrawAnswer(ctx, a.Actor, a.Channel, a.AnswerID)
+	case ActionForgetMe:
+		return e.ForgetMe(ctx, a.Actor, a.Channel)
 	}
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
@@ -111,6 +114,8 @@ func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, t
 		return nil, fmt.Errorf("saving answer: %w", err)
 	}
 	r.LastActivityAt, r.UpdatedAt, r.NudgedAt = now, now, time.Time{}
+	// Never the text: its length and what was scrubbed, by kind.
+	e.log.DebugContext(ctx, "answer saved", "reflection", r.ID, "stage", r.Stage, "chars", len([]rune(clean)), "scrubbed", removed)
 	var replies []Reply
 	if len(removed) > 0 {
 		replies = append(replies, scrubNotice(r.Channel, m.UserID, removed))
@@ -231,6 +236,7 @@ func (e *Engine) close(ctx context.Context, s Store, tpl prompts.Template, cs Ca
 	if err := s.UpdateReflection(ctx, *r); err != nil {
 		return nil, fmt.Errorf("closing reflection: %w", err)
 	}
+	e.log.DebugContext(ctx, "reflection closed", "reflection", r.ID, "status", r.Status)
 	answers, err := s.ListAnswers(ctx, r.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing answers: %w", err)

@@ -8,6 +8,8 @@ import (
 // Store keeps the domain's records. Implementations must be safe for
 // concurrent use. Every time a Store returns is in UTC.
 type Store interface {
+	GovernanceStore
+
 	// InTx runs fn with a Store bound to one transaction, committing when fn
 	// returns nil and rolling back otherwise. Calls on the Store passed to fn
 	// see each other's writes. A call to InTx on that Store runs fn in the
@@ -17,7 +19,8 @@ type Store interface {
 	// EnsureTeam creates the team if it does not exist and returns the stored
 	// team. An existing team is returned unchanged.
 	EnsureTeam(ctx context.Context, t Team) (Team, error)
-	// GetTeam returns ErrNotFound if there is no such team.
+	// GetTeam returns ErrNotFound if there is no such team. Inside InTx it
+	// locks the team until the transaction ends.
 	GetTeam(ctx context.Context, id string) (Team, error)
 	// ListTeams returns every team, oldest first.
 	ListTeams(ctx context.Context) ([]Team, error)
@@ -89,14 +92,34 @@ type Store interface {
 	ListTeamAnswers(ctx context.Context, teamID string) ([]Answer, error)
 
 	// RecordDelivery stores a delivery unless one with the same ID is already
-	// stored. It reports whether the delivery is new.
+	// stored, giving it the next sequence number (d.Seq is ignored). It
+	// reports whether the delivery is new.
 	RecordDelivery(ctx context.Context, d Delivery) (bool, error)
+	// GetDelivery returns ErrNotFound if there is no such delivery.
+	GetDelivery(ctx context.Context, id string) (Delivery, error)
+	// NextDelivery returns the unprocessed delivery with the given key and
+	// the lowest sequence number not above upTo, or ErrNotFound if there is
+	// none.
+	NextDelivery(ctx context.Context, key string, upTo int64) (Delivery, error)
 	// MarkDeliveryProcessed sets the processed time and clears the payload.
 	// It returns ErrNotFound if there is no such delivery.
 	MarkDeliveryProcessed(ctx context.Context, id string, at time.Time) error
 	// PendingDeliveries returns up to limit deliveries not yet processed,
 	// oldest first.
 	PendingDeliveries(ctx context.Context, limit int) ([]Delivery, error)
+
+	// AddOutbox stores messages owed for deliveries, in the order given. It
+	// returns ErrInvalid if a message has no delivery id or no payload.
+	AddOutbox(ctx context.Context, msgs []OutboxMessage) error
+	// PendingOutbox returns up to limit unsent messages with the given key,
+	// in the order they were added.
+	PendingOutbox(ctx context.Context, key string, limit int) ([]OutboxMessage, error)
+	// DeleteOutbox removes a sent message. It returns ErrNotFound if there is
+	// no such message.
+	DeleteOutbox(ctx context.Context, id int64) error
+	// StaleOutbox returns the ids of up to limit deliveries that still owe a
+	// message added before the given time, oldest first.
+	StaleOutbox(ctx context.Context, before time.Time, limit int) ([]string, error)
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

@@ -41,7 +41,10 @@ type Member struct {
 	AwayUntil    time.Time
 	SnoozedUntil time.Time
 	// NoQuotes is true when the person asked not to be quoted in digests.
-	NoQuotes  bool
+	NoQuotes bool
+	// Role is RoleLead for the team's leads, who may change its settings;
+	// empty for everyone else.
+	Role      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -98,15 +101,37 @@ type Answer struct {
 	CreatedAt   time.Time
 	EditedAt    time.Time // zero unless edited
 	WithdrawnAt time.Time // zero unless withdrawn; a withdrawn answer keeps no text
+	// PurgedAt is when the retention purge removed the answer's text and
+	// author, keeping only its stage and discipline for counting.
+	PurgedAt time.Time
 }
 
 // Delivery is one incoming delivery from Slack (an event, a slash command or
 // an interaction), recorded before it is acknowledged so that nothing
 // acknowledged is lost and nothing retried is done twice.
 type Delivery struct {
-	ID          string // Slack's event_id, or a key derived from the payload
-	Kind        string // event, command, interaction
-	Payload     []byte // cleared once processed
+	ID      string // Slack's event_id, or a key derived from the payload
+	Kind    string // event, command, interaction
+	Payload []byte // cleared once processed
+	// Key groups deliveries that must be processed one after another, in
+	// the order they were recorded: the adapter chooses it (for Slack, the
+	// team, channel and thread of a thread reply). Empty is a key too.
+	Key string
+	// Seq is set by the store when the delivery is recorded: it grows with
+	// every delivery recorded, so it orders the deliveries of one Key.
+	Seq         int64
 	ReceivedAt  time.Time
 	ProcessedAt time.Time // zero until processed
+}
+
+// OutboxMessage is one call to Slack owed for a processed delivery: a post,
+// a private notice, a reaction. It is written in the same transaction that
+// marks its delivery processed, so a reply decided is never lost, and
+// deleted once the call has succeeded, since it holds people's words.
+type OutboxMessage struct {
+	ID         int64  // set by the store; orders the messages of one Key
+	DeliveryID string // the delivery whose processing owes this message
+	Key        string // the delivery's Key: messages of one Key are sent in ID order
+	Payload    []byte // what to send, in the adapter's own encoding
+	CreatedAt  time.Time
 }

@@ -17,8 +17,8 @@ const (
 	ageTail = `(?:[ \-]{0,3}(?:years?|yrs?)\.?(?:[ \-]{0,3}old|[ \t]{1,3}of[ \t]{1,3}age)|[ \t]{0,3}(?:yrs?|yo|y/o|y\.o\.?)(?:[ \t]{0,3}old)?\b)`
 )
 
-// Age patterns. The At patterns are anchored at the age itself; the Before
-// patterns are matched against the text just before it.
+// Age patterns, each anchored at the age itself. The words before an age
+// are read by previousWords.
 var (
 	// 93 years old, 93-year-old, 93yo, 94 years of age.
 	ageTailAtRE = regexp.MustCompile(`^(?i)` + ageAny + ageTail)
@@ -32,14 +32,13 @@ var (
 
 // Words that come before an age.
 var (
-	ageCueWords     = setOf(`age aged ages`)
-	ageEventWords   = setOf(`turned turning turns reach reached reaching celebrated`)
-	ageOfWords      = setOf(`lady gentleman man woman widow widower person patient`)
-	ageSubjects     = setOf(`she he they who i mum dad mother father husband wife partner brother sister patient gentleman lady`)
-	ageBeVerbs      = setOf(`was is were`)
-	ageAdverbs      = setOf(`now nearly almost only just`)
-	ageFutureAuxes  = setOf(`will would`)
-	ageContractions = setOf(`'s 'll`)
+	ageCueWords    = setOf(`age aged ages`)
+	ageEventWords  = setOf(`turned turning turns reach reached reaching celebrated`)
+	ageOfWords     = setOf(`lady gentleman man woman widow widower person patient`)
+	ageSubjects    = setOf(`she he they who i mum dad mother father husband wife partner brother sister patient gentleman lady`)
+	ageBeVerbs     = setOf(`was is were`)
+	ageAdverbs     = setOf(`now nearly almost only just`)
+	ageFutureAuxes = setOf(`will would`)
 )
 
 // measureWords are units that, after a number, show it is a measurement
@@ -89,19 +88,6 @@ func findAges(text string, starts []int, ss *spanSet) {
 			}
 		}
 	}
-}
-
-// lookBehind returns where a look-behind window of about n bytes before p
-// starts: never inside a word, so a cue's \b is not fooled by a cut word.
-func lookBehind(text string, p, n int) int {
-	lo := p - n
-	if lo <= 0 {
-		return 0
-	}
-	for lo > 0 && lo > p-n-24 && (text[lo]&0xC0 == 0x80 || isWordRune(runeBefore(text, lo))) {
-		lo--
-	}
-	return lo
 }
 
 // ageContext says what comes before a possible age.

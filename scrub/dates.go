@@ -35,8 +35,8 @@ var (
 )
 
 // monthWords are the month names and abbreviations, in lower case.
-var monthWords = setOf(`jan january feb february mar march apr april may jun june jul july
-	aug august sep sept september oct october nov november dec december`)
+const monthWordList = `jan january feb february mar march apr april may jun june jul july
+	aug august sep sept september oct october nov november dec december`
 
 // findDates marks full dates (day, month and year), day-and-month dates
 // written with a month name ("14 March", "March 14th"), and after a
@@ -44,12 +44,12 @@ var monthWords = setOf(`jan january feb february mar march apr april may jun jun
 // birth") a year alone. A year alone, a month and year without a cue
 // ("March 2019"), a weekday, and a numeric day/month without a year
 // ("14/3", which reads like a score) are left alone.
-func findDates(text string, starts []int, ss *spanSet) {
+func findDates(text string, toks tokens, ss *spanSet) {
 	if !hasDigit(text) {
 		return
 	}
 	var buf [12]byte
-	for _, p := range starts {
+	for ti, p := range toks.starts {
 		c := text[p]
 		if isDigit(c) {
 			n := 0
@@ -88,16 +88,12 @@ func findDates(text string, starts []int, ss *spanSet) {
 			}
 			continue
 		}
-		if !isLetterByte(c) {
-			continue
-		}
-		key := lowerWordAt(buf[:], text, p)
-		switch {
-		case len(key) >= 3 && monthWords[string(key)]:
+		switch f := toks.flags[ti]; {
+		case f&lexMonth != 0:
 			if m := matchAt(monthDayRE, text, p); m != nil && monthNameOK(text, m[2], m[6] >= 0) {
 				ss.add(m[0], trimDateEnd(text, m[0], m[1]), Date)
 			}
-		case string(key) == "dob" || string(key) == "d" || string(key) == "date" || string(key) == "born":
+		case f&lexDOBCue != 0:
 			for _, re := range [...]*regexp.Regexp{dobRE, dobYearRE} {
 				if m := matchAt(re, text, p); m != nil && numericContextOK(text, m[2], m[3]) {
 					ss.add(m[2], trimDateEnd(text, m[2], m[3]), Date)
@@ -131,7 +127,8 @@ func monthStartsAt(text string, i int, buf []byte) bool {
 	if i >= len(text) || !isLetterByte(text[i]) || i > 0 && isLetterByte(text[i-1]) {
 		return false
 	}
-	return monthWords[string(lowerWordAt(buf, text, i))]
+	k := lowerWordAt(buf, text, i)
+	return len(k) <= maxLexWord && lexicon[string(k)]&lexMonth != 0
 }
 
 // trimDateEnd drops trailing dots, commas and spaces (the end of a

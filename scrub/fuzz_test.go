@@ -1,7 +1,10 @@
 package scrub
 
 import (
+	"math/rand/v2"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -71,23 +74,66 @@ func FuzzScrub(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		for _, s := range fuzzScrubbers {
-			r := s.Scrub(in)
-			out := r.Text
-			if again := s.Scrub(out); again.Text != out || again.Found != nil {
-				t.Fatalf("not idempotent:\n in:  %q\n out: %q\n again: %q", in, out, again.Text)
-			}
-			if nhs := validNHSInText(out); nhs != "" {
-				t.Fatalf("valid NHS number %s left in output:\n in:  %q\n out: %q", nhs, in, out)
-			}
-			if utf8.ValidString(in) && !utf8.ValidString(out) {
-				t.Fatalf("invalid UTF-8 out of valid input:\n in:  %q\n out: %q", in, out)
-			}
-			if got, want := countPlaceholders(out), countPlaceholders(in)+r.Total(); got != want {
-				t.Fatalf("%d placeholders in output, want %d:\n in:  %q\n out: %q", got, want, in, out)
-			}
-			if r.Found == nil && out != in {
-				t.Fatalf("text changed but nothing reported:\n in:  %q\n out: %q", in, out)
-			}
+			checkScrubInvariants(t, s, in)
 		}
 	})
+}
+
+// checkScrubInvariants checks what FuzzScrub checks, for one input.
+func checkScrubInvariants(t *testing.T, s *Scrubber, in string) {
+	t.Helper()
+	r := s.Scrub(in)
+	out := r.Text
+	if again := s.Scrub(out); again.Text != out || again.Found != nil {
+		t.Fatalf("not idempotent:\n in:    %q\n out:   %q\n again: %q", in, out, again.Text)
+	}
+	if nhs := validNHSInText(out); nhs != "" {
+		t.Fatalf("valid NHS number %s left in output:\n in:  %q\n out: %q", nhs, in, out)
+	}
+	if utf8.ValidString(in) && !utf8.ValidString(out) {
+		t.Fatalf("invalid UTF-8 out of valid input:\n in:  %q\n out: %q", in, out)
+	}
+	if got, want := countPlaceholders(out), countPlaceholders(in)+r.Total(); got != want {
+		t.Fatalf("%d placeholders in output, want %d:\n in:  %q\n out: %q", got, want, in, out)
+	}
+	if r.Found == nil && out != in {
+		t.Fatalf("text changed but nothing reported:\n in:  %q\n out: %q", in, out)
+	}
+}
+
+// pieces are fragments that the rules care about, for building awkward
+// inputs at random.
+var pieces = []string{
+	"0", "1", "9", "12", "943", "476", "5919", "999", "07700", "900123", "44", "+", "00", "(", ")",
+	" ", " ", "  ", "-", "–", ".", "/", ",", ":", "'", "’", "@", "\u00a0", "\t", "\n", "\xff", "é",
+	"Mrs", "Dr", "Nurse", "son", "called", "Smith", "Jean", "de", "J", "A", "I", "MS",
+	"March", "May", "14th", "of", "DOB", "born", "aged", "93", "101", "years", "old", "yo", "she", "was",
+	"BH1", "1AA", "SW1A", "AB", "C", "NI", "MRN", "RBD1234567", "K123456", "hospital", "number",
+	"[", "]", "[name]", "[date]", "[NHS number]", "name]", "[hospital", "x", "example.com", "nhs.net",
+}
+
+func TestScrubProperties(t *testing.T) {
+	seed := uint64(1)
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	// SCRUB_PROPERTY_RUNS and SCRUB_PROPERTY_SEED allow a longer search.
+	if v, err := strconv.Atoi(os.Getenv("SCRUB_PROPERTY_RUNS")); err == nil {
+		n = v
+	}
+	if v, err := strconv.ParseUint(os.Getenv("SCRUB_PROPERTY_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	rng := rand.New(rand.NewPCG(seed, 2))
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.Reset()
+		for k := rng.IntN(30); k >= 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		for _, s := range fuzzScrubbers {
+			checkScrubInvariants(t, s, b.String())
+		}
+	}
 }

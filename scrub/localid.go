@@ -144,15 +144,14 @@ func findLocalIDsByPrefix(text string, re *regexp.Regexp, ss *spanSet) {
 var cuedIDRE = regexp.MustCompile(`^(?i)(?:hospital[ \t]{1,3}(?:number|no\b\.?|num|id)|hosp\.?[ \t]{0,3}(?:no\b\.?|num(?:ber)?)|unit[ \t]{1,3}(?:number|no\b\.?)|patient[ \t]{1,3}(?:id|number|no\b\.?)|PAS[ \t]{0,3}(?:number|no\b\.?|id)?|MRN|CRN|medical[ \t]{1,3}record[ \t]{1,3}(?:number|no\b\.?)|case[ \t]{1,3}(?:number|no\b\.?))[ \t]{0,3}(?:is[ \t]{1,3})?[:#.\-]?[ \t]{0,3}([A-Za-z]{0,4}[\-/ ]?[0-9][0-9A-Za-z\-/]{2,15})\b`)
 
 // idCueWords are the first words of the cues cuedIDRE knows.
-var idCueWords = setOf(`hospital hosp unit patient pas mrn crn medical case`)
+const idCueWordList = `hospital hosp unit patient pas mrn crn medical case`
 
 // findCuedLocalIDs marks record numbers that follow a cue such as
 // "hospital number" or "MRN", whether or not a pattern is configured. The
 // number must hold at least four digits.
-func findCuedLocalIDs(text string, starts []int, ss *spanSet) {
-	var buf [12]byte
-	for _, p := range starts {
-		if !isLetterByte(text[p]) || !idCueWords[string(lowerWordAt(buf[:], text, p))] {
+func findCuedLocalIDs(text string, toks tokens, ss *spanSet) {
+	for ti, p := range toks.starts {
+		if toks.flags[ti]&lexIDCue == 0 {
 			continue
 		}
 		m := matchAt(cuedIDRE, text, p)

@@ -27,19 +27,19 @@ var titles = map[string]bool{
 	"dame": false, "matron": false,
 }
 
-// relationCues are words after which a capitalised word is taken to be a
+// relationWords are words after which a capitalised word is taken to be a
 // name: "her son David", "a neighbour, Pat,", "a man called Jim".
-var relationCues = setOf(`son daughter wife husband partner brother mum mother dad
+const relationWords = `son daughter wife husband partner brother mum mother dad
 	grandson granddaughter grandchild grandmother grandfather grandma grandad granddad
 	grandpa granny nan nana nanna nephew niece cousin aunt auntie aunty uncle friend
 	neighbour neighbor carer fiance fiancé fiancee fiancée stepson stepdaughter
 	stepmother stepfather widow widower boyfriend girlfriend twin goddaughter godson
 	son-in-law daughter-in-law brother-in-law sister-in-law mother-in-law father-in-law
-	called named nicknamed`)
+	called named nicknamed`
 
-// stopWords are capitalised words that follow a title or cue without being
+// stopWordList holds capitalised words that follow a title or cue without being
 // a name: "Dr On call", "Nurse Practitioner", "the Dr. She came".
-var stopWords = setOf(`a about after again all also am an and another any are as at
+const stopWordList = `a about after again all also am an and another any are as at
 	be because been before being both but by can cannot could did do does doing done
 	during each either even every for from had has have having he her here hers him
 	his how however i if in into is it its just later let me mine my neither no nor
@@ -60,7 +60,7 @@ var stopWords = setOf(`a about after again all also am an and another any are as
 	leads manager managers associate associates consultant consultants registrar
 	registrars fellow doctor doctors nurse nurses gp gps locum student students
 	trainee junior senior staff duty night nights day days evening morning
-	afternoon weekend ward wards office clinic surgery hospice hospital unit
+	afternoon weekend office clinic surgery hospice hospital unit
 	department service services verification verified charge colleague colleagues
 	community district macmillan palliative chaplain chaplaincy support care
 	clinical practice patient patients matron sister father mother mum dad son daughter wife
@@ -71,16 +71,16 @@ var stopWords = setOf(`a about after again all also am an and another any are as
 	mr mrs ms miss mx dr prof fr rev revd reverend pastor rabbi imam lady sir dame
 	switchboard security reception pharmacy ambulance police social adult
 	safeguarding emergency urgent out-of-hours ooh continuing health nhs
-	english welsh scottish irish british`)
+	english welsh scottish irish british`
 
-// continuationStopWords may be surnames as a first name word ("Mrs Ward")
-// but after a name word they end the name ("Dr Patel Ward 7").
-var continuationStopWords = setOf(`ward bay bed room side unit floor wing block level
-	street road lane avenue close house home hospice hospital surgery`)
+// contStopWordList holds words that may be a surname straight after a title
+// ("Mrs Ward") but end a name after its first word ("Dr Patel Ward 7").
+const contStopWordList = `ward bay bed room side unit floor wing block level
+	street road lane avenue close house home hospice hospital surgery`
 
-// particles are lower-case words that may sit inside a name before a
+// particleWords are lower-case words that may sit inside a name before a
 // capitalised word: "Dr van der Berg", "Mrs Anna de Souza".
-var particles = setOf(`van von der den de del della di da du la le ter ten bin binti ibn al el`)
+const particleWords = `van von der den de del della di da du la le ter ten bin binti ibn al el`
 
 // setOf returns the set of whitespace-separated words in s.
 func setOf(s string) map[string]bool {
@@ -91,28 +91,34 @@ func setOf(s string) map[string]bool {
 	return m
 }
 
-// inSet reports whether the lower-case form of w is in set.
-func inSet(set map[string]bool, w string) bool {
-	var buf [24]byte
-	if k := foldKey(buf[:], w); k != nil {
-		return set[string(k)]
-	}
-	return set[strings.ToLower(w)]
-}
-
 // findNames marks names: the one or two capitalised words (with initials
 // and particles) after a title or a relation word, names on the team's
 // list, and further capitalised uses in the same text of any name word
 // found after a title or relation word. The title or relation word itself
 // is kept.
-func findNames(text string, list *nameList, ss *spanSet) {
+func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 	if list != nil {
 		findListedNames(text, list, ss)
 	}
 	words := splitWords(text, make([]word, 0, len(text)/5+1))
-	var found map[string]bool
+	var found []string // name words found after cues
+	ti := 0
 	for i := 0; i+1 < len(words); i++ {
-		mode := cueAt(text, words, i)
+		// The word's classes: from its token when the word is plain
+		// letters, otherwise looked up.
+		for ti < len(toks.starts) && toks.starts[ti] < words[i].start {
+			ti++
+		}
+		var f uint16
+		if ti < len(toks.starts) && toks.starts[ti] == words[i].start && plainWord(text, words[i]) {
+			f = toks.flags[ti]
+		} else {
+			f = lookupWord(text[words[i].start:words[i].end])
+		}
+		if f&(lexTitle|lexRelation) == 0 && !twoWordCue(text, words, i) {
+			continue
+		}
+		mode := cueAt(text, words, i, f)
 		if mode == notCue {
 			continue
 		}
@@ -123,13 +129,10 @@ func findNames(text string, list *nameList, ss *spanSet) {
 		ss.add(start, end, Name)
 		for k := i + 1; k <= last; k++ {
 			w := text[words[k].start:words[k].end]
-			if utf8.RuneCountInString(w) < 2 || !isCapitalised(w) || inSet(stopWords, w) || inSet(continuationStopWords, w) || inSet(relationCues, w) {
+			if utf8.RuneCountInString(w) < 2 || !isCapitalised(w) || lexHas(w, lexStop|lexContStop|lexRelation) {
 				continue
 			}
-			if found == nil {
-				found = make(map[string]bool)
-			}
-			found[strings.ToLower(trimPossessive(w))] = true
+			found = append(found, trimPossessive(w))
 		}
 		i = last
 	}
@@ -138,35 +141,50 @@ func findNames(text string, list *nameList, ss *spanSet) {
 	}
 }
 
-// cueAt reports whether words[i] introduces a name.
-func cueAt(text string, words []word, i int) cueMode {
+// plainWord reports whether w is all ASCII letters.
+func plainWord(text string, w word) bool {
+	for i := w.start; i < w.end; i++ {
+		if !isLetterByte(text[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// twoWordCue reports whether words[i] ends a two-word cue: "known as",
+// "name is", "name was", "names are".
+func twoWordCue(text string, words []word, i int) bool {
+	if i == 0 {
+		return false
+	}
+	w := text[words[i].start:words[i].end]
+	p := text[words[i-1].start:words[i-1].end]
+	if !spaceGap(text[words[i-1].end:words[i].start], 1, 2) {
+		return false
+	}
+	switch {
+	case strings.EqualFold(w, "as"):
+		return strings.EqualFold(p, "known")
+	case strings.EqualFold(w, "is"), strings.EqualFold(w, "was"), strings.EqualFold(w, "are"):
+		return strings.EqualFold(p, "name") || strings.EqualFold(p, "names")
+	}
+	return false
+}
+
+// cueAt reports whether words[i], whose lexicon classes are f, introduces
+// a name.
+func cueAt(text string, words []word, i int, f uint16) cueMode {
 	w := text[words[i].start:words[i].end]
 	if len(w) < 2 || len(w) > 15 {
 		return notCue
 	}
-	var buf [16]byte
-	k := foldKey(buf[:], w)
-	if k == nil {
-		return notCue // every cue word is plain ASCII
-	}
-	if abbrev, ok := titles[string(k)]; ok {
-		if gapOK(text[words[i].end:words[i+1].start], abbrev, false) {
+	if f&lexTitle != 0 {
+		if gapOK(text[words[i].end:words[i+1].start], f&lexTitleAbbrev != 0, false) {
 			return titleCue
 		}
 		return notCue
 	}
-	cue := relationCues[string(k)]
-	if !cue && i > 0 {
-		// Two-word cues: "known as", "name is", "name was", "names are".
-		switch string(k) {
-		case "as", "is", "was", "are":
-			p := text[words[i-1].start:words[i-1].end]
-			if spaceGap(text[words[i-1].end:words[i].start], 1, 2) {
-				cue = string(k) == "as" && strings.EqualFold(p, "known") ||
-					string(k) != "as" && (strings.EqualFold(p, "name") || strings.EqualFold(p, "names"))
-			}
-		}
-	}
+	cue := f&lexRelation != 0 || twoWordCue(text, words, i)
 	if cue && gapOK(text[words[i].end:words[i+1].start], false, true) {
 		return wordCue
 	}
@@ -226,19 +244,17 @@ func nameAfter(text string, words []word, i int, mode cueMode) (start, end, last
 			nInitials++
 			prevInitial = true
 			continue
-		case nParticles < 3 && inSet(particles, w) && !isCapitalised(w):
+		case nParticles < 3 && !isCapitalised(w) && lexHas(w, lexParticle):
 			nParticles++
 			prevInitial = false
 			continue
 		}
 		prevInitial = false
-		if !isCapitalised(w) || inSet(stopWords, w) || mode == wordCue && isAllCaps(w) || capsOnly && !isAllCaps(w) {
+		f := lookupWord(w)
+		if !isCapitalised(w) || f&lexStop != 0 || mode == wordCue && isAllCaps(w) || capsOnly && !isAllCaps(w) {
 			break
 		}
-		if nWords > 0 && (inSet(continuationStopWords, w) || inSet(relationCues, w)) {
-			break
-		}
-		if _, ok := titles[strings.ToLower(w)]; ok {
+		if nWords > 0 && f&(lexContStop|lexRelation) != 0 || f&lexTitle != 0 {
 			break
 		}
 		nWords++
@@ -280,7 +296,7 @@ func trimPossessive(w string) string {
 // findRepeatedNames marks capitalised words elsewhere in the text that
 // equal a name word already found after a title or relation word ("Mrs
 // Edith Marsh ... Edith said"). Adjacent ones become one name.
-func findRepeatedNames(text string, words []word, found map[string]bool, ss *spanSet) {
+func findRepeatedNames(text string, words []word, found []string, ss *spanSet) {
 	start, end := -1, -1
 	flush := func() {
 		if start >= 0 {
@@ -291,7 +307,7 @@ func findRepeatedNames(text string, words []word, found map[string]bool, ss *spa
 	for _, wd := range words {
 		w := text[wd.start:wd.end]
 		t := trimPossessive(w)
-		if !isCapitalised(w) || !found[strings.ToLower(t)] || !ss.free(wd.start, wd.start+len(t)) {
+		if !isCapitalised(w) || !equalFoldAny(t, found) || !ss.free(wd.start, wd.start+len(t)) {
 			flush()
 			continue
 		}
@@ -306,6 +322,16 @@ func findRepeatedNames(text string, words []word, found map[string]bool, ss *spa
 		}
 	}
 	flush()
+}
+
+// equalFoldAny reports whether w equals any of list, ignoring case.
+func equalFoldAny(w string, list []string) bool {
+	for _, x := range list {
+		if strings.EqualFold(w, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // nameList is a team's list of names, ready to search for.

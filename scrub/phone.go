@@ -161,7 +161,21 @@ func findPhones(text string, ss *spanSet) {
 				best = e.end
 			}
 		}
-		if best > 0 && ss.add(start, best, Phone) {
+		if best < 0 {
+			continue
+		}
+		if c == '(' {
+			// Keep the bracket unless it closes round the area code:
+			// "(01202) 123456" goes whole, "(07700 900123)" keeps its own.
+			j := i + 1
+			for j < len(text) && isDigit(text[j]) {
+				j++
+			}
+			if j >= len(text) || text[j] != ')' || j >= best {
+				start = i + 1
+			}
+		}
+		if ss.add(start, best, Phone) {
 			i = best - 1
 		}
 	}

@@ -44,7 +44,10 @@ func validPostcode(out, in string) bool {
 func findPostcodes(text string, starts []int, ss *spanSet) {
 	for _, p := range starts {
 		// A postcode starts with one or two letters and a digit.
-		if p+2 >= len(text) || !isLetterByte(text[p]) || !(isDigit(text[p+1]) || isLetterByte(text[p+1]) && isDigit(text[p+2])) {
+		if p+2 >= len(text) || !isLetterByte(text[p]) {
+			continue
+		}
+		if !(isDigit(text[p+1]) || isLetterByte(text[p+1]) && isDigit(text[p+2])) && !strings.EqualFold(text[p:p+3], "GIR") {
 			continue
 		}
 		m := matchAt(postcodeRE, text, p)

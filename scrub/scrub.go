@@ -168,14 +168,20 @@ func (ss *spanSet) add(start, end int, k Kind) bool {
 }
 
 // find runs every rule once over text, in priority order: a later rule's
-// match that overlaps an earlier one is dropped. It appends the spans found
-// (without the protected ones) to dst, sorted by start.
+// match that overlaps an earlier one is dropped. Existing placeholders come
+// first, so nothing matches inside them; then the rules whose matches are
+// most certain (email addresses, numbers written with +, NHS numbers by
+// their check digit, NI numbers, configured and cued hospital numbers),
+// then dates, UK phone numbers, postcodes, ages and, last, names. It
+// appends the spans found (without the protected ones) to dst, sorted by
+// start.
 func (s *Scrubber) find(text string, dst []span) []span {
 	if text == "" {
 		return dst
 	}
 	ss := &spanSet{}
-	starts := tokenStarts(text, make([]int, 0, len(text)/4+1))
+	toks := scanTokens(text)
+	starts := toks.starts
 	protectPlaceholders(text, ss)
 	findEmails(text, ss)
 	findInternationalPhones(text, ss)
@@ -186,12 +192,12 @@ func (s *Scrubber) find(text string, dst []span) []span {
 		findLocalIDs(text, starts, s.localIDs, ss)
 		names = s.names
 	}
-	findCuedLocalIDs(text, starts, ss)
-	findDates(text, starts, ss)
+	findCuedLocalIDs(text, toks, ss)
+	findDates(text, toks, ss)
 	findPhones(text, ss)
 	findPostcodes(text, starts, ss)
 	findAges(text, starts, ss)
-	findNames(text, names, ss)
+	findNames(text, toks, names, ss)
 	for _, sp := range ss.s {
 		if sp.kind != "" {
 			dst = append(dst, sp)
@@ -208,7 +214,9 @@ func replace(text string, spans []span) string {
 	last := 0
 	for _, sp := range spans {
 		b.WriteString(text[last:sp.start])
-		b.WriteString(sp.kind.Placeholder())
+		b.WriteByte('[')
+		b.WriteString(string(sp.kind))
+		b.WriteByte(']')
 		last = sp.end
 	}
 	b.WriteString(text[last:])

@@ -67,3 +67,16 @@ func atoi2(s string) int {
 
 // decodeRune is utf8.DecodeRuneInString, named here for brevity.
 func decodeRune(s string) (rune, int) { return utf8.DecodeRuneInString(s) }
+
+// lookBehind returns where a look-behind window of about n bytes before p
+// starts: never inside a word, so a cue's \b is not fooled by a cut word.
+func lookBehind(text string, p, n int) int {
+	lo := p - n
+	if lo <= 0 {
+		return 0
+	}
+	for lo > 0 && lo > p-n-24 && (text[lo]&0xC0 == 0x80 || isWordRune(runeBefore(text, lo))) {
+		lo--
+	}
+	return lo
+}

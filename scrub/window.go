@@ -16,7 +16,7 @@ func tokenStarts(text string, dst []int) []int {
 		var isW bool
 		if c < 0x80 {
 			w = 1
-			isW = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+			isW = asciiWord[c]
 		} else {
 			var r rune
 			r, w = decodeRune(text[i:])
@@ -54,14 +54,25 @@ func matchAt(re *regexp.Regexp, text string, p int) []int {
 	return m
 }
 
+// asciiWord marks the ASCII letters and digits.
+var asciiWord = func() (t [128]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
 // isLetterByte reports whether c is an ASCII letter.
 func isLetterByte(c byte) bool { return 'A' <= c&^0x20 && c&^0x20 <= 'Z' }
 
-// lowerWordAt returns the lower-case ASCII letters of the word starting at p
-// (at most len(buf) of them), written into buf.
+// lowerWordAt returns the lower-case ASCII letters of the word starting at
+// p, written into buf; it returns nil if the word is longer than buf.
 func lowerWordAt(buf []byte, text string, p int) []byte {
 	n := 0
-	for i := p; i < len(text) && n < len(buf) && isLetterByte(text[i]); i++ {
+	for i := p; i < len(text) && isLetterByte(text[i]); i++ {
+		if n == len(buf) {
+			return nil
+		}
 		buf[n] = text[i] | 0x20
 		n++
 	}

@@ -34,8 +34,9 @@ func splitWords(text string, dst []word) []word {
 			i++
 			continue
 		}
-		r, w := rune(c), 1
+		w := 1
 		if c >= utf8.RuneSelf {
+			var r rune
 			r, w = utf8.DecodeRuneInString(text[i:])
 			if !isLetterRune(r) {
 				prevDigit = unicode.IsDigit(r)
@@ -58,7 +59,7 @@ func splitWords(text string, dst []word) []word {
 				}
 				break
 			}
-			r, w = utf8.DecodeRuneInString(text[i:])
+			r, w := utf8.DecodeRuneInString(text[i:])
 			if isLetterRune(r) || isJoiner(r) && startsWithLetter(text[i+w:]) {
 				i += w
 				continue

@@ -8,12 +8,12 @@ import (
 )
 
 const answerColumns = `id, reflection_id, team_id, stage, author, discipline, text,
-	follow_up, message_id, created_at, edited_at, withdrawn_at`
+	follow_up, message_id, created_at, edited_at, withdrawn_at, purged_at`
 
 func scanAnswer(r rowScanner) (flows.Answer, error) {
 	var a flows.Answer
 	err := r.Scan(&a.ID, &a.ReflectionID, &a.TeamID, &a.Stage, &a.Author, &a.Discipline, &a.Text,
-		&a.FollowUp, &a.MessageID, timeDest{&a.CreatedAt}, timeDest{&a.EditedAt}, timeDest{&a.WithdrawnAt})
+		&a.FollowUp, &a.MessageID, timeDest{&a.CreatedAt}, timeDest{&a.EditedAt}, timeDest{&a.WithdrawnAt}, timeDest{&a.PurgedAt})
 	return a, err
 }
 

@@ -7,11 +7,11 @@ import (
 	"whatmatters/flows"
 )
 
-const deliveryColumns = `id, kind, payload, received_at, processed_at`
+const deliveryColumns = `id, kind, payload, ordering_key, seq, received_at, processed_at`
 
 func scanDelivery(r rowScanner) (flows.Delivery, error) {
 	var d flows.Delivery
-	err := r.Scan(&d.ID, &d.Kind, &d.Payload, timeDest{&d.ReceivedAt}, timeDest{&d.ProcessedAt})
+	err := r.Scan(&d.ID, &d.Kind, &d.Payload, &d.Key, &d.Seq, timeDest{&d.ReceivedAt}, timeDest{&d.ProcessedAt})
 	return d, err
 }
 
@@ -24,22 +24,39 @@ func nullBytes(b []byte) any {
 	return b
 }
 
+// nextSeq is the SQL expression giving a new delivery its sequence number.
+// PostgreSQL draws from a sequence; SQLite, which has none, takes one more
+// than the largest, which is safe because every SQLite write holds the
+// database's one write lock (see the migration).
+func (d Dialect) nextSeq() string {
+	if d == Postgres {
+		return `nextval('inbox_seq')`
+	}
+	return `(SELECT COALESCE(MAX(seq), 0) + 1 FROM inbox)`
+}
+
 // RecordDelivery stores a delivery unless one with the same ID is already
-// stored. It reports whether the delivery is new. A zero ReceivedAt means
-// now; an empty Payload comes back nil.
+// stored, giving it the next sequence number. It reports whether the
+// delivery is new. A zero ReceivedAt means now; an empty Payload comes back
+// nil.
+//
+// On PostgreSQL, sequence numbers are drawn in the order deliveries arrive
+// but may commit out of that order; two deliveries of one key recorded in
+// the same instant may therefore be processed in either order. Deliveries
+// recorded one after another are always processed in that order.
 func (s *store) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, error) {
 	const doing = "recording a delivery"
 	if err := required(doing, "delivery id", d.ID); err != nil {
 		return false, err
 	}
-	if err := checkText(doing, d.ID, d.Kind); err != nil {
+	if err := checkText(doing, d.ID, d.Kind, d.Key); err != nil {
 		return false, err
 	}
 	res, err := s.q.ExecContext(ctx, `
-		INSERT INTO inbox (id, kind, payload, received_at, processed_at)
-		VALUES ($1, $2, $3, $4, $5)
+		INSERT INTO inbox (id, kind, payload, ordering_key, seq, received_at, processed_at)
+		VALUES ($1, $2, $3, $4, `+s.dialect.nextSeq()+`, $5, $6)
 		ON CONFLICT (id) DO NOTHING`,
-		d.ID, d.Kind, nullBytes(d.Payload),
+		d.ID, d.Kind, nullBytes(d.Payload), d.Key,
 		s.dialect.timeArg(s.stamp(d.ReceivedAt)), s.dialect.nullTimeArg(d.ProcessedAt))
 	if err != nil {
 		return false, wrap(doing, err)
@@ -49,6 +66,31 @@ func (s *store) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, err
 		return false, wrap(doing, err)
 	}
 	return n == 1, nil
+}
+
+// GetDelivery returns flows.ErrNotFound if there is no such delivery.
+func (s *store) GetDelivery(ctx context.Context, id string) (flows.Delivery, error) {
+	const doing = "loading a delivery"
+	if err := checkText(doing, id); err != nil {
+		return flows.Delivery{}, err
+	}
+	d, err := scanDelivery(s.q.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM inbox WHERE id = $1`, id))
+	return d, wrap(doing, err)
+}
+
+// NextDelivery returns the unprocessed delivery with the given key and the
+// lowest sequence number not above upTo, or flows.ErrNotFound.
+func (s *store) NextDelivery(ctx context.Context, key string, upTo int64) (flows.Delivery, error) {
+	const doing = "finding the next delivery"
+	if err := checkText(doing, key); err != nil {
+		return flows.Delivery{}, err
+	}
+	d, err := scanDelivery(s.q.QueryRowContext(ctx, `
+		SELECT `+deliveryColumns+` FROM inbox
+		WHERE ordering_key = $1 AND seq <= $2 AND processed_at IS NULL
+		ORDER BY seq
+		LIMIT 1`, key, upTo))
+	return d, wrap(doing, err)
 }
 
 // MarkDeliveryProcessed sets the processed time (a zero time means now) and

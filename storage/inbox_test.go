@@ -42,7 +42,20 @@ func TestDeliveries(t *testing.T) {
 		_, err = db.RecordDelivery(ctx, flows.Delivery{Kind: "event"})
 		wantErr(t, err, flows.ErrInvalid)
 
+		// Sequence numbers follow the order of recording: d1, d2, d3.
+		seqs := map[string]int64{}
+		for _, d := range []flows.Delivery{d1, d2, d3} {
+			got, err := db.GetDelivery(ctx, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seqs[d.ID] = got.Seq
+		}
+		if !(seqs["Ev1"] < seqs["Ev2"] && seqs["Ev2"] < seqs["Ev3"]) {
+			t.Errorf("sequence numbers %v do not follow the order of recording", seqs)
+		}
 		storedD := func(d flows.Delivery) flows.Delivery {
+			d.Seq = seqs[d.ID]
 			d.ReceivedAt = stored(d.ReceivedAt)
 			d.ProcessedAt = stored(d.ProcessedAt)
 			if d.ProcessedAt.Equal(stored(time.Time{})) {

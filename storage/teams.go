@@ -89,13 +89,13 @@ func (s *store) ListTeams(ctx context.Context) ([]flows.Team, error) {
 }
 
 const memberColumns = `team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
-	created_at, updated_at`
+	role, created_at, updated_at`
 
 func scanMember(r rowScanner) (flows.Member, error) {
 	var m flows.Member
 	err := r.Scan(&m.TeamID, &m.UserID, &m.Name, &m.Discipline,
 		timeDest{&m.AwayUntil}, timeDest{&m.SnoozedUntil}, &m.NoQuotes,
-		timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt})
+		&m.Role, timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt})
 	return m, err
 }
 
@@ -110,7 +110,7 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 	if err := required(doing, "user id", m.UserID); err != nil {
 		return flows.Member{}, err
 	}
-	if err := checkText(doing, m.TeamID, m.UserID, m.Name, m.Discipline); err != nil {
+	if err := checkText(doing, m.TeamID, m.UserID, m.Name, m.Discipline, m.Role); err != nil {
 		return flows.Member{}, err
 	}
 	now := s.now()
@@ -119,19 +119,20 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 	}
 	stored, err := scanMember(s.q.QueryRowContext(ctx, `
 		INSERT INTO members (team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
-			created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			role, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9)
 		ON CONFLICT (team_id, user_id) DO UPDATE SET
 			name = excluded.name,
 			discipline = excluded.discipline,
 			away_until = excluded.away_until,
 			snoozed_until = excluded.snoozed_until,
 			no_quotes = excluded.no_quotes,
+			role = excluded.role,
 			updated_at = excluded.updated_at
 		RETURNING `+memberColumns,
 		m.TeamID, m.UserID, m.Name, m.Discipline,
 		s.dialect.nullTimeArg(m.AwayUntil), s.dialect.nullTimeArg(m.SnoozedUntil), m.NoQuotes,
-		s.dialect.timeArg(m.CreatedAt), s.dialect.timeArg(now)))
+		s.dialect.timeArg(m.CreatedAt), s.dialect.timeArg(now), m.Role))
 	return stored, wrap(doing, err)
 }
 

@@ -38,6 +38,8 @@ type Config struct {
 	Timezone        Timezone `envconfig:"WHATMATTERS_TIMEZONE" default:"Europe/London" desc:"IANA timezone given to a team when it is first seen"`
 	LocalIDPatterns string   `envconfig:"WHATMATTERS_LOCAL_ID_PATTERNS" desc:"regular expressions for your trust's local hospital numbers, scrubbed from all text (see README)"`
 	ScrubNames      string   `envconfig:"WHATMATTERS_SCRUB_NAMES" desc:"comma-separated names always scrubbed from text, e.g. local places or people often mentioned"`
+	RetentionDays   Days     `envconfig:"WHATMATTERS_RETENTION_DAYS" default:"365" desc:"story text older than this many days is removed by the daily purge, keeping only anonymous counts"`
+	IdleAfter       Idle     `envconfig:"WHATMATTERS_IDLE_AFTER" default:"48h" desc:"a reflection quiet this long is nudged once, and closed as abandoned after as long again"`
 }
 
 // loadConfig reads the configuration from the environment. A bad value gives
@@ -124,3 +126,32 @@ type decodeError struct{ err error }
 
 func (e decodeError) Error() string { return e.err.Error() }
 func (e decodeError) Unwrap() error { return e.err }
+
+// Days is a positive number of days.
+type Days int
+
+// Decode accepts a whole number of days from 1 up.
+func (d *Days) Decode(value string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil || n < 1 {
+		return decodeError{fmt.Errorf("%q is not a whole number of days (1 or more)", value)}
+	}
+	*d = Days(n)
+	return nil
+}
+
+// Duration returns the period as a time.Duration.
+func (d Days) Duration() time.Duration { return time.Duration(d) * 24 * time.Hour }
+
+// Idle is how long a reflection may stay quiet before it is nudged.
+type Idle time.Duration
+
+// Decode accepts a Go duration of at least a minute, such as 48h.
+func (i *Idle) Decode(value string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(value))
+	if err != nil || d < time.Minute {
+		return decodeError{fmt.Errorf("%q is not a duration of a minute or more, such as 48h", value)}
+	}
+	*i = Idle(d)
+	return nil
+}

@@ -30,7 +30,10 @@ Commands:
   migrate   apply pending database migrations and exit
   digest    build the digest of recurring themes (--weeks N, --post)
   export    print the team's data as JSON (--user ID, --team ID)
-  forget    delete a person's contributions (--user ID)
+  forget    delete a person's contributions (--user ID [--team ID])
+  audit     print the audit log (--team ID)
+  lead      make a person a lead of their team (--team ID --user ID [--remove])
+  purge     remove story text older than WHATMATTERS_RETENTION_DAYS
   manifest  print the Slack app manifest
   config    list every environment variable, its default and meaning
   version   print the version
@@ -53,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "config":
 		return printConfig(stdout)
-	case "", "serve", "console", "migrate", "digest", "export", "forget", "manifest":
+	case "", "serve", "console", "migrate", "digest", "export", "forget", "manifest", "audit", "lead", "purge":
 	default:
 		return usageError{fmt.Sprintf("unknown command %q; run whatmatters help for the list", cmd)}
 	}
@@ -79,14 +82,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	}
 	switch cmd {
-	case "serve", "digest", "forget", "manifest":
+	case "serve", "digest", "manifest":
 		return usageError{cmd + " is not built yet in this version"}
 	}
 
 	flags := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	user := flags.String("user", "", "only this person's contributions (export)")
-	team := flags.String("team", "", "only this team (export); every team when empty")
+	user := flags.String("user", "", "the person: only their contributions (export), whose to delete (forget), who (lead)")
+	team := flags.String("team", "", "only this team; every team when empty (export, forget, audit)")
+	remove := flags.Bool("remove", false, "take the role away instead (lead)")
 	if err := flags.Parse(args); err != nil {
 		return usageError{fmt.Sprintf("%s: %v", cmd, err)}
 	}
@@ -117,12 +121,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 
 	switch cmd {
+	case "forget", "audit", "lead", "purge":
+		engine, err := newEngine(cfg, db, log)
+		if err != nil {
+			return err
+		}
+		return admin(ctx, cmd, engine, db, cfg, adminArgs{user: *user, team: *team, remove: *remove}, stdout)
 	case "export":
 		var teams []string
 		if *team != "" {
 			teams = []string{*team}
 		}
-		ex, err := flows.BuildExport(ctx, db, teams, *user, time.Now())
+		var ex flows.Export
+		err := db.InTx(ctx, func(s flows.Store) error {
+			var err error
+			ex, err = flows.BuildExport(ctx, s, teams, *user, time.Now())
+			if err != nil {
+				return err
+			}
+			return s.AddAudit(ctx, flows.AuditEntry{TeamID: *team, Actor: "cli", Action: flows.AuditExport, Subject: *user,
+				Detail: fmt.Sprintf("reflections=%d", len(ex.Reflections))})
+		})
 		if err != nil {
 			return fmt.Errorf("exporting: %w", err)
 		}

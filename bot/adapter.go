@@ -1,0 +1,166 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"whatmatters/flows"
+)
+
+// SlackOptions configures the Slack adapter.
+type SlackOptions struct {
+	// BotToken (xoxb-…) authenticates every Web API call; AppToken
+	// (xapp-…), when set, is used for Socket Mode.
+	BotToken string
+	AppToken string
+	// APIURL is the Web API's base URL (SLACK_API_URL); empty means
+	// Slack's own.
+	APIURL string
+	// HTTPClient makes the Web API calls; nil means http.DefaultClient.
+	HTTPClient *http.Client
+
+	// Store is the database: the inbox, the outbox and what the engine
+	// keeps.
+	Store flows.Store
+	// Engine returns the engine working on the given Store. The adapter
+	// calls it with a Store bound to a transaction, so that the step a
+	// delivery causes, its replies in the outbox and the mark that it was
+	// processed are committed together or not at all.
+	Engine func(flows.Store) *flows.Engine
+	// Locker, when set, serialises the processing of each ordering key
+	// across instances (storage.Locker on PostgreSQL). Within the process
+	// the adapter always serialises by key itself.
+	Locker Locker
+
+	// PostInterval is the least time between two posts to one channel;
+	// zero means one second, as Slack asks. Negative means no pacing
+	// (tests).
+	PostInterval time.Duration
+	// SweepAge is how long a delivery or a reply may wait before the
+	// sweep enqueues its job again; zero means 10 seconds.
+	SweepAge time.Duration
+
+	Metrics *Metrics     // nil: a private set, not served
+	Log     *slog.Logger // nil: discard
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Locker takes a lock on a key that holds across every instance sharing the
+// database. storage.Locker implements it.
+type Locker interface {
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
+
+// Slack is the Slack adapter. Both transports (HTTP and Socket Mode) hand it
+// verified requests; it records each delivery in the inbox, enqueues a job
+// and lets the transport acknowledge. The job, through Process, runs the
+// delivery through the engine and sends the replies from the outbox.
+type Slack struct {
+	api      slackAPI
+	store    flows.Store
+	engineOn func(flows.Store) *flows.Engine
+	locker   Locker
+	keys     keyLocks
+	pace     *pacer
+	metrics  *Metrics
+	log      *slog.Logger
+	now      func() time.Time
+	sweepAge time.Duration
+
+	botToken, appToken, apiURL string
+	httpClient                 *http.Client
+
+	// Set by Start.
+	botUserID string
+	// enqueue inserts a job for each delivery; set by NewJobs before the
+	// transports start.
+	enqueue func(ctx context.Context, deliveryIDs ...string) error
+	// connected is true while Socket Mode is connected.
+	connected atomic.Bool
+}
+
+// NewSlack returns the Slack adapter, calling the real Web API. Call Start
+// before serving.
+func NewSlack(o SlackOptions) *Slack {
+	return newSlack(newWebAPI(o.BotToken, o.AppToken, o.APIURL, o.HTTPClient), o)
+}
+
+// newSlack returns the adapter over the given Web API, which tests fake.
+func newSlack(api slackAPI, o SlackOptions) *Slack {
+	s := &Slack{
+		api: api, store: o.Store, engineOn: o.Engine, locker: o.Locker,
+		metrics: o.Metrics, log: o.Log, now: o.Now, sweepAge: o.SweepAge,
+		botToken: o.BotToken, appToken: o.AppToken, apiURL: o.APIURL, httpClient: o.HTTPClient,
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.sweepAge == 0 {
+		s.sweepAge = 10 * time.Second
+	}
+	interval := o.PostInterval
+	switch {
+	case interval == 0:
+		interval = time.Second
+	case interval < 0:
+		interval = 0
+	}
+	s.pace = newPacer(interval, s.now)
+	s.enqueue = func(context.Context, ...string) error {
+		return errors.New("no job queue: call NewJobs before serving")
+	}
+	return s
+}
+
+// Start asks Slack who the bot is (auth.test), so that it can ignore its
+// own messages. It fails if the token is refused.
+func (s *Slack) Start(ctx context.Context) error {
+	resp, err := s.api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("checking SLACK_BOT_TOKEN with auth.test: %w", err)
+	}
+	s.botUserID = resp.UserID
+	s.log.InfoContext(ctx, "slack: authenticated", "team", resp.TeamID, "bot_user", resp.UserID)
+	return nil
+}
+
+// Connected reports whether Socket Mode is connected.
+func (s *Slack) Connected() bool { return s.connected.Load() }
+
+// accept records a delivery and enqueues its job. A delivery seen before is
+// acknowledged without being done again. Only a failure to record is an
+// error: once recorded, a delivery whose job could not be enqueued is
+// picked up by the sweep.
+func (s *Slack) accept(ctx context.Context, d flows.Delivery) error {
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = s.now()
+	}
+	isNew, err := s.store.RecordDelivery(ctx, d)
+	if err != nil {
+		return fmt.Errorf("recording delivery %s: %w", d.ID, err)
+	}
+	if !isNew {
+		s.metrics.duplicate.WithLabelValues(d.Kind).Inc()
+		s.log.InfoContext(ctx, "slack: duplicate delivery acknowledged", "delivery", d.ID, "kind", d.Kind)
+		return nil
+	}
+	s.metrics.received.WithLabelValues(d.Kind).Inc()
+	if err := s.enqueue(ctx, d.ID); err != nil {
+		s.metrics.enqueue.Inc()
+		s.log.WarnContext(ctx, "slack: delivery recorded but not enqueued; the sweep will enqueue it",
+			"delivery", d.ID, "kind", d.Kind, "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,172 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// MaxBodyBytes is the largest request /slack/events reads. Slack's own
+// payloads are far smaller; anything bigger is refused with 413.
+const MaxBodyBytes = 1 << 20
+
+// EventsHandler returns the handler of POST /slack/events, the one endpoint
+// Slack calls in HTTP mode: Events API JSON (with url_verification), slash
+// commands and interactions, told apart by their bodies as Slack's Bolt
+// frameworks do.
+//
+// Every request is verified first: a missing or wrong signature, or a
+// timestamp more than 5 minutes away, gets 401 and changes nothing. Then the
+// delivery is recorded in the inbox and a job enqueued, and only then is
+// the request acknowledged; the work and the replies follow from the job.
+func (s *Slack) EventsHandler(signingSecret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		status := s.serveEvents(w, r, signingSecret)
+		if status < 400 {
+			s.metrics.ackTime.WithLabelValues("http").Observe(time.Since(start).Seconds())
+		}
+	})
+}
+
+// serveEvents handles one request and returns the status it answered with.
+func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret string) int {
+	ctx := r.Context()
+	refuse := func(status int, reason string) int {
+		s.metrics.rejected.WithLabelValues(reasonLabel(status)).Inc()
+		// The reason names what was wrong, never what the request said.
+		s.log.WarnContext(ctx, "slack: request refused", "status", status, "reason", reason,
+			"retry", r.Header.Get("X-Slack-Retry-Num"))
+		http.Error(w, http.StatusText(status), status)
+		return status
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return refuse(http.StatusMethodNotAllowed, "method "+r.Method)
+	}
+	verifier, err := slack.NewSecretsVerifier(r.Header, secret)
+	if err != nil {
+		return refuse(http.StatusUnauthorized, "signature headers: "+verifyProblem(err))
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return refuse(http.StatusRequestEntityTooLarge, "body over the size limit")
+		}
+		return refuse(http.StatusBadRequest, "reading the body failed")
+	}
+	if _, err := verifier.Write(body); err != nil {
+		return refuse(http.StatusUnauthorized, "signature: "+err.Error())
+	}
+	if err := verifier.Ensure(); err != nil {
+		return refuse(http.StatusUnauthorized, "signature does not match")
+	}
+
+	var rc receipt
+	if looksLikeJSON(r, body) {
+		var env envelope
+		if err := json.Unmarshal(body, &env); err != nil {
+			return refuse(http.StatusBadRequest, "malformed JSON")
+		}
+		switch env.Type {
+		case "url_verification":
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": env.Challenge})
+			return http.StatusOK
+		case "app_rate_limited":
+			s.log.WarnContext(ctx, "slack: Slack is rate-limiting the events it sends this app", "team", env.TeamID)
+			w.WriteHeader(http.StatusOK)
+			return http.StatusOK
+		case "event_callback":
+			rc, err = s.routeEvent(env)
+		default:
+			return refuse(http.StatusBadRequest, "unknown request type "+strings.ToValidUTF8(env.Type, ""))
+		}
+	} else {
+		form, perr := url.ParseQuery(string(body))
+		switch {
+		case perr != nil:
+			return refuse(http.StatusBadRequest, "malformed form")
+		case form.Has("payload"):
+			var cb slack.InteractionCallback
+			if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+				return refuse(http.StatusBadRequest, "malformed interaction payload")
+			}
+			rc, err = s.routeInteraction(cb)
+		case form.Has("command"):
+			rc, err = s.routeCommand(commandFromForm(form.Get))
+		default:
+			return refuse(http.StatusBadRequest, "form with neither payload nor command")
+		}
+	}
+	if err != nil {
+		var rej rejection
+		if errors.As(err, &rej) {
+			return refuse(rej.status, rej.reason)
+		}
+		s.log.ErrorContext(ctx, "slack: request not understood", "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return http.StatusInternalServerError
+	}
+	if err := s.settle(ctx, rc); err != nil {
+		// Not recorded, so not acknowledged: Slack will send it again.
+		s.log.ErrorContext(ctx, "slack: could not record a delivery", "kind", rc.kind, "err", err)
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return http.StatusServiceUnavailable
+	}
+	if rc.delivery != nil {
+		s.log.DebugContext(ctx, "slack: acknowledged", slog.String("delivery", rc.delivery.ID),
+			slog.String("kind", rc.kind), slog.String("retry", r.Header.Get("X-Slack-Retry-Num")))
+	}
+	if rc.body != nil {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(rc.body)
+		return http.StatusOK
+	}
+	// Slash commands get an empty 200: replies go through the Web API.
+	w.WriteHeader(http.StatusOK)
+	return http.StatusOK
+}
+
+// looksLikeJSON tells the Events API's JSON from the form-encoded commands
+// and interactions.
+func looksLikeJSON(r *http.Request, body []byte) bool {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return true
+	}
+	return len(bytes.TrimSpace(body)) > 0 && bytes.TrimSpace(body)[0] == '{'
+}
+
+// verifyProblem names what was wrong with the signature headers.
+func verifyProblem(err error) string {
+	switch {
+	case errors.Is(err, slack.ErrMissingHeaders):
+		return "missing"
+	case errors.Is(err, slack.ErrExpiredTimestamp):
+		return "timestamp more than 5 minutes away"
+	case errors.Is(err, slack.ErrInvalidConfiguration):
+		return "no signing secret configured"
+	}
+	return "malformed"
+}
+
+func reasonLabel(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "signature"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusMethodNotAllowed:
+		return "method"
+	}
+	return "malformed"
+}

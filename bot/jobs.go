@@ -1,0 +1,194 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// DeliveryArgs is the job that processes one recorded Slack delivery and
+// sends its replies.
+type DeliveryArgs struct {
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind names the job in River's tables.
+func (DeliveryArgs) Kind() string { return "slack_delivery" }
+
+// InsertOpts makes the job unique by delivery while it waits, runs or is to
+// be retried, so a delivery enqueued twice (by a retried request and by the
+// sweep) is worked once at a time. Completed and discarded jobs do not
+// count: the sweep may enqueue a delivery again that a job gave up on.
+func (DeliveryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue: river.QueueDefault,
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			},
+		},
+	}
+}
+
+// SweepArgs is the periodic job that enqueues again every delivery and
+// reply left waiting: recorded by an instance that died before its job was
+// enqueued or ran, or given up on by a job that ran out of attempts.
+type SweepArgs struct{}
+
+// Kind names the job in River's tables.
+func (SweepArgs) Kind() string { return "slack_inbox_sweep" }
+
+// JobOptions configures the River client that works Slack deliveries.
+type JobOptions struct {
+	// Workers is how many deliveries this instance works at once; zero
+	// means 8.
+	Workers int
+	// FetchPollInterval is how often River looks for new jobs when it is
+	// not told of them; zero means River's default.
+	FetchPollInterval time.Duration
+	// RetryPolicy spaces the retries of failed jobs; nil means River's
+	// default (attempt⁴ seconds, about three weeks over 25 attempts).
+	RetryPolicy river.ClientRetryPolicy
+	// SweepEvery is how often the sweep runs; zero means 15 seconds.
+	SweepEvery time.Duration
+	// Logger receives River's own logs; nil discards them.
+	Logger *slog.Logger
+	// TestOnly starts River without the staggered starts it uses in
+	// production.
+	TestOnly bool
+}
+
+// NewJobs returns the River client that works Slack deliveries, and makes s
+// enqueue its jobs in it. Start the client before the transports.
+func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*river.Client[TTx], error) {
+	if o.Workers == 0 {
+		o.Workers = 8
+	}
+	if o.SweepEvery == 0 {
+		o.SweepEvery = 15 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &deliveryWorker{s: s}); err != nil {
+		return nil, fmt.Errorf("registering the delivery worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &sweepWorker{s: s}); err != nil {
+		return nil, fmt.Errorf("registering the sweep worker: %w", err)
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
+		Workers:           workers,
+		FetchPollInterval: o.FetchPollInterval,
+		FetchCooldown:     min(o.FetchPollInterval, 100*time.Millisecond),
+		RetryPolicy:       o.RetryPolicy,
+		JobTimeout:        5 * time.Minute,
+		Logger:            o.Logger,
+		TestOnly:          o.TestOnly,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(
+			river.PeriodicInterval(o.SweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "slack_inbox_sweep", RunOnStart: true},
+		)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the job queue: %w", err)
+	}
+	s.enqueue = func(ctx context.Context, ids ...string) error {
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			params[i] = river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id}}
+		}
+		if _, err := client.InsertMany(ctx, params); err != nil {
+			return fmt.Errorf("enqueueing %d deliveries: %w", len(ids), err)
+		}
+		return nil
+	}
+	return client, nil
+}
+
+// MigrateJobs applies River's own migrations.
+func MigrateJobs[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("preparing the job queue's migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrating the job queue: %w", err)
+	}
+	return nil
+}
+
+type deliveryWorker struct {
+	river.WorkerDefaults[DeliveryArgs]
+	s *Slack
+}
+
+// Work processes the delivery; a 429 snoozes the job for Slack's
+// Retry-After, which does not use up an attempt.
+func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+	err := w.s.Process(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
+	var later *retryLater
+	if errors.As(err, &later) {
+		return river.JobSnooze(later.wait)
+	}
+	return err
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	s *Slack
+}
+
+// Work runs the sweep.
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	_, err := w.s.Sweep(ctx)
+	return err
+}
+
+// Sweep enqueues again every delivery not processed, and every delivery
+// with replies not sent, that has waited longer than the sweep age, and
+// returns how many. River's unique jobs make this harmless for deliveries
+// whose job is only slow.
+func (s *Slack) Sweep(ctx context.Context) (int, error) {
+	before := s.now().Add(-s.sweepAge)
+	pending, err := s.store.PendingDeliveries(ctx, 1000)
+	if err != nil {
+		return 0, fmt.Errorf("sweeping the inbox: %w", err)
+	}
+	var ids []string
+	for _, d := range pending {
+		if d.ReceivedAt.Before(before) {
+			ids = append(ids, d.ID)
+		}
+	}
+	unsent, err := s.store.StaleOutbox(ctx, before, 1000)
+	if err != nil {
+		return 0, fmt.Errorf("sweeping the outbox: %w", err)
+	}
+	for _, id := range unsent {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if err := s.enqueue(ctx, ids...); err != nil {
+		return 0, err
+	}
+	s.metrics.swept.Add(float64(len(ids)))
+	s.log.InfoContext(ctx, "slack: sweep enqueued waiting deliveries", "count", len(ids))
+	return len(ids), nil
+}

@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics counts what the Slack adapter does, for GET /metrics. Labels carry
+// kinds, methods and outcomes, never ids or text.
+type Metrics struct {
+	registry *prometheus.Registry
+
+	received  *prometheus.CounterVec   // deliveries recorded, by kind
+	duplicate *prometheus.CounterVec   // deliveries already recorded, by kind
+	ignored   *prometheus.CounterVec   // verified requests with nothing to do, by kind
+	rejected  *prometheus.CounterVec   // requests refused, by reason
+	processed *prometheus.CounterVec   // deliveries processed, by kind
+	failed    *prometheus.CounterVec   // failed attempts to process, by kind
+	ackTime   *prometheus.HistogramVec // time to acknowledge, by transport
+	enqueue   prometheus.Counter       // jobs that could not be enqueued (the sweep catches them)
+	swept     prometheus.Counter       // deliveries re-enqueued by the sweep
+	posts     *prometheus.CounterVec   // Web API calls, by method and result
+	rateWaits *prometheus.CounterVec   // waits before a post, by cause (pace, rate_limited)
+	waited    prometheus.Counter       // seconds spent waiting before posts
+	connected prometheus.Gauge         // 1 while Socket Mode is connected
+}
+
+// NewMetrics returns the adapter's metrics in a registry of their own, with
+// the Go runtime's and the process's.
+func NewMetrics() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		registry: reg,
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_deliveries_received_total",
+			Help: "Slack deliveries recorded in the inbox, by kind (event, command, interaction).",
+		}, []string{"kind"}),
+		duplicate: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_deliveries_duplicate_total",
+			Help: "Slack deliveries already in the inbox (retries), acknowledged and not done again.",
+		}, []string{"kind"}),
+		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_deliveries_ignored_total",
+			Help: "Verified Slack requests with nothing to do (bot messages, edits, other events).",
+		}, []string{"kind"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_requests_rejected_total",
+			Help: "Requests to /slack/events refused, by reason (signature, too_large, malformed, unknown).",
+		}, []string{"reason"}),
+		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_deliveries_processed_total",
+			Help: "Slack deliveries processed, their replies written to the outbox.",
+		}, []string{"kind"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_deliveries_failed_total",
+			Help: "Failed attempts to process a Slack delivery or send its replies; each is retried.",
+		}, []string{"kind"}),
+		ackTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "whatmatters_slack_ack_seconds",
+			Help:    "Time from receiving a Slack request to acknowledging it.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"transport"}),
+		enqueue: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "whatmatters_slack_enqueue_failures_total",
+			Help: "Recorded deliveries whose job could not be enqueued at once; the inbox sweep enqueues them.",
+		}),
+		swept: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "whatmatters_slack_deliveries_swept_total",
+			Help: "Deliveries and unsent replies found waiting by the inbox sweep and enqueued again.",
+		}),
+		posts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_posts_total",
+			Help: "Slack Web API calls for replies, by method and result (ok, retry, dropped).",
+		}, []string{"method", "result"}),
+		rateWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "whatmatters_slack_rate_limit_waits_total",
+			Help: "Posts held back: to keep one post a second per channel (pace), or after a 429 (rate_limited).",
+		}, []string{"cause"}),
+		waited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "whatmatters_slack_rate_limit_wait_seconds_total",
+			Help: "Seconds posts waited to keep Slack's pace.",
+		}),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "whatmatters_slack_socket_connected",
+			Help: "1 while the Socket Mode connection is up.",
+		}),
+	}
+	reg.MustRegister(m.received, m.duplicate, m.ignored, m.rejected, m.processed, m.failed,
+		m.ackTime, m.enqueue, m.swept, m.posts, m.rateWaits, m.waited, m.connected,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}

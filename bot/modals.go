@@ -1,0 +1,121 @@
+package bot
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"whatmatters/flows"
+)
+
+// The modals the bot opens, their inputs, and the buttons that open them.
+// Block and action ids are the bot's own, so a submission is read by them.
+const (
+	startModalID    = "wm_start_modal"
+	settingsModalID = "wm_settings_modal"
+
+	channelBlock    = "wm_channel"
+	channelAction   = "channel"
+	nameBlock       = "wm_name"
+	nameAction      = "name"
+	disciplineBlock = "wm_discipline"
+	disciplineInput = "discipline"
+
+	homeStartAction    = "wm_home_start"
+	homeSettingsAction = "wm_home_settings"
+
+	// maxLabel and maxDiscipline match what the engine accepts.
+	maxLabel      = 40
+	maxDiscipline = 60
+)
+
+// startModal asks where to start a reflection, and about whom: opened from
+// the Home tab, which has no channel of its own.
+func startModal() slack.ModalViewRequest {
+	channel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, plain("Choose a channel"), channelAction)
+	channel.DefaultToCurrentConversation = true
+	channel.Filter = &slack.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeBotUsers: true}
+	name := slack.NewPlainTextInputBlockElement(plain("e.g. Kestrel"), nameAction)
+	name.MaxLength = maxLabel
+	return slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		CallbackID: startModalID,
+		Title:      plain("Start a reflection"),
+		Submit:     plain("Start"),
+		Close:      plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn("The reflection happens in a thread in the channel you choose: I'll post there and ask one question at a time. Invite me to the channel first."), nil, nil),
+			slack.NewInputBlock(channelBlock, plain("Channel"), nil, channel),
+			slack.NewInputBlock(nameBlock, plain("Pseudonym of the person (optional)"),
+				plain("A name the team chooses, never a real name. Leave empty and I'll choose one."), name).WithOptional(true),
+		}},
+	}
+}
+
+// settingsModal asks for the person's discipline.
+func settingsModal(current string) slack.ModalViewRequest {
+	in := slack.NewPlainTextInputBlockElement(plain("e.g. district nurse"), disciplineInput)
+	in.MaxLength = maxDiscipline
+	in.InitialValue = current
+	return slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		CallbackID: settingsModalID,
+		Title:      plain("Your settings"),
+		Submit:     plain("Save"),
+		Close:      plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewInputBlock(disciplineBlock, plain("Your discipline"),
+				plain("Shown beside your answers instead of your name."), in),
+		}},
+	}
+}
+
+// submission reads a submitted view: the fields the bot asked for, by
+// name, and a message for each field that is missing or wrong, keyed by
+// block id as Slack's response_action "errors" wants.
+func submission(v slack.View) (fields map[string]string, problems map[string]string) {
+	get := func(block, action string) (slack.BlockAction, bool) {
+		if v.State == nil {
+			return slack.BlockAction{}, false
+		}
+		a, ok := v.State.Values[block][action]
+		return a, ok
+	}
+	fields, problems = map[string]string{}, map[string]string{}
+	switch v.CallbackID {
+	case startModalID:
+		ch, _ := get(channelBlock, channelAction)
+		if ch.SelectedConversation == "" {
+			problems[channelBlock] = "Choose the channel where the team will reflect."
+		}
+		fields["channel"] = ch.SelectedConversation
+		name, _ := get(nameBlock, nameAction)
+		label := flows.CleanText(name.Value)
+		if utf8.RuneCountInString(label) > maxLabel {
+			problems[nameBlock] = "A pseudonym is a short name, 40 characters at most."
+		}
+		fields["name"] = label
+	case settingsModalID:
+		d, _ := get(disciplineBlock, disciplineInput)
+		discipline := flows.CleanText(d.Value)
+		switch {
+		case discipline == "":
+			problems[disciplineBlock] = "Say your discipline in a word or two, such as nurse or social worker."
+		case utf8.RuneCountInString(discipline) > maxDiscipline:
+			problems[disciplineBlock] = "A discipline is a word or two, 60 characters at most."
+		}
+		fields["discipline"] = discipline
+	default:
+		return nil, nil
+	}
+	if len(problems) == 0 {
+		problems = nil
+	}
+	return fields, problems
+}
+
+// knownModal reports whether a view's callback id is one of the bot's.
+func knownModal(callbackID string) bool {
+	return strings.HasPrefix(callbackID, "wm_") && (callbackID == startModalID || callbackID == settingsModalID)
+}

@@ -1,0 +1,341 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"whatmatters/flows"
+)
+
+// call is one Web API call owed for a processed delivery, as kept in the
+// outbox: rendered already, so that a retry sends exactly what was decided.
+type call struct {
+	Op      string          `json:"op"` // one of the op* constants
+	Channel string          `json:"channel,omitempty"`
+	Thread  string          `json:"thread,omitempty"`
+	User    string          `json:"user,omitempty"`
+	Text    string          `json:"text,omitempty"`
+	Blocks  json.RawMessage `json:"blocks,omitempty"`
+	// Anchor, on the first message of a reflection's root post, is the
+	// reflection to anchor at the new message.
+	Anchor  int64           `json:"anchor,omitempty"`
+	Message string          `json:"message,omitempty"` // the message a reaction marks
+	View    json.RawMessage `json:"view,omitempty"`    // a Home tab to publish
+	// ResponseURL is the slash command's, kept to tell the person when the
+	// bot cannot post in the channel.
+	ResponseURL string `json:"response_url,omitempty"`
+}
+
+// The Web API calls an outbox message can make.
+const (
+	opPost      = "post"      // chat.postMessage
+	opEphemeral = "ephemeral" // chat.postEphemeral
+	opReact     = "react"     // reactions.add
+	opPublish   = "publish"   // views.publish
+)
+
+// ackReaction is the reaction that marks an answer as received.
+const ackReaction = "white_check_mark"
+
+// origin is where a delivery came from: replies that do not say where they
+// go are sent there.
+type origin struct {
+	team, channel, thread, user, message string
+	responseURL                          string
+}
+
+// calls renders replies as the Web API calls that deliver them, in order.
+func calls(replies []flows.Reply, o origin) ([]call, error) {
+	var out []call
+	for _, r := range replies {
+		channel := r.Channel
+		if channel == "" {
+			channel = o.channel
+		}
+		switch r.Kind {
+		case flows.Ack:
+			msg := r.Message
+			if msg == "" && r.User == o.user {
+				msg = o.message
+			}
+			if msg == "" || channel == "" {
+				continue
+			}
+			out = append(out, call{Op: opReact, Channel: channel, Message: msg})
+		case flows.Notice:
+			user := r.User
+			if user == "" {
+				user = o.user
+			}
+			thread := r.Thread
+			if thread == "" && channel == o.channel {
+				thread = o.thread // keep a notice beside the thread it is about
+			}
+			if user == "" || channel == "" {
+				continue
+			}
+			for _, m := range Render(r) {
+				c, err := messageCall(opEphemeral, channel, thread, m)
+				if err != nil {
+					return nil, err
+				}
+				c.User = user
+				out = append(out, c)
+			}
+		default:
+			if channel == "" {
+				continue
+			}
+			for i, m := range Render(r) {
+				c, err := messageCall(opPost, channel, r.Thread, m)
+				if err != nil {
+					return nil, err
+				}
+				if i == 0 {
+					c.Anchor = r.Anchor
+				}
+				c.ResponseURL = o.responseURL
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+func messageCall(op, channel, thread string, m Message) (call, error) {
+	blocks, err := json.Marshal(m.Blocks)
+	if err != nil {
+		return call{}, fmt.Errorf("encoding blocks: %w", err)
+	}
+	return call{Op: op, Channel: channel, Thread: thread, Text: m.Text, Blocks: blocks}, nil
+}
+
+// outboxMessages wraps calls for the outbox.
+func outboxMessages(d flows.Delivery, cs []call, now time.Time) ([]flows.OutboxMessage, error) {
+	msgs := make([]flows.OutboxMessage, len(cs))
+	for i, c := range cs {
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("encoding an outbox message: %w", err)
+		}
+		msgs[i] = flows.OutboxMessage{DeliveryID: d.ID, Key: d.Key, Payload: b, CreatedAt: now}
+	}
+	return msgs, nil
+}
+
+// retryLater is a failure Slack asked the bot to wait out (a 429).
+type retryLater struct {
+	wait time.Duration
+	err  error
+}
+
+func (e *retryLater) Error() string { return fmt.Sprintf("rate limited for %s: %v", e.wait, e.err) }
+func (e *retryLater) Unwrap() error { return e.err }
+
+// flush sends every outbox message of a key, in order, deleting each once
+// Slack has it. It stops at the first failure that may pass, returning it,
+// so that the job is retried and sends what is still unsent; a message
+// Slack refuses outright is logged and dropped, since sending it again
+// would never succeed and would hold up every later message of its key.
+func (s *Slack) flush(ctx context.Context, key string) error {
+	for {
+		pending, err := s.store.PendingOutbox(ctx, key, 20)
+		if err != nil {
+			return fmt.Errorf("reading the outbox: %w", err)
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		for _, m := range pending {
+			if err := s.send(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// send makes one outbox message's call, then deletes the message.
+func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
+	var c call
+	if err := json.Unmarshal(m.Payload, &c); err != nil {
+		s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
+			"delivery", m.DeliveryID, "outbox", m.ID, "err", err)
+		return s.sent(ctx, m)
+	}
+	var method string
+	var ts string
+	var err error
+	switch c.Op {
+	case opPost, opEphemeral:
+		if err := s.paced(ctx, c.Channel); err != nil {
+			return err
+		}
+		opts, oerr := messageOptions(c)
+		if oerr != nil {
+			s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
+				"delivery", m.DeliveryID, "outbox", m.ID, "err", oerr)
+			return s.sent(ctx, m)
+		}
+		if c.Op == opPost {
+			method = "chat.postMessage"
+			_, ts, err = s.api.PostMessageContext(ctx, c.Channel, opts...)
+		} else {
+			method = "chat.postEphemeral"
+			_, err = s.api.PostEphemeralContext(ctx, c.Channel, c.User, opts...)
+		}
+	case opReact:
+		method = "reactions.add"
+		err = s.api.AddReactionContext(ctx, ackReaction, slack.NewRefToMessage(c.Channel, c.Message))
+		if slackError(err) == "already_reacted" {
+			err = nil
+		}
+	case opPublish:
+		method = "views.publish"
+		var view slack.HomeTabViewRequest
+		if uerr := json.Unmarshal(c.View, &view); uerr != nil {
+			s.log.ErrorContext(ctx, "slack: dropping a Home tab that cannot be read",
+				"delivery", m.DeliveryID, "outbox", m.ID, "err", uerr)
+			return s.sent(ctx, m)
+		}
+		_, err = s.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: c.User, View: view})
+	default:
+		s.log.ErrorContext(ctx, "slack: dropping an outbox message of unknown kind",
+			"delivery", m.DeliveryID, "outbox", m.ID, "op", c.Op)
+		return s.sent(ctx, m)
+	}
+	if err != nil {
+		return s.failed(ctx, m, c, method, err)
+	}
+	s.metrics.posts.WithLabelValues(method, "ok").Inc()
+	if c.Op == opPost && c.Anchor != 0 {
+		return s.anchor(ctx, m, c, ts)
+	}
+	return s.sent(ctx, m)
+}
+
+// messageOptions are the chat.postMessage / chat.postEphemeral options of a
+// call. Links and names are never expanded: the renderer escapes everything.
+func messageOptions(c call) ([]slack.MsgOption, error) {
+	opts := []slack.MsgOption{slack.MsgOptionText(c.Text, false)}
+	if len(c.Blocks) > 0 && string(c.Blocks) != "null" {
+		var blocks slack.Blocks
+		if err := json.Unmarshal(c.Blocks, &blocks); err != nil {
+			return nil, fmt.Errorf("decoding blocks: %w", err)
+		}
+		opts = append(opts, slack.MsgOptionBlocks(blocks.BlockSet...))
+	}
+	if c.Thread != "" {
+		opts = append(opts, slack.MsgOptionTS(c.Thread))
+	}
+	return opts, nil
+}
+
+// paced waits for the channel's turn to be posted to.
+func (s *Slack) paced(ctx context.Context, channel string) error {
+	waited, err := s.pace.wait(ctx, channel)
+	if err != nil {
+		return fmt.Errorf("waiting to post: %w", err)
+	}
+	if waited > 0 {
+		s.metrics.rateWaits.WithLabelValues("pace").Inc()
+		s.metrics.waited.Add(waited.Seconds())
+	}
+	return nil
+}
+
+// sent deletes a message from the outbox: it has been sent, or never can be.
+func (s *Slack) sent(ctx context.Context, m flows.OutboxMessage) error {
+	if err := s.store.DeleteOutbox(ctx, m.ID); err != nil && !errors.Is(err, flows.ErrNotFound) {
+		return fmt.Errorf("removing a sent message from the outbox: %w", err)
+	}
+	return nil
+}
+
+// anchor records the thread a reflection's root post started, and puts the
+// replies that follow (its first question) in the outbox in the same
+// transaction that removes the root post from it. If that transaction
+// fails, the job is retried and the root is posted again: a repeated root
+// is the price of never losing the thread.
+func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts string) error {
+	err := s.store.InTx(ctx, func(tx flows.Store) error {
+		replies, err := s.engineOn(tx).Anchored(ctx, c.Anchor, ts)
+		if err != nil {
+			return fmt.Errorf("anchoring reflection %d: %w", c.Anchor, err)
+		}
+		cs, err := calls(replies, origin{channel: c.Channel, thread: ts})
+		if err != nil {
+			return err
+		}
+		msgs, err := outboxMessages(flows.Delivery{ID: m.DeliveryID, Key: m.Key}, cs, s.now())
+		if err != nil {
+			return err
+		}
+		if err := tx.AddOutbox(ctx, msgs); err != nil {
+			return err
+		}
+		return tx.DeleteOutbox(ctx, m.ID)
+	})
+	if errors.Is(err, flows.ErrNotFound) {
+		s.log.WarnContext(ctx, "slack: the reflection of a root post is gone", "delivery", m.DeliveryID, "reflection", c.Anchor)
+		return s.sent(ctx, m)
+	}
+	return err
+}
+
+// failed decides what a failed call means: wait and retry (429), retry
+// (network trouble, Slack's 5xx, a token or scope to fix), or drop (Slack
+// refused the call itself, e.g. the bot is not in the channel).
+func (s *Slack) failed(ctx context.Context, m flows.OutboxMessage, c call, method string, err error) error {
+	var limited *slack.RateLimitedError
+	if errors.As(err, &limited) {
+		wait := max(limited.RetryAfter, time.Second)
+		s.pace.hold(c.Channel, wait)
+		s.metrics.rateWaits.WithLabelValues("rate_limited").Inc()
+		s.metrics.posts.WithLabelValues(method, "retry").Inc()
+		s.log.WarnContext(ctx, "slack: rate limited", "method", method, "channel", c.Channel, "retry_after", wait)
+		return &retryLater{wait: wait, err: fmt.Errorf("%s: %w", method, err)}
+	}
+	code := slackError(err)
+	if code == "" || retryable[code] {
+		s.metrics.posts.WithLabelValues(method, "retry").Inc()
+		return fmt.Errorf("%s for delivery %s: %w", method, m.DeliveryID, err)
+	}
+	s.metrics.posts.WithLabelValues(method, "dropped").Inc()
+	s.log.ErrorContext(ctx, "slack: Slack refused a reply; dropping it", "method", method, "error", code,
+		"delivery", m.DeliveryID, "channel", c.Channel)
+	if c.ResponseURL != "" && (code == "not_in_channel" || code == "channel_not_found") {
+		rerr := s.api.RespondContext(ctx, c.ResponseURL, &slack.WebhookMessage{
+			ResponseType: slack.ResponseTypeEphemeral,
+			Text:         "I can't post in this channel yet. Invite me with /invite @What Matters, then try again.",
+		})
+		if rerr != nil {
+			s.log.WarnContext(ctx, "slack: could not explain through response_url", "delivery", m.DeliveryID, "err", rerr)
+		}
+	}
+	return s.sent(ctx, m)
+}
+
+// retryable are Slack's error codes that may pass: its own trouble, or
+// configuration that an operator can put right, after which the reply
+// should still go.
+var retryable = map[string]bool{
+	"ratelimited": true, "internal_error": true, "fatal_error": true, "service_unavailable": true,
+	"request_timeout": true, "invalid_auth": true, "not_authed": true, "account_inactive": true,
+	"token_revoked": true, "token_expired": true, "missing_scope": true, "no_permission": true,
+	"team_access_not_granted": true, "not_allowed_token_type": true,
+}
+
+// slackError is the error code of a Web API call Slack answered with ok
+// false, or "" for any other failure.
+func slackError(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}

@@ -1,0 +1,229 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"whatmatters/flows"
+)
+
+// errUnreadable marks a recorded delivery that cannot be processed however
+// often it is tried.
+var errUnreadable = errors.New("unreadable delivery")
+
+// Process is the job's work for one delivery. Under the lock of the
+// delivery's ordering key it first sends whatever the key's outbox still
+// holds, then processes, one at a time and in order, every unprocessed
+// delivery of the key up to and including this one, sending each one's
+// replies before the next is processed. So whichever job of a key runs
+// first does the earlier deliveries first, and a later job finds its own
+// delivery done. giveUp says this is the job's last attempt: a delivery
+// that then still fails is marked processed, with a notice to its sender,
+// rather than retried for ever.
+//
+// An error means the job should be retried; *retryLater asks for a wait.
+func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) error {
+	d, err := s.store.GetDelivery(ctx, deliveryID)
+	if errors.Is(err, flows.ErrNotFound) {
+		s.log.WarnContext(ctx, "slack: job for a delivery that is not in the inbox", "delivery", deliveryID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("loading delivery %s: %w", deliveryID, err)
+	}
+	unlock, err := s.keys.lock(ctx, d.Key)
+	if err != nil {
+		return fmt.Errorf("waiting for the key of delivery %s: %w", d.ID, err)
+	}
+	defer unlock()
+	if s.locker != nil {
+		unlockShared, err := s.locker.Lock(ctx, d.Key)
+		if err != nil {
+			return fmt.Errorf("locking the key of delivery %s: %w", d.ID, err)
+		}
+		defer unlockShared()
+	}
+	for {
+		if err := s.flush(ctx, d.Key); err != nil {
+			s.metrics.failed.WithLabelValues(d.Kind).Inc()
+			return err
+		}
+		next, err := s.store.NextDelivery(ctx, d.Key, d.Seq)
+		if errors.Is(err, flows.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("finding the next delivery of a key: %w", err)
+		}
+		if err := s.handle(ctx, next, giveUp && next.ID == d.ID); err != nil {
+			return err
+		}
+	}
+}
+
+// handle processes one delivery: the engine's step, the replies in the
+// outbox and the mark that it was processed, in one transaction.
+func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error {
+	start := s.now()
+	var o origin
+	err := s.store.InTx(ctx, func(tx flows.Store) error {
+		var cs []call
+		var err error
+		cs, o, err = s.run(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		msgs, err := outboxMessages(d, cs, s.now())
+		if err != nil {
+			return err
+		}
+		if err := tx.AddOutbox(ctx, msgs); err != nil {
+			return err
+		}
+		return tx.MarkDeliveryProcessed(ctx, d.ID, s.now())
+	})
+	if err == nil {
+		s.metrics.processed.WithLabelValues(d.Kind).Inc()
+		s.log.InfoContext(ctx, "slack: delivery processed", "delivery", d.ID, "kind", d.Kind,
+			"team", o.team, "channel", o.channel, "took", s.now().Sub(start))
+		return nil
+	}
+	s.metrics.failed.WithLabelValues(d.Kind).Inc()
+	if !giveUp && !errors.Is(err, errUnreadable) && !errors.Is(err, flows.ErrInvalid) {
+		return fmt.Errorf("processing delivery %s: %w", d.ID, err)
+	}
+	// Trying again would fail the same way: tell the person, and move on
+	// so that the key's later deliveries are not held up.
+	s.log.ErrorContext(ctx, "slack: giving up on a delivery", "delivery", d.ID, "kind", d.Kind, "err", err)
+	return s.store.InTx(ctx, func(tx flows.Store) error {
+		if o.user != "" && o.channel != "" {
+			cs, err := calls([]flows.Reply{{Kind: flows.Notice, Channel: o.channel, User: o.user,
+				Title: "Sorry, that didn't work, and nothing was changed by it.",
+				Parts: []flows.Part{{Text: "Please try again. If it keeps happening, tell whoever looks after What Matters in your workspace."}}}}, o)
+			if err != nil {
+				return err
+			}
+			msgs, err := outboxMessages(d, cs, s.now())
+			if err != nil {
+				return err
+			}
+			if err := tx.AddOutbox(ctx, msgs); err != nil {
+				return err
+			}
+		}
+		return tx.MarkDeliveryProcessed(ctx, d.ID, s.now())
+	})
+}
+
+// run turns one delivery into engine calls and the engine's replies into
+// Web API calls. The origin is returned even on failure, when known, so
+// that the sender can be told.
+func (s *Slack) run(ctx context.Context, tx flows.Store, d flows.Delivery) ([]call, origin, error) {
+	eng := s.engineOn(tx)
+	switch d.Kind {
+	case kindCommand:
+		var c commandPayload
+		if err := json.Unmarshal(d.Payload, &c); err != nil {
+			return nil, origin{}, fmt.Errorf("%w: %w", errUnreadable, err)
+		}
+		o := origin{team: c.TeamID, channel: c.ChannelID, user: c.UserID, responseURL: c.ResponseURL}
+		replies, err := eng.Command(ctx, flows.Command{
+			Actor: flows.Actor{TeamID: c.TeamID, UserID: c.UserID}, Channel: c.ChannelID, Text: plainText(c.Text),
+		})
+		return s.replied(replies, o, err)
+	case kindEvent:
+		var e eventPayload
+		if err := json.Unmarshal(d.Payload, &e); err != nil {
+			return nil, origin{}, fmt.Errorf("%w: %w", errUnreadable, err)
+		}
+		return s.runEvent(ctx, tx, eng, e)
+	case kindInteraction:
+		var in interactionPayload
+		if err := json.Unmarshal(d.Payload, &in); err != nil {
+			return nil, origin{}, fmt.Errorf("%w: %w", errUnreadable, err)
+		}
+		return s.runInteraction(ctx, tx, eng, in)
+	}
+	return nil, origin{}, fmt.Errorf("%w: kind %q", errUnreadable, d.Kind)
+}
+
+func (s *Slack) runEvent(ctx context.Context, tx flows.Store, eng *flows.Engine, e eventPayload) ([]call, origin, error) {
+	ev := e.Event
+	o := origin{team: e.TeamID, channel: ev.Channel, thread: ev.ThreadTS, user: ev.User, message: ev.TS}
+	actor := flows.Actor{TeamID: e.TeamID, UserID: ev.User}
+	switch ev.Type {
+	case "message":
+		if ev.ThreadTS == "" || ev.ThreadTS == ev.TS {
+			// A direct message to the bot: say what it can do.
+			help := flows.HelpReply(ev.Channel, ev.User)
+			help.Kind = flows.Post
+			return s.replied([]flows.Reply{help}, o, nil)
+		}
+		replies, err := eng.Message(ctx, flows.Message{
+			Actor: actor, Channel: ev.Channel, Thread: ev.ThreadTS, ID: ev.TS, Text: plainText(ev.Text),
+		})
+		return s.replied(replies, o, err)
+	case "app_mention":
+		help := flows.HelpReply(ev.Channel, ev.User)
+		help.Title = "What Matters: reflect together on what matters to the people you care for"
+		help.Buttons = []flows.Button{{Label: "Start a reflection here", Action: "start", Value: ev.Channel, Style: "primary"}}
+		return s.replied([]flows.Reply{help}, o, nil)
+	case "app_home_opened":
+		o.channel, o.message = "", ""
+		c, err := s.homeCall(ctx, tx, e.TeamID, ev.User)
+		if err != nil {
+			return nil, o, err
+		}
+		return []call{c}, o, nil
+	}
+	return nil, o, fmt.Errorf("%w: event type %q", errUnreadable, ev.Type)
+}
+
+func (s *Slack) runInteraction(ctx context.Context, tx flows.Store, eng *flows.Engine, in interactionPayload) ([]call, origin, error) {
+	o := origin{team: in.TeamID, channel: in.ChannelID, thread: in.ThreadTS, user: in.UserID, responseURL: in.ResponseURL}
+	actor := flows.Actor{TeamID: in.TeamID, UserID: in.UserID}
+	switch {
+	case in.View == startModalID:
+		o.channel, o.thread = in.Fields["channel"], ""
+		text := ""
+		if name := in.Fields["name"]; name != "" {
+			text = "case " + name // a pseudonym, never read as a subcommand
+		}
+		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: o.channel, Text: text})
+		return s.replied(replies, o, err)
+	case in.View == settingsModalID:
+		o.channel = ""
+		if err := eng.SetDiscipline(ctx, actor, in.Fields["discipline"]); err != nil {
+			return nil, o, err
+		}
+		c, err := s.homeCall(ctx, tx, in.TeamID, in.UserID)
+		if err != nil {
+			return nil, o, err
+		}
+		return []call{c}, o, nil
+	case in.ActionID == startAction:
+		o.channel, o.thread = in.Value, ""
+		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Value})
+		return s.replied(replies, o, err)
+	case reflectionActions[in.ActionID] != "":
+		id, err := strconv.ParseInt(in.Value, 10, 64)
+		if err != nil {
+			id = 0 // no reflection has id 0: the engine says it no longer exists
+		}
+		replies, err := eng.Act(ctx, flows.Action{Actor: actor, Channel: in.ChannelID, Name: reflectionActions[in.ActionID], ReflectionID: id})
+		return s.replied(replies, o, err)
+	}
+	return nil, o, fmt.Errorf("%w: interaction %q", errUnreadable, in.ActionID)
+}
+
+// replied renders the engine's replies, passing its error on.
+func (s *Slack) replied(replies []flows.Reply, o origin, err error) ([]call, origin, error) {
+	if err != nil {
+		return nil, o, err
+	}
+	cs, err := calls(replies, o)
+	return cs, o, err
+}

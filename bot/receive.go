@@ -1,0 +1,362 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"whatmatters/flows"
+)
+
+// This file turns a verified request from either transport into what to do
+// about it: a delivery to record, a modal to open at once, an answer to give,
+// or nothing. What is recorded is the adapter's own summary of the request
+// (the payload types below), not Slack's JSON: it holds only what processing
+// needs, never the verification token, and it is the same whichever
+// transport brought it.
+
+// The kinds of delivery.
+const (
+	kindEvent       = "event"
+	kindCommand     = "command"
+	kindInteraction = "interaction"
+)
+
+// eventPayload is what the inbox keeps of an Events API event.
+type eventPayload struct {
+	TeamID  string    `json:"team_id"`
+	EventID string    `json:"event_id"`
+	Event   eventBody `json:"event"`
+}
+
+// eventBody is the inner event, for the event types the bot handles.
+type eventBody struct {
+	Type        string          `json:"type"`
+	Subtype     string          `json:"subtype,omitempty"`
+	User        string          `json:"user,omitempty"`
+	BotID       string          `json:"bot_id,omitempty"`
+	BotProfile  json.RawMessage `json:"bot_profile,omitempty"`
+	Channel     string          `json:"channel,omitempty"`
+	ChannelType string          `json:"channel_type,omitempty"`
+	ThreadTS    string          `json:"thread_ts,omitempty"`
+	TS          string          `json:"ts,omitempty"`
+	Text        string          `json:"text,omitempty"`
+	Tab         string          `json:"tab,omitempty"`
+}
+
+// envelope is an Events API request body.
+type envelope struct {
+	Type      string `json:"type"`
+	Challenge string `json:"challenge"`
+	TeamID    string `json:"team_id"`
+	EventID   string `json:"event_id"`
+	Event     *eventBody `json:"event"`
+}
+
+// commandPayload is what the inbox keeps of a slash command.
+type commandPayload struct {
+	TeamID      string `json:"team_id"`
+	ChannelID   string `json:"channel_id"`
+	UserID      string `json:"user_id"`
+	UserName    string `json:"user_name,omitempty"`
+	Command     string `json:"command"`
+	Text        string `json:"text"`
+	ResponseURL string `json:"response_url,omitempty"`
+	TriggerID   string `json:"trigger_id,omitempty"`
+}
+
+// interactionPayload is what the inbox keeps of a button press or a
+// submitted modal.
+type interactionPayload struct {
+	Type        string            `json:"type"` // block_actions or view_submission
+	TeamID      string            `json:"team_id"`
+	UserID      string            `json:"user_id"`
+	UserName    string            `json:"user_name,omitempty"`
+	ChannelID   string            `json:"channel_id,omitempty"`
+	ThreadTS    string            `json:"thread_ts,omitempty"`
+	MessageTS   string            `json:"message_ts,omitempty"`
+	ActionID    string            `json:"action_id,omitempty"`
+	Value       string            `json:"value,omitempty"`
+	View        string            `json:"view,omitempty"`   // the submitted modal's callback id
+	Fields      map[string]string `json:"fields,omitempty"` // the submitted modal's inputs
+	ResponseURL string            `json:"response_url,omitempty"`
+}
+
+// receipt is what to do about one verified request.
+type receipt struct {
+	delivery *flows.Delivery // to record, then process in a job
+	body     any             // the acknowledgement's JSON body; nil for an empty one
+	modal    *slack.ModalViewRequest
+	trigger  string // the trigger id to open modal with
+	kind     string // for metrics and logs
+	ignored  string // why there is nothing to do, for the log
+}
+
+// rejection is a request refused with a 4xx status. Its reason names what
+// was wrong, never what the request said.
+type rejection struct {
+	status int
+	reason string
+}
+
+func (r rejection) Error() string { return r.reason }
+
+func malformed(reason string) error { return rejection{http.StatusBadRequest, reason} }
+
+// The buttons the bot puts on its messages, by action_id: "wm_" and the
+// flows action.
+var reflectionActions = map[string]string{
+	"wm_" + flows.ActionNext:   flows.ActionNext,
+	"wm_" + flows.ActionSkip:   flows.ActionSkip,
+	"wm_" + flows.ActionDone:   flows.ActionDone,
+	"wm_" + flows.ActionCancel: flows.ActionCancel,
+}
+
+// startAction is the Start button of the help the bot gives when mentioned:
+// it starts a reflection in the channel its value names.
+const startAction = "wm_start"
+
+// routeEvent decides what to do with an Events API event_callback.
+func (s *Slack) routeEvent(env envelope) (receipt, error) {
+	if env.Event == nil || env.Event.Type == "" || env.TeamID == "" {
+		return receipt{}, malformed("event_callback without team_id or event type")
+	}
+	if env.EventID == "" {
+		return receipt{}, malformed("event_callback without event_id")
+	}
+	ev := *env.Event
+	r := receipt{kind: kindEvent}
+	var key string
+	switch ev.Type {
+	case "message":
+		if why := s.ignoreMessage(ev); why != "" {
+			r.ignored = why
+			return r, nil
+		}
+		if ev.ChannelType == "im" && (ev.ThreadTS == "" || ev.ThreadTS == ev.TS) {
+			key = env.TeamID + "/" + ev.Channel // a direct message to the bot: help
+			break
+		}
+		if ev.ThreadTS == "" || ev.ThreadTS == ev.TS {
+			r.ignored = "message outside a thread"
+			return r, nil
+		}
+		key = threadKey(env.TeamID, ev.Channel, ev.ThreadTS)
+	case "app_mention":
+		if ev.BotID != "" || len(ev.BotProfile) > 0 || ev.User == "" || ev.User == s.botUserID {
+			r.ignored = "mention by a bot"
+			return r, nil
+		}
+		if ev.ThreadTS != "" && ev.ThreadTS != ev.TS {
+			// In a thread, the message event carries it as an answer.
+			r.ignored = "mention in a thread"
+			return r, nil
+		}
+		key = env.TeamID + "/" + ev.Channel
+	case "app_home_opened":
+		if ev.Tab != "home" || ev.User == "" {
+			r.ignored = "app_home_opened on the " + ev.Tab + " tab"
+			return r, nil
+		}
+		key = userKey(env.TeamID, ev.User)
+	default:
+		r.ignored = "event type " + ev.Type
+		return r, nil
+	}
+	if ev.Channel == "" && ev.Type != "app_home_opened" {
+		return receipt{}, malformed(ev.Type + " event without a channel")
+	}
+	ev.BotProfile = nil
+	ev.BotID = ""
+	payload, err := json.Marshal(eventPayload{TeamID: env.TeamID, EventID: env.EventID, Event: ev})
+	if err != nil {
+		return receipt{}, fmt.Errorf("encoding an event: %w", err)
+	}
+	r.delivery = &flows.Delivery{ID: env.EventID, Kind: kindEvent, Key: key, Payload: payload}
+	return r, nil
+}
+
+// ignoreMessage says why a message event is not for the bot, or "" if it
+// is: the bot answers people, never bots (itself included), and edits,
+// deletions and joins are not answers.
+func (s *Slack) ignoreMessage(ev eventBody) string {
+	switch ev.Subtype {
+	case "", "thread_broadcast", "file_share":
+	default:
+		return "message subtype " + ev.Subtype
+	}
+	switch {
+	case ev.BotID != "" || len(ev.BotProfile) > 0:
+		return "message from a bot"
+	case ev.User == "":
+		return "message without a user"
+	case ev.User == s.botUserID:
+		return "the bot's own message"
+	}
+	return ""
+}
+
+// routeCommand decides what to do with a slash command.
+func (s *Slack) routeCommand(c commandPayload) (receipt, error) {
+	if c.TeamID == "" || c.ChannelID == "" || c.UserID == "" {
+		return receipt{}, malformed("slash command without team, channel or user")
+	}
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return receipt{}, fmt.Errorf("encoding a command: %w", err)
+	}
+	id := c.TriggerID
+	if id == "" {
+		id = digest(payload)
+	}
+	return receipt{kind: kindCommand, delivery: &flows.Delivery{
+		ID: "command:" + id, Kind: kindCommand, Key: c.TeamID + "/" + c.ChannelID, Payload: payload,
+	}}, nil
+}
+
+// routeInteraction decides what to do with an interaction payload.
+func (s *Slack) routeInteraction(cb slack.InteractionCallback) (receipt, error) {
+	teamID := cb.Team.ID
+	if teamID == "" {
+		teamID = cb.User.TeamID
+	}
+	if teamID == "" || cb.User.ID == "" {
+		return receipt{}, malformed("interaction without team or user")
+	}
+	in := interactionPayload{
+		Type: string(cb.Type), TeamID: teamID, UserID: cb.User.ID, UserName: cb.User.Name,
+		ChannelID: cb.Channel.ID, ThreadTS: cb.Container.ThreadTs, MessageTS: cb.Container.MessageTs,
+		ResponseURL: cb.ResponseURL,
+	}
+	if in.ChannelID == "" {
+		in.ChannelID = cb.Container.ChannelID
+	}
+	if in.ThreadTS == "" {
+		in.ThreadTS = cb.Message.ThreadTimestamp
+	}
+	r := receipt{kind: kindInteraction}
+	var key string
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return receipt{}, malformed("block_actions without an action")
+		}
+		a := cb.ActionCallback.BlockActions[0]
+		in.ActionID, in.Value = a.ActionID, a.Value
+		switch {
+		case reflectionActions[a.ActionID] != "":
+			if in.ChannelID == "" {
+				return receipt{}, malformed("reflection button without a channel")
+			}
+			key = in.TeamID + "/" + in.ChannelID
+			if in.ThreadTS != "" {
+				key = threadKey(in.TeamID, in.ChannelID, in.ThreadTS)
+			}
+		case a.ActionID == startAction:
+			if a.Value == "" {
+				return receipt{}, malformed("start button without a channel")
+			}
+			key = in.TeamID + "/" + a.Value
+		case a.ActionID == homeStartAction:
+			m := startModal()
+			r.modal, r.trigger = &m, cb.TriggerID
+			r.ignored = "modal opened"
+			return r, nil
+		case a.ActionID == homeSettingsAction:
+			m := settingsModal("")
+			r.modal, r.trigger = &m, cb.TriggerID
+			r.ignored = "modal opened"
+			return r, nil
+		default:
+			r.ignored = "action " + a.ActionID
+			return r, nil
+		}
+	case slack.InteractionTypeViewSubmission:
+		if !knownModal(cb.View.CallbackID) {
+			return receipt{}, rejection{http.StatusBadRequest, "submission of an unknown view"}
+		}
+		fields, problems := submission(cb.View)
+		if problems != nil {
+			r.body = slack.NewErrorsViewSubmissionResponse(problems)
+			r.ignored = "submission with missing fields"
+			return r, nil
+		}
+		in.View, in.Fields = cb.View.CallbackID, fields
+		key = userKey(in.TeamID, in.UserID)
+		if ch := fields["channel"]; ch != "" {
+			key = in.TeamID + "/" + ch
+		}
+	case slack.InteractionTypeViewClosed:
+		r.ignored = "view closed"
+		return r, nil
+	default:
+		return receipt{}, malformed("interaction type " + string(cb.Type))
+	}
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return receipt{}, fmt.Errorf("encoding an interaction: %w", err)
+	}
+	id := cb.TriggerID
+	if id == "" {
+		id = digest(payload)
+	}
+	r.delivery = &flows.Delivery{ID: "interaction:" + id, Kind: kindInteraction, Key: key, Payload: payload}
+	return r, nil
+}
+
+// settle does what a receipt asks before the acknowledgement: opens its
+// modal (which must happen within 3 seconds of the click, so cannot wait
+// for a job) and records its delivery. Only a failure to record is
+// returned: without the record, the request must not be acknowledged.
+func (s *Slack) settle(ctx context.Context, r receipt) error {
+	if r.modal != nil {
+		mctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+		_, err := s.api.OpenViewContext(mctx, r.trigger, *r.modal)
+		cancel()
+		if err != nil {
+			// A trigger id lasts 3 seconds: there is nothing to retry.
+			s.metrics.posts.WithLabelValues("views.open", "dropped").Inc()
+			s.log.WarnContext(ctx, "slack: could not open a modal", "err", err)
+		} else {
+			s.metrics.posts.WithLabelValues("views.open", "ok").Inc()
+		}
+	}
+	if r.delivery == nil {
+		s.metrics.ignored.WithLabelValues(r.kind).Inc()
+		s.log.DebugContext(ctx, "slack: nothing to do", "kind", r.kind, "why", r.ignored)
+		return nil
+	}
+	return s.accept(ctx, *r.delivery)
+}
+
+func threadKey(team, channel, thread string) string { return team + "/" + channel + "/" + thread }
+func userKey(team, user string) string              { return team + "/@" + user }
+
+// digest names a delivery that carries no id of its own by its content.
+func digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// commandFromForm reads a slash command from its form fields.
+func commandFromForm(get func(string) string) commandPayload {
+	return commandPayload{
+		TeamID: get("team_id"), ChannelID: get("channel_id"), UserID: get("user_id"),
+		UserName: get("user_name"), Command: get("command"), Text: get("text"),
+		ResponseURL: get("response_url"), TriggerID: get("trigger_id"),
+	}
+}
+
+// commandFromSlack reads a slash command as slack-go decodes it.
+func commandFromSlack(c slack.SlashCommand) commandPayload {
+	return commandPayload{
+		TeamID: c.TeamID, ChannelID: c.ChannelID, UserID: c.UserID, UserName: c.UserName,
+		Command: c.Command, Text: c.Text, ResponseURL: c.ResponseURL, TriggerID: c.TriggerID,
+	}
+}

@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// RunSocket takes Slack's requests over Socket Mode until ctx ends: it
+// opens the connection with the app-level token (apps.connections.open at
+// the configured API URL), reconnects when Slack asks, and hands each
+// envelope to the same path as HTTP mode: the delivery is recorded and its
+// job enqueued, and only then is the envelope acknowledged. An envelope
+// that cannot be recorded is not acknowledged, so Slack sends it again.
+// Envelopes are recorded one at a time, in the order they arrive.
+//
+// It returns nil when ctx ends, and an error if the connection cannot be
+// opened at all (a refused token).
+func (s *Slack) RunSocket(ctx context.Context) error {
+	api := newWebAPI(s.botToken, s.appToken, s.apiURL, s.httpClient)
+	client := socketmode.New(api.Client, socketmode.OptionLog(log.New(io.Discard, "", 0)))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- client.RunContext(ctx) }()
+	defer s.setConnected(false)
+	for {
+		select {
+		case <-ctx.Done():
+			<-done
+			return nil
+		case err := <-done:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("socket mode: %w", err)
+		case evt := <-client.Events:
+			s.onSocketEvent(ctx, client, evt)
+		}
+	}
+}
+
+func (s *Slack) setConnected(up bool) {
+	s.connected.Store(up)
+	if up {
+		s.metrics.connected.Set(1)
+	} else {
+		s.metrics.connected.Set(0)
+	}
+}
+
+// acker is the part of the Socket Mode client that acknowledges envelopes.
+type acker interface {
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+}
+
+// onSocketEvent handles one event of the Socket Mode client.
+func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		s.setConnected(false)
+		s.log.InfoContext(ctx, "slack: connecting over Socket Mode")
+		return
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
+		s.setConnected(false)
+		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			s.log.WarnContext(ctx, "slack: Socket Mode connection failed", "attempt", ce.Attempt, "retry_in", ce.Backoff, "err", ce.ErrorObj)
+		} else {
+			s.log.ErrorContext(ctx, "slack: Socket Mode refused the app-level token (SLACK_APP_TOKEN)")
+		}
+		return
+	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
+		if !s.connected.Load() {
+			s.log.InfoContext(ctx, "slack: connected over Socket Mode")
+		}
+		s.setConnected(true)
+		return
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		s.log.WarnContext(ctx, "slack: Socket Mode read or write failed", "event", evt.Type)
+		return
+	case socketmode.EventTypeErrorBadMessage:
+		// slack-go could not read the envelope. Acknowledge it if it has an
+		// id, so that Slack does not send it again and again.
+		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			var req socketmode.Request
+			if json.Unmarshal(bad.Message, &req) == nil && req.EnvelopeID != "" {
+				s.metrics.rejected.WithLabelValues("malformed").Inc()
+				s.log.WarnContext(ctx, "slack: unreadable Socket Mode envelope acknowledged and dropped", "type", req.Type)
+				_ = client.AckCtx(ctx, req.EnvelopeID, nil)
+			}
+		}
+		return
+	}
+	if evt.Request == nil || evt.Request.EnvelopeID == "" {
+		return
+	}
+	start := time.Now()
+	rc, err := s.routeSocket(evt)
+	if err != nil {
+		var rej rejection
+		if errors.As(err, &rej) {
+			s.metrics.rejected.WithLabelValues(reasonLabel(rej.status)).Inc()
+			s.log.WarnContext(ctx, "slack: envelope refused", "type", evt.Request.Type, "reason", rej.reason)
+		} else {
+			s.log.ErrorContext(ctx, "slack: envelope not understood", "type", evt.Request.Type, "err", err)
+		}
+		// Acknowledged anyway: sending it again would not help.
+		_ = client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+		return
+	}
+	if err := s.settle(ctx, rc); err != nil {
+		s.log.ErrorContext(ctx, "slack: could not record a delivery; not acknowledged, Slack will send it again",
+			"kind", rc.kind, "err", err)
+		return
+	}
+	if err := client.AckCtx(ctx, evt.Request.EnvelopeID, rc.body); err != nil {
+		s.log.WarnContext(ctx, "slack: could not acknowledge an envelope", "kind", rc.kind, "err", err)
+		return
+	}
+	s.metrics.ackTime.WithLabelValues("socket").Observe(time.Since(start).Seconds())
+}
+
+// routeSocket decides what to do with one Socket Mode envelope.
+func (s *Slack) routeSocket(evt socketmode.Event) (receipt, error) {
+	switch evt.Type {
+	case socketmode.EventTypeEventsAPI:
+		var env envelope
+		if err := json.Unmarshal(evt.Request.Payload, &env); err != nil {
+			return receipt{}, malformed("malformed events_api payload")
+		}
+		if env.Type != "event_callback" {
+			return receipt{kind: kindEvent, ignored: "events_api of type " + env.Type}, nil
+		}
+		return s.routeEvent(env)
+	case socketmode.EventTypeSlashCommand:
+		c, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			return receipt{}, malformed("slash_commands payload")
+		}
+		return s.routeCommand(commandFromSlack(c))
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			return receipt{}, malformed("interactive payload")
+		}
+		return s.routeInteraction(cb)
+	}
+	return receipt{kind: string(evt.Type), ignored: "envelope type " + string(evt.Type)}, nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"whatmatters/flows"
+	"whatmatters/storage/storagetest"
+)
+
+func TestForgetAuditLeadAndPurge(t *testing.T) {
+	urls := map[string]func(testing.TB) string{"sqlite": storagetest.SQLiteURL, "postgres": storagetest.PostgresURL}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			setEnv(t, "DATABASE_URL", urls[name](t))
+			if res := runWith(t, firstHalf+secondHalf, "console"); res.err != nil {
+				t.Fatal(res.err)
+			}
+			if res := runWith(t, "", "export", "--user", "bo"); res.err != nil {
+				t.Fatal(res.err)
+			}
+			res := runWith(t, "", "forget", "--user", "bo")
+			if res.err != nil || !strings.Contains(res.stdout, "Forgot bo: deleted 2 answers") {
+				t.Fatalf("forget: %v %q", res.err, res.stdout)
+			}
+			var ex flows.Export
+			res = runWith(t, "", "export")
+			if err := json.Unmarshal([]byte(res.stdout), &ex); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range ex.Reflections[0].Answers {
+				if a.Author == "bo" {
+					t.Errorf("bo's answer survived forget: %+v", a)
+				}
+			}
+			if len(ex.Reflections[0].Answers) != 3 {
+				t.Errorf("ann's three answers should stay, got %d", len(ex.Reflections[0].Answers))
+			}
+			res = runWith(t, "", "lead", "--team", "console", "--user", "ann")
+			if res.err != nil || !strings.Contains(res.stdout, "ann is now a lead of team console") {
+				t.Errorf("lead: %v %q", res.err, res.stdout)
+			}
+			if res := runWith(t, "", "lead", "--user", "ann"); exitCode(res.err) != 2 {
+				t.Errorf("lead without --team: %v", res.err)
+			}
+			if res := runWith(t, "", "forget"); exitCode(res.err) != 2 {
+				t.Errorf("forget without --user: %v", res.err)
+			}
+			res = runWith(t, "", "purge")
+			if res.err != nil || !strings.Contains(res.stdout, "Removed the text of 0 answers older than 365 days") {
+				t.Errorf("purge: %v %q", res.err, res.stdout)
+			}
+			res = runWith(t, "", "audit")
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			// The log names the export's subject, the forgetting without the
+			// person it forgot, and the new lead; never any content.
+			lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+			if len(lines) != 5 || !strings.Contains(res.stdout, "forget") || !strings.Contains(res.stdout, "role") {
+				t.Fatalf("audit:\n%s", res.stdout)
+			}
+			if strings.Contains(res.stdout, "bo ") || strings.Contains(res.stdout, "wedding") {
+				t.Errorf("audit names the forgotten person or holds content:\n%s", res.stdout)
+			}
+		})
+	}
+}
+
+func TestLogsHoldNoStoryText(t *testing.T) {
+	dir := t.TempDir()
+	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(dir, "wm.db"), "WHATMATTERS_LOG_LEVEL", "debug",
+		"OPENAI_API_KEY", "sk-test-secret-key")
+	script := firstHalf + secondHalf + ":edit Changed words about the garden gate.\n/reflect my-data\n/reflect forget-me\n"
+	res := runWith(t, script, "console")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if !strings.Contains(res.stderr, "level=") {
+		t.Fatalf("no log output at debug level to check: %q", res.stderr)
+	}
+	for _, line := range strings.Split(firstHalf+secondHalf, "\n") {
+		if line == "" || strings.HasPrefix(line, ":") || strings.HasPrefix(line, "/") || len(line) < 12 {
+			continue
+		}
+		if strings.Contains(res.stderr, line) {
+			t.Errorf("the log holds story text %q", line)
+		}
+	}
+	for _, secret := range []string{"garden gate", "sk-test-secret-key", "Kestrel"} {
+		if strings.Contains(res.stderr, secret) {
+			t.Errorf("the log holds %q", secret)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package flows
+
+import (
+	"context"
+	"time"
+)
+
+// RoleLead marks a member who leads the team: leads (and workspace admins)
+// may change the team's settings.
+const RoleLead = "lead"
+
+// The audit log's actions.
+const (
+	AuditExport   = "export"
+	AuditForget   = "forget"
+	AuditSettings = "settings"
+	AuditPurge    = "retention_purge"
+	AuditDigest   = "digest_posted"
+	AuditSession  = "session_started"
+	AuditRole     = "role"
+)
+
+// AuditEntry records who did what, when, to whom: never any content.
+type AuditEntry struct {
+	ID      int64
+	TeamID  string // empty for actions across every team
+	At      time.Time
+	Actor   string // user id, or a name for the command line ("cli")
+	Action  string // one of the Audit* names
+	Subject string // the user id acted on, if any
+	Detail  string // counts and setting names, never story text
+}
+
+// ForgetReport says what forgetting a person removed.
+type ForgetReport struct {
+	Answers     int `json:"answers_deleted"`
+	Reflections int `json:"reflections_unlinked"`
+	Members     int `json:"member_records_deleted"`
+	Audit       int `json:"audit_entries_anonymised"`
+}
+
+// PurgeReport says what a retention purge removed.
+type PurgeReport struct {
+	Answers     int `json:"answers_purged"`
+	Reflections int `json:"reflections_unlinked"`
+}
+
+// GovernanceStore keeps the audit log and carries out deletions.
+type GovernanceStore interface {
+	// AddAudit appends an entry to the audit log. A zero At means now.
+	AddAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit returns the audit log, oldest first: one team's entries
+	// and those across every team, or every entry when teamID is empty.
+	ListAudit(ctx context.Context, teamID string) ([]AuditEntry, error)
+	// ForgetUser deletes everything a person contributed, in one team or
+	// (teamID empty) in all: their answers, their member records; it
+	// unlinks them from reflections they started and blanks their id in
+	// the audit log. Others' contributions are kept.
+	ForgetUser(ctx context.Context, teamID, userID string) (ForgetReport, error)
+	// PurgeBefore removes the text, author and message id of every answer
+	// created before cutoff (keeping its stage and discipline, so counts
+	// survive) and unlinks those reflections from the person who started
+	// them and from their thread.
+	PurgeBefore(ctx context.Context, cutoff time.Time) (PurgeReport, error)
+}

@@ -1,0 +1,217 @@
+package flows_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"whatmatters/flows"
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+// findEverywhere counts the rows, in every column of every table of the
+// database, whose value contains needle. It reads the catalogue, so a table
+// added later is searched too.
+func findEverywhere(t *testing.T, db *storage.DB, needle string) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	type column struct{ table, name, typ string }
+	var cols []column
+	var rows *sql.Rows
+	var err error
+	if db.Dialect() == storage.Postgres {
+		rows, err = db.SQL().QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()`)
+	} else {
+		rows, err = db.SQL().QueryContext(ctx, `SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c column
+		if err := rows.Scan(&c.table, &c.name, &c.typ); err != nil {
+			t.Fatal(err)
+		}
+		cols = append(cols, c)
+	}
+	rows.Close()
+	if len(cols) < 20 {
+		t.Fatalf("found only %d columns: the catalogue query is wrong", len(cols))
+	}
+	found := map[string]int{}
+	for _, c := range cols {
+		expr := fmt.Sprintf(`CAST("%s" AS TEXT)`, c.name)
+		if db.Dialect() == storage.Postgres && c.typ == "bytea" {
+			expr = fmt.Sprintf(`convert_from("%s", 'UTF8')`, c.name)
+		}
+		var n int
+		q := fmt.Sprintf(`SELECT count(*) FROM "%s" WHERE %s LIKE $1`, c.table, expr)
+		if err := db.SQL().QueryRowContext(ctx, q, "%"+needle+"%").Scan(&n); err != nil {
+			t.Fatalf("%s.%s: %v", c.table, c.name, err)
+		}
+		if n > 0 {
+			found[c.table+"."+c.name] = n
+		}
+	}
+	return found
+}
+
+func TestForgetMeLeavesNothing(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newConvo(t, db)
+		const who = "UFORGETME7"
+		mine := []string{"Zebrafinch story one about her sister.", "Zebrafinch story two: the allotment matters."}
+		_ = c.engine.SetDiscipline(c.ctx, actor(who), "physio")
+		notice(t, c.cmd(who, "quotes off"))
+		c.cmd(who, "Rowan")
+		c.sayID(who, "m1", mine[0])
+		c.sayID("bo", "m2", "Bo's view: her church friends matter.")
+		c.sayID(who, "m3", mine[1])
+		c.cmd("bo", "Alder")
+		c.sayID(who, "m4", "Zebrafinch extra in Bo's reflection, with her son.")
+		if _, err := c.engine.MyData(c.ctx, actor(who), c.channel); err != nil {
+			t.Fatal(err)
+		}
+		if found := findEverywhere(t, db, who); len(found) == 0 {
+			t.Fatal("the person's id is nowhere before forgetting: the search is broken")
+		}
+
+		ask := notice(t, c.cmd(who, "forget-me"))
+		if len(ask.Buttons) != 1 || ask.Buttons[0].Action != flows.ActionForgetMe || !strings.Contains(allText(ask), "3 answers") {
+			t.Fatalf("forget-me should ask first: %s %+v", allText(ask), ask.Buttons)
+		}
+		if found := findEverywhere(t, db, "Zebrafinch"); len(found) == 0 {
+			t.Fatal("asking must not delete anything")
+		}
+		replies, err := c.engine.Act(c.ctx, flows.Action{Actor: actor(who), Channel: c.channel, Name: flows.ActionForgetMe})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := notice(t, replies); !strings.Contains(allText(n), "Deleted 3 answers") {
+			t.Errorf("forget-me said: %s", allText(n))
+		}
+		for _, needle := range []string{who, "Zebrafinch"} {
+			if found := findEverywhere(t, db, needle); len(found) > 0 {
+				t.Errorf("after forget-me, %q is still in %v", needle, found)
+			}
+		}
+		// Others' contributions stay.
+		if found := findEverywhere(t, db, "church friends"); len(found) != 1 {
+			t.Errorf("Bo's answer should stay, found in %v", found)
+		}
+		audit, err := db.ListAudit(c.ctx, team)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := audit[len(audit)-1]
+		if last.Action != flows.AuditForget || last.Actor != "" || !strings.Contains(last.Detail, "answers=3") {
+			t.Errorf("audit of the forgetting = %+v", last)
+		}
+	})
+}
+
+func TestMyData(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newConvo(t, db)
+		c.cmd("ann", "Sorrel")
+		c.say("ann", storyAnswers["what_matters"])
+		c.say("bo", "Bo's own view.")
+		replies, err := c.engine.Command(c.ctx, flows.Command{Actor: actor("bo"), Channel: c.channel, Text: "my-data"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(replies) != 2 || replies[0].Kind != flows.Direct || replies[0].User != "bo" || replies[0].Attachment == nil {
+			t.Fatalf("my-data replies = %+v", replies)
+		}
+		var ex flows.Export
+		if err := json.Unmarshal(replies[0].Attachment.Data, &ex); err != nil {
+			t.Fatal(err)
+		}
+		if ex.User != "bo" || len(ex.Reflections) != 1 || len(ex.Reflections[0].Answers) != 1 || ex.Reflections[0].Answers[0].Text != "Bo's own view." {
+			t.Errorf("bo's data = %+v", ex)
+		}
+		audit, _ := db.ListAudit(c.ctx, team)
+		if len(audit) != 1 || audit[0].Action != flows.AuditExport || audit[0].Actor != "bo" || audit[0].Subject != "bo" {
+			t.Errorf("audit = %+v", audit)
+		}
+	})
+}
+
+func TestRetentionPurge(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newConvo(t, db)
+		_ = c.engine.SetDiscipline(c.ctx, actor("ann"), "nurse")
+		c.cmd("ann", "Tamarisk")
+		c.say("ann", storyAnswers["what_matters"])
+		c.say("ann", "done")
+		oldThread := c.thread
+		c.clock.advance(400 * 24 * time.Hour)
+		c.cmd("ann", "Spindle")
+		c.say("ann", "A recent story about her garden.")
+		rep, err := c.engine.Purge(c.ctx, 365*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Answers != 1 || rep.Reflections != 1 {
+			t.Errorf("purge report = %+v", rep)
+		}
+		all, _ := db.ListTeamAnswers(c.ctx, team)
+		if len(all) != 2 {
+			t.Fatalf("answers = %d", len(all))
+		}
+		old, recent := all[0], all[1]
+		if old.Text != "" || old.Author != "" || old.PurgedAt.IsZero() || old.Discipline != "nurse" || old.Stage != "what_matters" {
+			t.Errorf("purged answer keeps only counts: %+v", old)
+		}
+		if recent.Text != "A recent story about her garden." || recent.Author != "ann" {
+			t.Errorf("recent answer was touched: %+v", recent)
+		}
+		if _, err := db.ReflectionByThread(c.ctx, team, c.channel, oldThread); err == nil {
+			t.Error("a purged reflection still points at its thread")
+		}
+		again, err := c.engine.Purge(c.ctx, 365*24*time.Hour)
+		if err != nil || again.Answers != 0 {
+			t.Errorf("second purge = %+v, %v", again, err)
+		}
+		audit, _ := db.ListAudit(c.ctx, "")
+		if len(audit) != 1 || audit[0].Action != flows.AuditPurge || !strings.Contains(audit[0].Detail, "answers=1") {
+			t.Errorf("audit = %+v", audit)
+		}
+	})
+}
+
+func TestRecapStaysInItsChannel(t *testing.T) {
+	c := newConvo(t, storagetest.SQLite(t))
+	c.cmd("ann", "Larch")
+	c.say("ann", "Words said only in the first channel.")
+	c.say("ann", "done")
+	c.channel = "C2"
+	start := c.cmd("ann", "Larch")
+	text := allText(start[0])
+	if strings.Contains(text, "Words said only") || !strings.Contains(text, "in another channel") {
+		t.Errorf("recap from another channel:\n%s", text)
+	}
+}
+
+func TestQuotesOptOut(t *testing.T) {
+	c := newConvo(t, storagetest.SQLite(t))
+	if n := notice(t, c.cmd("ann", "quotes off")); !strings.Contains(n.Title, "won't be quoted") {
+		t.Errorf("quotes off: %q", n.Title)
+	}
+	m, err := c.store.GetMember(c.ctx, team, "ann")
+	if err != nil || !m.NoQuotes {
+		t.Errorf("member after quotes off = %+v, %v", m, err)
+	}
+	notice(t, c.cmd("ann", "quotes on"))
+	if m, _ := c.store.GetMember(c.ctx, team, "ann"); m.NoQuotes {
+		t.Error("quotes on did not undo it")
+	}
+	if n := notice(t, c.cmd("ann", "quotes maybe")); !strings.Contains(n.Title, "on or off") {
+		t.Errorf("quotes maybe: %q", n.Title)
+	}
+}

@@ -1,0 +1,131 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"whatmatters/flows"
+)
+
+const auditColumns = `id, team_id, at, actor, action, subject, detail`
+
+func scanAudit(r rowScanner) (flows.AuditEntry, error) {
+	var e flows.AuditEntry
+	err := r.Scan(&e.ID, &e.TeamID, timeDest{&e.At}, &e.Actor, &e.Action, &e.Subject, &e.Detail)
+	return e, err
+}
+
+// AddAudit appends an entry to the audit log. A zero At means now.
+func (s *store) AddAudit(ctx context.Context, e flows.AuditEntry) error {
+	const doing = "adding to the audit log"
+	if err := required(doing, "action", e.Action); err != nil {
+		return err
+	}
+	if err := checkText(doing, e.TeamID, e.Actor, e.Action, e.Subject, e.Detail); err != nil {
+		return err
+	}
+	_, err := s.q.ExecContext(ctx, `
+		INSERT INTO audit (team_id, at, actor, action, subject, detail)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.TeamID, s.dialect.timeArg(s.stamp(e.At)), e.Actor, e.Action, e.Subject, e.Detail)
+	return wrap(doing, err)
+}
+
+// ListAudit returns the audit log, oldest first: one team's entries and
+// those across every team, or every entry when teamID is empty.
+func (s *store) ListAudit(ctx context.Context, teamID string) ([]flows.AuditEntry, error) {
+	const doing = "listing the audit log"
+	if err := checkText(doing, teamID); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT `+auditColumns+` FROM audit
+		WHERE $1 = '' OR team_id = $1 OR team_id = ''
+		ORDER BY id`, teamID)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanAudit)
+}
+
+// ForgetUser deletes everything a person contributed, in one team or
+// (teamID empty) in all. Every statement runs in one transaction, so a
+// person is forgotten wholly or not at all.
+func (s *store) ForgetUser(ctx context.Context, teamID, userID string) (flows.ForgetReport, error) {
+	const doing = "forgetting a person"
+	var rep flows.ForgetReport
+	if err := required(doing, "user id", userID); err != nil {
+		return rep, err
+	}
+	if err := checkText(doing, teamID, userID); err != nil {
+		return rep, err
+	}
+	err := s.InTx(ctx, func(tx flows.Store) error {
+		q := tx.(*store).q
+		steps := []struct {
+			count *int
+			sql   string
+		}{
+			{&rep.Answers, `DELETE FROM answers WHERE author = $1 AND ($2 = '' OR team_id = $2)`},
+			{&rep.Reflections, `UPDATE reflections SET started_by = '' WHERE started_by = $1 AND ($2 = '' OR team_id = $2)`},
+			{&rep.Members, `DELETE FROM members WHERE user_id = $1 AND ($2 = '' OR team_id = $2)`},
+			{&rep.Audit, `UPDATE audit SET actor = '' WHERE actor = $1 AND ($2 = '' OR team_id = $2 OR team_id = '')`},
+			{nil, `UPDATE audit SET subject = '' WHERE subject = $1 AND ($2 = '' OR team_id = $2 OR team_id = '')`},
+		}
+		for _, st := range steps {
+			res, err := q.ExecContext(ctx, st.sql, userID, teamID)
+			if err != nil {
+				return wrap(doing, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return wrap(doing, err)
+			}
+			if st.count != nil {
+				*st.count += int(n)
+			} else {
+				rep.Audit += int(n)
+			}
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// PurgeBefore removes the text, author and message id of every answer
+// created before cutoff, keeping its stage and discipline, and unlinks those
+// reflections from who started them and from their thread.
+func (s *store) PurgeBefore(ctx context.Context, cutoff time.Time) (flows.PurgeReport, error) {
+	const doing = "purging old answers"
+	var rep flows.PurgeReport
+	err := s.InTx(ctx, func(tx flows.Store) error {
+		q := tx.(*store).q
+		d := s.dialect
+		res, err := q.ExecContext(ctx, `
+			UPDATE reflections SET started_by = '', thread = ''
+			WHERE created_at < $1 AND status <> 'in_progress' AND (started_by <> '' OR thread <> '')`,
+			d.timeArg(cutoff))
+		if err != nil {
+			return wrap(doing, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return wrap(doing, err)
+		}
+		rep.Reflections = int(n)
+		res, err = q.ExecContext(ctx, `
+			UPDATE answers SET text = '', author = '', message_id = '', purged_at = $2
+			WHERE created_at < $1 AND purged_at IS NULL`,
+			d.timeArg(cutoff), d.timeArg(s.now()))
+		if err != nil {
+			return wrap(doing, err)
+		}
+		n, err = res.RowsAffected()
+		if err != nil {
+			return wrap(doing, err)
+		}
+		rep.Answers = int(n)
+		return nil
+	})
+	return rep, err
+}

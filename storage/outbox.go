@@ -1,0 +1,97 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"whatmatters/flows"
+)
+
+const outboxColumns = `id, delivery_id, ordering_key, payload, created_at`
+
+func scanOutbox(r rowScanner) (flows.OutboxMessage, error) {
+	var m flows.OutboxMessage
+	err := r.Scan(&m.ID, &m.DeliveryID, &m.Key, &m.Payload, timeDest{&m.CreatedAt})
+	return m, err
+}
+
+// AddOutbox stores messages owed for deliveries, in the order given; a zero
+// CreatedAt means now. It returns flows.ErrInvalid if a message has no
+// delivery id or no payload.
+func (s *store) AddOutbox(ctx context.Context, msgs []flows.OutboxMessage) error {
+	const doing = "adding to the outbox"
+	for _, m := range msgs {
+		if err := required(doing, "delivery id", m.DeliveryID); err != nil {
+			return err
+		}
+		if len(m.Payload) == 0 {
+			return fmt.Errorf("%s: %w: the payload is empty", doing, flows.ErrInvalid)
+		}
+		if err := checkText(doing, m.DeliveryID, m.Key); err != nil {
+			return err
+		}
+	}
+	for _, m := range msgs {
+		_, err := s.q.ExecContext(ctx, `
+			INSERT INTO outbox (delivery_id, ordering_key, payload, created_at)
+			VALUES ($1, $2, $3, $4)`,
+			m.DeliveryID, m.Key, m.Payload, s.dialect.timeArg(s.stamp(m.CreatedAt)))
+		if err != nil {
+			return wrap(doing, err)
+		}
+	}
+	return nil
+}
+
+// PendingOutbox returns up to limit unsent messages with the given key, in
+// the order they were added; none if limit is not positive.
+func (s *store) PendingOutbox(ctx context.Context, key string, limit int) ([]flows.OutboxMessage, error) {
+	const doing = "listing the outbox"
+	if limit <= 0 {
+		return nil, nil
+	}
+	if err := checkText(doing, key); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT `+outboxColumns+` FROM outbox
+		WHERE ordering_key = $1
+		ORDER BY id
+		LIMIT $2`, key, limit)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanOutbox)
+}
+
+// DeleteOutbox removes a sent message. It returns flows.ErrNotFound if there
+// is no such message.
+func (s *store) DeleteOutbox(ctx context.Context, id int64) error {
+	const doing = "removing a sent message from the outbox"
+	res, err := s.q.ExecContext(ctx, `DELETE FROM outbox WHERE id = $1`, id)
+	return changedOne(doing, res, err)
+}
+
+// StaleOutbox returns the ids of up to limit deliveries that still owe a
+// message added before the given time, the longest waiting first.
+func (s *store) StaleOutbox(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	const doing = "listing stale outbox messages"
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT delivery_id FROM outbox
+		WHERE created_at < $1
+		GROUP BY delivery_id
+		ORDER BY MIN(id)
+		LIMIT $2`, s.dialect.timeArg(before), limit)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, func(r rowScanner) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	})
+}

@@ -1,0 +1,193 @@
+package storage_test
+
+import (
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"whatmatters/flows"
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+func TestDeliveryOrder(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		for _, d := range []flows.Delivery{
+			{ID: "a1", Kind: "event", Key: "T/C/1", Payload: []byte("1")},
+			{ID: "b1", Kind: "event", Key: "T/C/2", Payload: []byte("2")},
+			{ID: "a2", Kind: "event", Key: "T/C/1", Payload: []byte("3")},
+			{ID: "a3", Kind: "event", Key: "T/C/1", Payload: []byte("4")},
+		} {
+			if _, err := db.RecordDelivery(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a3, err := db.GetDelivery(ctx, "a3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a3.Key != "T/C/1" || string(a3.Payload) != "4" || a3.Seq == 0 {
+			t.Errorf("GetDelivery(a3) = %+v", a3)
+		}
+		_, err = db.GetDelivery(ctx, "nope")
+		wantErr(t, err, flows.ErrNotFound)
+
+		a2, err := db.GetDelivery(ctx, "a2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		for {
+			d, err := db.NextDelivery(ctx, "T/C/1", a2.Seq)
+			if errors.Is(err, flows.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			order = append(order, d.ID)
+			if err := db.MarkDeliveryProcessed(ctx, d.ID, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if diff := cmp.Diff([]string{"a1", "a2"}, order); diff != "" {
+			t.Errorf("deliveries up to a2 (-want +got):\n%s", diff)
+		}
+		d, err := db.NextDelivery(ctx, "T/C/1", a3.Seq)
+		if err != nil || d.ID != "a3" {
+			t.Errorf("NextDelivery up to a3 = %v, %v; want a3", d.ID, err)
+		}
+	})
+}
+
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		msgs := []flows.OutboxMessage{
+			{DeliveryID: "d1", Key: "k1", Payload: []byte("first"), CreatedAt: t0},
+			{DeliveryID: "d1", Key: "k1", Payload: []byte("second"), CreatedAt: t0},
+			{DeliveryID: "d2", Key: "k2", Payload: []byte("other"), CreatedAt: t0.Add(time.Minute)},
+			{DeliveryID: "d3", Key: "k1", Payload: []byte("third"), CreatedAt: t0.Add(time.Hour)},
+		}
+		if err := db.InTx(ctx, func(s flows.Store) error { return s.AddOutbox(ctx, msgs) }); err != nil {
+			t.Fatal(err)
+		}
+		err := db.AddOutbox(ctx, []flows.OutboxMessage{{DeliveryID: "d4", Key: "k1"}})
+		wantErr(t, err, flows.ErrInvalid)
+		err = db.AddOutbox(ctx, []flows.OutboxMessage{{Key: "k1", Payload: []byte("x")}})
+		wantErr(t, err, flows.ErrInvalid)
+
+		got, err := db.PendingOutbox(ctx, "k1", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		for _, m := range got {
+			texts = append(texts, string(m.Payload))
+			if m.Key != "k1" || m.ID == 0 {
+				t.Errorf("outbox message %+v", m)
+			}
+		}
+		if diff := cmp.Diff([]string{"first", "second", "third"}, texts); diff != "" {
+			t.Errorf("PendingOutbox(k1) (-want +got):\n%s", diff)
+		}
+		if !got[0].CreatedAt.Equal(stored(t0)) {
+			t.Errorf("CreatedAt = %v, want %v", got[0].CreatedAt, stored(t0))
+		}
+		if two, _ := db.PendingOutbox(ctx, "k1", 2); len(two) != 2 {
+			t.Errorf("PendingOutbox(k1, 2) gave %d", len(two))
+		}
+
+		stale, err := db.StaleOutbox(ctx, t0.Add(2*time.Minute), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"d1", "d2"}, stale); diff != "" {
+			t.Errorf("StaleOutbox (-want +got):\n%s", diff)
+		}
+
+		if err := db.DeleteOutbox(ctx, got[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, db.DeleteOutbox(ctx, got[0].ID), flows.ErrNotFound)
+		left, err := db.PendingOutbox(ctx, "k1", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 2 || string(left[0].Payload) != "second" {
+			t.Errorf("after deleting the first, PendingOutbox(k1) = %v", left)
+		}
+	})
+}
+
+func TestLocker(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		l, err := storage.NewLocker(ctx, db, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		unlock, err := l.Lock(ctx, "T/C/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another key is not held up.
+		unlockOther, err := l.Lock(ctx, "T/C/2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		unlockOther()
+		if db.Dialect() == storage.Postgres {
+			// A second holder of the same key waits until the first lets go.
+			got := make(chan error, 1)
+			go func() {
+				u, err := l.Lock(ctx, "T/C/1")
+				if err == nil {
+					u()
+				}
+				got <- err
+			}()
+			// Wait until PostgreSQL shows the second holder waiting.
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				var waiting int
+				err := db.SQL().QueryRowContext(ctx,
+					`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&waiting)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if waiting == 1 {
+					break
+				}
+				select {
+				case err := <-got:
+					t.Fatalf("second Lock returned (%v) while the first held the key", err)
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the second Lock never waited")
+				}
+				runtime.Gosched()
+			}
+			unlock()
+			select {
+			case err := <-got:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("second Lock did not return after the first let go")
+			}
+			return
+		}
+		unlock()
+	})
+}
