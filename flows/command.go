@@ -180,6 +180,9 @@ func editDistance(a, b string) int {
 
 // checkLabel says what is wrong with a proposed pseudonym, or "" if nothing.
 func (e *Engine) checkLabel(label string) string {
+	if _, removed := e.scrub(label); len(removed) > 0 {
+		return "That looks like it could identify someone (it reads as " + joinKinds(removed) + "). Cases carry a pseudonym the team chooses, never a real name or number."
+	}
 	if n := len([]rune(label)); n > 40 {
 		return "A pseudonym is a short name, 40 characters at most."
 	}
@@ -195,9 +198,6 @@ func (e *Engine) checkLabel(label string) string {
 	}
 	if letters == 0 {
 		return "A pseudonym needs at least one letter."
-	}
-	if _, removed := e.scrub(label); len(removed) > 0 {
-		return fmt.Sprintf("That looks like it could identify someone (it reads as a %s). Cases carry a pseudonym the team chooses, never a real name or number.", strings.Join(removed, ", "))
 	}
 	return ""
 }

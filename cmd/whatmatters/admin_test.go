@@ -95,3 +95,24 @@ func TestLogsHoldNoStoryText(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentifierLikePseudonymsAreRefused(t *testing.T) {
+	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "wm.db"))
+	res := runWith(t, "/reflect Mrs Smith\n/reflect 943 476 5919\n/reflect 14/03/1941\n/reflect Kestrel\n", "console")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	for _, kind := range []string{"reads as a name", "reads as an NHS number", "reads as a date"} {
+		if !strings.Contains(res.stdout, kind) {
+			t.Errorf("no refusal that %s:\n%s", kind, res.stdout)
+		}
+	}
+	exported := runWith(t, "", "export")
+	var ex flows.Export
+	if err := json.Unmarshal([]byte(exported.stdout), &ex); err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Cases) != 1 || ex.Cases[0].Label != "Kestrel" {
+		t.Errorf("only the real pseudonym should make a case: %+v", ex.Cases)
+	}
+}
