@@ -33,6 +33,7 @@ var subcommands = []subcommand{
 	{"my-data", "", "get everything you have contributed, as a file in a direct message"},
 	{"forget-me", "", "delete everything you have contributed (asks you to confirm)"},
 	{"cases", "", "list the team's cases and when each was last reflected on"},
+	{"template", "KEY [NAME]", "start a reflection from any template (/reflect templates lists them)"},
 	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
 	{"help", "", "this list"},
 }
@@ -101,6 +102,17 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		return e.askForgetMe(ctx, c.Actor, c.Channel)
 	case "cases":
 		return e.listCases(ctx, c)
+	case "template", "templates":
+		key, label, _ := strings.Cut(rest, " ")
+		key = strings.ReplaceAll(strings.ToLower(key), "-", "_")
+		tpl, ok := e.templates.Get(key)
+		if !ok {
+			return []Reply{e.templateList(c, key)}, nil
+		}
+		if tpl.NeedsCase && strings.TrimSpace(label) == "" {
+			label = "" // a pseudonym is chosen
+		}
+		return e.start(ctx, c, tpl.Key, strings.TrimSpace(label))
 	case "discipline":
 		if err := e.SetDiscipline(ctx, c.Actor, rest); err != nil {
 			if errors.Is(err, ErrInvalid) {
@@ -224,4 +236,22 @@ func (e *Engine) listCases(ctx context.Context, c Command) ([]Reply, error) {
 		reply.Parts = append(reply.Parts, Part{Label: cs.Label, Text: line})
 	}
 	return []Reply{reply}, nil
+}
+
+// templateList names every template, for an unknown or missing key.
+func (e *Engine) templateList(c Command, key string) Reply {
+	title := "The reflection templates"
+	if key != "" {
+		title = fmt.Sprintf("There is no template called %q. These are the ones I know:", key)
+	}
+	r := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: title}
+	for _, k := range e.templates.Keys() {
+		tpl, _ := e.templates.Get(k)
+		usage := "/reflect template " + k
+		if tpl.NeedsCase {
+			usage += " NAME"
+		}
+		r.Parts = append(r.Parts, Part{Label: usage, Text: tpl.Name + ": " + tpl.About})
+	}
+	return r
 }

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/flows"
+	"whatmatters/prompts"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -263,4 +265,73 @@ func TestCheckInGrowsIntoCaseReflection(t *testing.T) {
 			t.Errorf("after growing: %q", got.Title)
 		}
 	})
+}
+
+func TestEveryTemplateRunsToItsSummary(t *testing.T) {
+	set := loadTemplates(t)
+	for _, key := range set.Keys() {
+		t.Run(key, func(t *testing.T) {
+			c := newConvo(t, storagetest.SQLite(t))
+			people := []struct{ user, discipline string }{{"ann", "nurse"}, {"bo", "chaplain"}, {"cy", "social worker"}}
+			for _, p := range people {
+				if err := c.engine.SetDiscipline(c.ctx, actor(p.user), p.discipline); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start := c.cmd("ann", "template "+key+" Hazel")
+			if len(start) < 2 || start[1].Thread == "" {
+				t.Fatalf("start: %v", titles(start))
+			}
+			tpl, _ := set.Get(key)
+			var last []flows.Reply
+			for i, st := range tpl.Stages {
+				c.say("bo", fmt.Sprintf("Bo on %s: her daughter says the garden matters because it was her mother's.", st.Key))
+				c.say("cy", fmt.Sprintf("Cy on %s: her neighbour wants to help, she told me.", st.Key))
+				last = c.say("ann", fmt.Sprintf("Ann on %s: she hopes to be home with her husband and her dog.", st.Key))
+				if i < len(tpl.Stages)-1 && len(last) != 1 {
+					t.Fatalf("after stage %s: %v", st.Key, titles(last))
+				}
+			}
+			summary := only(t, last, flows.Post)
+			text := allText(summary)
+			for _, st := range tpl.Stages {
+				for _, who := range []string{"Ann", "Bo", "Cy"} {
+					if !strings.Contains(text, who+" on "+st.Key) {
+						t.Errorf("summary lacks %s's answer on %s", who, st.Key)
+					}
+				}
+			}
+			if !strings.Contains(text, "3 people: 1 × chaplain, 1 × nurse, 1 × social worker") {
+				t.Errorf("contributors: %s", text)
+			}
+			if r := c.reflection(); r.Status != flows.StatusComplete || r.Template != key {
+				t.Errorf("reflection = %+v", r)
+			}
+		})
+	}
+}
+
+func TestUnknownTemplateListsTheKnownOnes(t *testing.T) {
+	c := newConvo(t, storagetest.SQLite(t))
+	n := notice(t, c.cmd("ann", "template sea-swim Hazel"))
+	if !strings.Contains(n.Title, `no template called "sea_swim"`) {
+		t.Errorf("title = %q", n.Title)
+	}
+	for _, want := range []string{"/reflect template case NAME", "/reflect template after_death NAME", "/reflect template check_in"} {
+		if !strings.Contains(allText(n), want) {
+			t.Errorf("list lacks %q", want)
+		}
+	}
+	if rs, _ := c.store.ListReflections(c.ctx, team); len(rs) != 0 {
+		t.Error("an unknown template started something")
+	}
+}
+
+func loadTemplates(t *testing.T) *prompts.Set {
+	t.Helper()
+	set, err := prompts.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
