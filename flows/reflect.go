@@ -194,7 +194,8 @@ func disciplineOrUnknown(d string) string {
 }
 
 // Anchored records the id of a reflection's root message, so that replies
-// in its thread find it, and returns the first question.
+// in its thread find it, and returns the first question (or, for a
+// reflection written whole in a form, its summary).
 func (e *Engine) Anchored(ctx context.Context, reflectionID int64, thread string) ([]Reply, error) {
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
@@ -210,6 +211,15 @@ func (e *Engine) Anchored(ctx context.Context, reflectionID int64, thread string
 		tpl, cs, err := e.context(ctx, s, r)
 		if err != nil {
 			return err
+		}
+		if r.Status != StatusInProgress {
+			// Written whole (a form): the thread holds its summary.
+			answers, err := s.ListAnswers(ctx, r.ID)
+			if err != nil {
+				return fmt.Errorf("listing answers: %w", err)
+			}
+			replies = []Reply{Summary(tpl, cs, r, answers, "")}
+			return nil
 		}
 		replies = []Reply{questionReply(tpl, r, cs, "")}
 		return nil

@@ -1,0 +1,248 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Home is what one person's home page shows: their settings, their recent
+// reflections and the team's cases. It holds titles, dates and counts, never
+// story text, since a home page is seen outside the reflection's channel.
+type Home struct {
+	UserID       string
+	Discipline   string
+	Lead         bool
+	AwayUntil    time.Time
+	SnoozedUntil time.Time
+	NoQuotes     bool
+	Recent       []HomeReflection
+	Cases        []HomeCase
+	Templates    []HomeTemplate
+}
+
+// HomeReflection is one of the person's recent reflections.
+type HomeReflection struct {
+	ID      int64
+	Title   string
+	Status  Status
+	Channel string
+	When    time.Time
+}
+
+// HomeCase is one of the team's cases.
+type HomeCase struct {
+	Label         string
+	Reflections   int
+	LastReflected time.Time
+}
+
+// HomeTemplate is a template a reflection can be started from.
+type HomeTemplate struct {
+	Key, Name, About string
+	NeedsCase        bool
+}
+
+// homeRecent is how many of a person's reflections the home page lists.
+const homeRecent = 10
+
+// Home gathers a person's home page.
+func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
+	h := Home{UserID: a.UserID}
+	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
+	switch {
+	case err == nil:
+		h.Discipline, h.Lead, h.NoQuotes = m.Discipline, m.Role == RoleLead, m.NoQuotes
+		h.AwayUntil, h.SnoozedUntil = m.AwayUntil, m.SnoozedUntil
+	case !errors.Is(err, ErrNotFound):
+		return h, fmt.Errorf("loading member: %w", err)
+	}
+	reflections, err := e.store.ListReflections(ctx, a.TeamID)
+	if err != nil {
+		return h, fmt.Errorf("listing reflections: %w", err)
+	}
+	answers, err := e.store.ListTeamAnswers(ctx, a.TeamID)
+	if err != nil {
+		return h, fmt.Errorf("listing answers: %w", err)
+	}
+	answered := map[int64]bool{}
+	for _, ans := range answers {
+		if ans.Author == a.UserID {
+			answered[ans.ReflectionID] = true
+		}
+	}
+	cases, err := e.store.ListCases(ctx, a.TeamID)
+	if err != nil {
+		return h, fmt.Errorf("listing cases: %w", err)
+	}
+	byID := map[int64]*HomeCase{}
+	for _, c := range cases {
+		h.Cases = append(h.Cases, HomeCase{Label: c.Label})
+	}
+	for i, c := range cases {
+		byID[c.ID] = &h.Cases[i]
+	}
+	labels := map[int64]string{}
+	for _, c := range cases {
+		labels[c.ID] = c.Label
+	}
+	for _, r := range slices.Backward(reflections) {
+		if hc := byID[r.CaseID]; hc != nil {
+			hc.Reflections++
+			if r.CreatedAt.After(hc.LastReflected) {
+				hc.LastReflected = r.CreatedAt
+			}
+		}
+		if (r.StartedBy == a.UserID || answered[r.ID]) && len(h.Recent) < homeRecent {
+			title := r.Template
+			if tpl, ok := e.templates.Get(r.Template); ok {
+				title = reflectionTitle(tpl, Case{Label: labels[r.CaseID]})
+			}
+			h.Recent = append(h.Recent, HomeReflection{ID: r.ID, Title: title, Status: r.Status, Channel: r.Channel, When: r.CreatedAt})
+		}
+	}
+	// Most recently reflected on first; cases never reflected on last.
+	slices.SortStableFunc(h.Cases, func(x, y HomeCase) int { return y.LastReflected.Compare(x.LastReflected) })
+	for _, k := range e.templates.Keys() {
+		tpl, _ := e.templates.Get(k)
+		h.Templates = append(h.Templates, HomeTemplate{Key: tpl.Key, Name: tpl.Name, About: tpl.About, NeedsCase: tpl.NeedsCase})
+	}
+	return h, nil
+}
+
+// Form is the questions of a template, for people who prefer to write a
+// reflection in one form rather than as a conversation.
+type Form struct {
+	Template string
+	Title    string
+	Stages   []FormStage
+}
+
+// FormStage is one question of a Form.
+type FormStage struct {
+	Key, Title, Question string
+}
+
+// FormFor returns the form for a template; it returns ErrNotFound for an
+// unknown template.
+func (e *Engine) FormFor(key string) (Form, error) {
+	tpl, err := e.template(key)
+	if err != nil {
+		return Form{}, err
+	}
+	f := Form{Template: tpl.Key, Title: tpl.Name}
+	for _, st := range tpl.Stages {
+		f.Stages = append(f.Stages, FormStage{Key: st.Key, Title: st.Title, Question: st.Question})
+	}
+	return f, nil
+}
+
+// FormSubmission is a completed form.
+type FormSubmission struct {
+	Actor
+	Channel  string
+	Template string
+	Label    string            // the pseudonym, for templates about a case
+	Answers  map[string]string // by stage key; empty stages are skipped
+}
+
+// FormProblems checks a submission before anything is stored, returning a
+// kind message per field (keyed "label" or a stage key); none when it can
+// be submitted.
+func (e *Engine) FormProblems(f FormSubmission) map[string]string {
+	problems := map[string]string{}
+	tpl, err := e.template(f.Template)
+	if err != nil {
+		problems["template"] = "That kind of reflection doesn't exist any more."
+		return problems
+	}
+	if tpl.NeedsCase {
+		label := CleanText(f.Label)
+		if label == "" {
+			problems["label"] = "Give the pseudonym the team uses for this person."
+		} else if p := e.checkLabel(label); p != "" {
+			problems["label"] = p
+		}
+	}
+	any := false
+	for _, st := range tpl.Stages {
+		text := CleanText(f.Answers[st.Key])
+		if n := len([]rune(text)); n > MaxAnswerRunes {
+			problems[st.Key] = fmt.Sprintf("This answer has %d characters; I keep at most %d in one answer.", n, MaxAnswerRunes)
+		}
+		if text != "" {
+			any = true
+		}
+	}
+	if !any && len(tpl.Stages) > 0 {
+		problems[tpl.Stages[0].Key] = "Answer at least one question, or close the form to leave nothing."
+	}
+	return problems
+}
+
+// SubmitForm stores a whole reflection written in one form: it starts the
+// reflection, stores every answer (scrubbed), completes it and returns the
+// root post; anchoring it returns the summary for its thread. A submission with problems
+// stores nothing and returns ErrInvalid.
+func (e *Engine) SubmitForm(ctx context.Context, f FormSubmission) ([]Reply, error) {
+	if problems := e.FormProblems(f); len(problems) > 0 {
+		keys := make([]string, 0, len(problems))
+		for k := range problems {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return nil, fmt.Errorf("%w: form problems in %s", ErrInvalid, strings.Join(keys, ", "))
+	}
+	tpl, _ := e.template(f.Template)
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		m, _, err := e.member(ctx, s, f.Actor)
+		if err != nil {
+			return err
+		}
+		now := e.clock()
+		var cs Case
+		if tpl.NeedsCase {
+			if cs, _, err = e.findOrCreateCase(ctx, s, f.TeamID, CleanText(f.Label), now); err != nil {
+				return err
+			}
+		}
+		r, err := s.CreateReflection(ctx, Reflection{
+			TeamID: f.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusComplete,
+			Channel: f.Channel, StartedBy: f.UserID, CreatedAt: now, UpdatedAt: now, LastActivityAt: now, ClosedAt: now,
+		})
+		if err != nil {
+			return fmt.Errorf("creating reflection: %w", err)
+		}
+		var removed []string
+		for _, st := range tpl.Stages {
+			text := CleanText(f.Answers[st.Key])
+			if text == "" {
+				continue
+			}
+			clean, kinds := e.scrub(text)
+			for _, k := range kinds {
+				if !slices.Contains(removed, k) {
+					removed = append(removed, k)
+				}
+			}
+			if _, err := s.AddAnswer(ctx, Answer{ReflectionID: r.ID, TeamID: r.TeamID, Stage: st.Key, Author: f.UserID,
+				Discipline: m.Discipline, Text: clean, CreatedAt: now}); err != nil {
+				return fmt.Errorf("saving answer: %w", err)
+			}
+		}
+		e.log.DebugContext(ctx, "form submitted", "reflection", r.ID, "template", r.Template)
+		root := Reply{Kind: Post, Channel: f.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs),
+			Parts: []Part{{Text: "Written in one form. The story is in the thread."}, {Label: "Written by", Users: []string{f.UserID}}}}
+		replies = append(replies, root)
+		if len(removed) > 0 {
+			replies = append(replies, scrubNotice(f.Channel, f.UserID, removed))
+		}
+		return nil
+	})
+	return replies, err
+}
