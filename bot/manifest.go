@@ -33,6 +33,7 @@ var botScopes = []string{
 	"app_mentions:read", // @What Matters in a channel: app_mention
 	"reactions:write",   // a reaction that acknowledges each answer
 	"users:read",        // display names, never stored with stories
+	"files:write",       // /reflect my-data sends a person their own data as a file
 }
 
 // botEvents are the Events API events the bot subscribes to.
@@ -59,9 +60,9 @@ const (
 		"Type /reflect in a team channel and the bot starts a reflection in a thread: it asks one question at a time " +
 		"about what matters to the person, why, who is around them, what happened and what to do next, and anyone in " +
 		"the channel can add their perspective by replying in the thread. People are named by a pseudonym, never by " +
-		"their real name, and identifiers such as NHS numbers are removed before anything is saved. Each week, leads " +
-		"can receive a digest of recurring themes, with quotes, so that what people say they value shapes how the " +
-		"team works. Say skip, done or cancel in the thread at any time."
+		"their real name, and identifiers such as NHS numbers are removed before anything is saved. When a reflection " +
+		"ends, the bot posts the story by stage, attributed by discipline, and a weekly check-in can keep the habit " +
+		"going. Each person can see, export and delete what they wrote. Say skip, done or cancel in the thread at any time."
 
 	slashDescription = "Start a reflection on someone you care for"
 	slashUsageHint   = "[NAME] | help"
