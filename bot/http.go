@@ -89,7 +89,7 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 		case "event_callback":
 			rc, err = s.routeEvent(env)
 		default:
-			return refuse(http.StatusBadRequest, "unknown request type "+strings.ToValidUTF8(env.Type, ""))
+			return refuse(http.StatusBadRequest, "unknown request type "+ident(env.Type))
 		}
 	} else {
 		form, perr := url.ParseQuery(string(body))
@@ -101,7 +101,7 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 			if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
 				return refuse(http.StatusBadRequest, "malformed interaction payload")
 			}
-			rc, err = s.routeInteraction(cb)
+			rc, err = s.routeInteraction(ctx, cb)
 		case form.Has("command"):
 			rc, err = s.routeCommand(commandFromForm(form.Get))
 		default:

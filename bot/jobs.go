@@ -56,11 +56,22 @@ type JobOptions struct {
 	// FetchPollInterval is how often River looks for new jobs when it is
 	// not told of them; zero means River's default.
 	FetchPollInterval time.Duration
+	// FetchCooldown is the least time between two fetches of jobs, which
+	// bounds throughput at Workers jobs per cooldown; zero means 20ms.
+	FetchCooldown time.Duration
 	// RetryPolicy spaces the retries of failed jobs; nil means River's
 	// default (attempt⁴ seconds, about three weeks over 25 attempts).
 	RetryPolicy river.ClientRetryPolicy
 	// SweepEvery is how often the sweep runs; zero means 15 seconds.
 	SweepEvery time.Duration
+	// CheckInEvery is how often due weekly check-ins are looked for; zero
+	// means every minute, negative never.
+	CheckInEvery time.Duration
+	// IdleAfter is how long a reflection may stay quiet before it is
+	// nudged (and, as long again, closed); zero means never. Quiet
+	// reflections are looked for every IdleAfter/8, at least every minute
+	// and at most every hour.
+	IdleAfter time.Duration
 	// Logger receives River's own logs; nil discards them.
 	Logger *slog.Logger
 	// TestOnly starts River without the staggered starts it uses in
@@ -73,6 +84,12 @@ type JobOptions struct {
 func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*river.Client[TTx], error) {
 	if o.Workers == 0 {
 		o.Workers = 8
+	}
+	if o.FetchCooldown == 0 {
+		o.FetchCooldown = 20 * time.Millisecond
+	}
+	if o.FetchPollInterval != 0 && o.FetchPollInterval < o.FetchCooldown {
+		o.FetchCooldown = o.FetchPollInterval
 	}
 	if o.SweepEvery == 0 {
 		o.SweepEvery = 15 * time.Second
@@ -87,20 +104,41 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 	if err := river.AddWorkerSafely(workers, &sweepWorker{s: s}); err != nil {
 		return nil, fmt.Errorf("registering the sweep worker: %w", err)
 	}
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
+		river.PeriodicInterval(o.SweepEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "slack_inbox_sweep", RunOnStart: true},
+	)}
+	if o.CheckInEvery == 0 {
+		o.CheckInEvery = time.Minute
+	}
+	if o.CheckInEvery > 0 {
+		if err := river.AddWorkerSafely(workers, &checkInsWorker{s: s}); err != nil {
+			return nil, fmt.Errorf("registering the check-in worker: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.CheckInEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return CheckInsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "checkins_due", RunOnStart: true}))
+	}
+	if o.IdleAfter > 0 {
+		if err := river.AddWorkerSafely(workers, &idleWorker{s: s, idleAfter: o.IdleAfter}); err != nil {
+			return nil, fmt.Errorf("registering the idle worker: %w", err)
+		}
+		every := min(max(o.IdleAfter/8, time.Minute), time.Hour)
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return IdleArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "idle_reflections", RunOnStart: true}))
+	}
 	client, err := river.NewClient(driver, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:           workers,
 		FetchPollInterval: o.FetchPollInterval,
-		FetchCooldown:     min(o.FetchPollInterval, 100*time.Millisecond),
+		FetchCooldown:     o.FetchCooldown,
 		RetryPolicy:       o.RetryPolicy,
 		JobTimeout:        5 * time.Minute,
 		Logger:            o.Logger,
 		TestOnly:          o.TestOnly,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(o.SweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "slack_inbox_sweep", RunOnStart: true},
-		)},
+		PeriodicJobs:      periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the job queue: %w", err)

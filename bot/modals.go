@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"strings"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -115,7 +114,8 @@ func submission(v slack.View) (fields map[string]string, problems map[string]str
 	return fields, problems
 }
 
-// knownModal reports whether a view's callback id is one of the bot's.
+// knownModal reports whether a view's callback id is one of the modals
+// submission reads.
 func knownModal(callbackID string) bool {
-	return strings.HasPrefix(callbackID, "wm_") && (callbackID == startModalID || callbackID == settingsModalID)
+	return callbackID == startModalID || callbackID == settingsModalID
 }

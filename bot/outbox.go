@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,14 @@ type call struct {
 	// ResponseURL is the slash command's, kept to tell the person when the
 	// bot cannot post in the channel.
 	ResponseURL string `json:"response_url,omitempty"`
+	File        *file  `json:"file,omitempty"` // a file to upload to a direct message
+}
+
+// file is an attachment to a direct message.
+type file struct {
+	Name string `json:"name"`
+	Type string `json:"type,omitempty"`
+	Data []byte `json:"data"`
 }
 
 // The Web API calls an outbox message can make.
@@ -37,6 +46,8 @@ const (
 	opEphemeral = "ephemeral" // chat.postEphemeral
 	opReact     = "react"     // reactions.add
 	opPublish   = "publish"   // views.publish
+	opDirect    = "direct"    // conversations.open, then chat.postMessage
+	opUpload    = "upload"    // conversations.open, then the file upload
 )
 
 // ackReaction is the reaction that marks an answer as received.
@@ -86,6 +97,21 @@ func calls(replies []flows.Reply, o origin) ([]call, error) {
 				}
 				c.User = user
 				out = append(out, c)
+			}
+		case flows.Direct:
+			if r.User == "" {
+				continue
+			}
+			for _, m := range Render(r) {
+				c, err := messageCall(opDirect, "", "", m)
+				if err != nil {
+					return nil, err
+				}
+				c.User = r.User
+				out = append(out, c)
+			}
+			if a := r.Attachment; a != nil {
+				out = append(out, call{Op: opUpload, User: r.User, File: &file{Name: a.Name, Type: a.Type, Data: a.Data}})
 			}
 		default:
 			if channel == "" {
@@ -188,6 +214,36 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 			method = "chat.postEphemeral"
 			_, err = s.api.PostEphemeralContext(ctx, c.Channel, c.User, opts...)
 		}
+	case opDirect, opUpload:
+		method = "conversations.open"
+		var ch *slack.Channel
+		ch, _, _, err = s.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{c.User}, ReturnIM: true})
+		if err != nil {
+			break
+		}
+		c.Channel = ch.ID
+		if err := s.paced(ctx, c.Channel); err != nil {
+			return err
+		}
+		if c.Op == opUpload {
+			method = "files.upload"
+			if c.File == nil {
+				break
+			}
+			_, err = s.api.UploadFileContext(ctx, slack.UploadFileParameters{
+				Reader: bytes.NewReader(c.File.Data), FileSize: len(c.File.Data),
+				Filename: c.File.Name, Title: c.File.Name, Channel: c.Channel,
+			})
+			break
+		}
+		method = "chat.postMessage"
+		opts, oerr := messageOptions(c)
+		if oerr != nil {
+			s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
+				"delivery", m.DeliveryID, "outbox", m.ID, "err", oerr)
+			return s.sent(ctx, m)
+		}
+		_, _, err = s.api.PostMessageContext(ctx, c.Channel, opts...)
 	case opReact:
 		method = "reactions.add"
 		err = s.api.AddReactionContext(ctx, ackReaction, slack.NewRefToMessage(c.Channel, c.Message))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"whatmatters/flows"
 )
@@ -13,6 +14,10 @@ import (
 // errUnreadable marks a recorded delivery that cannot be processed however
 // often it is tried.
 var errUnreadable = errors.New("unreadable delivery")
+
+// errAlreadyProcessed undoes a delivery's work that another worker has
+// committed first.
+var errAlreadyProcessed = errors.New("delivery already processed")
 
 // Process is the job's work for one delivery. Under the lock of the
 // delivery's ordering key it first sends whatever the key's outbox still
@@ -72,7 +77,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 	err := s.store.InTx(ctx, func(tx flows.Store) error {
 		var cs []call
 		var err error
-		cs, o, err = s.run(ctx, tx, d)
+		cs, o, err = s.run(ctx, s.engineOn(tx), d)
 		if err != nil {
 			return err
 		}
@@ -83,8 +88,19 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 		if err := tx.AddOutbox(ctx, msgs); err != nil {
 			return err
 		}
-		return tx.MarkDeliveryProcessed(ctx, d.ID, s.now())
+		if err := tx.MarkDeliveryProcessed(ctx, d.ID, s.now()); errors.Is(err, flows.ErrConflict) {
+			return errAlreadyProcessed
+		} else if err != nil {
+			return err
+		}
+		return nil
 	})
+	if errors.Is(err, errAlreadyProcessed) {
+		// Another worker committed this delivery first (possible only if a
+		// key's lock was lost); its work stands and this one was undone.
+		s.log.WarnContext(ctx, "slack: delivery was processed by another worker", "delivery", d.ID)
+		return nil
+	}
 	if err == nil {
 		s.metrics.processed.WithLabelValues(d.Kind).Inc()
 		s.log.InfoContext(ctx, "slack: delivery processed", "delivery", d.ID, "kind", d.Kind,
@@ -121,8 +137,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 // run turns one delivery into engine calls and the engine's replies into
 // Web API calls. The origin is returned even on failure, when known, so
 // that the sender can be told.
-func (s *Slack) run(ctx context.Context, tx flows.Store, d flows.Delivery) ([]call, origin, error) {
-	eng := s.engineOn(tx)
+func (s *Slack) run(ctx context.Context, eng *flows.Engine, d flows.Delivery) ([]call, origin, error) {
 	switch d.Kind {
 	case kindCommand:
 		var c commandPayload
@@ -139,23 +154,31 @@ func (s *Slack) run(ctx context.Context, tx flows.Store, d flows.Delivery) ([]ca
 		if err := json.Unmarshal(d.Payload, &e); err != nil {
 			return nil, origin{}, fmt.Errorf("%w: %w", errUnreadable, err)
 		}
-		return s.runEvent(ctx, tx, eng, e)
+		return s.runEvent(ctx, eng, e)
 	case kindInteraction:
 		var in interactionPayload
 		if err := json.Unmarshal(d.Payload, &in); err != nil {
 			return nil, origin{}, fmt.Errorf("%w: %w", errUnreadable, err)
 		}
-		return s.runInteraction(ctx, tx, eng, in)
+		return s.runInteraction(ctx, eng, in)
 	}
 	return nil, origin{}, fmt.Errorf("%w: kind %q", errUnreadable, d.Kind)
 }
 
-func (s *Slack) runEvent(ctx context.Context, tx flows.Store, eng *flows.Engine, e eventPayload) ([]call, origin, error) {
+func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload) ([]call, origin, error) {
 	ev := e.Event
 	o := origin{team: e.TeamID, channel: ev.Channel, thread: ev.ThreadTS, user: ev.User, message: ev.TS}
 	actor := flows.Actor{TeamID: e.TeamID, UserID: ev.User}
 	switch ev.Type {
 	case "message":
+		if ev.Subtype == "message_changed" || ev.Subtype == "message_deleted" {
+			o.message = ""
+			replies, err := eng.Edit(ctx, flows.Edit{
+				Actor: actor, Channel: ev.Channel, Thread: ev.ThreadTS, MessageID: ev.TS,
+				Text: plainText(ev.Text), Withdraw: ev.Subtype == "message_deleted",
+			})
+			return s.replied(replies, o, err)
+		}
 		if ev.ThreadTS == "" || ev.ThreadTS == ev.TS {
 			// A direct message to the bot: say what it can do.
 			help := flows.HelpReply(ev.Channel, ev.User)
@@ -173,7 +196,7 @@ func (s *Slack) runEvent(ctx context.Context, tx flows.Store, eng *flows.Engine,
 		return s.replied([]flows.Reply{help}, o, nil)
 	case "app_home_opened":
 		o.channel, o.message = "", ""
-		c, err := s.homeCall(ctx, tx, e.TeamID, ev.User)
+		c, err := s.homeCall(ctx, eng, e.TeamID, ev.User)
 		if err != nil {
 			return nil, o, err
 		}
@@ -182,7 +205,7 @@ func (s *Slack) runEvent(ctx context.Context, tx flows.Store, eng *flows.Engine,
 	return nil, o, fmt.Errorf("%w: event type %q", errUnreadable, ev.Type)
 }
 
-func (s *Slack) runInteraction(ctx context.Context, tx flows.Store, eng *flows.Engine, in interactionPayload) ([]call, origin, error) {
+func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in interactionPayload) ([]call, origin, error) {
 	o := origin{team: in.TeamID, channel: in.ChannelID, thread: in.ThreadTS, user: in.UserID, responseURL: in.ResponseURL}
 	actor := flows.Actor{TeamID: in.TeamID, UserID: in.UserID}
 	switch {
@@ -194,12 +217,23 @@ func (s *Slack) runInteraction(ctx context.Context, tx flows.Store, eng *flows.E
 		}
 		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: o.channel, Text: text})
 		return s.replied(replies, o, err)
+	case in.View == formModalID:
+		o.channel, o.thread = in.Fields["channel"], ""
+		sub := flows.FormSubmission{Actor: actor, Channel: o.channel, Template: in.Fields["template"],
+			Label: in.Fields["label"], Answers: map[string]string{}}
+		for k, v := range in.Fields {
+			if stage, ok := strings.CutPrefix(k, formAnswerField); ok {
+				sub.Answers[stage] = v
+			}
+		}
+		replies, err := eng.SubmitForm(ctx, sub)
+		return s.replied(replies, o, err)
 	case in.View == settingsModalID:
 		o.channel = ""
 		if err := eng.SetDiscipline(ctx, actor, in.Fields["discipline"]); err != nil {
 			return nil, o, err
 		}
-		c, err := s.homeCall(ctx, tx, in.TeamID, in.UserID)
+		c, err := s.homeCall(ctx, eng, in.TeamID, in.UserID)
 		if err != nil {
 			return nil, o, err
 		}
@@ -209,11 +243,24 @@ func (s *Slack) runInteraction(ctx context.Context, tx flows.Store, eng *flows.E
 		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Value})
 		return s.replied(replies, o, err)
 	case reflectionActions[in.ActionID] != "":
-		id, err := strconv.ParseInt(in.Value, 10, 64)
-		if err != nil {
-			id = 0 // no reflection has id 0: the engine says it no longer exists
+		a := flows.Action{Actor: actor, Channel: in.ChannelID, Name: reflectionActions[in.ActionID]}
+		// An id that does not parse is 0, which names nothing: the engine
+		// then says the reflection or answer no longer exists.
+		id, _ := strconv.ParseInt(in.Value, 10, 64)
+		switch a.Name {
+		case flows.ActionWithdraw:
+			a.AnswerID = id
+		case flows.ActionForgetMe:
+			if in.Value != in.UserID {
+				// Someone else's confirmation button: it is not theirs to press.
+				return s.replied([]flows.Reply{{Kind: flows.Notice, Channel: in.ChannelID, User: in.UserID,
+					Title: "That button is for the person who asked to be forgotten.",
+					Parts: []flows.Part{{Text: "Nothing was changed. To delete your own contributions: /reflect forget-me."}}}}, o, nil)
+			}
+		default:
+			a.ReflectionID = id
 		}
-		replies, err := eng.Act(ctx, flows.Action{Actor: actor, Channel: in.ChannelID, Name: reflectionActions[in.ActionID], ReflectionID: id})
+		replies, err := eng.Act(ctx, a)
 		return s.replied(replies, o, err)
 	}
 	return nil, o, fmt.Errorf("%w: interaction %q", errUnreadable, in.ActionID)

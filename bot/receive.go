@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/slack-go/slack"
 
@@ -48,14 +50,20 @@ type eventBody struct {
 	TS          string          `json:"ts,omitempty"`
 	Text        string          `json:"text,omitempty"`
 	Tab         string          `json:"tab,omitempty"`
+	// Message and PreviousMessage are the message as it now is and as it
+	// was, in message_changed and message_deleted events. They are read
+	// when the request arrives and not kept.
+	Message         *eventBody `json:"message,omitempty"`
+	PreviousMessage *eventBody `json:"previous_message,omitempty"`
+	DeletedTS       string     `json:"deleted_ts,omitempty"`
 }
 
 // envelope is an Events API request body.
 type envelope struct {
-	Type      string `json:"type"`
-	Challenge string `json:"challenge"`
-	TeamID    string `json:"team_id"`
-	EventID   string `json:"event_id"`
+	Type      string     `json:"type"`
+	Challenge string     `json:"challenge"`
+	TeamID    string     `json:"team_id"`
+	EventID   string     `json:"event_id"`
 	Event     *eventBody `json:"event"`
 }
 
@@ -109,13 +117,16 @@ func (r rejection) Error() string { return r.reason }
 
 func malformed(reason string) error { return rejection{http.StatusBadRequest, reason} }
 
-// The buttons the bot puts on its messages, by action_id: "wm_" and the
-// flows action.
+// The buttons the engine puts on its replies, by action_id: "wm_" and the
+// flows action. Their values are reflection ids, except withdraw's (an
+// answer id) and forget_me's (the person's user id).
 var reflectionActions = map[string]string{
-	"wm_" + flows.ActionNext:   flows.ActionNext,
-	"wm_" + flows.ActionSkip:   flows.ActionSkip,
-	"wm_" + flows.ActionDone:   flows.ActionDone,
-	"wm_" + flows.ActionCancel: flows.ActionCancel,
+	"wm_" + flows.ActionNext:     flows.ActionNext,
+	"wm_" + flows.ActionSkip:     flows.ActionSkip,
+	"wm_" + flows.ActionDone:     flows.ActionDone,
+	"wm_" + flows.ActionCancel:   flows.ActionCancel,
+	"wm_" + flows.ActionWithdraw: flows.ActionWithdraw,
+	"wm_" + flows.ActionForgetMe: flows.ActionForgetMe,
 }
 
 // startAction is the Start button of the help the bot gives when mentioned:
@@ -135,7 +146,14 @@ func (s *Slack) routeEvent(env envelope) (receipt, error) {
 	var key string
 	switch ev.Type {
 	case "message":
-		if why := s.ignoreMessage(ev); why != "" {
+		if ev.Subtype == "message_changed" || ev.Subtype == "message_deleted" {
+			edit, why := s.editOf(ev)
+			if why != "" {
+				r.ignored = why
+				return r, nil
+			}
+			ev = edit
+		} else if why := s.ignoreMessage(ev); why != "" {
 			r.ignored = why
 			return r, nil
 		}
@@ -161,12 +179,12 @@ func (s *Slack) routeEvent(env envelope) (receipt, error) {
 		key = env.TeamID + "/" + ev.Channel
 	case "app_home_opened":
 		if ev.Tab != "home" || ev.User == "" {
-			r.ignored = "app_home_opened on the " + ev.Tab + " tab"
+			r.ignored = "app_home_opened on the " + ident(ev.Tab) + " tab"
 			return r, nil
 		}
 		key = userKey(env.TeamID, ev.User)
 	default:
-		r.ignored = "event type " + ev.Type
+		r.ignored = "event type " + ident(ev.Type)
 		return r, nil
 	}
 	if ev.Channel == "" && ev.Type != "app_home_opened" {
@@ -189,7 +207,7 @@ func (s *Slack) ignoreMessage(ev eventBody) string {
 	switch ev.Subtype {
 	case "", "thread_broadcast", "file_share":
 	default:
-		return "message subtype " + ev.Subtype
+		return "message subtype " + ident(ev.Subtype)
 	}
 	switch {
 	case ev.BotID != "" || len(ev.BotProfile) > 0:
@@ -202,10 +220,62 @@ func (s *Slack) ignoreMessage(ev eventBody) string {
 	return ""
 }
 
+// editOf reads a message_changed or message_deleted event as the change
+// to a thread reply it is, kept in the event's own fields: Subtype says
+// which, User is the author, TS the reply and ThreadTS its thread, Text the
+// new text. Changes to messages outside threads, to bots' messages and
+// changes that leave the text as it was (Slack sends those when it adds a
+// link preview) are not answers changed.
+func (s *Slack) editOf(ev eventBody) (eventBody, string) {
+	now, was := ev.Message, ev.PreviousMessage
+	if ev.Subtype == "message_deleted" {
+		now = was
+	}
+	if now == nil {
+		return eventBody{}, ev.Subtype + " without the message"
+	}
+	edit := eventBody{Type: "message", Subtype: ev.Subtype, User: now.User, Channel: ev.Channel,
+		ChannelType: ev.ChannelType, ThreadTS: now.ThreadTS, TS: now.TS, Text: now.Text}
+	if ev.Subtype == "message_deleted" {
+		edit.Text = ""
+		if ev.DeletedTS != "" {
+			edit.TS = ev.DeletedTS
+		}
+	}
+	switch {
+	case now.BotID != "" || len(now.BotProfile) > 0 || now.User == "" || now.User == s.botUserID:
+		return eventBody{}, ev.Subtype + " of a bot's message"
+	case edit.ThreadTS == "" || edit.ThreadTS == edit.TS:
+		return eventBody{}, ev.Subtype + " outside a thread"
+	case ev.Subtype == "message_changed" && was != nil && was.Text == now.Text:
+		return eventBody{}, "message_changed without a change of text"
+	}
+	return edit, ""
+}
+
 // routeCommand decides what to do with a slash command.
 func (s *Slack) routeCommand(c commandPayload) (receipt, error) {
 	if c.TeamID == "" || c.ChannelID == "" || c.UserID == "" {
 		return receipt{}, malformed("slash command without team, channel or user")
+	}
+	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "form") {
+		// The form opens at once: its trigger id lasts only 3 seconds.
+		key := strings.TrimSpace(rest)
+		if key == "" {
+			key = "case"
+		}
+		f, err := s.engineOn(s.store).FormFor(key)
+		if err != nil {
+			return receipt{kind: kindCommand, ignored: "form for an unknown template", body: map[string]string{
+				"response_type": "ephemeral",
+				"text":          "I don't know that kind of reflection. /reflect templates lists them; /reflect form on its own is a case reflection.",
+			}}, nil
+		}
+		m, err := formModal(f, c.ChannelID)
+		if err != nil {
+			return receipt{}, err
+		}
+		return receipt{kind: kindCommand, modal: &m, trigger: c.TriggerID, ignored: "form opened"}, nil
 	}
 	payload, err := json.Marshal(c)
 	if err != nil {
@@ -221,7 +291,7 @@ func (s *Slack) routeCommand(c commandPayload) (receipt, error) {
 }
 
 // routeInteraction decides what to do with an interaction payload.
-func (s *Slack) routeInteraction(cb slack.InteractionCallback) (receipt, error) {
+func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallback) (receipt, error) {
 	teamID := cb.Team.ID
 	if teamID == "" {
 		teamID = cb.User.TeamID
@@ -269,15 +339,46 @@ func (s *Slack) routeInteraction(cb slack.InteractionCallback) (receipt, error) 
 			r.ignored = "modal opened"
 			return r, nil
 		case a.ActionID == homeSettingsAction:
-			m := settingsModal("")
+			current := ""
+			if m, err := s.store.GetMember(ctx, in.TeamID, in.UserID); err == nil {
+				current = m.Discipline
+			}
+			m := settingsModal(current)
+			r.modal, r.trigger = &m, cb.TriggerID
+			r.ignored = "modal opened"
+			return r, nil
+		case a.ActionID == homeFormAction:
+			f, err := s.engineOn(s.store).FormFor("case")
+			if err != nil {
+				return receipt{}, fmt.Errorf("the form of a case reflection: %w", err)
+			}
+			m, err := formModal(f, "")
+			if err != nil {
+				return receipt{}, err
+			}
 			r.modal, r.trigger = &m, cb.TriggerID
 			r.ignored = "modal opened"
 			return r, nil
 		default:
-			r.ignored = "action " + a.ActionID
+			r.ignored = "action " + ident(a.ActionID)
 			return r, nil
 		}
 	case slack.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == formModalID {
+			sub, problems := formSubmission(cb.View, in.TeamID, in.UserID, s.engineOn(s.store))
+			if problems != nil {
+				r.body = slack.NewErrorsViewSubmissionResponse(problems)
+				r.ignored = "form with problems"
+				return r, nil
+			}
+			in.View = formModalID
+			in.Fields = map[string]string{"channel": sub.Channel, "template": sub.Template, "label": sub.Label}
+			for k, v := range sub.Answers {
+				in.Fields[formAnswerField+k] = v
+			}
+			key = in.TeamID + "/" + sub.Channel
+			break
+		}
 		if !knownModal(cb.View.CallbackID) {
 			return receipt{}, rejection{http.StatusBadRequest, "submission of an unknown view"}
 		}
@@ -296,7 +397,7 @@ func (s *Slack) routeInteraction(cb slack.InteractionCallback) (receipt, error) 
 		r.ignored = "view closed"
 		return r, nil
 	default:
-		return receipt{}, malformed("interaction type " + string(cb.Type))
+		return receipt{}, malformed("interaction type " + ident(string(cb.Type)))
 	}
 	payload, err := json.Marshal(in)
 	if err != nil {
@@ -333,6 +434,24 @@ func (s *Slack) settle(ctx context.Context, r receipt) error {
 		return nil
 	}
 	return s.accept(ctx, *r.delivery)
+}
+
+// ident keeps a protocol identifier from a request (an event type, an
+// action id) fit for the log: letters, digits and _.:- only, 40 at most,
+// so that nothing a person wrote can reach the log through it.
+func ident(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if len(out) == 40 {
+			break
+		}
+		if r < 128 && (r == '_' || r == '.' || r == ':' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			out = append(out, r)
+		} else {
+			out = append(out, '?')
+		}
+	}
+	return string(out)
 }
 
 func threadKey(team, channel, thread string) string { return team + "/" + channel + "/" + thread }

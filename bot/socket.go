@@ -92,7 +92,7 @@ func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.
 			var req socketmode.Request
 			if json.Unmarshal(bad.Message, &req) == nil && req.EnvelopeID != "" {
 				s.metrics.rejected.WithLabelValues("malformed").Inc()
-				s.log.WarnContext(ctx, "slack: unreadable Socket Mode envelope acknowledged and dropped", "type", req.Type)
+				s.log.WarnContext(ctx, "slack: unreadable Socket Mode envelope acknowledged and dropped", "type", ident(req.Type))
 				_ = client.AckCtx(ctx, req.EnvelopeID, nil)
 			}
 		}
@@ -102,14 +102,14 @@ func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.
 		return
 	}
 	start := time.Now()
-	rc, err := s.routeSocket(evt)
+	rc, err := s.routeSocket(ctx, evt)
 	if err != nil {
 		var rej rejection
 		if errors.As(err, &rej) {
 			s.metrics.rejected.WithLabelValues(reasonLabel(rej.status)).Inc()
-			s.log.WarnContext(ctx, "slack: envelope refused", "type", evt.Request.Type, "reason", rej.reason)
+			s.log.WarnContext(ctx, "slack: envelope refused", "type", ident(evt.Request.Type), "reason", rej.reason)
 		} else {
-			s.log.ErrorContext(ctx, "slack: envelope not understood", "type", evt.Request.Type, "err", err)
+			s.log.ErrorContext(ctx, "slack: envelope not understood", "type", ident(evt.Request.Type), "err", err)
 		}
 		// Acknowledged anyway: sending it again would not help.
 		_ = client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
@@ -128,7 +128,7 @@ func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.
 }
 
 // routeSocket decides what to do with one Socket Mode envelope.
-func (s *Slack) routeSocket(evt socketmode.Event) (receipt, error) {
+func (s *Slack) routeSocket(ctx context.Context, evt socketmode.Event) (receipt, error) {
 	switch evt.Type {
 	case socketmode.EventTypeEventsAPI:
 		var env envelope
@@ -136,7 +136,7 @@ func (s *Slack) routeSocket(evt socketmode.Event) (receipt, error) {
 			return receipt{}, malformed("malformed events_api payload")
 		}
 		if env.Type != "event_callback" {
-			return receipt{kind: kindEvent, ignored: "events_api of type " + env.Type}, nil
+			return receipt{kind: kindEvent, ignored: "events_api of type " + ident(env.Type)}, nil
 		}
 		return s.routeEvent(env)
 	case socketmode.EventTypeSlashCommand:
@@ -150,7 +150,7 @@ func (s *Slack) routeSocket(evt socketmode.Event) (receipt, error) {
 		if !ok {
 			return receipt{}, malformed("interactive payload")
 		}
-		return s.routeInteraction(cb)
+		return s.routeInteraction(ctx, cb)
 	}
 	return receipt{kind: string(evt.Type), ignored: "envelope type " + string(evt.Type)}, nil
 }

@@ -102,7 +102,9 @@ type Store interface {
 	// none.
 	NextDelivery(ctx context.Context, key string, upTo int64) (Delivery, error)
 	// MarkDeliveryProcessed sets the processed time and clears the payload.
-	// It returns ErrNotFound if there is no such delivery.
+	// It returns ErrNotFound if there is no such delivery, and ErrConflict
+	// if it was processed already: inside a transaction that did the
+	// delivery's work, that error undoes the work done twice.
 	MarkDeliveryProcessed(ctx context.Context, id string, at time.Time) error
 	// PendingDeliveries returns up to limit deliveries not yet processed,
 	// oldest first.

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"whatmatters/flows"
@@ -95,16 +97,29 @@ func (s *store) NextDelivery(ctx context.Context, key string, upTo int64) (flows
 
 // MarkDeliveryProcessed sets the processed time (a zero time means now) and
 // clears the payload. It returns flows.ErrNotFound if there is no such
-// delivery.
+// delivery, and flows.ErrConflict if it was processed already. On
+// PostgreSQL a second transaction marking the same delivery waits for the
+// first and then gets ErrConflict, so two workers can never both commit
+// the same delivery's work.
 func (s *store) MarkDeliveryProcessed(ctx context.Context, id string, at time.Time) error {
 	const doing = "marking a delivery processed"
 	if err := checkText(doing, id); err != nil {
 		return err
 	}
 	res, err := s.q.ExecContext(ctx,
-		`UPDATE inbox SET processed_at = $2, payload = NULL WHERE id = $1`,
+		`UPDATE inbox SET processed_at = $2, payload = NULL WHERE id = $1 AND processed_at IS NULL`,
 		id, s.dialect.timeArg(s.stamp(at)))
-	return changedOne(doing, res, err)
+	err = changedOne(doing, res, err)
+	if errors.Is(err, flows.ErrNotFound) {
+		var n int
+		if qerr := s.q.QueryRowContext(ctx, `SELECT count(*) FROM inbox WHERE id = $1`, id).Scan(&n); qerr != nil {
+			return wrap(doing, qerr)
+		}
+		if n > 0 {
+			return fmt.Errorf("%s: %w: already processed", doing, flows.ErrConflict)
+		}
+	}
+	return err
 }
 
 // PendingDeliveries returns up to limit deliveries not yet processed, oldest

@@ -58,6 +58,8 @@ func TestDeliveryOrder(t *testing.T) {
 		if diff := cmp.Diff([]string{"a1", "a2"}, order); diff != "" {
 			t.Errorf("deliveries up to a2 (-want +got):\n%s", diff)
 		}
+		wantErr(t, db.MarkDeliveryProcessed(ctx, "a1", time.Time{}), flows.ErrConflict)
+		wantErr(t, db.MarkDeliveryProcessed(ctx, "nope", time.Time{}), flows.ErrNotFound)
 		d, err := db.NextDelivery(ctx, "T/C/1", a3.Seq)
 		if err != nil || d.ID != "a3" {
 			t.Errorf("NextDelivery up to a3 = %v, %v; want a3", d.ID, err)

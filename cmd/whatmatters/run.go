@@ -82,7 +82,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	}
 	switch cmd {
-	case "serve", "digest", "manifest":
+	case "serve":
+		return serve(ctx, cfg, args, stdout, stderr, log)
+	case "manifest":
+		return manifest(args, stdout, stderr)
+	case "digest":
 		return usageError{cmd + " is not built yet in this version"}
 	}
 

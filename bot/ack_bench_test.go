@@ -1,0 +1,80 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+// BenchmarkAck measures the acknowledgement path of HTTP mode, as Slack
+// waits on it: the signature check, the inbox write, the job's insert and
+// the response. Jobs are enqueued in River but not worked.
+//
+//	go test -run '^$' -bench Ack -benchtime 2000x ./bot/
+//	WHATMATTERS_TEST_DATABASE_URL=postgres://… go test -run '^$' -bench Ack ./bot/
+func BenchmarkAck(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchmarkAck(b, storagetest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv(storagetest.EnvDatabaseURL) == "" {
+			b.Skip("set " + storagetest.EnvDatabaseURL + " to benchmark on PostgreSQL")
+		}
+		benchmarkAck(b, storagetest.Postgres(b))
+	})
+}
+
+func benchmarkAck(b *testing.B, db *storage.DB) {
+	s := newSlack(&fakeAPI{}, SlackOptions{Store: db, Engine: engineOn(b)})
+	if err := s.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if db.Dialect() == storage.Postgres {
+		insertOnlyJobs(b, riverpgxv5.New(db.Pool()), s)
+	} else {
+		insertOnlyJobs(b, riversqlite.New(db.SQL()), s)
+	}
+	handler := s.EventsHandler(testSecret)
+	reqs := make([]*http.Request, b.N)
+	for i := range reqs {
+		body := messageEvent(fmt.Sprintf("EvBench%d-%d", time.Now().UnixNano(), i), "U1", "C1",
+			"1700000000.000001", fmt.Sprintf("1700000001.%06d", i), "She wants to be at home with her daughter.")
+		req := httptest.NewRequest(http.MethodPost, "/slack/events", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		sign(req.Header, testSecret, time.Now(), body)
+		reqs[i] = req
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, reqs[i])
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	b.StopTimer()
+	if n := deliveries(b, db); n != b.N {
+		b.Fatalf("%d deliveries recorded, want %d", n, b.N)
+	}
+}
+
+// insertOnlyJobs makes s enqueue into River without working the jobs.
+func insertOnlyJobs[TTx any](b *testing.B, driver riverdriver.Driver[TTx], s *Slack) {
+	if err := MigrateJobs(context.Background(), driver, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := NewJobs(driver, s, JobOptions{TestOnly: true}); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,257 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"whatmatters/flows"
+	"whatmatters/prompts"
+	"whatmatters/storage"
+)
+
+// syncBuffer collects logs from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// engineOn returns the engine factory the adapter wants, over the real
+// templates, with no scrubbing.
+func engineOn(t testing.TB) func(flows.Store) *flows.Engine {
+	t.Helper()
+	templates, err := prompts.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(s flows.Store) *flows.Engine {
+		return flows.NewEngine(flows.Options{Store: s, Templates: templates})
+	}
+}
+
+// harness is the adapter over a real database and engine, a fake Slack
+// (slacktest) and, when started, River and the HTTP server on loopback.
+type harness struct {
+	t     *testing.T
+	db    *storage.DB
+	slack *Slack
+	api   *slackServer
+	srv   *httptest.Server
+	logs  *syncBuffer
+}
+
+type harnessOptions struct {
+	workers   int  // River workers; 0 means River is not started
+	noServer  bool // no HTTP server
+	appToken  string
+	slackOpts func(*SlackOptions)
+}
+
+func newHarness(t *testing.T, db *storage.DB, api *slackServer, o harnessOptions) *harness {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	locker, err := storage.NewLocker(context.Background(), db, o.workers+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(locker.Close)
+	opts := SlackOptions{
+		BotToken: "xoxb-test", AppToken: o.appToken, APIURL: api.GetAPIURL(),
+		Store: db, Engine: engineOn(t), Locker: locker,
+		PostInterval: -1, Log: log,
+	}
+	if o.slackOpts != nil {
+		o.slackOpts(&opts)
+	}
+	h := &harness{t: t, db: db, api: api, logs: logs, slack: NewSlack(opts)}
+	if err := h.slack.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if o.workers > 0 {
+		startJobs(t, db, h.slack, o.workers)
+	}
+	if !o.noServer {
+		h.srv = httptest.NewServer(NewServer(ServerOptions{
+			Events:  h.slack.EventsHandler(testSecret),
+			Metrics: h.slack.metrics.Handler(),
+			Ready:   func(ctx context.Context) error { return db.Ping(ctx) },
+		}))
+		t.Cleanup(h.srv.Close)
+	}
+	return h
+}
+
+// quickRetry retries failed jobs at once, so tests need not wait out
+// River's backoff.
+type quickRetry struct{}
+
+func (quickRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(20 * time.Millisecond)
+}
+
+// startJobs runs River for the adapter on the test database.
+func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int) {
+	t.Helper()
+	opts := JobOptions{Workers: workers, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
+		SweepEvery: time.Hour, TestOnly: true}
+	if db.Dialect() == storage.Postgres {
+		runJobs(t, riverpgxv5.New(db.Pool()), s, opts)
+	} else {
+		runJobs(t, riversqlite.New(db.SQL()), s, opts)
+	}
+}
+
+func runJobs[TTx any](t *testing.T, driver riverdriver.Driver[TTx], s *Slack, opts JobOptions) {
+	t.Helper()
+	ctx := context.Background()
+	if err := MigrateJobs(ctx, driver, nil); err != nil {
+		t.Fatal(err)
+	}
+	client, err := NewJobs(driver, s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := client.Stop(ctx); err != nil {
+			_ = client.StopAndCancel(ctx)
+		}
+	})
+}
+
+// sign adds Slack's signature headers for body, made at the given time.
+func sign(h http.Header, secret string, at time.Time, body []byte) {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:", ts)
+	mac.Write(body)
+	h.Set("X-Slack-Request-Timestamp", ts)
+	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+}
+
+// post sends a signed request to /slack/events and returns the response's
+// status and body.
+func (h *harness) post(contentType string, body []byte, header http.Header) (int, string) {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/slack/events", bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	sign(req.Header, testSecret, time.Now(), body)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.String()
+}
+
+// command sends /reflect text as user in channel, and wants a 200.
+func (h *harness) command(user, channel, text string) {
+	h.t.Helper()
+	if status, body := h.post("application/x-www-form-urlencoded", commandForm(user, channel, text), nil); status != http.StatusOK || body != "" {
+		h.t.Fatalf("/reflect %s: %d %q; want 200 with an empty body", text, status, body)
+	}
+}
+
+// message sends a message event and wants a 200.
+func (h *harness) message(eventID, user, channel, thread, ts, text string) {
+	h.t.Helper()
+	if status, body := h.post("application/json", messageEvent(eventID, user, channel, thread, ts, text), nil); status != http.StatusOK {
+		h.t.Fatalf("message event %s: %d %q", eventID, status, body)
+	}
+}
+
+var triggers struct {
+	sync.Mutex
+	n int
+}
+
+// trigger returns a trigger id never used before.
+func trigger() string {
+	triggers.Lock()
+	defer triggers.Unlock()
+	triggers.n++
+	return fmt.Sprintf("%d.%d.trigger", time.Now().UnixNano(), triggers.n)
+}
+
+func commandForm(user, channel, text string) []byte {
+	return []byte(url.Values{
+		"token": {"legacy-verification-token"}, "team_id": {testTeam}, "team_domain": {"care"},
+		"channel_id": {channel}, "channel_name": {"ward-7"}, "user_id": {user}, "user_name": {strings.ToLower(user)},
+		"command": {"/reflect"}, "text": {text}, "response_url": {"https://hooks.slack.invalid/commands/1"},
+		"trigger_id": {trigger()}, "api_app_id": {"A1"},
+	}.Encode())
+}
+
+func messageEvent(eventID, user, channel, thread, ts, text string) []byte {
+	ev := map[string]any{"type": "message", "user": user, "channel": channel, "channel_type": "channel", "ts": ts, "text": text}
+	if thread != "" {
+		ev["thread_ts"] = thread
+	}
+	return eventCallback(eventID, ev)
+}
+
+func eventCallback(eventID string, ev map[string]any) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"token": "legacy-verification-token", "team_id": testTeam, "api_app_id": "A1",
+		"type": "event_callback", "event_id": eventID, "event_time": time.Now().Unix(), "event": ev,
+	})
+	return b
+}
+
+func interactionForm(payload map[string]any) []byte {
+	b, _ := json.Marshal(payload)
+	return []byte(url.Values{"payload": {string(b)}}.Encode())
+}
+
+// deliveries counts the rows in the inbox.
+func deliveries(t testing.TB, db *storage.DB) int {
+	t.Helper()
+	var n int
+	if err := db.SQL().QueryRowContext(context.Background(), `SELECT count(*) FROM inbox`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"whatmatters/flows"
+)
+
+// kindScheduled marks the record of an engine step no delivery caused: a
+// weekly check-in, a nudge to a quiet thread. It is recorded processed
+// already, so that its replies in the outbox have a delivery the sweep can
+// enqueue if sending them fails.
+const kindScheduled = "scheduled"
+
+// CheckInsArgs is the periodic job that posts the weekly check-ins that are
+// due, in every team that has them.
+type CheckInsArgs struct{}
+
+// Kind names the job in River's tables.
+func (CheckInsArgs) Kind() string { return "checkins_due" }
+
+// IdleArgs is the periodic job that nudges reflections left quiet, and
+// closes them if they stay quiet.
+type IdleArgs struct{}
+
+// Kind names the job in River's tables.
+func (IdleArgs) Kind() string { return "idle_reflections" }
+
+// Scheduled runs an engine step that no delivery caused, in one
+// transaction with its replies in the outbox, then sends the replies. A
+// step with nothing to say leaves no trace. If sending fails, the replies
+// wait in the outbox for the sweep.
+func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) error {
+	now := s.now()
+	d := flows.Delivery{ID: fmt.Sprintf("%s:%d", name, now.UnixNano()), Kind: kindScheduled, Key: "scheduled/" + name,
+		ReceivedAt: now, ProcessedAt: now}
+	owed := 0
+	err := s.store.InTx(ctx, func(tx flows.Store) error {
+		owed = 0
+		replies, err := step(ctx, s.engineOn(tx))
+		if err != nil {
+			return err
+		}
+		cs, err := calls(replies, origin{})
+		if err != nil || len(cs) == 0 {
+			return err
+		}
+		if _, err := tx.RecordDelivery(ctx, d); err != nil {
+			return err
+		}
+		msgs, err := outboxMessages(d, cs, now)
+		if err != nil {
+			return err
+		}
+		owed = len(msgs)
+		return tx.AddOutbox(ctx, msgs)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if owed == 0 {
+		return nil
+	}
+	s.log.InfoContext(ctx, "slack: scheduled step has replies to send", "step", name, "delivery", d.ID, "calls", owed)
+	if err := s.Process(ctx, d.ID, false); err != nil {
+		s.log.WarnContext(ctx, "slack: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
+	}
+	return nil
+}
+
+type checkInsWorker struct {
+	river.WorkerDefaults[CheckInsArgs]
+	s *Slack
+}
+
+// Work posts the check-ins that are due.
+func (w *checkInsWorker) Work(ctx context.Context, _ *river.Job[CheckInsArgs]) error {
+	return w.s.Scheduled(ctx, "checkins", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
+		return e.CheckInsDue(ctx)
+	})
+}
+
+type idleWorker struct {
+	river.WorkerDefaults[IdleArgs]
+	s         *Slack
+	idleAfter time.Duration
+}
+
+// Work nudges or closes quiet reflections.
+func (w *idleWorker) Work(ctx context.Context, _ *river.Job[IdleArgs]) error {
+	return w.s.Scheduled(ctx, "idle", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
+		return e.Sweep(ctx, w.idleAfter)
+	})
+}

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"whatmatters/bot"
+	"whatmatters/flows"
+	"whatmatters/prompts"
+	"whatmatters/scrub"
+	"whatmatters/storage"
+)
+
+// jobWorkers is how many Slack deliveries one instance works at once.
+const jobWorkers = 8
+
+// shutdownTimeout bounds a graceful stop: requests in flight and jobs
+// running get this long to finish.
+const shutdownTimeout = 20 * time.Second
+
+// serve runs the bot against Slack until ctx ends: Socket Mode when
+// SLACK_APP_TOKEN is set, else HTTP mode, serving the HTTP endpoints on
+// PORT in both.
+func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	if cfg.SlackBotToken == "" {
+		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page")
+	}
+	socket := cfg.SlackAppToken != ""
+	if !socket && cfg.SlackSigningSecret == "" {
+		return errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	if err := flags.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("serve: %v", err)}
+	}
+	if flags.NArg() > 0 {
+		return usageError{fmt.Sprintf("serve: unexpected argument %q", flags.Arg(0))}
+	}
+	if socket {
+		fmt.Fprintf(stdout, "What Matters: Socket Mode, because SLACK_APP_TOKEN is set. Health and metrics on port %d.\n", cfg.Port)
+	} else {
+		fmt.Fprintf(stdout, "What Matters: HTTP mode, because SLACK_APP_TOKEN is not set: Slack calls POST /slack/events on port %d.\n", cfg.Port)
+	}
+
+	db, err := storage.Open(ctx, string(cfg.DatabaseURL), log)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	defer db.Close()
+	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
+		return err
+	}
+	engineOn, err := engineFactory(cfg, log)
+	if err != nil {
+		return err
+	}
+	locker, err := storage.NewLocker(ctx, db, jobWorkers+1)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	defer locker.Close()
+
+	metrics := bot.NewMetrics()
+	slack := bot.NewSlack(bot.SlackOptions{
+		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
+		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		Store:      db, Engine: engineOn, Locker: locker,
+		Metrics: metrics, Log: log,
+	})
+	if err := slack.Start(ctx); err != nil {
+		return err
+	}
+	riverLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
+	opts := bot.JobOptions{Workers: jobWorkers, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter)}
+	if db.Dialect() == storage.Postgres {
+		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, metrics, opts, log)
+	}
+	// SQLite has no LISTEN/NOTIFY; River polls for new jobs, so poll often.
+	opts.FetchPollInterval = 200 * time.Millisecond
+	// SQLite takes one write at a time. With a pool of connections, writers
+	// that find the lock taken sleep in SQLite's busy handler, and under
+	// load an acknowledgement could wait a second or more; through one
+	// connection they queue in order instead (measured with cmd/loadslack:
+	// p99 430ms → 57ms at 800 deliveries a second). Nothing in the bot
+	// holds a connection while it asks for another.
+	db.SQL().SetMaxOpenConns(1)
+	return runServe(ctx, riversqlite.New(db.SQL()), cfg, db, slack, metrics, opts, log)
+}
+
+// runServe starts the job queue, the transports and the HTTP server, and
+// stops them in reverse order when ctx ends.
+func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, db *storage.DB,
+	slack *bot.Slack, metrics *bot.Metrics, opts bot.JobOptions, log *slog.Logger) error {
+	if cfg.AutoMigrate {
+		if err := bot.MigrateJobs(ctx, driver, opts.Logger); err != nil {
+			return err
+		}
+	}
+	jobs, err := bot.NewJobs(driver, slack, opts)
+	if err != nil {
+		return err
+	}
+	if err := jobs.Start(ctx); err != nil {
+		return fmt.Errorf("starting the job queue: %w", err)
+	}
+	defer stopJobs(jobs, log)
+	// Deliveries left by an instance that stopped are enqueued at once; the
+	// periodic sweep waits for River's leader election.
+	if _, err := slack.Sweep(ctx); err != nil {
+		log.WarnContext(ctx, "first sweep of the inbox failed; the periodic sweep will retry", "err", err)
+	}
+
+	socket := cfg.SlackAppToken != ""
+	srvOpts := bot.ServerOptions{
+		Metrics: metrics.Handler(),
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return errors.New("the database does not answer")
+			}
+			if socket && !slack.Connected() {
+				return errors.New("not connected to Slack")
+			}
+			return nil
+		},
+	}
+	if cfg.SlackSigningSecret != "" {
+		srvOpts.Events = slack.EventsHandler(cfg.SlackSigningSecret)
+	}
+	srv := &http.Server{
+		Handler:           bot.NewServer(srvOpts),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(int(cfg.Port))))
+	if err != nil {
+		return fmt.Errorf("PORT: %w", err)
+	}
+	errc := make(chan error, 2)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("serving HTTP: %w", err)
+		}
+	}()
+	socketCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
+	socketDone := make(chan struct{})
+	if socket {
+		go func() {
+			defer close(socketDone)
+			if err := slack.RunSocket(socketCtx); err != nil {
+				errc <- err
+			}
+		}()
+	} else {
+		close(socketDone)
+	}
+	log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "socket_mode", socket, "dialect", db.Dialect())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	// Stop taking requests, then let the jobs finish (deferred above).
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	stopSocket()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.WarnContext(shutCtx, "HTTP server did not stop cleanly", "err", err)
+	}
+	select {
+	case <-socketDone:
+	case <-shutCtx.Done():
+	}
+	return runErr
+}
+
+// stopJobs lets running jobs finish, then cancels those that will not.
+func stopJobs[TTx any](jobs *river.Client[TTx], log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := jobs.Stop(ctx); err != nil {
+		log.Warn("jobs did not stop in time; cancelling them", "err", err)
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		_ = jobs.StopAndCancel(cctx)
+	}
+}
+
+// engineFactory loads the templates and builds the scrubber once, and
+// returns a function giving an engine on any Store, as the Slack adapter
+// wants: it runs each step on a Store bound to its own transaction.
+func engineFactory(cfg Config, log *slog.Logger) (func(flows.Store) *flows.Engine, error) {
+	templates, err := prompts.Load()
+	if err != nil {
+		return nil, fmt.Errorf("loading templates: %w", err)
+	}
+	scrubber, err := scrub.New(scrub.Options{
+		LocalIDPatterns: scrub.ParsePatternList(cfg.LocalIDPatterns),
+		Names:           splitList(cfg.ScrubNames),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("WHATMATTERS_LOCAL_ID_PATTERNS: %w", err)
+	}
+	scrubText := scrubFunc(scrubber)
+	return func(s flows.Store) *flows.Engine {
+		return flows.NewEngine(flows.Options{
+			Store: s, Templates: templates, Scrub: scrubText, Log: log, DefaultTimezone: string(cfg.Timezone),
+		})
+	}, nil
+}
+
+// manifest prints the Slack app manifest: HTTP mode with --url, else Socket
+// Mode.
+func manifest(args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("manifest", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	reqURL := flags.String("url", "", "public URL of POST /slack/events, e.g. https://example.fly.dev/slack/events (HTTP mode); without it, Socket Mode")
+	name := flags.String("name", "What Matters", "the app's name in Slack")
+	if err := flags.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("manifest: %v", err)}
+	}
+	if flags.NArg() > 0 {
+		return usageError{fmt.Sprintf("manifest: unexpected argument %q", flags.Arg(0))}
+	}
+	m, err := bot.Manifest(bot.ManifestOptions{Name: *name, RequestURL: *reqURL})
+	if err != nil {
+		return usageError{"manifest: " + err.Error()}
+	}
+	_, err = stdout.Write(m)
+	return err
+}
+
+// minLevel drops records below a level: River's info logs are for its
+// developers.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+// Enabled drops records below the level.
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level && h.Handler.Enabled(ctx, l)
+}
+
+// WithAttrs keeps the level on the derived handler.
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.level}
+}
+
+// WithGroup keeps the level on the derived handler.
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.level}
+}
