@@ -83,6 +83,7 @@ type Slack struct {
 	enqueue func(ctx context.Context, deliveryIDs ...string) error
 	// connected is true while Socket Mode is connected.
 	connected atomic.Bool
+	admins    admins
 }
 
 // NewSlack returns the Slack adapter, calling the real Web API. Call Start

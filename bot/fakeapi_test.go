@@ -20,6 +20,9 @@ type fakeAPI struct {
 	openConversation func(ctx context.Context, params *slack.OpenConversationParameters) (string, error)
 	uploadFile       func(ctx context.Context, params slack.UploadFileParameters) error
 	respond          func(ctx context.Context, url string, msg *slack.WebhookMessage) error
+	// userInfo answers users.info; when nil, everyone is an ordinary
+	// member, as most tests need.
+	userInfo func(ctx context.Context, user string) (*slack.User, error)
 }
 
 var _ slackAPI = (*fakeAPI)(nil)
@@ -97,4 +100,11 @@ func (f *fakeAPI) RespondContext(ctx context.Context, url string, msg *slack.Web
 		return errUnexpected
 	}
 	return f.respond(ctx, url, msg)
+}
+
+func (f *fakeAPI) GetUserInfoContext(ctx context.Context, user string, _ ...slack.GetUserInfoOption) (*slack.User, error) {
+	if f.userInfo == nil {
+		return &slack.User{ID: user}, nil
+	}
+	return f.userInfo(ctx, user)
 }

@@ -54,8 +54,10 @@ func formModal(f flows.Form, channel string) (slack.ModalViewRequest, error) {
 			"Each box holds 3,000 characters: if you need more, carry on in the box below it. I post the reflection, "+
 			"with everything you wrote, in a thread in the channel you choose."), nil, nil),
 		slack.NewInputBlock(formChannelBlock, plain("Channel"), nil, where),
-		slack.NewInputBlock(formLabelBlock, plain("Pseudonym of the person (if it is about one person)"),
-			plain("A name the team chooses, never a real name."), label).WithOptional(true),
+	}
+	if f.NeedsCase {
+		blocks = append(blocks, slack.NewInputBlock(formLabelBlock, plain("Pseudonym of the person"),
+			plain("A name the team chooses, never a real name."), label))
 	}
 	for _, st := range f.Stages {
 		first := slack.NewPlainTextInputBlockElement(nil, formInput)

@@ -50,8 +50,8 @@ var channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 // reflection, their recent reflections, the team's cases, the latest
 // digest's headline and their settings, with a button to change them. All
 // text is escaped; long lists are cut to their newest entries, and the
-// view never has more than 100 blocks. Buttons: action_id "wm_home_start"
-// and "wm_home_settings".
+// view never has more than 100 blocks. Buttons: action_id "wm_home_start",
+// "wm_home_form" and "wm_home_settings".
 func HomeView(h Home) slack.HomeTabViewRequest {
 	var b []slack.Block
 	add := func(blocks ...slack.Block) { b = append(b, blocks...) }
@@ -67,7 +67,8 @@ func HomeView(h Home) slack.HomeTabViewRequest {
 	add(text("wm_home_intro", intro))
 	start := slack.NewButtonBlockElement("wm_home_start", "start", plain("Start a reflection"))
 	start.Style = slack.StylePrimary
-	add(slack.NewActionBlock("wm_home_start", start))
+	form := slack.NewButtonBlockElement("wm_home_form", "form", plain("Write it in a form"))
+	add(slack.NewActionBlock("wm_home_start", start, form))
 
 	add(slack.NewDividerBlock(), text("wm_home_recent", "*Your recent reflections*"))
 	if len(h.Recent) == 0 {

@@ -95,7 +95,7 @@ func TestHomeViewContent(t *testing.T) {
 			}
 		}
 	}
-	if diff := cmp.Diff([]string{"wm_home_start", "wm_home_settings"}, actions); diff != "" {
+	if diff := cmp.Diff([]string{"wm_home_start", "wm_home_form", "wm_home_settings"}, actions); diff != "" {
 		t.Errorf("buttons (-want +got):\n%s", diff)
 	}
 }

@@ -72,6 +72,9 @@ type JobOptions struct {
 	// reflections are looked for every IdleAfter/8, at least every minute
 	// and at most every hour.
 	IdleAfter time.Duration
+	// Retention is how long story text is kept: a daily job removes older
+	// text, keeping anonymous counts. Zero means never.
+	Retention time.Duration
 	// Logger receives River's own logs; nil discards them.
 	Logger *slog.Logger
 	// TestOnly starts River without the staggered starts it uses in
@@ -128,6 +131,14 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(every),
 			func() (river.JobArgs, *river.InsertOpts) { return IdleArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "idle_reflections", RunOnStart: true}))
+	}
+	if o.Retention > 0 {
+		if err := river.AddWorkerSafely(workers, &purgeWorker{s: s, retention: o.Retention}); err != nil {
+			return nil, fmt.Errorf("registering the retention worker: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "retention_purge", RunOnStart: true}))
 	}
 	client, err := river.NewClient(driver, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},

@@ -146,7 +146,7 @@ func (s *Slack) run(ctx context.Context, eng *flows.Engine, d flows.Delivery) ([
 		}
 		o := origin{team: c.TeamID, channel: c.ChannelID, user: c.UserID, responseURL: c.ResponseURL}
 		replies, err := eng.Command(ctx, flows.Command{
-			Actor: flows.Actor{TeamID: c.TeamID, UserID: c.UserID}, Channel: c.ChannelID, Text: plainText(c.Text),
+			Actor: s.actor(ctx, c.TeamID, c.UserID), Channel: c.ChannelID, Text: plainText(c.Text),
 		})
 		return s.replied(replies, o, err)
 	case kindEvent:
@@ -207,7 +207,7 @@ func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload)
 
 func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in interactionPayload) ([]call, origin, error) {
 	o := origin{team: in.TeamID, channel: in.ChannelID, thread: in.ThreadTS, user: in.UserID, responseURL: in.ResponseURL}
-	actor := flows.Actor{TeamID: in.TeamID, UserID: in.UserID}
+	actor := s.actor(ctx, in.TeamID, in.UserID)
 	switch {
 	case in.View == startModalID:
 		o.channel, o.thread = in.Fields["channel"], ""

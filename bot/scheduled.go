@@ -96,3 +96,28 @@ func (w *idleWorker) Work(ctx context.Context, _ *river.Job[IdleArgs]) error {
 		return e.Sweep(ctx, w.idleAfter)
 	})
 }
+
+// PurgeArgs is the daily job that removes story text older than the
+// retention period.
+type PurgeArgs struct{}
+
+// Kind names the job in River's tables.
+func (PurgeArgs) Kind() string { return "retention_purge" }
+
+type purgeWorker struct {
+	river.WorkerDefaults[PurgeArgs]
+	s         *Slack
+	retention time.Duration
+}
+
+// Work purges; it has nothing to say in Slack.
+func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
+	rep, err := w.s.engineOn(w.s.store).Purge(ctx, w.retention)
+	if err != nil {
+		return fmt.Errorf("retention purge: %w", err)
+	}
+	if rep.Answers > 0 {
+		w.s.log.InfoContext(ctx, "retention purge", "answers", rep.Answers, "reflections", rep.Reflections)
+	}
+	return nil
+}

@@ -19,6 +19,8 @@ type slackAPI interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	// GetUserInfoContext tells whether a person is a workspace admin.
+	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 	// RespondContext answers through a slash command's response_url, the
 	// one way to reach a person in a channel the bot is not in.
 	RespondContext(ctx context.Context, responseURL string, msg *slack.WebhookMessage) error

@@ -34,6 +34,7 @@ var subcommands = []subcommand{
 	{"forget-me", "", "delete everything you have contributed (asks you to confirm)"},
 	{"cases", "", "list the team's cases and when each was last reflected on"},
 	{"template", "KEY [NAME]", "start a reflection from any template (/reflect templates lists them)"},
+	{"form", "[KEY]", "write a whole reflection in one form instead of a conversation (in Slack)"},
 	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
 	{"help", "", "this list"},
 }
@@ -102,6 +103,10 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		return e.askForgetMe(ctx, c.Actor, c.Channel)
 	case "cases":
 		return e.listCases(ctx, c)
+	case "form":
+		// In Slack the adapter opens the form before this is reached.
+		return []Reply{notice(c.Channel, c.UserID, "The form opens in Slack.",
+			"Here, write the reflection question by question: /reflect NAME.")}, nil
 	case "template", "templates":
 		key, label, _ := strings.Cut(rest, " ")
 		key = strings.ReplaceAll(strings.ToLower(key), "-", "_")

@@ -57,6 +57,15 @@ func NewEngine(o Options) *Engine {
 	return e
 }
 
+// WithStore returns an engine like e that works on s: the Slack adapter
+// runs each step on a Store bound to its own transaction, so the step and
+// the replies it owes commit together.
+func (e *Engine) WithStore(s Store) *Engine {
+	c := *e
+	c.store = s
+	return &c
+}
+
 // Actor is the person behind an input.
 type Actor struct {
 	TeamID string

@@ -118,7 +118,9 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 type Form struct {
 	Template string
 	Title    string
-	Stages   []FormStage
+	// NeedsCase is true when the form asks for the person's pseudonym.
+	NeedsCase bool
+	Stages    []FormStage
 }
 
 // FormStage is one question of a Form.
@@ -133,7 +135,7 @@ func (e *Engine) FormFor(key string) (Form, error) {
 	if err != nil {
 		return Form{}, err
 	}
-	f := Form{Template: tpl.Key, Title: tpl.Name}
+	f := Form{Template: tpl.Key, Title: tpl.Name, NeedsCase: tpl.NeedsCase}
 	for _, st := range tpl.Stages {
 		f.Stages = append(f.Stages, FormStage{Key: st.Key, Title: st.Title, Question: st.Question})
 	}

@@ -18,9 +18,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"whatmatters/bot"
-	"whatmatters/flows"
-	"whatmatters/prompts"
-	"whatmatters/scrub"
 	"whatmatters/storage"
 )
 
@@ -64,7 +61,7 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
 		return err
 	}
-	engineOn, err := engineFactory(cfg, log)
+	engine, err := newEngine(cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -78,14 +75,15 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 	slack := bot.NewSlack(bot.SlackOptions{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		Store:      db, Engine: engineOn, Locker: locker,
+		Store:      db, Engine: engine.WithStore, Locker: locker,
 		Metrics: metrics, Log: log,
 	})
 	if err := slack.Start(ctx); err != nil {
 		return err
 	}
 	riverLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
-	opts := bot.JobOptions{Workers: jobWorkers, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter)}
+	opts := bot.JobOptions{Workers: jobWorkers, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
+		Retention: cfg.RetentionDays.Duration()}
 	if db.Dialect() == storage.Postgres {
 		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, metrics, opts, log)
 	}
@@ -202,29 +200,6 @@ func stopJobs[TTx any](jobs *river.Client[TTx], log *slog.Logger) {
 		defer ccancel()
 		_ = jobs.StopAndCancel(cctx)
 	}
-}
-
-// engineFactory loads the templates and builds the scrubber once, and
-// returns a function giving an engine on any Store, as the Slack adapter
-// wants: it runs each step on a Store bound to its own transaction.
-func engineFactory(cfg Config, log *slog.Logger) (func(flows.Store) *flows.Engine, error) {
-	templates, err := prompts.Load()
-	if err != nil {
-		return nil, fmt.Errorf("loading templates: %w", err)
-	}
-	scrubber, err := scrub.New(scrub.Options{
-		LocalIDPatterns: scrub.ParsePatternList(cfg.LocalIDPatterns),
-		Names:           splitList(cfg.ScrubNames),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("WHATMATTERS_LOCAL_ID_PATTERNS: %w", err)
-	}
-	scrubText := scrubFunc(scrubber)
-	return func(s flows.Store) *flows.Engine {
-		return flows.NewEngine(flows.Options{
-			Store: s, Templates: templates, Scrub: scrubText, Log: log, DefaultTimezone: string(cfg.Timezone),
-		})
-	}, nil
 }
 
 // manifest prints the Slack app manifest: HTTP mode with --url, else Socket
