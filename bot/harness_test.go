@@ -47,16 +47,18 @@ func (b *syncBuffer) String() string {
 }
 
 // engineOn returns the engine factory the adapter wants, over the real
-// templates, with no scrubbing.
-func engineOn(t testing.TB) func(flows.Store) *flows.Engine {
+// templates, with no scrubbing, logging to log (nil discards).
+func engineOn(t testing.TB, log ...*slog.Logger) func(flows.Store) *flows.Engine {
 	t.Helper()
 	templates, err := prompts.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(s flows.Store) *flows.Engine {
-		return flows.NewEngine(flows.Options{Store: s, Templates: templates})
+	var l *slog.Logger
+	if len(log) > 0 {
+		l = log[0]
 	}
+	return flows.NewEngine(flows.Options{Templates: templates, Log: l}).WithStore
 }
 
 // harness is the adapter over a real database and engine, a fake Slack
@@ -88,7 +90,7 @@ func newHarness(t *testing.T, db *storage.DB, api *slackServer, o harnessOptions
 	t.Cleanup(locker.Close)
 	opts := SlackOptions{
 		BotToken: "xoxb-test", AppToken: o.appToken, APIURL: api.GetAPIURL(),
-		Store: db, Engine: engineOn(t), Locker: locker,
+		Store: db, Engine: engineOn(t, log), Locker: locker,
 		PostInterval: -1, Log: log,
 	}
 	if o.slackOpts != nil {
