@@ -69,6 +69,16 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 	}
 }
 
+// owe writes the calls a delivery owes to Slack into the outbox, in order,
+// and returns how many.
+func (s *Slack) owe(ctx context.Context, tx flows.Store, d flows.Delivery, cs []call) (int, error) {
+	msgs, err := outboxMessages(d, cs, s.now())
+	if err != nil {
+		return 0, err
+	}
+	return len(msgs), tx.AddOutbox(ctx, msgs)
+}
+
 // handle processes one delivery: the engine's step, the replies in the
 // outbox and the mark that it was processed, in one transaction.
 func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error {
@@ -81,11 +91,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 		if err != nil {
 			return err
 		}
-		msgs, err := outboxMessages(d, cs, s.now())
-		if err != nil {
-			return err
-		}
-		if err := tx.AddOutbox(ctx, msgs); err != nil {
+		if _, err := s.owe(ctx, tx, d, cs); err != nil {
 			return err
 		}
 		if err := tx.MarkDeliveryProcessed(ctx, d.ID, s.now()); errors.Is(err, flows.ErrConflict) {
@@ -122,11 +128,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 			if err != nil {
 				return err
 			}
-			msgs, err := outboxMessages(d, cs, s.now())
-			if err != nil {
-				return err
-			}
-			if err := tx.AddOutbox(ctx, msgs); err != nil {
+			if _, err := s.owe(ctx, tx, d, cs); err != nil {
 				return err
 			}
 		}

@@ -52,12 +52,8 @@ func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Co
 		if _, err := tx.RecordDelivery(ctx, d); err != nil {
 			return err
 		}
-		msgs, err := outboxMessages(d, cs, now)
-		if err != nil {
-			return err
-		}
-		owed = len(msgs)
-		return tx.AddOutbox(ctx, msgs)
+		owed, err = s.owe(ctx, tx, d, cs)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

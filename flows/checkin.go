@@ -153,17 +153,10 @@ func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([
 	usage := "Say, for example, /reflect check-in every thursday 09:30 (24-hour time, in the team's timezone), or /reflect check-in off."
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
-		m, _, err := e.member(ctx, s, c.Actor)
-		if err != nil {
+		team, refused, err := e.teamForSettings(ctx, s, c)
+		if err != nil || refused != nil {
+			replies = refused
 			return err
-		}
-		if !mayChangeSettings(c.Actor, m) {
-			replies = settingsRefused(c)
-			return nil
-		}
-		team, err := s.GetTeam(ctx, c.TeamID)
-		if err != nil {
-			return fmt.Errorf("loading team: %w", err)
 		}
 		switch {
 		case len(fields) == 1 && fields[0] == "off":
@@ -202,6 +195,23 @@ func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([
 	return replies, err
 }
 
+// teamForSettings loads the team, locked, for a settings change by the
+// command's author; refused holds the reply when they may not change it.
+func (e *Engine) teamForSettings(ctx context.Context, s Store, c Command) (team Team, refused []Reply, err error) {
+	m, _, err := e.member(ctx, s, c.Actor)
+	if err != nil {
+		return Team{}, nil, err
+	}
+	if !mayChangeSettings(c.Actor, m) {
+		return Team{}, settingsRefused(c), nil
+	}
+	team, err = s.GetTeam(ctx, c.TeamID)
+	if err != nil {
+		return Team{}, nil, fmt.Errorf("loading team: %w", err)
+	}
+	return team, nil, nil
+}
+
 // setTimezone handles /reflect timezone ZONE.
 func (e *Engine) setTimezone(ctx context.Context, c Command, zone string) ([]Reply, error) {
 	loc, err := time.LoadLocation(strings.TrimSpace(zone))
@@ -210,17 +220,11 @@ func (e *Engine) setTimezone(ctx context.Context, c Command, zone string) ([]Rep
 	}
 	var refused []Reply
 	err = e.store.InTx(ctx, func(s Store) error {
-		m, _, err := e.member(ctx, s, c.Actor)
-		if err != nil {
+		var team Team
+		var err error
+		team, refused, err = e.teamForSettings(ctx, s, c)
+		if err != nil || refused != nil {
 			return err
-		}
-		if !mayChangeSettings(c.Actor, m) {
-			refused = settingsRefused(c)
-			return nil
-		}
-		team, err := s.GetTeam(ctx, c.TeamID)
-		if err != nil {
-			return fmt.Errorf("loading team: %w", err)
 		}
 		team.Timezone = loc.String()
 		if err := s.UpdateTeam(ctx, team); err != nil {
