@@ -49,8 +49,8 @@ func NewConsole(engine *flows.Engine, in io.Reader, out io.Writer, user string, 
 // Run reads lines until the end of input or until ctx is done. It returns
 // nil at the end of input.
 func (c *Console) Run(ctx context.Context) error {
-	c.printf("What Matters console: you are %s in team %q, channel #%s. Type /reflect help to begin; end of input (Ctrl-D) leaves.\n",
-		c.user, ConsoleTeam, ConsoleChannel)
+	c.printf("What Matters console (team %q, channel #%s), speaking as %s: :as NAME [DISCIPLINE] changes that. Type /reflect help to begin; end of input (Ctrl-D) leaves.\n",
+		ConsoleTeam, ConsoleChannel, c.user)
 	replies, err := c.engine.Resume(ctx, ConsoleTeam, ConsoleChannel)
 	switch {
 	case errors.Is(err, flows.ErrNotFound):
