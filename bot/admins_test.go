@@ -1,10 +1,14 @@
 package bot
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack/slacktest"
 
@@ -52,5 +56,62 @@ func TestWorkspaceAdminsMayChangeSettings(t *testing.T) {
 		if asked["UADMIN"] != 1 {
 			t.Errorf("users.info asked %d times for the admin, want 1", asked["UADMIN"])
 		}
+	})
+}
+
+// TestSlackLookupHoldsNoDatabaseLock checks that looking a person up in
+// Slack happens outside the step's transaction: while users.info is slow,
+// other deliveries are still recorded and acknowledged at once.
+func TestSlackLookupHoldsNoDatabaseLock(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		entered := make(chan struct{}, 1)
+		release := make(chan struct{})
+		var once sync.Once
+		t.Cleanup(func() { once.Do(func() { close(release) }) })
+		api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
+			c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case entered <- struct{}{}:
+				default:
+				}
+				<-release
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"ok":true,"user":{"id":%q}}`, r.FormValue("user"))
+			})
+		})
+		h := newHarness(t, db, api, harnessOptions{workers: 2})
+		h.command("U2", "C1", "cases")
+		select {
+		case <-entered:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the job never asked Slack who U2 is")
+		}
+		// users.info is now held open. Another delivery must still be
+		// acknowledged: nothing may wait on the call to Slack.
+		body := messageEvent("EvWhileSlow", "U3", "C9", "1700000000.000100", "1700000000.000200", "unrelated")
+		status := make(chan int, 1)
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/slack/events", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			sign(req.Header, testSecret, time.Now(), body)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				status <- 0
+				return
+			}
+			resp.Body.Close()
+			status <- resp.StatusCode
+		}()
+		select {
+		case got := <-status:
+			if got != http.StatusOK {
+				t.Errorf("acknowledgement while Slack is slow: status %d", got)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("the acknowledgement waited for a call to Slack")
+		}
+		once.Do(func() { close(release) })
+		api.waitForCount(t, 1, "chat.postEphemeral")
 	})
 }

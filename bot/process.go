@@ -69,6 +69,23 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 	}
 }
 
+// whoActed is the person behind a command or interaction, with their admin
+// standing from Slack; for events (answers in threads) it is not needed and
+// the zero Actor is returned.
+func (s *Slack) whoActed(ctx context.Context, d flows.Delivery) flows.Actor {
+	if d.Kind != kindCommand && d.Kind != kindInteraction {
+		return flows.Actor{}
+	}
+	var p struct {
+		TeamID string `json:"team_id"`
+		UserID string `json:"user_id"`
+	}
+	if err := json.Unmarshal(d.Payload, &p); err != nil || p.UserID == "" {
+		return flows.Actor{}
+	}
+	return s.actor(ctx, p.TeamID, p.UserID)
+}
+
 // owe writes the calls a delivery owes to Slack into the outbox, in order,
 // and returns how many.
 func (s *Slack) owe(ctx context.Context, tx flows.Store, d flows.Delivery, cs []call) (int, error) {
@@ -83,11 +100,14 @@ func (s *Slack) owe(ctx context.Context, tx flows.Store, d flows.Delivery, cs []
 // outbox and the mark that it was processed, in one transaction.
 func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error {
 	start := s.now()
+	// Who acted is looked up in Slack before the transaction starts, so
+	// no database lock is held across a call to Slack.
+	who := s.whoActed(ctx, d)
 	var o origin
 	err := s.store.InTx(ctx, func(tx flows.Store) error {
 		var cs []call
 		var err error
-		cs, o, err = s.run(ctx, s.engineOn(tx), d)
+		cs, o, err = s.run(ctx, s.engineOn(tx), d, who)
 		if err != nil {
 			return err
 		}
@@ -139,7 +159,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 // run turns one delivery into engine calls and the engine's replies into
 // Web API calls. The origin is returned even on failure, when known, so
 // that the sender can be told.
-func (s *Slack) run(ctx context.Context, eng *flows.Engine, d flows.Delivery) ([]call, origin, error) {
+func (s *Slack) run(ctx context.Context, eng *flows.Engine, d flows.Delivery, who flows.Actor) ([]call, origin, error) {
 	switch d.Kind {
 	case kindCommand:
 		var c commandPayload
@@ -148,7 +168,7 @@ func (s *Slack) run(ctx context.Context, eng *flows.Engine, d flows.Delivery) ([
 		}
 		o := origin{team: c.TeamID, channel: c.ChannelID, user: c.UserID, responseURL: c.ResponseURL}
 		replies, err := eng.Command(ctx, flows.Command{
-			Actor: s.actor(ctx, c.TeamID, c.UserID), Channel: c.ChannelID, Text: plainText(c.Text),
+			Actor: who, Channel: c.ChannelID, Text: plainText(c.Text),
 		})
 		return s.replied(replies, o, err)
 	case kindEvent:
@@ -162,7 +182,7 @@ func (s *Slack) run(ctx context.Context, eng *flows.Engine, d flows.Delivery) ([
 		if err := json.Unmarshal(d.Payload, &in); err != nil {
 			return nil, origin{}, fmt.Errorf("%w: %w", errUnreadable, err)
 		}
-		return s.runInteraction(ctx, eng, in)
+		return s.runInteraction(ctx, eng, in, who)
 	}
 	return nil, origin{}, fmt.Errorf("%w: kind %q", errUnreadable, d.Kind)
 }
@@ -207,9 +227,8 @@ func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload)
 	return nil, o, fmt.Errorf("%w: event type %q", errUnreadable, ev.Type)
 }
 
-func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in interactionPayload) ([]call, origin, error) {
+func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in interactionPayload, actor flows.Actor) ([]call, origin, error) {
 	o := origin{team: in.TeamID, channel: in.ChannelID, thread: in.ThreadTS, user: in.UserID, responseURL: in.ResponseURL}
-	actor := s.actor(ctx, in.TeamID, in.UserID)
 	switch {
 	case in.View == startModalID:
 		o.channel, o.thread = in.Fields["channel"], ""
@@ -260,7 +279,7 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 					Parts: []flows.Part{{Text: "Nothing was changed. To delete your own contributions: /reflect forget-me."}}}}, o, nil)
 			}
 		default:
-			a.ReflectionID = id
+			a.ReflectionID, a.Stage = flows.ParseReflectionButton(in.Value)
 		}
 		replies, err := eng.Act(ctx, a)
 		return s.replied(replies, o, err)

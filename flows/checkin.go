@@ -90,7 +90,9 @@ func (e *Engine) checkInTeam(ctx context.Context, s Store, teamID string) ([]Rep
 	}
 	var mention []string
 	for _, m := range members {
-		if m.AwayUntil.After(now) || m.SnoozedUntil.After(now) || len(mention) == maxMentions {
+		// Compared with the time the check-in was due, not now: a check-in
+		// posted late still respects a snooze for that week.
+		if m.AwayUntil.After(due) || m.SnoozedUntil.After(due) || len(mention) == maxMentions {
 			continue
 		}
 		mention = append(mention, m.UserID)

@@ -121,7 +121,7 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 	case "discipline":
 		if err := e.SetDiscipline(ctx, c.Actor, rest); err != nil {
 			if errors.Is(err, ErrInvalid) {
-				return []Reply{notice(c.Channel, c.UserID, "Which discipline?", "Say it in a word or two, for example: /reflect discipline district nurse")}, nil
+				return []Reply{notice(c.Channel, c.UserID, "Which discipline?", "Say your role in a word or two, never a name, for example: /reflect discipline district nurse. Nothing was changed.")}, nil
 			}
 			return nil, err
 		}

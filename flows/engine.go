@@ -109,6 +109,10 @@ func (e *Engine) SetDiscipline(ctx context.Context, a Actor, discipline string) 
 	if discipline == "" || len([]rune(discipline)) > 60 {
 		return fmt.Errorf("%w: a discipline is a word or two, such as nurse or social worker", ErrInvalid)
 	}
+	// Shown beside every answer, so it must not carry a name either.
+	if _, removed := e.scrub(discipline); len(removed) > 0 {
+		return fmt.Errorf("%w: a discipline is a role, such as nurse or social worker, never a name", ErrInvalid)
+	}
 	return e.store.InTx(ctx, func(s Store) error {
 		m, _, err := e.member(ctx, s, a)
 		if err != nil {

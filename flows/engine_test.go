@@ -289,18 +289,24 @@ func TestControlWords(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		c := newConvo(t, db)
 		c.cmd("ann", "Curlew")
-		if got := only(t, c.say("bo", "Skip"), flows.Post); !strings.Contains(got.Title, "2 of 5") {
-			t.Errorf("skip by anyone moves on, got %q", got.Title)
+		// Only the person who started it moves it on or ends it.
+		for _, word := range []string{"skip", "next", "done", "cancel"} {
+			n := notice(t, c.say("bo", word))
+			if !strings.Contains(n.Title, "Only the person who started") {
+				t.Errorf("%s by another person: %q", word, n.Title)
+			}
 		}
-		if got := only(t, c.say("bo", "next."), flows.Post); !strings.Contains(got.Title, "3 of 5") {
-			t.Errorf("next by anyone moves on, got %q", got.Title)
+		if r := c.reflection(); r.Stage != "what_matters" || r.Status != flows.StatusInProgress {
+			t.Fatalf("others' control words changed the reflection: %+v", r)
 		}
-		n := notice(t, c.say("bo", "cancel"))
-		if !strings.Contains(n.Title, "Only the person who started") || c.reflection().Status != flows.StatusInProgress {
-			t.Errorf("cancel by another: %q, status %s", n.Title, c.reflection().Status)
+		if got := only(t, c.say("ann", "Skip"), flows.Post); !strings.Contains(got.Title, "2 of 5") {
+			t.Errorf("skip moves on, got %q", got.Title)
+		}
+		if got := only(t, c.say("ann", "next."), flows.Post); !strings.Contains(got.Title, "3 of 5") {
+			t.Errorf("next moves on, got %q", got.Title)
 		}
 		c.say("bo", "Her sister visits on Sundays.")
-		done := only(t, c.say("bo", "done"), flows.Post)
+		done := only(t, c.say("ann", "done"), flows.Post)
 		r := c.reflection()
 		if r.Status != flows.StatusComplete || !strings.Contains(allText(done), "Her sister visits on Sundays.") || !strings.Contains(allText(done), "Finished early by") {
 			t.Errorf("done: status %s, summary %s", r.Status, allText(done))
@@ -327,17 +333,37 @@ func TestButtons(t *testing.T) {
 		if len(q.Buttons) != 4 || q.Buttons[0].Action != flows.ActionNext {
 			t.Fatalf("question buttons = %+v", q.Buttons)
 		}
-		id := c.reflection().ID
-		replies, err := c.engine.Act(c.ctx, flows.Action{Actor: actor("bo"), Channel: c.channel, Name: flows.ActionNext, ReflectionID: id})
-		if err != nil || !strings.Contains(only(t, replies, flows.Post).Title, "2 of 5") {
-			t.Fatalf("next button: %v %+v", err, replies)
+		id, stage := flows.ParseReflectionButton(q.Buttons[0].Value)
+		if id != c.reflection().ID || stage != "what_matters" {
+			t.Fatalf("button value %q names reflection %d at %q", q.Buttons[0].Value, id, stage)
 		}
-		replies, err = c.engine.Act(c.ctx, flows.Action{Actor: actor("bo"), Channel: c.channel, Name: flows.ActionDone, ReflectionID: id + 99})
-		if err != nil || !strings.Contains(notice(t, replies).Title, "no longer exists") {
-			t.Errorf("button on a missing reflection: %v %+v", err, replies)
+		press := func(user, name string, id int64, stage string) []flows.Reply {
+			t.Helper()
+			replies, err := c.engine.Act(c.ctx, flows.Action{Actor: actor(user), Channel: c.channel, Name: name, ReflectionID: id, Stage: stage})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return replies
 		}
-		other := flows.Action{Actor: flows.Actor{TeamID: "T2", UserID: "eve"}, Channel: c.channel, Name: flows.ActionDone, ReflectionID: id}
-		replies, err = c.engine.Act(c.ctx, other)
+		if got := only(t, press("ann", flows.ActionNext, id, stage), flows.Post); !strings.Contains(got.Title, "2 of 5") {
+			t.Fatalf("next button: %q", got.Title)
+		}
+		// The same button pressed again, or one on an earlier question,
+		// moves nothing on.
+		if n := notice(t, press("ann", flows.ActionNext, id, stage)); n.Title != "That question has already moved on." {
+			t.Errorf("stale button: %q", n.Title)
+		}
+		if r := c.reflection(); r.Stage != "why" {
+			t.Errorf("a stale button moved the reflection to %q", r.Stage)
+		}
+		if n := notice(t, press("bo", flows.ActionSkip, id, "why")); !strings.Contains(n.Title, "Only the person who started") {
+			t.Errorf("another person's button: %q", n.Title)
+		}
+		if n := notice(t, press("bo", flows.ActionDone, id+99, "")); !strings.Contains(n.Title, "no longer exists") {
+			t.Errorf("button on a missing reflection: %q", n.Title)
+		}
+		other := flows.Action{Actor: flows.Actor{TeamID: "T2", UserID: "ann"}, Channel: c.channel, Name: flows.ActionDone, ReflectionID: id}
+		replies, err := c.engine.Act(c.ctx, other)
 		if err != nil || !strings.Contains(notice(t, replies).Title, "no longer exists") || c.reflection().Status != flows.StatusInProgress {
 			t.Errorf("button from another team must change nothing: %v %+v", err, replies)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -213,5 +214,66 @@ func TestQuotesOptOut(t *testing.T) {
 	}
 	if n := notice(t, c.cmd("ann", "quotes maybe")); !strings.Contains(n.Title, "on or off") {
 		t.Errorf("quotes maybe: %q", n.Title)
+	}
+}
+
+func TestDisciplineIsARoleNeverAName(t *testing.T) {
+	c := newConvo(t, storagetest.SQLite(t))
+	if err := c.engine.SetDiscipline(c.ctx, actor("ann"), "SECRET"); !errors.Is(err, flows.ErrInvalid) {
+		t.Errorf("a discipline that reads as a name: %v", err)
+	}
+	if n := notice(t, c.cmd("ann", "discipline nurse for SECRET")); n.Title != "Which discipline?" {
+		t.Errorf("/reflect discipline with a name: %q", n.Title)
+	}
+	if m, err := c.store.GetMember(c.ctx, team, "ann"); err == nil && m.Discipline != "" {
+		t.Errorf("discipline stored: %q", m.Discipline)
+	}
+}
+
+func TestForgettingTheStarterClosesTheirOpenReflection(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newConvo(t, db)
+		c.cmd("ann", "Wren")
+		c.say("bo", "Her brother matters to her.")
+		if _, err := c.engine.Forget(c.ctx, team, "ann", "cli"); err != nil {
+			t.Fatal(err)
+		}
+		r := c.reflection()
+		if r.Status != flows.StatusAbandoned || r.StartedBy != "" || r.ClosedAt.IsZero() {
+			t.Errorf("the forgotten starter's open reflection = %+v", r)
+		}
+		if as := c.answers(); len(as) != 1 || as[0].Author != "bo" {
+			t.Errorf("others' answers must stay: %+v", as)
+		}
+		if n := notice(t, c.say("bo", "One more thing.")); !strings.Contains(n.Title, "closed") {
+			t.Errorf("answer after: %q", n.Title)
+		}
+	})
+}
+
+func TestSnoozeHoldsForALateCheckIn(t *testing.T) {
+	c := newConvo(t, storagetest.SQLite(t))
+	c.channel = "CHECKIN"
+	c.clock.set(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)) // a Tuesday
+	if err := c.engine.SetRole(c.ctx, team, "ann", flows.RoleLead, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	notice(t, c.cmd("ann", "check-in every thursday 09:30"))
+	notice(t, c.cmd("bo", "snooze"))
+	// Posted two hours late, after an outage: bo's snooze still holds.
+	c.clock.set(time.Date(2026, 11, 26, 11, 30, 0, 0, time.UTC))
+	replies, err := c.engine.CheckInsDue(c.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 1 {
+		t.Fatalf("late check-in: %v", titles(replies))
+	}
+	for _, p := range replies[0].Parts {
+		for _, u := range p.Users {
+			if u == "bo" {
+				t.Error("a snoozed person was mentioned in a late check-in")
+			}
+		}
 	}
 }

@@ -292,6 +292,12 @@ func TestEveryTemplateRunsToItsSummary(t *testing.T) {
 					t.Fatalf("after stage %s: %v", st.Key, titles(last))
 				}
 			}
+			if tpl.Gather {
+				// A check-in gathers everyone's answers, its starter's too,
+				// until its starter says done.
+				only(t, last, flows.Ack)
+				last = c.say("ann", "done")
+			}
 			summary := only(t, last, flows.Post)
 			text := allText(summary)
 			for _, st := range tpl.Stages {
@@ -334,4 +340,37 @@ func loadTemplates(t *testing.T) *prompts.Set {
 		t.Fatal(err)
 	}
 	return set
+}
+
+func TestCheckInGathersUntilDone(t *testing.T) {
+	c := newConvo(t, storagetest.SQLite(t))
+	c.cmd("ann", "check-in")
+	only(t, c.say("ann", "Plover, whose garden matters to her."), flows.Ack)
+	if n := notice(t, c.say("bo", "skip")); !strings.Contains(n.Title, "nothing from you") {
+		t.Errorf("skip in a check-in by another: %q", n.Title)
+	}
+	if got := c.say("bo", "Hornbeam: his allotment friends."); got[len(got)-1].Kind != flows.Ack {
+		t.Errorf("another person's answer to a check-in: %v", titles(got))
+	}
+	if r := c.reflection(); r.Status != flows.StatusInProgress || len(c.answers()) != 2 {
+		t.Fatalf("check-in after two answers: %+v", r)
+	}
+	summary := only(t, c.say("ann", "done"), flows.Post)
+	if !strings.Contains(allText(summary), "allotment friends") || c.reflection().Status != flows.StatusComplete {
+		t.Errorf("check-in summary: %s", allText(summary))
+	}
+}
+
+func TestQuietCheckInClosesWithWhatItGathered(t *testing.T) {
+	c := newConvo(t, storagetest.SQLite(t))
+	c.cmd("ann", "check-in")
+	c.say("bo", "Hornbeam: his allotment friends.")
+	c.clock.advance(49 * time.Hour)
+	replies, err := c.engine.Sweep(c.ctx, 48*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := only(t, replies, flows.Post); !strings.Contains(got.Title, "the story so far") || c.reflection().Status != flows.StatusComplete {
+		t.Errorf("a quiet check-in with answers: %q, %s", got.Title, c.reflection().Status)
+	}
 }

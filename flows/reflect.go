@@ -28,7 +28,28 @@ type Action struct {
 	Channel      string
 	Name         string // one of the Action* names
 	ReflectionID int64
-	AnswerID     int64 // for ActionWithdraw
+	// Stage is the stage the button was shown for, so a button pressed
+	// twice, or one on an earlier question, moves nothing on; empty when
+	// unknown.
+	Stage    string
+	AnswerID int64 // for ActionWithdraw
+}
+
+// ReflectionButton is the value of a button on a reflection's question:
+// the reflection and the stage it was asked at.
+func ReflectionButton(r Reflection) string {
+	return strconv.FormatInt(r.ID, 10) + ":" + r.Stage
+}
+
+// ParseReflectionButton reads a ReflectionButton value. A value that does
+// not parse gives id 0, which names no reflection.
+func ParseReflectionButton(v string) (id int64, stage string) {
+	idText, stage, _ := strings.Cut(v, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return 0, ""
+	}
+	return id, stage
 }
 
 // start opens a reflection of the given template in the command's channel.
@@ -264,7 +285,7 @@ func (e *Engine) context(ctx context.Context, s Store, r Reflection) (prompts.Te
 }
 
 func buttons(r Reflection) []Button {
-	id := strconv.FormatInt(r.ID, 10)
+	id := ReflectionButton(r)
 	return []Button{
 		{Label: "Next question", Action: ActionNext, Value: id, Style: "primary"},
 		{Label: "Skip", Action: ActionSkip, Value: id},

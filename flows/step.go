@@ -63,6 +63,10 @@ func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
 		default:
 			return fmt.Errorf("%w: unknown action %q", ErrInvalid, a.Name)
 		}
+		if a.Stage != "" && (a.Name == ActionNext || a.Name == ActionSkip) && (r.Status != StatusInProgress || a.Stage != r.Stage) {
+			replies = []Reply{notice(a.Channel, a.UserID, "That question has already moved on.", "Nothing was changed.")}
+			return nil
+		}
 		replies, err = e.control(ctx, s, r, a.Actor, a.Name)
 		return err
 	})
@@ -123,7 +127,7 @@ func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, t
 	if created && mem.Discipline == "" {
 		replies = append(replies, askDiscipline(r.Channel, m.UserID))
 	}
-	if m.UserID != r.StartedBy {
+	if m.UserID != r.StartedBy || tpl.Gather {
 		replies = append(replies, Reply{Kind: Ack, Channel: r.Channel, Thread: r.Thread, User: m.UserID, Message: m.ID})
 		return replies, s.UpdateReflection(ctx, r)
 	}
@@ -159,6 +163,15 @@ func (e *Engine) control(ctx context.Context, s Store, r Reflection, a Actor, wo
 	if r.Status != StatusInProgress {
 		return []Reply{closedNotice(r, a.UserID, cs)}, nil
 	}
+	if a.UserID != r.StartedBy {
+		// Only the person who started a reflection moves it on or ends it;
+		// anyone else's words go to the question being asked.
+		if tpl.Gather && (word == ActionSkip || word == ActionNext) {
+			return []Reply{notice(r.Channel, a.UserID, "Noted: nothing from you this time.", "The check-in stays open for everyone else.")}, nil
+		}
+		return []Reply{notice(r.Channel, a.UserID, "Only the person who started this reflection moves it on or ends it.",
+			"Nothing was changed. Your replies in the thread are added to the question being asked.")}, nil
+	}
 	now := e.clock()
 	r.LastActivityAt, r.UpdatedAt, r.NudgedAt = now, now, time.Time{}
 	switch word {
@@ -167,10 +180,6 @@ func (e *Engine) control(ctx context.Context, s Store, r Reflection, a Actor, wo
 	case ActionDone:
 		return e.close(ctx, s, tpl, cs, &r, StatusComplete, a.UserID)
 	case ActionCancel:
-		if a.UserID != r.StartedBy {
-			return []Reply{notice(r.Channel, a.UserID, "Only the person who started this reflection can cancel it.",
-				"You can say done to finish it and keep what was said, or skip to move to the next question.")}, nil
-		}
 		return e.close(ctx, s, tpl, cs, &r, StatusAbandoned, a.UserID)
 	}
 	return nil, fmt.Errorf("%w: unknown action %q", ErrInvalid, word)

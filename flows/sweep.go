@@ -57,6 +57,20 @@ func (e *Engine) Sweep(ctx context.Context, idleAfter time.Duration) ([]Reply, e
 }
 
 func (e *Engine) sweepOne(ctx context.Context, s Store, tpl prompts.Template, cs Case, r Reflection, now time.Time, idleAfter time.Duration) ([]Reply, error) {
+	if tpl.Gather {
+		// A check-in gathers; once quiet, it has gathered what it will.
+		status := StatusComplete
+		if answers, err := s.ListAnswers(ctx, r.ID); err != nil {
+			return nil, fmt.Errorf("listing answers: %w", err)
+		} else if len(answers) == 0 {
+			status = StatusAbandoned
+		}
+		replies, err := e.close(ctx, s, tpl, cs, &r, status, "")
+		if r.Thread == "" {
+			return nil, err
+		}
+		return replies, err
+	}
 	if r.NudgedAt.IsZero() && r.Thread != "" {
 		r.NudgedAt = now
 		if err := s.UpdateReflection(ctx, r); err != nil {

@@ -25,9 +25,13 @@ type Template struct {
 	About string `json:"about"`
 	// NeedsCase is true when the reflection is about one person, so it is
 	// started with a pseudonym.
-	NeedsCase bool    `json:"needs_case"`
-	Intro     string  `json:"intro"`
-	Stages    []Stage `json:"stages"`
+	NeedsCase bool `json:"needs_case"`
+	// Gather is true for a template that collects answers from everyone
+	// (a check-in): nobody's answer moves it on; it stays open until the
+	// person who started it says done, or the next week's check-in.
+	Gather bool    `json:"gather,omitempty"`
+	Intro  string  `json:"intro"`
+	Stages []Stage `json:"stages"`
 }
 
 // Stage is one question of a template.

@@ -27,6 +27,14 @@ func (d Dialect) goose() goose.Dialect {
 	return goose.DialectSQLite3
 }
 
+// falseLiteral is false as a SQL literal: SQLite keeps booleans as 0 and 1.
+func (d Dialect) falseLiteral() string {
+	if d == Postgres {
+		return "FALSE"
+	}
+	return "0"
+}
+
 // lockSuffix ends a SELECT that reads a row the transaction will write.
 // PostgreSQL locks the row until the transaction ends. SQLite needs nothing:
 // every transaction begins IMMEDIATE, taking the database's one write lock,

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"whatmatters/flows"
@@ -67,13 +68,24 @@ func (s *store) ForgetUser(ctx context.Context, teamID, userID string) (flows.Fo
 			sql   string
 		}{
 			{&rep.Answers, `DELETE FROM answers WHERE author = $1 AND ($2 = '' OR team_id = $2)`},
+			// A reflection only its starter can move on would be stuck
+			// once they are gone: close their open ones first, keeping
+			// what others said.
+			{nil, `UPDATE reflections SET status = 'abandoned', stage = '', awaiting_follow_up = ` + s.dialect.falseLiteral() + `,
+				closed_at = $3, updated_at = $3
+				WHERE started_by = $1 AND status = 'in_progress' AND ($2 = '' OR team_id = $2)`},
 			{&rep.Reflections, `UPDATE reflections SET started_by = '' WHERE started_by = $1 AND ($2 = '' OR team_id = $2)`},
 			{&rep.Members, `DELETE FROM members WHERE user_id = $1 AND ($2 = '' OR team_id = $2)`},
 			{&rep.Audit, `UPDATE audit SET actor = '' WHERE actor = $1 AND ($2 = '' OR team_id = $2 OR team_id = '')`},
 			{nil, `UPDATE audit SET subject = '' WHERE subject = $1 AND ($2 = '' OR team_id = $2 OR team_id = '')`},
 		}
+		now := s.dialect.timeArg(s.now())
 		for _, st := range steps {
-			res, err := q.ExecContext(ctx, st.sql, userID, teamID)
+			args := []any{userID, teamID}
+			if strings.Contains(st.sql, "$3") {
+				args = append(args, now)
+			}
+			res, err := q.ExecContext(ctx, st.sql, args...)
 			if err != nil {
 				return wrap(doing, err)
 			}
@@ -81,9 +93,10 @@ func (s *store) ForgetUser(ctx context.Context, teamID, userID string) (flows.Fo
 			if err != nil {
 				return wrap(doing, err)
 			}
-			if st.count != nil {
+			switch {
+			case st.count != nil:
 				*st.count += int(n)
-			} else {
+			case strings.HasPrefix(st.sql, "UPDATE audit"):
 				rep.Audit += int(n)
 			}
 		}

@@ -78,7 +78,7 @@ func TestLogsHoldNoStoryText(t *testing.T) {
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
-	if !strings.Contains(res.stderr, "level=") {
+	if !strings.Contains(res.stderr, `level=DEBUG msg="answer saved"`) {
 		t.Fatalf("no log output at debug level to check: %q", res.stderr)
 	}
 	for _, line := range strings.Split(firstHalf+secondHalf, "\n") {

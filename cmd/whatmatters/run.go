@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -91,11 +92,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 
 	flags := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags.SetOutput(io.Discard) // the error says what is wrong, in one line
 	user := flags.String("user", "", "the person: only their contributions (export), whose to delete (forget), who (lead)")
 	team := flags.String("team", "", "only this team; every team when empty (export, forget, audit)")
 	remove := flags.Bool("remove", false, "take the role away instead (lead)")
-	if err := flags.Parse(args); err != nil {
+	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageText)
+		return nil
+	} else if err != nil {
 		return usageError{fmt.Sprintf("%s: %v", cmd, err)}
 	}
 	if flags.NArg() > 0 {

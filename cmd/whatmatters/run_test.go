@@ -50,11 +50,13 @@ func runWith(t *testing.T, stdin string, args ...string) result {
 }
 
 // The first half of a reflection by two people, then the console stops.
+// Bo adds the answer to "why"; Ann, who started it, moves it on.
 const firstHalf = `:as ann district nurse
 /reflect Kestrel
 She wants to be at home for her granddaughter's wedding in May.
 :as bo chaplain
 Her faith matters to her; she told me the choir still visits.
+:as ann
 next
 `
 
@@ -63,8 +65,8 @@ const secondHalf = `:as ann
 Her husband, two sons, and a neighbour who walks the dog.
 :as bo
 Two admissions this month; her family felt nobody asked what she wanted.
-next
 :as ann
+next
 Talk with her husband about being at home, and what she would like.
 `
 
