@@ -169,6 +169,11 @@ func TestBadInput(t *testing.T) {
 				"view": map[string]any{"callback_id": startModalID, "state": map[string]any{"values": map[string]any{
 					nameBlock: map[string]any{nameAction: map[string]any{"type": "plain_text_input", "value": story}}}}},
 			}), http.StatusOK, `{"response_action":"errors","errors":{"wm_channel":"Choose the channel where the team will reflect."}}`},
+			{"settings with an empty discipline", form, interactionForm(map[string]any{
+				"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": "U1"}, "trigger_id": "1.2.4",
+				"view": map[string]any{"callback_id": settingsModalID, "state": map[string]any{"values": map[string]any{
+					disciplineBlock: map[string]any{disciplineInput: map[string]any{"type": "plain_text_input", "value": " \u0007 "}}}}},
+			}), http.StatusOK, `{"response_action":"errors","errors":{"wm_discipline":"Say your discipline in a word or two, such as nurse or social worker."}}`},
 		}
 		for _, tt := range tests {
 			t.Run(strings.ReplaceAll(tt.name, " ", "_"), func(t *testing.T) {

@@ -26,7 +26,7 @@ const (
 
 	// maxLabel and maxDiscipline match what the engine accepts.
 	maxLabel      = 40
-	maxDiscipline = 60
+	maxDiscipline = flows.MaxDisciplineRunes
 )
 
 // startModal asks where to start a reflection, and about whom: opened from
@@ -96,15 +96,9 @@ func submission(v slack.View) (fields map[string]string, problems map[string]str
 		}
 		fields["name"] = label
 	case settingsModalID:
+		// The engine's own check is applied by the caller, which has it.
 		d, _ := get(disciplineBlock, disciplineInput)
-		discipline := flows.CleanText(d.Value)
-		switch {
-		case discipline == "":
-			problems[disciplineBlock] = "Say your discipline in a word or two, such as nurse or social worker."
-		case utf8.RuneCountInString(discipline) > maxDiscipline:
-			problems[disciplineBlock] = "A discipline is a word or two, 60 characters at most."
-		}
-		fields["discipline"] = discipline
+		fields["discipline"] = flows.CleanText(d.Value)
 	default:
 		return nil, nil
 	}

@@ -118,8 +118,9 @@ func (r rejection) Error() string { return r.reason }
 func malformed(reason string) error { return rejection{http.StatusBadRequest, reason} }
 
 // The buttons the engine puts on its replies, by action_id: "wm_" and the
-// flows action. Their values are reflection ids, except withdraw's (an
-// answer id) and forget_me's (the person's user id).
+// flows action. Their values are flows.ReflectionButton values (reflection
+// id and stage), except withdraw's (an answer id) and forget_me's (the
+// person's user id).
 var reflectionActions = map[string]string{
 	"wm_" + flows.ActionNext:     flows.ActionNext,
 	"wm_" + flows.ActionSkip:     flows.ActionSkip,
@@ -383,7 +384,12 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 			return receipt{}, rejection{http.StatusBadRequest, "submission of an unknown view"}
 		}
 		fields, problems := submission(cb.View)
-		if problems != nil {
+		if cb.View.CallbackID == settingsModalID {
+			if p := s.engineOn(s.store).DisciplineProblem(fields["discipline"]); p != "" {
+				problems = map[string]string{disciplineBlock: p}
+			}
+		}
+		if len(problems) > 0 {
 			r.body = slack.NewErrorsViewSubmissionResponse(problems)
 			r.ignored = "submission with missing fields"
 			return r, nil

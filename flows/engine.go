@@ -102,16 +102,32 @@ func (e *Engine) member(ctx context.Context, s Store, a Actor) (m Member, create
 	return m, true, nil
 }
 
+// MaxDisciplineRunes is the longest discipline, in characters.
+const MaxDisciplineRunes = 60
+
+// DisciplineProblem says, for a person, what is wrong with a discipline, or
+// "" if nothing is.
+func (e *Engine) DisciplineProblem(discipline string) string {
+	discipline = CleanText(discipline)
+	switch {
+	case discipline == "":
+		return "Say your discipline in a word or two, such as nurse or social worker."
+	case len([]rune(discipline)) > MaxDisciplineRunes:
+		return fmt.Sprintf("A discipline is a word or two, %d characters at most.", MaxDisciplineRunes)
+	}
+	// Shown beside every answer, so it must not carry a name either.
+	if _, removed := e.scrub(discipline); len(removed) > 0 {
+		return "A discipline is a role, such as nurse or social worker, never a name."
+	}
+	return ""
+}
+
 // SetDiscipline records the actor's discipline, used for every answer they
 // give from now on.
 func (e *Engine) SetDiscipline(ctx context.Context, a Actor, discipline string) error {
 	discipline = CleanText(discipline)
-	if discipline == "" || len([]rune(discipline)) > 60 {
-		return fmt.Errorf("%w: a discipline is a word or two, such as nurse or social worker", ErrInvalid)
-	}
-	// Shown beside every answer, so it must not carry a name either.
-	if _, removed := e.scrub(discipline); len(removed) > 0 {
-		return fmt.Errorf("%w: a discipline is a role, such as nurse or social worker, never a name", ErrInvalid)
+	if problem := e.DisciplineProblem(discipline); problem != "" {
+		return fmt.Errorf("%w: %s", ErrInvalid, problem)
 	}
 	return e.store.InTx(ctx, func(s Store) error {
 		m, _, err := e.member(ctx, s, a)
