@@ -78,16 +78,11 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 	if err != nil {
 		return h, fmt.Errorf("listing cases: %w", err)
 	}
+	h.Cases = make([]HomeCase, len(cases))
 	byID := map[int64]*HomeCase{}
-	for _, c := range cases {
-		h.Cases = append(h.Cases, HomeCase{Label: c.Label})
-	}
 	for i, c := range cases {
+		h.Cases[i] = HomeCase{Label: c.Label}
 		byID[c.ID] = &h.Cases[i]
-	}
-	labels := map[int64]string{}
-	for _, c := range cases {
-		labels[c.ID] = c.Label
 	}
 	for _, r := range slices.Backward(reflections) {
 		if hc := byID[r.CaseID]; hc != nil {
@@ -99,7 +94,11 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 		if (r.StartedBy == a.UserID || answered[r.ID]) && len(h.Recent) < homeRecent {
 			title := r.Template
 			if tpl, ok := e.templates.Get(r.Template); ok {
-				title = reflectionTitle(tpl, Case{Label: labels[r.CaseID]})
+				label := ""
+				if hc := byID[r.CaseID]; hc != nil {
+					label = hc.Label
+				}
+				title = reflectionTitle(tpl, Case{Label: label})
 			}
 			h.Recent = append(h.Recent, HomeReflection{ID: r.ID, Title: title, Status: r.Status, Channel: r.Channel, When: r.CreatedAt})
 		}
@@ -169,17 +168,17 @@ func (e *Engine) FormProblems(f FormSubmission) map[string]string {
 			problems["label"] = p
 		}
 	}
-	any := false
+	answered := false
 	for _, st := range tpl.Stages {
 		text := CleanText(f.Answers[st.Key])
 		if n := len([]rune(text)); n > MaxAnswerRunes {
 			problems[st.Key] = fmt.Sprintf("This answer has %d characters; I keep at most %d in one answer.", n, MaxAnswerRunes)
 		}
 		if text != "" {
-			any = true
+			answered = true
 		}
 	}
-	if !any && len(tpl.Stages) > 0 {
+	if !answered && len(tpl.Stages) > 0 {
 		problems[tpl.Stages[0].Key] = "Answer at least one question, or close the form to leave nothing."
 	}
 	return problems

@@ -117,6 +117,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return fmt.Errorf("migrating: %w", err)
 		}
+		// The job queue's tables too, so that serve can start with
+		// WHATMATTERS_AUTO_MIGRATE=false after a release-time migrate.
+		if err := migrateJobs(ctx, db, slog.New(minLevel{log.Handler(), slog.LevelWarn})); err != nil {
+			return err
+		}
 		if len(applied) == 0 {
 			fmt.Fprintln(stdout, "The database is up to date.")
 		} else {

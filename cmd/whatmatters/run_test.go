@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/flows"
+	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
 
@@ -197,6 +198,18 @@ func TestAutoMigrateOff(t *testing.T) {
 	}
 	if res := runWith(t, "", "migrate"); res.err != nil || !strings.Contains(res.stdout, "Applied") {
 		t.Fatalf("migrate: %v %q", res.err, res.stdout)
+	}
+	// migrate also makes the job queue's tables, which serve needs when it
+	// may not migrate by itself.
+	db, err := storage.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobsTable int
+	err = db.SQL().QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'river_job'`).Scan(&jobsTable)
+	db.Close()
+	if err != nil || jobsTable != 1 {
+		t.Errorf("after migrate, river_job tables = %d, %v; want 1", jobsTable, err)
 	}
 	if res := runWith(t, "", "migrate"); res.err != nil || !strings.Contains(res.stdout, "up to date") {
 		t.Fatalf("second migrate: %v %q", res.err, res.stdout)

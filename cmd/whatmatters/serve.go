@@ -40,7 +40,7 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 		return errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)")
 	}
 	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags.SetOutput(io.Discard) // the error says what is wrong, in one line
 	if err := flags.Parse(args); err != nil {
 		return usageError{fmt.Sprintf("serve: %v", err)}
 	}
@@ -82,6 +82,11 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 		return err
 	}
 	riverLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
+	if cfg.AutoMigrate {
+		if err := migrateJobs(ctx, db, riverLog); err != nil {
+			return err
+		}
+	}
 	opts := bot.JobOptions{Workers: jobWorkers, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
 		Retention: cfg.RetentionDays.Duration()}
 	if db.Dialect() == storage.Postgres {
@@ -99,15 +104,19 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 	return runServe(ctx, riversqlite.New(db.SQL()), cfg, db, slack, metrics, opts, log)
 }
 
+// migrateJobs applies the job queue's (River's) own migrations, on the
+// database's dialect.
+func migrateJobs(ctx context.Context, db *storage.DB, log *slog.Logger) error {
+	if db.Dialect() == storage.Postgres {
+		return bot.MigrateJobs(ctx, riverpgxv5.New(db.Pool()), log)
+	}
+	return bot.MigrateJobs(ctx, riversqlite.New(db.SQL()), log)
+}
+
 // runServe starts the job queue, the transports and the HTTP server, and
 // stops them in reverse order when ctx ends.
 func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, db *storage.DB,
 	slack *bot.Slack, metrics *bot.Metrics, opts bot.JobOptions, log *slog.Logger) error {
-	if cfg.AutoMigrate {
-		if err := bot.MigrateJobs(ctx, driver, opts.Logger); err != nil {
-			return err
-		}
-	}
 	jobs, err := bot.NewJobs(driver, slack, opts)
 	if err != nil {
 		return err
