@@ -84,6 +84,9 @@ type Slack struct {
 	// connected is true while Socket Mode is connected.
 	connected atomic.Bool
 	admins    admins
+	privacy   privacyCache
+	// codesDue, when set by NewJobs, asks for new answers to be coded.
+	codesDue func(ctx context.Context) error
 }
 
 // NewSlack returns the Slack adapter, calling the real Web API. Call Start

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"whatmatters/flows"
@@ -12,7 +13,11 @@ import (
 // homeOf turns the engine's Home into what the Home tab shows. Dates are
 // shown as the UTC day; the tab is only published, never read back.
 func homeOf(h flows.Home, now time.Time) Home {
-	out := Home{UserID: h.UserID, Discipline: h.Discipline, CheckInSnoozed: h.SnoozedUntil.After(now)}
+	out := Home{UserID: h.UserID, Discipline: h.Discipline, CheckInSnoozed: h.SnoozedUntil.After(now),
+		DigestHeadline: h.DigestHeadline}
+	if len(h.DigestThemes) > 0 {
+		out.DigestHeadline += "\nRecurring: " + strings.Join(h.DigestThemes, "; ")
+	}
 	if h.AwayUntil.After(now) {
 		out.AwayUntil = h.AwayUntil.UTC().Format("Monday 2 January 2006")
 	}

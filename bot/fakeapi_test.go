@@ -19,6 +19,9 @@ type fakeAPI struct {
 	openView         func(ctx context.Context, triggerID string, view slack.ModalViewRequest) error
 	openConversation func(ctx context.Context, params *slack.OpenConversationParameters) (string, error)
 	uploadFile       func(ctx context.Context, params slack.UploadFileParameters) error
+	// conversationInfo answers conversations.info; when nil, every
+	// channel is public.
+	conversationInfo func(ctx context.Context, channel string) (*slack.Channel, error)
 	respond          func(ctx context.Context, url string, msg *slack.WebhookMessage) error
 	// userInfo answers users.info; when nil, everyone is an ordinary
 	// member, as most tests need.
@@ -107,4 +110,13 @@ func (f *fakeAPI) GetUserInfoContext(ctx context.Context, user string, _ ...slac
 		return &slack.User{ID: user}, nil
 	}
 	return f.userInfo(ctx, user)
+}
+
+func (f *fakeAPI) GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error) {
+	if f.conversationInfo == nil {
+		ch := &slack.Channel{}
+		ch.ID = input.ChannelID
+		return ch, nil
+	}
+	return f.conversationInfo(ctx, input.ChannelID)
 }

@@ -26,6 +26,7 @@ import (
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/storage"
+	"whatmatters/themes"
 )
 
 // syncBuffer collects logs from many goroutines.
@@ -58,7 +59,8 @@ func engineOn(t testing.TB, log ...*slog.Logger) func(flows.Store) *flows.Engine
 	if len(log) > 0 {
 		l = log[0]
 	}
-	return flows.NewEngine(flows.Options{Templates: templates, Log: l}).WithStore
+	off := themes.NewOffline()
+	return flows.NewEngine(flows.Options{Templates: templates, Log: l, Reader: off, Digests: themes.Digester{Fallback: off}}).WithStore
 }
 
 // harness is the adapter over a real database and engine, a fake Slack
@@ -125,8 +127,10 @@ func (quickRetry) NextRetry(*rivertype.JobRow) time.Time {
 // startJobs runs River for the adapter on the test database.
 func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int) {
 	t.Helper()
+	off := themes.NewOffline()
 	opts := JobOptions{Workers: workers, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
-		SweepEvery: time.Hour, TestOnly: true}
+		SweepEvery: time.Hour, TestOnly: true, DigestsEvery: 200 * time.Millisecond, CodesEvery: 250 * time.Millisecond,
+		Coding: &themes.Coding{Store: db, Primary: off, Offline: off, Name: themes.OfflineName, Version: themes.OfflineVersion}}
 	if db.Dialect() == storage.Postgres {
 		runJobs(t, riverpgxv5.New(db.Pool()), s, opts)
 	} else {

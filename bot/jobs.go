@@ -75,6 +75,15 @@ type JobOptions struct {
 	// Retention is how long story text is kept: a daily job removes older
 	// text, keeping anonymous counts. Zero means never.
 	Retention time.Duration
+	// Coding, when set, codes answers against the codebook: periodically,
+	// and after each delivery.
+	Coding Coding
+	// CodesEvery is how often answers to code are looked for; zero means
+	// 30 seconds.
+	CodesEvery time.Duration
+	// DigestsEvery is how often due weekly digests are looked for; zero
+	// means every minute, negative never.
+	DigestsEvery time.Duration
 	// Logger receives River's own logs; nil discards them.
 	Logger *slog.Logger
 	// TestOnly starts River without the staggered starts it uses in
@@ -140,6 +149,33 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "retention_purge", RunOnStart: true}))
 	}
+	if o.DigestsEvery == 0 {
+		o.DigestsEvery = time.Minute
+	}
+	if o.DigestsEvery > 0 {
+		if err := river.AddWorkerSafely(workers, &digestsWorker{s: s}); err != nil {
+			return nil, fmt.Errorf("registering the digest worker: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.DigestsEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DigestsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "digests_due", RunOnStart: true}))
+	}
+	var codesDue *codesDueWorker
+	if o.Coding != nil {
+		if o.CodesEvery == 0 {
+			o.CodesEvery = 30 * time.Second
+		}
+		codesDue = &codesDueWorker{coding: o.Coding}
+		if err := river.AddWorkerSafely(workers, codesDue); err != nil {
+			return nil, fmt.Errorf("registering the coding worker: %w", err)
+		}
+		if err := river.AddWorkerSafely(workers, &codeAnswerWorker{coding: o.Coding}); err != nil {
+			return nil, fmt.Errorf("registering the coding worker: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.CodesEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return CodesDueArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "codes_due", RunOnStart: true}))
+	}
 	client, err := river.NewClient(driver, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:           workers,
@@ -153,6 +189,22 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the job queue: %w", err)
+	}
+	if codesDue != nil {
+		codesDue.insert = func(ctx context.Context, ids []int64) error {
+			params := make([]river.InsertManyParams, len(ids))
+			for i, id := range ids {
+				params[i] = river.InsertManyParams{Args: CodeAnswerArgs{AnswerID: id}}
+			}
+			if _, err := client.InsertMany(ctx, params); err != nil {
+				return fmt.Errorf("enqueueing %d answers to code: %w", len(ids), err)
+			}
+			return nil
+		}
+		s.codesDue = func(ctx context.Context) error {
+			_, err := client.Insert(ctx, CodesDueArgs{}, nil)
+			return err
+		}
 	}
 	s.enqueue = func(ctx context.Context, ids ...string) error {
 		params := make([]river.InsertManyParams, len(ids))

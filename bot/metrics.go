@@ -98,3 +98,7 @@ func NewMetrics() *Metrics {
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
+
+// Registry is where other parts of the program (the model coder) register
+// their metrics, so /metrics serves them beside the adapter's.
+func (m *Metrics) Registry() prometheus.Registerer { return m.registry }

@@ -30,7 +30,10 @@ type call struct {
 	// ResponseURL is the slash command's, kept to tell the person when the
 	// bot cannot post in the channel.
 	ResponseURL string `json:"response_url,omitempty"`
-	File        *file  `json:"file,omitempty"` // a file to upload to a direct message
+	File        *file  `json:"file,omitempty"` // a file to upload to a direct message or a channel
+	// Digest, on a digest's post, is the digest's record, marked posted
+	// once Slack accepts the post.
+	Digest int64 `json:"digest,omitempty"`
 }
 
 // file is an attachment to a direct message.
@@ -48,6 +51,7 @@ const (
 	opPublish   = "publish"   // views.publish
 	opDirect    = "direct"    // conversations.open, then chat.postMessage
 	opUpload    = "upload"    // conversations.open, then the file upload
+	opShare     = "share"     // the file upload, to a channel (a digest's chart)
 )
 
 // ackReaction is the reaction that marks an answer as received.
@@ -124,9 +128,13 @@ func calls(replies []flows.Reply, o origin) ([]call, error) {
 				}
 				if i == 0 {
 					c.Anchor = r.Anchor
+					c.Digest = r.Digest
 				}
 				c.ResponseURL = o.responseURL
 				out = append(out, c)
+			}
+			if a := r.Attachment; a != nil {
+				out = append(out, call{Op: opShare, Channel: channel, Thread: r.Thread, File: &file{Name: a.Name, Type: a.Type, Data: a.Data}})
 			}
 		}
 	}
@@ -244,6 +252,19 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 			return s.sent(ctx, m)
 		}
 		_, _, err = s.api.PostMessageContext(ctx, c.Channel, opts...)
+	case opShare:
+		method = "files.upload"
+		if c.File == nil {
+			break
+		}
+		if err := s.paced(ctx, c.Channel); err != nil {
+			return err
+		}
+		_, err = s.api.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader: bytes.NewReader(c.File.Data), FileSize: len(c.File.Data),
+			Filename: c.File.Name, Title: c.File.Name, Channel: c.Channel, ThreadTimestamp: c.Thread,
+			AltTxt: "Trend chart: the share of answers read toward each of the four directions, week by week",
+		})
 	case opReact:
 		method = "reactions.add"
 		err = s.api.AddReactionContext(ctx, ackReaction, slack.NewRefToMessage(c.Channel, c.Message))
@@ -270,6 +291,12 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 	s.metrics.posts.WithLabelValues(method, "ok").Inc()
 	if c.Op == opPost && c.Anchor != 0 {
 		return s.anchor(ctx, m, c, ts)
+	}
+	if c.Op == opPost && c.Digest != 0 {
+		if err := s.engineOn(s.store).DigestPosted(ctx, c.Digest, c.Channel, ts); err != nil {
+			// The post is out; only its record's mark is missing.
+			s.log.WarnContext(ctx, "slack: digest posted but not marked", "digest", c.Digest, "err", err)
+		}
 	}
 	return s.sent(ctx, m)
 }

@@ -66,6 +66,13 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 		if err := s.handle(ctx, next, giveUp && next.ID == d.ID); err != nil {
 			return err
 		}
+		if next.Kind != kindScheduled && s.codesDue != nil {
+			// An answer may have been saved or edited: code it soon. The
+			// periodic look catches anything this misses.
+			if err := s.codesDue(ctx); err != nil {
+				s.log.WarnContext(ctx, "slack: could not ask for new answers to be coded", "err", err)
+			}
+		}
 	}
 }
 

@@ -35,6 +35,33 @@ func (IdleArgs) Kind() string { return "idle_reflections" }
 // step with nothing to say leaves no trace. If sending fails, the replies
 // wait in the outbox for the sweep.
 func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) error {
+	id, owed, err := s.owedStep(ctx, name, step)
+	if err != nil || owed == 0 {
+		return err
+	}
+	s.log.InfoContext(ctx, "slack: scheduled step has replies to send", "step", name, "delivery", id, "calls", owed)
+	if err := s.Process(ctx, id, false); err != nil {
+		s.log.WarnContext(ctx, "slack: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
+	}
+	return nil
+}
+
+// PostNow runs an engine step like Scheduled, for a command line with no
+// job queue behind it: it returns the step's error, or the error of
+// sending its replies (which then wait in the outbox for a running
+// instance's sweep).
+func (s *Slack) PostNow(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) error {
+	id, owed, err := s.owedStep(ctx, name, step)
+	if err != nil || owed == 0 {
+		return err
+	}
+	return s.Process(ctx, id, false)
+}
+
+// owedStep runs the step in one transaction with its replies in the
+// outbox, recorded under a delivery of their own, and returns that
+// delivery's id and how many calls it owes.
+func (s *Slack) owedStep(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) (string, int, error) {
 	now := s.now()
 	d := flows.Delivery{ID: fmt.Sprintf("%s:%d", name, now.UnixNano()), Kind: kindScheduled, Key: "scheduled/" + name,
 		ReceivedAt: now, ProcessedAt: now}
@@ -56,16 +83,9 @@ func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Co
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return "", 0, fmt.Errorf("%s: %w", name, err)
 	}
-	if owed == 0 {
-		return nil
-	}
-	s.log.InfoContext(ctx, "slack: scheduled step has replies to send", "step", name, "delivery", d.ID, "calls", owed)
-	if err := s.Process(ctx, d.ID, false); err != nil {
-		s.log.WarnContext(ctx, "slack: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
-	}
-	return nil
+	return d.ID, owed, nil
 }
 
 type checkInsWorker struct {

@@ -33,6 +33,8 @@ var subcommands = []subcommand{
 	{"my-data", "", "get everything you have contributed, as a file in a direct message"},
 	{"forget-me", "", "delete everything you have contributed (asks you to confirm)"},
 	{"cases", "", "list the team's cases and when each was last reflected on"},
+	{"digest", "[WEEKS]", "what recurred in the team's reflections over the last week (or WEEKS weeks), shown to you"},
+	{"digest every", "DAY HH:00", "post the weekly digest in this channel (leads and admins; /reflect digest off stops it)"},
 	{"template", "KEY [NAME]", "start a reflection from any template (/reflect templates lists them)"},
 	{"form", "[KEY]", "write a whole reflection in one form instead of a conversation (in Slack)"},
 	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
@@ -103,6 +105,8 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		return e.askForgetMe(ctx, c.Actor, c.Channel)
 	case "cases":
 		return e.listCases(ctx, c)
+	case "digest":
+		return e.digestCommand(ctx, c, rest)
 	case "form":
 		// In Slack the adapter opens the form before this is reached.
 		return []Reply{notice(c.Channel, c.UserID, "The form opens in Slack.",

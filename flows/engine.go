@@ -26,6 +26,15 @@ type Options struct {
 	Log *slog.Logger
 	// DefaultTimezone is given to teams when they are first seen.
 	DefaultTimezone string
+	// Reader reads answers against the codebook for follow-up questions;
+	// nil asks none. It must be fast and never fail (the offline coder):
+	// it runs inside a conversation's step.
+	Reader Coder
+	// Digests builds digests; nil means /reflect digest is not available.
+	Digests DigestMaker
+	// ChannelPrivacy says whether a channel is private; nil treats every
+	// channel as public (the console, where there is one).
+	ChannelPrivacy ChannelPrivacy
 }
 
 // Engine runs the conversations. It is safe for concurrent use: every step
@@ -37,11 +46,15 @@ type Engine struct {
 	now       func() time.Time
 	log       *slog.Logger
 	tz        string
+	reader    Coder
+	digests   DigestMaker
+	privacy   ChannelPrivacy
 }
 
 // NewEngine returns an Engine over the given options.
 func NewEngine(o Options) *Engine {
-	e := &Engine{store: o.Store, templates: o.Templates, scrub: o.Scrub, now: o.Now, log: o.Log, tz: o.DefaultTimezone}
+	e := &Engine{store: o.Store, templates: o.Templates, scrub: o.Scrub, now: o.Now, log: o.Log, tz: o.DefaultTimezone,
+		reader: o.Reader, digests: o.Digests, privacy: o.ChannelPrivacy}
 	if e.scrub == nil {
 		e.scrub = func(s string) (string, []string) { return s, nil }
 	}

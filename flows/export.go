@@ -13,11 +13,38 @@ type Export struct {
 	User        string             `json:"user,omitempty"`
 	Cases       []ExportCase       `json:"cases"`
 	Reflections []ExportReflection `json:"reflections"`
-	// Themes, Digests and Sessions hold the records of features that keep
-	// them; they are always present, empty when there are none.
-	Themes   []any `json:"themes"`
-	Digests  []any `json:"digests"`
-	Sessions []any `json:"sessions"`
+	// Themes holds each exported answer's reading against the codebook:
+	// its labels, capability tags and key phrases with their quotes, as the
+	// recurring themes of digests are made from them. Digests holds the
+	// record of each digest made (counts only; a team's, not a person's,
+	// so a --user export has none). Sessions holds the records of a
+	// feature not built yet. All are always present, empty when there are
+	// none.
+	Themes   []ExportCodes  `json:"themes"`
+	Digests  []ExportDigest `json:"digests"`
+	Sessions []any          `json:"sessions"`
+}
+
+// ExportCodes is one answer's codes in an export.
+type ExportCodes struct {
+	AnswerID int64  `json:"answer_id"`
+	TeamID   string `json:"team_id"`
+	Codes
+}
+
+// ExportDigest is the record of one digest made.
+type ExportDigest struct {
+	ID        int64         `json:"id"`
+	TeamID    string        `json:"team_id"`
+	WeekKey   string        `json:"week,omitempty"`
+	From      time.Time     `json:"from"`
+	To        time.Time     `json:"to"`
+	Weeks     int           `json:"weeks"`
+	Channel   string        `json:"channel"`
+	Coder     string        `json:"coder"`
+	Summary   DigestSummary `json:"summary"`
+	CreatedAt time.Time     `json:"created_at"`
+	PostedAt  *time.Time    `json:"posted_at"`
 }
 
 // ExportCase is a case in an export.
@@ -69,7 +96,7 @@ func optTime(t time.Time) *time.Time {
 // reflections' cases.
 func BuildExport(ctx context.Context, s Store, teamIDs []string, user string, now time.Time) (Export, error) {
 	ex := Export{ExportedAt: now.UTC(), User: user, Cases: []ExportCase{}, Reflections: []ExportReflection{},
-		Themes: []any{}, Digests: []any{}, Sessions: []any{}}
+		Themes: []ExportCodes{}, Digests: []ExportDigest{}, Sessions: []any{}}
 	if len(teamIDs) == 0 {
 		teams, err := s.ListTeams(ctx)
 		if err != nil {
@@ -123,6 +150,26 @@ func exportTeam(ctx context.Context, s Store, team, user string, ex *Export) err
 			wanted[id] = true
 		}
 		ex.Reflections = append(ex.Reflections, er)
+	}
+	coded, err := s.ListCodedAnswers(ctx, team, time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return fmt.Errorf("listing codes: %w", err)
+	}
+	for _, a := range coded {
+		if a.Codes == nil || (user != "" && a.Author != user) {
+			continue
+		}
+		ex.Themes = append(ex.Themes, ExportCodes{AnswerID: a.ID, TeamID: team, Codes: *a.Codes})
+	}
+	if user == "" {
+		digests, err := s.ListDigests(ctx, team)
+		if err != nil {
+			return fmt.Errorf("listing digests: %w", err)
+		}
+		for _, d := range digests {
+			ex.Digests = append(ex.Digests, ExportDigest{ID: d.ID, TeamID: d.TeamID, WeekKey: d.WeekKey, From: d.From, To: d.To,
+				Weeks: d.Weeks, Channel: d.Channel, Coder: d.Coder, Summary: d.Summary, CreatedAt: d.CreatedAt, PostedAt: optTime(d.PostedAt)})
+		}
 	}
 	cases, err := s.ListCases(ctx, team)
 	if err != nil {

@@ -22,6 +22,11 @@ type Home struct {
 	Recent       []HomeReflection
 	Cases        []HomeCase
 	Templates    []HomeTemplate
+	// DigestHeadline is the latest digest's counts, and DigestThemes its
+	// recurring themes (short phrases, never quotes); empty before the
+	// first digest.
+	DigestHeadline string
+	DigestThemes   []string
 }
 
 // HomeReflection is one of the person's recent reflections.
@@ -109,7 +114,42 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 		tpl, _ := e.templates.Get(k)
 		h.Templates = append(h.Templates, HomeTemplate{Key: tpl.Key, Name: tpl.Name, About: tpl.About, NeedsCase: tpl.NeedsCase})
 	}
+	if err := e.homeDigest(ctx, a.TeamID, &h); err != nil {
+		return h, err
+	}
 	return h, nil
+}
+
+// homeDigest adds the latest digest's headline and themes. The themes are
+// read again from what is stored now, so a forgotten or withdrawn answer
+// no longer counts.
+func (e *Engine) homeDigest(ctx context.Context, teamID string, h *Home) error {
+	if e.digests == nil {
+		return nil
+	}
+	recs, err := e.store.ListDigests(ctx, teamID)
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	last := recs[len(recs)-1]
+	team, err := e.store.GetTeam(ctx, teamID)
+	if err != nil {
+		return fmt.Errorf("loading team: %w", err)
+	}
+	loc := e.location(team)
+	s := last.Summary
+	h.DigestHeadline = fmt.Sprintf("%s to %s: %s on %s, from %s; %s.",
+		last.From.In(loc).Format("2 Jan"), last.To.In(loc).Format("2 Jan"),
+		count(s.Reflections, "reflection"), count(s.Cases, "case"), count(s.Contributors, "person"),
+		count(s.Recurring, "recurring theme"))
+	d, err := e.digests.BuildDigest(ctx, e.store, teamID, max(last.Weeks, 1), last.To)
+	if err != nil {
+		return fmt.Errorf("reading the latest digest's themes: %w", err)
+	}
+	for _, t := range d.Recurring {
+		h.DigestThemes = append(h.DigestThemes, t.Phrase)
+	}
+	return nil
 }
 
 // Form is the questions of a template, for people who prefer to write a

@@ -39,8 +39,12 @@ type Reply struct {
 	Title   string
 	Parts   []Part
 	Buttons []Button
-	// Attachment is a file to send with a Direct reply.
+	// Attachment is a file to send with a Direct reply, or with a Post (a
+	// digest's chart).
 	Attachment *Attachment
+	// Digest, on a digest's post, is its record: the adapter calls
+	// Engine.DigestPosted once the post is accepted.
+	Digest int64
 }
 
 // Part is one paragraph of a reply.

@@ -194,7 +194,7 @@ func (e *Engine) advance(ctx context.Context, s Store, tpl prompts.Template, cs 
 			return nil, fmt.Errorf("listing answers: %w", err)
 		}
 		st := tpl.Stages[tpl.StageIndex(r.Stage)]
-		if q, ok := FollowUp(st, stageTexts(answers, r.Stage)); ok {
+		if q, ok := FollowUp(ctx, e.reader, tpl.Key, st, stageTexts(answers, r.Stage)); ok {
 			r.FollowUps = append(r.FollowUps, r.Stage)
 			r.AwaitingFollowUp = true
 			if err := s.UpdateReflection(ctx, *r); err != nil {

@@ -9,6 +9,7 @@ import (
 // concurrent use. Every time a Store returns is in UTC.
 type Store interface {
 	GovernanceStore
+	ThemeStore
 
 	// InTx runs fn with a Store bound to one transaction, committing when fn
 	// returns nil and rolling back otherwise. Calls on the Store passed to fn

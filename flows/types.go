@@ -28,6 +28,12 @@ type Team struct {
 	// LastCheckInAt is when the last weekly check-in was posted, so that
 	// one scheduled time posts once, however many instances run.
 	LastCheckInAt time.Time
+	// DigestChannel is where the weekly digest is posted; empty when the
+	// team has none. It goes out on DigestDay at DigestHour:00 in the
+	// team's timezone, covering the seven days before.
+	DigestChannel string
+	DigestDay     time.Weekday
+	DigestHour    int
 }
 
 // Member is a person in a team, as far as What Matters needs to know them.

@@ -70,7 +70,14 @@ func (s *store) UpdateAnswer(ctx context.Context, a flows.Answer) error {
 	res, err := s.q.ExecContext(ctx,
 		`UPDATE answers SET text = $2, edited_at = $3, withdrawn_at = $4 WHERE id = $1`,
 		a.ID, a.Text, d.nullTimeArg(a.EditedAt), d.nullTimeArg(a.WithdrawnAt))
-	return changedOne(doing, res, err)
+	if err := changedOne(doing, res, err); err != nil {
+		return err
+	}
+	// Codes read the old text: they go with it (a withdrawn answer's
+	// quotes must not outlive it), and the coding job makes new ones.
+	_, err = s.q.ExecContext(ctx, `DELETE FROM answer_codes WHERE answer_id = $1 AND text_hash <> $2`,
+		a.ID, flows.TextHash(a.Text))
+	return wrap(doing, err)
 }
 
 // ListAnswers returns a reflection's answers in the order they were added.

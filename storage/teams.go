@@ -9,36 +9,44 @@ import (
 )
 
 const teamColumns = `id, name, timezone, created_at,
-	checkin_channel, checkin_day, checkin_time, last_checkin_at`
+	checkin_channel, checkin_day, checkin_time, last_checkin_at,
+	digest_channel, digest_day, digest_hour`
 
 func scanTeam(r rowScanner) (flows.Team, error) {
 	var (
-		t   flows.Team
-		day int64
+		t                flows.Team
+		day, dday, dhour int64
 	)
 	err := r.Scan(&t.ID, &t.Name, &t.Timezone, timeDest{&t.CreatedAt},
-		&t.CheckInChannel, &day, &t.CheckInTime, timeDest{&t.LastCheckInAt})
+		&t.CheckInChannel, &day, &t.CheckInTime, timeDest{&t.LastCheckInAt},
+		&t.DigestChannel, &dday, &dhour)
 	t.CheckInDay = time.Weekday(day)
+	t.DigestDay = time.Weekday(dday)
+	t.DigestHour = int(dhour)
 	return t, err
 }
 
-// UpdateTeam saves a team's name, timezone and check-in settings. It returns
-// flows.ErrNotFound if the team does not exist, and flows.ErrInvalid for a
-// check-in day outside Sunday to Saturday.
+// UpdateTeam saves a team's name, timezone, check-in and digest settings.
+// It returns flows.ErrNotFound if the team does not exist, and
+// flows.ErrInvalid for a day outside Sunday to Saturday or an hour outside
+// 0 to 23.
 func (s *store) UpdateTeam(ctx context.Context, t flows.Team) error {
 	doing := "updating a team"
-	if err := checkText(doing, t.ID, t.Name, t.Timezone, t.CheckInChannel, t.CheckInTime); err != nil {
+	if err := checkText(doing, t.ID, t.Name, t.Timezone, t.CheckInChannel, t.CheckInTime, t.DigestChannel); err != nil {
 		return err
 	}
 	if t.CheckInDay < time.Sunday || t.CheckInDay > time.Saturday {
 		return fmt.Errorf("%s: %w: check-in day %d", doing, flows.ErrInvalid, t.CheckInDay)
 	}
+	if t.DigestDay < time.Sunday || t.DigestDay > time.Saturday || t.DigestHour < 0 || t.DigestHour > 23 {
+		return fmt.Errorf("%s: %w: digest day %d, hour %d", doing, flows.ErrInvalid, t.DigestDay, t.DigestHour)
+	}
 	res, err := s.q.ExecContext(ctx, `
 		UPDATE teams SET name = $2, timezone = $3, checkin_channel = $4, checkin_day = $5,
-			checkin_time = $6, last_checkin_at = $7
+			checkin_time = $6, last_checkin_at = $7, digest_channel = $8, digest_day = $9, digest_hour = $10
 		WHERE id = $1`,
 		t.ID, t.Name, t.Timezone, t.CheckInChannel, int64(t.CheckInDay), t.CheckInTime,
-		s.dialect.nullTimeArg(t.LastCheckInAt))
+		s.dialect.nullTimeArg(t.LastCheckInAt), t.DigestChannel, int64(t.DigestDay), int64(t.DigestHour))
 	return changedOne(doing, res, err)
 }
 

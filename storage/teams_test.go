@@ -15,7 +15,9 @@ func TestTeams(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := t.Context()
-		in := flows.Team{ID: "T1", Name: "Ward 7", Timezone: "Europe/London", CreatedAt: t0.Add(time.Hour)}
+		// A new team's digest is set for Mondays at 09:00, with no channel.
+		in := flows.Team{ID: "T1", Name: "Ward 7", Timezone: "Europe/London", CreatedAt: t0.Add(time.Hour),
+			DigestDay: time.Monday, DigestHour: 9}
 		got, err := db.EnsureTeam(ctx, in)
 		if err != nil {
 			t.Fatal(err)

@@ -12,11 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"whatmatters/bot"
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/scrub"
 	"whatmatters/storage"
+	"whatmatters/themes"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -57,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "config":
 		return printConfig(stdout)
-	case "", "serve", "console", "migrate", "digest", "export", "forget", "manifest", "audit", "lead", "purge":
+	case "", "serve", "console", "migrate", "digest", "export", "forget", "manifest", "audit", "lead", "purge", "code", "demo":
 	default:
 		return usageError{fmt.Sprintf("unknown command %q; run whatmatters help for the list", cmd)}
 	}
@@ -88,7 +91,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "manifest":
 		return manifest(args, stdout, stderr)
 	case "digest":
-		return usageError{cmd + " is not built yet in this version"}
+		return digestCommand(ctx, cfg, args, stdout, log)
+	case "code":
+		return codeCommand(ctx, cfg, args, stdin, stdout)
 	}
 
 	flags := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -161,6 +166,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(ex)
+	case "demo":
+		return demoCommand(ctx, cfg, db, stdout)
 	case "console":
 		engine, err := newEngine(cfg, db, log)
 		if err != nil {
@@ -194,12 +201,15 @@ func prepareSchema(ctx context.Context, db *storage.DB, auto bool) error {
 	return nil
 }
 
-// newEngine builds the flows engine with its templates and scrubber.
+// newEngine builds the flows engine with its templates, scrubber, codebook
+// reader and digests, for commands that need no Slack.
 func newEngine(cfg Config, store flows.Store, log *slog.Logger) (*flows.Engine, error) {
-	templates, err := prompts.Load()
-	if err != nil {
-		return nil, fmt.Errorf("loading templates: %w", err)
-	}
+	e, _, err := buildEngine(cfg, store, log, nil, nil)
+	return e, err
+}
+
+// newScrubber is the identifier scrubber the configuration asks for.
+func newScrubber(cfg Config) (*scrub.Scrubber, error) {
 	scrubber, err := scrub.New(scrub.Options{
 		LocalIDPatterns: scrub.ParsePatternList(cfg.LocalIDPatterns),
 		Names:           splitList(cfg.ScrubNames),
@@ -207,13 +217,32 @@ func newEngine(cfg Config, store flows.Store, log *slog.Logger) (*flows.Engine, 
 	if err != nil {
 		return nil, fmt.Errorf("WHATMATTERS_LOCAL_ID_PATTERNS: %w", err)
 	}
+	return scrubber, nil
+}
+
+// buildEngine builds the flows engine and the coders behind it. privacy
+// says which channels are private (nil: all public, as in the console);
+// reg receives the model coder's metrics (nil: none).
+func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.ChannelPrivacy, reg prometheus.Registerer) (*flows.Engine, coders, error) {
+	templates, err := prompts.Load()
+	if err != nil {
+		return nil, coders{}, fmt.Errorf("loading templates: %w", err)
+	}
+	scrubber, err := newScrubber(cfg)
+	if err != nil {
+		return nil, coders{}, err
+	}
+	cs := newCoders(cfg, scrubber, templates, reg)
 	return flows.NewEngine(flows.Options{
 		Store:           store,
 		Templates:       templates,
 		Scrub:           scrubFunc(scrubber),
 		Log:             log,
 		DefaultTimezone: string(cfg.Timezone),
-	}), nil
+		Reader:          cs.offline,
+		Digests:         themes.Digester{Fallback: cs.offline},
+		ChannelPrivacy:  privacy,
+	}), cs, nil
 }
 
 // scrubFunc adapts the scrubber to the engine's ScrubFunc.

@@ -61,7 +61,12 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
 		return err
 	}
-	engine, err := newEngine(cfg, db, log)
+	var slack *bot.Slack
+	privacy := func(ctx context.Context, teamID, channel string) (bool, error) {
+		return slack.ChannelPrivate(ctx, teamID, channel)
+	}
+	metrics := bot.NewMetrics()
+	engine, cs, err := buildEngine(cfg, db, log, privacy, metrics.Registry())
 	if err != nil {
 		return err
 	}
@@ -71,8 +76,7 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 	}
 	defer locker.Close()
 
-	metrics := bot.NewMetrics()
-	slack := bot.NewSlack(bot.SlackOptions{
+	slack = bot.NewSlack(bot.SlackOptions{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
 		Store:      db, Engine: engine.WithStore, Locker: locker,
@@ -88,7 +92,7 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 		}
 	}
 	opts := bot.JobOptions{Workers: jobWorkers, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
-		Retention: cfg.RetentionDays.Duration()}
+		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db)}
 	if db.Dialect() == storage.Postgres {
 		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, metrics, opts, log)
 	}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"whatmatters/storage"
+)
+
+// demoCommand loads the fictional demo team and codes its answers, so that
+// `whatmatters digest` shows a real digest straight away.
+func demoCommand(ctx context.Context, cfg Config, db *storage.DB, stdout io.Writer) error {
+	engine, cs, err := buildEngine(cfg, db, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	_ = engine
+	scrubber, err := newScrubber(cfg)
+	if err != nil {
+		return err
+	}
+	rep, err := loadDemo(ctx, db, scrubFunc(scrubber), time.Now())
+	switch {
+	case errors.Is(err, errDemoLoaded):
+		fmt.Fprintf(stdout, "The demo team is already loaded (%d reflections on %d cases). See its digest with: whatmatters digest --weeks 8\n", rep.Reflections, rep.Cases)
+		return nil
+	case err != nil:
+		return err
+	}
+	n, err := cs.coding(db).CodeAll(ctx)
+	if err != nil {
+		return fmt.Errorf("coding the demo answers: %w", err)
+	}
+	fmt.Fprintf(stdout, "Loaded the fictional team %q: %d people, %d cases, %d reflections, %d answers over eight weeks (%d coded by the %s coder).\n",
+		rep.Team, rep.Members, rep.Cases, rep.Reflections, rep.Answers, n, cs.name)
+	fmt.Fprintln(stdout, "See what recurred: whatmatters digest (last week), or whatmatters digest --weeks 8 --format markdown")
+	return nil
+}

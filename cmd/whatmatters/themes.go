@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"whatmatters/bot"
+	"whatmatters/flows"
+	"whatmatters/prompts"
+	"whatmatters/scrub"
+	"whatmatters/storage"
+	"whatmatters/themes"
+)
+
+// coders are the codebook readers the configuration asks for: the offline
+// coder always (follow-up questions, and the fallback), and the primary
+// coder that makes stored codes: the model when OPENAI_API_KEY or
+// OPENAI_BASE_URL is set, else the offline coder.
+type coders struct {
+	offline       *themes.Offline
+	primary       flows.Coder
+	model         *themes.Model // nil without a model
+	name, version string
+}
+
+func newCoders(cfg Config, scrubber *scrub.Scrubber, templates *prompts.Set, reg prometheus.Registerer) coders {
+	off := themes.NewOffline()
+	c := coders{offline: off, primary: off, name: themes.OfflineName, version: themes.OfflineVersion}
+	if cfg.OpenAIAPIKey == "" && cfg.OpenAIBaseURL == "" {
+		return c
+	}
+	var again func(string) string
+	if scrubber != nil {
+		again = func(s string) string { return scrubber.Scrub(s).Text }
+	}
+	c.model = themes.NewModel(themes.ModelOptions{APIKey: cfg.OpenAIAPIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
+		Scrub: again, Registerer: reg, Templates: templates})
+	c.primary, c.name, c.version = c.model, themes.ModelName, c.model.Version()
+	return c
+}
+
+// coding is the job side of the coders.
+func (c coders) coding(store flows.Store) *themes.Coding {
+	return &themes.Coding{Store: store, Primary: c.primary, Offline: c.offline, Name: c.name, Version: c.version}
+}
+
+// codeLine is one answer read by `whatmatters code`, with the labels of a
+// labelled set when it has them (for --score).
+type codeLine struct {
+	themes.Gold
+}
+
+// codeOut is one line `whatmatters code` writes.
+type codeOut struct {
+	ID            string        `json:"id"`
+	Relationships flows.Label   `json:"relationships"`
+	Stories       flows.Label   `json:"stories"`
+	Community     flows.Label   `json:"community"`
+	Anticipation  flows.Label   `json:"anticipation"`
+	Capabilities  []string      `json:"capabilities"`
+	Phrases       []phrasePrint `json:"phrases"`
+	Coder         string        `json:"coder"`
+}
+
+type phrasePrint struct {
+	Phrase string `json:"phrase"`
+	Quote  string `json:"quote"`
+}
+
+// maxCodeLine is the longest input line `whatmatters code` reads.
+const maxCodeLine = 1 << 20
+
+// codeCommand reads answers as JSON lines on stdin and writes their codes,
+// touching no database. With --score, the input's labels are compared with
+// the coder's and the agreement printed instead.
+func codeCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	flags := flag.NewFlagSet("code", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	which := flags.String("coder", "offline", "offline or model")
+	score := flags.Bool("score", false, "compare with the labels on each input line and print the agreement")
+	if err := flags.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("code: %v", err)}
+	}
+	if flags.NArg() > 0 {
+		return usageError{fmt.Sprintf("code: unexpected argument %q", flags.Arg(0))}
+	}
+	templates, err := prompts.Load()
+	if err != nil {
+		return err
+	}
+	scrubber, err := newScrubber(cfg)
+	if err != nil {
+		return err
+	}
+	cs := newCoders(cfg, scrubber, templates, nil)
+	var coder flows.Coder
+	switch *which {
+	case "offline":
+		coder = cs.offline
+	case "model":
+		if cs.model == nil {
+			return errors.New("code --coder model: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server) first")
+		}
+		coder = cs.model
+	default:
+		return usageError{fmt.Sprintf("code: --coder is offline or model, not %q", *which)}
+	}
+
+	in := bufio.NewScanner(stdin)
+	in.Buffer(make([]byte, 64*1024), maxCodeLine)
+	out := json.NewEncoder(stdout)
+	var gold []themes.Gold
+	var got []flows.Codes
+	line := 0
+	for in.Scan() {
+		line++
+		raw := strings.TrimSpace(in.Text())
+		if raw == "" {
+			continue
+		}
+		var l codeLine
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			return fmt.Errorf("line %d: not an answer as JSON ({\"id\",\"template\",\"stage\",\"text\"}): %v", line, err)
+		}
+		if strings.TrimSpace(l.Text) == "" {
+			return fmt.Errorf("line %d: the answer has no text", line)
+		}
+		c, err := codeWithRetries(ctx, coder, cs.offline, flows.CodeInput{Template: l.Template, Stage: l.Stage, Text: l.Text})
+		if err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		if *score {
+			gold = append(gold, l.Gold)
+			got = append(got, c)
+			continue
+		}
+		o := codeOut{ID: l.ID, Relationships: c.Relationships, Stories: c.Stories, Community: c.Community,
+			Anticipation: c.Anticipation, Capabilities: c.Capabilities, Phrases: []phrasePrint{}, Coder: c.Coder}
+		if o.Capabilities == nil {
+			o.Capabilities = []string{}
+		}
+		if c.Fallback {
+			o.Coder += " (fallback)"
+		}
+		for _, p := range c.Phrases {
+			o.Phrases = append(o.Phrases, phrasePrint{Phrase: p.Phrase, Quote: p.Quote})
+		}
+		if err := out.Encode(o); err != nil {
+			return err
+		}
+	}
+	if err := in.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("line %d: longer than %d bytes", line+1, maxCodeLine)
+		}
+		return fmt.Errorf("reading answers: %w", err)
+	}
+	if *score {
+		if len(gold) == 0 {
+			return errors.New("code --score: no answers on standard input")
+		}
+		fmt.Fprint(stdout, themes.Agreement(gold, got).String())
+	}
+	return nil
+}
+
+// codeWithRetries asks the model up to three times, waiting as it asks,
+// then stands the offline codes in, marked as a fallback.
+func codeWithRetries(ctx context.Context, coder, offline flows.Coder, in flows.CodeInput) (flows.Codes, error) {
+	const attempts = 3
+	for i := 1; ; i++ {
+		c, err := themes.CodeWithFallback(ctx, coder, offline, in, i == attempts)
+		if err == nil {
+			return c, nil
+		}
+		wait, _ := themes.RetryAfter(err)
+		wait = min(max(wait, time.Second), 30*time.Second)
+		select {
+		case <-ctx.Done():
+			return flows.Codes{}, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// digestFormats are the formats `whatmatters digest` prints.
+var digestFormats = []string{"text", "markdown", "json"}
+
+// digestCommand builds a team's digest and prints it, or with --post posts
+// it to the team's digest channel in Slack.
+func digestCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
+	flags := flag.NewFlagSet("digest", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	weeks := flags.Int("weeks", 1, "how many weeks, ending now")
+	team := flags.String("team", "", "the team (needed when the database holds several)")
+	post := flags.Bool("post", false, "post it to the team's digest channel instead of printing it")
+	channel := flags.String("channel", "", "with --post, this channel instead of the team's digest channel")
+	format := flags.String("format", "text", "text, markdown or json")
+	if err := flags.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("digest: %v", err)}
+	}
+	if flags.NArg() > 0 {
+		return usageError{fmt.Sprintf("digest: unexpected argument %q", flags.Arg(0))}
+	}
+	if *weeks < 1 || *weeks > 52 {
+		return usageError{fmt.Sprintf("digest: --weeks is 1 to 52, not %d", *weeks)}
+	}
+	if !contains(digestFormats, *format) {
+		return usageError{fmt.Sprintf("digest: --format is text, markdown or json, not %q", *format)}
+	}
+	if *post && cfg.SlackBotToken == "" {
+		return errors.New("digest --post: set SLACK_BOT_TOKEN so the digest can be posted to Slack")
+	}
+	db, err := storage.Open(ctx, string(cfg.DatabaseURL), log)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	defer db.Close()
+	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
+		return err
+	}
+	teamID, err := pickTeam(ctx, db, *team)
+	if err != nil {
+		return err
+	}
+	var slackAdapter *bot.Slack
+	privacy := func(ctx context.Context, teamID, channel string) (bool, error) {
+		return slackAdapter.ChannelPrivate(ctx, teamID, channel)
+	}
+	engine, cs, err := buildEngine(cfg, db, log, privacy, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := cs.coding(db).CodeAll(ctx); err != nil {
+		return fmt.Errorf("coding new answers: %w", err)
+	}
+	if *post {
+		slackAdapter = bot.NewSlack(bot.SlackOptions{BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL,
+			HTTPClient: &http.Client{Timeout: 30 * time.Second}, Store: db, Engine: engine.WithStore, Log: log})
+		p, err := engine.PrepareDigest(ctx, teamID, *channel, *weeks)
+		if err != nil {
+			return err
+		}
+		d := p.Digest
+		err = slackAdapter.PostNow(ctx, "digest-cli", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
+			return e.OweDigests(ctx, []flows.PreparedDigest{p})
+		})
+		if err != nil {
+			return fmt.Errorf("the digest is recorded but Slack did not take it yet (%w); it waits in the outbox, and whatmatters serve will send it", err)
+		}
+		fmt.Fprintf(stdout, "Posted the digest of team %s (%s, %d answers) to Slack.\n", teamID, plural2(d.Weeks, "week"), d.Answers)
+		return nil
+	}
+	d, err := themes.Digester{Fallback: cs.offline}.BuildDigest(ctx, db, teamID, *weeks, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := db.AddAudit(ctx, flows.AuditEntry{TeamID: teamID, Actor: "cli", Action: flows.AuditDigest,
+		Detail: fmt.Sprintf("printed, %d weeks, format %s; answers=%d", *weeks, *format, d.Answers)}); err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	case "markdown":
+		_, err := io.WriteString(stdout, markdown(flows.DigestReply(d, "", nil)))
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, bot.RenderText(flows.DigestReply(d, "", nil)))
+	return err
+}
+
+// pickTeam is the team a command is about: the one named, or the only one.
+func pickTeam(ctx context.Context, s flows.Store, named string) (string, error) {
+	if named != "" {
+		if _, err := s.GetTeam(ctx, named); errors.Is(err, flows.ErrNotFound) {
+			return "", fmt.Errorf("there is no team %q in this database", named)
+		} else if err != nil {
+			return "", err
+		}
+		return named, nil
+	}
+	teams, err := s.ListTeams(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch len(teams) {
+	case 0:
+		return "", errors.New("this database has no team yet: reflect first (whatmatters console), or load the fictional demo team with whatmatters demo")
+	case 1:
+		return teams[0].ID, nil
+	}
+	ids := make([]string, len(teams))
+	for i, t := range teams {
+		ids[i] = t.ID
+	}
+	return "", usageError{"this database holds several teams: say which with --team (" + strings.Join(ids, ", ") + ")"}
+}
+
+// markdown writes a reply as Markdown: the title as a heading, labels as
+// subheadings, quotes as block quotes.
+func markdown(r flows.Reply) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n", mdEscape(r.Title))
+	for _, p := range r.Parts {
+		if p.Label != "" {
+			fmt.Fprintf(&b, "\n## %s\n", mdEscape(p.Label))
+		}
+		switch {
+		case p.Quote:
+			fmt.Fprintf(&b, "\n> %s\n> — %s\n", strings.ReplaceAll(mdEscape(p.Text), "\n", "\n> "), mdEscape(p.By))
+		default:
+			fmt.Fprintf(&b, "\n%s\n", strings.ReplaceAll(mdEscape(p.Text), "\n", "  \n"))
+		}
+	}
+	return b.String()
+}
+
+// mdEscape keeps people's words from being read as Markdown.
+func mdEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "#", `\#`, "|", `\|`)
+	return r.Replace(s)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func plural2(n int, noun string) string {
+	return fmt.Sprintf("%d %s%s", n, noun, plural(n))
+}

@@ -1,0 +1,197 @@
+package flows
+
+import (
+	"context"
+	"time"
+)
+
+// CodedAnswer is one stored answer with what a digest needs beside it: the
+// reflection it belongs to (case, template, channel) and its codes, nil
+// until the answer has been coded.
+type CodedAnswer struct {
+	Answer
+	CaseID   int64
+	Template string
+	Channel  string
+	Codes    *Codes
+}
+
+// DigestRecord is the record of one digest made: when, for which period,
+// where it was posted. It keeps counts only, never story text, so that
+// forgetting a person or purging old text leaves nothing of theirs in it.
+type DigestRecord struct {
+	ID     int64
+	TeamID string
+	// WeekKey makes the scheduled weekly digest unique per team and week
+	// ("2026-W48"); empty for digests made on demand.
+	WeekKey    string
+	From, To   time.Time
+	Weeks      int
+	Channel    string // where it was posted; empty when only printed or shown
+	Coder      string
+	Summary    DigestSummary
+	CreatedAt  time.Time
+	PostedAt   time.Time // zero until posted
+	MessageID  string    // the posted message's id (a Slack ts), when known
+	OnDemandBy string    // who asked for it, for an on-demand digest
+}
+
+// DigestSummary is the counts of a digest, kept with its record.
+type DigestSummary struct {
+	Reflections   int            `json:"reflections"`
+	Cases         int            `json:"cases"`
+	Contributors  int            `json:"contributors"`
+	Answers       int            `json:"answers"`
+	Recurring     int            `json:"recurring_themes"`
+	Emerging      int            `json:"emerging_themes"`
+	Toward        map[string]int `json:"toward"`
+	QuotesDropped int            `json:"quotes_dropped"`
+}
+
+// ThemeStore keeps answers' codes and the record of digests made.
+type ThemeStore interface {
+	// SaveCodes stores an answer's codes, replacing any it had. It returns
+	// ErrNotFound if the answer does not exist, and ErrConflict if its text
+	// is no longer the text that was coded (textHash, from TextHash): an
+	// edit came in meanwhile, and the edit's own coding will follow.
+	SaveCodes(ctx context.Context, answerID int64, textHash string, c Codes) error
+	// AnswersToCode returns up to limit answers with text whose codes are
+	// missing or were made by another coder or version, oldest first;
+	// fallback codes stand and are not returned.
+	AnswersToCode(ctx context.Context, coder, version string, limit int) ([]CodedAnswer, error)
+	// ListCodedAnswers returns the team's answers created in [from, to)
+	// that still have text (not withdrawn, not purged), oldest first, each
+	// with its codes when it has them.
+	ListCodedAnswers(ctx context.Context, teamID string, from, to time.Time) ([]CodedAnswer, error)
+
+	// RecordDigest stores a digest's record and returns it with its ID. A
+	// record with a WeekKey the team already has is not stored again:
+	// RecordDigest returns ErrConflict, so a weekly digest is made once
+	// however many instances try.
+	RecordDigest(ctx context.Context, d DigestRecord) (DigestRecord, error)
+	// MarkDigestPosted records where and when a digest was posted. It
+	// returns ErrNotFound if there is no such record.
+	MarkDigestPosted(ctx context.Context, id int64, channel, messageID string, at time.Time) error
+	// ListDigests returns the team's digest records, oldest first (every
+	// team's when teamID is empty).
+	ListDigests(ctx context.Context, teamID string) ([]DigestRecord, error)
+}
+
+// Digest is what recurred in a team's reflections over a period: the
+// evidence for each theme, how the stories read against the codebook
+// beside the four weeks before, and a question for the team. Its themes
+// are prompts for discussion, never findings. All text in it is stored,
+// scrubbed text or the product's own words.
+type Digest struct {
+	TeamID   string    `json:"team_id"`
+	TeamName string    `json:"team_name,omitempty"`
+	Timezone string    `json:"timezone"`
+	From     time.Time `json:"from"` // the period is [From, To)
+	To       time.Time `json:"to"`
+	Weeks    int       `json:"weeks"`
+
+	Reflections  int `json:"reflections"`
+	Cases        int `json:"cases"`
+	Contributors int `json:"contributors"`
+	Answers      int `json:"answers"`
+	// Disciplines is who contributed, by discipline; empty when fewer than
+	// three people did, so nobody can be picked out.
+	Disciplines []Count `json:"disciplines,omitempty"`
+
+	// Recurring themes appeared in two or more cases; Emerging ones in one
+	// case only, shown apart so a single voice is not averaged away.
+	Recurring []Theme `json:"recurring"`
+	Emerging  []Theme `json:"emerging"`
+
+	// Directions is how the period's answers read on each direction,
+	// beside the four weeks before it.
+	Directions []DirectionReading `json:"directions"`
+	// Spoken lists the capabilities answers spoke to, most first; Silent
+	// those none did.
+	Spoken []Count  `json:"capabilities_spoken"`
+	Silent []string `json:"capabilities_silent"`
+	// Question is one suggested question for the team's next learning
+	// session.
+	Question string `json:"question"`
+
+	// Trend is the last twelve weeks, for the chart.
+	Trend []WeekReading `json:"trend"`
+
+	// Coder says which coder made the codes read here; Fallbacks counts
+	// answers whose model coding failed so the offline codes stand;
+	// Uncoded counts answers not coded yet (left out of the readings);
+	// QuotesDropped counts quotes a model gave that were not in the
+	// answer, and were dropped.
+	Coder         string `json:"coder"`
+	Fallbacks     int    `json:"fallbacks,omitempty"`
+	Uncoded       int    `json:"uncoded,omitempty"`
+	QuotesDropped int    `json:"quotes_dropped"`
+}
+
+// Count is a name with how many.
+type Count struct {
+	Name string `json:"name"`
+	N    int    `json:"n"`
+}
+
+// Theme is a key phrase that recurs across answers, with its evidence.
+type Theme struct {
+	Key    string `json:"key"`
+	Phrase string `json:"phrase"`
+	// Cases counts the distinct cases (a check-in, with no case, counts as
+	// its own), People the distinct contributors, Answers the answers.
+	Cases       int      `json:"cases"`
+	People      int      `json:"people"`
+	Answers     int      `json:"answers"`
+	Disciplines []string `json:"disciplines"`
+	// Quotes are candidate quotes, best first, each checked word for word
+	// against its stored answer; a renderer shows one or two of those it
+	// may show where it posts.
+	Quotes []Quote `json:"quotes"`
+}
+
+// Quote is a span of a stored answer, attributed by discipline only.
+type Quote struct {
+	Text       string `json:"text"`
+	Discipline string `json:"discipline"`
+	AnswerID   int64  `json:"answer_id"`
+	// Channel is where the answer was given: a quote from a private
+	// channel is never shown in another channel.
+	Channel string `json:"channel"`
+}
+
+// DirectionReading is how answers read on one direction: this period, and
+// the four weeks before it.
+type DirectionReading struct {
+	Key string `json:"key"`
+	// Phrase says in people's words what reading toward means, e.g.
+	// "named who is around the person".
+	Phrase     string `json:"phrase"`
+	Toward     int    `json:"toward"`
+	Away       int    `json:"away"`
+	Of         int    `json:"of"` // answers read on this direction (toward or away)
+	PrevToward int    `json:"prev_toward"`
+	PrevOf     int    `json:"prev_of"`
+}
+
+// WeekReading is one week of the trend: answers coded, and how many read
+// toward each direction.
+type WeekReading struct {
+	Start   time.Time      `json:"start"`
+	Answers int            `json:"answers"`
+	Toward  map[string]int `json:"toward"`
+}
+
+// Empty reports whether nothing was said in the period.
+func (d Digest) Empty() bool { return d.Answers == 0 }
+
+// Summary is the digest's counts, kept with its record.
+func (d Digest) Summary() DigestSummary {
+	s := DigestSummary{Reflections: d.Reflections, Cases: d.Cases, Contributors: d.Contributors,
+		Answers: d.Answers, Recurring: len(d.Recurring), Emerging: len(d.Emerging),
+		Toward: map[string]int{}, QuotesDropped: d.QuotesDropped}
+	for _, r := range d.Directions {
+		s.Toward[r.Key] = r.Toward
+	}
+	return s
+}

@@ -1,0 +1,184 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// quotesShown is how many quotes a digest shows per recurring theme.
+const quotesShown = 2
+
+// DigestReply is a digest as a post in channel: the headline, each
+// recurring theme with its evidence and quotes (only those visible says
+// may be shown there), how the stories read against the codebook beside
+// the four weeks before, the capabilities spoken to and silent, emerging
+// themes, a question for the next learning session, and which coder read
+// the stories. Themes are offered as prompts for discussion.
+func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
+	if visible == nil {
+		visible = func(Quote) bool { return true }
+	}
+	loc, err := time.LoadLocation(d.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	period := fmt.Sprintf("%s to %s", d.From.In(loc).Format("Mon 2 Jan"), d.To.In(loc).Format("Mon 2 Jan 2006"))
+	title := "What recurred in your reflections, " + period
+	if d.TeamName != "" {
+		title = d.TeamName + ": what recurred, " + period
+	}
+	r := Reply{Kind: Post, Channel: channel, Title: title}
+	add := func(p Part) { r.Parts = append(r.Parts, p) }
+
+	if d.Empty() {
+		add(Part{Text: "A quiet week: no reflections were shared in this period. That happens, and it is fine."})
+		add(Part{Text: "When there is a moment, /reflect NAME starts one about a person you are caring for; a few lines about what matters to them is enough."})
+		add(Part{Label: "A question to carry into the week", Text: d.Question})
+		return r
+	}
+
+	head := fmt.Sprintf("%s on %s, from %s.", count(d.Reflections, "reflection"), count(d.Cases, "case"), count(d.Contributors, "person"))
+	if len(d.Disciplines) > 0 {
+		var ds []string
+		for _, c := range d.Disciplines {
+			ds = append(ds, fmt.Sprintf("%s %d", c.Name, c.N))
+		}
+		head += " Disciplines: " + strings.Join(ds, ", ") + "."
+	}
+	add(Part{Text: head + " These themes are offered as prompts for discussion, not findings."})
+
+	if len(d.Recurring) == 0 {
+		add(Part{Label: "Recurring themes", Text: "Nothing recurred across two or more cases this time."})
+	}
+	for i, t := range d.Recurring {
+		label := ""
+		if i == 0 {
+			label = "Recurring themes"
+		}
+		add(Part{Label: label, Text: fmt.Sprintf("“%s”: in %s, from %s%s.", t.Phrase, count(t.Cases, "case"), count(t.People, "person"), disciplines(t))})
+		shown := 0
+		for _, q := range t.Quotes {
+			if shown == quotesShown {
+				break
+			}
+			if visible(q) {
+				add(Part{Text: q.Text, Quote: true, By: q.Discipline})
+				shown++
+			}
+		}
+	}
+
+	var lines []string
+	for _, dr := range d.Directions {
+		if dr.Of == 0 && dr.PrevOf == 0 {
+			continue
+		}
+		line := fmt.Sprintf("%s: %d of %d answers", upperFirst(dr.Phrase), dr.Toward, dr.Of)
+		if dr.PrevOf > 0 {
+			line += fmt.Sprintf(", %s %d of %d in the four weeks before", trendWord(dr), dr.PrevToward, dr.PrevOf)
+		} else {
+			line += " (nothing to compare with in the four weeks before)"
+		}
+		lines = append(lines, line+".")
+	}
+	if len(lines) > 0 {
+		add(Part{Label: "How the stories read", Text: strings.Join(lines, "\n")})
+	}
+
+	var spoken []string
+	for _, c := range d.Spoken {
+		spoken = append(spoken, fmt.Sprintf("%s (%d)", CapabilityName(c.Name), c.N))
+	}
+	capText := "Spoken to: " + orNone(spoken) + "."
+	if len(d.Silent) > 0 {
+		var silent []string
+		for _, c := range d.Silent {
+			silent = append(silent, CapabilityName(c))
+		}
+		capText += "\nSilent: " + strings.Join(silent, ", ") + "."
+	}
+	add(Part{Label: "The six capabilities", Text: capText})
+
+	for i, t := range d.Emerging {
+		label := ""
+		if i == 0 {
+			label = "Emerging, from one case each"
+		}
+		add(Part{Label: label, Text: fmt.Sprintf("“%s”%s", t.Phrase, disciplines(t))})
+		for _, q := range t.Quotes {
+			if visible(q) {
+				add(Part{Text: q.Text, Quote: true, By: q.Discipline})
+				break
+			}
+		}
+	}
+
+	add(Part{Label: "A question for your next learning session", Text: d.Question})
+	add(Part{Text: coderFootnote(d)})
+	return r
+}
+
+func coderFootnote(d Digest) string {
+	s := "Read by the " + d.Coder + " coder"
+	if d.Coder != "offline" {
+		s = "Read by the coders: " + d.Coder
+	}
+	s += fmt.Sprintf("; every quote checked word for word against what was written; %s dropped", count(d.QuotesDropped, "quote"))
+	if d.QuotesDropped > 0 {
+		s += " because the model gave words that were not in the answer"
+	}
+	s += "."
+	if d.Fallbacks > 0 {
+		s += fmt.Sprintf(" %s read by the offline coder after the model could not.", count(d.Fallbacks, "answer"))
+	}
+	if d.Uncoded > 0 {
+		s += fmt.Sprintf(" %s not yet coded by the job, read offline for now.", count(d.Uncoded, "answer"))
+	}
+	return s
+}
+
+func disciplines(t Theme) string {
+	if len(t.Disciplines) == 0 || t.People < 3 {
+		return ""
+	}
+	return " (" + strings.Join(t.Disciplines, ", ") + ")"
+}
+
+func trendWord(dr DirectionReading) string {
+	now := float64(dr.Toward) / float64(max(dr.Of, 1))
+	before := float64(dr.PrevToward) / float64(max(dr.PrevOf, 1))
+	switch {
+	case dr.Of == 0:
+		return "against"
+	case now > before+0.05:
+		return "up from"
+	case now < before-0.05:
+		return "down from"
+	}
+	return "about the same as"
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if noun == "person" {
+		return fmt.Sprintf("%d people", n)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

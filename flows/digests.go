@@ -1,0 +1,339 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DigestMaker builds digests and draws their trend charts; the themes
+// package provides one. flows owns this interface so that it needs nothing
+// of themes.
+type DigestMaker interface {
+	// BuildDigest builds the team's digest for the weeks weeks ending at
+	// to, reading through s. It returns ErrNotFound for an unknown team.
+	BuildDigest(ctx context.Context, s Store, teamID string, weeks int, to time.Time) (Digest, error)
+	// Chart draws the digest's trend as a PNG.
+	Chart(d Digest) ([]byte, error)
+}
+
+// ChannelPrivacy reports whether a channel is private, so that a quote from
+// a private channel is never shown in another channel. An error means the
+// answer is unknown, and the quote is treated as private.
+type ChannelPrivacy func(ctx context.Context, teamID, channel string) (bool, error)
+
+// maxDigestWeeks bounds /reflect digest WEEKS.
+const maxDigestWeeks = 52
+
+// lateDigest is how late a weekly digest may still go out: after a longer
+// outage the week's digest is skipped rather than posted days late.
+const lateDigest = 24 * time.Hour
+
+// capabilityNames say the capabilities in people's words.
+var capabilityNames = map[string]string{
+	"recognise":    "recognising the last months of life",
+	"what_matters": "what matters to the person",
+	"live_well":    "living well in their own way",
+	"anticipate":   "planning ahead and sharing wishes",
+	"comfort":      "comfort",
+	"those_close":  "those close to the person",
+}
+
+// CapabilityName is a capability tag in people's words.
+func CapabilityName(tag string) string {
+	if n, ok := capabilityNames[tag]; ok {
+		return n
+	}
+	return tag
+}
+
+// digestCommand handles /reflect digest [WEEKS], /reflect digest every DAY
+// HH:00 and /reflect digest off.
+func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]Reply, error) {
+	fields := strings.Fields(strings.ToLower(args))
+	if len(fields) > 0 && (fields[0] == "every" || fields[0] == "off") {
+		return e.scheduleDigest(ctx, c, fields)
+	}
+	weeks := 1
+	if len(fields) == 1 {
+		n, err := strconv.Atoi(strings.TrimSuffix(fields[0], "w"))
+		if err != nil || n < 1 || n > maxDigestWeeks {
+			return []Reply{notice(c.Channel, c.UserID, "How many weeks?",
+				fmt.Sprintf("Say, for example, /reflect digest 4 for the last four weeks (1 to %d). Nothing was changed.", maxDigestWeeks))}, nil
+		}
+		weeks = n
+	} else if len(fields) > 1 {
+		return []Reply{notice(c.Channel, c.UserID, "I didn't follow that.",
+			"/reflect digest shows the last week's digest; /reflect digest 4 the last four weeks; /reflect digest every monday 09:00 posts it weekly in this channel.")}, nil
+	}
+	if e.digests == nil {
+		return []Reply{notice(c.Channel, c.UserID, "Digests are not available here.", "")}, nil
+	}
+	if _, _, err := e.member(ctx, e.store, c.Actor); err != nil {
+		return nil, err
+	}
+	d, err := e.digests.BuildDigest(ctx, e.store, c.TeamID, weeks, e.clock())
+	if err != nil {
+		return nil, fmt.Errorf("building digest: %w", err)
+	}
+	visible, err := e.quoteVisibility(ctx, d, c.Channel)
+	if err != nil {
+		return nil, err
+	}
+	r := DigestReply(d, c.Channel, visible)
+	r.Kind, r.User = Notice, c.UserID
+	return []Reply{r}, nil
+}
+
+// scheduleDigest sets or stops the weekly digest in the command's channel.
+func (e *Engine) scheduleDigest(ctx context.Context, c Command, fields []string) ([]Reply, error) {
+	usage := "Say, for example, /reflect digest every monday 09:00 (the hour, in the team's timezone), or /reflect digest off."
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		team, refused, err := e.teamForSettings(ctx, s, c)
+		if err != nil || refused != nil {
+			replies = refused
+			return err
+		}
+		switch {
+		case len(fields) == 1 && fields[0] == "off":
+			team.DigestChannel = ""
+			replies = []Reply{notice(c.Channel, c.UserID, "The weekly digest is off.", "Turn it on again with /reflect digest every DAY HH:00; /reflect digest still shows it to you on demand.")}
+		case len(fields) == 3 && fields[0] == "every":
+			day, err := ParseWeekday(fields[1])
+			if err != nil {
+				replies = []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}
+				return nil
+			}
+			h, m, err := ParseClock(fields[2])
+			if err != nil || m != 0 {
+				replies = []Reply{notice(c.Channel, c.UserID, "Which hour?", "The digest goes out on the hour. "+usage)}
+				return nil
+			}
+			team.DigestChannel, team.DigestDay, team.DigestHour = c.Channel, day, h
+			loc := e.location(team)
+			next, _ := NextWeekly(loc, day, fmt.Sprintf("%02d:00", h), e.clock())
+			replies = []Reply{notice(c.Channel, c.UserID, "The weekly digest is set.",
+				fmt.Sprintf("Every %s at %02d:00 (%s), in this channel, covering the week before. The next one is on %s.",
+					day, h, loc, next.In(loc).Format("Monday 2 January")))}
+		default:
+			replies = []Reply{notice(c.Channel, c.UserID, "When should the digest come?", usage)}
+			return nil
+		}
+		if err := s.UpdateTeam(ctx, team); err != nil {
+			return err
+		}
+		detail := "digest off"
+		if team.DigestChannel != "" {
+			detail = fmt.Sprintf("digest every %s %02d:00 in %s", team.DigestDay, team.DigestHour, team.DigestChannel)
+		}
+		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: detail})
+	})
+	return replies, err
+}
+
+// quoteVisibility returns which of a digest's quotes may be shown in a
+// channel: those given in that channel, and those from channels known to be
+// public.
+func (e *Engine) quoteVisibility(ctx context.Context, d Digest, channel string) (func(Quote) bool, error) {
+	private := map[string]bool{}
+	for _, themes := range [][]Theme{d.Recurring, d.Emerging} {
+		for _, t := range themes {
+			for _, q := range t.Quotes {
+				if q.Channel == channel || q.Channel == "" {
+					continue
+				}
+				if _, seen := private[q.Channel]; seen {
+					continue
+				}
+				if e.privacy == nil {
+					private[q.Channel] = false
+					continue
+				}
+				p, err := e.privacy(ctx, d.TeamID, q.Channel)
+				if err != nil {
+					e.log.WarnContext(ctx, "digest: channel privacy unknown; its quotes are left out", "channel", q.Channel, "err", err)
+					p = true
+				}
+				private[q.Channel] = p
+			}
+		}
+	}
+	return func(q Quote) bool { return q.Channel == channel || q.Channel == "" || !private[q.Channel] }, nil
+}
+
+// PreparedDigest is a digest built and ready to be owed to a channel:
+// built outside any transaction, since reading, drawing and asking Slack
+// which channels are private take a while.
+type PreparedDigest struct {
+	Digest  Digest
+	Channel string
+	// WeekKey is the scheduled week's key; empty for a digest on demand.
+	WeekKey string
+	Visible func(Quote) bool
+	Chart   []byte
+	// By is who asked for an on-demand digest ("cli"), or "scheduler".
+	By string
+}
+
+// DueDigests builds the weekly digest of every team whose digest time has
+// come this week and that has not had it. Each covers the seven days
+// before its due time, so when the job runs does not change it. OweDigests
+// then records and owes them.
+func (e *Engine) DueDigests(ctx context.Context) ([]PreparedDigest, error) {
+	if e.digests == nil {
+		return nil, nil
+	}
+	teams, err := e.store.ListTeams(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing teams: %w", err)
+	}
+	now := e.clock()
+	var out []PreparedDigest
+	for _, t := range teams {
+		if t.DigestChannel == "" {
+			continue
+		}
+		due, key := digestDue(e.location(t), t, now)
+		if now.Sub(due) > lateDigest {
+			continue
+		}
+		done, err := e.digestRecorded(ctx, e.store, t.ID, key)
+		if err != nil {
+			return out, err
+		}
+		if done {
+			continue
+		}
+		p, err := e.prepare(ctx, t.ID, t.DigestChannel, 1, due)
+		if err != nil {
+			return out, fmt.Errorf("digest of team %s: %w", t.ID, err)
+		}
+		p.WeekKey, p.By = key, "scheduler"
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// PrepareDigest builds a digest of the last weeks weeks for the team's
+// digest channel (or the channel given), whatever the schedule: for
+// `whatmatters digest --post`.
+func (e *Engine) PrepareDigest(ctx context.Context, teamID, channel string, weeks int) (PreparedDigest, error) {
+	if e.digests == nil {
+		return PreparedDigest{}, fmt.Errorf("%w: digests are not configured", ErrInvalid)
+	}
+	team, err := e.store.GetTeam(ctx, teamID)
+	if err != nil {
+		return PreparedDigest{}, fmt.Errorf("loading team: %w", err)
+	}
+	if channel == "" {
+		channel = team.DigestChannel
+	}
+	if channel == "" {
+		return PreparedDigest{}, fmt.Errorf("%w: team %s has no digest channel: set one in Slack with /reflect digest every DAY HH:00, or pass --channel", ErrInvalid, teamID)
+	}
+	p, err := e.prepare(ctx, teamID, channel, weeks, e.clock())
+	p.By = "cli"
+	return p, err
+}
+
+func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int, to time.Time) (PreparedDigest, error) {
+	d, err := e.digests.BuildDigest(ctx, e.store, teamID, weeks, to)
+	if err != nil {
+		return PreparedDigest{}, err
+	}
+	visible, err := e.quoteVisibility(ctx, d, channel)
+	if err != nil {
+		return PreparedDigest{}, err
+	}
+	chart, err := e.digests.Chart(d)
+	if err != nil {
+		e.log.WarnContext(ctx, "digest: chart not drawn; posting without it", "team", teamID, "err", err)
+	}
+	return PreparedDigest{Digest: d, Channel: channel, Visible: visible, Chart: chart}, nil
+}
+
+// OweDigests records prepared digests and returns their posts. A weekly
+// digest is recorded under a lock on its team with its week's key, and
+// skipped if that week's is recorded already, so several instances (or a
+// retried job) post it once.
+func (e *Engine) OweDigests(ctx context.Context, ps []PreparedDigest) ([]Reply, error) {
+	var replies []Reply
+	for _, p := range ps {
+		err := e.store.InTx(ctx, func(s Store) error {
+			team, err := s.GetTeam(ctx, p.Digest.TeamID) // locks the team
+			if err != nil {
+				return err
+			}
+			if p.WeekKey != "" {
+				if team.DigestChannel != p.Channel {
+					return nil // changed meanwhile; the next run sees it
+				}
+				if done, err := e.digestRecorded(ctx, s, team.ID, p.WeekKey); err != nil || done {
+					return err
+				}
+			}
+			d := p.Digest
+			rec, err := s.RecordDigest(ctx, DigestRecord{TeamID: team.ID, WeekKey: p.WeekKey, From: d.From, To: d.To,
+				Weeks: d.Weeks, Channel: p.Channel, Coder: d.Coder, Summary: d.Summary(), CreatedAt: e.clock(),
+				OnDemandBy: map[bool]string{true: p.By}[p.WeekKey == ""]})
+			if err != nil {
+				return err
+			}
+			r := DigestReply(d, p.Channel, p.Visible)
+			r.Digest = rec.ID
+			if len(p.Chart) > 0 {
+				name := "what-matters-trend.png"
+				if p.WeekKey != "" {
+					name = "what-matters-trend-" + p.WeekKey + ".png"
+				}
+				r.Attachment = &Attachment{Name: name, Type: "image/png", Data: p.Chart}
+			}
+			replies = append(replies, r)
+			detail := fmt.Sprintf("%d weeks to %s; answers=%d", d.Weeks, p.Channel, d.Answers)
+			if p.WeekKey != "" {
+				detail = "week of " + p.WeekKey + ", " + detail
+			}
+			return e.audit(ctx, s, AuditEntry{TeamID: team.ID, Actor: p.By, Action: AuditDigest, Detail: detail})
+		})
+		if err != nil {
+			return replies, fmt.Errorf("digest for team %s: %w", p.Digest.TeamID, err)
+		}
+	}
+	return replies, nil
+}
+
+// DigestPosted records that a digest's post was accepted, and where.
+func (e *Engine) DigestPosted(ctx context.Context, digestID int64, channel, messageID string) error {
+	err := e.store.MarkDigestPosted(ctx, digestID, channel, messageID, e.clock())
+	if errors.Is(err, ErrNotFound) {
+		return nil // forgotten or purged meanwhile
+	}
+	return err
+}
+
+// digestDue is the last time the team's weekly digest was due, and the key
+// of that week.
+func digestDue(loc *time.Location, t Team, now time.Time) (time.Time, string) {
+	due, err := PrevWeekly(loc, t.DigestDay, fmt.Sprintf("%02d:00", t.DigestHour), now)
+	if err != nil {
+		due = now
+	}
+	return due, due.In(loc).Format("2006-01-02")
+}
+
+func (e *Engine) digestRecorded(ctx context.Context, s Store, teamID, key string) (bool, error) {
+	recs, err := s.ListDigests(ctx, teamID)
+	if err != nil {
+		return false, fmt.Errorf("listing digests: %w", err)
+	}
+	for _, r := range recs {
+		if r.WeekKey == key {
+			return true, nil
+		}
+	}
+	return false, nil
+}

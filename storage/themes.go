@@ -1,0 +1,213 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"whatmatters/flows"
+)
+
+// SaveCodes stores an answer's codes, replacing any it had. It returns
+// flows.ErrNotFound if the answer does not exist, and flows.ErrConflict if
+// the answer's text no longer has the hash that was coded.
+func (s *store) SaveCodes(ctx context.Context, answerID int64, textHash string, c flows.Codes) error {
+	doing := fmt.Sprintf("saving the codes of answer %d", answerID)
+	for _, l := range []flows.Label{c.Relationships, c.Stories, c.Community, c.Anticipation} {
+		if !l.Valid() {
+			return fmt.Errorf("%s: %w: label %q", doing, flows.ErrInvalid, l)
+		}
+	}
+	phrases := c.Phrases
+	if phrases == nil {
+		phrases = []flows.Phrase{}
+	}
+	pj, err := json.Marshal(phrases)
+	if err != nil {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	caps := strings.Join(c.Capabilities, ",")
+	if err := checkText(doing, textHash, c.Coder, c.Version, caps, string(pj)); err != nil {
+		return err
+	}
+	return s.InTx(ctx, func(tx flows.Store) error {
+		q := tx.(*store).q
+		var text, team string
+		err := q.QueryRowContext(ctx, `SELECT text, team_id FROM answers WHERE id = $1`+tx.(*store).lock(), answerID).Scan(&text, &team)
+		if err != nil {
+			return wrap(doing, err)
+		}
+		if text == "" || flows.TextHash(text) != textHash {
+			return fmt.Errorf("%s: %w: the text changed since it was coded", doing, flows.ErrConflict)
+		}
+		_, err = q.ExecContext(ctx, `
+			INSERT INTO answer_codes (answer_id, team_id, coder, coder_version, text_hash,
+				relationships, stories, community, anticipation, capabilities, phrases,
+				fallback, dropped_quotes, coded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (answer_id) DO UPDATE SET
+				coder = excluded.coder, coder_version = excluded.coder_version,
+				text_hash = excluded.text_hash, relationships = excluded.relationships,
+				stories = excluded.stories, community = excluded.community,
+				anticipation = excluded.anticipation, capabilities = excluded.capabilities,
+				phrases = excluded.phrases, fallback = excluded.fallback,
+				dropped_quotes = excluded.dropped_quotes, coded_at = excluded.coded_at`,
+			answerID, team, c.Coder, c.Version, textHash,
+			string(c.Relationships), string(c.Stories), string(c.Community), string(c.Anticipation),
+			caps, string(pj), c.Fallback, c.DroppedQuotes, s.dialect.timeArg(s.now()))
+		return wrap(doing, err)
+	})
+}
+
+const codedAnswerColumns = `a.id, a.reflection_id, a.team_id, a.stage, a.author, a.discipline, a.text,
+	a.follow_up, a.message_id, a.created_at, a.edited_at, a.withdrawn_at, a.purged_at,
+	COALESCE(r.case_id, 0), r.template, r.channel,
+	c.coder, c.coder_version, c.relationships, c.stories, c.community, c.anticipation,
+	c.capabilities, c.phrases, c.fallback, c.dropped_quotes`
+
+const codedAnswerFrom = ` FROM answers a
+	JOIN reflections r ON r.id = a.reflection_id
+	LEFT JOIN answer_codes c ON c.answer_id = a.id`
+
+func scanCodedAnswer(r rowScanner) (flows.CodedAnswer, error) {
+	var (
+		ca                 flows.CodedAnswer
+		a                  = &ca.Answer
+		coder, version     sql.NullString
+		rel, sto, com, ant sql.NullString
+		caps, phrases      sql.NullString
+		fallback           sql.NullBool
+		dropped            sql.NullInt64
+	)
+	err := r.Scan(&a.ID, &a.ReflectionID, &a.TeamID, &a.Stage, &a.Author, &a.Discipline, &a.Text,
+		&a.FollowUp, &a.MessageID, timeDest{&a.CreatedAt}, timeDest{&a.EditedAt}, timeDest{&a.WithdrawnAt}, timeDest{&a.PurgedAt},
+		&ca.CaseID, &ca.Template, &ca.Channel,
+		&coder, &version, &rel, &sto, &com, &ant, &caps, &phrases, &fallback, &dropped)
+	if err != nil || !coder.Valid {
+		return ca, err
+	}
+	c := &flows.Codes{
+		Coder: coder.String, Version: version.String,
+		Relationships: flows.Label(rel.String), Stories: flows.Label(sto.String),
+		Community: flows.Label(com.String), Anticipation: flows.Label(ant.String),
+		Fallback: fallback.Bool, DroppedQuotes: int(dropped.Int64),
+	}
+	if caps.String != "" {
+		c.Capabilities = strings.Split(caps.String, ",")
+	}
+	if err := json.Unmarshal([]byte(phrases.String), &c.Phrases); err != nil {
+		return ca, fmt.Errorf("reading stored key phrases: %w", err)
+	}
+	ca.Codes = c
+	return ca, nil
+}
+
+// AnswersToCode returns up to limit answers with text whose codes are
+// missing or were made by another coder or version, oldest first. Offline
+// codes kept after the model failed (fallback) stand: they are not
+// returned again.
+func (s *store) AnswersToCode(ctx context.Context, coder, version string, limit int) ([]flows.CodedAnswer, error) {
+	const doing = "listing answers to code"
+	if err := checkText(doing, coder, version); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT `+codedAnswerColumns+codedAnswerFrom+`
+		WHERE a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL
+			AND (c.answer_id IS NULL OR ((c.coder <> $1 OR c.coder_version <> $2) AND c.fallback = $4))
+		ORDER BY a.id LIMIT $3`, coder, version, limit, false)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanCodedAnswer)
+}
+
+// ListCodedAnswers returns the team's answers created in [from, to) that
+// still have text, oldest first, each with its codes when it has them.
+func (s *store) ListCodedAnswers(ctx context.Context, teamID string, from, to time.Time) ([]flows.CodedAnswer, error) {
+	const doing = "listing a team's coded answers"
+	if err := checkText(doing, teamID); err != nil {
+		return nil, err
+	}
+	d := s.dialect
+	rows, err := s.q.QueryContext(ctx, `SELECT `+codedAnswerColumns+codedAnswerFrom+`
+		WHERE a.team_id = $1 AND a.created_at >= $2 AND a.created_at < $3
+			AND a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL
+		ORDER BY a.created_at, a.id`, teamID, d.timeArg(from), d.timeArg(to))
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanCodedAnswer)
+}
+
+const digestColumns = `id, team_id, week_key, period_from, period_to, weeks, channel, coder,
+	summary, on_demand_by, created_at, posted_at, message_id`
+
+func scanDigest(r rowScanner) (flows.DigestRecord, error) {
+	var (
+		d       flows.DigestRecord
+		summary string
+	)
+	err := r.Scan(&d.ID, &d.TeamID, &d.WeekKey, timeDest{&d.From}, timeDest{&d.To}, &d.Weeks, &d.Channel, &d.Coder,
+		&summary, &d.OnDemandBy, timeDest{&d.CreatedAt}, timeDest{&d.PostedAt}, &d.MessageID)
+	if err != nil {
+		return d, err
+	}
+	if err := json.Unmarshal([]byte(summary), &d.Summary); err != nil {
+		return d, fmt.Errorf("reading a digest's summary: %w", err)
+	}
+	return d, nil
+}
+
+// RecordDigest stores a digest's record; a WeekKey the team has already
+// gives flows.ErrConflict.
+func (s *store) RecordDigest(ctx context.Context, d flows.DigestRecord) (flows.DigestRecord, error) {
+	const doing = "recording a digest"
+	if err := required(doing, "team id", d.TeamID); err != nil {
+		return d, err
+	}
+	summary, err := json.Marshal(d.Summary)
+	if err != nil {
+		return d, fmt.Errorf("%s: %w", doing, err)
+	}
+	if err := checkText(doing, d.TeamID, d.WeekKey, d.Channel, d.Coder, d.OnDemandBy, d.MessageID); err != nil {
+		return d, err
+	}
+	dl := s.dialect
+	stored, err := scanDigest(s.q.QueryRowContext(ctx, `
+		INSERT INTO digests (team_id, week_key, period_from, period_to, weeks, channel, coder,
+			summary, on_demand_by, created_at, posted_at, message_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		RETURNING `+digestColumns,
+		d.TeamID, d.WeekKey, dl.timeArg(d.From), dl.timeArg(d.To), d.Weeks, d.Channel, d.Coder,
+		string(summary), d.OnDemandBy, dl.timeArg(s.stamp(d.CreatedAt)), dl.nullTimeArg(d.PostedAt), d.MessageID))
+	return stored, wrap(doing, err)
+}
+
+// MarkDigestPosted records where and when a digest was posted.
+func (s *store) MarkDigestPosted(ctx context.Context, id int64, channel, messageID string, at time.Time) error {
+	doing := fmt.Sprintf("marking digest %d posted", id)
+	if err := checkText(doing, channel, messageID); err != nil {
+		return err
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE digests SET channel = $2, message_id = $3, posted_at = $4 WHERE id = $1`,
+		id, channel, messageID, s.dialect.timeArg(s.stamp(at)))
+	return changedOne(doing, res, err)
+}
+
+// ListDigests returns the team's digest records (every team's when teamID
+// is empty), oldest first.
+func (s *store) ListDigests(ctx context.Context, teamID string) ([]flows.DigestRecord, error) {
+	const doing = "listing digests"
+	if err := checkText(doing, teamID); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT `+digestColumns+` FROM digests
+		WHERE $1 = '' OR team_id = $1 ORDER BY id`, teamID)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanDigest)
+}

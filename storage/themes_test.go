@@ -1,0 +1,189 @@
+package storage_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"whatmatters/flows"
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+func testCodes(rel flows.Label) flows.Codes {
+	return flows.Codes{Relationships: rel, Stories: flows.Away, Community: flows.None, Anticipation: flows.Toward,
+		Capabilities: []string{"comfort", "those_close"},
+		Phrases:      []flows.Phrase{{Phrase: "night sitting", Key: "night sit", Quote: "night sitting twice a week"}},
+		Coder:        "offline", Version: "1"}
+}
+
+func TestCodes(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		mustTeam(t, db, "T1")
+		r := mustReflection(t, db, newReflection("T1", 0, "C1", "1", t0))
+		a := mustAnswer(t, db, r, "whos_around", "night sitting twice a week, wife exhausted")
+		b := mustAnswer(t, db, r, "why", "she loved the sea")
+
+		todo, err := db.AnswersToCode(ctx, "offline", "1", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(todo) != 2 || todo[0].ID != a.ID || todo[0].Template != r.Template || todo[0].Codes != nil {
+			t.Fatalf("AnswersToCode before coding = %+v, want both answers uncoded", todo)
+		}
+
+		want := testCodes(flows.Toward)
+		if err := db.SaveCodes(ctx, a.ID, flows.TextHash(a.Text), want); err != nil {
+			t.Fatal(err)
+		}
+		// A text changed since it was read is not saved over.
+		wantErr(t, db.SaveCodes(ctx, b.ID, flows.TextHash("something else"), want), flows.ErrConflict)
+		wantErr(t, db.SaveCodes(ctx, b.ID+1000, "x", want), flows.ErrNotFound)
+		bad := want
+		bad.Stories = "sideways"
+		wantErr(t, db.SaveCodes(ctx, b.ID, flows.TextHash(b.Text), bad), flows.ErrInvalid)
+
+		got, err := db.ListCodedAnswers(ctx, "T1", t0.Add(-time.Hour), time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Codes == nil || got[1].Codes != nil {
+			t.Fatalf("ListCodedAnswers = %+v, want the first coded and the second not", got)
+		}
+		if diff := cmp.Diff(&want, got[0].Codes); diff != "" {
+			t.Errorf("stored codes (-want +got):\n%s", diff)
+		}
+		todo, _ = db.AnswersToCode(ctx, "offline", "1", 10)
+		if len(todo) != 1 || todo[0].ID != b.ID {
+			t.Errorf("AnswersToCode after coding one = %+v, want only the other", todo)
+		}
+		// A new coder version makes every answer due again.
+		todo, _ = db.AnswersToCode(ctx, "offline", "2", 10)
+		if len(todo) != 2 {
+			t.Errorf("AnswersToCode for a new version = %d answers, want 2", len(todo))
+		}
+		// Fallback codes stand: a model coder does not read them again.
+		fb := testCodes(flows.None)
+		fb.Fallback = true
+		if err := db.SaveCodes(ctx, b.ID, flows.TextHash(b.Text), fb); err != nil {
+			t.Fatal(err)
+		}
+		todo, _ = db.AnswersToCode(ctx, "model", "1:m", 10)
+		if len(todo) != 1 || todo[0].ID != a.ID {
+			t.Errorf("AnswersToCode for the model = %+v, want only the answer without fallback codes", todo)
+		}
+
+		// Editing the text drops its codes; withdrawing too.
+		a.Text, a.EditedAt = "night sitting three times a week now", t0.Add(time.Minute)
+		if err := db.UpdateAnswer(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = db.ListCodedAnswers(ctx, "T1", t0.Add(-time.Hour), time.Now().Add(time.Hour))
+		if got[0].Codes != nil {
+			t.Errorf("codes survived an edit of the text: %+v", got[0].Codes)
+		}
+		b.Text, b.WithdrawnAt = "", t0.Add(time.Minute)
+		if err := db.UpdateAnswer(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = db.ListCodedAnswers(ctx, "T1", t0.Add(-time.Hour), time.Now().Add(time.Hour))
+		if len(got) != 1 {
+			t.Errorf("a withdrawn answer is still listed: %+v", got)
+		}
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM answer_codes`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d codes left after an edit and a withdrawal, want 0", n)
+		}
+
+		// The retention purge removes codes with the text.
+		if err := db.SaveCodes(ctx, a.ID, flows.TextHash(a.Text), want); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.PurgeBefore(ctx, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM answer_codes`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d codes left after the purge, want 0", n)
+		}
+	})
+}
+
+func TestDigestRecords(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		mustTeam(t, db, "T1")
+		mustTeam(t, db, "T2")
+		rec := flows.DigestRecord{TeamID: "T1", WeekKey: "2026-11-23", From: t0, To: t0.AddDate(0, 0, 7), Weeks: 1,
+			Channel: "CDIG", Coder: "offline", CreatedAt: t0,
+			Summary: flows.DigestSummary{Reflections: 3, Cases: 2, Toward: map[string]int{"stories": 2}}}
+		got, err := db.RecordDigest(ctx, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID == 0 || got.Summary.Reflections != 3 || got.Summary.Toward["stories"] != 2 || !got.From.Equal(stored(t0)) {
+			t.Errorf("RecordDigest = %+v", got)
+		}
+		// The same team and week again is refused; another team's week,
+		// and on-demand digests (no key), are not.
+		_, err = db.RecordDigest(ctx, rec)
+		wantErr(t, err, flows.ErrConflict)
+		other := rec
+		other.TeamID = "T2"
+		if _, err := db.RecordDigest(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			od := rec
+			od.WeekKey, od.OnDemandBy = "", "cli"
+			if _, err := db.RecordDigest(ctx, od); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.MarkDigestPosted(ctx, got.ID, "CDIG", "1700000000.000100", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, db.MarkDigestPosted(ctx, got.ID+1000, "C", "", t0), flows.ErrNotFound)
+		list, err := db.ListDigests(ctx, "T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 3 || list[0].MessageID != "1700000000.000100" || list[0].PostedAt.IsZero() {
+			t.Errorf("ListDigests(T1) = %+v", list)
+		}
+		all, _ := db.ListDigests(ctx, "")
+		if len(all) != 4 {
+			t.Errorf("ListDigests(all) = %d records, want 4", len(all))
+		}
+	})
+}
+
+func TestTeamDigestSettings(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		team := mustTeam(t, db, "T1")
+		if team.DigestDay != time.Monday || team.DigestHour != 9 || team.DigestChannel != "" {
+			t.Errorf("a new team's digest settings = %v %d %q, want Monday 9 and no channel", team.DigestDay, team.DigestHour, team.DigestChannel)
+		}
+		team.DigestChannel, team.DigestDay, team.DigestHour = "CLEADS", time.Friday, 16
+		if err := db.UpdateTeam(ctx, team); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := db.GetTeam(ctx, "T1")
+		if got.DigestChannel != "CLEADS" || got.DigestDay != time.Friday || got.DigestHour != 16 {
+			t.Errorf("after UpdateTeam: %+v", got)
+		}
+		team.DigestHour = 24
+		wantErr(t, db.UpdateTeam(ctx, team), flows.ErrInvalid)
+	})
+}

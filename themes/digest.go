@@ -1,0 +1,486 @@
+package themes
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"whatmatters/flows"
+)
+
+// trendWeeks is how many weeks the digest's trend covers, and prevWeeks how
+// many weeks before the period its readings are compared with.
+const (
+	trendWeeks = 12
+	prevWeeks  = 4
+)
+
+// maxRecurring and maxEmerging bound how many themes a digest lists, and
+// maxQuotes how many candidate quotes each theme carries.
+const (
+	maxRecurring = 6
+	maxEmerging  = 4
+	maxQuotes    = 4
+)
+
+// directionPhrases say in people's words what reading toward a direction
+// means.
+var directionPhrases = map[string]string{
+	flows.DirRelationships: "saw the person through the people around them",
+	flows.DirStories:       "told a story rather than recording facts",
+	flows.DirCommunity:     "found support in relationships and community, not only services",
+	flows.DirAnticipation:  "planned ahead or drew a lesson together",
+}
+
+// DigestOptions says which digest to build.
+type DigestOptions struct {
+	TeamID string
+	// Weeks is how many weeks the period covers, ending at Now; zero means 1.
+	Weeks int
+	Now   time.Time
+	// Fallback codes, in memory only, answers the coding job has not
+	// reached yet, so a digest never leaves an answer out; normally the
+	// offline coder.
+	Fallback flows.Coder
+}
+
+// BuildDigest reads the team's coded answers and builds its digest for the
+// period of opts.Weeks weeks ending at opts.Now. A quiet period gives a
+// digest with no answers, not an error. It returns flows.ErrNotFound if the
+// team does not exist.
+func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.Digest, error) {
+	if opts.Weeks <= 0 {
+		opts.Weeks = 1
+	}
+	team, err := s.GetTeam(ctx, opts.TeamID)
+	if err != nil {
+		return flows.Digest{}, fmt.Errorf("building a digest: %w", err)
+	}
+	loc, err := time.LoadLocation(team.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	to := opts.Now.In(loc)
+	from := to.AddDate(0, 0, -7*opts.Weeks)
+	prevFrom := from.AddDate(0, 0, -7*prevWeeks)
+	trendFrom := to.AddDate(0, 0, -7*trendWeeks)
+	earliest := prevFrom
+	if trendFrom.Before(earliest) {
+		earliest = trendFrom
+	}
+	all, err := s.ListCodedAnswers(ctx, team.ID, earliest.UTC(), to.UTC())
+	if err != nil {
+		return flows.Digest{}, fmt.Errorf("building a digest: %w", err)
+	}
+	members, err := s.ListMembers(ctx, team.ID)
+	if err != nil {
+		return flows.Digest{}, fmt.Errorf("building a digest: %w", err)
+	}
+	noQuotes := map[string]bool{}
+	for _, m := range members {
+		if m.NoQuotes {
+			noQuotes[m.UserID] = true
+		}
+	}
+	for i := range all {
+		if all[i].Codes != nil || opts.Fallback == nil {
+			continue
+		}
+		c, err := opts.Fallback.Code(ctx, flows.CodeInput{Template: all[i].Template, Stage: all[i].Stage, Text: all[i].Text})
+		if err != nil {
+			continue
+		}
+		c.Coder += " (not yet stored)"
+		all[i].Codes = &c
+	}
+
+	d := flows.Digest{TeamID: team.ID, TeamName: team.Name, Timezone: loc.String(),
+		From: from.UTC(), To: to.UTC(), Weeks: opts.Weeks}
+	var period, prev []flows.CodedAnswer
+	for _, a := range all {
+		switch {
+		case !a.CreatedAt.Before(from):
+			period = append(period, a)
+		case !a.CreatedAt.Before(prevFrom):
+			prev = append(prev, a)
+		}
+	}
+	counts(&d, period)
+	d.Directions = readings(period, prev)
+	d.Spoken, d.Silent = capabilities(period)
+	d.Recurring, d.Emerging = findThemes(period, noQuotes)
+	d.Trend = trend(all, to, loc)
+	d.Coder, d.Fallbacks, d.Uncoded, d.QuotesDropped = coderNote(period)
+	d.Question = suggestQuestion(d)
+	return d, nil
+}
+
+func caseKey(a flows.CodedAnswer) string {
+	if a.CaseID != 0 {
+		return "c" + strconv.FormatInt(a.CaseID, 10)
+	}
+	return "r" + strconv.FormatInt(a.ReflectionID, 10)
+}
+
+func counts(d *flows.Digest, period []flows.CodedAnswer) {
+	reflections, cases, people := map[int64]bool{}, map[string]bool{}, map[string]string{}
+	for _, a := range period {
+		reflections[a.ReflectionID] = true
+		if a.CaseID != 0 {
+			cases[caseKey(a)] = true
+		}
+		if a.Author != "" {
+			people[a.Author] = a.Discipline
+		}
+	}
+	d.Answers, d.Reflections, d.Cases, d.Contributors = len(period), len(reflections), len(cases), len(people)
+	if len(people) < 3 {
+		return
+	}
+	// Grouped ignoring case, shown as first written ("GP", not "gp").
+	byDiscipline, shown := map[string]int{}, map[string]string{}
+	for _, a := range period {
+		if disc := a.Discipline; disc != "" {
+			if _, ok := shown[strings.ToLower(disc)]; !ok {
+				shown[strings.ToLower(disc)] = disc
+			}
+		}
+	}
+	for _, disc := range people {
+		if disc == "" {
+			disc = "not given"
+		}
+		byDiscipline[strings.ToLower(disc)]++
+	}
+	for name, n := range byDiscipline {
+		if s, ok := shown[name]; ok {
+			name = s
+		}
+		d.Disciplines = append(d.Disciplines, flows.Count{Name: name, N: n})
+	}
+	sortCounts(d.Disciplines)
+}
+
+func sortCounts(cs []flows.Count) {
+	slices.SortFunc(cs, func(a, b flows.Count) int {
+		return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+func readings(period, prev []flows.CodedAnswer) []flows.DirectionReading {
+	out := make([]flows.DirectionReading, len(flows.Directions))
+	for i, dir := range flows.Directions {
+		r := flows.DirectionReading{Key: dir, Phrase: directionPhrases[dir]}
+		for _, a := range period {
+			if a.Codes == nil {
+				continue
+			}
+			switch a.Codes.Direction(dir) {
+			case flows.Toward:
+				r.Toward++
+				r.Of++
+			case flows.Away:
+				r.Away++
+				r.Of++
+			}
+		}
+		for _, a := range prev {
+			if a.Codes == nil {
+				continue
+			}
+			switch a.Codes.Direction(dir) {
+			case flows.Toward:
+				r.PrevToward++
+				r.PrevOf++
+			case flows.Away:
+				r.PrevOf++
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func capabilities(period []flows.CodedAnswer) (spoken []flows.Count, silent []string) {
+	n := map[string]int{}
+	for _, a := range period {
+		if a.Codes == nil {
+			continue
+		}
+		for _, c := range a.Codes.Capabilities {
+			n[c]++
+		}
+	}
+	for _, c := range flows.Capabilities {
+		if n[c] > 0 {
+			spoken = append(spoken, flows.Count{Name: c, N: n[c]})
+		} else {
+			silent = append(silent, c)
+		}
+	}
+	sortCounts(spoken)
+	return spoken, silent
+}
+
+// themeGroup gathers the phrases of one key across answers.
+type themeGroup struct {
+	key     string
+	phrases map[string]int
+	cases   map[string]bool
+	people  map[string]bool
+	disc    map[string]bool
+	answers map[int64]bool
+	quotes  []flows.Quote
+	quoted  map[int64]bool
+	caseOf  map[int64]string
+}
+
+// findThemes groups the period's key phrases by key across answers. A key
+// whose words all appear in a longer key's is the same theme said more
+// briefly, so the longer key's answers join it. Themes in two or more cases
+// recur; the others are emerging.
+func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring, emerging []flows.Theme) {
+	groups := map[string]*themeGroup{}
+	get := func(key string) *themeGroup {
+		g := groups[key]
+		if g == nil {
+			g = &themeGroup{key: key, phrases: map[string]int{}, cases: map[string]bool{}, people: map[string]bool{},
+				disc: map[string]bool{}, answers: map[int64]bool{}, quoted: map[int64]bool{}, caseOf: map[int64]string{}}
+			groups[key] = g
+		}
+		return g
+	}
+	type hit struct {
+		a  *flows.CodedAnswer
+		ph flows.Phrase
+	}
+	var hits []hit
+	for i := range period {
+		a := &period[i]
+		if a.Codes == nil {
+			continue
+		}
+		for _, ph := range a.Codes.Phrases {
+			if ph.Key == "" {
+				ph.Key = PhraseKey(ph.Phrase)
+			}
+			if ph.Key == "" {
+				continue
+			}
+			hits = append(hits, hit{a, ph})
+			get(ph.Key)
+		}
+	}
+	// Shorter keys absorb longer keys that contain all their words.
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(strings.Fields(a)), len(strings.Fields(b))), cmp.Compare(a, b))
+	})
+	home := map[string]string{}
+	for _, k := range keys {
+		home[k] = k
+		for _, shorter := range keys {
+			if shorter == k || len(strings.Fields(shorter)) >= len(strings.Fields(k)) {
+				continue
+			}
+			if containsWords(k, shorter) && home[shorter] == shorter {
+				home[k] = shorter
+				break
+			}
+		}
+	}
+	final := map[string]*themeGroup{}
+	for _, h := range hits {
+		k := home[h.ph.Key]
+		g := final[k]
+		if g == nil {
+			g = groups[k]
+			final[k] = g
+		}
+		a := h.a
+		g.phrases[h.ph.Phrase]++
+		g.cases[caseKey(*a)] = true
+		if a.Author != "" {
+			g.people[a.Author] = true
+		}
+		if a.Discipline != "" {
+			g.disc[a.Discipline] = true
+		}
+		g.answers[a.ID] = true
+		g.caseOf[a.ID] = caseKey(*a)
+		if q, ok := verifiedQuote(*a, h.ph.Quote, noQuotes); ok && !g.quoted[a.ID] {
+			g.quoted[a.ID] = true
+			g.quotes = append(g.quotes, q)
+		}
+	}
+	for _, g := range final {
+		t := flows.Theme{Key: g.key, Phrase: bestPhrase(g.phrases), Cases: len(g.cases), People: len(g.people),
+			Answers: len(g.answers), Disciplines: sortedKeys(g.disc), Quotes: pickQuotes(g)}
+		if t.Cases >= 2 {
+			recurring = append(recurring, t)
+		} else if t.Answers >= 2 || len(strings.Fields(g.key)) >= 2 {
+			emerging = append(emerging, t)
+		}
+	}
+	order := func(a, b flows.Theme) int {
+		return cmp.Or(cmp.Compare(b.Cases, a.Cases), cmp.Compare(b.People, a.People),
+			cmp.Compare(b.Answers, a.Answers), cmp.Compare(len(strings.Fields(b.Key)), len(strings.Fields(a.Key))),
+			cmp.Compare(a.Key, b.Key))
+	}
+	slices.SortFunc(recurring, order)
+	slices.SortFunc(emerging, order)
+	if len(recurring) > maxRecurring {
+		recurring = recurring[:maxRecurring]
+	}
+	if len(emerging) > maxEmerging {
+		emerging = emerging[:maxEmerging]
+	}
+	return recurring, emerging
+}
+
+// containsWords reports whether every word of short is a word of long.
+func containsWords(long, short string) bool {
+	lw := strings.Fields(long)
+	for _, w := range strings.Fields(short) {
+		if !slices.Contains(lw, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// verifiedQuote makes a quote of an answer, if it may be shown: its text
+// must appear word for word in the stored answer, and its author must not
+// have asked not to be quoted.
+func verifiedQuote(a flows.CodedAnswer, quote string, noQuotes map[string]bool) (flows.Quote, bool) {
+	quote = strings.TrimSpace(quote)
+	if quote == "" || noQuotes[a.Author] || a.Author == "" || !strings.Contains(a.Text, quote) {
+		return flows.Quote{}, false
+	}
+	disc := a.Discipline
+	if disc == "" {
+		disc = "a colleague"
+	}
+	return flows.Quote{Text: quote, Discipline: disc, AnswerID: a.ID, Channel: a.Channel}, true
+}
+
+// pickQuotes orders a theme's quotes: first one from each case (so the
+// evidence is not one story told twice), the readable length first.
+func pickQuotes(g *themeGroup) []flows.Quote {
+	qs := slices.Clone(g.quotes)
+	fit := func(q flows.Quote) int {
+		n := utf8.RuneCountInString(q.Text)
+		switch {
+		case n >= 30 && n <= 160:
+			return 0
+		case n > 160:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(qs, func(a, b flows.Quote) int {
+		return cmp.Or(cmp.Compare(fit(a), fit(b)), cmp.Compare(a.AnswerID, b.AnswerID))
+	})
+	var out, rest []flows.Quote
+	seen := map[string]bool{}
+	for _, q := range qs {
+		c := g.caseOf[q.AnswerID]
+		if seen[c] {
+			rest = append(rest, q)
+			continue
+		}
+		seen[c] = true
+		out = append(out, q)
+	}
+	out = append(out, rest...)
+	if len(out) > maxQuotes {
+		out = out[:maxQuotes]
+	}
+	return out
+}
+
+func bestPhrase(phrases map[string]int) string {
+	best, n := "", -1
+	for p, c := range phrases {
+		if c > n || (c == n && (len(p) < len(best) || (len(p) == len(best) && p < best))) {
+			best, n = p, c
+		}
+	}
+	return best
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// trend buckets answers into the twelve weeks ending at to.
+func trend(all []flows.CodedAnswer, to time.Time, loc *time.Location) []flows.WeekReading {
+	weeks := make([]flows.WeekReading, trendWeeks)
+	starts := make([]time.Time, trendWeeks+1)
+	for i := 0; i <= trendWeeks; i++ {
+		starts[i] = to.AddDate(0, 0, -7*(trendWeeks-i))
+	}
+	for i := range weeks {
+		weeks[i] = flows.WeekReading{Start: starts[i].In(loc), Toward: map[string]int{}}
+	}
+	for _, a := range all {
+		if a.Codes == nil || a.CreatedAt.Before(starts[0]) || !a.CreatedAt.Before(starts[trendWeeks]) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(starts[1:], a.CreatedAt, func(s, t time.Time) int {
+			if !s.After(t) {
+				return -1
+			}
+			return 1
+		})
+		w := &weeks[i]
+		w.Answers++
+		for _, dir := range flows.Directions {
+			if a.Codes.Direction(dir) == flows.Toward {
+				w.Toward[dir]++
+			}
+		}
+	}
+	return weeks
+}
+
+// coderNote says which coder made the period's codes.
+func coderNote(period []flows.CodedAnswer) (name string, fallbacks, uncoded, dropped int) {
+	byCoder := map[string]int{}
+	for _, a := range period {
+		if a.Codes == nil {
+			uncoded++
+			continue
+		}
+		if strings.HasSuffix(a.Codes.Coder, " (not yet stored)") {
+			uncoded++
+		}
+		if a.Codes.Fallback {
+			fallbacks++
+		}
+		dropped += a.Codes.DroppedQuotes
+		byCoder[strings.TrimSuffix(a.Codes.Coder, " (not yet stored)")]++
+	}
+	names := make([]string, 0, len(byCoder))
+	for k := range byCoder {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		return OfflineName, fallbacks, uncoded, dropped
+	}
+	return strings.Join(names, " and "), fallbacks, uncoded, dropped
+}

@@ -1,0 +1,224 @@
+package themes
+
+import (
+	"sort"
+	"strings"
+
+	"whatmatters/flows"
+)
+
+// phraseMaxQuote is the longest quote a key phrase carries, in bytes: a
+// sentence or clause, shortened around the phrase when longer.
+const phraseMaxQuote = 200
+
+// KeyPhrases returns up to max key phrases of text: short runs of one to
+// three content words, scored by what the care lexicon knows of them, each
+// with its key (PhraseKey) and the sentence or clause of text it came
+// from, word for word. A meta reply ("skip", "+1") has none. The model
+// coder may use it for answers a model gave no phrases for.
+func KeyPhrases(text string, max int) []flows.Phrase {
+	d := offAnalyse(theLexicon(), text)
+	if d.meta {
+		return nil
+	}
+	return offKeyPhrases(d, max)
+}
+
+// phraseCandidate is one possible key phrase: a run of words [from, to).
+type phraseCandidate struct {
+	from, to int
+	score    float64
+}
+
+// phraseWeight is how much a word adds to a phrase's score, by what the
+// lexicon says of it. Words of people, community, what matters and living
+// well weigh most: they are what a team's themes are about.
+func phraseWeight(t *offToken) float64 {
+	switch {
+	case t.cat&(cPerson|cPet|cCommunity|cPlace|cLiveWell|cWish|cStrain|cBereave|cRelCare) != 0:
+		return 2.2
+	case t.cat&(cForm|cPlan|cComfort|cRecognise|cLesson|cSupport|cHome) != 0:
+		return 2.0
+	case t.cat&(cService|cMed|cIntervention|cClinical|cReactive|cAssess) != 0:
+		return 1.6
+	case t.cat&cGeneric != 0:
+		return 0.2
+	case t.name:
+		return 0.4
+	}
+	return 1.0
+}
+
+// phraseWord reports whether word i can be part of a key phrase: not a
+// phraseStopword, not a bare number, not a marker.
+func phraseWord(t *offToken) bool {
+	if t.synthetic || t.cat&(cFunction|cNegate) != 0 || len(t.w) < 2 {
+		return false
+	}
+	if offHasDigit(t.w) {
+		return false
+	}
+	if phraseStopword[t.w] {
+		return false
+	}
+	return true
+}
+
+// phraseStopword lists words that split phraseCandidate phrases besides the lexicon's
+// function words.
+var phraseStopword = map[string]bool{
+	"also": true, "just": true, "really": true, "very": true, "quite": true, "still": true,
+	"etc": true, "eg": true, "ie": true, "tbh": true, "pls": true, "yes": true, "ok": true,
+	"okay": true, "well": true, "maybe": true, "perhaps": true, "lot": true, "lots": true,
+	"thing": true, "things": true, "bit": true, "something": true, "anything": true,
+	"everything": true, "someone": true, "anyone": true, "everyone": true, "being": true,
+	"doing": true, "done": true, "did": true, "does": true, "not": true, "no": true,
+	"yet": true, "now": true, "then": true, "there": true, "here": true, "these": true,
+	"those": true, "such": true, "own": true, "lol": true, "x": true, "xx": true,
+}
+
+// offKeyPhrases scores phraseCandidate phrases of an analysed answer and keeps the
+// best max that do not overlap or share a key.
+func offKeyPhrases(d *offDoc, max int) []flows.Phrase {
+	if max <= 0 || len(d.toks) == 0 {
+		return nil
+	}
+	var cands []phraseCandidate
+	for _, cl := range d.clauses {
+		i := cl[0]
+		for i < cl[1] {
+			if !phraseWord(&d.toks[i]) {
+				i++
+				continue
+			}
+			j := i
+			for j < cl[1] && phraseWord(&d.toks[j]) {
+				j++
+			}
+			for a := i; a < j; a++ {
+				for b := a + 1; b <= j && b-a <= 3; b++ {
+					if s := d.phraseScore(a, b); s > 0 {
+						cands = append(cands, phraseCandidate{from: a, to: b, score: s})
+					}
+				}
+			}
+			i = j
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].from < cands[j].from
+	})
+	used := make([]bool, len(d.toks))
+	keys := map[string]bool{}
+	var out []flows.Phrase
+	for _, c := range cands {
+		if len(out) == max {
+			break
+		}
+		overlap := false
+		for k := c.from; k < c.to; k++ {
+			if used[k] {
+				overlap = true
+			}
+		}
+		if overlap {
+			continue
+		}
+		words := make([]string, 0, c.to-c.from)
+		for k := c.from; k < c.to; k++ {
+			words = append(words, d.toks[k].w)
+		}
+		phrase := strings.Join(words, " ")
+		key := PhraseKey(phrase)
+		if key == "" || keys[key] {
+			continue
+		}
+		keys[key] = true
+		for k := c.from; k < c.to; k++ {
+			used[k] = true
+		}
+		out = append(out, flows.Phrase{Phrase: phrase, Key: key, Quote: d.quoteFor(c.from, c.to)})
+	}
+	return out
+}
+
+// phraseScore scores the words [a, b) as a key phrase, or 0 when they make
+// a poor one: only generic words, or a name, or starting or ending on a
+// generic word.
+func (d *offDoc) phraseScore(a, b int) float64 {
+	first, last := &d.toks[a], &d.toks[b-1]
+	if first.cat&cGeneric != 0 && phraseWeight(first) < 1 || last.cat&cGeneric != 0 && phraseWeight(last) < 1 {
+		return 0
+	}
+	sum, names := 0.0, 0
+	for k := a; k < b; k++ {
+		t := &d.toks[k]
+		sum += phraseWeight(t)
+		if t.name {
+			names++
+		}
+	}
+	n := b - a
+	if names == n {
+		return 0
+	}
+	score := sum / float64(n) * (1 + 0.35*float64(n-1))
+	// A phrase the lexicon knows as one entry holds together.
+	if n > 1 && d.oneEntry(a, b) {
+		score += 0.8
+	}
+	return score
+}
+
+// oneEntry reports whether the words [a, b) are a multi-word lexicon entry.
+func (d *offDoc) oneEntry(a, b int) bool {
+	lx := theLexicon()
+	for _, first := range [2]string{d.toks[a].s, "=" + d.toks[a].w} {
+		for _, e := range lx.byFirst[first] {
+			if len(e.keys) == b-a && e.cat&^(cFunction|cGeneric) != 0 && d.matchAt(a, e.keys) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// quoteFor returns the sentence holding words [a, b), or its clause when
+// the sentence is too long, or a window of the clause around the words: in
+// every case a span of the answer's text, word for word.
+func (d *offDoc) quoteFor(a, b int) string {
+	s := d.sentences[d.toks[a].sent]
+	if q := d.span(s[0], s[1]); len(q) <= phraseMaxQuote {
+		return q
+	}
+	cl := d.clauses[d.toks[a].clause]
+	if q := d.span(cl[0], cl[1]); len(q) <= phraseMaxQuote {
+		return q
+	}
+	from, to := a, b
+	for {
+		grew := false
+		if from > cl[0] && d.toks[to-1].end-d.toks[from-1].start <= phraseMaxQuote {
+			from--
+			grew = true
+		}
+		if to < cl[1] && d.toks[to].end-d.toks[from].start <= phraseMaxQuote {
+			to++
+			grew = true
+		}
+		if !grew {
+			break
+		}
+	}
+	return d.span(from, to)
+}
+
+// span returns the text from the start of word a to the end of word b-1,
+// keeping a closing bracket or quote mark that directly follows it.
+func (d *offDoc) span(a, b int) string {
+	start, end := d.toks[a].start, d.toks[b-1].end
+	return strings.TrimSpace(d.text[start:end])
+}
