@@ -165,7 +165,7 @@ func TestWeeklyDigestPostedWithChart(t *testing.T) {
 			t.Errorf("digest records = %+v; want one, marked posted as %s", recs, digest.TS)
 		}
 		// Every later run this week finds the week's digest made.
-		if again, err := engine.DueDigests(ctx); err != nil || len(again) != 0 {
+		if again, err := engine.WithStore(db).DueDigests(ctx); err != nil || len(again) != 0 {
 			t.Errorf("after posting, DueDigests = %d, %v; want nothing due", len(again), err)
 		}
 		if n := len(api.made("files.completeUploadExternal")); n != 1 {

@@ -33,7 +33,9 @@ var botScopes = []string{
 	"app_mentions:read", // @What Matters in a channel: app_mention
 	"reactions:write",   // a reaction that acknowledges each answer
 	"users:read",        // display names, never stored with stories
-	"files:write",       // /reflect my-data sends a person their own data as a file
+	"files:write",       // /reflect my-data sends a person their own data as a file; the digest's chart
+	"channels:read",     // conversations.info: is a channel public, so its words may be quoted elsewhere
+	"groups:read",       // conversations.info on private channels: their words are never quoted elsewhere
 }
 
 // botEvents are the Events API events the bot subscribes to.
@@ -62,7 +64,7 @@ const (
 		"the channel can add their perspective by replying in the thread. People are named by a pseudonym, never by " +
 		"their real name, and identifiers such as NHS numbers are removed before anything is saved. When a reflection " +
 		"ends, the bot posts the story by stage, attributed by discipline, and a weekly check-in can keep the habit " +
-		"going. Each person can see, export and delete what they wrote. Say skip, done or cancel in the thread at any time."
+		"going. Leads can have a weekly digest of the themes that recur, with the evidence for each. Each person can see, export and delete what they wrote. Say skip, done or cancel in the thread at any time."
 
 	slashDescription = "Start a reflection on someone you care for"
 	slashUsageHint   = "[NAME] | help"

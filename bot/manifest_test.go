@@ -72,7 +72,7 @@ func parseManifest(t *testing.T, opts ManifestOptions) (appManifest, string) {
 
 func TestManifestScopesAndEvents(t *testing.T) {
 	m, raw := parseManifest(t, ManifestOptions{})
-	wantScopes := []string{"commands", "chat:write", "channels:history", "groups:history", "im:write", "im:history", "app_mentions:read", "reactions:write", "users:read", "files:write"}
+	wantScopes := []string{"commands", "chat:write", "channels:history", "groups:history", "im:write", "im:history", "app_mentions:read", "reactions:write", "users:read", "files:write", "channels:read", "groups:read"}
 	for _, s := range wantScopes {
 		if !slices.Contains(m.OAuthConfig.Scopes.Bot, s) {
 			t.Errorf("scope %q missing from %v", s, m.OAuthConfig.Scopes.Bot)

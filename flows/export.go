@@ -179,7 +179,7 @@ func exportTeam(ctx context.Context, s Store, team, user string, ex *Export) err
 		if user != "" && !wanted[c.ID] {
 			continue
 		}
-		ex.Cases = append(ex.Cases, ExportCase{ID: c.ID, TeamID: c.TeamID, Label: c.Label, CreatedAt: c.CreatedAt})
+		ex.Cases = append(ex.Cases, ExportCase(c))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"whatmatters/flows"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
+	"whatmatters/themes"
 )
 
 // findEverywhere counts the rows, in every column of every table of the
@@ -81,6 +82,23 @@ func TestForgetMeLeavesNothing(t *testing.T) {
 		if found := findEverywhere(t, db, who); len(found) == 0 {
 			t.Fatal("the person's id is nowhere before forgetting: the search is broken")
 		}
+		// Their answers are coded (key phrases quote them) and a digest
+		// was made and recorded.
+		off := themes.NewOffline()
+		if n, err := (&themes.Coding{Store: db, Primary: off, Offline: off, Name: themes.OfflineName, Version: themes.OfflineVersion}).CodeAll(c.ctx); err != nil || n < 3 {
+			t.Fatalf("coded %d answers: %v", n, err)
+		}
+		if found := findEverywhere(t, db, "Zebrafinch"); found["answer_codes.phrases"] == 0 {
+			t.Fatalf("the codes do not quote the answers (found in %v): the test would prove nothing", found)
+		}
+		notice(t, c.cmd("bo", "digest"))
+		ps, err := c.engine.PrepareDigest(c.ctx, team, "CLEADS", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.engine.OweDigests(c.ctx, []flows.PreparedDigest{ps}); err != nil {
+			t.Fatal(err)
+		}
 
 		ask := notice(t, c.cmd(who, "forget-me"))
 		if len(ask.Buttons) != 1 || ask.Buttons[0].Action != flows.ActionForgetMe || !strings.Contains(allText(ask), "3 answers") {
@@ -102,7 +120,7 @@ func TestForgetMeLeavesNothing(t *testing.T) {
 			}
 		}
 		// Others' contributions stay.
-		if found := findEverywhere(t, db, "church friends"); len(found) != 1 {
+		if found := findEverywhere(t, db, "church friends"); found["answers.text"] != 1 {
 			t.Errorf("Bo's answer should stay, found in %v", found)
 		}
 		audit, err := db.ListAudit(c.ctx, team)

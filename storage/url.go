@@ -35,7 +35,7 @@ func ParseURL(s string) (Dialect, string, error) {
 			path = rest // sqlite:///abs/path, the URL spelling of /abs/path
 		}
 		if path == "" {
-			return "", "", fmt.Errorf("database: sqlite URL has no path; want sqlite:PATH or sqlite::memory:")
+			return "", "", fmt.Errorf("database: sqlite URL has no path; want sqlite:PATH, or sqlite::memory: for memory only")
 		}
 		return SQLite, path, nil
 	}

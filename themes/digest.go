@@ -101,15 +101,19 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 
 	d := flows.Digest{TeamID: team.ID, TeamName: team.Name, Timezone: loc.String(),
 		From: from.UTC(), To: to.UTC(), Weeks: opts.Weeks}
-	var period, prev []flows.CodedAnswer
-	for _, a := range all {
-		switch {
-		case !a.CreatedAt.Before(from):
-			period = append(period, a)
-		case !a.CreatedAt.Before(prevFrom):
-			prev = append(prev, a)
-		}
+	// The store lists answers oldest first, so the period and the weeks
+	// before it are slices of all, not copies.
+	at := func(t time.Time) int {
+		i, _ := slices.BinarySearchFunc(all, t, func(a flows.CodedAnswer, t time.Time) int {
+			if a.CreatedAt.Before(t) {
+				return -1
+			}
+			return 1
+		})
+		return i
 	}
+	iPrev, iFrom := at(prevFrom), at(from)
+	period, prev := all[iFrom:], all[iPrev:iFrom]
 	counts(&d, period)
 	d.Directions = readings(period, prev)
 	d.Spoken, d.Silent = capabilities(period)
@@ -234,10 +238,10 @@ type themeGroup struct {
 	cases   map[string]bool
 	people  map[string]bool
 	disc    map[string]bool
-	answers map[int64]bool
+	answers int
+	last    int64 // the last answer counted: hits come answer by answer
 	quotes  []flows.Quote
-	quoted  map[int64]bool
-	caseOf  map[int64]string
+	caseOf  map[int64]string // of quoted answers
 }
 
 // findThemes groups the period's key phrases by key across answers. A key
@@ -250,7 +254,7 @@ func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring
 		g := groups[key]
 		if g == nil {
 			g = &themeGroup{key: key, phrases: map[string]int{}, cases: map[string]bool{}, people: map[string]bool{},
-				disc: map[string]bool{}, answers: map[int64]bool{}, quoted: map[int64]bool{}, caseOf: map[int64]string{}}
+				disc: map[string]bool{}, caseOf: map[int64]string{}}
 			groups[key] = g
 		}
 		return g
@@ -276,26 +280,12 @@ func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring
 			get(ph.Key)
 		}
 	}
-	// Shorter keys absorb longer keys that contain all their words.
-	keys := make([]string, 0, len(groups))
+	// A key absorbs into the shortest other key made of some of its words
+	// ("jic med weekend" into "jic med"): key phrases are at most a few
+	// words, so trying every subset of a key's words is cheap.
+	home := make(map[string]string, len(groups))
 	for k := range groups {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		return cmp.Or(cmp.Compare(len(strings.Fields(a)), len(strings.Fields(b))), cmp.Compare(a, b))
-	})
-	home := map[string]string{}
-	for _, k := range keys {
-		home[k] = k
-		for _, shorter := range keys {
-			if shorter == k || len(strings.Fields(shorter)) >= len(strings.Fields(k)) {
-				continue
-			}
-			if containsWords(k, shorter) && home[shorter] == shorter {
-				home[k] = shorter
-				break
-			}
-		}
+		home[k] = shorterHome(k, groups)
 	}
 	final := map[string]*themeGroup{}
 	for _, h := range hits {
@@ -314,16 +304,19 @@ func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring
 		if a.Discipline != "" {
 			g.disc[a.Discipline] = true
 		}
-		g.answers[a.ID] = true
-		g.caseOf[a.ID] = caseKey(*a)
-		if q, ok := verifiedQuote(*a, h.ph.Quote, noQuotes); ok && !g.quoted[a.ID] {
-			g.quoted[a.ID] = true
+		if g.last == a.ID {
+			continue // one answer counts once, and gives one quote
+		}
+		g.last = a.ID
+		g.answers++
+		if q, ok := verifiedQuote(*a, h.ph.Quote, noQuotes); ok {
+			g.caseOf[a.ID] = caseKey(*a)
 			g.quotes = append(g.quotes, q)
 		}
 	}
 	for _, g := range final {
 		t := flows.Theme{Key: g.key, Phrase: bestPhrase(g.phrases), Cases: len(g.cases), People: len(g.people),
-			Answers: len(g.answers), Disciplines: sortedKeys(g.disc), Quotes: pickQuotes(g)}
+			Answers: g.answers, Disciplines: sortedKeys(g.disc), Quotes: pickQuotes(g)}
 		if t.Cases >= 2 {
 			recurring = append(recurring, t)
 		} else if t.Answers >= 2 || len(strings.Fields(g.key)) >= 2 {
@@ -346,15 +339,32 @@ func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring
 	return recurring, emerging
 }
 
-// containsWords reports whether every word of short is a word of long.
-func containsWords(long, short string) bool {
-	lw := strings.Fields(long)
-	for _, w := range strings.Fields(short) {
-		if !slices.Contains(lw, w) {
-			return false
+// shorterHome returns the key k's theme joins: the shortest (then first
+// in order) key in groups made of a proper subset of k's words, in k's
+// order, or k itself.
+func shorterHome(k string, groups map[string]*themeGroup) string {
+	words := strings.Fields(k)
+	if len(words) < 2 || len(words) > 6 {
+		return k
+	}
+	best := k
+	bestN := len(words)
+	for mask := 1; mask < 1<<len(words)-1; mask++ {
+		var sub []string
+		for i, w := range words {
+			if mask&(1<<i) != 0 {
+				sub = append(sub, w)
+			}
+		}
+		cand := strings.Join(sub, " ")
+		if _, ok := groups[cand]; !ok {
+			continue
+		}
+		if len(sub) < bestN || (len(sub) == bestN && cand < best) {
+			best, bestN = cand, len(sub)
 		}
 	}
-	return true
+	return best
 }
 
 // verifiedQuote makes a quote of an answer, if it may be shown: its text

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -40,6 +41,31 @@ var (
 func theLexicon() *lexicon {
 	sharedLexOnce.Do(func() { sharedLex = compileLexicon() })
 	return sharedLex
+}
+
+// offStemCache remembers the stems of words already seen: stemming is most of
+// the cost of coding an answer, and a team's vocabulary is small. It stops
+// growing at offStemCacheMax words, so a flood of odd text cannot fill memory.
+var (
+	offStemCache     sync.Map
+	offStemCacheSize atomic.Int64
+)
+
+const offStemCacheMax = 200_000
+
+// cachedStem is Stem, remembered.
+func cachedStem(w string) string {
+	if s, ok := offStemCache.Load(w); ok {
+		return s.(string)
+	}
+	s := Stem(w)
+	if offStemCacheSize.Load() < offStemCacheMax {
+		// A clone, so the cache does not keep the whole answer's text.
+		if _, loaded := offStemCache.LoadOrStore(strings.Clone(w), s); !loaded {
+			offStemCacheSize.Add(1)
+		}
+	}
+	return s
 }
 
 // NewOffline returns the offline coder.
@@ -104,20 +130,29 @@ func offIsWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(
 // digits, apostrophes inside words kept), and also records where each word
 // is, which sentence and clause it is in, and whether it is quoted.
 func offTokenize(text string) *offDoc {
-	d := &offDoc{text: text}
-	var b strings.Builder
-	start, lastEnd := -1, -1
+	d := &offDoc{text: text, toks: make([]offToken, 0, len(text)/5+1)}
+	buf := make([]byte, 0, 32)
+	plain := true
+	start, lastEnd, bufEnd := -1, -1, -1
 	sent, clause := 0, 0
 	pendSent, pendClause := false, false
 	sentStart := true
 	inDouble, inCurly, inSingle := false, false, false
 	var prev rune
 	flush := func() {
-		if b.Len() == 0 {
+		if len(buf) == 0 {
 			return
 		}
-		w := strings.Trim(b.String(), "'")
-		b.Reset()
+		var w string
+		if plain {
+			// Already lower-case ASCII: the text itself is the word, and
+			// no copy is made.
+			w = strings.Trim(text[start:bufEnd], "'")
+		} else {
+			w = strings.Trim(string(buf), "'")
+		}
+		buf = buf[:0]
+		plain = true
 		if w == "" {
 			start = -1
 			return
@@ -148,19 +183,30 @@ func offTokenize(text string) *offDoc {
 		next, _ := utf8.DecodeRuneInString(text[i+size:])
 		switch {
 		case offIsWordRune(r):
-			if b.Len() == 0 {
+			if len(buf) == 0 {
 				brk()
 				start = i
 			}
-			b.WriteRune(unicode.ToLower(r))
-			lastEnd = i + size
-		case (r == '\'' || r == '’') && b.Len() > 0 && offIsWordRune(next):
+			if r >= 0x80 || 'A' <= r && r <= 'Z' {
+				plain = false
+			}
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			lastEnd, bufEnd = i+size, i+size
+		case (r == '\'' || r == '’') && len(buf) > 0 && offIsWordRune(next):
 			// An apostrophe inside a word ("mum's", "don't").
-			b.WriteByte('\'')
-		case (r == '\'' || r == '’') && b.Len() > 0:
+			if r != '\'' {
+				plain = false
+			}
+			buf = append(buf, '\'')
+			bufEnd = i + size
+		case (r == '\'' || r == '’') && len(buf) > 0:
 			// Trailing apostrophe: Words keeps it and then trims it; it may
 			// also close a single-quoted span.
-			b.WriteByte('\'')
+			if r != '\'' {
+				plain = false
+			}
+			buf = append(buf, '\'')
+			bufEnd = i + size
 			if inSingle && (r == '’' || r == '\'') && !offIsWordRune(next) {
 				flush()
 				inSingle = false
@@ -280,7 +326,7 @@ func offAnalyse(lx *lexicon, text string) *offDoc {
 	for i := range d.toks {
 		t := &d.toks[i]
 		if !t.synthetic {
-			t.s = Stem(t.w)
+			t.s = cachedStem(t.w)
 		}
 	}
 	for i := range d.toks {
@@ -290,8 +336,8 @@ func offAnalyse(lx *lexicon, text string) *offDoc {
 			continue
 		}
 		matched := false
-		for _, first := range [2]string{t.s, "=" + t.w} {
-			for _, e := range lx.byFirst[first] {
+		for _, es := range [2][]lexEntry{lx.byFirst[t.s], lx.byExact[t.w]} {
+			for _, e := range es {
 				if d.matchAt(i, e.keys) {
 					matched = true
 					for k := i; k < i+len(e.keys); k++ {
@@ -317,6 +363,10 @@ func offAnalyse(lx *lexicon, text string) *offDoc {
 		t := &d.toks[i]
 		if t.upper && !t.sentStart && t.cat == 0 && !t.quoted {
 			t.name = true
+		}
+		// "carer's assessment" is support for those close, not a test.
+		if t.cat&cBereave != 0 {
+			t.cat &^= cAssess
 		}
 		// "compassionate neighbours", "good neighbours scheme": a
 		// community resource, not the person's own neighbours.
@@ -461,17 +511,23 @@ func wordList(ts []offToken) []string {
 // offIsMeta recognises replies about answering rather than answers: "skip",
 // "will add later", "+1 to Sam", "ditto", "n/a".
 func offIsMeta(d *offDoc) bool {
-	var words []offToken
+	n := 0
+	for i := range d.toks {
+		if !d.toks[i].synthetic {
+			n++
+		}
+	}
+	if n == 0 {
+		return true
+	}
+	if n > 10 {
+		return false
+	}
+	words := make([]offToken, 0, n)
 	for _, t := range d.toks {
 		if !t.synthetic {
 			words = append(words, t)
 		}
-	}
-	if len(words) == 0 {
-		return true
-	}
-	if len(words) > 10 {
-		return false
 	}
 	core, unknown := 0, 0
 	for _, t := range words {
@@ -549,7 +605,7 @@ var coreFunction = map[string]bool{
 // bond, a state, a habit, their history. Labels, services, clinical words
 // and speech verbs do not, nor do names or quoted words.
 func (t *offToken) descriptive() bool {
-	if t.synthetic || t.name || t.cat&(lexOwnLife|cNOK|cFunction) != 0 {
+	if t.synthetic || t.name || t.cat&(lexOwnLife|cNOK|cFunction|cLabel) != 0 {
 		return false
 	}
 	if t.cat&lexDescribing != 0 {
@@ -763,6 +819,11 @@ func (d *offDoc) features() offFeats {
 		if c.ownLife && (c.strain || c.bereave) {
 			f.strainPerson = true
 		}
+		// "dtr does everything. She's shattered": the state may follow in
+		// the same sentence, or the next one, about her.
+		if c.ownLife && d.sentenceStrain(d.clauseOf[ci]) {
+			f.strainPerson = true
+		}
 		// "husband (not coping, bad back)": the state may follow in the
 		// next clause of the sentence.
 		if c.ownLife && ci+1 < len(infos) && d.clauseOf[ci+1] == d.clauseOf[ci] && !infos[ci+1].ownLife && infos[ci+1].strain {
@@ -798,6 +859,18 @@ func (d *offDoc) features() offFeats {
 			}
 		}
 	}
+	// "to watch the cricket with his nephew": company with someone from
+	// their own life.
+	for i := range d.toks {
+		if d.toks[i].w != "with" || d.negated(i) {
+			continue
+		}
+		for k := i + 1; k < len(d.toks) && k <= i+2 && d.toks[k].clause == d.toks[i].clause; k++ {
+			if d.toks[k].cat&cPerson != 0 && d.toks[k].cat&cGeneric == 0 && !d.clauseHas(d.toks[i].clause, cPlan|cForm|cLabel|cProblem|cHistory|cChrono) {
+				f.supportPerson = true
+			}
+		}
+	}
 	f.serviceHelp = anyHelp
 	f.nobody = f.has&cNobody != 0
 	f.voice = d.speech() || d.hasVoice()
@@ -805,7 +878,7 @@ func (d *offDoc) features() offFeats {
 	f.history = f.has&cHistory != 0
 	f.experience = f.has&cExperience != 0
 	f.formPlan = d.formPlanned()
-	f.strongPlan = f.has&cPlan&^0 != 0 && d.planOutsideForms()
+	f.strongPlan = d.planOutsideForms()
 	f.lesson = f.has&cLesson != 0
 	f.hypothetical = f.has&cHypothetical != 0
 	f.wish = d.hasWish()
@@ -825,6 +898,32 @@ func (d *offDoc) features() offFeats {
 	}
 	f.chronology = f.events >= 2 || f.events >= 1 && dates >= 2 && f.has&(cSeq|cDay) != 0
 	return f
+}
+
+// sentenceStrain reports a word of how someone close is doing in sentence
+// si, or at the start of the next sentence after a pronoun ("She's
+// shattered").
+func (d *offDoc) sentenceStrain(si int) bool {
+	s := d.sentences[si]
+	for i := s[0]; i < s[1]; i++ {
+		if d.toks[i].cat&cStrain != 0 {
+			return true
+		}
+	}
+	if si+1 < len(d.sentences) {
+		n := d.sentences[si+1]
+		if n[0] < n[1] {
+			switch d.toks[n[0]].w {
+			case "she", "he", "they", "she's", "he's", "they're", "shes", "hes":
+				for i := n[0]; i < n[1] && i <= n[0]+3; i++ {
+					if d.toks[i].cat&cStrain != 0 {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // clauseHas reports whether clause ci holds a word of the category.
@@ -1193,7 +1292,7 @@ func offAnticipation(d *offDoc, f *offFeats, stage string) flows.Label {
 	if f.hypothetical && intent && f.reactive == 0 {
 		toward = true
 	}
-	if f.has&cEarly != 0 && (f.lesson || f.has&cReason != 0 || intent) {
+	if f.has&cEarly != 0 && !f.failing && (f.lesson || f.has&cReason != 0 || intent) {
 		toward = true
 	}
 	switch stage {
@@ -1225,6 +1324,9 @@ func offAnticipation(d *offDoc, f *offFeats, stage string) flows.Label {
 		return flows.Away
 	case f.failing && (f.serviceAny || f.events > 0):
 		return flows.Away
+	case f.events > 0 || f.has&(cMed|cIntervention) != 0 && f.tickboxRuns > 0:
+		// Care events told as they came ("SD set up Tuesday, settled since").
+		return flows.Away
 	}
 	return flows.None
 }
@@ -1237,14 +1339,41 @@ func offCapabilities(d *offDoc, f *offFeats, stage string) []string {
 			out = append(out, tag)
 		}
 	}
-	add("recognise", f.hasAll&cRecognise != 0)
-	add("what_matters", stage == "what_matters" || stage == "hoped" || f.wish)
-	add("live_well", f.hasAll&cLiveWell != 0)
-	add("anticipate", f.hasAll&(cForm|cPlan) != 0)
+	add("recognise", d.recognises())
+	add("what_matters", stage == "what_matters" || stage == "hoped" || f.wish ||
+		stage == "why" && (f.voice || f.history || f.experience || f.nWords >= 8 && f.personState == 0))
+	add("live_well", f.hasAll&cLiveWell != 0 && stage != "those_close")
+	add("anticipate", f.hasAll&(cForm|cPlan) != 0 || d.hasStem("plan"))
 	add("comfort", f.hasAll&cComfort != 0)
 	add("those_close", f.strainPerson || f.hasAll&cBereave != 0 && d.strongBereave() ||
 		stage == "those_close" && (f.ownLife || f.hasAll&cBereave != 0))
 	return out
+}
+
+// recognises reports words about the last phase of life, leaving out a
+// fear of it ("not scared of dying") and a process named as its object
+// ("monitor for deterioration").
+func (d *offDoc) recognises() bool {
+	for i := range d.toks {
+		if d.toks[i].all&cRecognise == 0 {
+			continue
+		}
+		if i > 0 && (d.toks[i-1].w == "of" || d.toks[i-1].w == "for") {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// hasStem reports whether any word of the answer has the stem.
+func (d *offDoc) hasStem(s string) bool {
+	for i := range d.toks {
+		if d.toks[i].s == s {
+			return true
+		}
+	}
+	return false
 }
 
 // strongBereave reports bereavement and carer-support words that speak to

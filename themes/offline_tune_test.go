@@ -18,7 +18,11 @@ func TestTuneDisagreements(t *testing.T) {
 	if os.Getenv("WM_TUNE_DUMP") == "" {
 		t.Skip("set WM_TUNE_DUMP=1 to list the tune set's disagreements")
 	}
-	f, err := os.Open("testdata/codes_tune.jsonl")
+	path := "testdata/codes_tune.jsonl"
+	if p := os.Getenv("WM_TUNE_FILE"); p != "" && !strings.Contains(p, "heldout") {
+		path = p
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +76,7 @@ func TestDebugText(t *testing.T) {
 	}
 	d := offAnalyse(theLexicon(), text)
 	for _, tk := range d.toks {
-		t.Logf("%-14s s=%d c=%d q=%v name=%v descr=%v cats=%s", tk.w, tk.sent, tk.clause, tk.quoted, tk.name, tk.descriptive(), catNames(tk.cat))
+		t.Logf("%-14s s=%d c=%d q=%v name=%v descr=%v cats=%s", tk.w, tk.sent, tk.clause, tk.quoted, tk.name, tk.descriptive(), offCatNames(tk.cat))
 	}
 	f := d.features()
 	t.Logf("%+v", f)
@@ -80,7 +84,7 @@ func TestDebugText(t *testing.T) {
 	t.Logf("%+v", offDecide(d, stage))
 }
 
-func catNames(c lexCat) string {
+func offCatNames(c lexCat) string {
 	names := []string{"Person", "NOK", "Pet", "Community", "Service", "Intervention", "Med", "Form", "Clinical", "Reactive", "Assess", "Chrono", "Day", "Plan", "Lesson", "Team", "Comfort", "Recognise", "Wish", "LiveWell", "Strain", "Bereave", "Support", "RelCare", "Label", "Problem", "Refuse", "Fix", "Voice", "Moment", "History", "Feeling", "Negate", "Nobody", "Home", "Tickbox", "Generic", "Experience", "Question", "PaidCarer", "FamilyCarer", "Hypothetical", "WentWrong", "Function", "Intent", "Reason", "Early", "Seq", "HistoryWeak", "When", "Number", "Place", "CommRes", "Unsure", "Patient"}
 	var out []string
 	for i, n := range names {

@@ -35,14 +35,17 @@ type phraseCandidate struct {
 // well weigh most: they are what a team's themes are about.
 func phraseWeight(t *offToken) float64 {
 	switch {
-	case t.cat&(cPerson|cPet|cCommunity|cPlace|cLiveWell|cWish|cStrain|cBereave|cRelCare) != 0:
+	case t.cat&(cPerson|cPet|cCommunity|cCommRes|cPlace|cLiveWell|cBereave|cRelCare) != 0 && t.cat&cFunction == 0:
 		return 2.2
-	case t.cat&(cForm|cPlan|cComfort|cRecognise|cLesson|cSupport|cHome) != 0:
+	case t.cat&(cGeneric|cIntent|cLabel) != 0:
+		// "wants", "plan", "needs", "aware": every answer has them.
+		return 0.2
+	case t.cat&(cWish|cStrain) != 0:
 		return 2.0
+	case t.cat&(cForm|cPlan|cComfort|cRecognise|cLesson|cSupport|cHome) != 0:
+		return 1.8
 	case t.cat&(cService|cMed|cIntervention|cClinical|cReactive|cAssess) != 0:
 		return 1.6
-	case t.cat&cGeneric != 0:
-		return 0.2
 	case t.name:
 		return 0.4
 	}
@@ -75,6 +78,9 @@ var phraseStopword = map[string]bool{
 	"doing": true, "done": true, "did": true, "does": true, "not": true, "no": true,
 	"yet": true, "now": true, "then": true, "there": true, "here": true, "these": true,
 	"those": true, "such": true, "own": true, "lol": true, "x": true, "xx": true,
+	"back": true, "once": true, "add": true, "change": true, "couple": true, "whose": true, "pseud": true, "pseudonym": true, "honestly": true,
+	"im": true, "ive": true, "dont": true, "didnt": true, "cant": true, "wont": true,
+	"isnt": true, "wasnt": true, "thats": true, "its": true, "hes": true, "shes": true,
 }
 
 // offKeyPhrases scores phraseCandidate phrases of an analysed answer and keeps the
@@ -128,11 +134,15 @@ func offKeyPhrases(d *offDoc, max int) []flows.Phrase {
 			continue
 		}
 		words := make([]string, 0, c.to-c.from)
+		stems := make([]string, 0, c.to-c.from)
 		for k := c.from; k < c.to; k++ {
 			words = append(words, d.toks[k].w)
+			stems = append(stems, d.toks[k].s)
 		}
 		phrase := strings.Join(words, " ")
-		key := PhraseKey(phrase)
+		// The words are Words' own, so their stems joined are
+		// PhraseKey(phrase) without stemming again.
+		key := strings.Join(stems, " ")
 		if key == "" || keys[key] {
 			continue
 		}
@@ -176,8 +186,8 @@ func (d *offDoc) phraseScore(a, b int) float64 {
 // oneEntry reports whether the words [a, b) are a multi-word lexicon entry.
 func (d *offDoc) oneEntry(a, b int) bool {
 	lx := theLexicon()
-	for _, first := range [2]string{d.toks[a].s, "=" + d.toks[a].w} {
-		for _, e := range lx.byFirst[first] {
+	for _, es := range [2][]lexEntry{lx.byFirst[d.toks[a].s], lx.byExact[d.toks[a].w]} {
+		for _, e := range es {
 			if len(e.keys) == b-a && e.cat&^(cFunction|cGeneric) != 0 && d.matchAt(a, e.keys) {
 				return true
 			}

@@ -166,7 +166,12 @@ func TestBadConfigurationIsOneLineNamingTheVariable(t *testing.T) {
 		{"bad pattern", []string{"DATABASE_URL", "sqlite::memory:", "WHATMATTERS_LOCAL_ID_PATTERNS", "RBD[0-9"}, []string{"console"}, "WHATMATTERS_LOCAL_ID_PATTERNS", 1, false},
 		{"unknown command", nil, []string{"frobnicate"}, `unknown command "frobnicate"`, 2, false},
 		{"unknown flag", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"export", "--colour"}, "flag provided but not defined", 2, false},
-		{"not built", nil, []string{"digest"}, "digest is not built yet", 2, false},
+		{"digest weeks", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest", "--weeks", "0"}, "--weeks is 1 to 52", 2, false},
+		{"digest format", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest", "--format", "pdf"}, "--format is text, markdown or json", 2, false},
+		{"digest no team", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest"}, "no team yet", 1, false},
+		{"digest post without token", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest", "--post"}, "SLACK_BOT_TOKEN", 1, false},
+		{"code coder", nil, []string{"code", "--coder", "wizard"}, "--coder is offline or model", 2, false},
+		{"code model unset", nil, []string{"code", "--coder", "model"}, "OPENAI_API_KEY", 1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -170,7 +170,7 @@ func codeCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 		if len(gold) == 0 {
 			return errors.New("code --score: no answers on standard input")
 		}
-		fmt.Fprint(stdout, themes.Agreement(gold, got).String())
+		fmt.Fprintln(stdout, strings.TrimRight(themes.Agreement(gold, got).String(), "\n"))
 	}
 	return nil
 }

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"whatmatters/flows"
+)
+
+// The brief's "done when": demo then digest prints a digest a lead would
+// find useful, with evidence and verified quotes, in every format.
+func TestDemoThenDigest(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	setEnv(t, "DATABASE_URL", db)
+	res := runWith(t, "", "demo")
+	if res.err != nil {
+		t.Fatalf("demo: %v\n%s", res.err, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "Loaded the fictional team") {
+		t.Fatalf("demo said: %s", res.stdout)
+	}
+	if again := runWith(t, "", "demo"); again.err != nil || !strings.Contains(again.stdout, "already loaded") {
+		t.Errorf("second demo: %v %q", again.err, again.stdout)
+	}
+
+	res = runWith(t, "", "digest", "--weeks", "8")
+	if res.err != nil {
+		t.Fatalf("digest: %v\n%s", res.err, res.stderr)
+	}
+	for _, want := range []string{"what recurred", "Recurring themes", "in ", "cases, from", "How the stories read",
+		"The six capabilities", "A question for your next learning session", "offline coder", "“"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("text digest lacks %q:\n%s", want, res.stdout)
+		}
+	}
+
+	res = runWith(t, "", "digest", "--weeks", "8", "--format", "json")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	var d flows.Digest
+	if err := json.Unmarshal([]byte(res.stdout), &d); err != nil {
+		t.Fatalf("json digest: %v", err)
+	}
+	if d.Reflections < 20 || len(d.Recurring) == 0 || len(d.Trend) != 12 || d.Coder != "offline" {
+		t.Errorf("json digest: %d reflections, %d recurring, %d trend weeks, coder %q", d.Reflections, len(d.Recurring), len(d.Trend), d.Coder)
+	}
+	// Every quote is word for word in a stored answer.
+	ex := runWith(t, "", "export")
+	if ex.err != nil {
+		t.Fatal(ex.err)
+	}
+	for _, th := range d.Recurring {
+		if th.Cases < 2 {
+			t.Errorf("recurring theme %q in %d case", th.Phrase, th.Cases)
+		}
+		for _, q := range th.Quotes {
+			if !strings.Contains(ex.stdout, jsonText(t, q.Text)) {
+				t.Errorf("quote %q is in no stored answer", q.Text)
+			}
+		}
+	}
+	var exported flows.Export
+	if err := json.Unmarshal([]byte(ex.stdout), &exported); err != nil {
+		t.Fatal(err)
+	}
+	if len(exported.Themes) < 150 {
+		t.Errorf("export holds %d answers' codes, want every demo answer's", len(exported.Themes))
+	}
+
+	res = runWith(t, "", "digest", "--format", "markdown", "--weeks", "8")
+	if res.err != nil || !strings.HasPrefix(res.stdout, "# ") || !strings.Contains(res.stdout, "\n> ") {
+		t.Errorf("markdown digest: %v\n%s", res.err, res.stdout)
+	}
+	if res = runWith(t, "", "digest", "--team", "TNOPE"); res.err == nil || !strings.Contains(res.err.Error(), "no team") {
+		t.Errorf("digest of a team that does not exist: %v", res.err)
+	}
+}
+
+// `code` reads JSON lines and writes codes, touching no database; a bad
+// line is named and nothing is written for it.
+func TestCodeCommand(t *testing.T) {
+	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "never.db"))
+	in := `{"id":"a1","template":"case","stage":"whos_around","text":"Practice nurse, OT, night sitting service, pharmacy delivers."}
+{"id":"a2","template":"case","stage":"why","text":"She told me 'I've buried two husbands, I'm not frightened of this bit'."}
+`
+	res := runWith(t, in, "code")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("code wrote %d lines:\n%s", len(lines), res.stdout)
+	}
+	var first, second struct {
+		ID            string        `json:"id"`
+		Relationships string        `json:"relationships"`
+		Stories       string        `json:"stories"`
+		Community     string        `json:"community"`
+		Anticipation  string        `json:"anticipation"`
+		Capabilities  []string      `json:"capabilities"`
+		Phrases       []phrasePrint `json:"phrases"`
+		Coder         string        `json:"coder"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
+		t.Fatal(err)
+	}
+	if first.ID != "a1" || first.Relationships != "away" || first.Community != "away" || first.Coder != "offline" {
+		t.Errorf("services-only whos_around = %+v", first)
+	}
+	if second.ID != "a2" || second.Stories != "toward" {
+		t.Errorf("a voiced answer = %+v", second)
+	}
+	for _, p := range append(first.Phrases, second.Phrases...) {
+		if !strings.Contains(in, p.Quote) {
+			t.Errorf("phrase quote %q is not in the input", p.Quote)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(strings.TrimPrefix(os.Getenv("DATABASE_URL"), "sqlite:")), "never.db")); err == nil {
+		t.Error("code created a database")
+	}
+
+	res = runWith(t, in+"not json\n", "code")
+	if res.err == nil || !strings.Contains(res.err.Error(), "line 3") {
+		t.Errorf("a bad line: %v", res.err)
+	}
+
+	gold, err := os.ReadFile("../../themes/testdata/codes_heldout.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = runWith(t, string(gold), "code", "--score")
+	if res.err != nil || !strings.Contains(res.stdout, "kappa") || !strings.Contains(res.stdout, "answers: 130") {
+		t.Errorf("code --score: %v\n%s", res.err, res.stdout)
+	}
+}
+
+// jsonText is s as it appears inside a JSON string.
+func jsonText(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Trim(string(b), `"`)
+}

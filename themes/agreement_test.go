@@ -1,0 +1,260 @@
+package themes
+
+import (
+	"context"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"whatmatters/flows"
+)
+
+func kappaLabels(s string) []flows.Label {
+	m := map[byte]flows.Label{'t': flows.Toward, 'a': flows.Away, 'n': flows.None}
+	out := make([]flows.Label, len(s))
+	for i := range len(s) {
+		out[i] = m[s[i]]
+	}
+	return out
+}
+
+func kappaNear(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// TestCohenKappa checks kappa against values worked by hand.
+func TestCohenKappa(t *testing.T) {
+	cases := []struct {
+		name          string
+		gold, got     string
+		kappa, accura float64
+	}{
+		// po = 4/6; pe = (2*2 + 1*2 + 3*2)/36 = 1/3; kappa = (2/3-1/3)/(2/3) = 0.5.
+		{"mixed", "ttannn", "taannt", 0.5, 4.0 / 6},
+		{"perfect", "tannta", "tannta", 1, 1},
+		// Both sides give one label to everything: pe = 1, reported as 1.
+		{"all one class, agreeing", "nnnn", "nnnn", 1, 1},
+		// po = 1/2; pe = (4*2)/16 = 1/2; kappa = 0.
+		{"gold one class", "nnnn", "nnta", 0, 0.5},
+		// po = 0; pe = (1*1 + 1*1)/4 = 1/2; kappa = -1.
+		{"systematic disagreement", "ta", "at", -1, 0},
+		// One side all none, the other all toward: pe = 0, po = 0.
+		{"disjoint single classes", "nnn", "ttt", 0, 0},
+	}
+	for _, c := range cases {
+		k, acc := cohenKappa(kappaLabels(c.gold), kappaLabels(c.got))
+		if !kappaNear(k, c.kappa) || !kappaNear(acc, c.accura) {
+			t.Errorf("%s: kappa %.4f accuracy %.4f, want %.4f %.4f", c.name, k, acc, c.kappa, c.accura)
+		}
+	}
+	if k, acc := cohenKappa(nil, nil); k != 0 || acc != 0 {
+		t.Errorf("empty: %v %v", k, acc)
+	}
+}
+
+// TestCapabilityF1 checks micro-averaged scores against values worked by
+// hand.
+func TestCapabilityF1(t *testing.T) {
+	g := func(tags ...string) Gold { return Gold{Capabilities: tags} }
+	c := func(tags ...string) flows.Codes { return flows.Codes{Capabilities: tags} }
+	cases := []struct {
+		name    string
+		gold    []Gold
+		got     []flows.Codes
+		p, r, f float64
+	}{
+		// TP 2 (a, c), FP 2 (c in item 1, d), FN 1 (b): P 1/2, R 2/3, F1 4/7.
+		{"mixed", []Gold{g("recognise", "comfort"), g("live_well"), g()},
+			[]flows.Codes{c("recognise", "live_well"), c("live_well", "anticipate"), c()}, 0.5, 2.0 / 3, 4.0 / 7},
+		{"perfect", []Gold{g("comfort"), g("what_matters", "anticipate")},
+			[]flows.Codes{c("comfort"), c("anticipate", "what_matters")}, 1, 1, 1},
+		{"no tags anywhere", []Gold{g(), g()}, []flows.Codes{c(), c()}, 1, 1, 1},
+		{"coder gives none", []Gold{g("comfort")}, []flows.Codes{c()}, 0, 0, 0},
+		{"gold has none", []Gold{g()}, []flows.Codes{c("comfort")}, 0, 0, 0},
+		// A tag given twice counts once.
+		{"duplicates", []Gold{g("comfort")}, []flows.Codes{c("comfort", "comfort")}, 1, 1, 1},
+	}
+	for _, tc := range cases {
+		r := Agreement(tc.gold, tc.got)
+		if !kappaNear(r.CapabilityPrecision, tc.p) || !kappaNear(r.CapabilityRecall, tc.r) || !kappaNear(r.CapabilityF1, tc.f) {
+			t.Errorf("%s: P %.4f R %.4f F1 %.4f, want %.4f %.4f %.4f", tc.name,
+				r.CapabilityPrecision, r.CapabilityRecall, r.CapabilityF1, tc.p, tc.r, tc.f)
+		}
+	}
+}
+
+func TestAgreementReport(t *testing.T) {
+	gold := []Gold{
+		{Relationships: flows.Toward, Stories: flows.Away, Community: flows.None, Anticipation: flows.None},
+		{Relationships: flows.Away, Stories: flows.Away, Community: flows.Toward, Anticipation: flows.Away},
+		{Relationships: flows.None, Stories: flows.Toward, Community: flows.None, Anticipation: flows.Toward},
+	}
+	got := []flows.Codes{
+		{Relationships: flows.Toward, Stories: flows.Away, Community: flows.None, Anticipation: flows.None},
+		{Relationships: flows.Away, Stories: flows.Away, Community: flows.Toward, Anticipation: flows.Away},
+		{Relationships: flows.None, Stories: flows.Toward, Community: flows.None, Anticipation: flows.Toward},
+		{Relationships: flows.Away}, // no gold for this one: not compared
+	}
+	r := Agreement(gold, got)
+	if r.N != 3 {
+		t.Errorf("N = %d", r.N)
+	}
+	for _, dir := range flows.Directions {
+		if r.Kappa[dir] != 1 || r.Accuracy[dir] != 1 {
+			t.Errorf("%s: kappa %v accuracy %v", dir, r.Kappa[dir], r.Accuracy[dir])
+		}
+	}
+	s := r.String()
+	for _, want := range []string{"answers: 3", "relationships", "anticipation", "micro-F1 1.000"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestLoadGold(t *testing.T) {
+	in := `{"id": "x1", "template": "case", "stage": "why", "text": "hi", "relationships": "toward", "stories": "away", "community": "none", "anticipation": "none", "capabilities": ["what_matters"]}
+
+{"id": "x2", "template": "case", "stage": "why", "text": "no labels"}
+`
+	gs, err := LoadGold(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 2 || gs[0].ID != "x1" || gs[0].Relationships != flows.Toward || gs[0].Stories != flows.Away ||
+		len(gs[0].Capabilities) != 1 || gs[1].Anticipation != flows.None {
+		t.Errorf("got %+v", gs)
+	}
+	if _, err := LoadGold(strings.NewReader(`{"id": "x", "relationships": "towards"}`)); err == nil {
+		t.Error("a label that is not toward, away or none loaded")
+	}
+	if _, err := LoadGold(strings.NewReader(`{"id": `)); err == nil {
+		t.Error("broken JSON loaded")
+	}
+}
+
+// Floors for the agreement of the offline coder with the labelled data,
+// each set about 0.03 below what the coder reached when these rules were
+// written (offline v1: tune kappa 1.000 / 0.953 / 0.940 / 0.974, F1 0.920;
+// held-out kappa 0.782 / 0.686 / 0.579 / 0.651, F1 0.770), so that a change
+// of rules that loses agreement fails the test. The rules were tuned on the
+// tune file only; the held-out floors come from its one scoring run, after
+// which no rule was changed. Held-out community kappa is below the 0.6 the
+// project aims for: that is the honest figure, not a target met.
+var agreementFloors = map[string]map[string]float64{
+	"tune": {
+		flows.DirRelationships: 0.97, flows.DirStories: 0.92, flows.DirCommunity: 0.91, flows.DirAnticipation: 0.94,
+		"capabilities": 0.89,
+	},
+	"heldout": {
+		flows.DirRelationships: 0.75, flows.DirStories: 0.65, flows.DirCommunity: 0.54, flows.DirAnticipation: 0.62,
+		"capabilities": 0.74,
+	},
+}
+
+// offCodeFile codes every answer of a labelled file with the offline coder.
+func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("labelled data missing: %v", err)
+	}
+	defer f.Close()
+	gold, err := LoadGold(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gold) == 0 {
+		t.Fatalf("%s holds no answers", path)
+	}
+	o := NewOffline()
+	got := make([]flows.Codes, len(gold))
+	for i, g := range gold {
+		got[i], err = o.Code(context.Background(), g.Input())
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return gold, got
+}
+
+// TestAgreementWithLabelledData codes the tune and held-out files, logs
+// each report, and fails if a figure falls below its floor. Print the
+// figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
+func TestAgreementWithLabelledData(t *testing.T) {
+	for _, set := range []string{"tune", "heldout"} {
+		t.Run(set, func(t *testing.T) {
+			gold, got := offCodeFile(t, "testdata/codes_"+set+".jsonl")
+			r := Agreement(gold, got)
+			t.Logf("offline coder v%s on %s:\n%s", OfflineVersion, set, r)
+			floors := agreementFloors[set]
+			for _, dir := range flows.Directions {
+				if r.Kappa[dir] < floors[dir] {
+					t.Errorf("%s kappa %.3f below its floor %.2f", dir, r.Kappa[dir], floors[dir])
+				}
+			}
+			if r.CapabilityF1 < floors["capabilities"] {
+				t.Errorf("capability micro-F1 %.3f below its floor %.2f", r.CapabilityF1, floors["capabilities"])
+			}
+		})
+	}
+}
+
+// TestFollowUpRelevance checks, on the tune set, the readings the
+// follow-up questions lean on: at the stages that ask them (what matters,
+// why, who is around, looking ahead), whether the coder reads an answer as
+// away on relationships, stories or community should agree with the gold
+// labels in most cases.
+func TestFollowUpRelevance(t *testing.T) {
+	gold, got := offCodeFile(t, "testdata/codes_tune.jsonl")
+	stages := map[string]bool{"whos_around": true, "what_matters": true, "why": true, "looking_ahead": true}
+	dirs := []string{flows.DirRelationships, flows.DirStories, flows.DirCommunity}
+	agree, n := 0, 0
+	for i, g := range gold {
+		if !stages[g.Stage] {
+			continue
+		}
+		for _, dir := range dirs {
+			n++
+			if (g.Direction(dir) == flows.Away) == (got[i].Direction(dir) == flows.Away) {
+				agree++
+			} else {
+				t.Logf("%s %s %s: gold %s, coder %s", g.ID, g.Stage, dir, g.Direction(dir), got[i].Direction(dir))
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no answers at the follow-up stages")
+	}
+	rate := float64(agree) / float64(n)
+	t.Logf("follow-up relevance: away agrees with gold in %d of %d readings (%.1f%%)", agree, n, 100*rate)
+	if rate < 0.9 {
+		t.Errorf("away agrees with gold in only %.1f%% of readings", 100*rate)
+	}
+}
+
+// BenchmarkOfflineCode codes the tune set's answers over and over and
+// reports answers coded per second.
+func BenchmarkOfflineCode(b *testing.B) {
+	f, err := os.Open("testdata/codes_tune.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	gold, err := LoadGold(f)
+	f.Close()
+	if err != nil || len(gold) == 0 {
+		b.Fatal("no tune data", err)
+	}
+	o := NewOffline()
+	ctx := context.Background()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, g := range gold {
+			if _, err := o.Code(ctx, g.Input()); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "answers/s")
+}
