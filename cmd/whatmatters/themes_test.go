@@ -95,26 +95,17 @@ func TestCodeCommand(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("code wrote %d lines:\n%s", len(lines), res.stdout)
 	}
-	var first, second struct {
-		ID            string        `json:"id"`
-		Relationships string        `json:"relationships"`
-		Stories       string        `json:"stories"`
-		Community     string        `json:"community"`
-		Anticipation  string        `json:"anticipation"`
-		Capabilities  []string      `json:"capabilities"`
-		Phrases       []phrasePrint `json:"phrases"`
-		Coder         string        `json:"coder"`
-	}
+	var first, second codeOut
 	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
 		t.Fatal(err)
 	}
-	if first.ID != "a1" || first.Relationships != "away" || first.Community != "away" || first.Coder != "offline" {
+	if first.ID != "a1" || first.Relationships != flows.Away || first.Community != flows.Away || first.Coder != "offline" {
 		t.Errorf("services-only whos_around = %+v", first)
 	}
-	if second.ID != "a2" || second.Stories != "toward" {
+	if second.ID != "a2" || second.Stories != flows.Toward {
 		t.Errorf("a voiced answer = %+v", second)
 	}
 	for _, p := range append(first.Phrases, second.Phrases...) {
