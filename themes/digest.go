@@ -231,6 +231,21 @@ func capabilities(period []flows.CodedAnswer) (spoken []flows.Count, silent []st
 	return spoken, silent
 }
 
+// genericKeys are single stemmed words too common in any account of care
+// to be a theme on their own ("want", "check"): they recur everywhere and
+// say nothing. Phrases that contain them ("wants to die at home") still
+// count.
+var genericKeys = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`want wants need needs check checked go going get got say said says tell told
+		feel felt make made take took come came see saw know knew think thought look looked like ask asked
+		keep kept try tried use used start started talk talked well good bit lot thing things day days time
+		week weeks today yesterday really still also just now later plan plans`) {
+		genericKeys[Stem(w)] = true
+	}
+}
+
 // themeGroup gathers the phrases of one key across answers.
 type themeGroup struct {
 	key     string
@@ -273,7 +288,7 @@ func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring
 			if ph.Key == "" {
 				ph.Key = PhraseKey(ph.Phrase)
 			}
-			if ph.Key == "" {
+			if ph.Key == "" || genericKeys[ph.Key] {
 				continue
 			}
 			hits = append(hits, hit{a, ph})
