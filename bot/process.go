@@ -110,6 +110,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 	// Who acted is looked up in Slack before the transaction starts, so
 	// no database lock is held across a call to Slack.
 	who := s.whoActed(ctx, d)
+	s.warmPrivacy(ctx, d)
 	var o origin
 	err := s.store.InTx(ctx, func(tx flows.Store) error {
 		var cs []call

@@ -153,6 +153,37 @@ func (e *Engine) location(t Team) *time.Location {
 func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([]Reply, error) {
 	fields := strings.Fields(strings.ToLower(args))
 	usage := "Say, for example, /reflect check-in every thursday 09:30 (24-hour time, in the team's timezone), or /reflect check-in off."
+	return e.changeTeamSettings(ctx, c, func(team *Team) ([]Reply, string) {
+		switch {
+		case len(fields) == 1 && fields[0] == "off":
+			team.CheckInChannel = ""
+			return []Reply{notice(c.Channel, c.UserID, "The weekly check-in is off.", "Turn it on again with /reflect check-in every DAY HH:MM.")}, "check-in off"
+		case len(fields) == 3 && fields[0] == "every":
+			day, err := ParseWeekday(fields[1])
+			if err != nil {
+				return []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}, ""
+			}
+			h, m, err := ParseClock(fields[2])
+			if err != nil {
+				return []Reply{notice(c.Channel, c.UserID, "What time?", usage)}, ""
+			}
+			team.CheckInChannel, team.CheckInDay, team.CheckInTime = c.Channel, day, fmt.Sprintf("%02d:%02d", h, m)
+			// Only times from now on count: no check-in for a time already past.
+			team.LastCheckInAt = e.clock()
+			next, _ := NextWeekly(e.location(*team), day, team.CheckInTime, e.clock())
+			return []Reply{notice(c.Channel, c.UserID, "The weekly check-in is set.",
+					fmt.Sprintf("Every %s at %s (%s), in this channel. The next one is on %s.", day, team.CheckInTime, e.location(*team), next.In(e.location(*team)).Format("Monday 2 January")))},
+				fmt.Sprintf("check-in every %s %s in %s", day, team.CheckInTime, c.Channel)
+		}
+		return []Reply{notice(c.Channel, c.UserID, "How often should the check-in come?", usage)}, ""
+	})
+}
+
+// changeTeamSettings runs change on the team, locked, if the person may
+// change its settings (else they get a kind refusal and nothing changes).
+// change returns the replies and, when it changed the team, a detail for
+// the audit log (never content); an empty detail saves nothing.
+func (e *Engine) changeTeamSettings(ctx context.Context, c Command, change func(*Team) ([]Reply, string)) ([]Reply, error) {
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
 		team, refused, err := e.teamForSettings(ctx, s, c)
@@ -160,37 +191,13 @@ func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([
 			replies = refused
 			return err
 		}
-		switch {
-		case len(fields) == 1 && fields[0] == "off":
-			team.CheckInChannel = ""
-			replies = []Reply{notice(c.Channel, c.UserID, "The weekly check-in is off.", "Turn it on again with /reflect check-in every DAY HH:MM.")}
-		case len(fields) == 3 && fields[0] == "every":
-			day, err := ParseWeekday(fields[1])
-			if err != nil {
-				replies = []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}
-				return nil
-			}
-			h, m, err := ParseClock(fields[2])
-			if err != nil {
-				replies = []Reply{notice(c.Channel, c.UserID, "What time?", usage)}
-				return nil
-			}
-			team.CheckInChannel, team.CheckInDay, team.CheckInTime = c.Channel, day, fmt.Sprintf("%02d:%02d", h, m)
-			// Only times from now on count: no check-in for a time already past.
-			team.LastCheckInAt = e.clock()
-			next, _ := NextWeekly(e.location(team), day, team.CheckInTime, e.clock())
-			replies = []Reply{notice(c.Channel, c.UserID, "The weekly check-in is set.",
-				fmt.Sprintf("Every %s at %s (%s), in this channel. The next one is on %s.", day, team.CheckInTime, e.location(team), next.In(e.location(team)).Format("Monday 2 January")))}
-		default:
-			replies = []Reply{notice(c.Channel, c.UserID, "How often should the check-in come?", usage)}
+		var detail string
+		replies, detail = change(&team)
+		if detail == "" {
 			return nil
 		}
 		if err := s.UpdateTeam(ctx, team); err != nil {
 			return err
-		}
-		detail := "check-in off"
-		if team.CheckInChannel != "" {
-			detail = fmt.Sprintf("check-in every %s %s in %s", team.CheckInDay, team.CheckInTime, team.CheckInChannel)
 		}
 		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: detail})
 	})

@@ -74,8 +74,10 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 		if dr.Of == 0 && dr.PrevOf == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s: %d of %d answers", upperFirst(dr.Phrase), dr.Toward, dr.Of)
-		if dr.PrevOf > 0 {
+		line := fmt.Sprintf("%s: %d of %s", upperFirst(dr.Phrase), dr.Toward, count(dr.Of, "answer"))
+		if dr.Of == 0 {
+			line = fmt.Sprintf("%s: no answer touched on it this time, against %d of %d in the four weeks before", upperFirst(dr.Phrase), dr.PrevToward, dr.PrevOf)
+		} else if dr.PrevOf > 0 {
 			line += fmt.Sprintf(", %s %d of %d in the four weeks before", trendWord(dr), dr.PrevToward, dr.PrevOf)
 		} else {
 			line += " (nothing to compare with in the four weeks before)"
@@ -120,9 +122,11 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 }
 
 func coderFootnote(d Digest) string {
+	// Coder is one coder's name ("offline", "model"), or several joined
+	// with "and" when the period's answers were read by more than one.
 	s := "Read by the " + d.Coder + " coder"
-	if d.Coder != "offline" {
-		s = "Read by the coders: " + d.Coder
+	if strings.Contains(d.Coder, " and ") {
+		s += "s"
 	}
 	s += fmt.Sprintf("; every quote checked word for word against what was written; %s dropped", count(d.QuotesDropped, "quote"))
 	if d.QuotesDropped > 0 {
@@ -149,8 +153,6 @@ func trendWord(dr DirectionReading) string {
 	now := float64(dr.Toward) / float64(max(dr.Of, 1))
 	before := float64(dr.PrevToward) / float64(max(dr.PrevOf, 1))
 	switch {
-	case dr.Of == 0:
-		return "against"
 	case now > before+0.05:
 		return "up from"
 	case now < before-0.05:

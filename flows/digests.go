@@ -79,11 +79,7 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if err != nil {
 		return nil, fmt.Errorf("building digest: %w", err)
 	}
-	visible, err := e.quoteVisibility(ctx, d, c.Channel)
-	if err != nil {
-		return nil, err
-	}
-	r := DigestReply(d, c.Channel, visible)
+	r := DigestReply(d, c.Channel, e.quoteVisibility(ctx, d, c.Channel))
 	r.Kind, r.User = Notice, c.UserID
 	return []Reply{r}, nil
 }
@@ -91,54 +87,36 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 // scheduleDigest sets or stops the weekly digest in the command's channel.
 func (e *Engine) scheduleDigest(ctx context.Context, c Command, fields []string) ([]Reply, error) {
 	usage := "Say, for example, /reflect digest every monday 09:00 (the hour, in the team's timezone), or /reflect digest off."
-	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		team, refused, err := e.teamForSettings(ctx, s, c)
-		if err != nil || refused != nil {
-			replies = refused
-			return err
-		}
+	return e.changeTeamSettings(ctx, c, func(team *Team) ([]Reply, string) {
 		switch {
 		case len(fields) == 1 && fields[0] == "off":
 			team.DigestChannel = ""
-			replies = []Reply{notice(c.Channel, c.UserID, "The weekly digest is off.", "Turn it on again with /reflect digest every DAY HH:00; /reflect digest still shows it to you on demand.")}
+			return []Reply{notice(c.Channel, c.UserID, "The weekly digest is off.", "Turn it on again with /reflect digest every DAY HH:00; /reflect digest still shows it to you on demand.")}, "digest off"
 		case len(fields) == 3 && fields[0] == "every":
 			day, err := ParseWeekday(fields[1])
 			if err != nil {
-				replies = []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}
-				return nil
+				return []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}, ""
 			}
 			h, m, err := ParseClock(fields[2])
 			if err != nil || m != 0 {
-				replies = []Reply{notice(c.Channel, c.UserID, "Which hour?", "The digest goes out on the hour. "+usage)}
-				return nil
+				return []Reply{notice(c.Channel, c.UserID, "Which hour?", "The digest goes out on the hour. "+usage)}, ""
 			}
 			team.DigestChannel, team.DigestDay, team.DigestHour = c.Channel, day, h
-			loc := e.location(team)
+			loc := e.location(*team)
 			next, _ := NextWeekly(loc, day, fmt.Sprintf("%02d:00", h), e.clock())
-			replies = []Reply{notice(c.Channel, c.UserID, "The weekly digest is set.",
-				fmt.Sprintf("Every %s at %02d:00 (%s), in this channel, covering the week before. The next one is on %s.",
-					day, h, loc, next.In(loc).Format("Monday 2 January")))}
-		default:
-			replies = []Reply{notice(c.Channel, c.UserID, "When should the digest come?", usage)}
-			return nil
+			return []Reply{notice(c.Channel, c.UserID, "The weekly digest is set.",
+					fmt.Sprintf("Every %s at %02d:00 (%s), in this channel, covering the week before. The next one is on %s.",
+						day, h, loc, next.In(loc).Format("Monday 2 January")))},
+				fmt.Sprintf("digest every %s %02d:00 in %s", day, h, c.Channel)
 		}
-		if err := s.UpdateTeam(ctx, team); err != nil {
-			return err
-		}
-		detail := "digest off"
-		if team.DigestChannel != "" {
-			detail = fmt.Sprintf("digest every %s %02d:00 in %s", team.DigestDay, team.DigestHour, team.DigestChannel)
-		}
-		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: detail})
+		return []Reply{notice(c.Channel, c.UserID, "When should the digest come?", usage)}, ""
 	})
-	return replies, err
 }
 
 // quoteVisibility returns which of a digest's quotes may be shown in a
 // channel: those given in that channel, and those from channels known to be
 // public.
-func (e *Engine) quoteVisibility(ctx context.Context, d Digest, channel string) (func(Quote) bool, error) {
+func (e *Engine) quoteVisibility(ctx context.Context, d Digest, channel string) func(Quote) bool {
 	private := map[string]bool{}
 	for _, themes := range [][]Theme{d.Recurring, d.Emerging} {
 		for _, t := range themes {
@@ -162,7 +140,7 @@ func (e *Engine) quoteVisibility(ctx context.Context, d Digest, channel string) 
 			}
 		}
 	}
-	return func(q Quote) bool { return q.Channel == channel || q.Channel == "" || !private[q.Channel] }, nil
+	return func(q Quote) bool { return q.Channel == channel || q.Channel == "" || !private[q.Channel] }
 }
 
 // PreparedDigest is a digest built and ready to be owed to a channel:
@@ -201,16 +179,20 @@ func (e *Engine) DueDigests(ctx context.Context) ([]PreparedDigest, error) {
 		if now.Sub(due) > lateDigest {
 			continue
 		}
+		// One team's trouble must not keep the others' digests back: it is
+		// logged, and tried again at the job's next run.
 		done, err := e.digestRecorded(ctx, e.store, t.ID, key)
 		if err != nil {
-			return out, err
+			e.log.ErrorContext(ctx, "digest: could not check the week's record", "team", t.ID, "err", err)
+			continue
 		}
 		if done {
 			continue
 		}
 		p, err := e.prepare(ctx, t.ID, t.DigestChannel, 1, due)
 		if err != nil {
-			return out, fmt.Errorf("digest of team %s: %w", t.ID, err)
+			e.log.ErrorContext(ctx, "digest: could not build", "team", t.ID, "err", err)
+			continue
 		}
 		p.WeekKey, p.By = key, "scheduler"
 		out = append(out, p)
@@ -245,10 +227,7 @@ func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int,
 	if err != nil {
 		return PreparedDigest{}, err
 	}
-	visible, err := e.quoteVisibility(ctx, d, channel)
-	if err != nil {
-		return PreparedDigest{}, err
-	}
+	visible := e.quoteVisibility(ctx, d, channel)
 	chart, err := e.digests.Chart(d)
 	if err != nil {
 		e.log.WarnContext(ctx, "digest: chart not drawn; posting without it", "team", teamID, "err", err)
@@ -277,9 +256,12 @@ func (e *Engine) OweDigests(ctx context.Context, ps []PreparedDigest) ([]Reply, 
 				}
 			}
 			d := p.Digest
-			rec, err := s.RecordDigest(ctx, DigestRecord{TeamID: team.ID, WeekKey: p.WeekKey, From: d.From, To: d.To,
-				Weeks: d.Weeks, Channel: p.Channel, Coder: d.Coder, Summary: d.Summary(), CreatedAt: e.clock(),
-				OnDemandBy: map[bool]string{true: p.By}[p.WeekKey == ""]})
+			rec := DigestRecord{TeamID: team.ID, WeekKey: p.WeekKey, From: d.From, To: d.To,
+				Weeks: d.Weeks, Channel: p.Channel, Coder: d.Coder, Summary: d.Summary(), CreatedAt: e.clock()}
+			if p.WeekKey == "" {
+				rec.OnDemandBy = p.By
+			}
+			rec, err = s.RecordDigest(ctx, rec)
 			if err != nil {
 				return err
 			}

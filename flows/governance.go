@@ -16,8 +16,11 @@ const (
 	AuditSettings = "settings"
 	AuditPurge    = "retention_purge"
 	AuditDigest   = "digest_posted"
-	AuditSession  = "session_started"
-	AuditRole     = "role"
+	// AuditDigestShown is a digest printed on the command line: it holds
+	// quotes, so who read it is recorded too.
+	AuditDigestShown = "digest_shown"
+	AuditSession     = "session_started"
+	AuditRole        = "role"
 )
 
 // AuditEntry records who did what, when, to whom: never any content.

@@ -37,8 +37,11 @@ func (c *Coding) Pending(ctx context.Context, limit int) ([]int64, error) {
 }
 
 // CodeAll codes every pending answer now, one after another, and returns
-// how many it stored: for the command line and the console, which have no
-// job queue, and for the offline coder, which is instant.
+// how many it stored: for the command line, which has no job queue. An
+// answer a model cannot code is left for the coding job to retry (with its
+// offline fallback on the last attempt), not marked as a fallback now: one
+// failed call must not stand in for the model for good. A digest reads such
+// answers with the offline coder in memory, and says so.
 func (c *Coding) CodeAll(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -46,18 +49,18 @@ func (c *Coding) CodeAll(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if len(as) == 0 {
-			return n, nil
-		}
 		progress := 0
 		for _, a := range as {
-			err := c.code(ctx, a, true)
+			err := c.code(ctx, a, false)
+			var me *ModelError
 			switch {
 			case err == nil:
 				n++
 				progress++
 			case errors.Is(err, flows.ErrConflict), errors.Is(err, flows.ErrNotFound):
 				// Edited or deleted meanwhile: its next listing has it.
+			case errors.As(err, &me):
+				// Left for the job.
 			default:
 				return n, err
 			}

@@ -87,6 +87,9 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 			noQuotes[m.UserID] = true
 		}
 	}
+	// Answers the coding job has not reached yet are read in memory, and
+	// counted, so the digest can say so.
+	inMemory := map[int64]bool{}
 	for i := range all {
 		if all[i].Codes != nil || opts.Fallback == nil {
 			continue
@@ -95,8 +98,8 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 		if err != nil {
 			continue
 		}
-		c.Coder += " (not yet stored)"
 		all[i].Codes = &c
+		inMemory[all[i].ID] = true
 	}
 
 	d := flows.Digest{TeamID: team.ID, TeamName: team.Name, Timezone: loc.String(),
@@ -119,7 +122,7 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 	d.Spoken, d.Silent = capabilities(period)
 	d.Recurring, d.Emerging = findThemes(period, noQuotes)
 	d.Trend = trend(all, to, loc)
-	d.Coder, d.Fallbacks, d.Uncoded, d.QuotesDropped = coderNote(period)
+	d.Coder, d.Fallbacks, d.Uncoded, d.QuotesDropped = coderNote(period, inMemory)
 	d.Question = suggestQuestion(d)
 	return d, nil
 }
@@ -482,22 +485,22 @@ func trend(all []flows.CodedAnswer, to time.Time, loc *time.Location) []flows.We
 	return weeks
 }
 
-// coderNote says which coder made the period's codes.
-func coderNote(period []flows.CodedAnswer) (name string, fallbacks, uncoded, dropped int) {
+// coderNote says which coder made the period's codes; inMemory are the
+// answers read now because the coding job has not stored their codes yet.
+func coderNote(period []flows.CodedAnswer, inMemory map[int64]bool) (name string, fallbacks, uncoded, dropped int) {
 	byCoder := map[string]int{}
 	for _, a := range period {
-		if a.Codes == nil {
+		if a.Codes == nil || inMemory[a.ID] {
 			uncoded++
-			continue
 		}
-		if strings.HasSuffix(a.Codes.Coder, " (not yet stored)") {
-			uncoded++
+		if a.Codes == nil {
+			continue
 		}
 		if a.Codes.Fallback {
 			fallbacks++
 		}
 		dropped += a.Codes.DroppedQuotes
-		byCoder[strings.TrimSuffix(a.Codes.Coder, " (not yet stored)")]++
+		byCoder[a.Codes.Coder]++
 	}
 	names := make([]string, 0, len(byCoder))
 	for k := range byCoder {

@@ -7,21 +7,22 @@ import (
 	"io"
 	"time"
 
+	"whatmatters/prompts"
 	"whatmatters/storage"
 )
 
 // demoCommand loads the fictional demo team and codes its answers, so that
 // `whatmatters digest` shows a real digest straight away.
 func demoCommand(ctx context.Context, cfg Config, db *storage.DB, stdout io.Writer) error {
-	engine, cs, err := buildEngine(cfg, db, nil, nil, nil)
-	if err != nil {
-		return err
-	}
-	_ = engine
 	scrubber, err := newScrubber(cfg)
 	if err != nil {
 		return err
 	}
+	templates, err := prompts.Load()
+	if err != nil {
+		return fmt.Errorf("loading templates: %w", err)
+	}
+	cs := newCoders(cfg, scrubber, templates, nil)
 	rep, err := loadDemo(ctx, db, scrubFunc(scrubber), time.Now())
 	switch {
 	case errors.Is(err, errDemoLoaded):

@@ -266,7 +266,7 @@ func digestCommand(ctx context.Context, cfg Config, args []string, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	if err := db.AddAudit(ctx, flows.AuditEntry{TeamID: teamID, Actor: "cli", Action: flows.AuditDigest,
+	if err := db.AddAudit(ctx, flows.AuditEntry{TeamID: teamID, Actor: "cli", Action: flows.AuditDigestShown,
 		Detail: fmt.Sprintf("printed, %d weeks, format %s; answers=%d", *weeks, *format, d.Answers)}); err != nil {
 		return err
 	}
