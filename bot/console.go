@@ -255,6 +255,9 @@ func RenderText(r flows.Reply) string {
 			}
 			b.WriteString(strings.Join(p.Users, ", "))
 		}
+		for _, c := range p.Channels {
+			b.WriteString(" #" + c)
+		}
 	}
 	if len(r.Buttons) > 0 {
 		words := make([]string, len(r.Buttons))

@@ -103,7 +103,7 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 			}
 			rc, err = s.routeInteraction(ctx, cb)
 		case form.Has("command"):
-			rc, err = s.routeCommand(commandFromForm(form.Get))
+			rc, err = s.routeCommand(ctx, commandFromForm(form.Get))
 		default:
 			return refuse(http.StatusBadRequest, "form with neither payload nor command")
 		}

@@ -1,6 +1,9 @@
 package bot
 
 import (
+	"fmt"
+	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -20,6 +23,13 @@ const (
 	nameAction      = "name"
 	disciplineBlock = "wm_discipline"
 	disciplineInput = "discipline"
+
+	digestChannelBlock  = "wm_digest_channel"
+	digestChannelAction = "digest_channel"
+	digestDayBlock      = "wm_digest_day"
+	digestDayAction     = "digest_day"
+	digestHourBlock     = "wm_digest_hour"
+	digestHourAction    = "digest_hour"
 
 	homeStartAction    = "wm_home_start"
 	homeSettingsAction = "wm_home_settings"
@@ -52,21 +62,55 @@ func startModal() slack.ModalViewRequest {
 	}
 }
 
-// settingsModal asks for the person's discipline.
-func settingsModal(current string) slack.ModalViewRequest {
+// settingsModal asks for the person's discipline and, when they may change
+// the team's settings, where and when the weekly digest goes out.
+func settingsModal(set flows.Settings) slack.ModalViewRequest {
 	in := slack.NewPlainTextInputBlockElement(plain("e.g. district nurse"), disciplineInput)
 	in.MaxLength = maxDiscipline
-	in.InitialValue = current
+	in.InitialValue = set.Discipline
+	discipline := slack.NewInputBlock(disciplineBlock, plain("Your discipline"),
+		plain("Shown beside your answers instead of your name."), in)
+	blocks := []slack.Block{discipline}
+	title := "Your settings"
+	if set.MayChangeTeam {
+		title = "Settings"
+		// A lead may change the digest without ever giving a discipline.
+		discipline.Optional = set.Discipline == ""
+		channel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, plain("No weekly digest"), digestChannelAction)
+		channel.Filter = &slack.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeBotUsers: true}
+		if set.Team.DigestChannel != "" {
+			channel.InitialConversation = set.Team.DigestChannel
+		}
+		days := make([]*slack.OptionBlockObject, 7)
+		for i := range days {
+			d := time.Weekday((i + 1) % 7) // Monday first
+			days[i] = slack.NewOptionBlockObject(strconv.Itoa(int(d)), plain(d.String()), nil)
+		}
+		day := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Day"), digestDayAction, days...)
+		day.InitialOption = days[(int(set.Team.DigestDay)+6)%7]
+		hours := make([]*slack.OptionBlockObject, 24)
+		for h := range hours {
+			hours[h] = slack.NewOptionBlockObject(strconv.Itoa(h), plain(fmt.Sprintf("%02d:00", h)), nil)
+		}
+		hour := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Hour"), digestHourAction, hours...)
+		if set.Team.DigestHour >= 0 && set.Team.DigestHour < 24 {
+			hour.InitialOption = hours[set.Team.DigestHour]
+		}
+		blocks = append(blocks,
+			slack.NewDividerBlock(),
+			slack.NewSectionBlock(mrkdwn("*The team's weekly digest*: what recurred in the week's reflections, posted in a channel. Leave the channel empty for no weekly digest."), nil, nil),
+			slack.NewInputBlock(digestChannelBlock, plain("Channel"), plain("Invite me to it first."), channel).WithOptional(true),
+			slack.NewInputBlock(digestDayBlock, plain("Day"), nil, day),
+			slack.NewInputBlock(digestHourBlock, plain("Hour, in the team's timezone"), nil, hour),
+		)
+	}
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
 		CallbackID: settingsModalID,
-		Title:      plain("Your settings"),
+		Title:      plain(title),
 		Submit:     plain("Save"),
 		Close:      plain("Cancel"),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewInputBlock(disciplineBlock, plain("Your discipline"),
-				plain("Shown beside your answers instead of your name."), in),
-		}},
+		Blocks:     slack.Blocks{BlockSet: blocks},
 	}
 }
 
@@ -99,6 +143,20 @@ func submission(v slack.View) (fields map[string]string, problems map[string]str
 		// The engine's own check is applied by the caller, which has it.
 		d, _ := get(disciplineBlock, disciplineInput)
 		fields["discipline"] = flows.CleanText(d.Value)
+		if day, ok := get(digestDayBlock, digestDayAction); ok {
+			// The team's part of the form, shown to leads and admins.
+			hour, _ := get(digestHourBlock, digestHourAction)
+			ch, _ := get(digestChannelBlock, digestChannelAction)
+			fields["digest_channel"] = ch.SelectedConversation
+			fields["digest_day"] = day.SelectedOption.Value
+			fields["digest_hour"] = hour.SelectedOption.Value
+			if d, err := strconv.Atoi(day.SelectedOption.Value); err != nil || d < 0 || d > 6 {
+				problems[digestDayBlock] = "Choose the day the digest goes out."
+			}
+			if h, err := strconv.Atoi(hour.SelectedOption.Value); err != nil || h < 0 || h > 23 {
+				problems[digestHourBlock] = "Choose the hour the digest goes out."
+			}
+		}
 	default:
 		return nil, nil
 	}

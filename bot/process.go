@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"whatmatters/flows"
 )
@@ -259,14 +260,34 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 		return s.replied(replies, o, err)
 	case in.View == settingsModalID:
 		o.channel = ""
-		if err := eng.SetDiscipline(ctx, actor, in.Fields["discipline"]); err != nil {
+		var replies []flows.Reply
+		if d := in.Fields["discipline"]; d != "" || in.Fields["digest_day"] == "" {
+			if err := eng.SetDiscipline(ctx, actor, d); err != nil {
+				return nil, o, err
+			}
+		}
+		if _, team := in.Fields["digest_day"]; team {
+			day, derr := strconv.Atoi(in.Fields["digest_day"])
+			hour, herr := strconv.Atoi(in.Fields["digest_hour"])
+			if derr != nil || herr != nil {
+				return nil, o, fmt.Errorf("%w: settings form without a digest day or hour", errUnreadable)
+			}
+			rs, err := eng.SetDigestSchedule(ctx, actor, flows.DigestSchedule{
+				Channel: in.Fields["digest_channel"], Day: time.Weekday(day), Hour: hour})
+			if err != nil {
+				return nil, o, err
+			}
+			replies = rs
+		}
+		cs, err := calls(replies, o)
+		if err != nil {
 			return nil, o, err
 		}
 		c, err := s.homeCall(ctx, eng, in.TeamID, in.UserID)
 		if err != nil {
 			return nil, o, err
 		}
-		return []call{c}, o, nil
+		return append(cs, c), o, nil
 	case in.ActionID == startAction:
 		o.channel, o.thread = in.Value, ""
 		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Value})

@@ -255,9 +255,15 @@ func (s *Slack) editOf(ev eventBody) (eventBody, string) {
 }
 
 // routeCommand decides what to do with a slash command.
-func (s *Slack) routeCommand(c commandPayload) (receipt, error) {
+func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, error) {
 	if c.TeamID == "" || c.ChannelID == "" || c.UserID == "" {
 		return receipt{}, malformed("slash command without team, channel or user")
+	}
+	if strings.EqualFold(strings.TrimSpace(plainText(c.Text)), "settings") && c.TriggerID != "" {
+		// The settings form opens at once: its trigger id lasts 3 seconds.
+		r, err := s.settingsReceipt(ctx, c.TeamID, c.UserID, c.TriggerID)
+		r.kind = kindCommand
+		return r, err
 	}
 	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "form") {
 		// The form opens at once: its trigger id lasts only 3 seconds.
@@ -340,14 +346,9 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 			r.ignored = "modal opened"
 			return r, nil
 		case a.ActionID == homeSettingsAction:
-			current := ""
-			if m, err := s.store.GetMember(ctx, in.TeamID, in.UserID); err == nil {
-				current = m.Discipline
-			}
-			m := settingsModal(current)
-			r.modal, r.trigger = &m, cb.TriggerID
-			r.ignored = "modal opened"
-			return r, nil
+			sr, err := s.settingsReceipt(ctx, in.TeamID, in.UserID, cb.TriggerID)
+			sr.kind = kindInteraction
+			return sr, err
 		case a.ActionID == homeFormAction:
 			f, err := s.engineOn(s.store).FormFor("case")
 			if err != nil {
@@ -384,10 +385,8 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 			return receipt{}, rejection{http.StatusBadRequest, "submission of an unknown view"}
 		}
 		fields, problems := submission(cb.View)
-		if cb.View.CallbackID == settingsModalID {
-			if p := s.engineOn(s.store).DisciplineProblem(fields["discipline"]); p != "" {
-				problems = map[string]string{disciplineBlock: p}
-			}
+		if cb.View.CallbackID == settingsModalID && len(problems) == 0 {
+			problems = s.settingsProblems(ctx, in.TeamID, in.UserID, fields)
 		}
 		if len(problems) > 0 {
 			r.body = slack.NewErrorsViewSubmissionResponse(problems)
@@ -415,6 +414,37 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 	}
 	r.delivery = &flows.Delivery{ID: "interaction:" + id, Kind: kindInteraction, Key: key, Payload: payload}
 	return r, nil
+}
+
+// settingsReceipt opens the settings form for a person: their discipline
+// and, for the team's leads and workspace admins, the weekly digest.
+func (s *Slack) settingsReceipt(ctx context.Context, teamID, userID, trigger string) (receipt, error) {
+	eng := s.engineOn(s.store)
+	set, err := eng.SettingsFor(ctx, s.actor(ctx, teamID, userID))
+	if err != nil {
+		return receipt{}, err
+	}
+	m := settingsModal(set)
+	return receipt{modal: &m, trigger: trigger, ignored: "modal opened"}, nil
+}
+
+// settingsProblems checks a settings submission before it is acknowledged,
+// so that the person sees what is wrong in the form: a discipline the
+// engine refuses, or team settings from someone who may not change them.
+func (s *Slack) settingsProblems(ctx context.Context, teamID, userID string, fields map[string]string) map[string]string {
+	eng := s.engineOn(s.store)
+	if _, team := fields["digest_day"]; team {
+		set, err := eng.SettingsFor(ctx, s.actor(ctx, teamID, userID))
+		if err == nil && !set.MayChangeTeam {
+			return map[string]string{digestChannelBlock: "Only the team's leads and workspace admins can change the weekly digest."}
+		}
+	}
+	if d := fields["discipline"]; d != "" || fields["digest_day"] == "" {
+		if p := eng.DisciplineProblem(d); p != "" {
+			return map[string]string{disciplineBlock: p}
+		}
+	}
+	return nil
 }
 
 // settle does what a receipt asks before the acknowledgement: opens its

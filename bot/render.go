@@ -174,6 +174,12 @@ func partBlocks(i int, p flows.Part) []sized {
 		}
 		sep = " "
 	}
+	for _, c := range p.Channels {
+		if channelID.MatchString(c) {
+			w.add(sep, "<#"+c+">")
+			sep = " "
+		}
+	}
 	return w.finish()
 }
 

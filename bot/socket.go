@@ -144,7 +144,7 @@ func (s *Slack) routeSocket(ctx context.Context, evt socketmode.Event) (receipt,
 		if !ok {
 			return receipt{}, malformed("slash_commands payload")
 		}
-		return s.routeCommand(commandFromSlack(c))
+		return s.routeCommand(ctx, commandFromSlack(c))
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {

@@ -37,6 +37,7 @@ var subcommands = []subcommand{
 	{"digest every", "DAY HH:00", "post the weekly digest in this channel (leads and admins; /reflect digest off stops it)"},
 	{"template", "KEY [NAME]", "start a reflection from any template (/reflect templates lists them)"},
 	{"form", "[KEY]", "write a whole reflection in one form instead of a conversation (in Slack)"},
+	{"settings", "", "your discipline and, for leads and admins, where and when the weekly digest goes out (a form in Slack)"},
 	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
 	{"help", "", "this list"},
 }
@@ -107,6 +108,9 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		return e.listCases(ctx, c)
 	case "digest":
 		return e.digestCommand(ctx, c, rest)
+	case "settings":
+		// In Slack the adapter opens the settings form before this is reached.
+		return e.showSettings(ctx, c)
 	case "form":
 		// In Slack the adapter opens the form before this is reached.
 		return []Reply{notice(c.Channel, c.UserID, "The form opens in Slack.",

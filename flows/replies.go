@@ -58,6 +58,9 @@ type Part struct {
 	// Users are user ids to mention after the text (rendered as mentions in
 	// Slack, as names in the console).
 	Users []string
+	// Channels are channel ids to link after the users (rendered as
+	// channel links in Slack, as #ID in the console).
+	Channels []string
 }
 
 // Button offers an action on a reflection.
