@@ -118,6 +118,10 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 		return http.StatusInternalServerError
 	}
 	if err := s.settle(ctx, rc); err != nil {
+		var rej rejection
+		if errors.As(err, &rej) {
+			return refuse(rej.status, rej.reason)
+		}
 		// Not recorded, so not acknowledged: Slack will send it again.
 		s.log.ErrorContext(ctx, "slack: could not record a delivery", "kind", rc.kind, "err", err)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)

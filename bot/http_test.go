@@ -174,6 +174,12 @@ func TestBadInput(t *testing.T) {
 				"view": map[string]any{"callback_id": settingsModalID, "state": map[string]any{"values": map[string]any{
 					disciplineBlock: map[string]any{disciplineInput: map[string]any{"type": "plain_text_input", "value": " \u0007 "}}}}},
 			}), http.StatusOK, `{"response_action":"errors","errors":{"wm_discipline":"Say your discipline in a word or two, such as nurse or social worker."}}`},
+			// Ids no database can store are the sender's mistake, never
+			// worth a retry: 400, not 503.
+			{"event id with a NUL", "application/json", eventCallback("Ev\u0000NUL", map[string]any{"type": "message", "user": "U1", "channel": "C1", "thread_ts": "1.1", "ts": "1.6", "text": story}), http.StatusBadRequest, ""},
+			{"command trigger not UTF-8", form, []byte(strings.Replace(string(commandForm("U1", "C1", "Wren")), "trigger_id=", "trigger_id=%FF%FE", 1)), http.StatusBadRequest, ""},
+			{"channel id with a NUL", "application/json", messageEvent("EvChanNUL", "U1", "C1\u0000", "1.1", "1.8", story), http.StatusBadRequest, ""},
+			{"command trigger with a NUL", form, []byte(strings.Replace(string(commandForm("U1", "C1", "Wren")), "trigger_id=", "trigger_id=%00", 1)), http.StatusBadRequest, ""},
 		}
 		for _, tt := range tests {
 			t.Run(strings.ReplaceAll(tt.name, " ", "_"), func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -469,7 +470,33 @@ func (s *Slack) settle(ctx context.Context, r receipt) error {
 		s.log.DebugContext(ctx, "slack: nothing to do", "kind", r.kind, "why", r.ignored)
 		return nil
 	}
+	if reason := unstorable(*r.delivery); reason != "" {
+		// No database would take it however often Slack sent it: refuse
+		// it as the bad request it is, rather than ask for a retry.
+		return malformed(reason)
+	}
 	return s.accept(ctx, *r.delivery)
+}
+
+// maxIDBytes bounds a delivery's id and ordering key: Slack's own ids are
+// a few dozen characters.
+const maxIDBytes = 512
+
+// unstorable says what makes a delivery's id or key impossible to record
+// (text that is not UTF-8, a NUL or other control character, an absurd
+// length), or "" if nothing does.
+func unstorable(d flows.Delivery) string {
+	for _, f := range []struct{ what, v string }{{"id", d.ID}, {"ordering key", d.Key}} {
+		switch {
+		case len(f.v) > maxIDBytes:
+			return "delivery " + f.what + " too long"
+		case !utf8.ValidString(f.v):
+			return "delivery " + f.what + " not UTF-8"
+		case strings.IndexFunc(f.v, unicode.IsControl) >= 0:
+			return "delivery " + f.what + " with a control character"
+		}
+	}
+	return ""
 }
 
 // ident keeps a protocol identifier from a request (an event type, an

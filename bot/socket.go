@@ -116,6 +116,14 @@ func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.
 		return
 	}
 	if err := s.settle(ctx, rc); err != nil {
+		var rej rejection
+		if errors.As(err, &rej) {
+			// It can never be recorded: acknowledged, so Slack stops sending it.
+			s.metrics.rejected.WithLabelValues(reasonLabel(rej.status)).Inc()
+			s.log.WarnContext(ctx, "slack: envelope refused", "type", ident(evt.Request.Type), "reason", rej.reason)
+			_ = client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+			return
+		}
 		s.log.ErrorContext(ctx, "slack: could not record a delivery; not acknowledged, Slack will send it again",
 			"kind", rc.kind, "err", err)
 		return
