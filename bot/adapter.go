@@ -41,6 +41,10 @@ type SlackOptions struct {
 	// zero means one second, as Slack asks. Negative means no pacing
 	// (tests).
 	PostInterval time.Duration
+	// Limits keeps the pace of calls to Slack; nil means the Store's when
+	// it keeps them (storage.DB does, for every instance at once), else
+	// this process's own.
+	Limits Limits
 	// SweepAge is how long a delivery or a reply may wait before the
 	// sweep enqueues its job again; zero means 10 seconds.
 	SweepAge time.Duration
@@ -67,7 +71,8 @@ type Slack struct {
 	engineOn func(flows.Store) *flows.Engine
 	locker   Locker
 	keys     keyLocks
-	pace     *pacer
+	limits   Limits
+	interval time.Duration // between two posts to a channel; 0: no pacing
 	metrics  *Metrics
 	log      *slog.Logger
 	now      func() time.Time
@@ -80,7 +85,9 @@ type Slack struct {
 	botUserID string
 	// enqueue inserts a job for each delivery; set by NewJobs before the
 	// transports start.
-	enqueue func(ctx context.Context, deliveryIDs ...string) error
+	// It returns how many were new: a delivery whose job is waiting or
+	// running already is not enqueued twice.
+	enqueue func(ctx context.Context, deliveryIDs ...string) (int, error)
 	// connected is true while Socket Mode is connected.
 	connected atomic.Bool
 	admins    admins
@@ -121,9 +128,17 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	case interval < 0:
 		interval = 0
 	}
-	s.pace = newPacer(interval, s.now)
-	s.enqueue = func(context.Context, ...string) error {
-		return errors.New("no job queue: call NewJobs before serving")
+	s.interval = interval
+	s.limits = o.Limits
+	if s.limits == nil {
+		if l, ok := o.Store.(Limits); ok {
+			s.limits = l
+		} else {
+			s.limits = newMemLimits()
+		}
+	}
+	s.enqueue = func(context.Context, ...string) (int, error) {
+		return 0, errors.New("no job queue: call NewJobs before serving")
 	}
 	return s
 }
@@ -161,7 +176,7 @@ func (s *Slack) accept(ctx context.Context, d flows.Delivery) error {
 		return nil
 	}
 	s.metrics.received.WithLabelValues(d.Kind).Inc()
-	if err := s.enqueue(ctx, d.ID); err != nil {
+	if _, err := s.enqueue(ctx, d.ID); err != nil {
 		s.metrics.enqueue.Inc()
 		s.log.WarnContext(ctx, "slack: delivery recorded but not enqueued; the sweep will enqueue it",
 			"delivery", d.ID, "kind", d.Kind, "err", err)

@@ -85,7 +85,7 @@ func newHarness(t *testing.T, db *storage.DB, api *slackServer, o harnessOptions
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	locker, err := storage.NewLocker(context.Background(), db, o.workers+1)
+	locker, err := storage.NewLocker(context.Background(), db, 2*o.workers+2)
 	if err != nil {
 		t.Fatal(err)
 	}

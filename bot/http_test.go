@@ -23,11 +23,11 @@ const story = "SECRET-STORY she wants her daughter near"
 func stubEnqueue(s *Slack) func() []string {
 	var mu sync.Mutex
 	var ids []string
-	s.enqueue = func(_ context.Context, more ...string) error {
+	s.enqueue = func(_ context.Context, more ...string) (int, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		ids = append(ids, more...)
-		return nil
+		return len(more), nil
 	}
 	return func() []string {
 		mu.Lock()

@@ -84,6 +84,16 @@ type JobOptions struct {
 	// DigestsEvery is how often due weekly digests are looked for; zero
 	// means every minute, negative never.
 	DigestsEvery time.Duration
+	// JobTimeout bounds one run of a job; zero means 20 seconds. Posts
+	// never wait inside a job (a job waiting for Slack is snoozed), so
+	// runs are short.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may be running before it counts as
+	// stuck (its instance died) and is run again; zero means 30 seconds,
+	// and it is never less than JobTimeout. River looks for stuck jobs
+	// when an instance becomes leader and every 30 seconds after, so the
+	// work of an instance killed mid-job is done within about a minute.
+	RescueAfter time.Duration
 	// Logger receives River's own logs; nil discards them.
 	Logger *slog.Logger
 	// TestOnly starts River without the staggered starts it uses in
@@ -106,6 +116,13 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 	if o.SweepEvery == 0 {
 		o.SweepEvery = 15 * time.Second
 	}
+	if o.JobTimeout == 0 {
+		o.JobTimeout = 20 * time.Second
+	}
+	if o.RescueAfter == 0 {
+		o.RescueAfter = 30 * time.Second
+	}
+	o.RescueAfter = max(o.RescueAfter, o.JobTimeout)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -177,15 +194,16 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 			&river.PeriodicJobOpts{ID: "codes_due", RunOnStart: true}))
 	}
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
-		Workers:           workers,
-		FetchPollInterval: o.FetchPollInterval,
-		FetchCooldown:     o.FetchCooldown,
-		RetryPolicy:       o.RetryPolicy,
-		JobTimeout:        5 * time.Minute,
-		Logger:            o.Logger,
-		TestOnly:          o.TestOnly,
-		PeriodicJobs:      periodic,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
+		Workers:              workers,
+		FetchPollInterval:    o.FetchPollInterval,
+		FetchCooldown:        o.FetchCooldown,
+		RetryPolicy:          o.RetryPolicy,
+		JobTimeout:           o.JobTimeout,
+		RescueStuckJobsAfter: o.RescueAfter,
+		Logger:               o.Logger,
+		TestOnly:             o.TestOnly,
+		PeriodicJobs:         periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the job queue: %w", err)
@@ -206,15 +224,22 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 			return err
 		}
 	}
-	s.enqueue = func(ctx context.Context, ids ...string) error {
+	s.enqueue = func(ctx context.Context, ids ...string) (int, error) {
 		params := make([]river.InsertManyParams, len(ids))
 		for i, id := range ids {
 			params[i] = river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id}}
 		}
-		if _, err := client.InsertMany(ctx, params); err != nil {
-			return fmt.Errorf("enqueueing %d deliveries: %w", len(ids), err)
+		res, err := client.InsertMany(ctx, params)
+		if err != nil {
+			return 0, fmt.Errorf("enqueueing %d deliveries: %w", len(ids), err)
 		}
-		return nil
+		inserted := 0
+		for _, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				inserted++
+			}
+		}
+		return inserted, nil
 	}
 	return client, nil
 }
@@ -286,10 +311,14 @@ func (s *Slack) Sweep(ctx context.Context) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	if err := s.enqueue(ctx, ids...); err != nil {
+	inserted, err := s.enqueue(ctx, ids...)
+	if err != nil {
 		return 0, err
 	}
-	s.metrics.swept.Add(float64(len(ids)))
-	s.log.InfoContext(ctx, "slack: sweep enqueued waiting deliveries", "count", len(ids))
-	return len(ids), nil
+	// A delivery whose job is waiting or running already is not enqueued
+	// again; one whose instance died mid-job is run again by River's
+	// rescue of stuck jobs (JobOptions.RescueAfter).
+	s.metrics.swept.Add(float64(inserted))
+	s.log.InfoContext(ctx, "slack: sweep found waiting deliveries", "waiting", len(ids), "enqueued", inserted)
+	return inserted, nil
 }

@@ -54,6 +54,12 @@ const (
 	opShare     = "share"     // the file upload, to a channel (a digest's chart)
 )
 
+// opMethod is the Web API method an op is limited by.
+var opMethod = map[string]string{
+	opPost: "chat.postMessage", opEphemeral: "chat.postEphemeral", opReact: "reactions.add",
+	opPublish: "views.publish", opDirect: "chat.postMessage", opUpload: "files.upload", opShare: "files.upload",
+}
+
 // ackReaction is the reaction that marks an answer as received.
 const ackReaction = "white_check_mark"
 
@@ -204,6 +210,10 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 	var method string
 	var ts string
 	var err error
+	team := teamOf(m.Key)
+	if err := s.held(ctx, team, opMethod[c.Op]); err != nil {
+		return err
+	}
 	switch c.Op {
 	case opPost, opEphemeral:
 		if err := s.paced(ctx, c.Channel); err != nil {
@@ -318,19 +328,6 @@ func messageOptions(c call) ([]slack.MsgOption, error) {
 	return opts, nil
 }
 
-// paced waits for the channel's turn to be posted to.
-func (s *Slack) paced(ctx context.Context, channel string) error {
-	waited, err := s.pace.wait(ctx, channel)
-	if err != nil {
-		return fmt.Errorf("waiting to post: %w", err)
-	}
-	if waited > 0 {
-		s.metrics.rateWaits.WithLabelValues("pace").Inc()
-		s.metrics.waited.Add(waited.Seconds())
-	}
-	return nil
-}
-
 // sent deletes a message from the outbox: it has been sent, or never can be.
 func (s *Slack) sent(ctx context.Context, m flows.OutboxMessage) error {
 	if err := s.store.DeleteOutbox(ctx, m.ID); err != nil && !errors.Is(err, flows.ErrNotFound) {
@@ -345,6 +342,13 @@ func (s *Slack) sent(ctx context.Context, m flows.OutboxMessage) error {
 // fails, the job is retried and the root is posted again: a repeated root
 // is the price of never losing the thread.
 func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts string) error {
+	// What follows the root is owed in the new thread, under the thread's
+	// own key: so the first question goes out before any reply to an
+	// answer in that thread, whichever job sends it.
+	thread := m.Key
+	if team := teamOf(m.Key); team != "" {
+		thread = threadKey(team, c.Channel, ts)
+	}
 	err := s.store.InTx(ctx, func(tx flows.Store) error {
 		replies, err := s.engineOn(tx).Anchored(ctx, c.Anchor, ts)
 		if err != nil {
@@ -354,7 +358,7 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 		if err != nil {
 			return err
 		}
-		msgs, err := outboxMessages(flows.Delivery{ID: m.DeliveryID, Key: m.Key}, cs, s.now())
+		msgs, err := outboxMessages(flows.Delivery{ID: m.DeliveryID, Key: thread}, cs, s.now())
 		if err != nil {
 			return err
 		}
@@ -367,7 +371,10 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 		s.log.WarnContext(ctx, "slack: the reflection of a root post is gone", "delivery", m.DeliveryID, "reflection", c.Anchor)
 		return s.sent(ctx, m)
 	}
-	return err
+	if err != nil || thread == m.Key {
+		return err
+	}
+	return s.flushLocked(ctx, thread)
 }
 
 // failed decides what a failed call means: wait and retry (429), retry
@@ -377,7 +384,11 @@ func (s *Slack) failed(ctx context.Context, m flows.OutboxMessage, c call, metho
 	var limited *slack.RateLimitedError
 	if errors.As(err, &limited) {
 		wait := max(limited.RetryAfter, time.Second)
-		s.pace.hold(c.Channel, wait)
+		// Every job and instance waits it out: Slack's limits are per
+		// method and workspace.
+		if herr := s.limits.Hold(ctx, teamOf(m.Key), methodScope(method), s.now().Add(wait)); herr != nil {
+			s.log.WarnContext(ctx, "slack: could not record a rate limit for other jobs", "method", method, "err", herr)
+		}
 		s.metrics.rateWaits.WithLabelValues("rate_limited").Inc()
 		s.metrics.posts.WithLabelValues(method, "retry").Inc()
 		s.log.WarnContext(ctx, "slack: rate limited", "method", method, "channel", c.Channel, "retry_after", wait)

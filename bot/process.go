@@ -52,6 +52,13 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 		}
 		defer unlockShared()
 	}
+	// Messages this delivery owes under other keys (a reflection's first
+	// question, owed in its new thread) go first, each under its key's
+	// lock, so that they keep their place among that thread's posts.
+	if err := s.flushOwn(ctx, d); err != nil {
+		s.metrics.failed.WithLabelValues(d.Kind).Inc()
+		return err
+	}
 	for {
 		if err := s.flush(ctx, d.Key); err != nil {
 			s.metrics.failed.WithLabelValues(d.Kind).Inc()
@@ -75,6 +82,42 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 			}
 		}
 	}
+}
+
+// flushOwn sends what a delivery owes under keys other than its own.
+func (s *Slack) flushOwn(ctx context.Context, d flows.Delivery) error {
+	keys, err := s.store.OutboxKeys(ctx, d.ID)
+	if err != nil {
+		return fmt.Errorf("reading the outbox: %w", err)
+	}
+	for _, k := range keys {
+		if k == d.Key {
+			continue
+		}
+		if err := s.flushLocked(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushLocked sends a key's outbox under that key's lock, in this process
+// and across instances. A thread's key is only ever taken while holding
+// its channel's, never the other way round, so the two cannot deadlock.
+func (s *Slack) flushLocked(ctx context.Context, key string) error {
+	unlock, err := s.keys.lock(ctx, key)
+	if err != nil {
+		return fmt.Errorf("waiting for the key %s: %w", key, err)
+	}
+	defer unlock()
+	if s.locker != nil {
+		unlockShared, err := s.locker.Lock(ctx, key)
+		if err != nil {
+			return fmt.Errorf("locking the key %s: %w", key, err)
+		}
+		defer unlockShared()
+	}
+	return s.flush(ctx, key)
 }
 
 // whoActed is the person behind a command or interaction, with their admin

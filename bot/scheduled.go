@@ -41,7 +41,11 @@ func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Co
 	}
 	s.log.InfoContext(ctx, "slack: scheduled step has replies to send", "step", name, "delivery", id, "calls", owed)
 	if err := s.Process(ctx, id, false); err != nil {
-		s.log.WarnContext(ctx, "slack: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
+		// Left to the delivery's own job, which waits for a rate limit or
+		// a channel's slot without holding this one up.
+		if _, qerr := s.enqueue(ctx, id); qerr != nil {
+			s.log.WarnContext(ctx, "slack: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
+		}
 	}
 	return nil
 }

@@ -22,9 +22,10 @@ type apiCall struct {
 	Thread  string
 	User    string
 	Text    string
-	Blocks  string // raw JSON
-	TS      string // the ts the fake gave a new message, or the message a reaction marks
-	Name    string // a reaction's name
+	Blocks  string    // raw JSON
+	TS      string    // the ts the fake gave a new message, or the message a reaction marks
+	Name    string    // a reaction's name
+	At      time.Time // when the fake received it
 }
 
 // slackServer is slack-go's slacktest server with the methods the bot
@@ -156,6 +157,7 @@ func (s *slackServer) view(method string) func(http.ResponseWriter, *http.Reques
 func (s *slackServer) record(c apiCall) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	c.At = time.Now()
 	s.calls = append(s.calls, c)
 	close(s.changed)
 	s.changed = make(chan struct{})

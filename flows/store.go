@@ -120,6 +120,9 @@ type Store interface {
 	// DeleteOutbox removes a sent message. It returns ErrNotFound if there is
 	// no such message.
 	DeleteOutbox(ctx context.Context, id int64) error
+	// OutboxKeys returns the ordering keys under which a delivery still
+	// owes messages.
+	OutboxKeys(ctx context.Context, deliveryID string) ([]string, error)
 	// StaleOutbox returns the ids of up to limit deliveries that still owe a
 	// message added before the given time, oldest first.
 	StaleOutbox(ctx context.Context, before time.Time, limit int) ([]string, error)

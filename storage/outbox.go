@@ -95,3 +95,23 @@ func (s *store) StaleOutbox(ctx context.Context, before time.Time, limit int) ([
 		return id, err
 	})
 }
+
+// OutboxKeys returns the ordering keys under which a delivery still owes
+// messages, in the order of their first message.
+func (s *store) OutboxKeys(ctx context.Context, deliveryID string) ([]string, error) {
+	const doing = "listing a delivery's outbox keys"
+	if err := checkText(doing, deliveryID); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT ordering_key FROM outbox WHERE delivery_id = $1
+		GROUP BY ordering_key ORDER BY MIN(id)`, deliveryID)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, func(r rowScanner) (string, error) {
+		var k string
+		err := r.Scan(&k)
+		return k, err
+	})
+}

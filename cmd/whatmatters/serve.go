@@ -70,7 +70,9 @@ func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	locker, err := storage.NewLocker(ctx, db, jobWorkers+1)
+	// Each worker may hold a channel's lock and, while it sends a new
+	// reflection's first question, that thread's: two each, and one spare.
+	locker, err := storage.NewLocker(ctx, db, 2*jobWorkers+1)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}

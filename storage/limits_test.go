@@ -1,0 +1,94 @@
+package storage_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+// TestTakeSlotPacesWithBursts: a burst of three calls goes at once, the
+// fourth waits a second; a second later one more may go; another channel
+// has its own pace; and however many callers race, no more than the burst
+// is booked at one instant.
+func TestTakeSlotPacesWithBursts(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		now := time.UnixMilli(1_800_000_000_000)
+		take := func(scope string, at time.Time) time.Duration {
+			t.Helper()
+			wait, err := db.TakeSlot(ctx, "T1", scope, at, time.Second, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return wait
+		}
+		for i := range 3 {
+			if w := take("channel:C1", now); w != 0 {
+				t.Fatalf("call %d of the burst waits %s; want none", i+1, w)
+			}
+		}
+		if w := take("channel:C1", now); w != time.Second {
+			t.Fatalf("fourth call waits %s; want 1s", w)
+		}
+		if w := take("channel:C2", now); w != 0 {
+			t.Fatalf("another channel waits %s; want its own pace", w)
+		}
+		if w := take("channel:C1", now.Add(time.Second)); w != 0 {
+			t.Fatalf("a second on, the call waits %s; want none", w)
+		}
+		if w := take("channel:C1", now.Add(time.Second)); w != time.Second {
+			t.Fatalf("and the next waits %s; want 1s", w)
+		}
+
+		// Many callers at one instant: exactly the burst is booked.
+		var mu sync.Mutex
+		booked := 0
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				w, err := db.TakeSlot(ctx, "T1", "channel:C9", now, time.Second, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if w == 0 {
+					mu.Lock()
+					booked++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if booked != 3 {
+			t.Errorf("%d of 20 racing calls booked; want the burst of 3", booked)
+		}
+	})
+}
+
+// TestHoldKeepsTheLongerHold: a hold after a 429 stands until its time, a
+// shorter hold does not cut it, and an unknown scope is not held.
+func TestHoldKeepsTheLongerHold(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		if at, err := db.HeldUntil(ctx, "T1", "method:chat.postMessage"); err != nil || !at.IsZero() {
+			t.Fatalf("HeldUntil before any hold = %v, %v; want the zero time", at, err)
+		}
+		until := time.UnixMilli(1_800_000_010_000)
+		if err := db.Hold(ctx, "T1", "method:chat.postMessage", until); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Hold(ctx, "T1", "method:chat.postMessage", until.Add(-5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := db.HeldUntil(ctx, "T1", "method:chat.postMessage"); err != nil || !at.Equal(until) {
+			t.Fatalf("HeldUntil = %v, %v; want %v", at, err, until)
+		}
+		if at, _ := db.HeldUntil(ctx, "T2", "method:chat.postMessage"); !at.IsZero() {
+			t.Fatalf("another workspace is held until %v", at)
+		}
+	})
+}
