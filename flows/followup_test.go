@@ -15,11 +15,37 @@ import (
 // it is the first such rule's question. Checked on every labelled answer of
 // the tuning set, and against the labels themselves.
 func TestFollowUpFiresExactlyWhenReadAway(t *testing.T) {
+	checked, agreeGold := followUpAgreement(t, "../themes/testdata/codes_tune.jsonl")
+	// The reader is not the labels; but a follow-up that disagreed with
+	// the labels most of the time would be noise. Offline coder v2 agrees
+	// on 78 of 79.
+	if agreeGold < 76 || checked != 79 {
+		t.Errorf("follow-ups agree with the labels on %d of %d tuning answers, want at least 76 of 79", agreeGold, checked)
+	}
+}
+
+// The same measurement on the held-out set: the aggregate only, never
+// which answers disagree (the rules must not be fitted to them). Offline
+// coder v2 agrees with the labels on 66 of 78 held-out answers (85%).
+func TestFollowUpAgreementHeldOut(t *testing.T) {
+	checked, agreeGold := followUpAgreement(t, "../themes/testdata/codes_heldout.jsonl")
+	if agreeGold < 64 || checked != 78 {
+		t.Errorf("follow-ups agree with the labels on %d of %d held-out answers, want at least 64 of 78", agreeGold, checked)
+	}
+}
+
+// followUpAgreement checks, for every labelled answer of the file at a
+// stage with follow-ups, that FollowUp asks the first rule's question whose
+// direction the reader reads away, and counts the answers where whether a
+// follow-up fired agrees with whether the labels read any of the stage's
+// follow-up directions away.
+func followUpAgreement(t *testing.T, path string) (checked, agreeGold int) {
+	t.Helper()
 	templates, err := prompts.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open("../themes/testdata/codes_tune.jsonl")
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +56,7 @@ func TestFollowUpFiresExactlyWhenReadAway(t *testing.T) {
 	}
 	reader := themes.NewOffline()
 	ctx := context.Background()
-	checked, agreeGold, fired := 0, 0, 0
+	fired := 0
 	for _, g := range gold {
 		tpl, ok := templates.Get(g.Template)
 		if !ok {
@@ -71,13 +97,9 @@ func TestFollowUpFiresExactlyWhenReadAway(t *testing.T) {
 	if checked < 50 {
 		t.Fatalf("only %d labelled answers at stages with follow-ups", checked)
 	}
-	t.Logf("follow-ups: %d of %d answers at stages with follow-ups drew one; the labels agree on whether one was due for %d (%.0f%%)",
-		fired, checked, agreeGold, 100*float64(agreeGold)/float64(checked))
-	// The reader is not the labels; but a follow-up that disagreed with
-	// the labels most of the time would be noise.
-	if float64(agreeGold)/float64(checked) < 0.7 {
-		t.Errorf("follow-ups agree with the labels on only %d of %d answers", agreeGold, checked)
-	}
+	t.Logf("%s: %d of %d answers at stages with follow-ups drew one; the labels agree on whether one was due for %d (%.0f%%)",
+		path, fired, checked, agreeGold, 100*float64(agreeGold)/float64(checked))
+	return checked, agreeGold
 }
 
 // The example from the issue: a plan with the hospice volunteers is

@@ -133,21 +133,28 @@ func TestLoadGold(t *testing.T) {
 }
 
 // Floors for the agreement of the offline coder with the labelled data,
-// each set about 0.03 below what the coder reached when these rules were
-// written (offline v1: tune kappa 1.000 / 0.953 / 0.940 / 0.974, F1 0.920;
-// held-out kappa 0.782 / 0.686 / 0.579 / 0.651, F1 0.770), so that a change
-// of rules that loses agreement fails the test. The rules were tuned on the
-// tune file only; the held-out floors come from its one scoring run, after
-// which no rule was changed. Held-out community kappa is below the 0.6 the
-// project aims for: that is the honest figure, not a target met.
+// each set just below what the coder reached (offline v2: tune kappa
+// 1.000 / 0.953 / 0.940 / 0.974, F1 0.920; tune_extra 0.822 / 0.590 /
+// 0.960 / 0.691, F1 0.784; held-out 0.782 / 0.686 / 0.567 / 0.651, F1
+// 0.770), so that a change of rules that loses agreement fails the test.
+// The rules were tuned on the tune files only (tune_extra was written and
+// labelled for v2, to find where v1 failed on wording it had not seen);
+// the held-out figures were only ever measured in aggregate. Held-out
+// community kappa is below the 0.6 the project aims for (v1 reached 0.579,
+// v2 0.567: one answer's difference): that is the honest figure, not a
+// target met.
 var agreementFloors = map[string]map[string]float64{
 	"tune": {
-		flows.DirRelationships: 0.97, flows.DirStories: 0.92, flows.DirCommunity: 0.91, flows.DirAnticipation: 0.94,
-		"capabilities": 0.89,
+		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.93, flows.DirAnticipation: 0.96,
+		"capabilities": 0.91,
+	},
+	"tune_extra": {
+		flows.DirRelationships: 0.81, flows.DirStories: 0.57, flows.DirCommunity: 0.94, flows.DirAnticipation: 0.67,
+		"capabilities": 0.77,
 	},
 	"heldout": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.65, flows.DirCommunity: 0.54, flows.DirAnticipation: 0.62,
-		"capabilities": 0.74,
+		flows.DirRelationships: 0.77, flows.DirStories: 0.67, flows.DirCommunity: 0.55, flows.DirAnticipation: 0.64,
+		"capabilities": 0.76,
 	},
 }
 
@@ -181,7 +188,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "heldout"} {
+	for _, set := range []string{"tune", "tune_extra", "heldout"} {
 		t.Run(set, func(t *testing.T) {
 			gold, got := offCodeFile(t, "testdata/codes_"+set+".jsonl")
 			r := Agreement(gold, got)

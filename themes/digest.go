@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"whatmatters/flows"
@@ -127,19 +128,12 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 	return d, nil
 }
 
-func caseKey(a flows.CodedAnswer) string {
-	if a.CaseID != 0 {
-		return "c" + strconv.FormatInt(a.CaseID, 10)
-	}
-	return "r" + strconv.FormatInt(a.ReflectionID, 10)
-}
-
 func counts(d *flows.Digest, period []flows.CodedAnswer) {
-	reflections, cases, people := map[int64]bool{}, map[string]bool{}, map[string]string{}
+	reflections, cases, people := map[int64]bool{}, map[int64]bool{}, map[string]string{}
 	for _, a := range period {
 		reflections[a.ReflectionID] = true
 		if a.CaseID != 0 {
-			cases[caseKey(a)] = true
+			cases[a.CaseID] = true
 		}
 		if a.Author != "" {
 			people[a.Author] = a.Discipline
@@ -253,13 +247,31 @@ func init() {
 type themeGroup struct {
 	key     string
 	phrases map[string]int
-	cases   map[string]bool
+	cases   map[int64]bool // caseID, or -reflectionID for answers with no case
 	people  map[string]bool
 	disc    map[string]bool
 	answers int
 	last    int64 // the last answer counted: hits come answer by answer
-	quotes  []flows.Quote
-	caseOf  map[int64]string // of quoted answers
+	quotes  []themeQuote
+}
+
+// themeQuote is a candidate quote, small: the answer's index in the period
+// and the phrase's index in its codes, with the quote's fit (quoteFit).
+// The quote itself is made again only for the few quotes shown.
+type themeQuote struct {
+	ai   int32
+	pi   uint16
+	fit  uint8
+	used bool
+}
+
+// caseOf identifies an answer's case without building a string: the case
+// ID, or the negated reflection ID when the answer has no case.
+func caseOf(a *flows.CodedAnswer) int64 {
+	if a.CaseID != 0 {
+		return a.CaseID
+	}
+	return -a.ReflectionID
 }
 
 // findThemes groups the period's key phrases by key across answers. A key
@@ -267,100 +279,119 @@ type themeGroup struct {
 // briefly, so the longer key's answers join it. Themes in two or more cases
 // recur; the others are emerging.
 func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring, emerging []flows.Theme) {
-	groups := map[string]*themeGroup{}
-	get := func(key string) *themeGroup {
-		g := groups[key]
-		if g == nil {
-			g = &themeGroup{key: key, phrases: map[string]int{}, cases: map[string]bool{}, people: map[string]bool{},
-				disc: map[string]bool{}, caseOf: map[int64]string{}}
-			groups[key] = g
+	// phraseKey is the key a phrase is grouped by, or "" when it is not
+	// grouped (no key, or a generic single word).
+	phraseKey := func(ph *flows.Phrase) string {
+		k := ph.Key
+		if k == "" {
+			k = PhraseKey(ph.Phrase)
 		}
-		return g
+		if genericKeys[k] {
+			return ""
+		}
+		return k
 	}
-	type hit struct {
-		a  *flows.CodedAnswer
-		ph flows.Phrase
-	}
-	var hits []hit
+	// First pass: the keys in use, so that each key's home is known
+	// before any answer is counted.
+	keys := map[string]bool{}
 	for i := range period {
 		a := &period[i]
 		if a.Codes == nil {
 			continue
 		}
-		for _, ph := range a.Codes.Phrases {
-			if ph.Key == "" {
-				ph.Key = PhraseKey(ph.Phrase)
+		for j := range a.Codes.Phrases {
+			if k := phraseKey(&a.Codes.Phrases[j]); k != "" {
+				keys[k] = true
 			}
-			if ph.Key == "" || genericKeys[ph.Key] {
-				continue
-			}
-			hits = append(hits, hit{a, ph})
-			get(ph.Key)
 		}
 	}
 	// A key absorbs into the shortest other key made of some of its words
 	// ("jic med weekend" into "jic med"): key phrases are at most a few
 	// words, so trying every subset of a key's words is cheap.
-	home := make(map[string]string, len(groups))
-	for k := range groups {
-		home[k] = shorterHome(k, groups)
+	home := make(map[string]string, len(keys))
+	for k := range keys {
+		home[k] = shorterHome(k, keys)
 	}
 	final := map[string]*themeGroup{}
-	for _, h := range hits {
-		k := home[h.ph.Key]
-		g := final[k]
-		if g == nil {
-			g = groups[k]
-			final[k] = g
+	// Second pass: count each phrase in its key's home.
+	for i := range period {
+		a := &period[i]
+		if a.Codes == nil {
+			continue
 		}
-		a := h.a
-		g.phrases[h.ph.Phrase]++
-		g.cases[caseKey(*a)] = true
-		if a.Author != "" {
-			g.people[a.Author] = true
-		}
-		if a.Discipline != "" {
-			g.disc[a.Discipline] = true
-		}
-		if g.last == a.ID {
-			continue // one answer counts once, and gives one quote
-		}
-		g.last = a.ID
-		g.answers++
-		if q, ok := verifiedQuote(*a, h.ph.Quote, noQuotes); ok {
-			g.caseOf[a.ID] = caseKey(*a)
-			g.quotes = append(g.quotes, q)
+		for j := range a.Codes.Phrases {
+			ph := &a.Codes.Phrases[j]
+			k := phraseKey(ph)
+			if k == "" {
+				continue
+			}
+			k = home[k]
+			g := final[k]
+			if g == nil {
+				g = &themeGroup{key: k, phrases: map[string]int{}, cases: map[int64]bool{}, people: map[string]bool{},
+					disc: map[string]bool{}}
+				final[k] = g
+			}
+			g.phrases[ph.Phrase]++
+			g.cases[caseOf(a)] = true
+			if a.Author != "" {
+				g.people[a.Author] = true
+			}
+			if a.Discipline != "" {
+				g.disc[a.Discipline] = true
+			}
+			if g.last == a.ID {
+				continue // one answer counts once, and gives one quote
+			}
+			g.last = a.ID
+			g.answers++
+			if q, ok := verifiedQuote(*a, ph.Quote, noQuotes); ok && i <= math.MaxInt32 && j <= math.MaxUint16 {
+				g.quotes = append(g.quotes, themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))})
+			}
 		}
 	}
+	// Themes are ordered and cut before their quotes are picked: only the
+	// themes shown need them.
+	type ranked struct {
+		t flows.Theme
+		g *themeGroup
+	}
+	var rec, emg []ranked
 	for _, g := range final {
 		t := flows.Theme{Key: g.key, Phrase: bestPhrase(g.phrases), Cases: len(g.cases), People: len(g.people),
-			Answers: g.answers, Disciplines: sortedKeys(g.disc), Quotes: pickQuotes(g)}
+			Answers: g.answers}
 		if t.Cases >= 2 {
-			recurring = append(recurring, t)
-		} else if t.Answers >= 2 || len(strings.Fields(g.key)) >= 2 {
-			emerging = append(emerging, t)
+			rec = append(rec, ranked{t, g})
+		} else if t.Answers >= 2 || wordCount(g.key) >= 2 {
+			emg = append(emg, ranked{t, g})
 		}
 	}
-	order := func(a, b flows.Theme) int {
+	order := func(x, y ranked) int {
+		a, b := x.t, y.t
 		return cmp.Or(cmp.Compare(b.Cases, a.Cases), cmp.Compare(b.People, a.People),
-			cmp.Compare(b.Answers, a.Answers), cmp.Compare(len(strings.Fields(b.Key)), len(strings.Fields(a.Key))),
+			cmp.Compare(b.Answers, a.Answers), cmp.Compare(wordCount(b.Key), wordCount(a.Key)),
 			cmp.Compare(a.Key, b.Key))
 	}
-	slices.SortFunc(recurring, order)
-	slices.SortFunc(emerging, order)
-	if len(recurring) > maxRecurring {
-		recurring = recurring[:maxRecurring]
+	finish := func(rs []ranked, max int) []flows.Theme {
+		slices.SortFunc(rs, order)
+		if len(rs) > max {
+			rs = rs[:max]
+		}
+		var out []flows.Theme
+		for _, r := range rs {
+			r.t.Disciplines = sortedKeys(r.g.disc)
+			r.t.Quotes = pickQuotes(r.g, period, noQuotes)
+			out = append(out, r.t)
+		}
+		return out
 	}
-	if len(emerging) > maxEmerging {
-		emerging = emerging[:maxEmerging]
-	}
-	return recurring, emerging
+	return finish(rec, maxRecurring), finish(emg, maxEmerging)
 }
 
 // shorterHome returns the key k's theme joins: the shortest (then first
 // in order) key in groups made of a proper subset of k's words, in k's
 // order, or k itself.
-func shorterHome(k string, groups map[string]*themeGroup) string {
+func shorterHome(k string, groups map[string]bool) string {
 	words := strings.Fields(k)
 	if len(words) < 2 || len(words) > 6 {
 		return k
@@ -375,7 +406,7 @@ func shorterHome(k string, groups map[string]*themeGroup) string {
 			}
 		}
 		cand := strings.Join(sub, " ")
-		if _, ok := groups[cand]; !ok {
+		if !groups[cand] {
 			continue
 		}
 		if len(sub) < bestN || (len(sub) == bestN && cand < best) {
@@ -400,37 +431,67 @@ func verifiedQuote(a flows.CodedAnswer, quote string, noQuotes map[string]bool) 
 	return flows.Quote{Text: quote, Discipline: disc, AnswerID: a.ID, Channel: a.Channel}, true
 }
 
+// wordCount is len(strings.Fields(s)), without building the fields.
+func wordCount(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		space := unicode.IsSpace(r)
+		if !space && !in {
+			n++
+		}
+		in = !space
+	}
+	return n
+}
+
+// quoteFit ranks a quote's length: readable first, then long, then short.
+func quoteFit(q flows.Quote) int {
+	n := utf8.RuneCountInString(q.Text)
+	switch {
+	case n >= 30 && n <= 160:
+		return 0
+	case n > 160:
+		return 1
+	}
+	return 2
+}
+
 // pickQuotes orders a theme's quotes: first one from each case (so the
-// evidence is not one story told twice), the readable length first.
-func pickQuotes(g *themeGroup) []flows.Quote {
-	qs := slices.Clone(g.quotes)
-	fit := func(q flows.Quote) int {
-		n := utf8.RuneCountInString(q.Text)
-		switch {
-		case n >= 30 && n <= 160:
-			return 0
-		case n > 160:
-			return 1
-		}
-		return 2
+// evidence is not one story told twice), the readable length first. Only
+// the first maxQuotes are kept, so only they are looked for: the best
+// quote of each case, in order, then the best of the rest.
+func pickQuotes(g *themeGroup, period []flows.CodedAnswer, noQuotes map[string]bool) []flows.Quote {
+	less := func(a, b *themeQuote) bool {
+		return a.fit < b.fit || a.fit == b.fit && period[a.ai].ID < period[b.ai].ID
 	}
-	slices.SortStableFunc(qs, func(a, b flows.Quote) int {
-		return cmp.Or(cmp.Compare(fit(a), fit(b)), cmp.Compare(a.AnswerID, b.AnswerID))
-	})
-	var out, rest []flows.Quote
-	seen := map[string]bool{}
-	for _, q := range qs {
-		c := g.caseOf[q.AnswerID]
-		if seen[c] {
-			rest = append(rest, q)
-			continue
-		}
-		seen[c] = true
-		out = append(out, q)
+	qs := g.quotes
+	for i := range qs {
+		qs[i].used = false
 	}
-	out = append(out, rest...)
-	if len(out) > maxQuotes {
-		out = out[:maxQuotes]
+	var out []flows.Quote
+	seen := map[int64]bool{}
+	// Round one: the best quote of a case not yet quoted; round two: the
+	// best quote not yet taken.
+	for round := 0; round < 2 && len(out) < maxQuotes; round++ {
+		for len(out) < maxQuotes {
+			best := -1
+			for i := range qs {
+				if qs[i].used || round == 0 && seen[caseOf(&period[qs[i].ai])] {
+					continue
+				}
+				if best < 0 || less(&qs[i], &qs[best]) {
+					best = i
+				}
+			}
+			if best < 0 {
+				break
+			}
+			qs[best].used = true
+			a := &period[qs[best].ai]
+			seen[caseOf(a)] = true
+			q, _ := verifiedQuote(*a, a.Codes.Phrases[qs[best].pi].Quote, noQuotes)
+			out = append(out, q)
+		}
 	}
 	return out
 }

@@ -17,7 +17,7 @@ const OfflineName = "offline"
 // OfflineVersion is stored with the codes, so that answers coded by older
 // rules are coded again. Bump it by hand whenever the rules or the lexicon
 // change what a coder would say.
-const OfflineVersion = "1"
+const OfflineVersion = "2"
 
 // Offline reads answers against the codebook with rules and a lexicon of UK
 // end-of-life care language: no network, no model, the same codes for the
@@ -98,17 +98,19 @@ func (o *Offline) Code(ctx context.Context, in flows.CodeInput) (flows.Codes, er
 // offToken is one word of an answer, as themes.Words would give it, with where
 // it sits in the text and what the lexicon says of it.
 type offToken struct {
-	w, s       string // the lower-case word, and its stem
-	start, end int    // byte offsets of the word in the text
-	upper      bool   // written with a capital letter
-	sentStart  bool   // first word of its sentence
-	sent       int    // sentence index
-	clause     int    // clause index (clauses split sentences at commas, brackets, dashes)
-	quoted     bool   // inside quotation marks
-	synthetic  bool   // not a word of Words ("++" kept as a marker)
-	cat        lexCat // categories of every lexicon entry covering the word, as the directions read them
-	all        lexCat // the same, before quoted words lose their record categories (for tags)
-	name       bool   // a capitalised word the lexicon does not know: likely a name
+	w, s        string // the lower-case word, and its stem
+	start, end  int    // byte offsets of the word in the text
+	upper       bool   // written with a capital letter
+	sentStart   bool   // first word of its sentence
+	sent        int    // sentence index
+	clause      int    // clause index (clauses split sentences at commas, brackets, dashes)
+	quoted      bool   // inside quotation marks
+	synthetic   bool   // not a word of Words ("++" kept as a marker)
+	cat         lexCat // categories of every lexicon entry covering the word, as the directions read them
+	all         lexCat // the same, before quoted words lose their record categories (for tags)
+	name        bool   // a capitalised word the lexicon does not know: likely a name
+	wishSpan    bool   // inside a wish of several words ("stay at home")
+	familyCarer bool   // inside a family-carer entry of several words ("main carer")
 }
 
 // offDoc is one answer, tokenised and matched against the lexicon.
@@ -340,8 +342,21 @@ func offAnalyse(lx *lexicon, text string) *offDoc {
 			for _, e := range es {
 				if d.matchAt(i, e.keys) {
 					matched = true
+					cat := e.cat
+					// "with her mum's death": after "with", a possessive
+					// names whose the next thing is, not who keeps the
+					// person company.
+					if cat&cSupport != 0 && d.possessiveOf(i+len(e.keys)-1) {
+						cat &^= cSupport
+					}
 					for k := i; k < i+len(e.keys); k++ {
-						d.toks[k].cat |= e.cat
+						d.toks[k].cat |= cat
+						if len(e.keys) > 1 && cat&cWish != 0 {
+							d.toks[k].wishSpan = true
+						}
+						if len(e.keys) > 1 && cat&cFamilyCarer != 0 {
+							d.toks[k].familyCarer = true
+						}
 					}
 				}
 			}
@@ -363,6 +378,36 @@ func offAnalyse(lx *lexicon, text string) *offDoc {
 		t := &d.toks[i]
 		if t.upper && !t.sentStart && t.cat == 0 && !t.quoted {
 			t.name = true
+		}
+		// "to stay at home", "be with the dog": words of a wish say what
+		// the person wants, not who helps them.
+		if t.wishSpan {
+			t.cat &^= cSupport
+		}
+		// "making sure his wife is looked after": a support word in the
+		// passive, with no "by" saying who helps, makes its subject the
+		// one helped.
+		if t.cat&cSupport != 0 && d.passiveSupport(i) {
+			for k := i; k < len(d.toks) && d.toks[k].clause == t.clause && d.toks[k].cat&cSupport != 0; k++ {
+				d.toks[k].cat &^= cSupport
+			}
+		}
+		// "the men from the shed" are people of their community; "the
+		// ladies from the agency" are a service.
+		if t.cat&cPerson != 0 && t.w == "from" && i+1 < len(d.toks) {
+			for k := i + 1; k < len(d.toks) && k <= i+3 && d.toks[k].clause == t.clause; k++ {
+				if d.toks[k].cat&lexServices != 0 {
+					for j := i; j >= 0 && j >= i-2 && d.toks[j].cat&cPerson != 0; j-- {
+						d.toks[j].cat &^= cPerson
+					}
+					break
+				}
+			}
+		}
+		// "her main carer", "he's her carer": a relative caring, not a
+		// paid service.
+		if t.familyCarer {
+			t.cat &^= cService | cPaidCarer
 		}
 		// "carer's assessment" is support for those close, not a test.
 		if t.cat&cBereave != 0 {
@@ -415,6 +460,33 @@ func (d *offDoc) locative(i int) bool {
 		return false
 	}
 	return false
+}
+
+// possessiveOf reports whether word i is a possessive ("mum's") followed,
+// in its clause, by a word that is not a person: "her mum's death" is
+// about the death.
+func (d *offDoc) possessiveOf(i int) bool {
+	if i+1 >= len(d.toks) || d.toks[i+1].clause != d.toks[i].clause {
+		return false
+	}
+	w := d.toks[i].w
+	if !strings.HasSuffix(w, "'s") {
+		return false
+	}
+	next := &d.toks[i+1]
+	if next.synthetic || offHasDigit(next.w) {
+		return false
+	}
+	// Matching runs word by word, so the next word's categories may be
+	// incomplete: look it up on its own.
+	lx := theLexicon()
+	c := lx.single[cachedStem(next.w)]
+	for _, e := range lx.byExact[next.w] {
+		if len(e.keys) == 1 {
+			c |= e.cat
+		}
+	}
+	return c&(cPerson|cPet|cFunction|cNegate) == 0 && !strings.HasSuffix(next.w, "ing")
 }
 
 // matchAt reports whether the entry keys match the words from i on, inside
@@ -611,7 +683,14 @@ func (t *offToken) descriptive() bool {
 	if t.cat&lexDescribing != 0 {
 		return true
 	}
-	return t.cat&lexNonDescribing == 0 && !offHasDigit(t.w) && len(t.w) > 2
+	return t.cat&lexNonDescribing == 0 && !offHasDigit(t.w) && len(t.w) > 2 && !offCountWords[t.w]
+}
+
+// offCountWords say how many, not what someone is like: "two sons" is
+// still a bare label.
+var offCountWords = map[string]bool{
+	"one": true, "two": true, "three": true, "four": true, "five": true, "six": true, "seven": true,
+	"eight": true, "nine": true, "ten": true, "both": true, "several": true, "few": true,
 }
 
 // offClause is what one clause holds.
@@ -810,10 +889,10 @@ func (d *offDoc) features() offFeats {
 		if clear {
 			f.clearPerson = true
 		}
-		if (c.ownLife || c.place) && c.support && !problemOnly && !c.nobodyInSentence {
+		if (c.ownLife || c.place) && c.support && !problemOnly && !(c.nobodyInSentence && !d.nobodyApart(ci)) {
 			f.supportPerson = true
 		}
-		if c.ownLife && d.clauseHas(ci, cFamilyCarer) && c.descr {
+		if c.ownLife && d.clauseHas(ci, cFamilyCarer) && (c.descr || d.clauseFamilyCarer(ci)) {
 			f.supportPerson = true
 		}
 		if c.ownLife && (c.strain || c.bereave) {
@@ -856,6 +935,21 @@ func (d *offDoc) features() offFeats {
 			}
 			if d.toks[i-1].w == "they" || i+1 < len(d.toks) && d.toks[i+1].w == "them" && d.toks[i+1].clause == d.toks[i].clause {
 				f.supportPerson = true
+			}
+		}
+	}
+	// "Church is where all her friends are. They've been bringing
+	// flowers round": a sentence whose subject is "they", after people
+	// from their own life, says what those people do.
+	if f.ownLife && !f.supportPerson {
+		for si, s := range d.sentences {
+			if si == 0 || s[0] >= s[1] || !offTheyWords[d.toks[s[0]].w] || !d.sentenceOwnLife(si-1) {
+				continue
+			}
+			for i := s[0]; i < s[1]; i++ {
+				if d.toks[i].cat&cSupport != 0 && !d.negated(i) && !d.clauseHas(d.toks[i].clause, lexServices) {
+					f.supportPerson = true
+				}
 			}
 		}
 	}
@@ -921,6 +1015,65 @@ func (d *offDoc) sentenceStrain(si int) bool {
 					}
 				}
 			}
+		}
+	}
+	return false
+}
+
+// nobodyApart reports that the sentence's words of isolation ("lives
+// alone") sit in another clause than ci and do not follow it: "lives
+// alone, the owner takes her a fish supper" still says who helps.
+func (d *offDoc) nobodyApart(ci int) bool {
+	s := d.sentences[d.clauseOf[ci]]
+	for i := s[0]; i < s[1]; i++ {
+		if d.toks[i].cat&cNobody != 0 && (d.toks[i].clause == ci || i >= d.clauses[ci][1] || d.toks[i].cat&cNegate != 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// passiveSupport reports a support word at i told in the passive ("is
+// looked after", "being cared for") with no "by" after it in the clause.
+func (d *offDoc) passiveSupport(i int) bool {
+	if i == 0 || !strings.HasSuffix(d.toks[i].w, "ed") && d.toks[i].w != "fed" {
+		return false
+	}
+	switch d.toks[i-1].w {
+	case "is", "be", "being", "been", "are", "was", "were", "gets", "get", "got", "is't":
+	default:
+		return false
+	}
+	for k := i + 1; k < len(d.toks) && d.toks[k].clause == d.toks[i].clause; k++ {
+		if d.toks[k].w == "by" {
+			return false
+		}
+	}
+	return true
+}
+
+// offTheyWords open a sentence about people named before.
+var offTheyWords = map[string]bool{"they": true, "they've": true, "they're": true, "they'd": true, "theyve": true, "theyre": true}
+
+// sentenceOwnLife reports someone from the person's own life, not negated,
+// in sentence si.
+func (d *offDoc) sentenceOwnLife(si int) bool {
+	s := d.sentences[si]
+	for i := s[0]; i < s[1]; i++ {
+		if d.toks[i].cat&lexOwnLife != 0 && !d.negated(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseFamilyCarer reports a family-carer entry of several words ("main
+// carer") in clause ci: with someone from their own life in the clause, a
+// relative is shown caring.
+func (d *offDoc) clauseFamilyCarer(ci int) bool {
+	for i := d.clauses[ci][0]; i < d.clauses[ci][1]; i++ {
+		if d.toks[i].familyCarer && !d.negated(i) {
+			return true
 		}
 	}
 	return false

@@ -55,7 +55,7 @@ func phraseWeight(t *offToken) float64 {
 // phraseWord reports whether word i can be part of a key phrase: not a
 // phraseStopword, not a bare number, not a marker.
 func phraseWord(t *offToken) bool {
-	if t.synthetic || t.cat&(cFunction|cNegate) != 0 || len(t.w) < 2 {
+	if t.synthetic || t.cat&(cFunction|cNegate|cDay) != 0 || len(t.w) < 2 {
 		return false
 	}
 	if offHasDigit(t.w) {
@@ -81,6 +81,47 @@ var phraseStopword = map[string]bool{
 	"back": true, "once": true, "add": true, "change": true, "couple": true, "whose": true, "pseud": true, "pseudonym": true, "honestly": true,
 	"im": true, "ive": true, "dont": true, "didnt": true, "cant": true, "wont": true,
 	"isnt": true, "wasnt": true, "thats": true, "its": true, "hes": true, "shes": true,
+	// Prepositions the lexicon does not list as function words: a phrase
+	// does not run across them ("strangers traipsing through").
+	"through": true, "via": true, "til": true, "till": true, "until": true, "onto": true, "upon": true,
+	"within": true, "around": true, "across": true, "towards": true, "else": true, "twice": true,
+}
+
+// phraseNounCats are the lexicon's categories of things a team's themes
+// are about: a single word stands as a key phrase only if it is one of
+// these, and not a verb form ("dogs", "hospice", "syringe driver" stand;
+// "wants", "talks", "met" do not).
+const phraseNounCats = cPerson | cNOK | cPet | cCommunity | cCommRes | cPlace | cService | cIntervention | cMed |
+	cForm | cClinical | cComfort | cRecognise | cLiveWell | cBereave | cHome | cPaidCarer | cFamilyCarer
+
+// phraseVerbs are common verbs of care talk the lexicon files under a
+// topic ("die", "stay", "sit", "laugh"): never a key phrase on their own,
+// nor the last word of one.
+var phraseVerbs = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`sit sits sat stay stays stayed die dies died live lives lived talk talks talked
+		walk walked know knows mean means meet met ask asks pop pops turn turned say says tell tells help helps
+		feel feels seem seems want wants like likes love loves loved let put keep keeps try tries watch watches
+		watching laugh laughs enjoy enjoys hope hopes prefer prefers rather wish wishes matter matters reads
+		bring brings take takes give gives make makes go goes come comes see sees look looks visit visits assess
+		sleep sleeps eat eats drink drinks rings ring call calls cope copes manage manages need needs stop stops
+		smile smiles cry cries sing sings sang dance dances cook cooks share shares miss misses worry worries`) {
+		phraseVerbs[w] = true
+	}
+}
+
+// phraseVerbForm reports a word that reads as a verb: listed, or a
+// participle ("crying", "escalated") the lexicon does not file as an
+// activity or a clinical word.
+func phraseVerbForm(t *offToken) bool {
+	if phraseVerbs[t.w] {
+		return true
+	}
+	if len(t.w) > 4 && (strings.HasSuffix(t.w, "ing") || strings.HasSuffix(t.w, "ed")) {
+		return t.cat&(cLiveWell|cClinical|cIntervention|cMed|cService|cForm|cPerson|cCommunity|cCommRes|cPlace) == 0
+	}
+	return false
 }
 
 // offKeyPhrases scores phraseCandidate phrases of an analysed answer and keeps the
@@ -163,6 +204,15 @@ func (d *offDoc) phraseScore(a, b int) float64 {
 	if first.cat&cGeneric != 0 && phraseWeight(first) < 1 || last.cat&cGeneric != 0 && phraseWeight(last) < 1 {
 		return 0
 	}
+	n := b - a
+	// A single word stands only if it names a thing of the lexicon's
+	// topics; a phrase does not end on a verb.
+	if n == 1 && (first.cat&phraseNounCats == 0 || first.cat&(cGeneric|cIntent|cLabel|cVoice) != 0) {
+		return 0
+	}
+	if phraseVerbForm(last) {
+		return 0
+	}
 	sum, names := 0.0, 0
 	for k := a; k < b; k++ {
 		t := &d.toks[k]
@@ -171,11 +221,12 @@ func (d *offDoc) phraseScore(a, b int) float64 {
 			names++
 		}
 	}
-	n := b - a
 	if names == n {
 		return 0
 	}
-	score := sum / float64(n) * (1 + 0.35*float64(n-1))
+	// Several words say more than one: a phrase of two holding a topic
+	// word ("granddaughters wedding") outranks a single topic word.
+	score := sum / float64(n) * (1 + 0.5*float64(n-1))
 	// A phrase the lexicon knows as one entry holds together.
 	if n > 1 && d.oneEntry(a, b) {
 		score += 0.8

@@ -109,3 +109,49 @@ func TestCodePhrasesAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// Single words that say nothing on their own (verbs, days, wants and
+// needs) are never key phrases; a topic word standing alone is.
+func TestKeyPhrasesDropGenericSingleWords(t *testing.T) {
+	cases := []struct {
+		text string
+		bad  []string // single words that must not be phrases
+		want string   // a phrase that must be there, if any
+	}{
+		{"wants to die at home", []string{"wants", "die", "want"}, "home"},
+		{"Wants to stay in her flat. On Tuesday she told me she'd rather not go anywhere", []string{"stay", "tuesday", "rather", "told"}, "flat"},
+		{"need to check he's ok, will ask and see", []string{"need", "check", "ask", "see"}, ""},
+		{"only met her twice, she talks and talks", []string{"met", "twice", "talks"}, ""},
+		{"she sits at the back window watching the feeders", []string{"sits", "watching"}, "feeders"},
+	}
+	for _, c := range cases {
+		ps := KeyPhrases(c.text, 3)
+		found := c.want == ""
+		for _, p := range ps {
+			checkKeyPhrase(t, c.text, p)
+			for _, b := range c.bad {
+				if p.Phrase == b {
+					t.Errorf("%q: generic single word %q as a key phrase (%+v)", c.text, b, ps)
+				}
+			}
+			found = found || p.Phrase == c.want
+		}
+		if !found {
+			t.Errorf("%q: want %q among %+v", c.text, c.want, ps)
+		}
+	}
+}
+
+// A phrase of several words with a topic word in it outranks that word
+// alone, and a phrase does not end on a verb.
+func TestKeyPhrasesPreferSeveralWords(t *testing.T) {
+	ps := KeyPhrases("getting to his granddaughters wedding in june, its all he talks about", 3)
+	if len(ps) == 0 || ps[0].Phrase != "granddaughters wedding" {
+		t.Errorf("want granddaughters wedding first, got %+v", ps)
+	}
+	for _, p := range KeyPhrases("the chap from the paper shop drops the racing post in and they sit", 3) {
+		if w := Words(p.Phrase); w[len(w)-1] == "sit" || w[len(w)-1] == "drops" {
+			t.Errorf("phrase %q ends on a verb", p.Phrase)
+		}
+	}
+}
