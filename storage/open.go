@@ -79,14 +79,19 @@ func OpenExisting(ctx context.Context, databaseURL string, log *slog.Logger) (*D
 	return db, nil
 }
 
-// hasSchema reports whether migrations were ever applied to the database.
+// hasSchema reports whether a migration was ever applied to the database.
+// Goose's version table alone is not enough: checking for pending
+// migrations creates it.
 func (db *DB) hasSchema(ctx context.Context) (bool, error) {
 	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
 	if db.dialect == Postgres {
 		q = `SELECT count(*) FROM (SELECT to_regclass('goose_db_version') AS t) v WHERE t IS NOT NULL`
 	}
 	var n int
-	if err := db.sql.QueryRowContext(ctx, q).Scan(&n); err != nil {
+	if err := db.sql.QueryRowContext(ctx, q).Scan(&n); err != nil || n == 0 {
+		return false, err
+	}
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&n); err != nil {
 		return false, err
 	}
 	return n > 0, nil
