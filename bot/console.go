@@ -259,12 +259,25 @@ func RenderText(r flows.Reply) string {
 			b.WriteString(" #" + c)
 		}
 	}
-	if len(r.Buttons) > 0 {
-		words := make([]string, len(r.Buttons))
-		for i, btn := range r.Buttons {
-			words[i] = btn.Action
+	var words []string
+	for _, btn := range r.Buttons {
+		if typedWord(btn.Action) {
+			words = append(words, btn.Action)
 		}
+	}
+	if len(words) > 0 {
 		b.WriteString("\n    (reply in the thread, or say " + strings.Join(words, ", ") + ")")
 	}
 	return b.String()
+}
+
+// typedWord reports whether a button's action is also a word a person can
+// say in the thread. Other buttons (forget_me, start) have no typed word:
+// the reply's text says what to type instead, or there is nothing to type.
+func typedWord(action string) bool {
+	switch action {
+	case flows.ActionNext, flows.ActionSkip, flows.ActionDone, flows.ActionCancel:
+		return true
+	}
+	return false
 }

@@ -325,6 +325,17 @@ func TestControlWords(t *testing.T) {
 		if r.Status != flows.StatusAbandoned || !strings.Contains(cancelled.Title, "cancelled") {
 			t.Errorf("cancel: status %s, title %q", r.Status, cancelled.Title)
 		}
+		// "Cancelled by" labels the person who cancelled, not the sentence
+		// that says it was cancelled.
+		var by []flows.Part
+		for _, p := range cancelled.Parts {
+			if p.Label == "Cancelled by" {
+				by = append(by, p)
+			}
+		}
+		if len(by) != 1 || by[0].Text != "" || len(by[0].Users) != 1 || by[0].Users[0] != "ann" {
+			t.Errorf("cancel: the Cancelled by part should name only ann: %+v", cancelled.Parts)
+		}
 		if len(c.answers()) != 1 {
 			t.Errorf("cancel should keep what was said, got %d answers", len(c.answers()))
 		}

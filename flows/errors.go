@@ -14,3 +14,7 @@ var ErrInvalid = errors.New("invalid")
 
 // ErrForbidden is returned when a person may not do what they asked.
 var ErrForbidden = errors.New("forbidden")
+
+// ErrNothingStored is returned by Forget when nothing of the person is
+// stored: nothing was deleted and nothing recorded.
+var ErrNothingStored = errors.New("nothing stored")

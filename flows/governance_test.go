@@ -295,3 +295,41 @@ func TestSnoozeHoldsForALateCheckIn(t *testing.T) {
 		}
 	}
 }
+
+// Forgetting a person of whom nothing is stored deletes nothing, records
+// nothing, and says so: an administrator must not read "deleted 0 answers"
+// as an erasure done.
+func TestForgetNothingStored(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newConvo(t, db)
+		c.cmd("ann", "Rowan")
+		c.say("ann", storyAnswers["what_matters"])
+		before, err := db.ListAudit(c.ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := c.engine.Forget(c.ctx, "", "U0NOBODY", "cli")
+		if !errors.Is(err, flows.ErrNothingStored) || rep != (flows.ForgetReport{}) {
+			t.Errorf("Forget of nobody = %+v, %v; want ErrNothingStored", rep, err)
+		}
+		after, err := db.ListAudit(c.ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) {
+			t.Errorf("Forget of nobody added %d audit entries", len(after)-len(before))
+		}
+		// In Slack, confirming forget-me with nothing stored says so.
+		replies, err := c.engine.ForgetMe(c.ctx, actor("U0NOBODY"), c.channel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := notice(t, replies); !strings.Contains(allText(n), "holds nothing of yours") {
+			t.Errorf("forget-me with nothing stored said: %s", allText(n))
+		}
+		// Someone with answers is still forgotten.
+		if rep, err := c.engine.Forget(c.ctx, "", "ann", "cli"); err != nil || rep.Answers != 1 {
+			t.Errorf("Forget of ann = %+v, %v", rep, err)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -88,6 +89,10 @@ func (e *Engine) askForgetMe(ctx context.Context, a Actor, channel string) ([]Re
 // ForgetMe deletes everything the actor contributed to their team.
 func (e *Engine) ForgetMe(ctx context.Context, a Actor, channel string) ([]Reply, error) {
 	rep, err := e.Forget(ctx, a.TeamID, a.UserID, "")
+	if errors.Is(err, ErrNothingStored) {
+		return []Reply{notice(channel, a.UserID, "Nothing to forget.",
+			"What Matters holds nothing of yours here, so nothing was deleted.")}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +103,9 @@ func (e *Engine) ForgetMe(ctx context.Context, a Actor, channel string) ([]Reply
 
 // Forget deletes a person's contributions, in one team or (teamID empty)
 // all, and records it in the audit log without naming them. by is who asked
-// ("" when it is the person themselves, so their id is not kept).
+// ("" when it is the person themselves, so their id is not kept). When
+// nothing of the person is stored it returns ErrNothingStored and records
+// nothing.
 func (e *Engine) Forget(ctx context.Context, teamID, userID, by string) (ForgetReport, error) {
 	userID = strings.TrimSpace(userID)
 	if userID == "" {
@@ -110,6 +117,9 @@ func (e *Engine) Forget(ctx context.Context, teamID, userID, by string) (ForgetR
 		rep, err = s.ForgetUser(ctx, teamID, userID)
 		if err != nil {
 			return err
+		}
+		if rep == (ForgetReport{}) {
+			return fmt.Errorf("%w for %s", ErrNothingStored, userID)
 		}
 		who := "the person themselves"
 		if by != "" {

@@ -16,13 +16,11 @@ func Summary(tpl prompts.Template, cs Case, r Reflection, answers []Answer, by s
 	switch r.Status {
 	case StatusAbandoned:
 		reply.Title = name + ": cancelled"
-		text := "This reflection was cancelled. What was said before is kept with it, and each person can withdraw their own answers."
-		p := Part{Text: text}
+		reply.Parts = append(reply.Parts, Part{Text: "This reflection was cancelled. What was said before is kept with it, and each person can withdraw their own answers."})
 		if by != "" {
-			p.Label = "Cancelled by"
-			p.Users = []string{by}
+			// The label names the person beside it, not the text above.
+			reply.Parts = append(reply.Parts, Part{Label: "Cancelled by", Users: []string{by}})
 		}
-		reply.Parts = append(reply.Parts, p)
 		return reply
 	default:
 		reply.Title = name + ": the story so far"

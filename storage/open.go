@@ -3,7 +3,9 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -26,9 +28,78 @@ const connectTimeout = 10 * time.Second
 const sqliteBusyTimeout = 5 * time.Second
 
 // Open opens the database a DATABASE_URL names (see ParseURL) and checks that
-// it answers. It does not migrate; call Migrate. A nil log discards logs.
-// Errors are one line and never show a password.
+// it answers. A SQLite file that does not exist is created. It does not
+// migrate; call Migrate. A nil log discards logs. Errors are one line and
+// never show a password.
 func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+	return open(ctx, databaseURL, log, true)
+}
+
+// ErrNoDatabase is wrapped by OpenExisting's error when there is no What
+// Matters database where the URL points.
+var ErrNoDatabase = errors.New("no What Matters database there")
+
+// OpenExisting opens, as Open does, a database that must already hold What
+// Matters data, and creates nothing: a SQLite file that does not exist, a
+// database in memory (empty every time) or a database that was never
+// migrated is an error wrapping ErrNoDatabase. Pending migrations are not an
+// error; call Migrate or Pending.
+func OpenExisting(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+	dialect, target, err := ParseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	where := "the PostgreSQL database " + Redact(databaseURL)
+	if dialect == SQLite {
+		if target == memoryPath {
+			return nil, &openError{msg: "database: sqlite::memory: is a new, empty database every time", err: ErrNoDatabase}
+		}
+		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+			msg := fmt.Sprintf("database: there is no SQLite file %q", target)
+			if dir := filepath.Dir(target); !exists(dir) {
+				msg += fmt.Sprintf(" (folder %q does not exist)", dir)
+			}
+			return nil, &openError{msg: msg, err: ErrNoDatabase}
+		}
+		where = fmt.Sprintf("the SQLite file %q", target)
+	}
+	db, err := open(ctx, databaseURL, log, false)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := db.hasSchema(ctx)
+	if err != nil {
+		db.Close()
+		return nil, &openError{msg: "database: cannot read " + where + ": " + oneLine(err), err: err}
+	}
+	if !ok {
+		db.Close()
+		return nil, &openError{msg: "database: " + where + " holds no What Matters tables (it was never migrated)", err: ErrNoDatabase}
+	}
+	return db, nil
+}
+
+// hasSchema reports whether a migration was ever applied to the database.
+// Goose's version table alone is not enough: checking for pending
+// migrations creates it.
+func (db *DB) hasSchema(ctx context.Context) (bool, error) {
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
+	if db.dialect == Postgres {
+		q = `SELECT count(*) FROM (SELECT to_regclass('goose_db_version') AS t) v WHERE t IS NOT NULL`
+	}
+	var n int
+	if err := db.sql.QueryRowContext(ctx, q).Scan(&n); err != nil || n == 0 {
+		return false, err
+	}
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// open opens the database; create says whether a SQLite file that does not
+// exist may be created.
+func open(ctx context.Context, databaseURL string, log *slog.Logger, create bool) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -41,7 +112,7 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 		db.pool, db.sql, err = openPostgres(ctx, target)
 	} else {
 		db.path = target
-		db.sql, err = openSQLite(ctx, target)
+		db.sql, err = openSQLite(ctx, target, create)
 	}
 	if err != nil {
 		return nil, err
@@ -85,7 +156,10 @@ func openPostgres(ctx context.Context, databaseURL string) (*pgxpool.Pool, *sql.
 //
 // A database in memory belongs to one connection, so the pool keeps exactly
 // one, forever.
-func openSQLite(ctx context.Context, path string) (*sql.DB, error) {
+//
+// Unless create is set, a file that does not exist is not created
+// (mode=rw).
+func openSQLite(ctx context.Context, path string, create bool) (*sql.DB, error) {
 	memory := path == memoryPath
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
@@ -94,6 +168,9 @@ func openSQLite(ctx context.Context, path string) (*sql.DB, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 	}
 	q.Set("_txlock", "immediate")
+	if !memory && !create {
+		q.Set("mode", "rw")
+	}
 	dsn := memoryPath
 	if !memory {
 		dsn = "file:" + escapePath(filepath.Clean(path))
@@ -117,16 +194,74 @@ func openSQLite(ctx context.Context, path string) (*sql.DB, error) {
 		if memory {
 			return nil, &openError{msg: "database: cannot open sqlite database in memory: " + oneLine(err), err: err}
 		}
-		msg := fmt.Sprintf("database: cannot open sqlite file %q: %s", path, oneLine(err))
-		// SQLite's "unable to open database file" does not say why.
-		if dir := filepath.Dir(path); !isDir(dir) {
-			msg += fmt.Sprintf(" (directory %q does not exist)", dir)
-		} else if isDir(path) {
-			msg += " (it is a directory)"
+		return nil, &openError{msg: sqliteOpenMessage(path, err), err: err}
+	}
+	if !memory {
+		// A file SQLite may only read opens without complaint when it is
+		// already in WAL mode, and fails at the first write: say so now.
+		if f, err := os.OpenFile(path, os.O_RDWR, 0); errors.Is(err, fs.ErrPermission) {
+			db.Close()
+			return nil, &openError{msg: sqliteOpenMessage(path, err), err: err}
+		} else if err == nil {
+			f.Close()
 		}
-		return nil, &openError{msg: msg, err: err}
 	}
 	return db, nil
+}
+
+// sqliteOpenMessage is the one-line error for a SQLite file that could not
+// be opened or written: why, when the file system can tell (SQLite's "unable
+// to open database file" does not say), then SQLite's own words.
+func sqliteOpenMessage(path string, err error) string {
+	msg := fmt.Sprintf("database: cannot open sqlite file %q: ", path)
+	if why := whyNotWritable(path); why != "" {
+		return msg + why + " (" + oneLine(err) + ")"
+	}
+	return msg + oneLine(err)
+}
+
+// whyNotWritable says why the SQLite file at path cannot be opened for
+// writing, or "" when the file system does not tell: the folder is
+// missing, the path is a folder, or permission is denied on the file or on
+// the folder, where SQLite also keeps the -wal and -shm files.
+func whyNotWritable(path string) string {
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("folder %q does not exist", dir)
+	} else if err != nil {
+		return oneLine(err)
+	} else if !fi.IsDir() {
+		return fmt.Sprintf("%q is not a folder", dir)
+	}
+	if isDir(path) {
+		return "it is a folder, not a file"
+	}
+	if exists(path) {
+		if f, err := os.OpenFile(path, os.O_RDWR, 0); errors.Is(err, fs.ErrPermission) {
+			return fmt.Sprintf("permission denied writing %q", path)
+		} else if err == nil {
+			f.Close()
+		}
+	}
+	f, err := os.CreateTemp(dir, ".whatmatters-write-check-*")
+	if err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		return ""
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		if exists(path) {
+			return fmt.Sprintf("permission denied creating files in folder %q, where SQLite keeps the database's -wal and -shm files", dir)
+		}
+		return fmt.Sprintf("permission denied creating %q in folder %q", filepath.Base(path), dir)
+	}
+	return ""
+}
+
+// exists reports whether anything is at path.
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // isDir reports whether path is a directory.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -52,12 +53,15 @@ func TestOpenFailures(t *testing.T) {
 
 	openErr(t, "mysql://u:s3cret@db/wm", `database: unsupported database URL scheme "mysql"; want postgres://…`)
 	msg := openErr(t, "sqlite:"+missing, fmt.Sprintf("database: cannot open sqlite file %q: ", missing))
-	if want := fmt.Sprintf("(directory %q does not exist)", filepath.Dir(missing)); !strings.HasSuffix(msg, want) {
-		t.Errorf("Open error = %q, want it to end %q", msg, want)
+	if want := fmt.Sprintf("folder %q does not exist (", filepath.Dir(missing)); !strings.Contains(msg, want) {
+		t.Errorf("Open error = %q, want it to say %q", msg, want)
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Errorf("Open created the missing folder")
 	}
 	msg = openErr(t, "sqlite:"+dir, fmt.Sprintf("database: cannot open sqlite file %q: ", dir))
-	if want := "(it is a directory)"; !strings.HasSuffix(msg, want) {
-		t.Errorf("Open error = %q, want it to end %q", msg, want)
+	if want := "it is a folder, not a file ("; !strings.Contains(msg, want) {
+		t.Errorf("Open error = %q, want it to say %q", msg, want)
 	}
 	openErr(t, "sqlite:"+notDB, fmt.Sprintf("database: cannot open sqlite file %q: ", notDB))
 	// Nothing listens on port 1.
@@ -222,4 +226,145 @@ func TestSQLiteMemory(t *testing.T) {
 	if _, err := other.GetTeam(ctx, "T1"); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("the second memory database sees the first's team: %v", err)
 	}
+}
+
+// readOnly makes path (a file or a folder) unwritable, even for root where
+// the file system allows (chattr +i), until the test ends; it skips the
+// test when that cannot be done.
+func readOnly(t *testing.T, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mode := os.FileMode(0o444)
+		if fi.IsDir() {
+			mode = 0o555
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(path, fi.Mode().Perm()) })
+		return
+	}
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		t.Skipf("running as root and chattr +i %s failed (%v: %s): cannot make it unwritable", path, err, out)
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
+}
+
+// An unwritable SQLite path says why, in one line.
+func TestOpenSQLiteUnwritableSaysWhy(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+
+	// A database whose file may not be written.
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ro.db")
+	db, err := storage.Open(ctx, "sqlite:"+file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	readOnly(t, file)
+	openErr(t, "sqlite:"+file, fmt.Sprintf("database: cannot open sqlite file %q: permission denied writing %q (", file, file))
+
+	// A new database in a folder that may not be written.
+	locked := filepath.Join(t.TempDir(), "locked")
+	if err := os.Mkdir(locked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	readOnly(t, locked)
+	fresh := filepath.Join(locked, "new.db")
+	openErr(t, "sqlite:"+fresh, fmt.Sprintf("database: cannot open sqlite file %q: permission denied creating \"new.db\" in folder %q", fresh, locked))
+	if _, err := os.Stat(fresh); err == nil {
+		t.Error("the database was created")
+	}
+}
+
+// OpenExisting creates nothing and opens only a migrated database.
+func TestOpenExisting(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	noDatabase := func(databaseURL, want string) {
+		t.Helper()
+		db, err := storage.OpenExisting(ctx, databaseURL, nil)
+		if err == nil {
+			db.Close()
+			t.Fatalf("OpenExisting(%q) succeeded", databaseURL)
+		}
+		if !errors.Is(err, storage.ErrNoDatabase) {
+			t.Errorf("OpenExisting(%q) = %v, want ErrNoDatabase", databaseURL, err)
+		}
+		if err.Error() != want {
+			t.Errorf("OpenExisting(%q) = %q, want %q", databaseURL, err, want)
+		}
+	}
+
+	missing := filepath.Join(dir, "missing.db")
+	noDatabase("sqlite:"+missing, fmt.Sprintf("database: there is no SQLite file %q", missing))
+	inMissingFolder := filepath.Join(dir, "nope", "x.db")
+	noDatabase("sqlite:"+inMissingFolder, fmt.Sprintf("database: there is no SQLite file %q (folder %q does not exist)", inMissingFolder, filepath.Dir(inMissingFolder)))
+	noDatabase("sqlite::memory:", "database: sqlite::memory: is a new, empty database every time")
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noDatabase("sqlite:"+empty, fmt.Sprintf("database: the SQLite file %q holds no What Matters tables (it was never migrated)", empty))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "empty.db" && !strings.HasPrefix(e.Name(), "empty.db-") {
+			t.Errorf("OpenExisting created %s", e.Name())
+		}
+	}
+
+	url := storagetest.SQLiteURL(t)
+	db, err := storage.Open(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = storage.OpenExisting(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("OpenExisting of a migrated database: %v", err)
+	}
+	db.Close()
+}
+
+func TestOpenExistingPostgres(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := storagetest.PostgresURL(t)
+	db, err := storage.OpenExisting(ctx, url, nil)
+	if err == nil {
+		db.Close()
+		t.Fatal("OpenExisting of a database never migrated succeeded")
+	}
+	if !errors.Is(err, storage.ErrNoDatabase) || !strings.Contains(err.Error(), "holds no What Matters tables") {
+		t.Errorf("OpenExisting = %v", err)
+	}
+	db, err = storage.Open(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = storage.OpenExisting(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("OpenExisting of a migrated database: %v", err)
+	}
+	db.Close()
 }

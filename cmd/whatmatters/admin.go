@@ -2,71 +2,135 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"text/tabwriter"
 	"time"
 
 	"whatmatters/flows"
 )
 
-// adminArgs are the flags the administrative commands take.
-type adminArgs struct {
-	user, team string
-	remove     bool
-}
+// forget, audit, lead and purge are the commands an administrator (whoever
+// can reach the database) uses for people's rights, the audit and
+// retention. Like export and digest, they work only on an existing
+// database: against a new, empty one they would report success at doing
+// nothing.
 
-// admin runs forget, audit, lead and purge: the commands an administrator
-// (whoever can reach the database) uses for people's rights, the audit and
-// retention.
-func admin(ctx context.Context, cmd string, engine *flows.Engine, store flows.Store, cfg Config, a adminArgs, stdout io.Writer) error {
-	switch cmd {
-	case "forget":
-		if a.user == "" {
+// forgetFlags is forget --user ID [--team ID].
+func forgetFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	user := fs.String("user", "", "the Slack member `ID` of the person whose contributions to delete (required)")
+	team := fs.String("team", "", "only in this `ID`'s team (default every team)")
+	return func(ctx context.Context, e *env, _ []string) error {
+		if *user == "" {
 			return usageError{"forget: say whose contributions to delete with --user ID"}
 		}
-		rep, err := engine.Forget(ctx, a.team, a.user, "cli")
+		db, err := e.openExisting(ctx, "forget")
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := checkTeam(ctx, db, *team); err != nil {
+			return fmt.Errorf("forget: %w", err)
+		}
+		engine, err := newEngine(e.cfg, db, e.log)
+		if err != nil {
+			return err
+		}
+		rep, err := engine.Forget(ctx, *team, *user, "cli")
+		if errors.Is(err, flows.ErrNothingStored) {
+			where := "in this database"
+			if *team != "" {
+				where = "in team " + *team
+			}
+			return fmt.Errorf("forget: nothing of %s is stored %s, so nothing was deleted; check the id (a Slack member id, such as U0123ABCD)", *user, where)
+		}
 		if err != nil {
 			return fmt.Errorf("forgetting: %w", err)
 		}
-		fmt.Fprintf(stdout, "Forgot %s: deleted %d answer%s and %d member record%s; %d reflection%s no longer name them; %d audit entr%s no longer name them.\n",
-			a.user, rep.Answers, plural(rep.Answers), rep.Members, plural(rep.Members),
+		fmt.Fprintf(e.stdout, "Forgot %s: deleted %d answer%s and %d member record%s; %d reflection%s no longer name them; %d audit entr%s no longer name them.\n",
+			*user, rep.Answers, plural(rep.Answers), rep.Members, plural(rep.Members),
 			rep.Reflections, plural(rep.Reflections), rep.Audit, map[bool]string{true: "y", false: "ies"}[rep.Audit == 1])
 		return nil
-	case "lead":
-		if a.user == "" || a.team == "" {
+	}
+}
+
+// leadFlags is lead --team ID --user ID [--remove].
+func leadFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	team := fs.String("team", "", "the `ID` of the team, which must be in the database (required)")
+	user := fs.String("user", "", "the Slack member `ID` of the person (required)")
+	remove := fs.Bool("remove", false, "take the role away instead")
+	return func(ctx context.Context, e *env, _ []string) error {
+		if *user == "" || *team == "" {
 			return usageError{"lead: give --team ID and --user ID"}
 		}
+		db, err := e.openExisting(ctx, "lead")
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := checkTeam(ctx, db, *team); err != nil {
+			return fmt.Errorf("lead: %w", err)
+		}
+		engine, err := newEngine(e.cfg, db, e.log)
+		if err != nil {
+			return err
+		}
 		role, word := flows.RoleLead, "is now a lead of"
-		if a.remove {
+		if *remove {
 			role, word = "", "is no longer a lead of"
 		}
-		if err := engine.SetRole(ctx, a.team, a.user, role, "cli"); err != nil {
+		if err := engine.SetRole(ctx, *team, *user, role, "cli"); err != nil {
 			return fmt.Errorf("setting role: %w", err)
 		}
-		fmt.Fprintf(stdout, "%s %s team %s.\n", a.user, word, a.team)
+		fmt.Fprintf(e.stdout, "%s %s team %s.\n", *user, word, *team)
 		return nil
-	case "purge":
-		rep, err := engine.Purge(ctx, cfg.RetentionDays.Duration())
+	}
+}
+
+// purgeCommand removes old story text, keeping counts.
+func purgeCommand(ctx context.Context, e *env) error {
+	db, err := e.openExisting(ctx, "purge")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	engine, err := newEngine(e.cfg, db, e.log)
+	if err != nil {
+		return err
+	}
+	rep, err := engine.Purge(ctx, e.cfg.RetentionDays.Duration())
+	if err != nil {
+		return fmt.Errorf("purging: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Removed the text of %d answer%s older than %d days; %d reflection%s unlinked. Counts are kept.\n",
+		rep.Answers, plural(rep.Answers), e.cfg.RetentionDays, rep.Reflections, plural(rep.Reflections))
+	return nil
+}
+
+// auditFlags is audit [--team ID].
+func auditFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	team := fs.String("team", "", "only this `ID`'s team (default every team)")
+	return func(ctx context.Context, e *env, _ []string) error {
+		db, err := e.openExisting(ctx, "audit")
 		if err != nil {
-			return fmt.Errorf("purging: %w", err)
+			return err
 		}
-		fmt.Fprintf(stdout, "Removed the text of %d answer%s older than %d days; %d reflection%s unlinked. Counts are kept.\n",
-			rep.Answers, plural(rep.Answers), cfg.RetentionDays, rep.Reflections, plural(rep.Reflections))
-		return nil
-	case "audit":
-		entries, err := store.ListAudit(ctx, a.team)
+		defer db.Close()
+		if err := checkTeam(ctx, db, *team); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		entries, err := db.ListAudit(ctx, *team)
 		if err != nil {
 			return fmt.Errorf("reading the audit log: %w", err)
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "WHEN (UTC)\tTEAM\tWHO\tACTION\tSUBJECT\tDETAIL")
-		for _, e := range entries {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.DateTime), dash(e.TeamID), dash(e.Actor), e.Action, dash(e.Subject), e.Detail)
+		for _, a := range entries {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.At.Format(time.DateTime), dash(a.TeamID), dash(a.Actor), a.Action, dash(a.Subject), a.Detail)
 		}
 		return tw.Flush()
 	}
-	return usageError{"unknown command " + cmd}
 }
 
 func dash(s string) string {

@@ -4,16 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"whatmatters/prompts"
-	"whatmatters/storage"
 )
 
 // demoCommand loads the fictional demo team and codes its answers, so that
 // `whatmatters digest` shows a real digest straight away.
-func demoCommand(ctx context.Context, cfg Config, db *storage.DB, stdout io.Writer) error {
+func demoCommand(ctx context.Context, e *env) error {
+	cfg, stdout := e.cfg, e.stdout
+	db, err := e.openOrCreate(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	scrubber, err := newScrubber(cfg)
 	if err != nil {
 		return err

@@ -25,133 +25,170 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-const usageText = `Usage: whatmatters [command] [flags]
-
-Commands:
-  (none)    serve when SLACK_BOT_TOKEN is set, else console
-  serve     run the bot against Slack (Socket Mode or HTTP)
-  console   run the bot in this terminal, no Slack needed
-  migrate   apply pending database migrations and exit
-  digest    build the digest of recurring themes (--weeks N, --post)
-  export    print the team's data as JSON (--user ID, --team ID)
-  forget    delete a person's contributions (--user ID [--team ID])
-  audit     print the audit log (--team ID)
-  lead      make a person a lead of their team (--team ID --user ID [--remove])
-  purge     remove story text older than WHATMATTERS_RETENTION_DAYS
-  manifest  print the Slack app manifest
-  config    list every environment variable, its default and meaning
-  version   print the version
-`
-
 // run is the whole program: main only adds the process around it. getenv is
 // used for the environment outside Config (the login name); Config itself is
 // read by envconfig, which reads the process environment.
+//
+// Each command takes only its own flags: an unknown flag or a stray argument
+// is one line and exit status 2, before anything is opened or changed.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cmd := ""
+	name := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+		name, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "help":
-		fmt.Fprint(stdout, usageText)
-		return nil
-	case "version":
-		fmt.Fprintf(stdout, "whatmatters %s (%s)\n", version, runtime.Version())
-		return nil
-	case "config":
-		return printConfig(stdout)
-	case "", "serve", "console", "migrate", "digest", "export", "forget", "manifest", "audit", "lead", "purge", "code", "demo":
-	default:
-		return usageError{fmt.Sprintf("unknown command %q; run whatmatters help for the list", cmd)}
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if name == "" {
+		return runDefault(ctx, e, args)
 	}
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") && cmd == "" {
-		fmt.Fprint(stdout, usageText)
-		return nil
+	c := lookup(name)
+	if c == nil {
+		return usageError{fmt.Sprintf("unknown command %q; run whatmatters help for the list", name)}
 	}
+	fs, runCmd := c.flagSet()
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, c.usage())
+		return nil
+	} else if err != nil {
+		return flagError(c.name, err)
+	}
+	if fs.NArg() > 0 && !c.takesArgs {
+		return strayArgument(c.name, fs.Arg(0))
+	}
+	if !c.noConfig {
+		if err := e.loadConfig(); err != nil {
+			return err
+		}
+	}
+	return runCmd(ctx, e, fs.Args())
+}
 
+// runDefault is whatmatters with no command: serve when SLACK_BOT_TOKEN is
+// set, else console, saying which and why on the first line. The only flags
+// are -h and --version.
+func runDefault(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("whatmatters", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	showVersion := fs.Bool("version", false, "print the version")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(e.stdout, usageText())
+		return nil
+	} else if err != nil {
+		return flagError("", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q (whatmatters -h lists the commands)", fs.Arg(0))}
+	}
+	if *showVersion {
+		printVersion(e.stdout)
+		return nil
+	}
+	if err := e.loadConfig(); err != nil {
+		return err
+	}
+	if e.cfg.SlackBotToken != "" {
+		fmt.Fprintln(e.stdout, "What Matters: serve mode, because SLACK_BOT_TOKEN is set.")
+		return serve(ctx, e.cfg, e.stdout, e.stderr, e.log)
+	}
+	fmt.Fprintf(e.stdout, "What Matters: console mode, because SLACK_BOT_TOKEN is not set. Database: %s. Theme coder: %s.\n",
+		describeDatabase(string(e.cfg.DatabaseURL)), describeCoder(e.cfg))
+	return consoleCommand(ctx, e)
+}
+
+// loadConfig reads the configuration and makes the logger it asks for.
+func (e *env) loadConfig() error {
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.Level(cfg.LogLevel)}))
+	e.cfg = cfg
+	e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.Level(cfg.LogLevel)}))
+	return nil
+}
 
-	if cmd == "" {
-		if cfg.SlackBotToken != "" {
-			cmd = "serve"
-			fmt.Fprintln(stdout, "What Matters: serve mode, because SLACK_BOT_TOKEN is set.")
-		} else {
-			cmd = "console"
-			fmt.Fprintf(stdout, "What Matters: console mode, because SLACK_BOT_TOKEN is not set. Database: %s. Theme coder: %s.\n",
-				describeDatabase(string(cfg.DatabaseURL)), describeCoder(cfg))
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "whatmatters %s (%s)\n", version, runtime.Version())
+}
+
+// helpFlags is help [COMMAND].
+func helpFlags(*flag.FlagSet) func(context.Context, *env, []string) error {
+	return func(_ context.Context, e *env, args []string) error {
+		switch len(args) {
+		case 0:
+			fmt.Fprint(e.stdout, usageText())
+			return nil
+		case 1:
+			c := lookup(args[0])
+			if c == nil {
+				return usageError{fmt.Sprintf("help: unknown command %q; run whatmatters help for the list", args[0])}
+			}
+			fmt.Fprint(e.stdout, c.usage())
+			return nil
 		}
+		return usageError{fmt.Sprintf("help: unexpected argument %q; help takes one command at most", args[1])}
 	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, args, stdout, stderr, log)
-	case "manifest":
-		return manifest(args, stdout, stderr)
-	case "digest":
-		return digestCommand(ctx, cfg, args, stdout, log)
-	case "code":
-		return codeCommand(ctx, cfg, args, stdin, stdout)
-	}
+}
 
-	flags := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	flags.SetOutput(io.Discard) // the error says what is wrong, in one line
-	user := flags.String("user", "", "the person: only their contributions (export), whose to delete (forget), who (lead)")
-	team := flags.String("team", "", "only this team; every team when empty (export, forget, audit)")
-	remove := flags.Bool("remove", false, "take the role away instead (lead)")
-	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usageText)
-		return nil
-	} else if err != nil {
-		return usageError{fmt.Sprintf("%s: %v", cmd, err)}
+// consoleCommand runs the bot in the terminal.
+func consoleCommand(ctx context.Context, e *env) error {
+	db, err := e.openOrCreate(ctx)
+	if err != nil {
+		return err
 	}
-	if flags.NArg() > 0 {
-		return usageError{fmt.Sprintf("%s: unexpected argument %q", cmd, flags.Arg(0))}
+	defer db.Close()
+	engine, err := newEngine(e.cfg, db, e.log)
+	if err != nil {
+		return err
 	}
+	name := e.getenv("USER")
+	if name == "" {
+		name = e.getenv("LOGNAME")
+	}
+	return bot.NewConsole(engine, e.stdin, e.stdout, name, e.log).Run(ctx)
+}
 
-	db, err := storage.Open(ctx, string(cfg.DatabaseURL), log)
+// migrateCommand applies pending migrations, the job queue's too.
+func migrateCommand(ctx context.Context, e *env) error {
+	db, err := storage.Open(ctx, string(e.cfg.DatabaseURL), e.log)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer db.Close()
-
-	if cmd == "migrate" {
-		applied, err := db.Migrate(ctx)
-		if err != nil {
-			return fmt.Errorf("migrating: %w", err)
-		}
-		// The job queue's tables too, so that serve can start with
-		// WHATMATTERS_AUTO_MIGRATE=false after a release-time migrate.
-		if err := migrateJobs(ctx, db, slog.New(minLevel{log.Handler(), slog.LevelWarn})); err != nil {
-			return err
-		}
-		if len(applied) == 0 {
-			fmt.Fprintln(stdout, "The database is up to date.")
-		} else {
-			fmt.Fprintf(stdout, "Applied %d migration%s (to version %d).\n", len(applied), plural(len(applied)), applied[len(applied)-1])
-		}
-		return nil
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
 	}
-	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
+	// The job queue's tables too, so that serve can start with
+	// WHATMATTERS_AUTO_MIGRATE=false after a release-time migrate.
+	if err := migrateJobs(ctx, db, slog.New(minLevel{e.log.Handler(), slog.LevelWarn})); err != nil {
 		return err
 	}
+	if len(applied) == 0 {
+		fmt.Fprintln(e.stdout, "The database is up to date.")
+	} else {
+		fmt.Fprintf(e.stdout, "Applied %d migration%s (to version %d).\n", len(applied), plural(len(applied)), applied[len(applied)-1])
+	}
+	return nil
+}
 
-	switch cmd {
-	case "forget", "audit", "lead", "purge":
-		engine, err := newEngine(cfg, db, log)
+// exportFlags is export [--team ID] [--user ID].
+func exportFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	team := fs.String("team", "", "only this `ID`'s team (default every team)")
+	user := fs.String("user", "", "only the contributions of the person with this Slack member `ID`")
+	return func(ctx context.Context, e *env, _ []string) error {
+		db, err := e.openExisting(ctx, "export")
 		if err != nil {
 			return err
 		}
-		return admin(ctx, cmd, engine, db, cfg, adminArgs{user: *user, team: *team, remove: *remove}, stdout)
-	case "export":
+		defer db.Close()
+		if err := checkTeam(ctx, db, *team); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 		var teams []string
 		if *team != "" {
 			teams = []string{*team}
 		}
 		var ex flows.Export
-		err := db.InTx(ctx, func(s flows.Store) error {
+		err = db.InTx(ctx, func(s flows.Store) error {
 			var err error
 			ex, err = flows.BuildExport(ctx, s, teams, *user, time.Now())
 			if err != nil {
@@ -163,23 +200,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return fmt.Errorf("exporting: %w", err)
 		}
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(ex)
-	case "demo":
-		return demoCommand(ctx, cfg, db, stdout)
-	case "console":
-		engine, err := newEngine(cfg, db, log)
-		if err != nil {
-			return err
-		}
-		name := getenv("USER")
-		if name == "" {
-			name = getenv("LOGNAME")
-		}
-		return bot.NewConsole(engine, stdin, stdout, name, log).Run(ctx)
 	}
-	return nil
 }
 
 // prepareSchema applies pending migrations, or refuses to start on an old

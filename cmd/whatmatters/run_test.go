@@ -147,6 +147,7 @@ func TestConsoleScriptRestartAndExport(t *testing.T) {
 
 func TestBadConfigurationIsOneLineNamingTheVariable(t *testing.T) {
 	dir := t.TempDir()
+	empty := migratedURL(t)
 	tests := []struct {
 		name    string
 		env     []string
@@ -165,10 +166,10 @@ func TestBadConfigurationIsOneLineNamingTheVariable(t *testing.T) {
 		{"bool", []string{"WHATMATTERS_AUTO_MIGRATE", "perhaps"}, []string{"console"}, "WHATMATTERS_AUTO_MIGRATE", 1, false},
 		{"bad pattern", []string{"DATABASE_URL", "sqlite::memory:", "WHATMATTERS_LOCAL_ID_PATTERNS", "RBD[0-9"}, []string{"console"}, "WHATMATTERS_LOCAL_ID_PATTERNS", 1, false},
 		{"unknown command", nil, []string{"frobnicate"}, `unknown command "frobnicate"`, 2, false},
-		{"unknown flag", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"export", "--colour"}, "flag provided but not defined", 2, false},
+		{"unknown flag", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"export", "--colour"}, "export: unknown flag --colour (whatmatters export -h lists its flags)", 2, false},
 		{"digest weeks", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest", "--weeks", "0"}, "--weeks is 1 to 52", 2, false},
 		{"digest format", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest", "--format", "pdf"}, "--format is text, markdown or json", 2, false},
-		{"digest no team", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest"}, "no team yet", 1, false},
+		{"digest no team", []string{"DATABASE_URL", empty}, []string{"digest"}, "no team yet", 1, false},
 		{"digest post without token", []string{"DATABASE_URL", "sqlite::memory:"}, []string{"digest", "--post"}, "SLACK_BOT_TOKEN", 1, false},
 		{"code coder", nil, []string{"code", "--coder", "wizard"}, "--coder is offline or model", 2, false},
 		{"code model unset", nil, []string{"code", "--coder", "model"}, "OPENAI_API_KEY", 1, false},
@@ -197,9 +198,13 @@ func TestBadConfigurationIsOneLineNamingTheVariable(t *testing.T) {
 func TestAutoMigrateOff(t *testing.T) {
 	url := "sqlite:" + filepath.Join(t.TempDir(), "wm.db")
 	setEnv(t, "DATABASE_URL", url, "WHATMATTERS_AUTO_MIGRATE", "false")
-	res := runWith(t, "", "export")
+	res := runWith(t, "", "console")
 	if res.err == nil || !strings.Contains(res.err.Error(), "run whatmatters migrate first") {
 		t.Fatalf("with pending migrations and auto-migrate off: %v", res.err)
+	}
+	// export reads existing data only: the file console left holds none.
+	if res := runWith(t, "", "export"); res.err == nil || !strings.Contains(res.err.Error(), "holds no What Matters tables") {
+		t.Fatalf("export of a database never migrated: %v", res.err)
 	}
 	if res := runWith(t, "", "migrate"); res.err != nil || !strings.Contains(res.stdout, "Applied") {
 		t.Fatalf("migrate: %v %q", res.err, res.stdout)

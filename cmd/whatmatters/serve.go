@@ -31,21 +31,13 @@ const shutdownTimeout = 20 * time.Second
 // serve runs the bot against Slack until ctx ends: Socket Mode when
 // SLACK_APP_TOKEN is set, else HTTP mode, serving the HTTP endpoints on
 // PORT in both.
-func serve(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Logger) error {
 	if cfg.SlackBotToken == "" {
 		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page")
 	}
 	socket := cfg.SlackAppToken != ""
 	if !socket && cfg.SlackSigningSecret == "" {
 		return errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)")
-	}
-	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
-	flags.SetOutput(io.Discard) // the error says what is wrong, in one line
-	if err := flags.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("serve: %v", err)}
-	}
-	if flags.NArg() > 0 {
-		return usageError{fmt.Sprintf("serve: unexpected argument %q", flags.Arg(0))}
 	}
 	if socket {
 		fmt.Fprintf(stdout, "What Matters: Socket Mode, because SLACK_APP_TOKEN is set. Health and metrics on port %d.\n", cfg.Port)
@@ -217,25 +209,19 @@ func stopJobs[TTx any](jobs *river.Client[TTx], log *slog.Logger) {
 	}
 }
 
-// manifest prints the Slack app manifest: HTTP mode with --url, else Socket
-// Mode.
-func manifest(args []string, stdout, stderr io.Writer) error {
-	flags := flag.NewFlagSet("manifest", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	reqURL := flags.String("url", "", "public URL of POST /slack/events, e.g. https://example.fly.dev/slack/events (HTTP mode); without it, Socket Mode")
-	name := flags.String("name", "What Matters", "the app's name in Slack")
-	if err := flags.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("manifest: %v", err)}
+// manifestFlags is manifest [--url URL] [--name NAME]: the Slack app
+// manifest, HTTP mode with --url, else Socket Mode.
+func manifestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	reqURL := fs.String("url", "", "the public `URL` of POST /slack/events, e.g. https://example.fly.dev/slack/events, for HTTP mode (default: Socket Mode)")
+	name := fs.String("name", "What Matters", "the app's `NAME` in Slack")
+	return func(_ context.Context, e *env, _ []string) error {
+		m, err := bot.Manifest(bot.ManifestOptions{Name: *name, RequestURL: *reqURL})
+		if err != nil {
+			return usageError{"manifest: " + err.Error()}
+		}
+		_, err = e.stdout.Write(m)
+		return err
 	}
-	if flags.NArg() > 0 {
-		return usageError{fmt.Sprintf("manifest: unexpected argument %q", flags.Arg(0))}
-	}
-	m, err := bot.Manifest(bot.ManifestOptions{Name: *name, RequestURL: *reqURL})
-	if err != nil {
-		return usageError{"manifest: " + err.Error()}
-	}
-	_, err = stdout.Write(m)
-	return err
 }
 
 // minLevel drops records below a level: River's info logs are for its

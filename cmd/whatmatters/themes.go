@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -19,7 +18,6 @@ import (
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/scrub"
-	"whatmatters/storage"
 	"whatmatters/themes"
 )
 
@@ -84,17 +82,15 @@ const maxCodeLine = 1 << 20
 // codeCommand reads answers as JSON lines on stdin and writes their codes,
 // touching no database. With --score, the input's labels are compared with
 // the coder's and the agreement printed instead.
-func codeCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
-	flags := flag.NewFlagSet("code", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	which := flags.String("coder", "offline", "offline or model")
-	score := flags.Bool("score", false, "compare with the labels on each input line and print the agreement")
-	if err := flags.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("code: %v", err)}
+func codeFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	which := fs.String("coder", "offline", "the `CODER`: offline, or model (needs OPENAI_API_KEY or OPENAI_BASE_URL)")
+	score := fs.Bool("score", false, "compare with the labels on each input line and print the agreement")
+	return func(ctx context.Context, e *env, _ []string) error {
+		return codeCommand(ctx, e.cfg, *which, *score, e.stdin, e.stdout)
 	}
-	if flags.NArg() > 0 {
-		return usageError{fmt.Sprintf("code: unexpected argument %q", flags.Arg(0))}
-	}
+}
+
+func codeCommand(ctx context.Context, cfg Config, which string, score bool, stdin io.Reader, stdout io.Writer) error {
 	templates, err := prompts.Load()
 	if err != nil {
 		return err
@@ -105,7 +101,7 @@ func codeCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 	}
 	cs := newCoders(cfg, scrubber, templates, nil)
 	var coder flows.Coder
-	switch *which {
+	switch which {
 	case "offline":
 		coder = cs.offline
 	case "model":
@@ -114,7 +110,7 @@ func codeCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 		}
 		coder = cs.model
 	default:
-		return usageError{fmt.Sprintf("code: --coder is offline or model, not %q", *which)}
+		return usageError{fmt.Sprintf("code: --coder is offline or model, not %q", which)}
 	}
 
 	in := bufio.NewScanner(stdin)
@@ -140,7 +136,7 @@ func codeCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
 		}
-		if *score {
+		if score {
 			gold = append(gold, l.Gold)
 			got = append(got, c)
 			continue
@@ -166,7 +162,7 @@ func codeCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 		}
 		return fmt.Errorf("reading answers: %w", err)
 	}
-	if *score {
+	if score {
 		if len(gold) == 0 {
 			return errors.New("code --score: no answers on standard input")
 		}
@@ -199,38 +195,45 @@ var digestFormats = []string{"text", "markdown", "json"}
 
 // digestCommand builds a team's digest and prints it, or with --post posts
 // it to the team's digest channel in Slack.
-func digestCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
-	flags := flag.NewFlagSet("digest", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	weeks := flags.Int("weeks", 1, "how many weeks, ending now")
-	team := flags.String("team", "", "the team (needed when the database holds several)")
-	post := flags.Bool("post", false, "post it to the team's digest channel instead of printing it")
-	channel := flags.String("channel", "", "with --post, this channel instead of the team's digest channel")
-	format := flags.String("format", "text", "text, markdown or json")
-	if err := flags.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("digest: %v", err)}
+func digestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	var o digestOptions
+	fs.IntVar(&o.weeks, "weeks", 1, "the number of weeks, `N` (1 to 52), ending now")
+	fs.StringVar(&o.team, "team", "", "the team's `ID` (needed when the database holds several)")
+	fs.StringVar(&o.format, "format", "text", "the output `FORMAT`: text, markdown or json")
+	fs.BoolVar(&o.post, "post", false, "post it to the team's digest channel in Slack instead of printing it (needs SLACK_BOT_TOKEN)")
+	fs.StringVar(&o.channel, "channel", "", "with --post, this channel `ID` instead of the team's digest channel")
+	return func(ctx context.Context, e *env, _ []string) error {
+		return digestCommand(ctx, e, o)
 	}
-	if flags.NArg() > 0 {
-		return usageError{fmt.Sprintf("digest: unexpected argument %q", flags.Arg(0))}
+}
+
+// digestOptions are digest's flags.
+type digestOptions struct {
+	weeks                 int
+	team, format, channel string
+	post                  bool
+}
+
+func digestCommand(ctx context.Context, e *env, o digestOptions) error {
+	cfg, stdout, log := e.cfg, e.stdout, e.log
+	if o.weeks < 1 || o.weeks > 52 {
+		return usageError{fmt.Sprintf("digest: --weeks is 1 to 52, not %d", o.weeks)}
 	}
-	if *weeks < 1 || *weeks > 52 {
-		return usageError{fmt.Sprintf("digest: --weeks is 1 to 52, not %d", *weeks)}
+	if !contains(digestFormats, o.format) {
+		return usageError{fmt.Sprintf("digest: --format is text, markdown or json, not %q", o.format)}
 	}
-	if !contains(digestFormats, *format) {
-		return usageError{fmt.Sprintf("digest: --format is text, markdown or json, not %q", *format)}
+	if o.channel != "" && !o.post {
+		return usageError{"digest: --channel goes with --post"}
 	}
-	if *post && cfg.SlackBotToken == "" {
+	if o.post && cfg.SlackBotToken == "" {
 		return errors.New("digest --post: set SLACK_BOT_TOKEN so the digest can be posted to Slack")
 	}
-	db, err := storage.Open(ctx, string(cfg.DatabaseURL), log)
+	db, err := e.openExisting(ctx, "digest")
 	if err != nil {
-		return fmt.Errorf("DATABASE_URL: %w", err)
-	}
-	defer db.Close()
-	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
 		return err
 	}
-	teamID, err := pickTeam(ctx, db, *team)
+	defer db.Close()
+	teamID, err := pickTeam(ctx, db, o.team)
 	if err != nil {
 		return err
 	}
@@ -245,10 +248,10 @@ func digestCommand(ctx context.Context, cfg Config, args []string, stdout io.Wri
 	if _, err := cs.coding(db).CodeAll(ctx); err != nil {
 		return fmt.Errorf("coding new answers: %w", err)
 	}
-	if *post {
+	if o.post {
 		slackAdapter = bot.NewSlack(bot.SlackOptions{BotToken: cfg.SlackBotToken, APIURL: cfg.SlackAPIURL,
 			HTTPClient: &http.Client{Timeout: 30 * time.Second}, Store: db, Engine: engine.WithStore, Log: log})
-		p, err := engine.PrepareDigest(ctx, teamID, *channel, *weeks)
+		p, err := engine.PrepareDigest(ctx, teamID, o.channel, o.weeks)
 		if err != nil {
 			return err
 		}
@@ -262,15 +265,15 @@ func digestCommand(ctx context.Context, cfg Config, args []string, stdout io.Wri
 		fmt.Fprintf(stdout, "Posted the digest of team %s (%s, %d answers) to Slack.\n", teamID, plural2(d.Weeks, "week"), d.Answers)
 		return nil
 	}
-	d, err := themes.Digester{Fallback: cs.offline}.BuildDigest(ctx, db, teamID, *weeks, time.Now())
+	d, err := themes.Digester{Fallback: cs.offline}.BuildDigest(ctx, db, teamID, o.weeks, time.Now())
 	if err != nil {
 		return err
 	}
 	if err := db.AddAudit(ctx, flows.AuditEntry{TeamID: teamID, Actor: "cli", Action: flows.AuditDigestShown,
-		Detail: fmt.Sprintf("printed, %d weeks, format %s; answers=%d", *weeks, *format, d.Answers)}); err != nil {
+		Detail: fmt.Sprintf("printed, %d weeks, format %s; answers=%d", o.weeks, o.format, d.Answers)}); err != nil {
 		return err
 	}
-	switch *format {
+	switch o.format {
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
