@@ -60,9 +60,8 @@ type Result struct {
 	Found map[Kind]int
 }
 
-// Kinds returns the distinct kinds found, sorted in canonical order (the
-// order of the Kind constants: NHS number, date, age, postcode, phone
-// number, email address, National Insurance number, hospital number, name).
+// Kinds returns the distinct kinds found, sorted in canonical order (see
+// AllKinds).
 func (r Result) Kinds() []Kind {
 	if len(r.Found) == 0 {
 		return nil
@@ -183,9 +182,12 @@ func (s *Scrubber) find(text string, dst []span) []span {
 	toks := scanTokens(text)
 	starts := toks.starts
 	protectPlaceholders(text, ss)
+	findMentions(text, ss)
 	findEmails(text, ss)
 	findInternationalPhones(text, ss)
+	findCuedHealthNumbers(text, toks, ss)
 	findNHSNumbers(text, ss)
+	findGroupedNHSNumbers(text, ss)
 	findNINumbers(text, starts, ss)
 	var names *nameList
 	if s != nil {
@@ -196,6 +198,7 @@ func (s *Scrubber) find(text string, dst []span) []span {
 	findDates(text, toks, ss)
 	findPhones(text, ss)
 	findPostcodes(text, starts, ss)
+	findAddresses(text, toks, ss)
 	findAges(text, starts, ss)
 	findNames(text, toks, names, ss)
 	for _, sp := range ss.s {
