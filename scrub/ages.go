@@ -32,12 +32,12 @@ var (
 
 // Words that come before an age.
 var (
-	ageCueWords    = setOf(`age aged ages`)
-	ageEventWords  = setOf(`turned turning turns reach reached reaching celebrated`)
-	ageOfWords     = setOf(`lady gentleman man woman widow widower person patient`)
-	ageSubjects    = setOf(`she he they who i mum dad mother father husband wife partner brother sister patient pt gentleman lady`)
+	ageCueWords   = setOf(`age aged ages`)
+	ageEventWords = setOf(`turned turning turns reach reached reaching celebrated`)
+	ageOfWords    = setOf(`lady gentleman man woman widow widower person patient`)
+	ageSubjects   = setOf(`she he they who i mum dad mother father husband wife partner brother sister patient pt gentleman lady`)
 	// vitalWords before "at" show the number is a reading: "sats at 94".
-	vitalWords = setOf(`temp t sats spo2 o2 hr bp rr temp pulse rate score news news2 weight bed bay room ward page set pump driver running level glucose bm bms cbg`)
+	vitalWords     = setOf(`temp t sats spo2 o2 hr bp rr temp pulse rate score news news2 weight bed bay room ward page set pump driver running level glucose bm bms cbg`)
 	ageBeVerbs     = setOf(`was is were`)
 	ageAdverbs     = setOf(`now nearly almost only just`)
 	ageFutureAuxes = setOf(`will would`)

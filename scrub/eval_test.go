@@ -343,26 +343,26 @@ func checkThresholds(t *testing.T, r evalResult, th map[string]threshold, minOve
 // docs/scrubbing.md. If a change lowers one, look at the misses the test
 // logs before touching a threshold.
 var tuneThresholds = map[string]threshold{
-	string(NHSNumber): {1.00, 1.00},
-	string(CHINumber): {1.00, 1.00},
-	string(HCNumber):  {1.00, 1.00},
-	string(Date):      {0.97, 0.97},
-	string(Age):       {0.95, 0.97},
-	string(Postcode):  {1.00, 1.00},
-	string(Address):   {0.90, 0.90},
-	string(Phone):     {0.98, 1.00},
-	string(Email):     {1.00, 1.00},
-	string(NINumber):  {1.00, 1.00},
-	string(LocalID):   {0.97, 1.00},
-	string(Name):      {0.90, 0.90},
-	rowNameCued:       {0.90, 0},
-	rowNameBare:       {0.70, 0},
-	string(Mention):   {1.00, 1.00},
+	string(NHSNumber): {1.00, 1.00}, // 70/70, 70/70
+	string(CHINumber): {1.00, 1.00}, // 3/3, 3/3
+	string(HCNumber):  {1.00, 1.00}, // 3/3, 3/3
+	string(Date):      {0.98, 0.99}, // 73/74 = 0.986, 73/73
+	string(Age):       {0.98, 0.98}, // 57/57, 57/57
+	string(Postcode):  {1.00, 1.00}, // 50/50, 50/50
+	string(Address):   {0.95, 0.95}, // 6/6, 6/6
+	string(Phone):     {0.98, 1.00}, // 57/58 = 0.983, 57/57
+	string(Email):     {1.00, 1.00}, // 41/41, 41/41
+	string(NINumber):  {1.00, 1.00}, // 42/42, 42/42
+	string(LocalID):   {0.97, 1.00}, // 46/47 = 0.979, 46/46
+	string(Name):      {0.98, 0.95}, // 158/160 = 0.988, 157/164 = 0.957
+	rowNameCued:       {0.98, 0},    // 147/149 = 0.987
+	rowNameBare:       {0.95, 0},    // 11/11
+	string(Mention):   {1.00, 1.00}, // 3/3, 3/3
 }
 
 // maxTuneKeptTouched is how many "keep" spans of the tuning sets may be
 // touched.
-const maxTuneKeptTouched = 12
+const maxTuneKeptTouched = 7 // measured 7 of 577
 
 // TestLabelledSet runs the scrubber over the tuning sets and reports
 // recall and precision per kind. Run it with -v to see the table:
@@ -379,7 +379,7 @@ func TestLabelledSet(t *testing.T) {
 	for _, p := range r.problems {
 		t.Log(p)
 	}
-	checkThresholds(t, r, tuneThresholds, 0.95, maxTuneKeptTouched)
+	checkThresholds(t, r, tuneThresholds, 0.98, maxTuneKeptTouched) // overall 608/615 = 0.989
 	// The original sets alone keep their own size checks.
 	o := evaluate(s, orig)
 	for _, k := range []Kind{NHSNumber, Date, Age, Postcode, Phone, Email, NINumber, LocalID, Name} {
@@ -404,11 +404,27 @@ var heldOutOptions = Options{LocalIDPatterns: evalOptions.LocalIDPatterns}
 // when it was first scored against the finished rules (docs/scrubbing.md).
 // They are a floor against regressions, not a target to tune to: the
 // held-out set must not be edited, nor rules tuned on its misses.
-var heldOutThresholds = map[string]threshold{}
+var heldOutThresholds = map[string]threshold{
+	string(NHSNumber): {1.00, 1.00}, // 22/22, 23/23
+	string(CHINumber): {1.00, 1.00}, // 8/8 (7 typed as CHI), 7/7
+	string(HCNumber):  {1.00, 1.00}, // 5/5, 5/5
+	string(Date):      {0.97, 0.97}, // 40/40, 40/40
+	string(Age):       {0.88, 0.97}, // 18/20 = 0.900, 18/18
+	string(Postcode):  {0.97, 0.97}, // 18/18, 18/18
+	string(Address):   {0.95, 0.95}, // 16/16, 16/16
+	string(Phone):     {0.97, 0.97}, // 16/16, 16/16
+	string(Email):     {0.97, 0.97}, // 8/8, 8/8
+	string(NINumber):  {0.97, 0.97}, // 11/11, 11/11
+	string(LocalID):   {0.97, 0.97}, // 5/5, 5/5
+	string(Name):      {0.96, 0.98}, // 135/139 = 0.971, 129/131 = 0.985
+	rowNameCued:       {0.98, 0},    // 99/99
+	rowNameBare:       {0.88, 0},    // 36/40 = 0.900
+	string(Mention):   {1.00, 1.00}, // 9/9, 9/9
+}
 
 // maxHeldOutKeptTouched is how many "keep" spans of the held-out set may
 // be touched.
-const maxHeldOutKeptTouched = 1000
+const maxHeldOutKeptTouched = 3 // measured 3 of 168
 
 // TestHeldOutSet scores the held-out set. It logs the table but not the
 // individual misses, so that no rule is tuned on them; set
@@ -427,7 +443,7 @@ func TestHeldOutSet(t *testing.T) {
 			t.Log(p)
 		}
 	}
-	checkThresholds(t, r, heldOutThresholds, 0, maxHeldOutKeptTouched)
+	checkThresholds(t, r, heldOutThresholds, 0.99, maxHeldOutKeptTouched) // overall 305/307 = 0.993
 	if r.lines < 150 {
 		t.Errorf("held-out set has %d paragraphs; want at least 150", r.lines)
 	}

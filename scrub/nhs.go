@@ -183,20 +183,19 @@ func findCuedHealthNumbers(text string, toks tokens, ss *spanSet) {
 		return
 	}
 	for _, p := range toks.starts {
-		c := text[p] | 0x20
-		var re *regexp.Regexp
-		var k Kind
-		switch c {
-		case 'n':
-			re, k = nhsCueRE, NHSNumber
-		case 'c':
-			re, k = chiCueRE, CHINumber
-		case 'h':
-			re, k = hcCueRE, HCNumber
-		default:
+		if p+3 > len(text) {
 			continue
 		}
-		if p+3 > len(text) {
+		var re *regexp.Regexp
+		var k Kind
+		switch c0, c1, c2 := text[p]|0x20, text[p+1]|0x20, text[p+2]|0x20; {
+		case c0 == 'n' && c1 == 'h' && c2 == 's':
+			re, k = nhsCueRE, NHSNumber
+		case c0 == 'c' && c1 == 'h' && c2 == 'i':
+			re, k = chiCueRE, CHINumber
+		case c0 == 'h' && (c1 == '&' || c1 == '+' || c1 == ' ' || c1 == 'c' || c1 == 'e'):
+			re, k = hcCueRE, HCNumber
+		default:
 			continue
 		}
 		m := matchAt(re, text, p)
