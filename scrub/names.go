@@ -719,6 +719,12 @@ func lowerASCII(s string) string {
 
 // findListedNames marks whole-word matches of the team's list.
 func findListedNames(text string, nl *nameList, ss *spanSet) {
+	markListed(text, nl, ss, Name)
+}
+
+// markListed marks whole-word matches of a list as kind k; the empty kind
+// protects them from every rule.
+func markListed(text string, nl *nameList, ss *spanSet, k Kind) {
 	if len(nl.entries) > 0 {
 		lower := lowerASCII(text)
 		for _, e := range nl.entries {
@@ -733,7 +739,7 @@ func findListedNames(text string, nl *nameList, ss *spanSet) {
 					continue
 				}
 				if m := matchAt(e.re, text, pos); m != nil && wordBoundaries(text, m[0], m[1]) {
-					ss.add(m[0], m[1], Name)
+					ss.add(m[0], m[1], k)
 				}
 			}
 		}
@@ -747,7 +753,7 @@ func findListedNames(text string, nl *nameList, ss *spanSet) {
 			return
 		}
 		start, end := p+m[0], p+m[1]
-		if end > start && wordBoundaries(text, start, end) && ss.add(start, end, Name) {
+		if end > start && wordBoundaries(text, start, end) && ss.add(start, end, k) {
 			p = end
 			continue
 		}

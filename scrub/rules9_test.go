@@ -210,3 +210,21 @@ func TestNameGuards(t *testing.T) {
 		"Jan is on nights",
 	))
 }
+
+func TestKeepList(t *testing.T) {
+	s, err := New(Options{Keep: []string{"Hazel", "Birch"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runRuleCases(t, s, []ruleCase{
+		{"Birch, deteriorating. Hazel asked for Barbara", "Birch, deteriorating. Hazel asked for [name]"},
+		{"dtr Hazel rang", "dtr Hazel rang"},
+	})
+	k, err := (*Scrubber)(nil).Keeping("Kestrel", "Rowan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runRuleCases(t, k, unchanged("Rowan settled", "Kestrel's wife"))
+	// Without the keep list the same words are names.
+	runRuleCases(t, nil, []ruleCase{{"Birch, deteriorating", "[name], deteriorating"}})
+}

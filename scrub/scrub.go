@@ -17,6 +17,12 @@ type Options struct {
 	// appears as a whole word or phrase, in any case. Entries shorter than
 	// two letters are ignored.
 	Names []string
+	// Keep are words or phrases never removed, in any case: a team's case
+	// pseudonyms ("Hazel", "Birch"), which may also be first names or
+	// surnames, and its own vocabulary. A kept word is protected from
+	// every rule, so keep nothing that could be an identifier. Entries
+	// shorter than two letters are ignored.
+	Keep []string
 }
 
 // Scrubber finds identifiers in free text and replaces them with typed
@@ -25,6 +31,8 @@ type Options struct {
 type Scrubber struct {
 	localIDs []*localIDPattern
 	names    *nameList
+	keep     *nameList
+	opts     Options
 }
 
 // New returns a Scrubber for opts. The error names the first pattern that
@@ -46,7 +54,23 @@ func New(opts Options) (*Scrubber, error) {
 		return nil, fmt.Errorf("scrub: names list: %w", err)
 	}
 	s.names = re
+	if s.keep, err = compileNameList(opts.Keep); err != nil {
+		return nil, fmt.Errorf("scrub: keep list: %w", err)
+	}
+	s.opts = opts
 	return s, nil
+}
+
+// Keeping returns a Scrubber with the rules of s that also never removes
+// the given words or phrases (see Options.Keep), for example a team's case
+// pseudonyms. s is not changed.
+func (s *Scrubber) Keeping(words ...string) (*Scrubber, error) {
+	var opts Options
+	if s != nil {
+		opts = s.opts
+	}
+	opts.Keep = append(append([]string(nil), opts.Keep...), words...)
+	return New(opts)
 }
 
 // Result is the scrubbed text and what was removed. It never holds the
@@ -182,6 +206,9 @@ func (s *Scrubber) find(text string, dst []span) []span {
 	toks := scanTokens(text)
 	starts := toks.starts
 	protectPlaceholders(text, ss)
+	if s != nil && s.keep != nil {
+		markListed(text, s.keep, ss, "")
+	}
 	findMentions(text, ss)
 	findEmails(text, ss)
 	findInternationalPhones(text, ss)
