@@ -32,10 +32,12 @@ var (
 
 // Words that come before an age.
 var (
-	ageCueWords    = setOf(`age aged ages`)
-	ageEventWords  = setOf(`turned turning turns reach reached reaching celebrated`)
-	ageOfWords     = setOf(`lady gentleman man woman widow widower person patient`)
-	ageSubjects    = setOf(`she he they who i mum dad mother father husband wife partner brother sister patient gentleman lady`)
+	ageCueWords   = setOf(`age aged ages`)
+	ageEventWords = setOf(`turned turning turns reach reached reaching celebrated`)
+	ageOfWords    = setOf(`lady gentleman man woman widow widower person patient`)
+	ageSubjects   = setOf(`she he they who i mum dad mother father husband wife partner brother sister patient pt gentleman lady`)
+	// vitalWords before "at" show the number is a reading: "sats at 94".
+	vitalWords     = setOf(`temp t sats spo2 o2 hr bp rr temp pulse rate score news news2 weight bed bay room ward page set pump driver running level glucose bm bms cbg`)
 	ageBeVerbs     = setOf(`was is were`)
 	ageAdverbs     = setOf(`now nearly almost only just`)
 	ageFutureAuxes = setOf(`will would`)
@@ -43,7 +45,7 @@ var (
 
 // measureWords are units that, after a number, show it is a measurement
 // rather than an age ("she was 94 % on air", "he was 92 kg").
-var measureWords = []string{"%", "percent", "per", "mm", "kg", "bpm", "beats", "breaths", "on air", "o2", "sats", "/", "mmhg", "ml", "mg", "units", "lb", "cm", "minutes", "mins", "hours", "days", "weeks"}
+var measureWords = []string{"%", "degrees", "deg", "°", "percent", "per", "mm", "kg", "bpm", "beats", "breaths", "on air", "o2", "sats", "/", "mmhg", "ml", "mg", "units", "lb", "cm", "minutes", "mins", "hours", "days", "weeks"}
 
 // findAges marks ages over 89, which are rare enough to identify someone.
 // Ages of 89 and under are left alone. An age counts when it has a "years
@@ -64,8 +66,29 @@ func findAges(text string, starts []int, ss *spanSet) {
 			ss.add(m[0], trimDateEnd(text, m[0], m[1]), Age)
 			continue
 		}
+		if isDigit(text[p]) {
+			end := p
+			for end < len(text) && isDigit(text[end]) {
+				end++
+			}
+			// "92M", "95F": age and sex, as clinicians write them.
+			if end < len(text) && (text[end] == 'M' || text[end] == 'F') && !isWordRune(runeAt(text, end+1)) && !afterVital(text, p) {
+				ss.add(p, end, Age)
+				continue
+			}
+			// "Dolores, 94, was a dancer": an age between commas after a name.
+			if afterNameComma(text, p) && end < len(text) && strings.IndexByte(",;)", text[end]) >= 0 {
+				ss.add(p, end, Age)
+				continue
+			}
+		}
 		prev := previousWords(text, p)
 		switch {
+		case prev.at:
+			// "at 97 she'd outlived her friends", not "sats at 94" or "at 95%".
+			if m := matchAt(ageAtRE, text, p); m != nil && !followedByMeasure(text[m[1]:]) && !followedByNumberPart(text, m[1]) {
+				ss.add(m[0], m[1], Age)
+			}
 		case prev.cue:
 			if m := matchAt(ageCuedAtRE, text, p); m != nil {
 				ss.add(m[0], trimDateEnd(text, m[0], m[1]), Age)
@@ -95,6 +118,7 @@ type ageContext struct {
 	cue     bool // "aged", "age:"
 	event   bool // "turned", "a lady of"
 	pronoun bool // "she was", "she's", "her husband is", "he would have been"
+	at      bool // "at 97", not after a reading such as "sats at 94"
 }
 
 // previousWords looks at the few words before p.
@@ -103,6 +127,7 @@ func previousWords(text string, p int) ageContext {
 	var bufs [4][12]byte
 	var w [4]string // w[0] is the nearest word
 	var gaps [4]string
+	var starts [4]int
 	end := p
 	for k := 0; k < 4; k++ {
 		start := end
@@ -132,6 +157,7 @@ func previousWords(text string, p int) ageContext {
 			break
 		}
 		w[k] = string(b)
+		starts[k] = ws
 		end = ws
 	}
 	spaces := func(g string) bool { return g != "" && strings.Trim(g, " \t") == "" }
@@ -142,13 +168,14 @@ func previousWords(text string, p int) ageContext {
 	if !spaces(gaps[0]) {
 		return ctx
 	}
+	ctx.at = w[0] == "at" && !vitalWords[w[1]] && !vitalWords[w[2]]
 	subject := func(x string) bool { return ageSubjects[x] }
 	contracted := func(x, suffix string) bool {
 		return strings.HasSuffix(x, suffix) && subject(x[:len(x)-len(suffix)])
 	}
 	switch {
-	case ageBeVerbs[w[0]]: // she was 94
-		ctx.pronoun = spaces(gaps[1]) && subject(w[1])
+	case ageBeVerbs[w[0]]: // she was 94, Ada is 96, [name] is 96
+		ctx.pronoun = spaces(gaps[1]) && (subject(w[1]) || nameBefore(text, starts[0]))
 	case contracted(w[0], "'s"): // she's 96
 		ctx.pronoun = true
 	case ageAdverbs[w[0]]: // she is now 101, she's nearly 100
@@ -201,4 +228,73 @@ func followedByMeasure(rest string) bool {
 		}
 	}
 	return false
+}
+
+// afterNameComma reports whether the number at p follows ", " after a
+// capitalised word or a name placeholder: "Harold, 94,".
+func afterNameComma(text string, p int) bool {
+	i := p
+	if i < 2 || text[i-1] != ' ' {
+		return false
+	}
+	i--
+	if text[i-1] != ',' {
+		return false
+	}
+	i--
+	if i > 0 && text[i-1] == ']' {
+		return strings.HasSuffix(text[:i], Name.Placeholder())
+	}
+	s := i
+	for s > 0 && isLetterByte(text[s-1]) {
+		s--
+	}
+	if s == i || s > 0 && isWordRune(runeBefore(text, s)) {
+		return false
+	}
+	w := text[s:i]
+	return isCapitalised(w) && !isAllCaps(w) && !lexHas(w, lexStop|lexMonth)
+}
+
+// followedByNumberPart reports whether the number ending at i goes on as a
+// time, decimal, range or fraction ("at 0930", "at 95.5", "at 90-100").
+func followedByNumberPart(text string, i int) bool {
+	if i+1 >= len(text) {
+		return false
+	}
+	return strings.IndexByte(":./-", text[i]) >= 0 && isDigit(text[i+1]) || text[i] == '%'
+}
+
+// afterVital reports whether the word before p is a vital sign or reading
+// ("Temp 99F"), so the number is not an age.
+func afterVital(text string, p int) bool {
+	i := p
+	for i > 0 && (text[i-1] == ' ' || text[i-1] == ':') && p-i < 3 {
+		i--
+	}
+	s := i
+	for s > 0 && isLetterByte(text[s-1]) && i-s < 12 {
+		s--
+	}
+	return s < i && vitalWords[strings.ToLower(text[s:i])]
+}
+
+// nameBefore reports whether a name ends just before the spaces before i:
+// a capitalised word on the name lists, or a name placeholder.
+func nameBefore(text string, i int) bool {
+	for i > 0 && (text[i-1] == ' ' || text[i-1] == '\t') {
+		i--
+	}
+	if strings.HasSuffix(text[:i], Name.Placeholder()) {
+		return true
+	}
+	s := i
+	for s > 0 && isLetterByte(text[s-1]) {
+		s--
+	}
+	if s == i || s > 0 && isWordRune(runeBefore(text, s)) {
+		return false
+	}
+	w := text[s:i]
+	return isCapitalised(w) && !isAllCaps(w) && nameClass(w)&(nmFirst|nmSurname|nmWordName) != 0
 }

@@ -30,6 +30,11 @@ var (
 	// "born March 1941". Group 1 is the date.
 	dobRE = regexp.MustCompile(`^(?i)` + dobCue + `((?:[0-9]{1,2}[/.\-])?[0-9]{1,2}[/.\-](?:(?:1[89]|20)[0-9][0-9]|[0-9][0-9])\b|` +
 		`(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?[ \t]{1,3}(?:` + yearOnly + `|['’][0-9][0-9]\b))`)
+	// After a date-of-birth cue, a date typed without separators:
+	// "DOB 12031941", "dob 030441". Group 1 is the date.
+	dobCompactRE = regexp.MustCompile(`^(?i)` + dobCue + `([0-9]{8}|[0-9]{6})\b`)
+	// A numeric day and month without a year: "3/4", "28/11".
+	dayMonthNumRE = regexp.MustCompile(`^([0-9]{1,2})/([0-9]{1,2})\b`)
 	// After "DOB" or "date of birth" (not after "born"), a year alone.
 	dobYearRE = regexp.MustCompile(`^(?i)(?:DOB|D\.O\.B\.?|date[ \t]+of[ \t]+birth)[ \t]{0,3}[:\-]?[ \t]{0,3}(` + yearOnly + `)`)
 )
@@ -81,8 +86,22 @@ func findDates(text string, toks tokens, ss *spanSet) {
 					}
 				}
 			}
+			if next == '/' && !ss.free(p, p+n) {
+				continue
+			}
+			if next == '/' {
+				if m := matchAt(dayMonthNumRE, text, p); m != nil && numericContextOK(text, m[0], m[1]) {
+					d, mo := atoi2(text[m[2]:m[3]]), atoi2(text[m[4]:m[5]])
+					cue := dateCueBefore(text, p)
+					score := mo == 7 || mo == 10 || mo == 12 || mo == 52
+					if validDayMonth(d, mo) && (cue == 2 || cue == 1 && !score) && !durationAfter(text, m[1]) {
+						ss.add(m[0], m[1], Date)
+					}
+				}
+				continue
+			}
 			if monthFollows(text, p+n, buf[:]) {
-				if m := matchAt(dayMonthRE, text, p); m != nil && monthNameOK(text, m[4], m[6] >= 0) {
+				if m := matchAt(dayMonthRE, text, p); m != nil && monthNameOK(text, m[4], m[6] >= 0, ordinalAfter(text, m[3]), dateCueBefore(text, p) > 0) {
 					ss.add(m[0], trimDateEnd(text, m[0], m[1]), Date)
 				}
 			}
@@ -90,7 +109,7 @@ func findDates(text string, toks tokens, ss *spanSet) {
 		}
 		switch f := toks.flags[ti]; {
 		case f&lexMonth != 0:
-			if m := matchAt(monthDayRE, text, p); m != nil && monthNameOK(text, m[2], m[6] >= 0) {
+			if m := matchAt(monthDayRE, text, p); m != nil && monthNameOK(text, m[2], m[6] >= 0, ordinalAfter(text, m[5]), dateCueBefore(text, p) > 0) {
 				ss.add(m[0], trimDateEnd(text, m[0], m[1]), Date)
 			}
 		case f&lexDOBCue != 0:
@@ -98,6 +117,9 @@ func findDates(text string, toks tokens, ss *spanSet) {
 				if m := matchAt(re, text, p); m != nil && numericContextOK(text, m[2], m[3]) {
 					ss.add(m[2], trimDateEnd(text, m[2], m[3]), Date)
 				}
+			}
+			if m := matchAt(dobCompactRE, text, p); m != nil && compactDateOK(text[m[2]:m[3]]) {
+				ss.add(m[2], m[3], Date)
 			}
 		}
 	}
@@ -167,13 +189,129 @@ func validDayMonth(d, m int) bool {
 }
 
 // monthNameOK decides whether a month name at start makes the match a
-// date. With a year any case will do; without one the month must be
-// capitalised, so "the 3 may help" and "14 march" in lower case are not
-// dates.
-func monthNameOK(text string, start int, withYear bool) bool {
+// date. With a year any month will do. Without one, any case will do
+// ("3rd march", "sept 3rd", "12 mar") except for "may", which is a date
+// only when capitalised ("3 May"), with an ordinal ("12th may", "may
+// 12th") or after a date cue ("seen 12 may"), so "the 3 may help" stays.
+// ord says whether the day has an ordinal suffix; cue whether a date cue
+// comes before the match.
+func monthNameOK(text string, start int, withYear, ord, cue bool) bool {
 	if withYear {
 		return true
 	}
-	c := text[start]
-	return 'A' <= c && c <= 'Z'
+	if start+3 <= len(text) && strings.EqualFold(text[start:start+3], "may") && (start+3 == len(text) || !isLetterByte(text[start+3])) {
+		if modalMay(text, start+3) {
+			return false // "5 May be the right dose"
+		}
+		return ord || cue || text[start] == 'M'
+	}
+	return true
+}
+
+// dateCues are words after which a bare day and month ("3/4") is a date:
+// strong cues, and weak ones ("on", "since", "until") after which a
+// fraction that reads as a score or a duration ("7/10", "2/7", "5/12",
+// "3/52") is kept.
+var (
+	strongDateCues = setOf(`died dies death dod rip seen admitted admission adm discharged dc funeral buried cremated visited reviewed passed`)
+	weakDateCues   = setOf(`on since until til till from`)
+)
+
+// dateCueBefore returns 2 if a strong date cue, 1 if a weak one, ends just
+// before p (with an optional "the"), else 0.
+func dateCueBefore(text string, p int) int {
+	var buf [12]byte
+	for k := 0; k < 2; k++ {
+		e := p
+		for e > 0 && (text[e-1] == ' ' || text[e-1] == '\t') && p-e < 3 {
+			e--
+		}
+		if e == p || e == 0 {
+			return 0
+		}
+		s := e
+		for s > 0 && (isLetterByte(text[s-1]) || text[s-1] == '/') && e-s < len(buf) {
+			s--
+		}
+		if s == e || s > 0 && isWordRune(runeBefore(text, s)) {
+			return 0
+		}
+		w := lowerWordAt(buf[:], strings.ReplaceAll(text[s:e], "/", ""), 0)
+		word := string(w)
+		switch {
+		case strongDateCues[word]:
+			return 2
+		case weakDateCues[word]:
+			return 1
+		case word == "the" && k == 0:
+			p = s
+			continue
+		}
+		return 0
+	}
+	return 0
+}
+
+// durationAfter reports whether the words after a bare day and month show
+// it is a time span ("2/7 ago").
+func durationAfter(text string, end int) bool {
+	rest := strings.TrimLeft(text[end:], " \t")
+	if len(rest) > 8 {
+		rest = rest[:8]
+	}
+	rest = strings.ToLower(rest)
+	for _, w := range [...]string{"ago", "hx", "history", "prior", "previously"} {
+		if strings.HasPrefix(rest, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// ordinalAfter reports whether the day number ending at i has an ordinal
+// suffix ("3rd", "12th").
+func ordinalAfter(text string, i int) bool {
+	if i+2 > len(text) {
+		return false
+	}
+	switch strings.ToLower(text[i : i+2]) {
+	case "st", "nd", "rd", "th":
+		return true
+	}
+	return false
+}
+
+// compactDateOK checks a date typed without separators after a DOB cue:
+// DDMMYY or DDMMYYYY with a real day and month (and a year from 1880 to
+// 2099 when it has four digits).
+func compactDateOK(s string) bool {
+	d, m := atoi2(s[0:2]), atoi2(s[2:4])
+	if !validDayMonth(d, m) {
+		return false
+	}
+	if len(s) == 8 {
+		y := atoi2(s[4:8])
+		return y >= 1880 && y <= 2099
+	}
+	return true
+}
+
+// modalVerbs follow "may" as a verb: "may be", "may need".
+var modalVerbs = setOf(`be have need help not also well want take get go become cause
+	require make mean feel find give keep last lead like prefer seem start stop try
+	use wish benefit change come continue die eat improve increase just only still`)
+
+// modalMay reports whether the word after "may" (ending at i) is a verb,
+// so "may" is the verb, not the month.
+func modalMay(text string, i int) bool {
+	j := i
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t') && j-i < 3 {
+		j++
+	}
+	if j == i {
+		return false
+	}
+	var buf [12]byte
+	w := lowerWordAt(buf[:], text, j)
+	return w != nil && modalVerbs[string(w)]
 }

@@ -17,13 +17,27 @@ const (
 	NINumber  Kind = "National Insurance number"
 	LocalID   Kind = "hospital number"
 	Name      Kind = "name"
+	// CHINumber is a Scottish Community Health Index number, named as such
+	// ("CHI 0101011234"). It has the NHS number's modulus 11 check.
+	CHINumber Kind = "CHI number"
+	// HCNumber is a Northern Ireland Health and Care number, named as such
+	// ("H&C 320 000 0010"). It has the NHS number's modulus 11 check.
+	HCNumber Kind = "H&C number"
+	// Address is a street address: a house or flat number, capitalised
+	// words and a street type ("14 Harbour Road", "flat 3, Seaview Court").
+	Address Kind = "address"
+	// Mention is a Slack user mention (<@U123ABC>), a stable pointer to a
+	// colleague; it is stored as "[mention]", never as the member id.
+	Mention Kind = "mention"
 )
 
 // allKinds lists every kind in the canonical order used by Result.Kinds.
-var allKinds = []Kind{NHSNumber, Date, Age, Postcode, Phone, Email, NINumber, LocalID, Name}
+var allKinds = []Kind{NHSNumber, CHINumber, HCNumber, Date, Age, Postcode, Address, Phone, Email, NINumber, LocalID, Name, Mention}
 
-// AllKinds returns every kind the scrubber can find, in canonical order
-// (the order of the constants above).
+// AllKinds returns every kind the scrubber can find, in canonical order:
+// NHS number, CHI number, H&C number, date, age, postcode, address, phone
+// number, email address, National Insurance number, hospital number, name,
+// mention.
 func AllKinds() []Kind {
 	return append([]Kind(nil), allKinds...)
 }
@@ -71,6 +85,8 @@ func article(s string) string {
 	case s == "":
 		return "a"
 	case s[0] == 'N' && len(s) > 1 && s[1] == 'H': // "an NHS number"
+		return "an"
+	case s[0] == 'H' && len(s) > 1 && s[1] == '&': // "an H&C number"
 		return "an"
 	}
 	switch s[0] {

