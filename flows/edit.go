@@ -103,7 +103,11 @@ func (e *Engine) edit(ctx context.Context, s Store, channel string, who Actor, a
 		return []Reply{notice(channel, who.UserID, "That edit is too long to keep in one piece.",
 			fmt.Sprintf("It has %d characters and I keep at most %d in one answer. Nothing was changed.", n, MaxAnswerRunes))}, nil
 	}
-	clean, removed := e.scrub(text)
+	keep, err := e.caseWords(ctx, s, a.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	clean, removed := e.scrub(text, keep...)
 	a.Text = clean
 	a.EditedAt = e.clock()
 	if err := s.UpdateAnswer(ctx, a); err != nil {

@@ -12,7 +12,9 @@ import (
 
 // ScrubFunc removes identifiers from text, returning the scrubbed text and
 // the human names of the kinds of identifier removed (never their values).
-type ScrubFunc func(text string) (clean string, removed []string)
+// Words in keep (a case's pseudonym, which may also be a first name) are
+// never removed.
+type ScrubFunc func(text string, keep ...string) (clean string, removed []string)
 
 // Options configures an Engine.
 type Options struct {
@@ -56,7 +58,7 @@ func NewEngine(o Options) *Engine {
 	e := &Engine{store: o.Store, templates: o.Templates, scrub: o.Scrub, now: o.Now, log: o.Log, tz: o.DefaultTimezone,
 		reader: o.Reader, digests: o.Digests, privacy: o.ChannelPrivacy}
 	if e.scrub == nil {
-		e.scrub = func(s string) (string, []string) { return s, nil }
+		e.scrub = func(s string, _ ...string) (string, []string) { return s, nil }
 	}
 	if e.now == nil {
 		e.now = time.Now

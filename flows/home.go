@@ -259,13 +259,17 @@ func (e *Engine) SubmitForm(ctx context.Context, f FormSubmission) ([]Reply, err
 		if err != nil {
 			return fmt.Errorf("creating reflection: %w", err)
 		}
+		keep, err := e.caseWords(ctx, s, f.TeamID)
+		if err != nil {
+			return err
+		}
 		var removed []string
 		for _, st := range tpl.Stages {
 			text := CleanText(f.Answers[st.Key])
 			if text == "" {
 				continue
 			}
-			clean, kinds := e.scrub(text)
+			clean, kinds := e.scrub(text, keep...)
 			for _, k := range kinds {
 				if !slices.Contains(removed, k) {
 					removed = append(removed, k)

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -12,6 +13,23 @@ var pseudonyms = []string{
 	"Kestrel", "Heron", "Linnet", "Curlew", "Plover", "Siskin", "Dunlin", "Merlin",
 	"Osprey", "Redstart", "Wagtail", "Fieldfare", "Alder", "Aspen", "Hornbeam",
 	"Juniper", "Larch", "Linden", "Rowan", "Sorrel", "Spindle", "Tamarisk",
+}
+
+// caseWords are the words the scrubber must keep in a team's answers: its
+// cases' pseudonyms, which the team chose and which may also be first
+// names ("Hazel"), whichever reflection mentions them.
+func (e *Engine) caseWords(ctx context.Context, s Store, teamID string) ([]string, error) {
+	cases, err := s.ListCases(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("listing cases: %w", err)
+	}
+	words := make([]string, 0, len(cases))
+	for _, c := range cases {
+		if c.Label != "" {
+			words = append(words, c.Label)
+		}
+	}
+	return words, nil
 }
 
 // nextPseudonym returns the first neutral pseudonym not yet used by a case in

@@ -109,7 +109,11 @@ func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, t
 	if err != nil {
 		return nil, err
 	}
-	clean, removed := e.scrub(text)
+	keep, err := e.caseWords(ctx, s, r.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	clean, removed := e.scrub(text, keep...)
 	now := e.clock()
 	if _, err := s.AddAnswer(ctx, Answer{
 		ReflectionID: r.ID, TeamID: r.TeamID, Stage: r.Stage, Author: m.UserID,

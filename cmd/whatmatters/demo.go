@@ -359,7 +359,7 @@ func loadDemo(ctx context.Context, s flows.Store, scrub flows.ScrubFunc, now tim
 				return fmt.Errorf("saving demo reflection %d: %w", i+1, err)
 			}
 			for j, a := range r.Answers {
-				text, _ := scrub(flows.CleanText(a.Text))
+				text, _ := scrub(flows.CleanText(a.Text), f.Cases...)
 				if _, err := s.AddAnswer(ctx, flows.Answer{
 					ReflectionID: stored.ID, TeamID: team.ID, Stage: a.Stage, Author: a.By,
 					Discipline: disciplines[a.By], Text: text, FollowUp: a.FollowUp,

@@ -271,8 +271,15 @@ func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.
 
 // scrubFunc adapts the scrubber to the engine's ScrubFunc.
 func scrubFunc(s *scrub.Scrubber) flows.ScrubFunc {
-	return func(text string) (string, []string) {
-		res := s.Scrub(text)
+	return func(text string, keep ...string) (string, []string) {
+		sc := s
+		if len(keep) > 0 {
+			// A pseudonym that fails to compile is only not kept.
+			if k, err := s.Keeping(keep...); err == nil {
+				sc = k
+			}
+		}
+		res := sc.Scrub(text)
 		kinds := res.Kinds()
 		names := make([]string, len(kinds))
 		for i, k := range kinds {

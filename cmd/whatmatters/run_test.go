@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/flows"
+	"whatmatters/scrub"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -272,5 +273,27 @@ func TestConsoleWithHostileInput(t *testing.T) {
 	}
 	if errors.Is(res.err, context.Canceled) {
 		t.Error("console should end cleanly at end of input")
+	}
+}
+
+// TestScrubFuncKeepsPseudonyms: the engine's scrubber keeps the words it is
+// told to (a team's case pseudonyms, which may be first names) and still
+// removes real names.
+func TestScrubFuncKeepsPseudonyms(t *testing.T) {
+	s, err := scrub.New(scrub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := scrubFunc(s)
+	text := "Hazel wants her garden kept, Mrs Pemberton from next door helps."
+	if got, _ := f(text); strings.Contains(got, "Hazel") {
+		t.Fatalf("without keep, Hazel (a first name) should be scrubbed: %q", got)
+	}
+	got, removed := f(text, "Hazel", "Kestrel")
+	if !strings.Contains(got, "Hazel wants her garden") || strings.Contains(got, "Pemberton") {
+		t.Errorf("scrubbed with keep = %q", got)
+	}
+	if len(removed) != 1 || removed[0] != "name" {
+		t.Errorf("removed = %v, want one name", removed)
 	}
 }
