@@ -112,6 +112,14 @@ func (f *fakeAPI) GetUserInfoContext(ctx context.Context, user string, _ ...slac
 	return f.userInfo(ctx, user)
 }
 
+func (f *fakeAPI) GetConversationHistoryContext(context.Context, *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error) {
+	return &slack.GetConversationHistoryResponse{}, nil
+}
+
+func (f *fakeAPI) GetConversationRepliesContext(context.Context, *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error) {
+	return nil, false, "", nil
+}
+
 func (f *fakeAPI) GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error) {
 	if f.conversationInfo == nil {
 		ch := &slack.Channel{}

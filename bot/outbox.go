@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -227,7 +228,7 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 		}
 		if c.Op == opPost {
 			method = "chat.postMessage"
-			_, ts, err = s.api.PostMessageContext(ctx, c.Channel, opts...)
+			ts, err = s.postOnce(ctx, m, c.Channel, c.Thread, opts)
 		} else {
 			method = "chat.postEphemeral"
 			_, err = s.api.PostEphemeralContext(ctx, c.Channel, c.User, opts...)
@@ -261,7 +262,7 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 				"delivery", m.DeliveryID, "outbox", m.ID, "err", oerr)
 			return s.sent(ctx, m)
 		}
-		_, _, err = s.api.PostMessageContext(ctx, c.Channel, opts...)
+		_, err = s.postOnce(ctx, m, c.Channel, "", opts)
 	case opShare:
 		method = "files.upload"
 		if c.File == nil {
@@ -309,6 +310,71 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 		}
 	}
 	return s.sent(ctx, m)
+}
+
+// outboxEvent is the metadata event type of the bot's posts: its payload
+// holds the outbox id the post was sent for.
+const outboxEvent = "whatmatters_outbox"
+
+// postOnce posts a message once, as far as Slack allows. The post carries
+// its outbox id in its metadata, and the attempt is recorded before it is
+// made; so when an earlier attempt ended without an answer (a timeout, a
+// dropped connection, the process killed), the message is looked for in
+// the channel or thread first, and not posted again if it is there.
+// Ephemeral messages and file uploads cannot be looked for and may, after
+// such a failure, be repeated.
+func (s *Slack) postOnce(ctx context.Context, m flows.OutboxMessage, channel, thread string, opts []slack.MsgOption) (string, error) {
+	if m.Attempts > 0 {
+		ts, found, err := s.findPosted(ctx, m, channel, thread)
+		if err != nil {
+			return "", fmt.Errorf("looking for an earlier attempt's post: %w", err)
+		}
+		if found {
+			s.metrics.posts.WithLabelValues("chat.postMessage", "found").Inc()
+			s.log.InfoContext(ctx, "slack: an earlier attempt's post was found; not posting it again",
+				"delivery", m.DeliveryID, "outbox", m.ID)
+			return ts, nil
+		}
+	}
+	if err := s.store.MarkOutboxAttempt(ctx, m.ID); err != nil {
+		return "", fmt.Errorf("recording an attempt to post: %w", err)
+	}
+	opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
+		EventType: outboxEvent, EventPayload: map[string]any{"outbox_id": m.ID}}))
+	_, ts, err := s.api.PostMessageContext(ctx, channel, opts...)
+	return ts, err
+}
+
+// findPosted looks for the bot's post of an outbox message among the
+// channel's (or thread's) messages since shortly before the message was
+// owed: one page of up to 200, which a retry soon after reaches.
+func (s *Slack) findPosted(ctx context.Context, m flows.OutboxMessage, channel, thread string) (string, bool, error) {
+	oldest := strconv.FormatInt(m.CreatedAt.Add(-time.Minute).Unix(), 10) + ".000000"
+	var msgs []slack.Message
+	if thread != "" {
+		replies, _, _, err := s.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: thread, Oldest: oldest, Limit: 200, IncludeAllMetadata: true})
+		if err != nil {
+			return "", false, err
+		}
+		msgs = replies
+	} else {
+		h, err := s.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Oldest: oldest, Limit: 200, IncludeAllMetadata: true})
+		if err != nil {
+			return "", false, err
+		}
+		msgs = h.Messages
+	}
+	for _, msg := range msgs {
+		if msg.Metadata.EventType != outboxEvent {
+			continue
+		}
+		if id, ok := msg.Metadata.EventPayload["outbox_id"].(float64); ok && int64(id) == m.ID {
+			return msg.Timestamp, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 // messageOptions are the chat.postMessage / chat.postEphemeral options of a

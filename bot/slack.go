@@ -24,6 +24,11 @@ type slackAPI interface {
 	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
 	// GetUserInfoContext tells whether a person is a workspace admin.
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+	// GetConversationHistoryContext and GetConversationRepliesContext find
+	// a post whose earlier attempt ended without an answer, by the outbox
+	// id in its metadata, so it is not posted twice.
+	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 	// RespondContext answers through a slash command's response_url, the
 	// one way to reach a person in a channel the bot is not in.
 	RespondContext(ctx context.Context, responseURL string, msg *slack.WebhookMessage) error

@@ -25,6 +25,7 @@ type apiCall struct {
 	Blocks  string    // raw JSON
 	TS      string    // the ts the fake gave a new message, or the message a reaction marks
 	Name    string    // a reaction's name
+	Meta    string    // a message's metadata, raw JSON
 	At      time.Time // when the fake received it
 }
 
@@ -43,6 +44,9 @@ type slackServer struct {
 	// fail, when set, may answer a request with a failure instead: it gets
 	// the method and how many requests for it came before.
 	fail func(method string, n int) (status int, retryAfter string)
+	// lose, when set, may make Slack do a request's work and then fail
+	// to answer it (as when a connection drops): a 500 after the fact.
+	lose func(method string, n int) bool
 }
 
 const (
@@ -87,6 +91,8 @@ func newSlackServer(t *testing.T, extra ...func(*slackServer, slacktest.Customiz
 			s.record(apiCall{Method: "files.completeUploadExternal", Channel: v.Get("channel_id"), Name: v.Get("files")})
 			return map[string]any{"ok": true, "files": []map[string]any{{"id": "F1", "title": "data"}}}
 		}))
+		c.Handle("/conversations.history", s.handle("conversations.history", s.history("conversations.history")))
+		c.Handle("/conversations.replies", s.handle("conversations.replies", s.history("conversations.replies")))
 		c.Handle("/conversations.open", s.handle("conversations.open", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
 			return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + v.Get("users")}}
 		}))
@@ -121,8 +127,42 @@ func (s *slackServer) handle(method string, fn func(http.ResponseWriter, *http.R
 				return
 			}
 		}
+		out := fn(w, r, v)
+		s.mu.Lock()
+		lose := s.lose
+		s.mu.Unlock()
+		if lose != nil && lose(method, n) {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(fn(w, r, v))
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+// history answers conversations.history and conversations.replies with
+// the bot's posts to the channel (and thread), newest first, with their
+// metadata.
+func (s *slackServer) history(method string) func(http.ResponseWriter, *http.Request, url.Values) any {
+	return func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
+		s.record(apiCall{Method: method, Channel: v.Get("channel"), Thread: v.Get("ts")})
+		var msgs []map[string]any
+		for _, c := range s.made("chat.postMessage") {
+			if c.Channel != v.Get("channel") || (method == "conversations.replies" && c.Thread != v.Get("ts") && c.TS != v.Get("ts")) {
+				continue
+			}
+			msg := map[string]any{"type": "message", "user": testBotID, "bot_id": "B1", "text": c.Text, "ts": c.TS}
+			if c.Thread != "" {
+				msg["thread_ts"] = c.Thread
+			}
+			if c.Meta != "" {
+				var meta any
+				_ = json.Unmarshal([]byte(c.Meta), &meta)
+				msg["metadata"] = meta
+			}
+			msgs = append([]map[string]any{msg}, msgs...)
+		}
+		return map[string]any{"ok": true, "messages": msgs, "has_more": false}
 	}
 }
 
@@ -135,7 +175,7 @@ func (s *slackServer) message(method string) func(http.ResponseWriter, *http.Req
 		s.nextTS++
 		s.mu.Unlock()
 		s.record(apiCall{Method: method, Channel: v.Get("channel"), Thread: v.Get("thread_ts"), User: v.Get("user"),
-			Text: v.Get("text"), Blocks: v.Get("blocks"), TS: ts})
+			Text: v.Get("text"), Blocks: v.Get("blocks"), TS: ts, Meta: v.Get("metadata")})
 		return map[string]any{"ok": true, "channel": v.Get("channel"), "ts": ts, "message_ts": ts}
 	}
 }

@@ -120,6 +120,8 @@ type Store interface {
 	// DeleteOutbox removes a sent message. It returns ErrNotFound if there is
 	// no such message.
 	DeleteOutbox(ctx context.Context, id int64) error
+	// MarkOutboxAttempt records that a message is about to be sent.
+	MarkOutboxAttempt(ctx context.Context, id int64) error
 	// OutboxKeys returns the ordering keys under which a delivery still
 	// owes messages.
 	OutboxKeys(ctx context.Context, deliveryID string) ([]string, error)

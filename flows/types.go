@@ -140,4 +140,6 @@ type OutboxMessage struct {
 	Key        string // the delivery's Key: messages of one Key are sent in ID order
 	Payload    []byte // what to send, in the adapter's own encoding
 	CreatedAt  time.Time
+	// Attempts counts the tries to send it that may have reached Slack.
+	Attempts int
 }

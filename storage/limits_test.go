@@ -2,10 +2,12 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"whatmatters/flows"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -89,6 +91,33 @@ func TestHoldKeepsTheLongerHold(t *testing.T) {
 		}
 		if at, _ := db.HeldUntil(ctx, "T2", "method:chat.postMessage"); !at.IsZero() {
 			t.Fatalf("another workspace is held until %v", at)
+		}
+	})
+}
+
+// TestOutboxAttemptsCounted: an attempt to send is recorded on the message,
+// and read back with it, so a later sender knows to look for it first.
+func TestOutboxAttemptsCounted(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		if err := db.AddOutbox(ctx, []flows.OutboxMessage{{DeliveryID: "d1", Key: "T1/C1", Payload: []byte(`{}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := db.PendingOutbox(ctx, "T1/C1", 10)
+		if err != nil || len(msgs) != 1 || msgs[0].Attempts != 0 {
+			t.Fatalf("before = %+v, %v", msgs, err)
+		}
+		if err := db.MarkOutboxAttempt(ctx, msgs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if msgs, _ = db.PendingOutbox(ctx, "T1/C1", 10); msgs[0].Attempts != 1 {
+			t.Fatalf("attempts after one = %d", msgs[0].Attempts)
+		}
+		if err := db.MarkOutboxAttempt(ctx, 999999); !errors.Is(err, flows.ErrNotFound) {
+			t.Fatalf("marking a message that is not there: %v", err)
+		}
+		if keys, err := db.OutboxKeys(ctx, "d1"); err != nil || len(keys) != 1 || keys[0] != "T1/C1" {
+			t.Fatalf("OutboxKeys = %v, %v", keys, err)
 		}
 	})
 }

@@ -8,12 +8,22 @@ import (
 	"whatmatters/flows"
 )
 
-const outboxColumns = `id, delivery_id, ordering_key, payload, created_at`
+const outboxColumns = `id, delivery_id, ordering_key, payload, created_at, attempts`
 
 func scanOutbox(r rowScanner) (flows.OutboxMessage, error) {
 	var m flows.OutboxMessage
-	err := r.Scan(&m.ID, &m.DeliveryID, &m.Key, &m.Payload, timeDest{&m.CreatedAt})
+	err := r.Scan(&m.ID, &m.DeliveryID, &m.Key, &m.Payload, timeDest{&m.CreatedAt}, &m.Attempts)
 	return m, err
+}
+
+// MarkOutboxAttempt records that a message is about to be sent: if the
+// sender then dies before it knows the outcome, the next sender knows to
+// look for it first. It returns flows.ErrNotFound if there is no such
+// message.
+func (s *store) MarkOutboxAttempt(ctx context.Context, id int64) error {
+	const doing = "marking an outbox message attempted"
+	res, err := s.q.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1 WHERE id = $1`, id)
+	return changedOne(doing, res, err)
 }
 
 // AddOutbox stores messages owed for deliveries, in the order given; a zero
