@@ -86,16 +86,28 @@ func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.
 		s.log.WarnContext(ctx, "slack: Socket Mode read or write failed", "event", evt.Type)
 		return
 	case socketmode.EventTypeErrorBadMessage:
-		// slack-go could not read the envelope. Acknowledge it if it has an
-		// id, so that Slack does not send it again and again.
-		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
-			var req socketmode.Request
-			if json.Unmarshal(bad.Message, &req) == nil && req.EnvelopeID != "" {
-				s.metrics.rejected.WithLabelValues("malformed").Inc()
-				s.log.WarnContext(ctx, "slack: unreadable Socket Mode envelope acknowledged and dropped", "type", ident(req.Type))
-				_ = client.AckCtx(ctx, req.EnvelopeID, nil)
-			}
+		// slack-go's strict parse failed. An Events API envelope goes on to
+		// the bot's own, more lenient reading of the raw payload (the same
+		// as HTTP mode's), and is acknowledged only if it is recorded: a
+		// change in Slack's shapes must not lose an answer. Anything else
+		// that cannot be read is acknowledged, so that Slack does not send
+		// it again and again.
+		bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+		if !ok {
+			return
 		}
+		var req socketmode.Request
+		if json.Unmarshal(bad.Message, &req) != nil || req.EnvelopeID == "" {
+			return
+		}
+		if req.Type == socketmode.RequestTypeEventsAPI {
+			s.log.InfoContext(ctx, "slack: envelope slack-go could not parse; reading it the bot's own way", "type", ident(req.Type))
+			evt = socketmode.Event{Type: socketmode.EventTypeEventsAPI, Request: &req}
+			break
+		}
+		s.metrics.rejected.WithLabelValues("malformed").Inc()
+		s.log.WarnContext(ctx, "slack: unreadable Socket Mode envelope acknowledged and dropped", "type", ident(req.Type))
+		_ = client.AckCtx(ctx, req.EnvelopeID, nil)
 		return
 	}
 	if evt.Request == nil || evt.Request.EnvelopeID == "" {

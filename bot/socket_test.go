@@ -202,3 +202,41 @@ func TestReflectionOverSocketMode(t *testing.T) {
 		}
 	})
 }
+
+// TestSocketEnvelopeSlackGoCannotParse: an answer whose shape slack-go's
+// strict parser refuses (here "edited" as a string, not an object) is read
+// by the bot's own decoder, recorded and only then acknowledged: the
+// answer is kept and the next question asked.
+func TestSocketEnvelopeSlackGoCannotParse(t *testing.T) {
+	t.Parallel()
+	db := storagetest.SQLite(t)
+	sock := newSocketServer(t)
+	api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
+		c.Handle("/apps.connections.open", s.handle("apps.connections.open", func(http.ResponseWriter, *http.Request, url.Values) any {
+			return map[string]any{"ok": true, "url": sock.url()}
+		}))
+	})
+	h := newHarness(t, db, api, harnessOptions{workers: 2, appToken: "xapp-test"})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- h.slack.RunSocket(ctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	sock.send(t, "slash_commands", "env-odd-cmd", commandPayloadJSON("U1", "C1", "Kestrel"))
+	root := api.waitForCount(t, 2, "chat.postMessage")[0]
+	sock.send(t, "events_api", "env-odd", eventPayloadJSON("EvOdd", map[string]any{
+		"type": "message", "user": "U1", "channel": "C1", "channel_type": "channel",
+		"thread_ts": root.TS, "ts": "1700000700.000001", "text": "Her garden, and her grandson's visits.", "edited": "yes"}))
+	next := api.waitForCount(t, 3, "chat.postMessage")[2]
+	if next.Thread != root.TS || !strings.Contains(next.Text, "2 of 5") {
+		t.Fatalf("after the odd answer: %+v", next)
+	}
+	r, err := db.ReflectionByThread(context.Background(), testTeam, "C1", root.TS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.ListAnswers(context.Background(), r.ID)
+	if err != nil || len(stored) != 1 || !strings.Contains(stored[0].Text, "grandson") {
+		t.Fatalf("answers = %+v, %v; want the odd-shaped answer kept", stored, err)
+	}
+}
