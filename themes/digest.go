@@ -276,9 +276,6 @@ type themeGroup struct {
 	answers int
 	last    int64 // the last answer counted: hits come answer by answer
 	quotes  []themeQuote
-	// ans lists the indexes of the answers counted, in order, only when
-	// groups may be joined by embeddings (so their answers are a union).
-	ans []int32
 }
 
 // themeQuote is a candidate quote, small: the answer's index in the period
@@ -307,7 +304,12 @@ func caseOf(a *flows.CodedAnswer) int64 {
 // Themes in two or more cases recur; the others are emerging.
 func findThemes(ctx context.Context, period []flows.CodedAnswer, noQuotes map[string]bool, eg embedGrouping) (recurring, emerging []flows.Theme, gr Grouping) {
 	gr.By = GroupedByStems
-	track := eg.embedder != nil
+	// With an embedder, each group's answers (their indexes, in order) are
+	// kept aside, so that joined groups count the union of their answers.
+	var ans map[*themeGroup][]int32
+	if eg.embedder != nil {
+		ans = map[*themeGroup][]int32{}
+	}
 	// phraseKey is the key a phrase is grouped by, or "" when it is not
 	// grouped (no key, or a generic single word).
 	phraseKey := func(ph *flows.Phrase) string {
@@ -374,17 +376,17 @@ func findThemes(ctx context.Context, period []flows.CodedAnswer, noQuotes map[st
 			}
 			g.last = a.ID
 			g.answers++
-			if track && i <= math.MaxInt32 {
-				g.ans = append(g.ans, int32(i))
+			if ans != nil && i <= math.MaxInt32 {
+				ans[g] = append(ans[g], int32(i))
 			}
 			if q, ok := verifiedQuote(*a, ph.Quote, noQuotes); ok && i <= math.MaxInt32 && j <= math.MaxUint16 {
 				g.quotes = append(g.quotes, themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))})
 			}
 		}
 	}
-	if track && len(final) >= 2 {
+	if ans != nil && len(final) >= 2 {
 		gr.Model = embedderModel(eg.embedder)
-		n, err := mergeSimilar(ctx, final, eg)
+		n, err := mergeSimilar(ctx, final, ans, eg)
 		if err != nil {
 			gr.Err = err
 		} else {

@@ -66,10 +66,10 @@ func byEmbeddings(model string) string {
 // least eg.threshold. Groups are taken largest first (cases, then
 // answers, then key), and each group not yet joined absorbs every later
 // one close enough to its own phrase, so the result does not depend on map
-// order and a chain of near neighbours does not drift. The groups must
-// have tracked their answers (themeGroup.ans). It returns how many groups
-// were joined into others; on an error, groups is unchanged.
-func mergeSimilar(ctx context.Context, groups map[string]*themeGroup, eg embedGrouping) (int, error) {
+// order and a chain of near neighbours does not drift. ans holds each
+// group's answer indexes, in order. It returns how many groups were joined
+// into others; on an error, groups is unchanged.
+func mergeSimilar(ctx context.Context, groups map[string]*themeGroup, ans map[*themeGroup][]int32, eg embedGrouping) (int, error) {
 	order := make([]*themeGroup, 0, len(groups))
 	for _, g := range groups {
 		order = append(order, g)
@@ -116,7 +116,7 @@ func mergeSimilar(ctx context.Context, groups map[string]*themeGroup, eg embedGr
 			if gone[j] || unit[rep[j]] == nil || cosine(unit[rep[i]], unit[rep[j]]) < threshold {
 				continue
 			}
-			absorb(g, order[j])
+			absorb(g, order[j], ans)
 			delete(groups, order[j].key)
 			gone[j] = true
 			merged++
@@ -172,7 +172,7 @@ func cosine(a, b []float64) float64 {
 // people, disciplines and answers are unions (an answer or a case in both
 // counts once); each answer keeps one candidate quote, the better fitting.
 // dst keeps its key.
-func absorb(dst, src *themeGroup) {
+func absorb(dst, src *themeGroup, ans map[*themeGroup][]int32) {
 	for p, n := range src.phrases {
 		dst.phrases[p] += n
 	}
@@ -185,8 +185,8 @@ func absorb(dst, src *themeGroup) {
 	for d := range src.disc {
 		dst.disc[d] = true
 	}
-	dst.ans = unionSorted(dst.ans, src.ans)
-	dst.answers = len(dst.ans)
+	ans[dst] = unionSorted(ans[dst], ans[src])
+	dst.answers = len(ans[dst])
 	dst.quotes = mergeQuotes(dst.quotes, src.quotes)
 }
 

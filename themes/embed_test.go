@@ -601,12 +601,13 @@ func TestEmbedderAzure(t *testing.T) {
 // The joining itself: largest first, each group compared with the
 // anchor's own phrase, so a chain of neighbours does not drift.
 func TestMergeSimilarIsGreedyByAnchor(t *testing.T) {
+	ans := map[*themeGroup][]int32{}
 	mk := func(key, phrase string, cases ...int64) *themeGroup {
 		g := &themeGroup{key: key, phrases: map[string]int{phrase: len(cases)}, cases: map[int64]bool{}, people: map[string]bool{},
 			disc: map[string]bool{}, answers: len(cases)}
 		for _, c := range cases {
 			g.cases[c] = true
-			g.ans = append(g.ans, int32(c))
+			ans[g] = append(ans[g], int32(c))
 		}
 		return g
 	}
@@ -618,7 +619,7 @@ func TestMergeSimilarIsGreedyByAnchor(t *testing.T) {
 	// beta is close to alpha (0.9), gamma to beta (0.9) but not to alpha
 	// (0.62).
 	e := fixedEmbedder{vecs: [][]float32{{1, 0}, {0.9, 0.4359}, {0.6247, 0.7809}}}
-	n, err := mergeSimilar(context.Background(), groups, embedGrouping{embedder: e})
+	n, err := mergeSimilar(context.Background(), groups, ans, embedGrouping{embedder: e})
 	if err != nil || n != 1 {
 		t.Fatalf("merged %d, %v", n, err)
 	}
