@@ -56,8 +56,8 @@ type DigestOptions struct {
 	// are those of the stems alone. Nil groups by stems alone.
 	Embedder Embedder
 	// MergeThreshold is the cosine similarity at or above which two
-	// themes' phrases are taken to mean the same. Zero means
-	// DefaultMergeThreshold.
+	// themes' phrases are taken to mean the same. Zero (or less) means
+	// DefaultMergeThreshold; above 1 nothing joins.
 	MergeThreshold float64
 }
 

@@ -103,7 +103,7 @@ func mergeSimilar(ctx context.Context, groups map[string]*themeGroup, ans map[*t
 		return 0, err
 	}
 	threshold := eg.threshold
-	if threshold == 0 {
+	if threshold <= 0 {
 		threshold = DefaultMergeThreshold
 	}
 	merged := 0
