@@ -48,6 +48,17 @@ type DigestOptions struct {
 	// reached yet, so a digest never leaves an answer out; normally the
 	// offline coder.
 	Fallback flows.Coder
+	// Embedder, when set, joins themes that the stems keep apart but whose
+	// phrases mean much the same ("syringe driver", "the sd"): after the
+	// stem grouping, each group's most frequent phrase is embedded and
+	// groups whose phrases have a cosine similarity of at least
+	// MergeThreshold become one theme. If the embedder fails, the themes
+	// are those of the stems alone. Nil groups by stems alone.
+	Embedder Embedder
+	// MergeThreshold is the cosine similarity at or above which two
+	// themes' phrases are taken to mean the same. Zero (or less) means
+	// DefaultMergeThreshold; above 1 nothing joins.
+	MergeThreshold float64
 }
 
 // BuildDigest reads the team's coded answers and builds its digest for the
@@ -55,12 +66,20 @@ type DigestOptions struct {
 // digest with no answers, not an error. It returns flows.ErrNotFound if the
 // team does not exist.
 func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.Digest, error) {
+	d, _, err := BuildDigestWithGrouping(ctx, s, opts)
+	return d, err
+}
+
+// BuildDigestWithGrouping is BuildDigest, and says how the digest's themes
+// were grouped: by stems, or by stems and embeddings, and why not by
+// embeddings when opts.Embedder failed.
+func BuildDigestWithGrouping(ctx context.Context, s flows.Store, opts DigestOptions) (flows.Digest, Grouping, error) {
 	if opts.Weeks <= 0 {
 		opts.Weeks = 1
 	}
 	team, err := s.GetTeam(ctx, opts.TeamID)
 	if err != nil {
-		return flows.Digest{}, fmt.Errorf("building a digest: %w", err)
+		return flows.Digest{}, Grouping{}, fmt.Errorf("building a digest: %w", err)
 	}
 	loc, err := time.LoadLocation(team.Timezone)
 	if err != nil {
@@ -76,11 +95,11 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 	}
 	all, err := s.ListCodedAnswers(ctx, team.ID, earliest.UTC(), to.UTC())
 	if err != nil {
-		return flows.Digest{}, fmt.Errorf("building a digest: %w", err)
+		return flows.Digest{}, Grouping{}, fmt.Errorf("building a digest: %w", err)
 	}
 	members, err := s.ListMembers(ctx, team.ID)
 	if err != nil {
-		return flows.Digest{}, fmt.Errorf("building a digest: %w", err)
+		return flows.Digest{}, Grouping{}, fmt.Errorf("building a digest: %w", err)
 	}
 	noQuotes := map[string]bool{}
 	for _, m := range members {
@@ -121,11 +140,15 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 	counts(&d, period)
 	d.Directions = readings(period, prev)
 	d.Spoken, d.Silent = capabilities(period)
-	d.Recurring, d.Emerging = findThemes(period, noQuotes)
+	if e, ok := opts.Embedder.(*OpenAIEmbedder); ok && e == nil {
+		opts.Embedder = nil // a nil *OpenAIEmbedder means none configured
+	}
+	var gr Grouping
+	d.Recurring, d.Emerging, gr = findThemes(ctx, period, noQuotes, embedGrouping{opts.Embedder, opts.MergeThreshold})
 	d.Trend = trend(all, to, loc)
 	d.Coder, d.Fallbacks, d.Uncoded, d.QuotesDropped = coderNote(period, inMemory)
 	d.Question = suggestQuestion(d)
-	return d, nil
+	return d, gr, nil
 }
 
 func counts(d *flows.Digest, period []flows.CodedAnswer) {
@@ -276,9 +299,17 @@ func caseOf(a *flows.CodedAnswer) int64 {
 
 // findThemes groups the period's key phrases by key across answers. A key
 // whose words all appear in a longer key's is the same theme said more
-// briefly, so the longer key's answers join it. Themes in two or more cases
-// recur; the others are emerging.
-func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring, emerging []flows.Theme) {
+// briefly, so the longer key's answers join it. With an embedder, groups
+// whose phrases' embeddings are close are then joined (mergeSimilar).
+// Themes in two or more cases recur; the others are emerging.
+func findThemes(ctx context.Context, period []flows.CodedAnswer, noQuotes map[string]bool, eg embedGrouping) (recurring, emerging []flows.Theme, gr Grouping) {
+	gr.By = GroupedByStems
+	// With an embedder, each group's answers (their indexes, in order) are
+	// kept aside, so that joined groups count the union of their answers.
+	var ans map[*themeGroup][]int32
+	if eg.embedder != nil {
+		ans = map[*themeGroup][]int32{}
+	}
 	// phraseKey is the key a phrase is grouped by, or "" when it is not
 	// grouped (no key, or a generic single word).
 	phraseKey := func(ph *flows.Phrase) string {
@@ -345,9 +376,21 @@ func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring
 			}
 			g.last = a.ID
 			g.answers++
+			if ans != nil && i <= math.MaxInt32 {
+				ans[g] = append(ans[g], int32(i))
+			}
 			if q, ok := verifiedQuote(*a, ph.Quote, noQuotes); ok && i <= math.MaxInt32 && j <= math.MaxUint16 {
 				g.quotes = append(g.quotes, themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))})
 			}
+		}
+	}
+	if ans != nil && len(final) >= 2 {
+		gr.Model = embedderModel(eg.embedder)
+		n, err := mergeSimilar(ctx, final, ans, eg)
+		if err != nil {
+			gr.Err = err
+		} else {
+			gr.By, gr.Merged = byEmbeddings(gr.Model), n
 		}
 	}
 	// Themes are ordered and cut before their quotes are picked: only the
@@ -385,7 +428,7 @@ func findThemes(period []flows.CodedAnswer, noQuotes map[string]bool) (recurring
 		}
 		return out
 	}
-	return finish(rec, maxRecurring), finish(emg, maxEmerging)
+	return finish(rec, maxRecurring), finish(emg, maxEmerging), gr
 }
 
 // shorterHome returns the key k's theme joins: the shortest (then first
