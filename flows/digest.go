@@ -126,6 +126,11 @@ type Digest struct {
 	Fallbacks     int    `json:"fallbacks,omitempty"`
 	Uncoded       int    `json:"uncoded,omitempty"`
 	QuotesDropped int    `json:"quotes_dropped"`
+	// Grouping says how key phrases were grouped into themes when a model
+	// could join them by meaning: "stems" when its embeddings failed and
+	// only the words' stems grouped them, "stems and embeddings (MODEL)"
+	// when it joined them. Empty when no model was asked.
+	Grouping string `json:"grouping,omitempty"`
 }
 
 // Count is a name with how many.

@@ -139,6 +139,12 @@ func coderFootnote(d Digest) string {
 	if d.Uncoded > 0 {
 		s += fmt.Sprintf(" %s not yet coded by the job, read offline for now.", count(d.Uncoded, "answer"))
 	}
+	switch {
+	case d.Grouping == "stems":
+		s += " Themes grouped by their words' stems only: the model's embeddings could not be had this time."
+	case d.Grouping != "":
+		s += " Themes grouped by their words' stems and by the model's embeddings, so differently worded phrases of one meaning are joined."
+	}
 	return s
 }
 

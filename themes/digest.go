@@ -148,6 +148,9 @@ func BuildDigestWithGrouping(ctx context.Context, s flows.Store, opts DigestOpti
 	d.Trend = trend(all, to, loc)
 	d.Coder, d.Fallbacks, d.Uncoded, d.QuotesDropped = coderNote(period, inMemory)
 	d.Question = suggestQuestion(d)
+	if opts.Embedder != nil {
+		d.Grouping = gr.By
+	}
 	return d, gr, nil
 }
 

@@ -31,6 +31,9 @@ type Config struct {
 	OpenAIBaseURL string `envconfig:"OPENAI_BASE_URL" desc:"any OpenAI-compatible endpoint (Azure OpenAI, a local model server)"`
 	OpenAIModel   string `envconfig:"OPENAI_MODEL" default:"gpt-4o-mini" desc:"model name for the theme coder"`
 
+	OpenAIEmbeddingModel string     `envconfig:"OPENAI_EMBEDDING_MODEL" default:"text-embedding-3-small" desc:"embeddings model that joins differently worded themes of one meaning in digests (with a model configured); off for stems only"`
+	ThemeSimilarity      Similarity `envconfig:"WHATMATTERS_THEME_SIMILARITY" default:"0.85" desc:"cosine similarity (0 to 1) at which the embeddings join two themes"`
+
 	Port Port `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`
 
 	AutoMigrate     bool     `envconfig:"WHATMATTERS_AUTO_MIGRATE" default:"true" desc:"apply pending database migrations on start"`
@@ -142,6 +145,19 @@ func (d *Days) Decode(value string) error {
 
 // Duration returns the period as a time.Duration.
 func (d Days) Duration() time.Duration { return time.Duration(d) * 24 * time.Hour }
+
+// Similarity is a cosine similarity above 0 and at most 1.
+type Similarity float64
+
+// Decode accepts a number above 0 and at most 1, such as 0.85.
+func (s *Similarity) Decode(value string) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+	if err != nil || f <= 0 || f > 1 {
+		return decodeError{fmt.Errorf("%q is not a similarity above 0 and at most 1, such as 0.85", value)}
+	}
+	*s = Similarity(f)
+	return nil
+}
 
 // Idle is how long a reflection may stay quiet before it is nudged.
 type Idle time.Duration

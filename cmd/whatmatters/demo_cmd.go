@@ -26,7 +26,7 @@ func demoCommand(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("loading templates: %w", err)
 	}
-	cs := newCoders(cfg, scrubber, templates, nil)
+	cs := newCoders(cfg, scrubber, templates, nil, nil)
 	rep, err := loadDemo(ctx, db, scrubFunc(scrubber), time.Now())
 	switch {
 	case errors.Is(err, errDemoLoaded):

@@ -19,7 +19,6 @@ import (
 	"whatmatters/prompts"
 	"whatmatters/scrub"
 	"whatmatters/storage"
-	"whatmatters/themes"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -256,7 +255,7 @@ func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.
 	if err != nil {
 		return nil, coders{}, err
 	}
-	cs := newCoders(cfg, scrubber, templates, reg)
+	cs := newCoders(cfg, scrubber, templates, reg, log)
 	return flows.NewEngine(flows.Options{
 		Store:           store,
 		Templates:       templates,
@@ -264,7 +263,7 @@ func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.
 		Log:             log,
 		DefaultTimezone: string(cfg.Timezone),
 		Reader:          cs.offline,
-		Digests:         themes.Digester{Fallback: cs.offline},
+		Digests:         cs.digester(),
 		ChannelPrivacy:  privacy,
 	}), cs, nil
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -30,11 +31,32 @@ type coders struct {
 	primary       flows.Coder
 	model         *themes.Model // nil without a model
 	name, version string
+	// embedder groups themes by meaning; nil without a model.
+	embedder *themes.OpenAIEmbedder
+	// similarity is the cosine similarity at which themes are joined.
+	similarity float64
+	log        *slog.Logger
 }
 
-func newCoders(cfg Config, scrubber *scrub.Scrubber, templates *prompts.Set, reg prometheus.Registerer) coders {
+// digester builds digests with the configured grouping, logging (never
+// with text) when the embeddings could not be had.
+func (c coders) digester() themes.Digester {
+	d := themes.Digester{Fallback: c.offline, MergeThreshold: c.similarity}
+	if c.embedder != nil {
+		d.Embedder = c.embedder
+		d.OnGrouping = func(teamID string, g themes.Grouping) {
+			if g.Err != nil && c.log != nil {
+				c.log.Warn("digest: themes grouped by stems only; embeddings failed", "team", teamID, "err", g.Err)
+			}
+		}
+	}
+	return d
+}
+
+func newCoders(cfg Config, scrubber *scrub.Scrubber, templates *prompts.Set, reg prometheus.Registerer, log *slog.Logger) coders {
 	off := themes.NewOffline()
-	c := coders{offline: off, primary: off, name: themes.OfflineName, version: themes.OfflineVersion}
+	c := coders{offline: off, primary: off, name: themes.OfflineName, version: themes.OfflineVersion,
+		similarity: float64(cfg.ThemeSimilarity), log: log}
 	if cfg.OpenAIAPIKey == "" && cfg.OpenAIBaseURL == "" {
 		return c
 	}
@@ -44,6 +66,10 @@ func newCoders(cfg Config, scrubber *scrub.Scrubber, templates *prompts.Set, reg
 	}
 	c.model = themes.NewModel(themes.ModelOptions{APIKey: cfg.OpenAIAPIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
 		Scrub: again, Registerer: reg, Templates: templates})
+	if cfg.OpenAIEmbeddingModel != "" && cfg.OpenAIEmbeddingModel != "off" {
+		c.embedder = themes.NewEmbedder(themes.EmbedderOptions{APIKey: cfg.OpenAIAPIKey, BaseURL: cfg.OpenAIBaseURL,
+			Model: cfg.OpenAIEmbeddingModel, Scrub: again, Registerer: reg})
+	}
 	c.primary, c.name, c.version = c.model, themes.ModelName, c.model.Version()
 	return c
 }
@@ -99,7 +125,7 @@ func codeCommand(ctx context.Context, cfg Config, which string, score bool, stdi
 	if err != nil {
 		return err
 	}
-	cs := newCoders(cfg, scrubber, templates, nil)
+	cs := newCoders(cfg, scrubber, templates, nil, nil)
 	var coder flows.Coder
 	switch which {
 	case "offline":
@@ -265,7 +291,7 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 		fmt.Fprintf(stdout, "Posted the digest of team %s (%s, %d answers) to Slack.\n", teamID, plural2(d.Weeks, "week"), d.Answers)
 		return nil
 	}
-	d, err := themes.Digester{Fallback: cs.offline}.BuildDigest(ctx, db, teamID, o.weeks, time.Now())
+	d, err := cs.digester().BuildDigest(ctx, db, teamID, o.weeks, time.Now())
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"whatmatters/flows"
@@ -140,4 +143,68 @@ func jsonText(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return strings.Trim(string(b), `"`)
+}
+
+// TestDigestGroupsByEmbeddingsWhenAModelIsSet: with a model endpoint set,
+// the digest asks its embeddings model to join themes and says so; when
+// the endpoint fails, the digest still comes, grouped by stems, and says
+// that instead.
+func TestDigestGroupsByEmbeddingsWhenAModelIsSet(t *testing.T) {
+	var embedCalls atomic.Int32
+	fail := atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/embeddings") {
+			http.Error(w, "only embeddings here", http.StatusNotFound)
+			return
+		}
+		embedCalls.Add(1)
+		if fail.Load() {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		var req struct {
+			Input []string `json:"input"`
+			Model string   `json:"model"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		data := make([]map[string]any, len(req.Input))
+		for i := range req.Input {
+			// Every phrase far from every other: nothing joins, but the
+			// grouping is by embeddings.
+			v := make([]float32, len(req.Input))
+			v[i] = 1
+			data[i] = map[string]any{"object": "embedding", "index": i, "embedding": v}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": req.Model,
+			"usage": map[string]any{"prompt_tokens": len(req.Input), "total_tokens": len(req.Input)}})
+	}))
+	t.Cleanup(srv.Close)
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	setEnv(t, "DATABASE_URL", dbURL, "OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key")
+	if res := runWith(t, "", "demo"); res.err != nil {
+		t.Fatalf("demo: %v\n%s", res.err, res.stderr)
+	}
+	digest := func() flows.Digest {
+		t.Helper()
+		res := runWith(t, "", "digest", "--weeks", "8", "--format", "json")
+		if res.err != nil {
+			t.Fatalf("digest: %v\n%s", res.err, res.stderr)
+		}
+		var d flows.Digest
+		if err := json.Unmarshal([]byte(res.stdout), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := digest(); !strings.Contains(d.Grouping, "embeddings") || embedCalls.Load() == 0 || len(d.Recurring) == 0 {
+		t.Errorf("grouping %q after %d embeddings calls, %d recurring themes; want embeddings used", d.Grouping, embedCalls.Load(), len(d.Recurring))
+	}
+	fail.Store(true)
+	if d := digest(); d.Grouping != "stems" || len(d.Recurring) == 0 {
+		t.Errorf("with embeddings failing: grouping %q, %d recurring; want the stem-grouped digest, saying so", d.Grouping, len(d.Recurring))
+	}
+	setEnv(t, "DATABASE_URL", dbURL, "OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key", "OPENAI_EMBEDDING_MODEL", "off")
+	if d := digest(); d.Grouping != "" {
+		t.Errorf("with embeddings off: grouping %q, want none", d.Grouping)
+	}
 }
