@@ -323,6 +323,10 @@ func TestDigestKeepsThemesWithFarEmbeddingsApart(t *testing.T) {
 	if g.By != "stems and embeddings (test-embed)" || g.Merged != 0 || g.Err != nil {
 		t.Errorf("grouping = %+v", g)
 	}
+	if got.Grouping != g.By {
+		t.Errorf("digest says grouped by %q, want %q", got.Grouping, g.By)
+	}
+	got.Grouping = ""
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("far vectors changed the digest (-stems +embeddings):\n%s", diff)
 	}
@@ -446,6 +450,10 @@ func TestDigestFallsBackToStemsWhenEmbeddingsFail(t *testing.T) {
 				o.Timeout = 200 * time.Millisecond
 			})
 			got, g := buildEmbedDigest(t, db, e)
+			if got.Grouping != GroupedByStems {
+				t.Errorf("digest says grouped by %q, want %q", got.Grouping, GroupedByStems)
+			}
+			got.Grouping = ""
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("digest differs from the stem-grouped one (-stems +got):\n%s", diff)
 			}
@@ -494,6 +502,10 @@ func TestDigestChecksAnyEmbeddersVectors(t *testing.T) {
 		"an error": {err: errors.New("no")},
 	} {
 		got, g := buildEmbedDigest(t, db, e)
+		if got.Grouping != GroupedByStems {
+			t.Errorf("%s: digest says grouped by %q", name, got.Grouping)
+		}
+		got.Grouping = ""
 		if diff := cmp.Diff(want, got); diff != "" || g.By != GroupedByStems || g.Err == nil {
 			t.Errorf("%s: grouping %+v; diff (-stems +got):\n%s", name, g, diff)
 		}
@@ -501,6 +513,7 @@ func TestDigestChecksAnyEmbeddersVectors(t *testing.T) {
 	// Nil vectors (blank phrases) are never similar, and the embedder's
 	// model is unnamed.
 	got, g := buildEmbedDigest(t, db, fixedEmbedder{vecs: make([][]float32, 6)})
+	got.Grouping = ""
 	if diff := cmp.Diff(want, got); diff != "" || g.By != "stems and embeddings" || g.Err != nil {
 		t.Errorf("nil vectors: grouping %+v; diff:\n%s", g, diff)
 	}
