@@ -51,6 +51,9 @@ type eventBody struct {
 	TS          string          `json:"ts,omitempty"`
 	Text        string          `json:"text,omitempty"`
 	Tab         string          `json:"tab,omitempty"`
+	// UserTeam is the author's own workspace when it is not the
+	// installation's (a Slack Connect channel); kept beside the user id.
+	UserTeam string `json:"user_team,omitempty"`
 	// Message and PreviousMessage are the message as it now is and as it
 	// was, in message_changed and message_deleted events. They are read
 	// when the request arrives and not kept.
@@ -61,16 +64,50 @@ type eventBody struct {
 
 // envelope is an Events API request body.
 type envelope struct {
-	Type      string     `json:"type"`
-	Challenge string     `json:"challenge"`
-	TeamID    string     `json:"team_id"`
-	EventID   string     `json:"event_id"`
-	Event     *eventBody `json:"event"`
+	Type         string     `json:"type"`
+	Challenge    string     `json:"challenge"`
+	TeamID       string     `json:"team_id"`
+	EnterpriseID string     `json:"enterprise_id"`
+	EventID      string     `json:"event_id"`
+	Event        *eventBody `json:"event"`
+	// Authorizations name the installation the event is delivered to. In
+	// a Slack Connect channel, TeamID is the sending organisation's
+	// workspace, not the one the bot is installed in; for an org-wide
+	// install the authorization's team_id is null and its enterprise_id
+	// names the installation.
+	Authorizations []struct {
+		EnterpriseID        string `json:"enterprise_id"`
+		TeamID              string `json:"team_id"`
+		IsEnterpriseInstall bool   `json:"is_enterprise_install"`
+	} `json:"authorizations"`
 }
 
-// commandPayload is what the inbox keeps of a slash command.
+// installation is the workspace (or, for an org-wide install, the
+// organisation) the bot is installed in, which a delivery belongs to:
+// the authorization's team first, then the envelope's team.
+func (env envelope) installation() string {
+	if len(env.Authorizations) > 0 {
+		a := env.Authorizations[0]
+		switch {
+		case a.IsEnterpriseInstall && a.EnterpriseID != "":
+			return a.EnterpriseID
+		case a.TeamID != "":
+			return a.TeamID
+		case a.EnterpriseID != "":
+			return a.EnterpriseID
+		}
+	}
+	if env.TeamID != "" {
+		return env.TeamID
+	}
+	return env.EnterpriseID
+}
+
+// commandPayload is what the inbox keeps of a slash command. TeamID is
+// the installation's: the organisation's for an org-wide install.
 type commandPayload struct {
 	TeamID      string `json:"team_id"`
+	UserTeam    string `json:"user_team,omitempty"` // the person's own workspace, when not the installation's
 	ChannelID   string `json:"channel_id"`
 	UserID      string `json:"user_id"`
 	UserName    string `json:"user_name,omitempty"`
@@ -87,6 +124,7 @@ type interactionPayload struct {
 	TeamID      string            `json:"team_id"`
 	UserID      string            `json:"user_id"`
 	UserName    string            `json:"user_name,omitempty"`
+	UserTeam    string            `json:"user_team,omitempty"` // the person's own workspace, when not the installation's
 	ChannelID   string            `json:"channel_id,omitempty"`
 	ThreadTS    string            `json:"thread_ts,omitempty"`
 	MessageTS   string            `json:"message_ts,omitempty"`
@@ -137,9 +175,11 @@ const startAction = "wm_start"
 
 // routeEvent decides what to do with an Events API event_callback.
 func (s *Slack) routeEvent(env envelope) (receipt, error) {
-	if env.Event == nil || env.Event.Type == "" || env.TeamID == "" {
+	team := env.installation()
+	if env.Event == nil || env.Event.Type == "" || team == "" {
 		return receipt{}, malformed("event_callback without team_id or event type")
 	}
+	env.TeamID = team
 	if env.EventID == "" {
 		return receipt{}, malformed("event_callback without event_id")
 	}
@@ -300,15 +340,25 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 
 // routeInteraction decides what to do with an interaction payload.
 func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallback) (receipt, error) {
+	// The installation: an org-wide install's organisation; a modal's
+	// installed workspace (in a Slack Connect channel, team is the
+	// person's own workspace); else the team, then the person's team.
 	teamID := cb.Team.ID
 	if teamID == "" {
 		teamID = cb.User.TeamID
+	}
+	userTeam := cb.User.TeamID
+	switch {
+	case cb.IsEnterpriseInstall && cb.Enterprise.ID != "":
+		teamID = cb.Enterprise.ID
+	case cb.View.AppInstalledTeamID != "":
+		teamID = cb.View.AppInstalledTeamID
 	}
 	if teamID == "" || cb.User.ID == "" {
 		return receipt{}, malformed("interaction without team or user")
 	}
 	in := interactionPayload{
-		Type: string(cb.Type), TeamID: teamID, UserID: cb.User.ID, UserName: cb.User.Name,
+		Type: string(cb.Type), TeamID: teamID, UserID: cb.User.ID, UserName: cb.User.Name, UserTeam: userTeam,
 		ChannelID: cb.Channel.ID, ThreadTS: cb.Container.ThreadTs, MessageTS: cb.Container.MessageTs,
 		ResponseURL: cb.ResponseURL,
 	}
@@ -528,17 +578,26 @@ func digest(b []byte) string {
 
 // commandFromForm reads a slash command from its form fields.
 func commandFromForm(get func(string) string) commandPayload {
-	return commandPayload{
+	return installedCommand(commandPayload{
 		TeamID: get("team_id"), ChannelID: get("channel_id"), UserID: get("user_id"),
 		UserName: get("user_name"), Command: get("command"), Text: get("text"),
 		ResponseURL: get("response_url"), TriggerID: get("trigger_id"),
+	}, get("enterprise_id"), get("is_enterprise_install") == "true")
+}
+
+// installedCommand keys a command on its installation: for an org-wide
+// install, the organisation, with the person's own workspace kept beside.
+func installedCommand(c commandPayload, enterpriseID string, enterpriseInstall bool) commandPayload {
+	if enterpriseInstall && enterpriseID != "" {
+		c.UserTeam, c.TeamID = c.TeamID, enterpriseID
 	}
+	return c
 }
 
 // commandFromSlack reads a slash command as slack-go decodes it.
 func commandFromSlack(c slack.SlashCommand) commandPayload {
-	return commandPayload{
+	return installedCommand(commandPayload{
 		TeamID: c.TeamID, ChannelID: c.ChannelID, UserID: c.UserID, UserName: c.UserName,
 		Command: c.Command, Text: c.Text, ResponseURL: c.ResponseURL, TriggerID: c.TriggerID,
-	}
+	}, c.EnterpriseID, c.IsEnterpriseInstall)
 }
