@@ -49,7 +49,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		{name: "serve", summary: "run the bot against Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode (needs SLACK_SIGNING_SECRET); HTTP endpoints on PORT",
-			define: noFlags(func(ctx context.Context, e *env) error { return serve(ctx, e.cfg, e.stdout, e.stderr, e.log) })},
+			define: noFlags(func(ctx context.Context, e *env) error { return serve(ctx, e.cfg, e.stdout, e.stderr) })},
 		{name: "console", summary: "the same bot in this terminal, no Slack needed: reads lines from standard input",
 			about: "A line beginning with / is a slash command as typed in Slack; any other line is a reply in the current reflection's thread. " +
 				":as NAME [DISCIPLINE] changes who is speaking. Ends at end of input. Creates the database when it does not exist.",
