@@ -236,11 +236,6 @@ func strayArgument(cmd, arg string) error {
 	return usageError{fmt.Sprintf("%s: unexpected argument %q; %s takes no arguments (whatmatters %s -h)", cmd, arg, cmd, cmd)}
 }
 
-// isHelp reports whether arg asks for help.
-func isHelp(arg string) bool {
-	return arg == "-h" || arg == "--help" || arg == "-help"
-}
-
 // openExisting opens the configured database for a command that works only
 // on existing data: it creates nothing, and says so when there is nothing
 // there.
