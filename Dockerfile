@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
-# Build: a static binary (modernc SQLite is pure Go, so no cgo is needed).
+# Build: a static binary (modernc SQLite is pure Go, so no cgo is needed),
+# made by scripts/build.sh.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+# The same build line as CI and `make build`: scripts/build.sh. VERSION
+# reaches it as an environment variable (docker build --build-arg VERSION=…).
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/whatmatters ./cmd/whatmatters
+RUN sh scripts/build.sh /out/whatmatters
 
 # Run: no shell, no package manager, a non-root user. Timezone data is
 # compiled into the binary (time/tzdata), and CA certificates come with the

@@ -20,8 +20,9 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+# The static build the Dockerfile and CI use; VERSION=… to stamp a version.
 build:
-	go build -o bin/whatmatters ./cmd/whatmatters
+	sh scripts/build.sh bin/whatmatters
 
 run:
 	go run ./cmd/whatmatters

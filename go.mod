@@ -3,6 +3,7 @@ module whatmatters
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/go-analyze/charts v0.6.4
 	github.com/google/go-cmp v0.7.0
 	github.com/gorilla/websocket v1.5.3

@@ -49,7 +49,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		{name: "serve", summary: "run the bot against Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode (needs SLACK_SIGNING_SECRET); HTTP endpoints on PORT",
-			define: noFlags(func(ctx context.Context, e *env) error { return serve(ctx, e.cfg, e.stdout, e.stderr, e.log) })},
+			define: noFlags(func(ctx context.Context, e *env) error { return serve(ctx, e.cfg, e.stdout, e.stderr) })},
 		{name: "console", summary: "the same bot in this terminal, no Slack needed: reads lines from standard input",
 			about: "A line beginning with / is a slash command as typed in Slack; any other line is a reply in the current reflection's thread. " +
 				":as NAME [DISCIPLINE] changes who is speaking. Ends at end of input. Creates the database when it does not exist.",
@@ -234,11 +234,6 @@ func flagError(cmd string, err error) error {
 // strayArgument is the error for an argument a command does not take.
 func strayArgument(cmd, arg string) error {
 	return usageError{fmt.Sprintf("%s: unexpected argument %q; %s takes no arguments (whatmatters %s -h)", cmd, arg, cmd, cmd)}
-}
-
-// isHelp reports whether arg asks for help.
-func isHelp(arg string) bool {
-	return arg == "-h" || arg == "--help" || arg == "-help"
 }
 
 // openExisting opens the configured database for a command that works only

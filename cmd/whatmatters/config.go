@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -34,7 +36,8 @@ type Config struct {
 	OpenAIEmbeddingModel string     `envconfig:"OPENAI_EMBEDDING_MODEL" default:"text-embedding-3-small" desc:"embeddings model that joins differently worded themes of one meaning in digests (with a model configured); off for stems only"`
 	ThemeSimilarity      Similarity `envconfig:"WHATMATTERS_THEME_SIMILARITY" default:"0.85" desc:"cosine similarity (0 to 1) at which the embeddings join two themes"`
 
-	Port Port `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`
+	Port        Port        `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`
+	BindAddress BindAddress `envconfig:"WHATMATTERS_BIND_ADDRESS" desc:"IP address serve listens on, with PORT: e.g. 127.0.0.1 behind a proxy on the same machine; unset: every interface, IPv4 and IPv6"`
 
 	AutoMigrate     bool     `envconfig:"WHATMATTERS_AUTO_MIGRATE" default:"true" desc:"apply pending database migrations on start"`
 	LogLevel        LogLevel `envconfig:"WHATMATTERS_LOG_LEVEL" default:"info" desc:"debug, info, warn or error; logs never hold story text or secrets"`
@@ -96,6 +99,30 @@ func (p *Port) Decode(value string) error {
 		return decodeError{fmt.Errorf("%q is not a port number (1 to 65535)", value)}
 	}
 	*p = Port(n)
+	return nil
+}
+
+// BindAddress is the IP address serve listens on; empty means every
+// interface.
+type BindAddress string
+
+// Decode accepts an IPv4 or IPv6 address, the latter with or without
+// brackets. A port is refused: it is PORT's.
+func (b *BindAddress) Decode(value string) error {
+	v := strings.TrimSpace(value)
+	if v == "" {
+		*b = ""
+		return nil
+	}
+	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(v, "["), "]"))
+	if err != nil {
+		hint := ""
+		if _, _, splitErr := net.SplitHostPort(v); splitErr == nil {
+			hint = "; the port goes in PORT"
+		}
+		return decodeError{fmt.Errorf("%q is not an IP address such as 127.0.0.1 or ::1%s (unset, serve listens on every interface)", value, hint)}
+	}
+	*b = BindAddress(ip.String())
 	return nil
 }
 

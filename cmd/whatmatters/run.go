@@ -86,7 +86,7 @@ func runDefault(ctx context.Context, e *env, args []string) error {
 	}
 	if e.cfg.SlackBotToken != "" {
 		fmt.Fprintln(e.stdout, "What Matters: serve mode, because SLACK_BOT_TOKEN is set.")
-		return serve(ctx, e.cfg, e.stdout, e.stderr, e.log)
+		return serve(ctx, e.cfg, e.stdout, e.stderr)
 	}
 	fmt.Fprintf(e.stdout, "What Matters: console mode, because SLACK_BOT_TOKEN is not set. Database: %s. Theme coder: %s.\n",
 		describeDatabase(string(e.cfg.DatabaseURL)), describeCoder(e.cfg))
@@ -100,8 +100,18 @@ func (e *env) loadConfig() error {
 		return err
 	}
 	e.cfg = cfg
-	e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.Level(cfg.LogLevel)}))
+	e.log = newLogger(e.stderr, false, cfg.LogLevel)
 	return nil
+}
+
+// newLogger logs to w at level: JSON lines for serve, whose logs a platform
+// collects, and text for people at a terminal.
+func newLogger(w io.Writer, json bool, level LogLevel) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.Level(level)}
+	if json {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func printVersion(w io.Writer) {

@@ -24,7 +24,7 @@ func setEnv(t *testing.T, kv ...string) {
 	t.Helper()
 	for _, name := range []string{"DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
 		"OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "PORT", "WHATMATTERS_AUTO_MIGRATE", "WHATMATTERS_LOG_LEVEL",
-		"WHATMATTERS_TIMEZONE", "WHATMATTERS_LOCAL_ID_PATTERNS", "WHATMATTERS_SCRUB_NAMES"} {
+		"WHATMATTERS_TIMEZONE", "WHATMATTERS_LOCAL_ID_PATTERNS", "WHATMATTERS_SCRUB_NAMES", "WHATMATTERS_BIND_ADDRESS"} {
 		t.Setenv(name, "") // restores the variable after the test
 		os.Unsetenv(name)
 	}
@@ -163,6 +163,8 @@ func TestBadConfigurationIsOneLineNamingTheVariable(t *testing.T) {
 		{"sqlite path", []string{"DATABASE_URL", "sqlite:" + filepath.Join(dir, "no", "such", "dir", "x.db")}, []string{"console"}, "DATABASE_URL", 1, false},
 		{"postgres down", []string{"DATABASE_URL", "postgres://postgres:hunter2@127.0.0.1:1/x?sslmode=disable"}, []string{"export"}, "DATABASE_URL", 1, false},
 		{"log level", []string{"WHATMATTERS_LOG_LEVEL", "loud"}, []string{"console"}, "WHATMATTERS_LOG_LEVEL", 1, false},
+		{"bind address", []string{"WHATMATTERS_BIND_ADDRESS", "every-interface"}, []string{"serve"}, `WHATMATTERS_BIND_ADDRESS: "every-interface" is not an IP address`, 1, false},
+		{"bind address with port", []string{"WHATMATTERS_BIND_ADDRESS", "127.0.0.1:8080"}, []string{"serve"}, "WHATMATTERS_BIND_ADDRESS: \"127.0.0.1:8080\" is not an IP address such as 127.0.0.1 or ::1; the port goes in PORT", 1, false},
 		{"timezone", []string{"WHATMATTERS_TIMEZONE", "Mars/Olympus"}, []string{"console"}, "WHATMATTERS_TIMEZONE", 1, false},
 		{"bool", []string{"WHATMATTERS_AUTO_MIGRATE", "perhaps"}, []string{"console"}, "WHATMATTERS_AUTO_MIGRATE", 1, false},
 		{"bad pattern", []string{"DATABASE_URL", "sqlite::memory:", "WHATMATTERS_LOCAL_ID_PATTERNS", "RBD[0-9"}, []string{"console"}, "WHATMATTERS_LOCAL_ID_PATTERNS", 1, false},
@@ -238,7 +240,7 @@ func TestConfigListsEveryVariable(t *testing.T) {
 	}
 	for _, name := range []string{"DATABASE_URL", "sqlite:whatmatters.db", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
 		"SLACK_API_URL", "https://slack.com/api/", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "PORT", "8080",
-		"WHATMATTERS_AUTO_MIGRATE", "WHATMATTERS_LOG_LEVEL", "WHATMATTERS_TIMEZONE", "WHATMATTERS_LOCAL_ID_PATTERNS"} {
+		"WHATMATTERS_AUTO_MIGRATE", "WHATMATTERS_LOG_LEVEL", "WHATMATTERS_TIMEZONE", "WHATMATTERS_LOCAL_ID_PATTERNS", "WHATMATTERS_BIND_ADDRESS"} {
 		if !strings.Contains(res.stdout, name) {
 			t.Errorf("config output lacks %s", name)
 		}

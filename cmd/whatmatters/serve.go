@@ -25,13 +25,25 @@ import (
 const jobWorkers = 8
 
 // shutdownTimeout bounds a graceful stop: requests in flight and jobs
-// running get this long to finish.
-const shutdownTimeout = 20 * time.Second
+// running get this long, together, to finish. Jobs still running then are
+// cancelled, which takes up to cancelTimeout more. fly.toml's kill_timeout
+// must be longer than both.
+const (
+	shutdownTimeout = 20 * time.Second
+	cancelTimeout   = 5 * time.Second
+)
 
 // serve runs the bot against Slack until ctx ends: Socket Mode when
 // SLACK_APP_TOKEN is set, else HTTP mode, serving the HTTP endpoints on
-// PORT in both.
-func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.Logger) error {
+// WHATMATTERS_BIND_ADDRESS:PORT in both. It logs JSON lines to stderr.
+//
+// When ctx ends (SIGTERM, SIGINT) it stops in this order: it takes no new
+// deliveries (the HTTP server shuts down, letting requests in flight finish,
+// and Socket Mode disconnects); the job queue stops fetching and lets running
+// jobs finish, cancelling those still running after shutdownTimeout; then
+// the locks and the database are closed.
+func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	log := newLogger(stderr, true, cfg.LogLevel)
 	if cfg.SlackBotToken == "" {
 		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page")
 	}
@@ -49,7 +61,15 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer, log *slog.
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	defer db.Close()
+	// Last of all, after the jobs have stopped (runServe) and the locks are
+	// released (below).
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Warn("shutdown: closing the database failed", "err", err)
+			return
+		}
+		log.Info("shutdown: database closed")
+	}()
 	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
 		return err
 	}
@@ -119,10 +139,20 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	if err != nil {
 		return err
 	}
-	if err := jobs.Start(ctx); err != nil {
+	// Not ctx itself: River cancels every running job when its start
+	// context ends, and a SIGTERM should let them finish (stopJobs).
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the job queue: %w", err)
 	}
-	defer stopJobs(jobs, log)
+	// Set once the deliveries have stopped; until then (an early return)
+	// the jobs get a fresh shutdownTimeout.
+	var jobsDeadline time.Time
+	defer func() {
+		if jobsDeadline.IsZero() {
+			jobsDeadline = time.Now().Add(shutdownTimeout)
+		}
+		stopJobs(jobs, jobsDeadline, log)
+	}()
 	// Deliveries left by an instance that stopped are enqueued at once; the
 	// periodic sweep waits for River's leader election.
 	if _, err := slack.Sweep(ctx); err != nil {
@@ -153,9 +183,9 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(int(cfg.Port))))
+	ln, err := net.Listen("tcp", net.JoinHostPort(string(cfg.BindAddress), strconv.Itoa(int(cfg.Port))))
 	if err != nil {
-		return fmt.Errorf("PORT: %w", err)
+		return fmt.Errorf("WHATMATTERS_BIND_ADDRESS and PORT: %w", err)
 	}
 	errc := make(chan error, 2)
 	go func() {
@@ -181,32 +211,46 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	var runErr error
 	select {
 	case <-ctx.Done():
+		log.Info("shutdown: started", "cause", context.Cause(ctx).Error())
 	case runErr = <-errc:
+		log.Error("shutdown: started after an error", "err", runErr)
 	}
-	// Stop taking requests, then let the jobs finish (deferred above).
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	// First take no new deliveries, letting those in hand be recorded and
+	// acknowledged; then the jobs (deferred above), then the database
+	// (deferred in serve).
+	deadline := time.Now().Add(shutdownTimeout)
+	shutCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	stopSocket()
 	if err := srv.Shutdown(shutCtx); err != nil {
-		log.WarnContext(shutCtx, "HTTP server did not stop cleanly", "err", err)
+		log.Warn("shutdown: HTTP requests still in flight were dropped", "err", err)
 	}
 	select {
 	case <-socketDone:
 	case <-shutCtx.Done():
+		log.Warn("shutdown: Socket Mode did not disconnect in time")
 	}
+	log.Info("shutdown: no longer taking deliveries")
+	jobsDeadline = deadline
 	return runErr
 }
 
-// stopJobs lets running jobs finish, then cancels those that will not.
-func stopJobs[TTx any](jobs *river.Client[TTx], log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+// stopJobs stops fetching jobs and lets running ones finish until deadline,
+// then cancels those that have not.
+func stopJobs[TTx any](jobs *river.Client[TTx], deadline time.Time, log *slog.Logger) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	log.Info("shutdown: waiting for running jobs")
 	if err := jobs.Stop(ctx); err != nil {
-		log.Warn("jobs did not stop in time; cancelling them", "err", err)
-		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		log.Warn("shutdown: jobs did not finish in time; cancelling them", "err", err)
+		cctx, ccancel := context.WithTimeout(context.Background(), cancelTimeout)
 		defer ccancel()
-		_ = jobs.StopAndCancel(cctx)
+		if err := jobs.StopAndCancel(cctx); err != nil {
+			log.Warn("shutdown: jobs did not stop after cancelling", "err", err)
+			return
+		}
 	}
+	log.Info("shutdown: jobs stopped")
 }
 
 // manifestFlags is manifest [--url URL] [--name NAME]: the Slack app
