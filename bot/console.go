@@ -122,6 +122,9 @@ func (c *Console) handle(ctx context.Context, line string) error {
 		id := fmt.Sprintf("console-%d", c.seq)
 		c.last[c.user] = id
 		replies, err = c.engine.Message(ctx, flows.Message{Actor: c.actor(), Channel: ConsoleChannel, Thread: c.thread, ID: id, Text: line})
+		if errors.Is(err, flows.ErrUnknownThread) {
+			replies, err = nil, nil
+		}
 	}
 	if err != nil {
 		return c.failed(err)

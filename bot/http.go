@@ -96,6 +96,11 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 		switch {
 		case perr != nil:
 			return refuse(http.StatusBadRequest, "malformed form")
+		case form.Get("ssl_check") == "1":
+			// Slack checking the endpoint's certificate: nothing to do.
+			s.log.DebugContext(ctx, "slack: ssl_check answered")
+			w.WriteHeader(http.StatusOK)
+			return http.StatusOK
 		case form.Has("payload"):
 			var cb slack.InteractionCallback
 			if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {

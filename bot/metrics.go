@@ -22,10 +22,12 @@ type Metrics struct {
 	ackTime   *prometheus.HistogramVec // time to acknowledge, by transport
 	enqueue   prometheus.Counter       // jobs that could not be enqueued (the sweep catches them)
 	swept     prometheus.Counter       // deliveries re-enqueued by the sweep
-	posts     *prometheus.CounterVec   // Web API calls, by method and result
-	rateWaits *prometheus.CounterVec   // waits before a post, by cause (pace, rate_limited)
-	waited    prometheus.Counter       // seconds spent waiting before posts
-	connected prometheus.Gauge         // 1 while Socket Mode is connected
+	// unknownThread counts replies in threads that are no reflection's.
+	unknownThread prometheus.Counter
+	posts         *prometheus.CounterVec // Web API calls, by method and result
+	rateWaits     *prometheus.CounterVec // waits before a post, by cause (pace, rate_limited)
+	waited        prometheus.Counter     // seconds spent waiting before posts
+	connected     prometheus.Gauge       // 1 while Socket Mode is connected
 }
 
 // NewMetrics returns the adapter's metrics in a registry of their own, with
@@ -83,13 +85,17 @@ func NewMetrics() *Metrics {
 			Name: "whatmatters_slack_rate_limit_wait_seconds_total",
 			Help: "Seconds posts waited to keep Slack's pace.",
 		}),
+		unknownThread: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "whatmatters_slack_unknown_thread_replies_total",
+			Help: "Thread replies in threads that are no reflection's (the team's own conversations, or answers the bot could not place).",
+		}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "whatmatters_slack_socket_connected",
 			Help: "1 while the Socket Mode connection is up.",
 		}),
 	}
 	reg.MustRegister(m.received, m.duplicate, m.ignored, m.rejected, m.processed, m.failed,
-		m.ackTime, m.enqueue, m.swept, m.posts, m.rateWaits, m.waited, m.connected,
+		m.ackTime, m.enqueue, m.swept, m.unknownThread, m.posts, m.rateWaits, m.waited, m.connected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

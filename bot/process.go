@@ -262,6 +262,15 @@ func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload)
 		replies, err := eng.Message(ctx, flows.Message{
 			Actor: actor, Channel: ev.Channel, Thread: ev.ThreadTS, ID: ev.TS, Text: plainText(ev.Text),
 		})
+		if errors.Is(err, flows.ErrUnknownThread) {
+			// Usually the team's own conversation; counted and logged (never
+			// its text) so that a reply the bot should have placed, such as
+			// one keyed on the wrong workspace, is not lost silently.
+			s.metrics.unknownThread.Inc()
+			s.log.DebugContext(ctx, "slack: reply in a thread that is no reflection's", "team", e.TeamID,
+				"channel", ev.Channel, "thread", ev.ThreadTS, "user_team", ev.UserTeam)
+			return nil, o, nil
+		}
 		return s.replied(replies, o, err)
 	case "app_mention":
 		help := flows.HelpReply(ev.Channel, ev.User)

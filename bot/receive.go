@@ -433,7 +433,11 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 			break
 		}
 		if !knownModal(cb.View.CallbackID) {
-			return receipt{}, rejection{http.StatusBadRequest, "submission of an unknown view"}
+			// A modal of an older version, or another app's: closing it
+			// quietly is kinder than an error shown in it.
+			s.log.InfoContext(ctx, "slack: submission of a view the bot does not know; closed", "callback_id", ident(cb.View.CallbackID))
+			r.ignored = "submission of an unknown view"
+			return r, nil
 		}
 		fields, problems := submission(cb.View)
 		if cb.View.CallbackID == settingsModalID && len(problems) == 0 {
@@ -451,6 +455,11 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 		}
 	case slack.InteractionTypeViewClosed:
 		r.ignored = "view closed"
+		return r, nil
+	case slack.InteractionTypeShortcut, slack.InteractionTypeMessageAction:
+		// Shortcuts the manifest does not declare (an older manifest's).
+		s.log.InfoContext(ctx, "slack: shortcut the bot does not offer; ignored", "callback_id", ident(cb.CallbackID))
+		r.ignored = "shortcut " + ident(cb.CallbackID)
 		return r, nil
 	default:
 		return receipt{}, malformed("interaction type " + ident(string(cb.Type)))

@@ -10,20 +10,19 @@ import (
 var slackToken = regexp.MustCompile(`<([^<>|]*)(?:\|([^<>]*))?>`)
 
 // plainText turns the text of a Slack message or command into what the
-// person typed, as the engine wants it: mentions and links become their
-// visible words, and Slack's escapes of &, < and > are undone. What the bot
-// later shows is escaped again by the renderer, so nothing here can turn
-// into markup.
+// person typed, as the engine wants it: channel mentions and links become
+// their visible words, and Slack's escapes of &, < and > are undone. A
+// person's mention stays a bare <@U…> (its label, a display name, is
+// dropped), so that the scrubber stores a neutral placeholder for it and
+// never the member id or the name. What the bot later shows is escaped
+// again by the renderer, so nothing here can turn into markup.
 func plainText(s string) string {
 	s = slackToken.ReplaceAllStringFunc(s, func(tok string) string {
 		m := slackToken.FindStringSubmatch(tok)
 		target, label := m[1], m[2]
 		switch {
 		case strings.HasPrefix(target, "@"):
-			if label != "" {
-				return "@" + strings.TrimPrefix(label, "@")
-			}
-			return target
+			return "<" + target + ">"
 		case strings.HasPrefix(target, "#"):
 			if label != "" {
 				return "#" + label

@@ -18,3 +18,8 @@ var ErrForbidden = errors.New("forbidden")
 // ErrNothingStored is returned by Forget when nothing of the person is
 // stored: nothing was deleted and nothing recorded.
 var ErrNothingStored = errors.New("nothing stored")
+
+// ErrUnknownThread is Message's answer for a reply in a thread that is no
+// reflection's: most are the team's own conversations, but one may be an
+// answer the bot cannot place, so the adapter counts them.
+var ErrUnknownThread = errors.New("no reflection in that thread")

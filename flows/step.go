@@ -20,7 +20,7 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 		replies = nil
 		r, err := s.ReflectionByThread(ctx, m.TeamID, m.Channel, m.Thread)
 		if errors.Is(err, ErrNotFound) {
-			return nil
+			return ErrUnknownThread
 		}
 		if err != nil {
 			return fmt.Errorf("finding reflection: %w", err)
