@@ -31,6 +31,9 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 	r := Reply{Kind: Post, Channel: channel, Title: title}
 	add := func(p Part) { r.Parts = append(r.Parts, p) }
 
+	if d.ActionsAgreed > 0 {
+		defer add(Part{Label: "Learning sessions", Text: fmt.Sprintf("Actions agreed: %d, done: %d.", d.ActionsAgreed, d.ActionsDone)})
+	}
 	if d.Empty() {
 		add(Part{Text: "A quiet week: no reflections were shared in this period. That happens, and it is fine."})
 		add(Part{Text: "When there is a moment, /reflect NAME starts one about a person you are caring for; a few lines about what matters to them is enough."})
