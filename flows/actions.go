@@ -22,7 +22,7 @@ func actionText(text string) (string, bool) {
 
 var (
 	// A Slack mention, <@U123> or <@U123|name>.
-	slackMention = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+	slackMention = regexp.MustCompile(`<@([^>|\s]+)(?:\|[^>]*)?>`)
 	// A mention typed as @name (the console, where people have names).
 	plainMention = regexp.MustCompile(`(^|\s)@([\p{L}\p{N}._-]+)`)
 	dueWeekday   = regexp.MustCompile(`(?i)\bby\s+(?:next\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b`)

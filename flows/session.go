@@ -289,7 +289,7 @@ func sessionDue(s Session) time.Time {
 		if d.IsZero() {
 			return time.Time{}
 		}
-		if !s.WarnedFor.Equal(d) && d.Sub(s.StartedAt) > 2*sessionWarning {
+		if !s.WarnedFor.Equal(d) && d.Sub(s.StartedAt) >= 2*sessionWarning {
 			return d.Add(-sessionWarning)
 		}
 		return d
