@@ -266,6 +266,7 @@ func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.
 		Reader:          cs.offline,
 		Digests:         themes.Digester{Fallback: cs.offline},
 		ChannelPrivacy:  privacy,
+		Facilitators:    splitList(cfg.Facilitators),
 	}), cs, nil
 }
 
