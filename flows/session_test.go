@@ -504,3 +504,30 @@ func TestRetentionPurgeSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestExportSessions(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newConvo(t, db)
+		startSession(t, c, "")
+		c.sayID("ann", "e1", "Ann's session reply.")
+		c.sayID("bo", "e2", "Bo's session reply.")
+		c.sayID("bo", "e3", "action: <@ann> to ring her son by Friday")
+		ex, err := flows.BuildExport(c.ctx, db, []string{team}, "", c.clock.tick())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ex.Sessions) != 1 || len(ex.Sessions[0].Replies) != 2 || len(ex.Sessions[0].Actions) != 1 ||
+			ex.Sessions[0].Facilitator != "fay" || ex.Sessions[0].Subject != "Kestrel" || ex.Sessions[0].Actions[0].Due != "2026-04-03" {
+			t.Fatalf("export sessions = %+v", ex.Sessions)
+		}
+		// One person's export: their reply and the action they own only.
+		ex, _ = flows.BuildExport(c.ctx, db, []string{team}, "ann", c.clock.tick())
+		if len(ex.Sessions) != 1 || len(ex.Sessions[0].Replies) != 1 || ex.Sessions[0].Replies[0].Text != "Ann's session reply." || len(ex.Sessions[0].Actions) != 1 {
+			t.Errorf("ann's export = %+v", ex.Sessions)
+		}
+		ex, _ = flows.BuildExport(c.ctx, db, []string{team}, "gus", c.clock.tick())
+		if len(ex.Sessions) != 0 {
+			t.Errorf("gus took no part, got %+v", ex.Sessions)
+		}
+	})
+}
