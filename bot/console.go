@@ -35,6 +35,34 @@ type Console struct {
 	// :edit and :withdraw know which answer is meant.
 	last map[string]string
 	seq  int64
+
+	// now is the clock sessions are timed by; wait lets time pass (:wait).
+	// With the real clock, wait sleeps and a ticker runs due session work
+	// between lines; with an injected clock (tests, demos), wait moves the
+	// clock on.
+	now  func() time.Time
+	wait func(ctx context.Context, d time.Duration) error
+	tick time.Duration
+	// shownClock is the clock line last printed, so it is not repeated.
+	shownClock string
+}
+
+// ConsoleSessionTick is how often the console looks for due session work
+// (a stage to move on, a warning) while waiting for input, on the real
+// clock.
+const ConsoleSessionTick = 5 * time.Second
+
+// SetClock makes the console read time from now and let it pass with
+// advance (for :wait) instead of sleeping: tests and scripted demos drive
+// a session's timers with it, without a ticker. It must be the engine's
+// clock too.
+func (c *Console) SetClock(now func() time.Time, advance func(time.Duration)) {
+	c.now = now
+	c.wait = func(_ context.Context, d time.Duration) error {
+		advance(d)
+		return nil
+	}
+	c.tick = 0
 }
 
 // NewConsole returns a console speaking as user until a line says otherwise.
@@ -42,8 +70,23 @@ func NewConsole(engine *flows.Engine, in io.Reader, out io.Writer, user string, 
 	if user == "" {
 		user = "you"
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Console{engine: engine, in: bufio.NewReader(in), out: out, user: user, log: log,
-		last: map[string]string{}, seq: time.Now().UnixNano()}
+		last: map[string]string{}, seq: time.Now().UnixNano(),
+		now: time.Now, wait: sleep, tick: ConsoleSessionTick}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Run reads lines until the end of input or until ctx is done. It returns
@@ -61,26 +104,89 @@ func (c *Console) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	lines := make(chan string)
+	readErrs := make(chan error, 1)
+	go func() {
+		defer close(lines)
+		for {
+			line, err := c.in.ReadString('\n')
+			if line != "" {
+				select {
+				case lines <- line:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErrs <- fmt.Errorf("reading input: %w", err)
+				}
+				return
+			}
 		}
-		line, readErr := c.in.ReadString('\n')
-		if line != "" {
+	}()
+	var tick <-chan time.Time
+	if c.tick > 0 {
+		t := time.NewTicker(c.tick)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick:
+			if err := c.sessionsDue(ctx); err != nil {
+				return err
+			}
+		case line, ok := <-lines:
+			if !ok {
+				select {
+				case err := <-readErrs:
+					return err
+				default:
+					return nil
+				}
+			}
 			if err := c.handle(ctx, strings.TrimRight(line, "\r\n")); err != nil {
 				if errors.Is(err, io.EOF) {
 					return nil // :quit
 				}
 				return err
 			}
-		}
-		if errors.Is(readErr, io.EOF) {
-			return nil
-		}
-		if readErr != nil {
-			return fmt.Errorf("reading input: %w", readErr)
+			// Time passed while the line was typed: do what fell due.
+			if err := c.sessionsDue(ctx); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+// sessionsDue does the learning sessions' due work (warnings, stages moving
+// on, endings, scheduled openings) and shows it, with the time.
+func (c *Console) sessionsDue(ctx context.Context) error {
+	replies, _, err := c.engine.SessionsDue(ctx)
+	if err != nil {
+		return c.failed(err)
+	}
+	if len(replies) == 0 {
+		return nil
+	}
+	if line := c.clockLine(); line != c.shownClock {
+		c.printf("%s\n", line)
+	}
+	return c.render(ctx, replies)
+}
+
+// clockLine shows the console's clock, in the console team's timezone.
+func (c *Console) clockLine() string {
+	loc := time.UTC
+	if s, err := c.engine.SettingsFor(context.Background(), c.actor()); err == nil {
+		if l, err := time.LoadLocation(s.Team.Timezone); err == nil {
+			loc = l
+		}
+	}
+	return "⏱ " + c.now().In(loc).Format("15:04:05 (Mon 2 Jan, MST)")
 }
 
 func (c *Console) actor() flows.Actor {
@@ -113,7 +219,7 @@ func (c *Console) handle(ctx context.Context, line string) error {
 		replies, err = c.engine.Command(ctx, flows.Command{Actor: c.actor(), Channel: ConsoleChannel, Text: rest})
 	default:
 		if c.thread == "" {
-			c.printf("(only you) No reflection is open here yet. Start one with /reflect NAME, or /reflect help.\n")
+			c.printf("(only you) No reflection or session is open here yet. Start one with /reflect NAME, or /reflect help.\n")
 			return nil
 		}
 		// Message ids must stay unique across restarts of the console, as
@@ -181,8 +287,22 @@ func (c *Console) meta(ctx context.Context, line string) error {
 			return nil
 		}
 		return c.render(ctx, replies)
+	case ":clock", ":time":
+		c.shownClock = c.clockLine()
+		c.printf("%s\n", c.shownClock)
+	case ":wait":
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err != nil || d <= 0 || d > 24*time.Hour {
+			c.printf("(only you) Say how long to wait, for example :wait 2m or :wait 90s.\n")
+			return nil
+		}
+		if err := c.wait(ctx, d); err != nil {
+			return err
+		}
+		c.shownClock = c.clockLine()
+		c.printf("%s\n", c.shownClock)
 	case ":help":
-		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's thread; :as NAME [DISCIPLINE] changes who is speaking; :edit TEXT replaces your last answer; :withdraw takes it back; :quit leaves.\n")
+		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's or session's thread; :as NAME [DISCIPLINE] changes who is speaking; :edit TEXT replaces your last answer; :withdraw takes it back; :clock shows the time and :wait 2m lets time pass (a session's timers run as it does); :quit leaves.\n")
 	case ":quit", ":q", ":exit":
 		return io.EOF
 	default:
@@ -207,6 +327,9 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 				c.printf("--- %s ---\n%s\n--- end of %s ---\n", a.Name, a.Data, a.Name)
 			}
 			continue
+		case flows.Update:
+			c.printf("[#%s, session message updated] %s\n", r.Channel, RenderText(r))
+			continue
 		}
 		if r.Thread != "" && r.Thread != c.thread {
 			c.thread = r.Thread
@@ -220,6 +343,18 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 		if r.Anchor != 0 {
 			thread := fmt.Sprintf("reflection-%d", r.Anchor)
 			more, err := c.engine.Anchored(ctx, r.Anchor, thread)
+			if err != nil {
+				return c.failed(err)
+			}
+			c.thread = thread
+			clear(c.last)
+			if err := c.render(ctx, more); err != nil {
+				return err
+			}
+		}
+		if r.Session != 0 {
+			thread := fmt.Sprintf("session-%d", r.Session)
+			more, err := c.engine.SessionAnchored(ctx, r.Session, thread)
 			if err != nil {
 				return c.failed(err)
 			}
@@ -261,11 +396,16 @@ func RenderText(r flows.Reply) string {
 		for _, c := range p.Channels {
 			b.WriteString(" #" + c)
 		}
+		if l := p.Link; l != nil {
+			b.WriteString(" (message " + l.Message + " in #" + l.Channel + ")")
+		}
 	}
 	var words []string
 	for _, btn := range r.Buttons {
 		if typedWord(btn.Action) {
 			words = append(words, btn.Action)
+		} else if w := strings.TrimPrefix(btn.Action, "session_"); w != btn.Action && flows.SessionControlWord(w) != "" {
+			words = append(words, w)
 		}
 	}
 	if len(words) > 0 {

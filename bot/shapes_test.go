@@ -190,7 +190,7 @@ func TestMessageShapesInAThread(t *testing.T) {
 		api.waitForCount(t, 3, "chat.postMessage")
 		post(ev("EvFile", map[string]any{"type": "message", "subtype": "file_share", "user": "U2", "channel": "C1", "channel_type": "channel",
 			"thread_ts": thread, "ts": "1700001200.000002", "upload": false, "display_as_bot": false,
-			"text": "Photo of the card her grandchildren made.",
+			"text":  "Photo of the card her grandchildren made.",
 			"files": []map[string]any{{"id": "F0001", "name": "card.jpg", "mimetype": "image/jpeg", "filetype": "jpg", "size": 52431}}}))
 		assertDrained(t, db)
 		as := h.storedAnswers(testTeam, "C1", thread)
@@ -207,7 +207,7 @@ func TestMessageShapesInAThread(t *testing.T) {
 		// The parent's reply count: a message_changed of the root post.
 		post(ev("EvReplyCount", map[string]any{"type": "message", "subtype": "message_changed", "hidden": true, "channel": "C1", "channel_type": "channel",
 			"ts": "1700001200.000011", "event_ts": "1700001200.000011",
-			"message": map[string]any{"type": "message", "user": testBotID, "bot_id": "B1", "text": "Case reflection: Kestrel", "ts": thread, "thread_ts": thread, "reply_count": 3, "latest_reply": "1700001200.000002"},
+			"message":          map[string]any{"type": "message", "user": testBotID, "bot_id": "B1", "text": "Case reflection: Kestrel", "ts": thread, "thread_ts": thread, "reply_count": 3, "latest_reply": "1700001200.000002"},
 			"previous_message": map[string]any{"type": "message", "user": testBotID, "bot_id": "B1", "text": "Case reflection: Kestrel", "ts": thread, "thread_ts": thread, "reply_count": 2}}))
 		assertDrained(t, db)
 		if got := h.storedAnswers(testTeam, "C1", thread); got[0].Text != as[0].Text || !got[0].EditedAt.IsZero() {

@@ -39,6 +39,12 @@ var subcommands = []subcommand{
 	{"form", "[KEY]", "write a whole reflection in one form instead of a conversation (in Slack)"},
 	{"settings", "", "your discipline and, for leads and admins, where and when the weekly digest goes out (a form in Slack)"},
 	{"discipline", "ROLE", "tell me your discipline (nurse, doctor, chaplain, social worker…), shown beside your answers"},
+	{"session", "[TEMPLATE] [CASE OR THEME] [--minutes N] [--manual]", "open a learning session here (facilitators; a form in Slack): stages in its thread, on a timer or when you say"},
+	{"session", "start|next|more|pause|resume|end", "run the open session in this channel (facilitators; the same buttons are on the session's message)"},
+	{"session every", "[N] DAY HH:MM [TEMPLATE]", "open a learning session here every N weeks, with a reminder the day before (/reflect session every off stops it)"},
+	{"session names", "on|off", "whether a session's synthesis names people beside their discipline (leads and admins; off by default)"},
+	{"facilitator", "@PERSON [off]", "make someone a facilitator of the team, or no longer one (leads and admins)"},
+	{"actions", "[done NUMBER]", "your agreed actions from learning sessions, or mark one done"},
 	{"help", "", "this list"},
 }
 
@@ -126,6 +132,13 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 			label = "" // a pseudonym is chosen
 		}
 		return e.start(ctx, c, tpl.Key, strings.TrimSpace(label))
+	case "session", "sessions":
+		return e.sessionCommand(ctx, c, rest)
+	case "actions", "action":
+		return e.actionsCommand(ctx, c, rest)
+	case "facilitator", "facilitators":
+		who, onOff, _ := strings.Cut(rest, " ")
+		return e.ChangeFacilitator(ctx, c.Actor, c.Channel, who, !strings.EqualFold(strings.TrimSpace(onOff), "off"))
 	case "discipline":
 		if err := e.SetDiscipline(ctx, c.Actor, rest); err != nil {
 			if errors.Is(err, ErrInvalid) {

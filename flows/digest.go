@@ -122,10 +122,14 @@ type Digest struct {
 	// Uncoded counts answers not coded yet (left out of the readings);
 	// QuotesDropped counts quotes a model gave that were not in the
 	// answer, and were dropped.
-	Coder         string `json:"coder"`
-	Fallbacks     int    `json:"fallbacks,omitempty"`
-	Uncoded       int    `json:"uncoded,omitempty"`
-	QuotesDropped int    `json:"quotes_dropped"`
+	Coder string `json:"coder"`
+	// ActionsAgreed counts the actions agreed in learning sessions in the
+	// period, ActionsDone how many of those are done. The engine adds them.
+	ActionsAgreed int `json:"actions_agreed"`
+	ActionsDone   int `json:"actions_done"`
+	Fallbacks     int `json:"fallbacks,omitempty"`
+	Uncoded       int `json:"uncoded,omitempty"`
+	QuotesDropped int `json:"quotes_dropped"`
 	// Grouping says how key phrases were grouped into themes when a model
 	// could join them by meaning: "stems" when its embeddings failed and
 	// only the words' stems grouped them, "stems and embeddings (MODEL)"

@@ -31,10 +31,16 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 	r := Reply{Kind: Post, Channel: channel, Title: title}
 	add := func(p Part) { r.Parts = append(r.Parts, p) }
 
+	actions := func() {
+		if d.ActionsAgreed > 0 {
+			add(Part{Label: "Learning sessions", Text: fmt.Sprintf("Actions agreed: %d, done: %d.", d.ActionsAgreed, d.ActionsDone)})
+		}
+	}
 	if d.Empty() {
 		add(Part{Text: "A quiet week: no reflections were shared in this period. That happens, and it is fine."})
 		add(Part{Text: "When there is a moment, /reflect NAME starts one about a person you are caring for; a few lines about what matters to them is enough."})
 		add(Part{Label: "A question to carry into the week", Text: d.Question})
+		actions()
 		return r
 	}
 
@@ -116,6 +122,7 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 		}
 	}
 
+	actions()
 	add(Part{Label: "A question for your next learning session", Text: d.Question})
 	add(Part{Text: coderFootnote(d)})
 	return r

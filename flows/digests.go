@@ -79,6 +79,9 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if err != nil {
 		return nil, fmt.Errorf("building digest: %w", err)
 	}
+	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, d.TeamID, d.From, d.To); err != nil {
+		return nil, err
+	}
 	r := DigestReply(d, c.Channel, e.quoteVisibility(ctx, d, c.Channel))
 	r.Kind, r.User = Notice, c.UserID
 	return []Reply{r}, nil
@@ -225,6 +228,9 @@ func (e *Engine) PrepareDigest(ctx context.Context, teamID, channel string, week
 func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int, to time.Time) (PreparedDigest, error) {
 	d, err := e.digests.BuildDigest(ctx, e.store, teamID, weeks, to)
 	if err != nil {
+		return PreparedDigest{}, err
+	}
+	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
 		return PreparedDigest{}, err
 	}
 	visible := e.quoteVisibility(ctx, d, channel)

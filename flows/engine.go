@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"whatmatters/prompts"
@@ -37,26 +38,36 @@ type Options struct {
 	// ChannelPrivacy says whether a channel is private; nil treats every
 	// channel as public (the console, where there is one).
 	ChannelPrivacy ChannelPrivacy
+	// Facilitators are user ids who are facilitators of every team they
+	// use the bot in, whatever the team's own list says
+	// (WHATMATTERS_FACILITATORS).
+	Facilitators []string
 }
 
 // Engine runs the conversations. It is safe for concurrent use: every step
 // on a reflection runs in one transaction that locks that reflection.
 type Engine struct {
-	store     Store
-	templates *prompts.Set
-	scrub     ScrubFunc
-	now       func() time.Time
-	log       *slog.Logger
-	tz        string
-	reader    Coder
-	digests   DigestMaker
-	privacy   ChannelPrivacy
+	store        Store
+	templates    *prompts.Set
+	scrub        ScrubFunc
+	now          func() time.Time
+	log          *slog.Logger
+	tz           string
+	reader       Coder
+	digests      DigestMaker
+	privacy      ChannelPrivacy
+	facilitators map[string]bool
 }
 
 // NewEngine returns an Engine over the given options.
 func NewEngine(o Options) *Engine {
 	e := &Engine{store: o.Store, templates: o.Templates, scrub: o.Scrub, now: o.Now, log: o.Log, tz: o.DefaultTimezone,
-		reader: o.Reader, digests: o.Digests, privacy: o.ChannelPrivacy}
+		reader: o.Reader, digests: o.Digests, privacy: o.ChannelPrivacy, facilitators: map[string]bool{}}
+	for _, id := range o.Facilitators {
+		if id = strings.TrimSpace(id); id != "" {
+			e.facilitators[id] = true
+		}
+	}
 	if e.scrub == nil {
 		e.scrub = func(s string, _ ...string) (string, []string) { return s, nil }
 	}

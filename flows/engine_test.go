@@ -96,6 +96,15 @@ func (c *convo) anchor(replies []flows.Reply) []flows.Reply {
 			c.thread = thread
 			out = append(out, more...)
 		}
+		if r.Session != 0 {
+			thread := fmt.Sprintf("sess-%d", r.Session)
+			more, err := c.engine.SessionAnchored(c.ctx, r.Session, thread)
+			if err != nil {
+				c.t.Fatalf("SessionAnchored: %v", err)
+			}
+			c.thread = thread
+			out = append(out, more...)
+		}
 	}
 	return out
 }

@@ -17,12 +17,62 @@ type Export struct {
 	// its labels, capability tags and key phrases with their quotes, as the
 	// recurring themes of digests are made from them. Digests holds the
 	// record of each digest made (counts only; a team's, not a person's,
-	// so a --user export has none). Sessions holds the records of a
-	// feature not built yet. All are always present, empty when there are
-	// none.
-	Themes   []ExportCodes  `json:"themes"`
-	Digests  []ExportDigest `json:"digests"`
-	Sessions []any          `json:"sessions"`
+	// so a --user export has none). Sessions holds the learning sessions
+	// with their replies and agreed actions (for one person: the sessions
+	// they facilitated or took part in, with only their replies and the
+	// actions they recorded or own). All are always present, empty when
+	// there are none.
+	Themes   []ExportCodes   `json:"themes"`
+	Digests  []ExportDigest  `json:"digests"`
+	Sessions []ExportSession `json:"sessions"`
+}
+
+// ExportSession is a learning session in an export.
+type ExportSession struct {
+	ID          int64                `json:"id"`
+	TeamID      string               `json:"team_id"`
+	Channel     string               `json:"channel"`
+	Facilitator string               `json:"facilitator"`
+	Template    string               `json:"template"`
+	Subject     string               `json:"subject"`
+	Minutes     int                  `json:"minutes"`
+	Timed       bool                 `json:"timed"`
+	Status      SessionStatus        `json:"status"`
+	Outcome     string               `json:"outcome,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
+	StartedAt   *time.Time           `json:"started_at"`
+	EndedAt     *time.Time           `json:"ended_at"`
+	Quotes      []ExportSessionQuote `json:"quotes"`
+	Replies     []ExportSessionReply `json:"replies"`
+	Actions     []ExportAction       `json:"actions"`
+}
+
+// ExportSessionQuote is a digest quote a session was seeded with.
+type ExportSessionQuote struct {
+	Text       string `json:"text"`
+	Discipline string `json:"discipline"`
+}
+
+// ExportSessionReply is a reply in a session's thread.
+type ExportSessionReply struct {
+	ID         int64     `json:"id"`
+	Stage      string    `json:"stage"`
+	Author     string    `json:"author"`
+	Discipline string    `json:"discipline"`
+	Text       string    `json:"text"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ExportAction is an agreed action.
+type ExportAction struct {
+	ID        int64      `json:"id"`
+	Stage     string     `json:"stage"`
+	Text      string     `json:"text"`
+	Author    string     `json:"author"`
+	Owner     string     `json:"owner"`
+	Due       string     `json:"due"`
+	DoneAt    *time.Time `json:"done_at"`
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 // ExportCodes is one answer's codes in an export.
@@ -96,7 +146,7 @@ func optTime(t time.Time) *time.Time {
 // reflections' cases.
 func BuildExport(ctx context.Context, s Store, teamIDs []string, user string, now time.Time) (Export, error) {
 	ex := Export{ExportedAt: now.UTC(), User: user, Cases: []ExportCase{}, Reflections: []ExportReflection{},
-		Themes: []ExportCodes{}, Digests: []ExportDigest{}, Sessions: []any{}}
+		Themes: []ExportCodes{}, Digests: []ExportDigest{}, Sessions: []ExportSession{}}
 	if len(teamIDs) == 0 {
 		teams, err := s.ListTeams(ctx)
 		if err != nil {
@@ -171,6 +221,9 @@ func exportTeam(ctx context.Context, s Store, team, user string, ex *Export) err
 				Weeks: d.Weeks, Channel: d.Channel, Coder: d.Coder, Summary: d.Summary, CreatedAt: d.CreatedAt, PostedAt: optTime(d.PostedAt)})
 		}
 	}
+	if err := exportSessions(ctx, s, team, user, ex); err != nil {
+		return err
+	}
 	cases, err := s.ListCases(ctx, team)
 	if err != nil {
 		return fmt.Errorf("listing cases: %w", err)
@@ -180,6 +233,55 @@ func exportTeam(ctx context.Context, s Store, team, user string, ex *Export) err
 			continue
 		}
 		ex.Cases = append(ex.Cases, ExportCase(c))
+	}
+	return nil
+}
+
+func exportSessions(ctx context.Context, s Store, team, user string, ex *Export) error {
+	sessions, err := s.ListSessions(ctx, team)
+	if err != nil {
+		return fmt.Errorf("listing sessions: %w", err)
+	}
+	for _, x := range sessions {
+		es := ExportSession{ID: x.ID, TeamID: x.TeamID, Channel: x.Channel, Facilitator: x.Facilitator, Template: x.Template,
+			Subject: x.Subject, Minutes: x.Minutes, Timed: x.Timed, Status: x.Status, Outcome: x.Outcome, CreatedAt: x.CreatedAt,
+			StartedAt: optTime(x.StartedAt), EndedAt: optTime(x.EndedAt),
+			Quotes: []ExportSessionQuote{}, Replies: []ExportSessionReply{}, Actions: []ExportAction{}}
+		if user == "" {
+			quotes, err := s.ListSessionQuotes(ctx, x.ID)
+			if err != nil {
+				return fmt.Errorf("listing session quotes: %w", err)
+			}
+			for _, q := range quotes {
+				es.Quotes = append(es.Quotes, ExportSessionQuote{Text: q.Text, Discipline: q.Discipline})
+			}
+		}
+		replies, err := s.ListSessionReplies(ctx, x.ID)
+		if err != nil {
+			return fmt.Errorf("listing session replies: %w", err)
+		}
+		for _, r := range replies {
+			if user != "" && r.Author != user {
+				continue
+			}
+			es.Replies = append(es.Replies, ExportSessionReply{ID: r.ID, Stage: r.Stage, Author: r.Author,
+				Discipline: r.Discipline, Text: r.Text, CreatedAt: r.CreatedAt})
+		}
+		actions, err := s.ListSessionActions(ctx, x.ID)
+		if err != nil {
+			return fmt.Errorf("listing actions: %w", err)
+		}
+		for _, a := range actions {
+			if user != "" && a.Author != user && a.Owner != user {
+				continue
+			}
+			es.Actions = append(es.Actions, ExportAction{ID: a.ID, Stage: a.Stage, Text: a.Text, Author: a.Author,
+				Owner: a.Owner, Due: a.Due, DoneAt: optTime(a.DoneAt), CreatedAt: a.CreatedAt})
+		}
+		if user != "" && x.Facilitator != user && len(es.Replies) == 0 && len(es.Actions) == 0 {
+			continue
+		}
+		ex.Sessions = append(ex.Sessions, es)
 	}
 	return nil
 }

@@ -40,12 +40,20 @@ type ForgetReport struct {
 	Reflections int `json:"reflections_unlinked"`
 	Members     int `json:"member_records_deleted"`
 	Audit       int `json:"audit_entries_anonymised"`
+	// SessionReplies and Actions count the session replies and agreed
+	// actions they wrote, deleted; actions they owned stay, without them.
+	SessionReplies int `json:"session_replies_deleted"`
+	Actions        int `json:"actions_deleted"`
 }
 
 // PurgeReport says what a retention purge removed.
 type PurgeReport struct {
 	Answers     int `json:"answers_purged"`
 	Reflections int `json:"reflections_unlinked"`
+	// SessionReplies and Actions count session replies and agreed actions
+	// whose text was removed.
+	SessionReplies int `json:"session_replies_purged"`
+	Actions        int `json:"actions_purged"`
 }
 
 // GovernanceStore keeps the audit log and carries out deletions.
@@ -56,13 +64,17 @@ type GovernanceStore interface {
 	// and those across every team, or every entry when teamID is empty.
 	ListAudit(ctx context.Context, teamID string) ([]AuditEntry, error)
 	// ForgetUser deletes everything a person contributed, in one team or
-	// (teamID empty) in all: their answers, their member records; it
-	// unlinks them from reflections they started and blanks their id in
-	// the audit log. Others' contributions are kept.
+	// (teamID empty) in all: their answers, session replies and the actions
+	// they recorded, their member records; it unlinks them from reflections
+	// they started, sessions and schedules they facilitated and actions
+	// they own or marked done, and blanks their id in the audit log.
+	// Others' contributions are kept.
 	ForgetUser(ctx context.Context, teamID, userID string) (ForgetReport, error)
 	// PurgeBefore removes the text, author and message id of every answer
 	// created before cutoff (keeping its stage and discipline, so counts
 	// survive) and unlinks those reflections from the person who started
-	// them and from their thread.
+	// them and from their thread. Session replies and agreed actions
+	// created before cutoff lose their text, author and message id; ended
+	// sessions created before cutoff lose their subject, thread and quotes.
 	PurgeBefore(ctx context.Context, cutoff time.Time) (PurgeReport, error)
 }

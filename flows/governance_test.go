@@ -76,6 +76,23 @@ func TestForgetMeLeavesNothing(t *testing.T) {
 		c.sayID(who, "m3", mine[1])
 		c.cmd("bo", "Alder")
 		c.sayID(who, "m4", "Zebrafinch extra in Bo's reflection, with her son.")
+		// A learning session they facilitate, reply in, record an action
+		// in, own an action in and mark one done in.
+		if err := c.engine.SetFacilitator(c.ctx, team, who, true, "cli"); err != nil {
+			t.Fatal(err)
+		}
+		c.channel = "CSESSION"
+		c.cmd(who, "session theme end of life at home --minutes 10")
+		c.sayID(who, "s1", "Zebrafinch session thought about the family.")
+		c.sayID(who, "s2", "action: Zebrafinch leaflet for the ward <@bo> by Friday")
+		c.sayID("bo", "s3", "action: <@"+who+"> to ring the hospice tomorrow")
+		c.sayID("bo", "s4", "Bo's session view: the church friends again.")
+		if items, err := c.engine.MyActions(c.ctx, actor(who)); err != nil || len(items) != 1 {
+			t.Fatalf("their actions = %+v, %v", items, err)
+		} else if _, err := c.engine.ActionDone(c.ctx, actor(who), c.channel, items[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		c.channel = "C1"
 		if _, err := c.engine.MyData(c.ctx, actor(who), c.channel); err != nil {
 			t.Fatal(err)
 		}
@@ -120,8 +137,11 @@ func TestForgetMeLeavesNothing(t *testing.T) {
 			}
 		}
 		// Others' contributions stay.
-		if found := findEverywhere(t, db, "church friends"); found["answers.text"] != 1 {
-			t.Errorf("Bo's answer should stay, found in %v", found)
+		if found := findEverywhere(t, db, "church friends"); found["answers.text"] != 1 || found["session_replies.text"] != 1 {
+			t.Errorf("Bo's answer and session reply should stay, found in %v", found)
+		}
+		if found := findEverywhere(t, db, "ring the hospice"); found["session_actions.text"] != 1 {
+			t.Errorf("Bo's action for them should stay, without them: found in %v", found)
 		}
 		audit, err := db.ListAudit(c.ctx, team)
 		if err != nil {

@@ -32,7 +32,7 @@ func TestHome(t *testing.T) {
 		if len(h.Cases) != 3 || h.Cases[0].Reflections != 1 {
 			t.Errorf("cases = %+v", h.Cases)
 		}
-		if len(h.Templates) != 3 {
+		if len(h.Templates) != 4 { // case, after_death, check_in, theme
 			t.Errorf("templates = %+v", h.Templates)
 		}
 		ann, _ := c.engine.Home(c.ctx, actor("ann"))

@@ -15,6 +15,10 @@ const (
 	// Direct is a private message to User (a direct message in Slack),
 	// possibly with an Attachment.
 	Direct
+	// Update replaces the message Message in Channel with this reply's
+	// Title, Parts and Buttons (chat.update in Slack): a learning session's
+	// message shows the current stage, time left, pause or end.
+	Update
 )
 
 // Attachment is a file sent with a Direct reply.
@@ -31,11 +35,17 @@ type Reply struct {
 	Channel string
 	Thread  string // empty for a post in the channel itself
 	User    string // the person a Notice is for, or whose message an Ack marks
-	Message string // the id of the message an Ack marks, when known
+	// Message is the id of the message an Ack marks (when known), or of
+	// the message an Update replaces.
+	Message string
 	// Anchor, when non-zero, is the reflection whose thread this post
 	// starts: the adapter posts it, then calls Engine.Anchored with the new
 	// message's id.
-	Anchor  int64
+	Anchor int64
+	// Session, when non-zero on a Post, is the learning session whose
+	// message this is: the adapter posts it, then calls
+	// Engine.SessionAnchored with the new message's id.
+	Session int64
 	Title   string
 	Parts   []Part
 	Buttons []Button
@@ -61,6 +71,15 @@ type Part struct {
 	// Channels are channel ids to link after the users (rendered as
 	// channel links in Slack, as #ID in the console).
 	Channels []string
+	// Link, when set, is a message to link to after the channels (a
+	// permalink in Slack; "message ID in #CHANNEL" in the console).
+	Link *MessageLink
+}
+
+// MessageLink names one message: its channel and id (a Slack ts).
+type MessageLink struct {
+	Channel string
+	Message string
 }
 
 // Button offers an action on a reflection.

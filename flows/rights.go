@@ -125,7 +125,8 @@ func (e *Engine) Forget(ctx context.Context, teamID, userID, by string) (ForgetR
 		if by != "" {
 			who = "requested by " + by
 		}
-		detail := fmt.Sprintf("answers=%d reflections=%d members=%d (%s)", rep.Answers, rep.Reflections, rep.Members, who)
+		detail := fmt.Sprintf("answers=%d reflections=%d members=%d session_replies=%d actions=%d (%s)",
+			rep.Answers, rep.Reflections, rep.Members, rep.SessionReplies, rep.Actions, who)
 		return e.audit(ctx, s, AuditEntry{TeamID: teamID, Actor: by, Action: AuditForget, Detail: detail})
 	})
 	return rep, err
@@ -144,11 +145,12 @@ func (e *Engine) Purge(ctx context.Context, retention time.Duration) (PurgeRepor
 		if err != nil {
 			return err
 		}
-		if rep.Answers == 0 && rep.Reflections == 0 {
+		if rep == (PurgeReport{}) {
 			return nil
 		}
 		return e.audit(ctx, s, AuditEntry{Actor: "retention", Action: AuditPurge,
-			Detail: fmt.Sprintf("answers=%d reflections=%d older than %d days", rep.Answers, rep.Reflections, int(retention.Hours()/24))})
+			Detail: fmt.Sprintf("answers=%d reflections=%d session_replies=%d actions=%d older than %d days",
+				rep.Answers, rep.Reflections, rep.SessionReplies, rep.Actions, int(retention.Hours()/24))})
 	})
 	return rep, err
 }

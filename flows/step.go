@@ -11,13 +11,25 @@ import (
 	"whatmatters/prompts"
 )
 
-// Message handles a reply in a thread. Replies in threads that are not a
-// reflection's are ignored: it returns no replies and no error.
+// Message handles a reply in a thread. A reply in a learning session's
+// thread goes to the session (stored against its current stage, or an
+// agreed action when it starts with "action:"). Replies in threads that are
+// neither a session's nor a reflection's are ignored: it returns no replies
+// and no error.
 func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 	text := CleanText(m.Text)
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
 		replies = nil
+		// A learning session's thread: the reply goes to the session.
+		sess, ok, err := sessionByThread(ctx, s, m.TeamID, m.Channel, m.Thread)
+		if err != nil {
+			return err
+		}
+		if ok {
+			replies, err = e.sessionReply(ctx, s, sess, m, text)
+			return err
+		}
 		r, err := s.ReflectionByThread(ctx, m.TeamID, m.Channel, m.Thread)
 		if errors.Is(err, ErrNotFound) {
 			return ErrUnknownThread
@@ -46,6 +58,10 @@ func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
 		return e.WithdrawAnswer(ctx, a.Actor, a.Channel, a.AnswerID)
 	case ActionForgetMe:
 		return e.ForgetMe(ctx, a.Actor, a.Channel)
+	case ActionSessionStart, ActionSessionNext, ActionSessionMore, ActionSessionPause, ActionSessionResume, ActionSessionEnd:
+		// A session's buttons carry the session id where a reflection's
+		// carry the reflection's.
+		return e.SessionControl(ctx, a.Actor, SessionCommand{Channel: a.Channel, SessionID: a.ReflectionID, Control: a.Name, Stage: a.Stage})
 	}
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {

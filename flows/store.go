@@ -10,6 +10,7 @@ import (
 type Store interface {
 	GovernanceStore
 	ThemeStore
+	SessionStore
 
 	// InTx runs fn with a Store bound to one transaction, committing when fn
 	// returns nil and rolling back otherwise. Calls on the Store passed to fn

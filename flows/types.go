@@ -34,6 +34,9 @@ type Team struct {
 	DigestChannel string
 	DigestDay     time.Weekday
 	DigestHour    int
+	// SessionNames is true when the team chose to name people in a
+	// session's synthesis; by default it attributes by discipline only.
+	SessionNames bool
 }
 
 // Member is a person in a team, as far as What Matters needs to know them.
@@ -50,9 +53,12 @@ type Member struct {
 	NoQuotes bool
 	// Role is RoleLead for the team's leads, who may change its settings;
 	// empty for everyone else.
-	Role      string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Role string
+	// Facilitator is true for the team's facilitators, who run learning
+	// sessions; a lead may be a facilitator too.
+	Facilitator bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Case is a person the team cares for, known only by a pseudonym the team

@@ -13,7 +13,7 @@ func TestEmbeddedTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"after_death", "case", "check_in"}, set.Keys()); diff != "" {
+	if diff := cmp.Diff([]string{"after_death", "case", "check_in", "theme"}, set.Keys()); diff != "" {
 		t.Errorf("template keys (-want +got):\n%s", diff)
 	}
 	c, ok := set.Get("case")

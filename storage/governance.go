@@ -68,6 +68,14 @@ func (s *store) ForgetUser(ctx context.Context, teamID, userID string) (flows.Fo
 			sql   string
 		}{
 			{&rep.Answers, `DELETE FROM answers WHERE author = $1 AND ($2 = '' OR team_id = $2)`},
+			{&rep.SessionReplies, `DELETE FROM session_replies WHERE author = $1 AND ($2 = '' OR team_id = $2)`},
+			{&rep.Actions, `DELETE FROM session_actions WHERE author = $1 AND ($2 = '' OR team_id = $2)`},
+			{nil, `UPDATE session_actions SET owner = '' WHERE owner = $1 AND ($2 = '' OR team_id = $2)`},
+			{nil, `UPDATE session_actions SET done_by = '' WHERE done_by = $1 AND ($2 = '' OR team_id = $2)`},
+			// A session keeps running without them: another facilitator,
+			// a lead or an admin can carry it on.
+			{nil, `UPDATE sessions SET facilitator = '' WHERE facilitator = $1 AND ($2 = '' OR team_id = $2)`},
+			{nil, `UPDATE session_schedules SET facilitator = '' WHERE facilitator = $1 AND ($2 = '' OR team_id = $2)`},
 			// A reflection only its starter can move on would be stuck
 			// once they are gone: close their open ones first, keeping
 			// what others said.
@@ -145,7 +153,45 @@ func (s *store) PurgeBefore(ctx context.Context, cutoff time.Time) (flows.PurgeR
 			return wrap(doing, err)
 		}
 		rep.Answers = int(n)
-		return nil
+		return s.purgeSessions(ctx, q, cutoff, &rep)
 	})
 	return rep, err
+}
+
+// purgeSessions removes old session text: replies' and actions' text,
+// author and message id, and ended sessions' subject, thread and quotes.
+func (s *store) purgeSessions(ctx context.Context, q querier, cutoff time.Time, rep *flows.PurgeReport) error {
+	const doing = "purging old session text"
+	d := s.dialect
+	cut, now := d.timeArg(cutoff), d.timeArg(s.now())
+	for _, st := range []struct {
+		count *int
+		sql   string
+	}{
+		{&rep.SessionReplies, `UPDATE session_replies SET text = '', author = '', message_id = '', purged_at = $2
+			WHERE created_at < $1 AND purged_at IS NULL`},
+		{&rep.Actions, `UPDATE session_actions SET text = '', author = '', message_id = '', purged_at = $2
+			WHERE created_at < $1 AND purged_at IS NULL`},
+		{nil, `DELETE FROM session_quotes WHERE session_id IN
+			(SELECT id FROM sessions WHERE created_at < $1 AND status = 'ended')`},
+		{nil, `UPDATE sessions SET subject = '', thread = '', updated_at = $2
+			WHERE created_at < $1 AND status = 'ended' AND (subject <> '' OR thread <> '')`},
+	} {
+		args := []any{cut}
+		if strings.Contains(st.sql, "$2") {
+			args = append(args, now)
+		}
+		res, err := q.ExecContext(ctx, st.sql, args...)
+		if err != nil {
+			return wrap(doing, err)
+		}
+		if st.count != nil {
+			n, err := res.RowsAffected()
+			if err != nil {
+				return wrap(doing, err)
+			}
+			*st.count = int(n)
+		}
+	}
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 const teamColumns = `id, name, timezone, created_at,
 	checkin_channel, checkin_day, checkin_time, last_checkin_at,
-	digest_channel, digest_day, digest_hour`
+	digest_channel, digest_day, digest_hour, session_names`
 
 func scanTeam(r rowScanner) (flows.Team, error) {
 	var (
@@ -19,7 +19,7 @@ func scanTeam(r rowScanner) (flows.Team, error) {
 	)
 	err := r.Scan(&t.ID, &t.Name, &t.Timezone, timeDest{&t.CreatedAt},
 		&t.CheckInChannel, &day, &t.CheckInTime, timeDest{&t.LastCheckInAt},
-		&t.DigestChannel, &dday, &dhour)
+		&t.DigestChannel, &dday, &dhour, &t.SessionNames)
 	t.CheckInDay = time.Weekday(day)
 	t.DigestDay = time.Weekday(dday)
 	t.DigestHour = int(dhour)
@@ -43,10 +43,11 @@ func (s *store) UpdateTeam(ctx context.Context, t flows.Team) error {
 	}
 	res, err := s.q.ExecContext(ctx, `
 		UPDATE teams SET name = $2, timezone = $3, checkin_channel = $4, checkin_day = $5,
-			checkin_time = $6, last_checkin_at = $7, digest_channel = $8, digest_day = $9, digest_hour = $10
+			checkin_time = $6, last_checkin_at = $7, digest_channel = $8, digest_day = $9, digest_hour = $10,
+			session_names = $11
 		WHERE id = $1`,
 		t.ID, t.Name, t.Timezone, t.CheckInChannel, int64(t.CheckInDay), t.CheckInTime,
-		s.dialect.nullTimeArg(t.LastCheckInAt), t.DigestChannel, int64(t.DigestDay), int64(t.DigestHour))
+		s.dialect.nullTimeArg(t.LastCheckInAt), t.DigestChannel, int64(t.DigestDay), int64(t.DigestHour), t.SessionNames)
 	return changedOne(doing, res, err)
 }
 
@@ -97,13 +98,13 @@ func (s *store) ListTeams(ctx context.Context) ([]flows.Team, error) {
 }
 
 const memberColumns = `team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
-	role, created_at, updated_at`
+	role, facilitator, created_at, updated_at`
 
 func scanMember(r rowScanner) (flows.Member, error) {
 	var m flows.Member
 	err := r.Scan(&m.TeamID, &m.UserID, &m.Name, &m.Discipline,
 		timeDest{&m.AwayUntil}, timeDest{&m.SnoozedUntil}, &m.NoQuotes,
-		&m.Role, timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt})
+		&m.Role, &m.Facilitator, timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt})
 	return m, err
 }
 
@@ -127,8 +128,8 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 	}
 	stored, err := scanMember(s.q.QueryRowContext(ctx, `
 		INSERT INTO members (team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
-			role, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9)
+			role, facilitator, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $11, $8, $9)
 		ON CONFLICT (team_id, user_id) DO UPDATE SET
 			name = excluded.name,
 			discipline = excluded.discipline,
@@ -136,11 +137,12 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 			snoozed_until = excluded.snoozed_until,
 			no_quotes = excluded.no_quotes,
 			role = excluded.role,
+			facilitator = excluded.facilitator,
 			updated_at = excluded.updated_at
 		RETURNING `+memberColumns,
 		m.TeamID, m.UserID, m.Name, m.Discipline,
 		s.dialect.nullTimeArg(m.AwayUntil), s.dialect.nullTimeArg(m.SnoozedUntil), m.NoQuotes,
-		s.dialect.timeArg(m.CreatedAt), s.dialect.timeArg(now), m.Role))
+		s.dialect.timeArg(m.CreatedAt), s.dialect.timeArg(now), m.Role, m.Facilitator))
 	return stored, wrap(doing, err)
 }
 

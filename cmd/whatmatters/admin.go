@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -84,6 +85,42 @@ func leadFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return fmt.Errorf("setting role: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "%s %s team %s.\n", *user, word, *team)
+		return nil
+	}
+}
+
+// facilitatorFlags is facilitator --team ID --user ID [--remove].
+func facilitatorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	team := fs.String("team", "", "the `ID` of the team, which must be in the database (required)")
+	user := fs.String("user", "", "the Slack member `ID` of the person (required)")
+	remove := fs.Bool("remove", false, "take the role away instead")
+	return func(ctx context.Context, e *env, _ []string) error {
+		if *user == "" || *team == "" {
+			return usageError{"facilitator: give --team ID and --user ID"}
+		}
+		db, err := e.openExisting(ctx, "facilitator")
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := checkTeam(ctx, db, *team); err != nil {
+			return fmt.Errorf("facilitator: %w", err)
+		}
+		engine, err := newEngine(e.cfg, db, e.log)
+		if err != nil {
+			return err
+		}
+		word := "is now a facilitator of"
+		if *remove {
+			word = "is no longer a facilitator of"
+		}
+		if err := engine.SetFacilitator(ctx, *team, *user, !*remove, "cli"); err != nil {
+			return fmt.Errorf("setting role: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "%s %s team %s.\n", *user, word, *team)
+		if *remove && slices.Contains(splitList(e.cfg.Facilitators), *user) {
+			fmt.Fprintf(e.stdout, "Note: %s is listed in WHATMATTERS_FACILITATORS, so stays a facilitator until taken off that list.\n", *user)
+		}
 		return nil
 	}
 }

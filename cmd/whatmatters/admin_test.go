@@ -42,6 +42,16 @@ func TestForgetAuditLeadAndPurge(t *testing.T) {
 			if res.err != nil || !strings.Contains(res.stdout, "ann is now a lead of team console") {
 				t.Errorf("lead: %v %q", res.err, res.stdout)
 			}
+			res = runWith(t, "", "facilitator", "--team", "console", "--user", "ann")
+			if res.err != nil || !strings.Contains(res.stdout, "ann is now a facilitator of team console") {
+				t.Errorf("facilitator: %v %q", res.err, res.stdout)
+			}
+			if res := runWith(t, "", "facilitator", "--team", "nosuch", "--user", "ann"); res.err == nil {
+				t.Error("facilitator of an unknown team succeeded")
+			}
+			if res := runWith(t, "", "facilitator", "--user", "ann"); exitCode(res.err) != 2 {
+				t.Errorf("facilitator without --team: %v", res.err)
+			}
 			if res := runWith(t, "", "lead", "--user", "ann"); exitCode(res.err) != 2 {
 				t.Errorf("lead without --team: %v", res.err)
 			}
@@ -59,7 +69,7 @@ func TestForgetAuditLeadAndPurge(t *testing.T) {
 			// The log names the export's subject, the forgetting without the
 			// person it forgot, and the new lead; never any content.
 			lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
-			if len(lines) != 5 || !strings.Contains(res.stdout, "forget") || !strings.Contains(res.stdout, "role") {
+			if len(lines) != 6 || !strings.Contains(res.stdout, "forget") || !strings.Contains(res.stdout, "facilitator") {
 				t.Fatalf("audit:\n%s", res.stdout)
 			}
 			if strings.Contains(res.stdout, "bo ") || strings.Contains(res.stdout, "wedding") {

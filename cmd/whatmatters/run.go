@@ -275,6 +275,7 @@ func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.
 		Reader:          cs.offline,
 		Digests:         cs.digester(),
 		ChannelPrivacy:  privacy,
+		Facilitators:    splitList(cfg.Facilitators),
 	}), cs, nil
 }
 

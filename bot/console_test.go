@@ -1,0 +1,106 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"whatmatters/bot"
+	"whatmatters/flows"
+	"whatmatters/prompts"
+	"whatmatters/storage/storagetest"
+	"whatmatters/themes"
+)
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// TestConsoleRunsAWholeTimedSession runs a learning session in the console,
+// from /reflect session to the synthesis, with a facilitator and two
+// participants, its timers driven by an injected clock through :wait.
+func TestConsoleRunsAWholeTimedSession(t *testing.T) {
+	db := storagetest.SQLite(t)
+	templates, err := prompts.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)} // 13:00 in London
+	off := themes.NewOffline()
+	engine := flows.NewEngine(flows.Options{Store: db, Templates: templates, Now: clock.Now, Reader: off, Digests: themes.Digester{Fallback: off}})
+	script := strings.Join([]string{
+		":as fay facilitator",
+		"/reflect session theme family at the bedside --minutes 8",
+		":as ann district nurse",
+		"Families need to be asked early what they hope for.",
+		":as bo chaplain",
+		"action: @ann ask about a family meeting by Friday",
+		":wait 61s",
+		":wait 60s",
+		"The daughter said nobody had asked her.",
+		":as fay",
+		"more",
+		":wait 7m",
+		":wait 2m",
+		":wait 2m",
+		"/reflect actions",
+		":as ann",
+		"/reflect actions",
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	c := bot.NewConsole(engine, strings.NewReader(script), &out, "fay", nil)
+	c.SetClock(clock.Now, clock.Advance)
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"[#console] Learning session: A theme to discuss: family at the bedside",
+		"[#console, session message updated]",
+		"Stage 1 of 4 · What we notice · until 13:02",
+		"(reply in the thread, or say next, more, pause, end)",
+		"Agreed action noted",
+		"⏱ 13:01:01",
+		"One minute left on this stage.",
+		"Stage 2 of 4 · What matters · until 13:04",
+		"Five more minutes on this stage, until 13:09.",
+		"Stage 3 of 4",
+		"Stage 4 of 4",
+		"For your discussion: what the team said in this session",
+		"“Families need to be asked early what they hope for.” (district nurse)",
+		"“The daughter said nobody had asked her.” (chaplain)",
+		"Agreed actions: ask about a family meeting by Friday · by Fri 5 Jun · for ann",
+		"Read by the offline coder",
+		"No agreed actions are yours.",
+		"#1, from A theme to discuss: family at the bedside: ask about a family meeting by Friday · by Fri 5 Jun",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("console output lacks %q", want)
+		}
+	}
+	if n := strings.Count(got, "[thread] Stage 2 of 4"); n != 1 {
+		t.Errorf("stage 2 asked %d times", n)
+	}
+	if n := strings.Count(got, "⏱ 13:02:01"); n != 1 {
+		t.Errorf("the clock shown %d times at 13:02:01", n)
+	}
+	if t.Failed() {
+		t.Log(got)
+	}
+}

@@ -1,0 +1,336 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// actionText reports whether a session reply records an agreed action
+// ("action: …"), and the words after the prefix.
+func actionText(text string) (string, bool) {
+	t := strings.TrimSpace(text)
+	if len(t) < len("action:") || !strings.EqualFold(t[:len("action:")], "action:") {
+		return "", false
+	}
+	return strings.TrimSpace(t[len("action:"):]), true
+}
+
+var (
+	// A Slack mention, <@U123> or <@U123|name>.
+	slackMention = regexp.MustCompile(`<@([^>|\s]+)(?:\|[^>]*)?>`)
+	// A mention typed as @name (the console, where people have names).
+	plainMention = regexp.MustCompile(`(^|\s)@([\p{L}\p{N}._-]+)`)
+	dueWeekday   = regexp.MustCompile(`(?i)\bby\s+(?:next\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b`)
+	dueDayMonth  = regexp.MustCompile(`(?i)\bby\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b`)
+	dueMonthDay  = regexp.MustCompile(`(?i)\bby\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?\b`)
+	dueISO       = regexp.MustCompile(`\bby\s+(\d{4})-(\d{2})-(\d{2})\b`)
+	dueTomorrow  = regexp.MustCompile(`(?i)\b(?:by\s+)?tomorrow\b`)
+	dueToday     = regexp.MustCompile(`(?i)\b(?:by\s+)?(?:today|end of (?:the )?day)\b`)
+	dueNextWeek  = regexp.MustCompile(`(?i)\bby\s+(?:the\s+)?(?:end of\s+(?:the\s+)?)?next\s+week\b`)
+)
+
+var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+
+// ParseAction reads an agreed action: its owner (the first person
+// mentioned, as <@U…> in Slack or @name in the console), removed from the
+// text, and its due day ("by Friday", "by 3 March", "tomorrow", "by
+// 2026-03-12"), counted from now in loc. due is YYYY-MM-DD or "".
+func ParseAction(text string, loc *time.Location, now time.Time) (rest, owner, due string) {
+	if m := slackMention.FindStringSubmatch(text); m != nil {
+		owner = m[1]
+	} else if m := plainMention.FindStringSubmatch(text); m != nil {
+		owner = m[2]
+	}
+	rest = slackMention.ReplaceAllString(text, "")
+	rest = plainMention.ReplaceAllString(rest, "$1")
+	rest = strings.Join(strings.Fields(rest), " ")
+	today := now.In(loc)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	switch {
+	case dueISO.MatchString(text):
+		m := dueISO.FindStringSubmatch(text)
+		if t, err := time.ParseInLocation("2006-01-02", m[1]+"-"+m[2]+"-"+m[3], loc); err == nil {
+			due = day(t)
+		}
+	case dueDayMonth.MatchString(text) || dueMonthDay.MatchString(text):
+		var d, mon string
+		if m := dueDayMonth.FindStringSubmatch(text); m != nil {
+			d, mon = m[1], m[2]
+		} else {
+			m := dueMonthDay.FindStringSubmatch(text)
+			mon, d = m[1], m[2]
+		}
+		n, _ := strconv.Atoi(d)
+		month := months[strings.ToLower(mon[:3])]
+		t := time.Date(today.Year(), month, n, 0, 0, 0, 0, loc)
+		if t.Month() != month {
+			break // 31 February
+		}
+		if t.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)) {
+			t = t.AddDate(1, 0, 0)
+		}
+		due = day(t)
+	case dueWeekday.MatchString(text):
+		w, err := ParseWeekday(dueWeekday.FindStringSubmatch(text)[1])
+		if err == nil {
+			// The next such day after today: "by Friday" said on a
+			// Friday means a week from now.
+			n := (int(w) - int(today.Weekday()) + 7) % 7
+			if n == 0 {
+				n = 7
+			}
+			due = day(today.AddDate(0, 0, n))
+		}
+	case dueNextWeek.MatchString(text):
+		due = day(today.AddDate(0, 0, 7))
+	case dueTomorrow.MatchString(text):
+		due = day(today.AddDate(0, 0, 1))
+	case dueToday.MatchString(text):
+		due = day(today)
+	}
+	return rest, owner, due
+}
+
+// recordAction stores an agreed action said in a session's thread.
+func (e *Engine) recordAction(ctx context.Context, s Store, sess Session, a Actor, channel, messageID, body string) ([]Reply, error) {
+	team, err := s.GetTeam(ctx, sess.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("loading team: %w", err)
+	}
+	loc := e.location(team)
+	// The due day is read before scrubbing, which removes full dates.
+	rest, owner, due := ParseAction(body, loc, e.clock())
+	clean, removed := e.scrub(rest)
+	if strings.TrimSpace(clean) == "" {
+		return []Reply{notice(channel, a.UserID, "What is the action?", "Say what will be done after action:, for example: action: @sam to call the family by Friday. Nothing was saved.")}, nil
+	}
+	if _, _, err := e.member(ctx, s, a); err != nil {
+		return nil, err
+	}
+	act, err := s.AddSessionAction(ctx, SessionAction{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
+		Text: clean, Author: a.UserID, Owner: owner, Due: due, MessageID: messageID, CreatedAt: e.clock()})
+	if err != nil {
+		return nil, fmt.Errorf("saving action: %w", err)
+	}
+	r := Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "Agreed action noted",
+		Parts: []Part{actionPart(act, loc)}}
+	replies := []Reply{r}
+	if len(removed) > 0 {
+		replies = append(replies, scrubNotice(channel, a.UserID, removed))
+	}
+	return replies, nil
+}
+
+// actionPart shows an action: its text, owner and due day.
+func actionPart(a SessionAction, loc *time.Location) Part {
+	text := a.Text
+	if a.Due != "" {
+		if t, err := time.ParseInLocation("2006-01-02", a.Due, loc); err == nil {
+			text += " · by " + t.Format("Mon 2 Jan")
+		}
+	}
+	if !a.DoneAt.IsZero() {
+		text += " · done"
+	}
+	p := Part{Text: text}
+	if a.Owner != "" {
+		p.Text += " · for"
+		p.Users = []string{a.Owner}
+	}
+	return p
+}
+
+// MarkAction records a message of a session's thread as an agreed action
+// (the "Mark as agreed action" message shortcut): m is the message, with
+// its writer as m.Actor; by is who marked it. Anyone in the team may.
+func (e *Engine) MarkAction(ctx context.Context, by Actor, m Message) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		sess, ok, err := sessionByThread(ctx, s, m.TeamID, m.Channel, m.Thread)
+		if err != nil {
+			return err
+		}
+		if !ok || by.TeamID != m.TeamID {
+			replies = []Reply{notice(m.Channel, by.UserID, "Only replies in a learning session's thread can be agreed actions.", "Nothing was saved.")}
+			return nil
+		}
+		if sess.Status == SessionWaiting || sess.Status == SessionEnded && sess.Thread == "" {
+			replies = []Reply{notice(m.Channel, by.UserID, "This session isn't running.", "Nothing was saved.")}
+			return nil
+		}
+		text := CleanText(m.Text)
+		if body, ok := actionText(text); ok {
+			text = body
+		}
+		replies, err = e.recordAction(ctx, s, sess, m.Actor, m.Channel, m.ID, text)
+		for i := range replies {
+			if replies[i].Kind == Notice {
+				replies[i].User = by.UserID
+			}
+		}
+		return err
+	})
+	return replies, err
+}
+
+// ActionItem is an agreed action with where it was agreed, for a person's
+// list of actions (App Home).
+type ActionItem struct {
+	SessionAction
+	Channel  string
+	Thread   string
+	Session  string // the session's title: its template and subject
+	AgreedOn time.Time
+}
+
+// MyActions returns the actions the actor owns in their team: open ones
+// first, by due day (undated last), then those done, most recent first.
+func (e *Engine) MyActions(ctx context.Context, a Actor) ([]ActionItem, error) {
+	all, err := e.store.ListTeamActions(ctx, a.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("listing actions: %w", err)
+	}
+	sessions := map[int64]Session{}
+	var items []ActionItem
+	for _, act := range all {
+		if act.Owner != a.UserID || act.Text == "" {
+			continue
+		}
+		sess, ok := sessions[act.SessionID]
+		if !ok {
+			if sess, err = e.store.GetSession(ctx, act.SessionID); err != nil {
+				return nil, fmt.Errorf("loading session: %w", err)
+			}
+			sessions[act.SessionID] = sess
+		}
+		title := sess.Template
+		if tpl, ok := e.templates.Get(sess.Template); ok {
+			title = tpl.Name
+		}
+		if sess.Subject != "" {
+			title += ": " + sess.Subject
+		}
+		items = append(items, ActionItem{SessionAction: act, Channel: sess.Channel, Thread: sess.Thread, Session: title, AgreedOn: act.CreatedAt})
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		x, y := items[i], items[j]
+		if x.DoneAt.IsZero() != y.DoneAt.IsZero() {
+			return x.DoneAt.IsZero()
+		}
+		if !x.DoneAt.IsZero() {
+			return x.DoneAt.After(y.DoneAt)
+		}
+		if (x.Due == "") != (y.Due == "") {
+			return x.Due != ""
+		}
+		return x.Due < y.Due
+	})
+	return items, nil
+}
+
+// ActionDone marks an agreed action done. Only its owner, or a facilitator,
+// lead or admin of the team, may. Marking it twice changes nothing. With a
+// channel the replies are notices there; without one (App Home) there are
+// none, and a refusal is ErrForbidden, an unknown action ErrNotFound.
+func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, actionID int64) ([]Reply, error) {
+	var replies []Reply
+	say := func(title, text string) {
+		if channel != "" {
+			replies = []Reply{notice(channel, a.UserID, title, text)}
+		}
+	}
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		act, err := s.GetSessionAction(ctx, actionID)
+		if isNotFound(err) || (err == nil && act.TeamID != a.TeamID) {
+			if channel == "" {
+				return fmt.Errorf("action %d: %w", actionID, ErrNotFound)
+			}
+			say("There is no such action.", "Nothing was changed. /reflect actions lists yours.")
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("loading action: %w", err)
+		}
+		m, _, err := e.member(ctx, s, a)
+		if err != nil {
+			return err
+		}
+		if act.Owner != a.UserID && !e.mayFacilitate(a, m) {
+			if channel == "" {
+				return fmt.Errorf("marking action %d done: %w", actionID, ErrForbidden)
+			}
+			say("Only the person the action is for, or a facilitator, can mark it done.", "Nothing was changed.")
+			return nil
+		}
+		if !act.DoneAt.IsZero() {
+			say("That action is marked done already.", "Nothing was changed.")
+			return nil
+		}
+		act.DoneAt, act.DoneBy = e.clock(), a.UserID
+		if err := s.UpdateSessionAction(ctx, act); err != nil {
+			return err
+		}
+		say("Marked done: "+act.Text, "Thank you.")
+		return nil
+	})
+	return replies, err
+}
+
+// actionsCommand handles /reflect actions and /reflect actions done ID.
+func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]Reply, error) {
+	fields := strings.Fields(args)
+	if len(fields) == 2 && strings.EqualFold(fields[0], "done") {
+		id, err := strconv.ParseInt(strings.TrimPrefix(fields[1], "#"), 10, 64)
+		if err != nil {
+			return []Reply{notice(c.Channel, c.UserID, "Which action?", "Give its number from /reflect actions, for example /reflect actions done 4.")}, nil
+		}
+		return e.ActionDone(ctx, c.Actor, c.Channel, id)
+	}
+	items, err := e.MyActions(ctx, c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return []Reply{notice(c.Channel, c.UserID, "No agreed actions are yours.", "Actions agreed in learning sessions with you named show here.")}, nil
+	}
+	team, err := e.store.GetTeam(ctx, c.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("loading team: %w", err)
+	}
+	r := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: "Your agreed actions"}
+	for _, it := range items {
+		p := actionPart(it.SessionAction, e.location(team))
+		p.Label, p.Users = fmt.Sprintf("#%d, from %s", it.ID, it.Session), nil
+		p.Text = strings.TrimSuffix(p.Text, " · for")
+		r.Parts = append(r.Parts, p)
+	}
+	r.Parts = append(r.Parts, Part{Text: "/reflect actions done NUMBER marks one done."})
+	return []Reply{r}, nil
+}
+
+// actionCounts counts the team's actions agreed in [from, to) and how many
+// of those are done.
+func (e *Engine) actionCounts(ctx context.Context, s Store, teamID string, from, to time.Time) (agreed, done int, err error) {
+	all, err := s.ListTeamActions(ctx, teamID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("listing actions: %w", err)
+	}
+	for _, a := range all {
+		if a.CreatedAt.Before(from) || !a.CreatedAt.Before(to) {
+			continue
+		}
+		agreed++
+		if !a.DoneAt.IsZero() {
+			done++
+		}
+	}
+	return agreed, done, nil
+}

@@ -1,0 +1,868 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"whatmatters/prompts"
+)
+
+// Learning sessions: a facilitator opens one (from the Slack form, or
+// /reflect session in the console); the bot posts one session message in
+// the channel, then each stage's question in its thread, keeping time.
+// Replies in the thread are stored against the stage being discussed;
+// replies that start with "action:" are agreed actions. At the end the bot
+// offers the team a synthesis. The bot keeps time and the record: the
+// facilitator leads.
+
+// Session defaults and limits.
+const (
+	DefaultSessionMinutes = 30
+	MinSessionMinutes     = 5
+	MaxSessionMinutes     = 240
+	// SessionExtension is what "five more minutes" adds.
+	SessionExtension = 5 * time.Minute
+	// sessionWarning is how long before a timed stage moves on (or a
+	// session ends) the warning is posted.
+	sessionWarning = time.Minute
+	// lateSession is how late a scheduled session may still be opened.
+	lateSession = 2 * time.Hour
+	// maxSubjectRunes caps a session's subject.
+	maxSubjectRunes = 80
+)
+
+// The controls on a session's message; the same words typed in the
+// session's thread (start, next, more, pause, resume, end) by a facilitator
+// do the same.
+const (
+	ActionSessionStart  = "session_start"
+	ActionSessionNext   = "session_next"
+	ActionSessionMore   = "session_more"
+	ActionSessionPause  = "session_pause"
+	ActionSessionResume = "session_resume"
+	ActionSessionEnd    = "session_end"
+)
+
+// sessionWords maps the words typed in a thread or after /reflect session
+// to controls.
+var sessionWords = map[string]string{
+	"start": ActionSessionStart, "next": ActionSessionNext, "more": ActionSessionMore,
+	"pause": ActionSessionPause, "resume": ActionSessionResume, "end": ActionSessionEnd,
+}
+
+// SessionControlWord returns the control a word names ("next", "pause"…),
+// or "".
+func SessionControlWord(word string) string {
+	return sessionWords[strings.ToLower(strings.TrimSpace(word))]
+}
+
+// SessionButton is the value of a button on a session's message: the
+// session and the stage it was shown at, so a button pressed twice, or one
+// shown for an earlier stage, moves nothing on.
+func SessionButton(s Session) string {
+	return strconv.FormatInt(s.ID, 10) + ":" + s.Stage
+}
+
+// ParseSessionButton reads a SessionButton value; a value that does not
+// parse gives id 0, which names no session.
+func ParseSessionButton(v string) (id int64, stage string) { return ParseReflectionButton(v) }
+
+// SessionStart is what the session form (or /reflect session) gives.
+type SessionStart struct {
+	Actor
+	Channel  string
+	Template string // a template key: case, after_death, theme, or any in prompts/
+	// Subject is the case's pseudonym (for a template about one person) or
+	// the theme to discuss.
+	Subject string
+	Minutes int  // 0 means DefaultSessionMinutes
+	Manual  bool // stages move on only when the facilitator says
+	// Quotes seed the session with a digest theme's quotes ("Discuss in a
+	// session"): already scrubbed, attributed by discipline.
+	Quotes []SessionQuote
+}
+
+// SessionCommand is a control pressed on a session's message, or typed.
+type SessionCommand struct {
+	Channel   string // where to answer with a notice
+	SessionID int64
+	Control   string // one of the ActionSession* names
+	// Stage is the stage the control was shown for ("" when unknown): a
+	// next or more pressed for an earlier stage changes nothing.
+	Stage string
+}
+
+func (e *Engine) sessionTemplate(key string) (prompts.Template, error) {
+	return e.template(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(key)), "-", "_"))
+}
+
+// StartSession opens a learning session in a channel: it returns the
+// session's message (a Post with Session set) for the adapter to post and
+// anchor with SessionAnchored, which asks the first stage. Only
+// facilitators, leads and admins may; anyone else gets a kind refusal. A
+// channel with a session not yet ended gets no second one: the refusal
+// links to it.
+func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, error) {
+	tpl, err := e.sessionTemplate(st.Template)
+	if err != nil {
+		return []Reply{notice(st.Channel, st.UserID, "Which template?", "I don't know the template "+strconv.Quote(st.Template)+". /reflect templates lists them. Nothing was started.")}, nil
+	}
+	minutes := st.Minutes
+	if minutes == 0 {
+		minutes = DefaultSessionMinutes
+	}
+	if minutes < MinSessionMinutes || minutes > MaxSessionMinutes {
+		return []Reply{notice(st.Channel, st.UserID, "How long should the session be?",
+			fmt.Sprintf("Give its length in minutes, from %d to %d. Nothing was started.", MinSessionMinutes, MaxSessionMinutes))}, nil
+	}
+	subject := CleanText(st.Subject)
+	if tpl.NeedsCase {
+		if subject == "" {
+			return []Reply{notice(st.Channel, st.UserID, "Which person is the session about?",
+				"Give the pseudonym the team uses, for example /reflect session case Kestrel. Nothing was started.")}, nil
+		}
+		if problem := e.checkLabel(subject); problem != "" {
+			return []Reply{notice(st.Channel, st.UserID, "Please choose another pseudonym", problem+" Nothing was started.")}, nil
+		}
+	} else if subject != "" {
+		subject, _ = e.scrub(subject)
+		if r := []rune(subject); len(r) > maxSubjectRunes {
+			subject = string(r[:maxSubjectRunes])
+		}
+	}
+	var replies []Reply
+	err = e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		m, created, err := e.member(ctx, s, st.Actor)
+		if err != nil {
+			return err
+		}
+		if !e.mayFacilitate(st.Actor, m) {
+			replies = []Reply{facilitateRefused(st.Channel, st.UserID)}
+			return nil
+		}
+		if open, err := s.OpenSessionInChannel(ctx, st.TeamID, st.Channel); err == nil {
+			replies = []Reply{alreadyRunning(open, st.Channel, st.UserID)}
+			return nil
+		} else if !isNotFound(err) {
+			return fmt.Errorf("finding open session: %w", err)
+		}
+		now := e.clock()
+		if tpl.NeedsCase {
+			if _, _, err := e.findOrCreateCase(ctx, s, st.TeamID, subject, now); err != nil {
+				return err
+			}
+		}
+		quotes := make([]SessionQuote, 0, len(st.Quotes))
+		for _, q := range st.Quotes {
+			text, _ := e.scrub(CleanText(q.Text))
+			if text != "" {
+				quotes = append(quotes, SessionQuote{AnswerID: q.AnswerID, Text: text, Discipline: q.Discipline})
+			}
+		}
+		sess, err := s.CreateSession(ctx, Session{TeamID: st.TeamID, Channel: st.Channel, Facilitator: st.UserID,
+			Template: tpl.Key, Subject: subject, Minutes: minutes, Timed: !st.Manual, Status: SessionRunning,
+			CreatedAt: now, UpdatedAt: now}, quotes)
+		if err != nil {
+			return fmt.Errorf("creating session: %w", err)
+		}
+		if err := e.audit(ctx, s, AuditEntry{TeamID: st.TeamID, Actor: st.UserID, Action: AuditSession,
+			Detail: fmt.Sprintf("session %d, %s, %d minutes, %s", sess.ID, tpl.Key, minutes, timedWord(sess.Timed))}); err != nil {
+			return err
+		}
+		team, err := s.GetTeam(ctx, st.TeamID)
+		if err != nil {
+			return fmt.Errorf("loading team: %w", err)
+		}
+		root := e.sessionMessage(sess, tpl, e.location(team))
+		root.Kind, root.Session = Post, sess.ID
+		replies = append(replies, root)
+		if created && m.Discipline == "" {
+			replies = append(replies, askDiscipline(st.Channel, st.UserID))
+		}
+		return nil
+	})
+	return replies, err
+}
+
+func timedWord(timed bool) string {
+	if timed {
+		return "timed"
+	}
+	return "manual"
+}
+
+func alreadyRunning(open Session, channel, user string) Reply {
+	r := notice(channel, user, "A learning session is already open in this channel.",
+		"One session at a time in a channel: this one was not started. Join the open one, or end it first.")
+	if open.Thread != "" {
+		r.Parts = append(r.Parts, Part{Label: "The open session", Link: &MessageLink{Channel: open.Channel, Message: open.Thread}})
+	}
+	return r
+}
+
+// SessionAnchored records the id of a session's message, so replies in its
+// thread find it. A session started from the form starts its clock now:
+// it returns the update of the session message (with the time left) and
+// the first stage's question in the thread. A scheduled session waits for
+// its facilitator's start. Anchoring again with the same id does nothing.
+func (e *Engine) SessionAnchored(ctx context.Context, sessionID int64, thread string) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		sess, err := s.GetSession(ctx, sessionID)
+		if err != nil {
+			return fmt.Errorf("loading session: %w", err)
+		}
+		if sess.Thread != "" {
+			return nil // anchored already: a retried post
+		}
+		sess.Thread = thread
+		tpl, loc, err := e.sessionContext(ctx, s, sess)
+		if err != nil {
+			return err
+		}
+		if sess.Status == SessionRunning && sess.StartedAt.IsZero() {
+			e.begin(&sess, tpl, e.clock())
+			replies = []Reply{e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc)}
+		}
+		sess.DueAt = sessionDue(sess)
+		return s.UpdateSession(ctx, sess)
+	})
+	return replies, err
+}
+
+func (e *Engine) sessionContext(ctx context.Context, s Store, sess Session) (prompts.Template, *time.Location, error) {
+	tpl, err := e.template(sess.Template)
+	if err != nil {
+		return tpl, nil, err
+	}
+	team, err := s.GetTeam(ctx, sess.TeamID)
+	if err != nil {
+		return tpl, nil, fmt.Errorf("loading team: %w", err)
+	}
+	return tpl, e.location(team), nil
+}
+
+// stageLength is how long each stage of a timed session lasts: the
+// session's length shared equally.
+func stageLength(sess Session, tpl prompts.Template) time.Duration {
+	return time.Duration(sess.Minutes) * time.Minute / time.Duration(max(len(tpl.Stages), 1))
+}
+
+// begin starts the session's clock at its first stage.
+func (e *Engine) begin(sess *Session, tpl prompts.Template, now time.Time) {
+	sess.Status = SessionRunning
+	sess.Stage = tpl.Stages[0].Key
+	sess.StartedAt = now
+	sess.EndsAt = now.Add(time.Duration(sess.Minutes) * time.Minute)
+	sess.PausedAt = time.Time{}
+	if sess.Timed {
+		sess.StageDeadline = now.Add(stageLength(*sess, tpl))
+	}
+	sess.DueAt = sessionDue(*sess)
+}
+
+// deadline is when the session next moves on by itself: a timed session's
+// stage deadline, or the end of a session without one.
+func (s Session) deadline() time.Time {
+	if s.Timed && s.Status != SessionWaiting {
+		return s.StageDeadline
+	}
+	return s.EndsAt
+}
+
+// sessionDue is when the session next has something to do, or zero.
+func sessionDue(s Session) time.Time {
+	if s.Thread == "" && s.Status != SessionWaiting {
+		return time.Time{} // not posted yet: nothing to post into
+	}
+	switch s.Status {
+	case SessionWaiting:
+		return s.EndsAt
+	case SessionRunning:
+		d := s.deadline()
+		if d.IsZero() {
+			return time.Time{}
+		}
+		if !s.WarnedFor.Equal(d) && d.Sub(s.StartedAt) >= 2*sessionWarning {
+			return d.Add(-sessionWarning)
+		}
+		return d
+	}
+	return time.Time{}
+}
+
+// SessionsDue does what is due at the engine's clock for every session and
+// schedule: the one-minute warning, a timed stage moving on, a session's
+// end with its synthesis (or a kind note when nobody took part), a
+// scheduled session's day-before reminder and its opening. Each session
+// and schedule is decided under its own lock, with what is due read again
+// under it, so several instances calling this at once do each thing once.
+// It returns the replies to deliver and when anything is next due (zero
+// when nothing is), for the adapter to call again then.
+func (e *Engine) SessionsDue(ctx context.Context) ([]Reply, time.Time, error) {
+	now := e.clock()
+	var replies []Reply
+	ids, err := e.store.DueSessions(ctx, now)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("listing due sessions: %w", err)
+	}
+	for _, id := range ids {
+		err := e.store.InTx(ctx, func(s Store) error {
+			more, err := e.sessionTick(ctx, s, id)
+			replies = append(replies, more...)
+			return err
+		})
+		if err != nil {
+			return replies, time.Time{}, fmt.Errorf("session %d: %w", id, err)
+		}
+	}
+	sids, err := e.store.DueSessionSchedules(ctx, now)
+	if err != nil {
+		return replies, time.Time{}, fmt.Errorf("listing due schedules: %w", err)
+	}
+	for _, id := range sids {
+		err := e.store.InTx(ctx, func(s Store) error {
+			more, err := e.scheduleTick(ctx, s, id)
+			replies = append(replies, more...)
+			return err
+		})
+		if err != nil {
+			return replies, time.Time{}, fmt.Errorf("session schedule %d: %w", id, err)
+		}
+	}
+	next, err := e.store.NextSessionDue(ctx)
+	if err != nil {
+		return replies, time.Time{}, err
+	}
+	return replies, next, nil
+}
+
+// sessionTick does what is due for one session, locked.
+func (e *Engine) sessionTick(ctx context.Context, s Store, id int64) ([]Reply, error) {
+	sess, err := s.GetSession(ctx, id)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	now := e.clock()
+	if due := sessionDue(sess); due.IsZero() || due.After(now) {
+		// Done by another instance meanwhile, or changed by a control.
+		if !sess.DueAt.Equal(due) {
+			sess.DueAt = due
+			return nil, s.UpdateSession(ctx, sess)
+		}
+		return nil, nil
+	}
+	tpl, loc, err := e.sessionContext(ctx, s, sess)
+	if err != nil {
+		return nil, err
+	}
+	var replies []Reply
+	for range 50 { // catch up after downtime, one step at a time
+		due := sessionDue(sess)
+		if due.IsZero() || due.After(now) {
+			break
+		}
+		if sess.Status == SessionWaiting {
+			more, err := e.endSession(ctx, s, &sess, tpl, loc, now)
+			if err != nil {
+				return nil, err
+			}
+			return append(replies, more...), nil
+		}
+		d := sess.deadline()
+		if now.Before(d) {
+			// The one-minute warning.
+			sess.WarnedFor = d
+			what := "One minute left on this stage."
+			if !sess.Timed || tpl.StageIndex(sess.Stage) == len(tpl.Stages)-1 {
+				what = "One minute left in this session."
+			}
+			replies = append(replies, Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread,
+				Title: what, Parts: []Part{{Text: "The facilitator can give five more minutes, or move on now."}}})
+			sess.DueAt = sessionDue(sess)
+			continue
+		}
+		if !sess.Timed || tpl.StageIndex(sess.Stage) >= len(tpl.Stages)-1 {
+			more, err := e.endSession(ctx, s, &sess, tpl, loc, d)
+			if err != nil {
+				return nil, err
+			}
+			return append(replies, more...), nil
+		}
+		// A timed stage moves on at its deadline; the next keeps to the
+		// schedule even if this runs late.
+		e.nextStage(&sess, tpl, d, d.Add(stageLength(sess, tpl)))
+		replies = append(replies, e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc))
+	}
+	return replies, s.UpdateSession(ctx, sess)
+}
+
+// nextStage moves the session to its next stage, due to move on at
+// deadline (for a timed session).
+func (e *Engine) nextStage(sess *Session, tpl prompts.Template, now, deadline time.Time) {
+	i := tpl.StageIndex(sess.Stage)
+	sess.Stage = tpl.Stages[i+1].Key
+	if sess.Timed {
+		sess.StageDeadline = deadline
+		left := len(tpl.Stages) - (i + 2)
+		sess.EndsAt = deadline.Add(time.Duration(left) * stageLength(*sess, tpl))
+	}
+	sess.UpdatedAt = now
+	sess.DueAt = sessionDue(*sess)
+}
+
+// endSession ends the session and returns its closing posts: the
+// synthesis, or a kind note when nobody took part.
+func (e *Engine) endSession(ctx context.Context, s Store, sess *Session, tpl prompts.Template, loc *time.Location, at time.Time) ([]Reply, error) {
+	replies, err := s.ListSessionReplies(ctx, sess.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing session replies: %w", err)
+	}
+	actions, err := s.ListSessionActions(ctx, sess.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing actions: %w", err)
+	}
+	wasWaiting := sess.Status == SessionWaiting
+	sess.Status, sess.Stage, sess.EndedAt, sess.PausedAt = SessionEnded, "", at, time.Time{}
+	sess.DueAt = time.Time{}
+	var out []Reply
+	if len(replies) == 0 && len(actions) == 0 {
+		sess.Outcome = OutcomeQuiet
+		text := "Nobody added to this session, so there is nothing to sum up, and that is fine: some weeks are like that. The next one is a fresh start."
+		if wasWaiting {
+			text = "This session wasn't started, so it has closed at its time with nothing to sum up. That is fine: the next one is a fresh start."
+		}
+		out = append(out, Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "This session has ended quietly.",
+			Parts: []Part{{Text: text}}})
+	} else {
+		sess.Outcome = OutcomeSynthesis
+		team, err := s.GetTeam(ctx, sess.TeamID)
+		if err != nil {
+			return nil, fmt.Errorf("loading team: %w", err)
+		}
+		names := map[string]string{}
+		if team.SessionNames {
+			ms, err := s.ListMembers(ctx, sess.TeamID)
+			if err != nil {
+				return nil, fmt.Errorf("listing members: %w", err)
+			}
+			for _, m := range ms {
+				names[m.UserID] = m.Name
+			}
+		}
+		out = append(out, e.Synthesis(ctx, *sess, tpl, loc, replies, actions, team.SessionNames, names))
+	}
+	if sess.Thread != "" {
+		out = append([]Reply{e.sessionUpdate(*sess, tpl, loc)}, out...)
+	}
+	if err := s.UpdateSession(ctx, *sess); err != nil {
+		return nil, fmt.Errorf("ending session: %w", err)
+	}
+	e.log.DebugContext(ctx, "session ended", "session", sess.ID, "outcome", sess.Outcome, "replies", len(replies), "actions", len(actions))
+	return out, nil
+}
+
+// SessionControl carries out a control on a session: start, next, more,
+// pause, resume or end. Only facilitators, leads and admins may; a
+// facilitator other than the session's takes it over. A control on an
+// ended session, a second press, or a stage control for a stage already
+// left changes nothing and says so, privately.
+func (e *Engine) SessionControl(ctx context.Context, a Actor, c SessionCommand) ([]Reply, error) {
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		replies = nil
+		sess, err := s.GetSession(ctx, c.SessionID)
+		if isNotFound(err) || (err == nil && sess.TeamID != a.TeamID) {
+			replies = []Reply{notice(c.Channel, a.UserID, "That session no longer exists.", "Nothing was changed.")}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("loading session: %w", err)
+		}
+		replies, err = e.sessionControl(ctx, s, sess, a, c)
+		return err
+	})
+	return replies, err
+}
+
+func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Actor, c SessionCommand) ([]Reply, error) {
+	channel := c.Channel
+	if channel == "" {
+		channel = sess.Channel
+	}
+	m, _, err := e.member(ctx, s, a)
+	if err != nil {
+		return nil, err
+	}
+	if !e.mayFacilitate(a, m) {
+		return []Reply{facilitateRefused(channel, a.UserID)}, nil
+	}
+	if sess.Status == SessionEnded {
+		return []Reply{notice(channel, a.UserID, "This session has ended.", "Nothing was changed. Start another with /reflect session.")}, nil
+	}
+	if c.Stage != "" && c.Stage != sess.Stage && (c.Control == ActionSessionNext || c.Control == ActionSessionMore) {
+		return []Reply{notice(channel, a.UserID, "The session has already moved on.", "Nothing was changed.")}, nil
+	}
+	tpl, loc, err := e.sessionContext(ctx, s, sess)
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock()
+	var out []Reply
+	say := func(title, text string) {
+		r := Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: title}
+		if text != "" {
+			r.Parts = []Part{{Text: text}}
+		}
+		out = append(out, r)
+	}
+	unchanged := func(title string) ([]Reply, error) {
+		return []Reply{notice(channel, a.UserID, title, "Nothing was changed.")}, nil
+	}
+	if sess.Facilitator != a.UserID {
+		sess.Facilitator = a.UserID
+		out = append(out, Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "A new facilitator",
+			Parts: []Part{{Text: "is facilitating this session now.", Users: []string{a.UserID}}}})
+	}
+	switch c.Control {
+	case ActionSessionStart:
+		if sess.Status != SessionWaiting {
+			return unchanged("This session has started already.")
+		}
+		if sess.Thread == "" {
+			return unchanged("The session's message isn't posted yet: try again in a moment.")
+		}
+		e.begin(&sess, tpl, now)
+		out = append(out, e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc))
+	case ActionSessionNext:
+		switch sess.Status {
+		case SessionWaiting:
+			return unchanged("This session hasn't started yet: start it first.")
+		case SessionPaused:
+			return unchanged("This session is paused: resume it first.")
+		}
+		if tpl.StageIndex(sess.Stage) >= len(tpl.Stages)-1 {
+			more, err := e.endSession(ctx, s, &sess, tpl, loc, now)
+			return append(out, more...), err
+		}
+		e.nextStage(&sess, tpl, now, now.Add(stageLength(sess, tpl)))
+		out = append(out, e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc))
+	case ActionSessionMore:
+		if sess.Status == SessionWaiting {
+			return unchanged("This session hasn't started yet: start it first.")
+		}
+		if sess.Timed {
+			sess.StageDeadline = sess.StageDeadline.Add(SessionExtension)
+		}
+		sess.EndsAt = sess.EndsAt.Add(SessionExtension)
+		what := "Five more minutes for this session, until " + clockText(sess.EndsAt, loc, sess.Status == SessionPaused) + "."
+		if sess.Timed {
+			what = "Five more minutes on this stage, until " + clockText(sess.StageDeadline, loc, sess.Status == SessionPaused) + "."
+		}
+		say(what, "")
+		out = append(out, e.sessionUpdate(sess, tpl, loc))
+	case ActionSessionPause:
+		if sess.Status != SessionRunning {
+			return unchanged("This session isn't running, so there is nothing to pause.")
+		}
+		sess.Status, sess.PausedAt = SessionPaused, now
+		say("Paused.", "The clock has stopped; the facilitator resumes when the team is ready. Replies are still kept.")
+		out = append(out, e.sessionUpdate(sess, tpl, loc))
+	case ActionSessionResume:
+		if sess.Status != SessionPaused {
+			return unchanged("This session isn't paused.")
+		}
+		shift := now.Sub(sess.PausedAt)
+		if !sess.StageDeadline.IsZero() {
+			sess.StageDeadline = sess.StageDeadline.Add(shift)
+		}
+		if !sess.WarnedFor.IsZero() {
+			sess.WarnedFor = sess.WarnedFor.Add(shift)
+		}
+		sess.EndsAt = sess.EndsAt.Add(shift)
+		sess.Status, sess.PausedAt = SessionRunning, time.Time{}
+		say("Resumed.", "")
+		out = append(out, e.sessionUpdate(sess, tpl, loc))
+	case ActionSessionEnd:
+		more, err := e.endSession(ctx, s, &sess, tpl, loc, now)
+		return append(out, more...), err
+	default:
+		return nil, fmt.Errorf("%w: unknown session control %q", ErrInvalid, c.Control)
+	}
+	sess.UpdatedAt = now
+	sess.DueAt = sessionDue(sess)
+	return out, s.UpdateSession(ctx, sess)
+}
+
+// clockText is a time of day in the team's timezone; paused times are
+// only provisional.
+func clockText(t time.Time, loc *time.Location, paused bool) string {
+	s := t.In(loc).Format("15:04")
+	if paused {
+		s += " (plus the pause)"
+	}
+	return s
+}
+
+// sessionMessage is the session's message as it stands.
+func (e *Engine) sessionMessage(sess Session, tpl prompts.Template, loc *time.Location) Reply {
+	title := "Learning session: " + tpl.Name
+	if sess.Subject != "" {
+		title += ": " + sess.Subject
+	}
+	r := Reply{Kind: Post, Channel: sess.Channel, Title: title}
+	if sess.Facilitator != "" {
+		r.Parts = append(r.Parts, Part{Label: "Facilitator", Users: []string{sess.Facilitator}})
+	} else {
+		r.Parts = append(r.Parts, Part{Label: "Facilitator", Text: "none at the moment: any facilitator can take over with the buttons."})
+	}
+	now := e.clock()
+	i := tpl.StageIndex(sess.Stage)
+	stage := func() string {
+		return fmt.Sprintf("Stage %d of %d · %s", i+1, len(tpl.Stages), tpl.Stages[max(i, 0)].Title)
+	}
+	var status string
+	switch sess.Status {
+	case SessionWaiting:
+		status = "Waiting for the facilitator to start it"
+		if !sess.EndsAt.IsZero() {
+			status += "; it closes at " + clockText(sess.EndsAt, loc, false) + " if it hasn't started"
+		}
+		status += "."
+	case SessionRunning:
+		if sess.StartedAt.IsZero() {
+			status = "Starting…"
+			break
+		}
+		if sess.Timed {
+			status = fmt.Sprintf("%s · moves on at %s (%s left).", stage(), clockText(sess.StageDeadline, loc, false), minutesLeft(sess.StageDeadline.Sub(now)))
+		} else {
+			status = fmt.Sprintf("%s · moves on when the facilitator says · the session ends at %s (%s left).", stage(), clockText(sess.EndsAt, loc, false), minutesLeft(sess.EndsAt.Sub(now)))
+		}
+	case SessionPaused:
+		left := sess.deadline().Sub(sess.PausedAt)
+		status = fmt.Sprintf("%s · paused at %s, with %s left.", stage(), clockText(sess.PausedAt, loc, false), minutesLeft(left))
+	case SessionEnded:
+		status = "Ended at " + clockText(sess.EndedAt, loc, false) + "."
+		if sess.Outcome == OutcomeSynthesis {
+			status += " What the team said is in the thread, for your discussion."
+		}
+	}
+	r.Parts = append(r.Parts, Part{Label: "Now", Text: status})
+	if sess.Status != SessionEnded {
+		how := "Stages move on by the clock; the facilitator can move on sooner, add five minutes or pause."
+		if !sess.Timed {
+			how = "Stages move on when the facilitator says."
+		}
+		r.Parts = append(r.Parts, Part{Text: how + " Reply in the thread to add to the stage being discussed; start a reply with action: to record an agreed action (mention who will do it, and say by when)."})
+	}
+	id := SessionButton(sess)
+	switch sess.Status {
+	case SessionWaiting:
+		r.Buttons = []Button{{Label: "Start", Action: ActionSessionStart, Value: id, Style: "primary"},
+			{Label: "End", Action: ActionSessionEnd, Value: id, Style: "danger"}}
+	case SessionRunning:
+		r.Buttons = []Button{{Label: "Next stage", Action: ActionSessionNext, Value: id, Style: "primary"},
+			{Label: "Five more minutes", Action: ActionSessionMore, Value: id},
+			{Label: "Pause", Action: ActionSessionPause, Value: id},
+			{Label: "End", Action: ActionSessionEnd, Value: id, Style: "danger"}}
+	case SessionPaused:
+		r.Buttons = []Button{{Label: "Resume", Action: ActionSessionResume, Value: id, Style: "primary"},
+			{Label: "Five more minutes", Action: ActionSessionMore, Value: id},
+			{Label: "End", Action: ActionSessionEnd, Value: id, Style: "danger"}}
+	}
+	return r
+}
+
+// sessionUpdate is the Update of the session's message to how it stands.
+func (e *Engine) sessionUpdate(sess Session, tpl prompts.Template, loc *time.Location) Reply {
+	r := e.sessionMessage(sess, tpl, loc)
+	r.Kind, r.Message = Update, sess.Thread
+	return r
+}
+
+func minutesLeft(d time.Duration) string {
+	m := int((d + 30*time.Second) / time.Minute)
+	switch {
+	case d <= 0:
+		return "no time"
+	case m < 1:
+		return "less than a minute"
+	case m == 1:
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", m)
+}
+
+// stageQuestion asks the session's current stage in its thread; the first
+// stage carries the quotes the session was seeded with.
+func (e *Engine) stageQuestion(ctx context.Context, s Store, sess Session, tpl prompts.Template, loc *time.Location) Reply {
+	i := tpl.StageIndex(sess.Stage)
+	st := tpl.Stages[max(i, 0)]
+	title := fmt.Sprintf("Stage %d of %d · %s", i+1, len(tpl.Stages), st.Title)
+	if sess.Timed {
+		title += " · until " + clockText(sess.StageDeadline, loc, false)
+	}
+	subject := sess.Subject
+	if subject == "" && !tpl.NeedsCase {
+		subject = "this theme"
+	}
+	r := Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: title,
+		Parts: []Part{{Text: prompts.Fill(st.Question, subject)}}}
+	if i == 0 {
+		quotes, err := s.ListSessionQuotes(ctx, sess.ID)
+		if err != nil {
+			e.log.WarnContext(ctx, "session: seeded quotes not read", "session", sess.ID, "err", err)
+		}
+		for j, q := range quotes {
+			label := ""
+			if j == 0 {
+				label = "From the digest, for discussion"
+			}
+			r.Parts = append(r.Parts, Part{Label: label, Text: q.Text, Quote: true, By: disciplineOrUnknown(q.Discipline)})
+		}
+	}
+	return r
+}
+
+// sessionReply handles a reply in a session's thread.
+func (e *Engine) sessionReply(ctx context.Context, s Store, sess Session, m Message, text string) ([]Reply, error) {
+	if control := SessionControlWord(text); control != "" {
+		return e.sessionControl(ctx, s, sess, m.Actor, SessionCommand{Channel: m.Channel, SessionID: sess.ID, Control: control})
+	}
+	switch sess.Status {
+	case SessionEnded:
+		return []Reply{notice(m.Channel, m.UserID, "This session has ended.", "Nothing was added. Its synthesis is in the thread; a reflection of your own starts with /reflect.")}, nil
+	case SessionWaiting:
+		return []Reply{notice(m.Channel, m.UserID, "This session hasn't started yet.", "Nothing was saved: the facilitator starts it, and then your replies are kept.")}, nil
+	}
+	if sess.StartedAt.IsZero() {
+		return []Reply{notice(m.Channel, m.UserID, "This session is just starting.", "Nothing was saved: please send it again in a moment.")}, nil
+	}
+	if text == "" {
+		return []Reply{notice(m.Channel, m.UserID, "I didn't catch any words in that, so nothing was saved.", "")}, nil
+	}
+	if n := len([]rune(text)); n > MaxAnswerRunes {
+		return []Reply{notice(m.Channel, m.UserID, "That reply is too long to keep in one piece.",
+			fmt.Sprintf("It has %d characters and I keep at most %d in one reply. Nothing was saved: please send it in two or more replies.", n, MaxAnswerRunes))}, nil
+	}
+	if body, ok := actionText(text); ok {
+		return e.recordAction(ctx, s, sess, m.Actor, m.Channel, m.ID, body)
+	}
+	mem, created, err := e.member(ctx, s, m.Actor)
+	if err != nil {
+		return nil, err
+	}
+	clean, removed := e.scrub(text)
+	if _, err := s.AddSessionReply(ctx, SessionReply{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
+		Author: m.UserID, Discipline: mem.Discipline, Text: clean, MessageID: m.ID, CreatedAt: e.clock()}); err != nil {
+		return nil, fmt.Errorf("saving session reply: %w", err)
+	}
+	e.log.DebugContext(ctx, "session reply saved", "session", sess.ID, "stage", sess.Stage, "chars", len([]rune(clean)), "scrubbed", removed)
+	replies := []Reply{{Kind: Ack, Channel: sess.Channel, Thread: sess.Thread, User: m.UserID, Message: m.ID}}
+	if len(removed) > 0 {
+		replies = append(replies, scrubNotice(m.Channel, m.UserID, removed))
+	}
+	if created && mem.Discipline == "" {
+		replies = append(replies, askDiscipline(m.Channel, m.UserID))
+	}
+	return replies, nil
+}
+
+// sessionByThread finds the session of a thread, locked; ok is false when
+// the thread is not a session's.
+func sessionByThread(ctx context.Context, s Store, teamID, channel, thread string) (Session, bool, error) {
+	if thread == "" {
+		return Session{}, false, nil
+	}
+	sess, err := s.SessionByThread(ctx, teamID, channel, thread)
+	if errors.Is(err, ErrNotFound) {
+		return Session{}, false, nil
+	}
+	if err != nil {
+		return Session{}, false, fmt.Errorf("finding session: %w", err)
+	}
+	return sess, true, nil
+}
+
+// sessionCommand handles /reflect session and its words.
+func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]Reply, error) {
+	fields := strings.Fields(args)
+	usage := "Open one with /reflect session [TEMPLATE] [CASE OR THEME] [--minutes N] [--manual], for example /reflect session case Kestrel --minutes 40, or /reflect session theme family at the bedside. Then: /reflect session next, more, pause, resume or end."
+	if len(fields) == 0 {
+		return []Reply{notice(c.Channel, c.UserID, "A learning session: which template, and about what?", usage)}, nil
+	}
+	if len(fields) == 1 {
+		if control := SessionControlWord(fields[0]); control != "" {
+			sess, err := e.store.OpenSessionInChannel(ctx, c.TeamID, c.Channel)
+			if isNotFound(err) {
+				return []Reply{notice(c.Channel, c.UserID, "No session is open in this channel.", usage)}, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return e.SessionControl(ctx, c.Actor, SessionCommand{Channel: c.Channel, SessionID: sess.ID, Control: control})
+		}
+	}
+	switch strings.ToLower(fields[0]) {
+	case "every":
+		return e.scheduleSession(ctx, c, fields[1:])
+	case "names":
+		if len(fields) != 2 || (!strings.EqualFold(fields[1], "on") && !strings.EqualFold(fields[1], "off")) {
+			return []Reply{notice(c.Channel, c.UserID, "Names on or off?", "/reflect session names on lets a session's synthesis name people beside their discipline; off (the default) attributes by discipline only.")}, nil
+		}
+		on := strings.EqualFold(fields[1], "on")
+		return e.changeTeamSettings(ctx, c, func(team *Team) ([]Reply, string) {
+			team.SessionNames = on
+			if on {
+				return []Reply{notice(c.Channel, c.UserID, "Session syntheses will name people beside their discipline.", "/reflect session names off changes it back.")}, "session names on"
+			}
+			return []Reply{notice(c.Channel, c.UserID, "Session syntheses will attribute by discipline only.", "")}, "session names off"
+		})
+	}
+	st := SessionStart{Actor: c.Actor, Channel: c.Channel}
+	var words []string
+	for i := 0; i < len(fields); i++ {
+		switch f := strings.ToLower(fields[i]); {
+		case f == "--manual":
+			st.Manual = true
+		case f == "--minutes" && i+1 < len(fields):
+			n, err := strconv.Atoi(fields[i+1])
+			if err != nil || n <= 0 {
+				return []Reply{notice(c.Channel, c.UserID, "How many minutes?", usage)}, nil
+			}
+			st.Minutes = n
+			i++
+		case strings.HasPrefix(f, "--"):
+			return []Reply{notice(c.Channel, c.UserID, "I don't know "+fields[i]+".", usage)}, nil
+		default:
+			words = append(words, fields[i])
+		}
+	}
+	if len(words) > 0 {
+		if tpl, err := e.sessionTemplate(words[0]); err == nil {
+			st.Template, words = tpl.Key, words[1:]
+		}
+	}
+	st.Subject = strings.Join(words, " ")
+	if st.Template == "" {
+		// /reflect session NAME: a case review when the team has a case of
+		// that name, else a theme to discuss.
+		st.Template = "theme"
+		if st.Subject != "" {
+			if _, err := e.store.CaseByLabel(ctx, c.TeamID, st.Subject); err == nil {
+				st.Template = "case"
+			}
+		}
+	}
+	return e.StartSession(ctx, st)
+}

@@ -1,0 +1,229 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"whatmatters/prompts"
+)
+
+// remindBefore is how long before a scheduled session its reminder is
+// posted in the channel.
+const remindBefore = 24 * time.Hour
+
+// NextSessionAt returns the scheduled time after prev, every weeks weeks
+// later on the same weekday at clock in loc. It is computed on the local
+// calendar, so the session stays at the same local time across
+// daylight-saving changes.
+func NextSessionAt(loc *time.Location, prev time.Time, weeks int, clock string) (time.Time, error) {
+	h, m, err := ParseClock(clock)
+	if err != nil {
+		return time.Time{}, err
+	}
+	d := prev.In(loc).AddDate(0, 0, 7*max(weeks, 1))
+	return occurrence(loc, d.Year(), d.Month(), d.Day(), h, m), nil
+}
+
+// scheduleDue is when the schedule next has something to do: the
+// reminder, unless posted, then the opening.
+func scheduleDue(sc SessionSchedule) time.Time {
+	if !sc.RemindedFor.Equal(sc.NextAt) {
+		return sc.NextAt.Add(-remindBefore)
+	}
+	return sc.NextAt
+}
+
+// scheduleTick does what is due for one schedule, locked: the day-before
+// reminder, or opening the session at its time for its facilitator to
+// start.
+func (e *Engine) scheduleTick(ctx context.Context, s Store, id int64) ([]Reply, error) {
+	sc, err := s.GetSessionSchedule(ctx, id)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	now := e.clock()
+	if scheduleDue(sc).After(now) {
+		return nil, nil // done by another instance meanwhile
+	}
+	team, err := s.GetTeam(ctx, sc.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("loading team: %w", err)
+	}
+	loc := e.location(team)
+	tpl, err := e.template(sc.Template)
+	if err != nil {
+		return nil, err
+	}
+	var replies []Reply
+	if now.Before(sc.NextAt) {
+		sc.RemindedFor = sc.NextAt
+		r := Reply{Kind: Post, Channel: sc.Channel, Title: "A learning session tomorrow",
+			Parts: []Part{{Text: fmt.Sprintf("%s at %s (%s): %s, %d minutes, here in this channel.",
+				sc.NextAt.In(loc).Format("Monday 2 January"), sc.NextAt.In(loc).Format("15:04"), loc, tpl.Name, sc.Minutes)}}}
+		if sc.Facilitator != "" {
+			r.Parts = append(r.Parts, Part{Label: "Facilitator", Users: []string{sc.Facilitator}})
+		}
+		replies = append(replies, r)
+	} else {
+		if now.Sub(sc.NextAt) <= lateSession {
+			more, err := e.openScheduled(ctx, s, sc, tpl, loc, now)
+			if err != nil {
+				return nil, err
+			}
+			replies = append(replies, more...)
+		} else {
+			e.log.InfoContext(ctx, "skipped a late scheduled session", "schedule", sc.ID, "due", sc.NextAt)
+		}
+		for !sc.NextAt.After(now) {
+			if sc.NextAt, err = NextSessionAt(loc, sc.NextAt, sc.EveryWeeks, sc.Clock); err != nil {
+				return nil, err
+			}
+		}
+		if sc.NextAt.Sub(now) < remindBefore {
+			sc.RemindedFor = sc.NextAt
+		}
+	}
+	sc.DueAt = scheduleDue(sc)
+	if _, err := s.SaveSessionSchedule(ctx, sc); err != nil {
+		return nil, fmt.Errorf("saving schedule: %w", err)
+	}
+	return replies, nil
+}
+
+// openScheduled opens a scheduled session, waiting for its facilitator.
+func (e *Engine) openScheduled(ctx context.Context, s Store, sc SessionSchedule, tpl prompts.Template, loc *time.Location, now time.Time) ([]Reply, error) {
+	if open, err := s.OpenSessionInChannel(ctx, sc.TeamID, sc.Channel); err == nil {
+		e.log.InfoContext(ctx, "scheduled session not opened: one is open in the channel", "schedule", sc.ID, "open", open.ID)
+		return nil, nil
+	} else if !isNotFound(err) {
+		return nil, err
+	}
+	sess, err := s.CreateSession(ctx, Session{TeamID: sc.TeamID, Channel: sc.Channel, Facilitator: sc.Facilitator,
+		Template: sc.Template, Minutes: sc.Minutes, Timed: sc.Timed, Status: SessionWaiting,
+		EndsAt: sc.NextAt.Add(time.Duration(sc.Minutes) * time.Minute), ScheduleID: sc.ID,
+		CreatedAt: now, UpdatedAt: now}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening scheduled session: %w", err)
+	}
+	sess.DueAt = sessionDue(sess)
+	if err := s.UpdateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	root := e.sessionMessage(sess, tpl, loc)
+	root.Kind, root.Session = Post, sess.ID
+	return []Reply{root}, nil
+}
+
+// scheduleSession handles /reflect session every [N] DAY HH:MM [TEMPLATE]
+// [--minutes N] [--manual] and /reflect session every off.
+func (e *Engine) scheduleSession(ctx context.Context, c Command, args []string) ([]Reply, error) {
+	usage := "Say, for example, /reflect session every 2 tuesday 13:00 case (every second Tuesday at 13:00, in the team's timezone), with --minutes 45 or --manual if you like; /reflect session every off stops it."
+	var replies []Reply
+	err := e.store.InTx(ctx, func(s Store) error {
+		m, _, err := e.member(ctx, s, c.Actor)
+		if err != nil {
+			return err
+		}
+		if !e.mayFacilitate(c.Actor, m) {
+			replies = []Reply{facilitateRefused(c.Channel, c.UserID)}
+			return nil
+		}
+		if len(args) == 1 && strings.EqualFold(args[0], "off") {
+			sc, err := s.ScheduleInChannel(ctx, c.TeamID, c.Channel)
+			if isNotFound(err) {
+				replies = []Reply{notice(c.Channel, c.UserID, "No session is scheduled in this channel.", "")}
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.DeleteSessionSchedule(ctx, sc.ID); err != nil {
+				return err
+			}
+			replies = []Reply{notice(c.Channel, c.UserID, "The recurring session in this channel is off.", "")}
+			return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "session schedule off in " + c.Channel})
+		}
+		weeks, minutes, manual := 1, DefaultSessionMinutes, false
+		var rest []string
+		for i := 0; i < len(args); i++ {
+			switch a := strings.ToLower(args[i]); {
+			case a == "--manual":
+				manual = true
+			case a == "--minutes" && i+1 < len(args):
+				n, err := strconv.Atoi(args[i+1])
+				if err != nil {
+					replies = []Reply{notice(c.Channel, c.UserID, "How many minutes?", usage)}
+					return nil
+				}
+				minutes = n
+				i++
+			default:
+				rest = append(rest, a)
+			}
+		}
+		if len(rest) > 0 {
+			if n, err := strconv.Atoi(rest[0]); err == nil {
+				weeks, rest = n, rest[1:]
+			}
+		}
+		if len(rest) < 2 || weeks < 1 || weeks > 12 || minutes < MinSessionMinutes || minutes > MaxSessionMinutes {
+			replies = []Reply{notice(c.Channel, c.UserID, "When should the session come?", usage)}
+			return nil
+		}
+		day, err := ParseWeekday(rest[0])
+		if err != nil {
+			replies = []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}
+			return nil
+		}
+		h, mi, err := ParseClock(rest[1])
+		if err != nil {
+			replies = []Reply{notice(c.Channel, c.UserID, "What time?", usage)}
+			return nil
+		}
+		key := "theme"
+		if len(rest) > 2 {
+			key = strings.ReplaceAll(rest[2], "-", "_")
+		}
+		tpl, err := e.template(key)
+		if err != nil || tpl.NeedsCase {
+			replies = []Reply{notice(c.Channel, c.UserID, "Which template?",
+				"A recurring session uses a template not tied to one person, such as theme (a theme to discuss), or the default. "+usage)}
+			return nil
+		}
+		team, err := s.GetTeam(ctx, c.TeamID)
+		if err != nil {
+			return err
+		}
+		loc, now := e.location(team), e.clock()
+		clock := fmt.Sprintf("%02d:%02d", h, mi)
+		next, err := NextWeekly(loc, day, clock, now)
+		if err != nil {
+			return err
+		}
+		sc := SessionSchedule{TeamID: c.TeamID, Channel: c.Channel, Facilitator: c.UserID, Template: tpl.Key,
+			EveryWeeks: weeks, Weekday: day, Clock: clock, Minutes: minutes, Timed: !manual, NextAt: next, CreatedAt: now}
+		if next.Sub(now) < remindBefore {
+			sc.RemindedFor = next
+		}
+		sc.DueAt = scheduleDue(sc)
+		if _, err := s.SaveSessionSchedule(ctx, sc); err != nil {
+			return err
+		}
+		every := "Every " + day.String()
+		if weeks > 1 {
+			every = fmt.Sprintf("Every %d weeks on %s", weeks, day)
+		}
+		replies = []Reply{notice(c.Channel, c.UserID, "The learning session is scheduled.",
+			fmt.Sprintf("%s at %s (%s), %s, %d minutes, in this channel, with you as facilitator. A reminder comes the day before; at its time the session opens for you to start. The first is on %s.",
+				every, clock, loc, tpl.Name, minutes, next.In(loc).Format("Monday 2 January")))}
+		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings,
+			Detail: fmt.Sprintf("session every %d weeks %s %s in %s", weeks, day, clock, c.Channel)})
+	})
+	return replies, err
+}
