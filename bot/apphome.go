@@ -30,13 +30,26 @@ func homeOf(h flows.Home, now time.Time) Home {
 	return out
 }
 
+// withActions adds the person's agreed actions to their Home tab.
+func withActions(h Home, items []flows.ActionItem) Home {
+	for _, a := range items {
+		h.Actions = append(h.Actions, HomeAction{ID: a.ID, Text: a.Text, Due: a.Due, Done: !a.DoneAt.IsZero(),
+			Session: a.Session, Channel: a.Channel})
+	}
+	return h
+}
+
 // homeCall is the views.publish of one person's Home tab.
 func (s *Slack) homeCall(ctx context.Context, eng *flows.Engine, teamID, userID string) (call, error) {
 	h, err := eng.Home(ctx, flows.Actor{TeamID: teamID, UserID: userID})
 	if err != nil {
 		return call{}, fmt.Errorf("gathering the Home tab: %w", err)
 	}
-	view, err := json.Marshal(HomeView(homeOf(h, s.now())))
+	actions, err := eng.MyActions(ctx, flows.Actor{TeamID: teamID, UserID: userID})
+	if err != nil {
+		return call{}, fmt.Errorf("gathering the Home tab's actions: %w", err)
+	}
+	view, err := json.Marshal(HomeView(withActions(homeOf(h, s.now()), actions)))
 	if err != nil {
 		return call{}, fmt.Errorf("encoding the Home tab: %w", err)
 	}

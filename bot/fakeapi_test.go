@@ -112,6 +112,10 @@ func (f *fakeAPI) GetUserInfoContext(ctx context.Context, user string, _ ...slac
 	return f.userInfo(ctx, user)
 }
 
+func (f *fakeAPI) UpdateMessageContext(context.Context, string, string, ...slack.MsgOption) (string, string, string, error) {
+	return "", "", "", nil
+}
+
 func (f *fakeAPI) GetConversationHistoryContext(context.Context, *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error) {
 	return &slack.GetConversationHistoryResponse{}, nil
 }

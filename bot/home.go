@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,19 @@ type Home struct {
 	DigestHeadline string // empty when the team has no digest yet
 	AwayUntil      string // as the person should read it; empty when not away
 	CheckInSnoozed bool
+	// Actions are the actions agreed in learning sessions that the person
+	// owns, open ones first.
+	Actions []HomeAction
+}
+
+// HomeAction is one agreed action the person owns.
+type HomeAction struct {
+	ID      int64
+	Text    string
+	Due     string // YYYY-MM-DD, or empty
+	Done    bool
+	Session string
+	Channel string
 }
 
 // HomeReflection is one of the person's recent reflections.
@@ -39,8 +53,9 @@ type HomeCase struct {
 // How much of each list the Home tab shows, so that the whole view stays
 // well within Slack's 100 blocks; the rest is counted, not listed.
 const (
-	homeMaxRecent = 20
-	homeMaxCases  = 40
+	homeMaxRecent  = 20
+	homeMaxCases   = 40
+	homeMaxActions = 15
 )
 
 // channelID matches the conversation ids the Home tab links to.
@@ -90,6 +105,28 @@ func HomeView(h Home) slack.HomeTabViewRequest {
 	}
 	if more := len(h.Cases) - homeMaxCases; more > 0 {
 		add(slack.NewContextBlock("wm_home_cases_more", mrkdwn(fmt.Sprintf("and %d more", more))))
+	}
+
+	if len(h.Actions) > 0 {
+		add(slack.NewDividerBlock(), text("wm_home_actions", "*Your agreed actions*"))
+		for i, a := range h.Actions[:min(len(h.Actions), homeMaxActions)] {
+			line := escapeShort(a.Text, 300)
+			if a.Due != "" {
+				line += " · due " + a.Due
+			}
+			if channelID.MatchString(a.Channel) {
+				line += " · <#" + a.Channel + ">"
+			}
+			if a.Session != "" {
+				line += "\n_" + escapeShort(a.Session, 150) + "_"
+			}
+			if a.Done {
+				add(text(fmt.Sprintf("wm_home_a%d", i), "~"+strings.TrimSpace(escapeShort(a.Text, 300))+"~ done"))
+				continue
+			}
+			done := slack.NewButtonBlockElement(homeActionDone, strconv.FormatInt(a.ID, 10), plain("Done"))
+			add(slack.NewSectionBlock(mrkdwn(line), nil, slack.NewAccessory(done), slack.SectionBlockOptionBlockID(fmt.Sprintf("wm_home_a%d", i))))
+		}
 	}
 
 	add(slack.NewDividerBlock(), text("wm_home_digest", "*Latest digest*"))

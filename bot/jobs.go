@@ -94,6 +94,10 @@ type JobOptions struct {
 	// when an instance becomes leader and every 30 seconds after, so the
 	// work of an instance killed mid-job is done within about a minute.
 	RescueAfter time.Duration
+	// SessionsEvery is how often learning sessions' timers are looked at
+	// (warnings, stages moving on, endings, recurring openings); zero
+	// means every 5 seconds, negative never.
+	SessionsEvery time.Duration
 	// Logger receives River's own logs; nil discards them.
 	Logger *slog.Logger
 	// TestOnly starts River without the staggered starts it uses in
@@ -176,6 +180,17 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.DigestsEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return DigestsArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "digests_due", RunOnStart: true}))
+	}
+	if o.SessionsEvery == 0 {
+		o.SessionsEvery = 5 * time.Second
+	}
+	if o.SessionsEvery > 0 {
+		if err := river.AddWorkerSafely(workers, &sessionsWorker{s: s}); err != nil {
+			return nil, fmt.Errorf("registering the sessions worker: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.SessionsEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SessionsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "sessions_due", RunOnStart: true}))
 	}
 	var codesDue *codesDueWorker
 	if o.Coding != nil {

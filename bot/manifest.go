@@ -91,9 +91,17 @@ type manifestDisplay struct {
 }
 
 type manifestFeatures struct {
-	AppHome       manifestAppHome `json:"app_home"`
-	BotUser       manifestBotUser `json:"bot_user"`
-	SlashCommands []manifestSlash `json:"slash_commands"`
+	AppHome       manifestAppHome    `json:"app_home"`
+	BotUser       manifestBotUser    `json:"bot_user"`
+	Shortcuts     []manifestShortcut `json:"shortcuts"`
+	SlashCommands []manifestSlash    `json:"slash_commands"`
+}
+
+type manifestShortcut struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"` // "message" or "global"
+	CallbackID  string `json:"callback_id"`
+	Description string `json:"description"`
 }
 
 type manifestAppHome struct {
@@ -170,6 +178,8 @@ func Manifest(opts ManifestOptions) ([]byte, error) {
 		Features: manifestFeatures{
 			AppHome: manifestAppHome{HomeTabEnabled: true, MessagesTabEnabled: true},
 			BotUser: manifestBotUser{DisplayName: "What Matters"},
+			Shortcuts: []manifestShortcut{{Name: "Mark as agreed action", Type: "message", CallbackID: markActionShortcut,
+				Description: "Record a reply in a learning session's thread as an action the team agreed"}},
 			SlashCommands: []manifestSlash{{
 				Command:     "/reflect",
 				URL:         opts.RequestURL,

@@ -35,6 +35,9 @@ type call struct {
 	// Digest, on a digest's post, is the digest's record, marked posted
 	// once Slack accepts the post.
 	Digest int64 `json:"digest,omitempty"`
+	// Session, on a learning session's message, is the session to anchor
+	// at the new message (its clock starts then).
+	Session int64 `json:"session,omitempty"`
 }
 
 // file is an attachment to a direct message.
@@ -53,11 +56,12 @@ const (
 	opDirect    = "direct"    // conversations.open, then chat.postMessage
 	opUpload    = "upload"    // conversations.open, then the file upload
 	opShare     = "share"     // the file upload, to a channel (a digest's chart)
+	opUpdate    = "update"    // chat.update of a message the bot posted
 )
 
 // opMethod is the Web API method an op is limited by.
 var opMethod = map[string]string{
-	opPost: "chat.postMessage", opEphemeral: "chat.postEphemeral", opReact: "reactions.add",
+	opPost: "chat.postMessage", opEphemeral: "chat.postEphemeral", opReact: "reactions.add", opUpdate: "chat.update",
 	opPublish: "views.publish", opDirect: "chat.postMessage", opUpload: "files.upload", opShare: "files.upload",
 }
 
@@ -109,6 +113,21 @@ func calls(replies []flows.Reply, o origin) ([]call, error) {
 				c.User = user
 				out = append(out, c)
 			}
+		case flows.Update:
+			if channel == "" || r.Message == "" {
+				continue
+			}
+			ms := Render(r)
+			if len(ms) == 0 {
+				continue
+			}
+			// A message is replaced by one message: the first page.
+			c, err := messageCall(opUpdate, channel, "", ms[0])
+			if err != nil {
+				return nil, err
+			}
+			c.Message = r.Message
+			out = append(out, c)
 		case flows.Direct:
 			if r.User == "" {
 				continue
@@ -136,6 +155,7 @@ func calls(replies []flows.Reply, o origin) ([]call, error) {
 				if i == 0 {
 					c.Anchor = r.Anchor
 					c.Digest = r.Digest
+					c.Session = r.Session
 				}
 				c.ResponseURL = o.responseURL
 				out = append(out, c)
@@ -276,6 +296,15 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 			Filename: c.File.Name, Title: c.File.Name, Channel: c.Channel, ThreadTimestamp: c.Thread,
 			AltTxt: "Trend chart: the share of answers read toward each of the four directions, week by week",
 		})
+	case opUpdate:
+		method = "chat.update"
+		opts, oerr := messageOptions(call{Text: c.Text, Blocks: c.Blocks})
+		if oerr != nil {
+			s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
+				"delivery", m.DeliveryID, "outbox", m.ID, "err", oerr)
+			return s.sent(ctx, m)
+		}
+		_, _, _, err = s.api.UpdateMessageContext(ctx, c.Channel, c.Message, opts...)
 	case opReact:
 		method = "reactions.add"
 		err = s.api.AddReactionContext(ctx, ackReaction, slack.NewRefToMessage(c.Channel, c.Message))
@@ -300,7 +329,7 @@ func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
 		return s.failed(ctx, m, c, method, err)
 	}
 	s.metrics.posts.WithLabelValues(method, "ok").Inc()
-	if c.Op == opPost && c.Anchor != 0 {
+	if c.Op == opPost && (c.Anchor != 0 || c.Session != 0) {
 		return s.anchor(ctx, m, c, ts)
 	}
 	if c.Op == opPost && c.Digest != 0 {
@@ -416,9 +445,15 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 		thread = threadKey(team, c.Channel, ts)
 	}
 	err := s.store.InTx(ctx, func(tx flows.Store) error {
-		replies, err := s.engineOn(tx).Anchored(ctx, c.Anchor, ts)
+		var replies []flows.Reply
+		var err error
+		if c.Session != 0 {
+			replies, err = s.engineOn(tx).SessionAnchored(ctx, c.Session, ts)
+		} else {
+			replies, err = s.engineOn(tx).Anchored(ctx, c.Anchor, ts)
+		}
 		if err != nil {
-			return fmt.Errorf("anchoring reflection %d: %w", c.Anchor, err)
+			return fmt.Errorf("anchoring reflection %d or session %d: %w", c.Anchor, c.Session, err)
 		}
 		cs, err := calls(replies, origin{channel: c.Channel, thread: ts})
 		if err != nil {

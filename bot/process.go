@@ -340,6 +340,37 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 			return nil, o, err
 		}
 		return append(cs, c), o, nil
+	case in.View == sessionModalID:
+		o.channel, o.thread = in.Fields["channel"], ""
+		minutes, _ := strconv.Atoi(in.Fields["minutes"])
+		replies, err := eng.StartSession(ctx, flows.SessionStart{Actor: actor, Channel: o.channel,
+			Template: in.Fields["template"], Subject: in.Fields["subject"], Minutes: minutes, Manual: in.Fields["manual"] == "true"})
+		return s.replied(replies, o, err)
+	case in.ActionID == markActionShortcut:
+		o.channel, o.thread = in.ChannelID, in.ThreadTS
+		writer := flows.Actor{TeamID: in.TeamID, UserID: in.Fields["author"]}
+		replies, err := eng.MarkAction(ctx, actor, flows.Message{Actor: writer, Channel: in.ChannelID, Thread: in.ThreadTS,
+			ID: in.MessageTS, Text: in.Fields["text"]})
+		return s.replied(replies, o, err)
+	case in.ActionID == homeActionDone:
+		o.channel = ""
+		id, _ := strconv.ParseInt(in.Value, 10, 64)
+		replies, err := eng.ActionDone(ctx, actor, "", id)
+		if errors.Is(err, flows.ErrForbidden) || errors.Is(err, flows.ErrNotFound) {
+			replies, err = nil, nil // the Home tab shows the truth when it is published again
+		}
+		if err != nil {
+			return nil, o, err
+		}
+		cs, err := calls(replies, o)
+		if err != nil {
+			return nil, o, err
+		}
+		c, err := s.homeCall(ctx, eng, in.TeamID, in.UserID)
+		if err != nil {
+			return nil, o, err
+		}
+		return append(cs, c), o, nil
 	case in.ActionID == startAction:
 		o.channel, o.thread = in.Value, ""
 		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Value})

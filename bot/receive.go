@@ -167,6 +167,14 @@ var reflectionActions = map[string]string{
 	"wm_" + flows.ActionCancel:   flows.ActionCancel,
 	"wm_" + flows.ActionWithdraw: flows.ActionWithdraw,
 	"wm_" + flows.ActionForgetMe: flows.ActionForgetMe,
+
+	// A learning session's controls, on its message.
+	"wm_" + flows.ActionSessionStart:  flows.ActionSessionStart,
+	"wm_" + flows.ActionSessionNext:   flows.ActionSessionNext,
+	"wm_" + flows.ActionSessionMore:   flows.ActionSessionMore,
+	"wm_" + flows.ActionSessionPause:  flows.ActionSessionPause,
+	"wm_" + flows.ActionSessionResume: flows.ActionSessionResume,
+	"wm_" + flows.ActionSessionEnd:    flows.ActionSessionEnd,
 }
 
 // startAction is the Start button of the help the bot gives when mentioned:
@@ -306,6 +314,14 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 		r.kind = kindCommand
 		return r, err
 	}
+	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "session") && c.TriggerID != "" && sessionFormWanted(rest) {
+		// The session form opens at once, for a facilitator; anyone else's
+		// command goes on to the engine, which says who may run sessions.
+		r, ok, err := s.sessionReceipt(ctx, c, strings.TrimSpace(rest))
+		if err != nil || ok {
+			return r, err
+		}
+	}
 	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "form") {
 		// The form opens at once: its trigger id lasts only 3 seconds.
 		key := strings.TrimSpace(rest)
@@ -400,6 +416,8 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 			sr, err := s.settingsReceipt(ctx, in.TeamID, in.UserID, cb.TriggerID)
 			sr.kind = kindInteraction
 			return sr, err
+		case a.ActionID == homeActionDone:
+			key = userKey(in.TeamID, in.UserID)
 		case a.ActionID == homeFormAction:
 			f, err := s.engineOn(s.store).FormFor("case")
 			if err != nil {
@@ -432,6 +450,17 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 			key = in.TeamID + "/" + sub.Channel
 			break
 		}
+		if cb.View.CallbackID == sessionModalID {
+			fields, problems := sessionSubmission(cb.View)
+			if problems != nil {
+				r.body = slack.NewErrorsViewSubmissionResponse(problems)
+				r.ignored = "session form with problems"
+				return r, nil
+			}
+			in.View, in.Fields = sessionModalID, fields
+			key = in.TeamID + "/" + fields["channel"]
+			break
+		}
 		if !knownModal(cb.View.CallbackID) {
 			// A modal of an older version, or another app's: closing it
 			// quietly is kinder than an error shown in it.
@@ -456,7 +485,25 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 	case slack.InteractionTypeViewClosed:
 		r.ignored = "view closed"
 		return r, nil
-	case slack.InteractionTypeShortcut, slack.InteractionTypeMessageAction:
+	case slack.InteractionTypeMessageAction:
+		if cb.CallbackID != markActionShortcut {
+			s.log.InfoContext(ctx, "slack: shortcut the bot does not offer; ignored", "callback_id", ident(cb.CallbackID))
+			r.ignored = "shortcut " + ident(cb.CallbackID)
+			return r, nil
+		}
+		// "Mark as agreed action" on a reply in a session's thread.
+		in.ActionID = markActionShortcut
+		in.MessageTS = cb.Message.Timestamp
+		in.ThreadTS = cb.Message.ThreadTimestamp
+		in.Fields = map[string]string{"author": cb.Message.User, "text": plainText(cb.Message.Text)}
+		if in.ChannelID == "" || in.MessageTS == "" {
+			return receipt{}, malformed("message shortcut without a channel or message")
+		}
+		key = in.TeamID + "/" + in.ChannelID
+		if in.ThreadTS != "" {
+			key = threadKey(in.TeamID, in.ChannelID, in.ThreadTS)
+		}
+	case slack.InteractionTypeShortcut:
 		// Shortcuts the manifest does not declare (an older manifest's).
 		s.log.InfoContext(ctx, "slack: shortcut the bot does not offer; ignored", "callback_id", ident(cb.CallbackID))
 		r.ignored = "shortcut " + ident(cb.CallbackID)

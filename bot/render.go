@@ -180,6 +180,11 @@ func partBlocks(i int, p flows.Part) []sized {
 			sep = " "
 		}
 	}
+	if l := p.Link; l != nil && channelID.MatchString(l.Channel) {
+		// Without the workspace's domain no permalink can be made here;
+		// the channel leads to the session's message.
+		w.add(sep, "(in <#"+l.Channel+">)")
+	}
 	return w.finish()
 }
 

@@ -29,6 +29,9 @@ type slackAPI interface {
 	// id in its metadata, so it is not posted twice.
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
+	// UpdateMessageContext replaces a learning session's message as the
+	// session moves on (chat.update).
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	// RespondContext answers through a slash command's response_url, the
 	// one way to reach a person in a channel the bot is not in.
 	RespondContext(ctx context.Context, responseURL string, msg *slack.WebhookMessage) error

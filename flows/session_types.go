@@ -198,3 +198,24 @@ type SessionStore interface {
 	// something to do, or the zero time if none has.
 	NextSessionDue(ctx context.Context) (time.Time, error)
 }
+
+// SessionTemplate is a template a session can follow, for a form.
+type SessionTemplate struct {
+	Key, Name string
+	// NeedsCase is true when the session is about one person (a pseudonym).
+	NeedsCase bool
+}
+
+// SessionTemplates lists the templates a session can follow: every
+// template but the light check-in, which gathers rather than stages.
+func (e *Engine) SessionTemplates() []SessionTemplate {
+	var out []SessionTemplate
+	for _, k := range e.templates.Keys() {
+		t, ok := e.templates.Get(k)
+		if !ok || t.Gather {
+			continue
+		}
+		out = append(out, SessionTemplate{Key: t.Key, Name: t.Name, NeedsCase: t.NeedsCase})
+	}
+	return out
+}
