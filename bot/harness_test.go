@@ -129,7 +129,7 @@ func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int) {
 	t.Helper()
 	off := themes.NewOffline()
 	opts := JobOptions{Workers: workers, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
-		SweepEvery: time.Hour, TestOnly: true, DigestsEvery: 200 * time.Millisecond, CodesEvery: 250 * time.Millisecond,
+		SweepEvery: time.Hour, TestOnly: true, DigestsEvery: 200 * time.Millisecond, CodesEvery: 250 * time.Millisecond, SessionsEvery: 100 * time.Millisecond,
 		Coding: &themes.Coding{Store: db, Primary: off, Offline: off, Name: themes.OfflineName, Version: themes.OfflineVersion}}
 	if db.Dialect() == storage.Postgres {
 		runJobs(t, riverpgxv5.New(db.Pool()), s, opts)
