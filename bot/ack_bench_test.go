@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,58 @@ func BenchmarkAck(b *testing.B) {
 		}
 		benchmarkAck(b, storagetest.Postgres(b))
 	})
+}
+
+// BenchmarkAckParallel is BenchmarkAck with 64 requests in flight, as
+// Slack sends them to a busy team: concurrent deliveries share commits.
+//
+//	go test -run '^$' -bench AckParallel -benchtime 4000x ./bot/
+func BenchmarkAckParallel(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchmarkAckParallel(b, storagetest.SQLite(b), 1) })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv(storagetest.EnvDatabaseURL) == "" {
+			b.Skip("set " + storagetest.EnvDatabaseURL + " to benchmark on PostgreSQL")
+		}
+		benchmarkAckParallel(b, storagetest.Postgres(b), 4)
+	})
+}
+
+func benchmarkAckParallel(b *testing.B, db *storage.DB, recorders int) {
+	s := newSlack(&fakeAPI{}, SlackOptions{Store: db, Engine: engineOn(b), RecordConcurrency: recorders})
+	if err := s.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if db.Dialect() == storage.Postgres {
+		insertOnlyJobs(b, riverpgxv5.New(db.Pool()), s)
+	} else {
+		insertOnlyJobs(b, riversqlite.New(db.SQL()), s)
+	}
+	handler := s.EventsHandler(testSecret)
+	var next atomic.Int64
+	stamp := time.Now().UnixNano()
+	b.ReportAllocs()
+	b.SetParallelism(32) // 64 in flight on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			body := messageEvent(fmt.Sprintf("EvPar%d-%d", stamp, i), "U1", "C1",
+				"1700000000.000001", fmt.Sprintf("1700000001.%06d", i), "She wants to be at home with her daughter.")
+			req := httptest.NewRequest(http.MethodPost, "/slack/events", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			sign(req.Header, testSecret, time.Now(), body)
+			w := httptest.NewRecorder()
+			handler.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Errorf("status %d", w.Code)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	if n := deliveries(b, db); n != b.N {
+		b.Fatalf("%d deliveries recorded, want %d", n, b.N)
+	}
 }
 
 func benchmarkAck(b *testing.B, db *storage.DB) {

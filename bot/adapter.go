@@ -45,6 +45,10 @@ type SlackOptions struct {
 	// it keeps them (storage.DB does, for every instance at once), else
 	// this process's own.
 	Limits Limits
+	// RecordConcurrency is how many transactions record deliveries at
+	// once; zero means 1, right for SQLite's single writer. PostgreSQL
+	// takes several.
+	RecordConcurrency int
 	// SweepAge is how long a delivery or a reply may wait before the
 	// sweep enqueues its job again; zero means 10 seconds.
 	SweepAge time.Duration
@@ -72,6 +76,7 @@ type Slack struct {
 	locker   Locker
 	keys     keyLocks
 	limits   Limits
+	commits  *groupCommit
 	interval time.Duration // between two posts to a channel; 0: no pacing
 	metrics  *Metrics
 	log      *slog.Logger
@@ -129,6 +134,7 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 		interval = 0
 	}
 	s.interval = interval
+	s.commits = &groupCommit{s: s, max: max(o.RecordConcurrency, 1)}
 	s.limits = o.Limits
 	if s.limits == nil {
 		if l, ok := o.Store.(Limits); ok {
@@ -166,9 +172,11 @@ func (s *Slack) accept(ctx context.Context, d flows.Delivery) error {
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = s.now()
 	}
-	isNew, err := s.store.RecordDelivery(ctx, d)
+	// Recorded in a transaction shared with the deliveries arriving at
+	// the same time, and enqueued with them (see groupCommit).
+	isNew, err := s.commits.record(ctx, d)
 	if err != nil {
-		return fmt.Errorf("recording delivery %s: %w", d.ID, err)
+		return err
 	}
 	if !isNew {
 		s.metrics.duplicate.WithLabelValues(d.Kind).Inc()
@@ -176,10 +184,5 @@ func (s *Slack) accept(ctx context.Context, d flows.Delivery) error {
 		return nil
 	}
 	s.metrics.received.WithLabelValues(d.Kind).Inc()
-	if _, err := s.enqueue(ctx, d.ID); err != nil {
-		s.metrics.enqueue.Inc()
-		s.log.WarnContext(ctx, "slack: delivery recorded but not enqueued; the sweep will enqueue it",
-			"delivery", d.ID, "kind", d.Kind, "err", err)
-	}
 	return nil
 }

@@ -90,11 +90,16 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	defer locker.Close()
 
+	// SQLite has one writer; PostgreSQL records several batches at once.
+	recorders := 1
+	if db.Dialect() == storage.Postgres {
+		recorders = 4
+	}
 	slack = bot.NewSlack(bot.SlackOptions{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
 		Store:      db, Engine: engine.WithStore, Locker: locker,
-		Metrics: metrics, Log: log,
+		Metrics: metrics, Log: log, RecordConcurrency: recorders,
 	})
 	if err := slack.Start(ctx); err != nil {
 		return err

@@ -1,0 +1,131 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"whatmatters/flows"
+)
+
+// maxBatch bounds how many deliveries one transaction records.
+const maxBatch = 256
+
+// groupCommit records deliveries in shared transactions. Every delivery
+// waiting when a commit begins is recorded in it, so acknowledgements that
+// arrive together share one commit (on SQLite, one fsync) instead of
+// paying one each; their jobs are then enqueued in one call. No delivery
+// is acknowledged before the commit that records it.
+type groupCommit struct {
+	s   *Slack
+	max int // transactions at once
+
+	mu      sync.Mutex
+	queue   []*ackReq
+	running int
+}
+
+type ackReq struct {
+	d    flows.Delivery
+	done chan ackResult
+}
+
+type ackResult struct {
+	isNew bool
+	err   error
+}
+
+// record records d, alone or with others, and reports whether it was new.
+func (g *groupCommit) record(ctx context.Context, d flows.Delivery) (bool, error) {
+	r := &ackReq{d: d, done: make(chan ackResult, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	lead := g.running < g.max
+	if lead {
+		g.running++
+	}
+	g.mu.Unlock()
+	if lead {
+		g.commitNext()
+	}
+	select {
+	case res := <-r.done:
+		return res.isNew, res.err
+	case <-ctx.Done():
+		// It may still be recorded; unacknowledged, Slack sends it again
+		// and the inbox knows it.
+		return false, ctx.Err()
+	}
+}
+
+// commitNext commits the deliveries waiting; while more wait, it hands its
+// slot on to a goroutine of its own, so the caller is answered at once.
+func (g *groupCommit) commitNext() {
+	g.mu.Lock()
+	batch := g.queue
+	if len(batch) > maxBatch {
+		batch, g.queue = batch[:maxBatch], batch[maxBatch:]
+	} else {
+		g.queue = nil
+	}
+	g.mu.Unlock()
+	g.commit(batch)
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		g.mu.Unlock()
+		go g.commitNext()
+		return
+	}
+	g.running--
+	g.mu.Unlock()
+}
+
+// commit records a batch in one transaction, then enqueues the new
+// deliveries' jobs. If the shared transaction fails, each delivery is
+// tried alone, so that one the database refuses cannot fail the others.
+func (g *groupCommit) commit(batch []*ackReq) {
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	results := make([]ackResult, len(batch))
+	err := g.s.store.InTx(ctx, func(tx flows.Store) error {
+		for i, r := range batch {
+			isNew, err := tx.RecordDelivery(ctx, r.d)
+			if err != nil {
+				return err
+			}
+			results[i] = ackResult{isNew: isNew}
+		}
+		return nil
+	})
+	if err != nil && len(batch) > 1 {
+		for i, r := range batch {
+			isNew, err := g.s.store.RecordDelivery(ctx, r.d)
+			results[i] = ackResult{isNew: isNew, err: err}
+		}
+	} else if err != nil {
+		results[0] = ackResult{err: err}
+	}
+	var ids []string
+	for i, r := range batch {
+		if results[i].err == nil && results[i].isNew {
+			ids = append(ids, r.d.ID)
+		}
+	}
+	if len(ids) > 0 {
+		if _, err := g.s.enqueue(ctx, ids...); err != nil {
+			g.s.metrics.enqueue.Add(float64(len(ids)))
+			g.s.log.WarnContext(ctx, "slack: deliveries recorded but not enqueued; the sweep will enqueue them",
+				"count", len(ids), "err", err)
+		}
+	}
+	for i, r := range batch {
+		if results[i].err != nil {
+			results[i].err = fmt.Errorf("recording delivery %s: %w", r.d.ID, results[i].err)
+		}
+		r.done <- results[i]
+	}
+}

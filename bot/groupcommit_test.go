@@ -1,0 +1,145 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"whatmatters/flows"
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+// gatedStore counts transactions and can hold the first one open, so a
+// test can line deliveries up behind a commit in progress; it can also
+// refuse one delivery inside a transaction.
+type gatedStore struct {
+	flows.Store
+	txs     atomic.Int32
+	gate    chan struct{} // closed to let the first transaction go on
+	entered chan struct{} // closed when the first transaction began
+	once    sync.Once
+	refuse  string // a delivery id the transaction refuses
+}
+
+func (g *gatedStore) InTx(ctx context.Context, fn func(flows.Store) error) error {
+	if g.txs.Add(1) == 1 && g.gate != nil {
+		g.once.Do(func() { close(g.entered) })
+		<-g.gate
+	}
+	return g.Store.InTx(ctx, func(tx flows.Store) error { return fn(refusingStore{tx, g.refuse}) })
+}
+
+func (g *gatedStore) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, error) {
+	return refusingStore{g.Store, g.refuse}.RecordDelivery(ctx, d)
+}
+
+type refusingStore struct {
+	flows.Store
+	refuse string
+}
+
+func (r refusingStore) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, error) {
+	if d.ID == r.refuse {
+		return false, errors.New("refused by the test")
+	}
+	return r.Store.RecordDelivery(ctx, d)
+}
+
+// TestDeliveriesShareACommit: twenty deliveries that arrive while a commit
+// is under way are recorded together in the next one (two transactions in
+// all, not twenty-one), each once, each enqueued once, a repeat reported
+// as no longer new.
+func TestDeliveriesShareACommit(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		gs := &gatedStore{Store: db, gate: make(chan struct{}), entered: make(chan struct{})}
+		s := newSlack(&fakeAPI{}, SlackOptions{Store: gs, Engine: engineOn(t)})
+		enqueued := stubEnqueue(s)
+		first := make(chan error, 1)
+		go func() { first <- s.accept(ctx, flows.Delivery{ID: "Ev0", Kind: kindEvent, Key: "T1/C1"}) }()
+		<-gs.entered
+		var wg sync.WaitGroup
+		errs := make(chan error, 21)
+		for i := 1; i <= 20; i++ {
+			wg.Go(func() { errs <- s.accept(ctx, flows.Delivery{ID: fmt.Sprintf("Ev%d", i), Kind: kindEvent, Key: "T1/C1"}) })
+		}
+		// All twenty are waiting behind the first commit before it ends.
+		for {
+			s.commits.mu.Lock()
+			n := len(s.commits.queue)
+			s.commits.mu.Unlock()
+			if n == 20 {
+				break
+			}
+		}
+		close(gs.gate)
+		wg.Wait()
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := gs.txs.Load(); n != 2 {
+			t.Errorf("%d transactions for 21 deliveries, want 2", n)
+		}
+		if n := deliveries(t, db); n != 21 {
+			t.Errorf("%d deliveries recorded, want 21", n)
+		}
+		if ids := enqueued(); len(ids) != 21 {
+			t.Errorf("%d enqueued, want 21", len(ids))
+		}
+		isNew, err := s.commits.record(ctx, flows.Delivery{ID: "Ev3", Kind: kindEvent, Key: "T1/C1"})
+		if err != nil || isNew {
+			t.Errorf("a repeat: new %v, %v; want known", isNew, err)
+		}
+	})
+}
+
+// TestOneRefusedDeliveryDoesNotFailItsBatch: when the database refuses one
+// delivery of a shared transaction, the others are recorded alone and
+// acknowledged; only the refused one fails.
+func TestOneRefusedDeliveryDoesNotFailItsBatch(t *testing.T) {
+	db := storagetest.SQLite(t)
+	ctx := context.Background()
+	gs := &gatedStore{Store: db, gate: make(chan struct{}), entered: make(chan struct{}), refuse: "EvBad"}
+	s := newSlack(&fakeAPI{}, SlackOptions{Store: gs, Engine: engineOn(t)})
+	stubEnqueue(s)
+	first := make(chan error, 1)
+	go func() { first <- s.accept(ctx, flows.Delivery{ID: "EvA", Kind: kindEvent, Key: "T1/C1"}) }()
+	<-gs.entered
+	results := map[string]chan error{"EvB": make(chan error, 1), "EvBad": make(chan error, 1), "EvC": make(chan error, 1)}
+	for id, ch := range results {
+		go func() { ch <- s.accept(ctx, flows.Delivery{ID: id, Kind: kindEvent, Key: "T1/C1"}) }()
+	}
+	for {
+		s.commits.mu.Lock()
+		n := len(s.commits.queue)
+		s.commits.mu.Unlock()
+		if n == 3 {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(gs.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for id, ch := range results {
+		err := <-ch
+		if (id == "EvBad") != (err != nil) {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	if n := deliveries(t, db); n != 3 {
+		t.Errorf("%d deliveries recorded, want 3 (all but the refused one)", n)
+	}
+}
