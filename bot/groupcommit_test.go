@@ -66,7 +66,9 @@ func TestDeliveriesShareACommit(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make(chan error, 21)
 		for i := 1; i <= 20; i++ {
-			wg.Go(func() { errs <- s.accept(ctx, flows.Delivery{ID: fmt.Sprintf("Ev%d", i), Kind: kindEvent, Key: "T1/C1"}) })
+			wg.Go(func() {
+				errs <- s.accept(ctx, flows.Delivery{ID: fmt.Sprintf("Ev%d", i), Kind: kindEvent, Key: "T1/C1"})
+			})
 		}
 		// All twenty are waiting behind the first commit before it ends.
 		for {
