@@ -99,6 +99,8 @@ type Slack struct {
 	privacy   privacyCache
 	// codesDue, when set by NewJobs, asks for new answers to be coded.
 	codesDue func(ctx context.Context) error
+	// codesLast is when codesDue was last called, in Unix nanoseconds.
+	codesLast atomic.Int64
 }
 
 // NewSlack returns the Slack adapter, calling the real Web API. Call Start

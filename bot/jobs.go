@@ -57,7 +57,7 @@ type JobOptions struct {
 	// not told of them; zero means River's default.
 	FetchPollInterval time.Duration
 	// FetchCooldown is the least time between two fetches of jobs, which
-	// bounds throughput at Workers jobs per cooldown; zero means 20ms.
+	// bounds throughput at Workers jobs per cooldown; zero means 5ms.
 	FetchCooldown time.Duration
 	// RetryPolicy spaces the retries of failed jobs; nil means River's
 	// default (attempt⁴ seconds, about three weeks over 25 attempts).
@@ -112,7 +112,7 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 		o.Workers = 8
 	}
 	if o.FetchCooldown == 0 {
-		o.FetchCooldown = 20 * time.Millisecond
+		o.FetchCooldown = 5 * time.Millisecond
 	}
 	if o.FetchPollInterval != 0 && o.FetchPollInterval < o.FetchCooldown {
 		o.FetchCooldown = o.FetchPollInterval

@@ -74,9 +74,10 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 		if err := s.handle(ctx, next, giveUp && next.ID == d.ID); err != nil {
 			return err
 		}
-		if next.Kind != kindScheduled && s.codesDue != nil {
-			// An answer may have been saved or edited: code it soon. The
-			// periodic look catches anything this misses.
+		if next.Kind != kindScheduled && s.codesDue != nil && s.codesAsked() {
+			// An answer may have been saved or edited: code it soon (asked
+			// at most every quarter second, however busy; the periodic look
+			// catches anything this misses).
 			if err := s.codesDue(ctx); err != nil {
 				s.log.WarnContext(ctx, "slack: could not ask for new answers to be coded", "err", err)
 			}
@@ -118,6 +119,17 @@ func (s *Slack) flushLocked(ctx context.Context, key string) error {
 		defer unlockShared()
 	}
 	return s.flush(ctx, key)
+}
+
+// codesAsked reports whether it is time to ask for answers to be coded
+// again, and if so notes that it was asked now.
+func (s *Slack) codesAsked() bool {
+	now := s.now().UnixNano()
+	last := s.codesLast.Load()
+	if now-last < int64(250*time.Millisecond) {
+		return false
+	}
+	return s.codesLast.CompareAndSwap(last, now)
 }
 
 // whoActed is the person behind a command or interaction, with their admin
