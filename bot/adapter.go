@@ -77,6 +77,7 @@ type Slack struct {
 	keys     keyLocks
 	limits   Limits
 	commits  *groupCommit
+	refusals refusalLog
 	interval time.Duration // between two posts to a channel; 0: no pacing
 	metrics  *Metrics
 	log      *slog.Logger

@@ -171,6 +171,27 @@ func TestWeeklyDigestPostedWithChart(t *testing.T) {
 		if n := len(api.made("files.completeUploadExternal")); n != 1 {
 			t.Errorf("%d charts uploaded, want 1", n)
 		}
+
+		// "Discuss in a session" on a recurring theme opens the session
+		// form for the lead, seeded with the theme.
+		theme := buttonValue(t, digest.Blocks, "wm_"+flows.ActionDiscuss)
+		if status, _ := h.post("application/x-www-form-urlencoded", interactionForm(map[string]any{
+			"type": "block_actions", "trigger_id": "discuss-trigger", "team": map[string]any{"id": testTeam}, "user": map[string]any{"id": "ULEAD"},
+			"channel":   map[string]any{"id": "CLEADS"},
+			"container": map[string]any{"type": "message", "channel_id": "CLEADS", "message_ts": digest.TS},
+			"actions":   []map[string]any{{"action_id": "wm_" + flows.ActionDiscuss, "block_id": "b", "value": theme, "type": "button"}},
+		}), nil); status != http.StatusOK {
+			t.Fatalf("discuss: %d", status)
+		}
+		var form apiCall
+		for _, c := range api.made("views.open") {
+			if c.TS == "discuss-trigger" {
+				form = c
+			}
+		}
+		if !strings.Contains(form.Blocks, sessionModalID) || !strings.Contains(form.Blocks, theme) || !strings.Contains(form.Blocks, `"private_metadata":"CLEADS"`) {
+			t.Errorf("discuss opened %+v; want the session form for CLEADS with %q", form, theme)
+		}
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -42,9 +43,12 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 	ctx := r.Context()
 	refuse := func(status int, reason string) int {
 		s.metrics.rejected.WithLabelValues(reasonLabel(status)).Inc()
-		// The reason names what was wrong, never what the request said.
-		s.log.WarnContext(ctx, "slack: request refused", "status", status, "reason", reason,
-			"retry", r.Header.Get("X-Slack-Retry-Num"))
+		// The reason names what was wrong, never what the request said. A
+		// flood of refusals is logged a line a second, with a count.
+		if ok, more := s.refusals.allow(time.Now()); ok {
+			s.log.WarnContext(ctx, "slack: request refused", "status", status, "reason", reason,
+				"retry", r.Header.Get("X-Slack-Retry-Num"), "more_refused_unlogged", more)
+		}
 		http.Error(w, http.StatusText(status), status)
 		return status
 	}
@@ -178,4 +182,27 @@ func reasonLabel(status int) string {
 		return "method"
 	}
 	return "malformed"
+}
+
+// refusalLog lets through one log line a second about refused requests and
+// counts the rest, so that a flood of forged or malformed requests costs
+// little and leaves a readable log; the metrics count every one.
+type refusalLog struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// allow reports whether a refusal may be logged now, and how many were
+// left unlogged since the last line.
+func (l *refusalLog) allow(now time.Time) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.last) < time.Second {
+		l.suppressed++
+		return false, 0
+	}
+	n := l.suppressed
+	l.last, l.suppressed = now, 0
+	return true, n
 }

@@ -355,8 +355,18 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 	case in.View == sessionModalID:
 		o.channel, o.thread = in.Fields["channel"], ""
 		minutes, _ := strconv.Atoi(in.Fields["minutes"])
+		var quotes []flows.SessionQuote
+		if in.Fields["template"] == "theme" {
+			// A theme from the digest brings its quotes shared in this channel.
+			q, err := eng.ThemeQuotes(ctx, in.TeamID, o.channel, in.Fields["subject"])
+			if err != nil {
+				return nil, o, err
+			}
+			quotes = q
+		}
 		replies, err := eng.StartSession(ctx, flows.SessionStart{Actor: actor, Channel: o.channel,
-			Template: in.Fields["template"], Subject: in.Fields["subject"], Minutes: minutes, Manual: in.Fields["manual"] == "true"})
+			Template: in.Fields["template"], Subject: in.Fields["subject"], Minutes: minutes, Manual: in.Fields["manual"] == "true",
+			Quotes: quotes})
 		return s.replied(replies, o, err)
 	case in.ActionID == markActionShortcut:
 		o.channel, o.thread = in.ChannelID, in.ThreadTS
@@ -364,6 +374,10 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 		replies, err := eng.MarkAction(ctx, actor, flows.Message{Actor: writer, Channel: in.ChannelID, Thread: in.ThreadTS,
 			ID: in.MessageTS, Text: in.Fields["text"]})
 		return s.replied(replies, o, err)
+	case in.ActionID == "wm_"+flows.ActionDiscuss:
+		return s.replied([]flows.Reply{{Kind: flows.Notice, Channel: in.ChannelID, User: in.UserID,
+			Title: "Only the team's facilitators, leads and workspace admins can open a learning session.",
+			Parts: []flows.Part{{Text: "Nothing was changed. A lead can make you a facilitator."}}}}, o, nil)
 	case in.ActionID == homeActionDone:
 		o.channel = ""
 		id, _ := strconv.ParseInt(in.Value, 10, 64)

@@ -418,6 +418,22 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 			return sr, err
 		case a.ActionID == homeActionDone:
 			key = userKey(in.TeamID, in.UserID)
+		case a.ActionID == "wm_"+flows.ActionDiscuss:
+			// "Discuss in a session" on a digest theme: the session form,
+			// at once, seeded with the theme, for a facilitator.
+			sr, ok, err := s.sessionReceipt(ctx, commandPayload{TeamID: in.TeamID, UserID: in.UserID, ChannelID: in.ChannelID, TriggerID: cb.TriggerID}, a.Value)
+			if err != nil {
+				return receipt{}, err
+			}
+			if ok {
+				sr.kind = kindInteraction
+				return sr, nil
+			}
+			// Anyone else is told, privately, by the job.
+			if in.ChannelID == "" {
+				return receipt{}, malformed("discuss button without a channel")
+			}
+			key = in.TeamID + "/" + in.ChannelID
 		case a.ActionID == homeFormAction:
 			f, err := s.engineOn(s.store).FormFor("case")
 			if err != nil {

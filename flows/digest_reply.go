@@ -9,6 +9,18 @@ import (
 // quotesShown is how many quotes a digest shows per recurring theme.
 const quotesShown = 2
 
+// discussButtons is how many recurring themes offer "Discuss in a session".
+const discussButtons = 3
+
+// shortLabel cuts a button's label to n characters.
+func shortLabel(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // DigestReply is a digest as a post in channel: the headline, each
 // recurring theme with its evidence and quotes (only those visible says
 // may be shown there), how the stories read against the codebook beside
@@ -63,6 +75,9 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 			label = "Recurring themes"
 		}
 		add(Part{Label: label, Text: fmt.Sprintf("“%s”: in %s, from %s%s.", t.Phrase, count(t.Cases, "case"), count(t.People, "person"), disciplines(t))})
+		if i < discussButtons {
+			r.Buttons = append(r.Buttons, Button{Label: shortLabel("Discuss “"+t.Phrase+"” in a session", 75), Action: ActionDiscuss, Value: t.Phrase})
+		}
 		shown := 0
 		for _, q := range t.Quotes {
 			if shown == quotesShown {

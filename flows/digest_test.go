@@ -176,3 +176,48 @@ func TestWeeklyDigestOnceUnderConcurrentSchedulers(t *testing.T) {
 		}
 	})
 }
+
+// TestThemeQuotesStayInTheirChannel: a session seeded from a digest theme
+// gets the theme's quotes given in the session's channel, and none from
+// another channel; the digest offers "Discuss in a session" on the theme.
+func TestThemeQuotesStayInTheirChannel(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newConvo(t, db)
+		c.clock.set(time.Date(2026, 11, 16, 10, 0, 0, 0, time.UTC))
+		c.cmd("ann", "discipline district nurse")
+		c.cmd("bo", "discipline chaplain")
+		c.channel = "C1"
+		reflectOn(c, "ann", "Kestrel", "Wants to stay at home with her dog Bramble by the fire.")
+		c.channel = "C2"
+		reflectOn(c, "bo", "Heron", "To be at home with the dog by the fire, his daughter visits every evening.")
+		d := notice(t, c.cmd("ann", "digest"))
+		var phrase string
+		for _, b := range d.Buttons {
+			if b.Action == flows.ActionDiscuss {
+				phrase = b.Value
+				break
+			}
+		}
+		if phrase == "" {
+			t.Fatalf("no Discuss button on the digest: %+v", d.Buttons)
+		}
+		quotes, err := c.engine.ThemeQuotes(c.ctx, team, "C1", phrase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(quotes) == 0 {
+			t.Fatalf("no quotes for %q in C1", phrase)
+		}
+		for _, q := range quotes {
+			if !strings.Contains(q.Text, "Bramble") && !strings.Contains(q.Text, "her dog") {
+				t.Errorf("a quote from another channel seeded C1's session: %q", q.Text)
+			}
+			if q.Discipline != "district nurse" {
+				t.Errorf("quote attributed to %q", q.Discipline)
+			}
+		}
+		if none, err := c.engine.ThemeQuotes(c.ctx, team, "C1", "a theme nobody raised"); err != nil || len(none) != 0 {
+			t.Errorf("quotes of an unknown theme: %+v, %v", none, err)
+		}
+	})
+}

@@ -325,3 +325,40 @@ func (e *Engine) digestRecorded(ctx context.Context, s Store, teamID, key string
 	}
 	return false, nil
 }
+
+// ActionDiscuss is the "Discuss in a session" button on a digest's
+// recurring theme; its value is the theme's phrase.
+const ActionDiscuss = "discuss"
+
+// ThemeQuotes returns the quotes of the latest week's digest theme named
+// phrase, to seed a learning session about it: only quotes given in the
+// session's own channel, so that no words leave the channel they were
+// shared in (checking other channels' privacy would mean asking Slack
+// inside the session's transaction). None when the theme is gone.
+func (e *Engine) ThemeQuotes(ctx context.Context, teamID, channel, phrase string) ([]SessionQuote, error) {
+	if e.digests == nil || strings.TrimSpace(phrase) == "" {
+		return nil, nil
+	}
+	d, err := e.digests.BuildDigest(ctx, e.store, teamID, 1, e.clock())
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding the theme's quotes: %w", err)
+	}
+	for _, themes := range [][]Theme{d.Recurring, d.Emerging} {
+		for _, t := range themes {
+			if !strings.EqualFold(t.Phrase, phrase) {
+				continue
+			}
+			var out []SessionQuote
+			for _, q := range t.Quotes {
+				if q.Channel == channel {
+					out = append(out, SessionQuote{AnswerID: q.AnswerID, Text: q.Text, Discipline: q.Discipline})
+				}
+			}
+			return out, nil
+		}
+	}
+	return nil, nil
+}
