@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -144,4 +145,61 @@ func TestOneRefusedDeliveryDoesNotFailItsBatch(t *testing.T) {
 	if n := deliveries(t, db); n != 3 {
 		t.Errorf("%d deliveries recorded, want 3 (all but the refused one)", n)
 	}
+}
+
+// TestThreadRepliesProcessedTogether: ten replies waiting in one thread are
+// processed in one transaction, in the order they arrived, and each still
+// gets its tick.
+func TestThreadRepliesProcessedTogether(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		api := newSlackServer(t)
+		gs := &gatedStore{Store: db}
+		s := NewSlack(SlackOptions{BotToken: "xoxb-test", APIURL: api.GetAPIURL(), Store: gs, Engine: engineOn(t), PostInterval: -1})
+		if err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stubEnqueue(s)
+		rc, err := s.routeCommand(ctx, commandFromForm(func(k string) string {
+			return map[string]string{"team_id": testTeam, "channel_id": "C1", "user_id": "U1", "command": "/reflect", "text": "Kestrel", "trigger_id": "t-batch"}[k]
+		}))
+		if err != nil || s.settle(ctx, rc) != nil || s.Process(ctx, rc.delivery.ID, false) != nil {
+			t.Fatalf("starting: %v", err)
+		}
+		thread := api.made("chat.postMessage")[0].TS
+		var last string
+		for i := range 10 {
+			var env envelope
+			_ = json.Unmarshal(messageEvent(fmt.Sprintf("EvTog%d", i), fmt.Sprintf("U%d", 20+i), "C1", thread,
+				fmt.Sprintf("1700003000.%06d", i), fmt.Sprintf("perspective %d", i)), &env)
+			rc, err := s.routeEvent(env)
+			if err != nil || s.settle(ctx, rc) != nil {
+				t.Fatalf("reply %d: %v", i, err)
+			}
+			last = rc.delivery.ID
+		}
+		before := gs.txs.Load()
+		if err := s.Process(ctx, last, false); err != nil {
+			t.Fatal(err)
+		}
+		if n := gs.txs.Load() - before; n != 1 {
+			t.Errorf("%d transactions for ten replies, want 1", n)
+		}
+		r, err := db.ReflectionByThread(ctx, testTeam, "C1", thread)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, err := db.ListAnswers(ctx, r.ID)
+		if err != nil || len(as) != 10 {
+			t.Fatalf("answers = %d, %v", len(as), err)
+		}
+		for i, a := range as {
+			if a.Text != fmt.Sprintf("perspective %d", i) {
+				t.Errorf("answer %d = %q: out of order", i, a.Text)
+			}
+		}
+		if n := len(api.made("reactions.add")); n != 10 {
+			t.Errorf("%d ticks, want 10", n)
+		}
+	})
 }

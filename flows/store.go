@@ -103,6 +103,9 @@ type Store interface {
 	// the lowest sequence number not above upTo, or ErrNotFound if there is
 	// none.
 	NextDelivery(ctx context.Context, key string, upTo int64) (Delivery, error)
+	// NextDeliveries returns up to limit unprocessed deliveries with the
+	// given key and sequence numbers not above upTo, in sequence order.
+	NextDeliveries(ctx context.Context, key string, upTo int64, limit int) ([]Delivery, error)
 	// MarkDeliveryProcessed sets the processed time and clears the payload.
 	// It returns ErrNotFound if there is no such delivery, and ErrConflict
 	// if it was processed already: inside a transaction that did the

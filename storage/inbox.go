@@ -95,6 +95,27 @@ func (s *store) NextDelivery(ctx context.Context, key string, upTo int64) (flows
 	return d, wrap(doing, err)
 }
 
+// NextDeliveries returns up to limit unprocessed deliveries with the given
+// key and sequence numbers not above upTo, in sequence order.
+func (s *store) NextDeliveries(ctx context.Context, key string, upTo int64, limit int) ([]flows.Delivery, error) {
+	const doing = "finding the next deliveries"
+	if err := checkText(doing, key); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT `+deliveryColumns+` FROM inbox
+		WHERE ordering_key = $1 AND seq <= $2 AND processed_at IS NULL
+		ORDER BY seq
+		LIMIT $3`, key, upTo, limit)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanDelivery)
+}
+
 // MarkDeliveryProcessed sets the processed time (a zero time means now) and
 // clears the payload. It returns flows.ErrNotFound if there is no such
 // delivery, and flows.ErrConflict if it was processed already. On
