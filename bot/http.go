@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"whatmatters/flows"
 )
 
 // MaxBodyBytes is the largest request /slack/events reads. Slack's own
@@ -121,6 +123,10 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 		var rej rejection
 		if errors.As(err, &rej) {
 			return refuse(rej.status, rej.reason)
+		}
+		if errors.Is(err, flows.ErrInvalid) {
+			// The database refused something the request carried.
+			return refuse(http.StatusBadRequest, "request the database cannot store")
 		}
 		s.log.ErrorContext(ctx, "slack: request not understood", "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)

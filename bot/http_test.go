@@ -177,6 +177,8 @@ func TestBadInput(t *testing.T) {
 			// Ids no database can store are the sender's mistake, never
 			// worth a retry: 400, not 503.
 			{"event id with a NUL", "application/json", eventCallback("Ev\u0000NUL", map[string]any{"type": "message", "user": "U1", "channel": "C1", "thread_ts": "1.1", "ts": "1.6", "text": story}), http.StatusBadRequest, ""},
+			{"settings command from a user id not UTF-8", form, []byte(strings.Replace(strings.Replace(string(commandForm("U1", "C1", "settings")), "user_id=U1", "user_id=%AB", 1), "text=", "text=", 1)), http.StatusBadRequest, ""},
+			{"session command from a team id not UTF-8", form, []byte(strings.Replace(string(commandForm("U1", "C1", "session a theme")), "team_id=T1", "team_id=%FE", 1)), http.StatusBadRequest, ""},
 			{"command trigger not UTF-8", form, []byte(strings.Replace(string(commandForm("U1", "C1", "Wren")), "trigger_id=", "trigger_id=%FF%FE", 1)), http.StatusBadRequest, ""},
 			{"channel id with a NUL", "application/json", messageEvent("EvChanNUL", "U1", "C1\u0000", "1.1", "1.8", story), http.StatusBadRequest, ""},
 			{"command trigger with a NUL", form, []byte(strings.Replace(string(commandForm("U1", "C1", "Wren")), "trigger_id=", "trigger_id=%00", 1)), http.StatusBadRequest, ""},

@@ -308,6 +308,9 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 	if c.TeamID == "" || c.ChannelID == "" || c.UserID == "" {
 		return receipt{}, malformed("slash command without team, channel or user")
 	}
+	if bad := unstorableIDs(c.TeamID, c.ChannelID, c.UserID, c.TriggerID); bad != "" {
+		return receipt{}, malformed("slash command with " + bad)
+	}
 	if strings.EqualFold(strings.TrimSpace(plainText(c.Text)), "settings") && c.TriggerID != "" {
 		// The settings form opens at once: its trigger id lasts 3 seconds.
 		r, err := s.settingsReceipt(ctx, c.TeamID, c.UserID, c.TriggerID)
@@ -372,6 +375,9 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 	}
 	if teamID == "" || cb.User.ID == "" {
 		return receipt{}, malformed("interaction without team or user")
+	}
+	if bad := unstorableIDs(teamID, cb.User.ID, cb.Channel.ID, cb.Container.ChannelID, cb.TriggerID); bad != "" {
+		return receipt{}, malformed("interaction with " + bad)
 	}
 	in := interactionPayload{
 		Type: string(cb.Type), TeamID: teamID, UserID: cb.User.ID, UserName: cb.User.Name, UserTeam: userTeam,
@@ -603,6 +609,23 @@ func (s *Slack) settle(ctx context.Context, r receipt) error {
 // maxIDBytes bounds a delivery's id and ordering key: Slack's own ids are
 // a few dozen characters.
 const maxIDBytes = 512
+
+// unstorableIDs says what is wrong with ids from a request that no
+// database could store (not UTF-8, control characters, absurdly long), or
+// "" if nothing is: they are refused before anything is looked up.
+func unstorableIDs(ids ...string) string {
+	for _, id := range ids {
+		switch {
+		case len(id) > maxIDBytes:
+			return "an id too long"
+		case !utf8.ValidString(id):
+			return "an id not UTF-8"
+		case strings.IndexFunc(id, unicode.IsControl) >= 0:
+			return "an id with a control character"
+		}
+	}
+	return ""
+}
 
 // unstorable says what makes a delivery's id or key impossible to record
 // (text that is not UTF-8, a NUL or other control character, an absurd

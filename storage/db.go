@@ -37,6 +37,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close releases the database. The Store must not be used afterwards.
 func (db *DB) Close() error {
+	if db.store != nil && db.store.stmts != nil {
+		db.store.stmts.close()
+	}
 	err := db.sql.Close()
 	if db.pool != nil {
 		db.pool.Close()

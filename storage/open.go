@@ -118,6 +118,10 @@ func open(ctx context.Context, databaseURL string, log *slog.Logger, create bool
 		return nil, err
 	}
 	db.store = &store{db: db.sql, q: db.sql, dialect: dialect, now: time.Now}
+	if dialect == SQLite {
+		db.store.stmts = newStmtCache(db.sql)
+		db.store.q = cachedQuerier{cache: db.store.stmts}
+	}
 	return db, nil
 }
 

@@ -25,6 +25,7 @@ type store struct {
 	depth   int     // how many InTx calls deep within tx
 	dialect Dialect
 	now     func() time.Time
+	stmts   *stmtCache // SQLite only: prepared statements, reused
 }
 
 // InTx runs fn with a Store bound to one transaction, committing when fn
@@ -58,7 +59,10 @@ func (s *store) InTx(ctx context.Context, fn func(flows.Store) error) (err error
 			}
 		}
 	}()
-	inner := &store{db: s.db, q: tx, tx: tx, dialect: s.dialect, now: s.now}
+	inner := &store{db: s.db, q: tx, tx: tx, dialect: s.dialect, now: s.now, stmts: s.stmts}
+	if s.stmts != nil {
+		inner.q = cachedQuerier{cache: s.stmts, tx: tx}
+	}
 	if err := fn(inner); err != nil {
 		return err
 	}
