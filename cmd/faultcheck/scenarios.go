@@ -72,8 +72,116 @@ func runRetries(ctx context.Context, o options) (summary string, err error) {
 	return summary, nil
 }
 
-func runSigkill(ctx context.Context, o options) (string, error) {
-	return "", fmt.Errorf("not yet")
+// runSigkill kills serve (SIGKILL) mid-load, with the fake API slowed so
+// that posts are in flight, then starts it again on the same database and
+// sends what was not acknowledged again, as Slack would: within 75 s of the
+// restart every acknowledged delivery must be processed and every owed post
+// made, none twice. (River rescues the dead instance's running jobs after
+// 30 s, checked every 30 s.)
+func runSigkill(ctx context.Context, o options) (summary string, err error) {
+	e, err := setup(ctx, o, "sigkill", "")
+	if err != nil {
+		return "", err
+	}
+	defer finish(o, e, &err)
+	w := newWorkload(pick(o, 6, 16), pick(o, 6, 20), 4, pick(o, 8, 16))
+	if err := w.start(ctx, e, 1, 30*time.Second); err != nil {
+		return "", err
+	}
+	w.plan()
+	e.api.SetLatency(300 * time.Millisecond)
+
+	var killed sync.Once
+	killedCh := make(chan struct{})
+	var atKill struct{ flight, posts, pending, outbox, running, acked int }
+	// The killer: once a third of the messages are acknowledged and a post
+	// is in flight, SIGKILL.
+	go func() {
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			acked := 0
+			for _, m := range w.msgs {
+				m.mu.Lock()
+				if m.acked {
+					acked++
+				}
+				m.mu.Unlock()
+			}
+			if acked >= len(w.msgs)/3 && e.api.PostsInFlight() > 0 {
+				atKill.flight, atKill.posts, atKill.acked = e.api.InFlight(), e.api.PostsInFlight(), acked
+				e.srv.kill()
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		killed.Do(func() { close(killedCh) })
+	}()
+	isKilled := func() bool {
+		select {
+		case <-killedCh:
+			return true
+		default:
+			return false
+		}
+	}
+	// Sent slowly, two at a time, so that the kill comes mid-load.
+	conc := w.conc
+	w.conc = 2
+	w.send(ctx, w.msgs, func(m *message) {
+		w.deliver(ctx, e, m, 0)
+		time.Sleep(100 * time.Millisecond)
+	}, isKilled)
+	w.conc = conc
+	<-killedCh
+	if e.srv.running() {
+		return "", fmt.Errorf("the kill did not happen: no post was in flight once a third of the deliveries were acknowledged, in 60s")
+	}
+	_ = e.db.QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox WHERE processed_at IS NULL), (SELECT count(*) FROM outbox),
+		(SELECT count(*) FROM river_job WHERE state = 'running')`).Scan(&atKill.pending, &atKill.outbox, &atKill.running)
+
+	restart := time.Now()
+	if err := e.srv.start(ctx); err != nil {
+		return "", fmt.Errorf("restarting serve: %w", err)
+	}
+	ready := time.Since(restart)
+	// What was never acknowledged (never sent, or cut off by the kill) is
+	// sent now, as Slack's retry where it was sent before.
+	var rest []*message
+	for _, m := range w.msgs {
+		if !m.acked {
+			rest = append(rest, m)
+		}
+	}
+	w.send(ctx, rest, func(m *message) {
+		retry := 0
+		if len(m.statuses) > 0 {
+			retry = 1
+		}
+		for i := 0; i < 4 && w.deliver(ctx, e, m, retry+i) != http.StatusOK; i++ {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}, nil)
+	took, derr := drained(ctx, e, restart, restart.Add(75*time.Second))
+	res := w.check(ctx, e)
+	found := 0
+	for _, c := range e.api.Calls() {
+		if (c.Method == "conversations.replies" || c.Method == "conversations.history") && c.At.After(restart) {
+			found++
+		}
+	}
+	summary = fmt.Sprintf("killed with %d acknowledged, %d Web API calls in flight (%d posts), %d deliveries unprocessed, %d replies unsent, %d jobs running; "+
+		"ready %s after restart, all processed and sent %s after restart (%d look-ups of earlier posts); %s",
+		atKill.acked, atKill.flight, atKill.posts, atKill.pending, atKill.outbox, atKill.running, ready.Round(100*time.Millisecond),
+		took.Round(100*time.Millisecond), found, res)
+	switch {
+	case derr != nil:
+		return summary, failf("%v", derr)
+	case res.acked != len(w.msgs):
+		return summary, failf("only %d of %d deliveries acknowledged", res.acked, len(w.msgs))
+	case !res.ok():
+		return summary, failf("%v", res.problems)
+	}
+	return summary, nil
 }
 
 func runSlackFaults(ctx context.Context, o options) (string, error) {

@@ -80,6 +80,7 @@ type API struct {
 	seq     atomic.Int64
 	latency atomic.Int64 // ns added to every Web API answer
 	flight  atomic.Int64 // Web API requests being answered
+	posting atomic.Int64 // chat.postMessage requests being answered
 
 	mu        sync.Mutex
 	calls     []Call
@@ -119,6 +120,10 @@ func (a *API) SetLatency(d time.Duration) { a.latency.Store(int64(d)) }
 
 // InFlight is how many Web API requests are being answered now.
 func (a *API) InFlight() int { return int(a.flight.Load()) }
+
+// PostsInFlight is how many chat.postMessage requests are being answered
+// now.
+func (a *API) PostsInFlight() int { return int(a.posting.Load()) }
 
 // SetFault makes the fake fail calls as f says; nil stops it.
 func (a *API) SetFault(f *Fault) {
@@ -172,6 +177,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.Method = method
 	a.flight.Add(1)
 	defer a.flight.Add(-1)
+	if method == "chat.postMessage" {
+		a.posting.Add(1)
+		defer a.posting.Add(-1)
+	}
 	args := readArgs(r)
 	c.Channel, c.User, c.Text, c.Thread = args["channel"], args["user"], args["text"], args["thread_ts"]
 
