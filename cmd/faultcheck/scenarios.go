@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
+
+	"whatmatters/internal/slackfake"
 )
 
 // runRetries sends every delivery 2 to 4 times, the copies as Slack's
@@ -184,8 +187,106 @@ func runSigkill(ctx context.Context, o options) (summary string, err error) {
 	return summary, nil
 }
 
-func runSlackFaults(ctx context.Context, o options) (string, error) {
-	return "", fmt.Errorf("not yet")
+// inFlightAllowance is how soon after a 429 a call may still arrive
+// because it was sent before the 429 reached the bot.
+const inFlightAllowance = 100 * time.Millisecond
+
+// runSlackFaults has the fake Web API answer chat.postMessage with 429
+// (Retry-After: 2) for a while, then every call with 500 for a while, as the load is sent:
+// every reply must arrive, none twice, and no chat.postMessage may reach
+// the fake sooner than Retry-After after a 429 to one.
+func runSlackFaults(ctx context.Context, o options) (summary string, err error) {
+	e, err := setup(ctx, o, "slack-429-500", "")
+	if err != nil {
+		return "", err
+	}
+	defer finish(o, e, &err)
+	w := newWorkload(pick(o, 6, 16), pick(o, 6, 20), 4, pick(o, 8, 16))
+	if err := w.start(ctx, e, 1, 30*time.Second); err != nil {
+		return "", err
+	}
+	w.plan()
+	const retryAfter = 2
+	window := pick(o, 5*time.Second, 15*time.Second)
+	start := time.Now()
+	// Slack's rate limits are per method: the 429s are chat.postMessage's,
+	// the 500s every method's.
+	e.api.SetFault(&slackfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: retryAfter, Until: start.Add(window),
+		Methods: map[string]bool{"chat.postMessage": true}})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(window):
+			e.api.SetFault(&slackfake.Fault{Status: http.StatusInternalServerError, Until: start.Add(2 * window)})
+		}
+	}()
+	w.send(ctx, w.msgs, func(m *message) {
+		for i := 0; i < 4 && w.deliver(ctx, e, m, i) != http.StatusOK; i++ {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}, nil)
+	took, derr := drained(ctx, e, start, time.Now().Add(pick(o, 60*time.Second, 3*time.Minute)))
+	res := w.check(ctx, e)
+
+	// The gap from each 429 to chat.postMessage to the next one to arrive.
+	calls := e.api.Calls()
+	sort.Slice(calls, func(i, j int) bool { return calls[i].At.Before(calls[j].At) })
+	by429 := map[string]int{}
+	for _, c := range calls {
+		if c.Status == http.StatusTooManyRequests {
+			by429[c.Method]++
+		}
+	}
+	var n429, n500, violations, inflight int
+	minGap, rawMin := time.Duration(-1), time.Duration(-1)
+	for i, c := range calls {
+		switch c.Status {
+		case http.StatusTooManyRequests:
+			n429++
+		case http.StatusInternalServerError:
+			n500++
+		}
+		if c.Method != "chat.postMessage" || c.Status != http.StatusTooManyRequests {
+			continue
+		}
+		for _, next := range calls[i+1:] {
+			if next.Method != "chat.postMessage" || !next.At.After(c.Done) {
+				continue
+			}
+			gap := next.At.Sub(c.Done)
+			if rawMin < 0 || gap < rawMin {
+				rawMin = gap
+			}
+			if gap < inFlightAllowance {
+				inflight++
+				continue
+			}
+			if minGap < 0 || gap < minGap {
+				minGap = gap
+			}
+			if gap < retryAfter*time.Second {
+				violations++
+			}
+			break
+		}
+	}
+	summary = fmt.Sprintf("429 (Retry-After: %d) for %s then 500 for %s: %d answered 429 %v, %d answered 500; all processed and sent %s after the faults began; "+
+		"min gap from a 429 to the next chat.postMessage %s (%d sooner than Retry-After; %d within %s, already in flight, not counted; raw min %s); %s",
+		retryAfter, window, window, n429, by429, n500, took.Round(100*time.Millisecond), minGap.Round(time.Millisecond), violations,
+		inflight, inFlightAllowance, rawMin.Round(time.Millisecond), res)
+	switch {
+	case derr != nil:
+		return summary, failf("%v", derr)
+	case res.acked != len(w.msgs):
+		return summary, failf("only %d of %d deliveries acknowledged", res.acked, len(w.msgs))
+	case violations > 0:
+		return summary, failf("%d chat.postMessage calls came sooner than Retry-After after a 429", violations)
+	case n429 == 0 || n500 == 0:
+		return summary, failf("the fault windows were not hit")
+	case !res.ok():
+		return summary, failf("%v", res.problems)
+	}
+	return summary, nil
 }
 
 func runUnsignedFlood(ctx context.Context, o options) (string, error) {
