@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"whatmatters/internal/slackfake"
@@ -289,8 +293,141 @@ func runSlackFaults(ctx context.Context, o options) (summary string, err error) 
 	return summary, nil
 }
 
-func runUnsignedFlood(ctx context.Context, o options) (string, error) {
-	return "", fmt.Errorf("not yet")
+// runUnsignedFlood sends signed deliveries alone, then again beside a
+// flood of unsigned and badly signed requests: every bad one must get 401,
+// every signed one 200; it reports the signed ones' latency both ways.
+func runUnsignedFlood(ctx context.Context, o options) (summary string, err error) {
+	e, err := setup(ctx, o, "unsigned-flood", "")
+	if err != nil {
+		return "", err
+	}
+	defer finish(o, e, &err)
+	n := pick(o, 400, 3000)
+	floodConc := pick(o, 32, 64)
+	floodMax := pick(o, 20000, 200000)
+	run := strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
+	signedRun := func(phase string, n int) ([]time.Duration, map[int]int) {
+		lat := make([]time.Duration, n)
+		st := make([]int, n)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					i := int(next.Add(1)) - 1
+					if i >= n {
+						return
+					}
+					body := eventBody(fmt.Sprintf("EvFlood%s-%s-%d", run, phase, i), fmt.Sprintf("UFL%d", i%40), "CFLOOD",
+						fmt.Sprintf("1600000000.%06d", i%20), fmt.Sprintf("1700000000.%06d", i), "a reply in a thread that is no reflection's")
+					st[i], lat[i] = e.signed(ctx, "application/json", body, 0)
+				}
+			})
+		}
+		wg.Wait()
+		counts := map[int]int{}
+		var ok []time.Duration
+		for i := range n {
+			counts[st[i]]++
+			if st[i] == http.StatusOK {
+				ok = append(ok, lat[i])
+			}
+		}
+		return ok, counts
+	}
+	// A warm-up first: the first requests open the database connections.
+	signedRun("warm", 100)
+	alone, aloneCounts := signedRun("alone", n)
+
+	// The flood: until the signed run beside it ends, at most floodMax.
+	floodCtx, stopFlood := context.WithCancel(ctx)
+	var sent atomic.Int64
+	var mu sync.Mutex
+	floodCounts := map[int]int{}
+	kinds := map[string]int{}
+	var wg sync.WaitGroup
+	floodStart := time.Now()
+	for g := range floodConc {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(o.seed), uint64(g)))
+			for floodCtx.Err() == nil && sent.Add(1) <= int64(floodMax) {
+				kind, ct, body, h := badRequest(rng)
+				st, _ := e.post(floodCtx, ct, body, h)
+				if floodCtx.Err() != nil && st == 0 {
+					return
+				}
+				mu.Lock()
+				floodCounts[st]++
+				kinds[kind]++
+				mu.Unlock()
+			}
+		})
+	}
+	beside, besideCounts := signedRun("flood", n)
+	stopFlood()
+	wg.Wait()
+	floodTook := time.Since(floodStart)
+	flooded := 0
+	for _, c := range floodCounts {
+		flooded += c
+	}
+	_, derr := drained(ctx, e, time.Now(), time.Now().Add(60*time.Second))
+	var stored int
+	_ = e.db.QueryRow(ctx, `SELECT count(*) FROM inbox WHERE id LIKE $1 AND id NOT LIKE $2`, "EvFlood"+run+"%", "EvFlood"+run+"-warm%").Scan(&stored)
+	a50, a99 := percentiles(alone)
+	b50, b99 := percentiles(beside)
+	summary = fmt.Sprintf("%d signed alone: p50 %s p99 %s; %d signed beside %d bad requests (%d in flight, %.0f/s, %v): p50 %s p99 %s; bad answered %v; signed answered %v / %v; %d of %d signed recorded",
+		n, a50, a99, n, flooded, floodConc, float64(flooded)/floodTook.Seconds(), kinds, b50, b99, floodCounts, aloneCounts, besideCounts, stored, 2*n)
+	switch {
+	case len(alone) != n || len(beside) != n:
+		return summary, failf("signed requests not all answered 200")
+	case floodCounts[http.StatusUnauthorized] != flooded:
+		return summary, failf("bad requests not all answered 401")
+	case derr != nil:
+		return summary, failf("%v", derr)
+	case stored != 2*n:
+		return summary, failf("%d of %d signed deliveries recorded", stored, 2*n)
+	}
+	return summary, nil
+}
+
+// badRequest makes a request that must be refused with 401: unsigned,
+// signed with another secret, a stale timestamp, a malformed signature, or
+// a good signature of another body.
+func badRequest(rng *rand.Rand) (kind, contentType string, body []byte, h http.Header) {
+	body = eventBody(fmt.Sprintf("EvBad%d", rng.Int64()), "UBAD", "CBAD", "1600000000.000001",
+		fmt.Sprintf("1700000001.%06d", rng.IntN(1_000_000)), "not from Slack")
+	if rng.IntN(10) == 0 {
+		body = append(body, bytes.Repeat([]byte(" "), rng.IntN(256<<10))...)
+	}
+	contentType = "application/json"
+	if rng.IntN(3) == 0 {
+		contentType = "application/x-www-form-urlencoded"
+		body = commandBody(nil, "UBAD", "CBAD", "Kestrel", fmt.Sprintf("bad-%d", rng.Int64()))
+	}
+	h = http.Header{}
+	switch rng.IntN(6) {
+	case 0:
+		kind = "unsigned"
+	case 1:
+		kind = "other-secret"
+		slackfake.Sign(h, "not-the-secret", time.Now(), body)
+	case 2:
+		kind = "stale"
+		slackfake.Sign(h, secret, time.Now().Add(-10*time.Minute), body)
+	case 3:
+		kind = "malformed"
+		h.Set("X-Slack-Request-Timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+		h.Set("X-Slack-Signature", []string{"v0=zz", "", "v1=00", "v0=" + strings.Repeat("a", 64)}[rng.IntN(4)])
+	case 4:
+		kind = "other-body"
+		slackfake.Sign(h, secret, time.Now(), append(append([]byte(nil), body...), 'x'))
+	case 5:
+		kind = "bad-timestamp"
+		slackfake.Sign(h, secret, time.Now(), body)
+		h.Set("X-Slack-Request-Timestamp", []string{"", "abc", "-1", "99999999999999999999"}[rng.IntN(4)])
+	}
+	return kind, contentType, body, h
 }
 
 func runPGRestart(ctx context.Context, o options) (string, error) {

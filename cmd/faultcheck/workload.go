@@ -83,10 +83,14 @@ func (w *workload) ts() string {
 }
 
 func commandBody(api *slackfake.API, user, channel, text, trigger string) []byte {
+	responseURL := "http://127.0.0.1:9/response"
+	if api != nil {
+		responseURL = api.ResponseURL(trigger)
+	}
 	return []byte(url.Values{
 		"token": {"legacy"}, "team_id": {slackfake.Team}, "team_domain": {"fault"},
 		"channel_id": {channel}, "channel_name": {"ward"}, "user_id": {user}, "user_name": {strings.ToLower(user)},
-		"command": {"/reflect"}, "text": {text}, "response_url": {api.ResponseURL(trigger)},
+		"command": {"/reflect"}, "text": {text}, "response_url": {responseURL},
 		"trigger_id": {trigger}, "api_app_id": {slackfake.AppID},
 	}.Encode())
 }
