@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"whatmatters/internal/slackfake"
 )
 
@@ -430,8 +432,138 @@ func badRequest(rng *rand.Rand) (kind, contentType string, body []byte, h http.H
 	return kind, contentType, body, h
 }
 
-func runPGRestart(ctx context.Context, o options) (string, error) {
-	return "", fmt.Errorf("not yet")
+// runPGRestart runs serve on a temporary PostgreSQL cluster of its own
+// and stops that cluster mid-load for a few seconds, then starts it again:
+// requests while it is down must get 503 (never a 200 that was not
+// recorded); afterwards every delivery that got 200 must be stored exactly
+// once and serve must recover without a restart.
+func runPGRestart(ctx context.Context, o options) (summary string, err error) {
+	pg, err := newCluster(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer pg.remove()
+	conn, err := pgx.Connect(ctx, pg.url("postgres"))
+	if err != nil {
+		return "", err
+	}
+	_, err = conn.Exec(ctx, `CREATE DATABASE faultcheck`)
+	conn.Close(ctx)
+	if err != nil {
+		return "", err
+	}
+	e, err := setup(ctx, o, "pg-restart", pg.url("faultcheck"))
+	if err != nil {
+		return "", err
+	}
+	defer finish(o, e, &err)
+	w := newWorkload(pick(o, 6, 16), pick(o, 10, 30), 4, 4)
+	if err := w.start(ctx, e, 1, 30*time.Second); err != nil {
+		return "", err
+	}
+	w.plan()
+	outage := pick(o, 5*time.Second, 15*time.Second)
+
+	// The load, a few requests at a time, each delivery sent until it
+	// gets 200 (at most 6 times, as Slack's retries), while PostgreSQL is
+	// stopped and started beside it.
+	var down, up time.Time
+	var phase atomic.Int32 // 0 before, 1 down, 2 after
+	var mu sync.Mutex
+	duringOutage := map[int]int{}
+	var outageLat []time.Duration
+	readyDown, readyUp := -1, -1
+	loadDone := make(chan struct{})
+	go func() {
+		defer close(loadDone)
+		w.send(ctx, w.msgs, func(m *message) {
+			for i := 0; i < 6; i++ {
+				t := time.Now()
+				st := w.deliver(ctx, e, m, i)
+				if phase.Load() == 1 {
+					mu.Lock()
+					duringOutage[st]++
+					outageLat = append(outageLat, time.Since(t))
+					mu.Unlock()
+				}
+				if st == http.StatusOK {
+					break
+				}
+				time.Sleep(time.Second << i) // 1, 2, 4, 8, 16 s: Slack's retries, compressed
+			}
+			time.Sleep(150 * time.Millisecond)
+		}, nil)
+	}()
+	// Stop PostgreSQL once a quarter of the messages are acknowledged.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		acked := 0
+		for _, m := range w.msgs {
+			m.mu.Lock()
+			if m.acked {
+				acked++
+			}
+			m.mu.Unlock()
+		}
+		if acked >= len(w.msgs)/4 {
+			break
+		}
+	}
+	if err := pg.stop(ctx); err != nil {
+		return "", err
+	}
+	down = time.Now()
+	phase.Store(1)
+	time.Sleep(outage / 2)
+	readyDown = readyStatus(ctx, e)
+	time.Sleep(outage - time.Since(down))
+	phase.Store(2)
+	if err := pg.start(ctx); err != nil {
+		return "", err
+	}
+	up = time.Now()
+	<-loadDone
+	took, derr := drained(ctx, e, up, up.Add(60*time.Second))
+	readyUp = readyStatus(ctx, e)
+	res := w.check(ctx, e)
+	o50, o99 := percentiles(outageLat)
+	summary = fmt.Sprintf("PostgreSQL down %s: requests then answered %v (p50 %s, p99 %s), /readyz %d; after: /readyz %d, serve restarted %d times, all processed and sent %s after PostgreSQL was back; %s",
+		up.Sub(down).Round(100*time.Millisecond), duringOutage, o50, o99, readyDown, readyUp, e.srv.starts-1, took.Round(100*time.Millisecond), res)
+	bad := 0
+	for st, c := range duringOutage {
+		if st != http.StatusServiceUnavailable && st != http.StatusOK {
+			bad += c
+		}
+	}
+	switch {
+	case derr != nil:
+		return summary, failf("%v", derr)
+	case !e.srv.running() || e.srv.starts != 1:
+		return summary, failf("serve did not keep running")
+	case readyUp != http.StatusOK || readyDown != http.StatusServiceUnavailable:
+		return summary, failf("/readyz was %d while PostgreSQL was down and %d after, want 503 and 200", readyDown, readyUp)
+	case bad > 0:
+		return summary, failf("%d requests during the outage answered neither 503 nor 200", bad)
+	case duringOutage[http.StatusServiceUnavailable] == 0:
+		return summary, failf("no request was answered 503 during the outage")
+	case res.acked != len(w.msgs):
+		return summary, failf("only %d of %d deliveries acknowledged", res.acked, len(w.msgs))
+	case !res.ok():
+		return summary, failf("%v", res.problems)
+	}
+	return summary, nil
+}
+
+// readyStatus is /readyz's status, 0 if it did not answer.
+func readyStatus(ctx context.Context, e *env) int {
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(rctx, http.MethodGet, e.srv.base()+"/readyz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func runFuzz(ctx context.Context, o options) (string, error) {
