@@ -565,7 +565,3 @@ func readyStatus(ctx context.Context, e *env) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
-
-func runFuzz(ctx context.Context, o options) (string, error) {
-	return "", fmt.Errorf("not yet")
-}
