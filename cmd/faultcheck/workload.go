@@ -494,14 +494,3 @@ func percentiles(ds []time.Duration) (time.Duration, time.Duration) {
 	at := func(p int) time.Duration { return s[max(0, (len(s)*p+99)/100-1)].Round(100 * time.Microsecond) }
 	return at(50), at(99)
 }
-
-// ackLatencies are the first acknowledgements' latencies.
-func (w *workload) ackLatencies() []time.Duration {
-	var out []time.Duration
-	for _, m := range w.msgs {
-		if m.acked {
-			out = append(out, m.latency)
-		}
-	}
-	return out
-}
