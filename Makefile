@@ -2,7 +2,7 @@
 RACE ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v "$$(go env CC)" >/dev/null 2>&1 && echo -race)
 GOTESTFLAGS ?=
 
-.PHONY: test bench vet fmt build run fuzz
+.PHONY: test bench vet fmt build run fuzz faults-short faults
 
 test:
 	@if [ -z "$$WHATMATTERS_TEST_DATABASE_URL" ]; then \
@@ -29,3 +29,14 @@ run:
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzScrub -fuzztime 60s ./scrub
+
+# Load and fault checks (cmd/faultcheck): serve on loopback against a fake
+# Slack, on databases of their own made on $$WHATMATTERS_FAULTS_PG (else
+# $$WHATMATTERS_TEST_DATABASE_URL, else postgres@127.0.0.1:5432); pg-restart
+# runs its own initdb cluster. See docs/faults.md. FAULTFLAGS=… to add flags.
+FAULTFLAGS ?= -tolerate-known
+faults-short:
+	go run ./cmd/faultcheck -scenario all -short $(FAULTFLAGS)
+
+faults:
+	go run ./cmd/faultcheck -scenario all $(FAULTFLAGS)
