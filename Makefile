@@ -34,7 +34,7 @@ fuzz:
 # Slack, on databases of their own made on $$WHATMATTERS_FAULTS_PG (else
 # $$WHATMATTERS_TEST_DATABASE_URL, else postgres@127.0.0.1:5432); pg-restart
 # runs its own initdb cluster. See docs/faults.md. FAULTFLAGS=… to add flags.
-FAULTFLAGS ?= -tolerate-known
+FAULTFLAGS ?=
 faults-short:
 	go run ./cmd/faultcheck -scenario all -short $(FAULTFLAGS)
 

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,7 +66,7 @@ type message struct {
 
 func newWorkload(reflections, others, starter, conc int) *workload {
 	w := &workload{reflections: reflections, others: others, starter: min(starter, len(answers)), conc: conc,
-		run: strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)}
+		run: letterTag(time.Now().UnixNano())}
 	w.nextTS.Store(0)
 	return w
 }
@@ -493,4 +492,19 @@ func percentiles(ds []time.Duration) (time.Duration, time.Duration) {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	at := func(p int) time.Duration { return s[max(0, (len(s)*p+99)/100-1)].Round(100 * time.Microsecond) }
 	return at(50), at(99)
+}
+
+// letterTag names a run in lower-case letters only: a tag with digits can
+// read as an identifier ("l23nu" is a postcode) and be scrubbed from the
+// stored answer, which the check would count as an answer lost.
+func letterTag(n int64) string {
+	if n < 0 {
+		n = -n
+	}
+	b := []byte("zq")
+	for range 6 {
+		b = append(b, byte('a'+n%26))
+		n /= 26
+	}
+	return string(b)
 }
