@@ -7,7 +7,7 @@ GOTESTFLAGS ?=
 test:
 	@if [ -z "$$WHATMATTERS_TEST_DATABASE_URL" ]; then \
 		echo "NOTE: WHATMATTERS_TEST_DATABASE_URL is not set, so the PostgreSQL tests are skipped (SQLite tests still run)."; \
-		echo "      e.g. WHATMATTERS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable make test"; \
+		echo "      e.g. WHATMATTERS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable make test (the tests make and drop databases of their own)"; \
 	fi
 	go test $(RACE) -count=1 $(GOTESTFLAGS) ./...
 

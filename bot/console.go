@@ -65,6 +65,13 @@ func (c *Console) SetClock(now func() time.Time, advance func(time.Duration)) {
 	c.tick = 0
 }
 
+// SetTickingClock is SetClock with the real clock's behaviour kept: :wait
+// lets time pass a tick at a time, doing the sessions' due work at each.
+func (c *Console) SetTickingClock(now func() time.Time, advance func(time.Duration), tick time.Duration) {
+	c.SetClock(now, advance)
+	c.tick = tick
+}
+
 // NewConsole returns a console speaking as user until a line says otherwise.
 func NewConsole(engine *flows.Engine, in io.Reader, out io.Writer, user string, log *slog.Logger) *Console {
 	if user == "" {
@@ -158,6 +165,28 @@ func (c *Console) Run(ctx context.Context) error {
 			if err := c.sessionsDue(ctx); err != nil {
 				return err
 			}
+		}
+	}
+}
+
+// waitRunning lets d pass and, on the real clock, does the sessions' due
+// work as it falls due (a warning, a stage moving on) rather than all at
+// once at the end.
+func (c *Console) waitRunning(ctx context.Context, d time.Duration) error {
+	if c.tick <= 0 {
+		return c.wait(ctx, d) // an injected clock: it jumps, and the next line does what fell due
+	}
+	end := c.now().Add(d)
+	for {
+		left := end.Sub(c.now())
+		if left <= 0 {
+			return nil
+		}
+		if err := c.wait(ctx, min(left, c.tick)); err != nil {
+			return err
+		}
+		if err := c.sessionsDue(ctx); err != nil {
+			return err
 		}
 	}
 }
@@ -296,7 +325,7 @@ func (c *Console) meta(ctx context.Context, line string) error {
 			c.printf("(only you) Say how long to wait, for example :wait 2m or :wait 90s.\n")
 			return nil
 		}
-		if err := c.wait(ctx, d); err != nil {
+		if err := c.waitRunning(ctx, d); err != nil {
 			return err
 		}
 		c.shownClock = c.clockLine()

@@ -104,3 +104,40 @@ func TestConsoleRunsAWholeTimedSession(t *testing.T) {
 		t.Log(got)
 	}
 }
+
+// TestConsoleWaitRunsTimersAsTimePasses: on a clock that ticks (the real
+// one), a long :wait does each of a session's timed steps as it falls due,
+// the one-minute warnings included, instead of all at once at the end.
+func TestConsoleWaitRunsTimersAsTimePasses(t *testing.T) {
+	db := storagetest.SQLite(t)
+	templates, err := prompts.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)}
+	off := themes.NewOffline()
+	engine := flows.NewEngine(flows.Options{Store: db, Templates: templates, Now: clock.Now, Reader: off, Digests: themes.Digester{Fallback: off}})
+	script := strings.Join([]string{
+		":as fay facilitator",
+		"/reflect session theme family at the bedside --minutes 8",
+		":as ann district nurse",
+		"Families need to be asked early what they hope for.",
+		":wait 5m",
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	c := bot.NewConsole(engine, strings.NewReader(script), &out, "fay", nil)
+	c.SetTickingClock(clock.Now, clock.Advance, 15*time.Second)
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	warn := strings.Index(got, "One minute left on this stage.")
+	stage2 := strings.Index(got, "Stage 2 of 4")
+	stage3 := strings.Index(got, "Stage 3 of 4")
+	if warn < 0 || stage2 < 0 || stage3 < 0 || !(warn < stage2 && stage2 < stage3) {
+		t.Fatalf("during :wait 5m, want a warning, then stage 2, then stage 3, in order:\n%s", got)
+	}
+	if strings.Count(got, "One minute left on this stage.") < 2 {
+		t.Errorf("want a warning before each stage moved on:\n%s", got)
+	}
+}

@@ -45,7 +45,7 @@ type Config struct {
 	LocalIDPatterns string   `envconfig:"WHATMATTERS_LOCAL_ID_PATTERNS" desc:"regular expressions for your trust's local hospital numbers, scrubbed from all text (see README)"`
 	ScrubNames      string   `envconfig:"WHATMATTERS_SCRUB_NAMES" desc:"comma-separated names always scrubbed from text, e.g. local places or people often mentioned"`
 	RetentionDays   Days     `envconfig:"WHATMATTERS_RETENTION_DAYS" default:"365" desc:"story text older than this many days is removed by the daily purge, keeping only anonymous counts"`
-	Facilitators    string   `envconfig:"WHATMATTERS_FACILITATORS" desc:"comma-separated Slack member ids who are facilitators (run learning sessions) in every team they use the bot in, beside those chosen with whatmatters facilitator or /reflect settings"`
+	Facilitators    string   `envconfig:"WHATMATTERS_FACILITATORS" desc:"comma-separated Slack member ids who are facilitators (run learning sessions) in every team they use the bot in, beside those chosen with whatmatters facilitator or /reflect facilitator"`
 	IdleAfter       Idle     `envconfig:"WHATMATTERS_IDLE_AFTER" default:"48h" desc:"a reflection quiet this long is nudged once, and closed as abandoned after as long again"`
 }
 

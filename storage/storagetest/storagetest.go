@@ -68,9 +68,9 @@ func PostgresURL(t testing.TB) string {
 	server := os.Getenv(EnvDatabaseURL)
 	if server == "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL tests must run on CI: set %s to a server the tests may create databases on (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", EnvDatabaseURL)
+			t.Fatalf("PostgreSQL tests must run on CI: set %s to a server the tests may create databases on (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)", EnvDatabaseURL)
 		}
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", EnvDatabaseURL)
+		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)", EnvDatabaseURL)
 	}
 	u, err := url.Parse(server)
 	if err != nil {
