@@ -3,9 +3,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -17,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"whatmatters/internal/slacksign"
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -162,12 +160,7 @@ func runJobs[TTx any](t *testing.T, driver riverdriver.Driver[TTx], s *Slack, op
 
 // sign adds Slack's signature headers for body, made at the given time.
 func sign(h http.Header, secret string, at time.Time, body []byte) {
-	ts := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:", ts)
-	mac.Write(body)
-	h.Set("X-Slack-Request-Timestamp", ts)
-	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	slacksign.Sign(h, secret, at, body)
 }
 
 // post sends a signed request to /slack/events and returns the response's

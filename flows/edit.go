@@ -52,13 +52,6 @@ func (e *Engine) Edit(ctx context.Context, ed Edit) ([]Reply, error) {
 	return replies, err
 }
 
-// EditAnswer changes one of the actor's own answers by its id.
-func (e *Engine) EditAnswer(ctx context.Context, a Actor, channel string, answerID int64, text string) ([]Reply, error) {
-	return e.onAnswer(ctx, a, channel, answerID, func(s Store, ans Answer) ([]Reply, error) {
-		return e.edit(ctx, s, channel, a, ans, text)
-	})
-}
-
 // WithdrawAnswer withdraws one of the actor's own answers by its id: its
 // text is removed for good, and its place and times are kept.
 func (e *Engine) WithdrawAnswer(ctx context.Context, a Actor, channel string, answerID int64) ([]Reply, error) {

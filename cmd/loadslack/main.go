@@ -20,9 +20,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -39,6 +36,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"whatmatters/internal/slacksign"
 )
 
 func main() {
@@ -161,12 +159,8 @@ func send(ctx context.Context, client *http.Client, target, secret, run string, 
 	if err != nil {
 		return 0, 0
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	slacksign.Sign(req.Header, secret, time.Now(), body)
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {

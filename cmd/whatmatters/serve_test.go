@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"whatmatters/internal/slacksign"
 
 	"whatmatters/storage/storagetest"
 )
@@ -144,11 +142,7 @@ func TestServeHTTPMode(t *testing.T) {
 				"text": {"Kestrel"}, "trigger_id": {"1.2.3"}}.Encode())
 			req, _ := http.NewRequest(http.MethodPost, base+"/slack/events", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			ts := strconv.FormatInt(time.Now().Unix(), 10)
-			mac := hmac.New(sha256.New, []byte(secret))
-			fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-			req.Header.Set("X-Slack-Request-Timestamp", ts)
-			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+			slacksign.Sign(req.Header, secret, time.Now(), body)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

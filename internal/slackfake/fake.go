@@ -11,9 +11,6 @@ package slackfake
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"whatmatters/internal/slacksign"
 )
 
 // The workspace, bot and app the fake answers as.
@@ -354,12 +352,7 @@ func readArgs(r *http.Request) map[string]string {
 	return args
 }
 
-// Sign signs a request body as Slack does: X-Slack-Request-Timestamp and
-// X-Slack-Signature v0=HMAC-SHA256(secret, "v0:ts:body").
+// Sign signs a request body as Slack does (see slacksign.Sign).
 func Sign(h http.Header, secret string, now time.Time, body []byte) {
-	ts := strconv.FormatInt(now.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-	h.Set("X-Slack-Request-Timestamp", ts)
-	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	slacksign.Sign(h, secret, now, body)
 }
