@@ -74,6 +74,10 @@ func startStuck[TTx any](t *testing.T, db *storage.DB, driver riverdriver.Driver
 	} else if n, _ := r.RowsAffected(); n != 1 {
 		t.Fatalf("%d jobs made stuck, want 1", n)
 	}
+	// /metrics would show it stuck.
+	if qs, err := db.QueueStats(ctx, time.Now().Add(-30*time.Second)); err != nil || qs.Stuck["slack_delivery"] != 1 {
+		t.Fatalf("queue stats = %+v, %v; want one stuck delivery job", qs, err)
+	}
 	// Slack's retry of the command cannot enqueue it again while it is stuck.
 	if again, err := client.Insert(ctx, DeliveryArgs{DeliveryID: deliveryID}, nil); err != nil || !again.UniqueSkippedAsDuplicate {
 		t.Fatalf("a second job for a stuck delivery: %+v, %v; want it skipped as a duplicate", again, err)

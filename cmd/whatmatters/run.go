@@ -269,7 +269,7 @@ func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.
 	return flows.NewEngine(flows.Options{
 		Store:           store,
 		Templates:       templates,
-		Scrub:           scrubFunc(scrubber),
+		Scrub:           countScrubbed(scrubFunc(scrubber), reg),
 		Log:             log,
 		DefaultTimezone: string(cfg.Timezone),
 		Reader:          cs.offline,
@@ -277,6 +277,28 @@ func buildEngine(cfg Config, store flows.Store, log *slog.Logger, privacy flows.
 		ChannelPrivacy:  privacy,
 		Facilitators:    splitList(cfg.Facilitators),
 	}), cs, nil
+}
+
+// countScrubbed counts the identifiers scrub removes, by kind, in the
+// metric whatmatters_identifiers_scrubbed_total (never what they were).
+func countScrubbed(scrub flows.ScrubFunc, reg prometheus.Registerer) flows.ScrubFunc {
+	if reg == nil {
+		return scrub
+	}
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "whatmatters_identifiers_scrubbed_total",
+		Help: "Pieces of text in which an identifier of each kind was found and removed.",
+	}, []string{"kind"})
+	if err := reg.Register(c); err != nil {
+		return scrub
+	}
+	return func(text string, keep ...string) (string, []string) {
+		clean, removed := scrub(text, keep...)
+		for _, k := range removed {
+			c.WithLabelValues(k).Inc()
+		}
+		return clean, removed
+	}
 }
 
 // scrubFunc adapts the scrubber to the engine's ScrubFunc.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/prometheus/client_golang/prometheus"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,5 +298,33 @@ func TestScrubFuncKeepsPseudonyms(t *testing.T) {
 	}
 	if len(removed) != 1 || removed[0] != "name" {
 		t.Errorf("removed = %v, want one name", removed)
+	}
+}
+
+// TestScrubbedIdentifiersCounted: each kind the scrubber removes is counted
+// in /metrics, by kind, never with the text.
+func TestScrubbedIdentifiersCounted(t *testing.T) {
+	s, err := scrub.New(scrub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	f := countScrubbed(scrubFunc(s), reg)
+	f("Mrs Pemberton, NHS 943 476 5919, seen 3rd march.")
+	f("Nothing to remove here.")
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				got[l.GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if got["name"] != 1 || got["NHS number"] != 1 || got["date"] != 1 || len(got) != 3 {
+		t.Errorf("counted %v; want one name, one NHS number and one date", got)
 	}
 }

@@ -104,6 +104,11 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := slack.Start(ctx); err != nil {
 		return err
 	}
+	// Jobs by state, stuck jobs and the outbox, read when /metrics is
+	// scraped; a job running past River's rescue time counts as stuck.
+	if err := metrics.RegisterQueueMetrics(db, 30*time.Second); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	riverLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
 	if cfg.AutoMigrate {
 		if err := migrateJobs(ctx, db, riverLog); err != nil {
