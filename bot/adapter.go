@@ -49,6 +49,9 @@ type SlackOptions struct {
 	// once; zero means 1, right for SQLite's single writer. PostgreSQL
 	// takes several.
 	RecordConcurrency int
+	// SocketBackoff is the longest wait between attempts to reconnect
+	// Socket Mode; zero means 5 seconds.
+	SocketBackoff time.Duration
 	// SweepAge is how long a delivery or a reply may wait before the
 	// sweep enqueues its job again; zero means 10 seconds.
 	SweepAge time.Duration
@@ -78,11 +81,13 @@ type Slack struct {
 	limits   Limits
 	commits  *groupCommit
 	refusals refusalLog
-	interval time.Duration // between two posts to a channel; 0: no pacing
-	metrics  *Metrics
-	log      *slog.Logger
-	now      func() time.Time
-	sweepAge time.Duration
+	// socketBackoff caps the wait before reconnecting Socket Mode.
+	socketBackoff time.Duration
+	interval      time.Duration // between two posts to a channel; 0: no pacing
+	metrics       *Metrics
+	log           *slog.Logger
+	now           func() time.Time
+	sweepAge      time.Duration
 
 	botToken, appToken, apiURL string
 	httpClient                 *http.Client
@@ -138,6 +143,10 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	}
 	s.interval = interval
 	s.commits = &groupCommit{s: s, max: max(o.RecordConcurrency, 1)}
+	s.socketBackoff = o.SocketBackoff
+	if s.socketBackoff <= 0 {
+		s.socketBackoff = 5 * time.Second
+	}
 	s.limits = o.Limits
 	if s.limits == nil {
 		if l, ok := o.Store.(Limits); ok {

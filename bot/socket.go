@@ -21,28 +21,69 @@ import (
 // that cannot be recorded is not acknowledged, so Slack sends it again.
 // Envelopes are recorded one at a time, in the order they arrive.
 //
+// slack-go waits longer and longer between attempts to reconnect (51 s by
+// the tenth, or a rate limit's whole Retry-After): when it would wait more
+// than the adapter's socketBackoff, the client is replaced by a new one,
+// which tries again at once after that wait.
+//
 // It returns nil when ctx ends, and an error if the connection cannot be
 // opened at all (a refused token).
 func (s *Slack) RunSocket(ctx context.Context) error {
+	for {
+		restart, err := s.runSocketClient(ctx)
+		if !restart {
+			return err
+		}
+		t := time.NewTimer(s.socketBackoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// runSocketClient runs one Socket Mode client until ctx ends (false, nil),
+// it fails for good (false, err), or its next reconnection would wait
+// longer than socketBackoff (true, nil).
+func (s *Slack) runSocketClient(ctx context.Context) (restart bool, err error) {
 	api := newWebAPI(s.botToken, s.appToken, s.apiURL, s.httpClient)
 	client := socketmode.New(api.Client, socketmode.OptionLog(log.New(io.Discard, "", 0)))
-	ctx, cancel := context.WithCancel(ctx)
+	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- client.RunContext(ctx) }()
+	go func() { done <- client.RunContext(cctx) }()
 	defer s.setConnected(false)
+	stop := func() {
+		cancel()
+		for {
+			// Events sent while the client stops are not acknowledged;
+			// Slack sends them again.
+			select {
+			case <-done:
+				return
+			case <-client.Events:
+			}
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			<-done
-			return nil
+			stop()
+			return false, nil
 		case err := <-done:
 			if ctx.Err() != nil {
-				return nil
+				return false, nil
 			}
-			return fmt.Errorf("socket mode: %w", err)
+			return false, fmt.Errorf("socket mode: %w", err)
 		case evt := <-client.Events:
 			s.onSocketEvent(ctx, client, evt)
+			if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok && evt.Type == socketmode.EventTypeConnectionError && ce.Backoff > s.socketBackoff {
+				s.log.InfoContext(ctx, "slack: reconnecting over Socket Mode sooner than the client would", "in", s.socketBackoff)
+				stop()
+				return true, nil
+			}
 		}
 	}
 }

@@ -240,3 +240,37 @@ func TestSocketEnvelopeSlackGoCannotParse(t *testing.T) {
 		t.Fatalf("answers = %+v, %v; want the odd-shaped answer kept", stored, err)
 	}
 }
+
+// TestSocketReconnectsSoonerThanTheClientsBackoff: when Slack refuses the
+// connection with a long Retry-After (or slack-go's backoff has grown
+// long), the bot reconnects after its own short wait instead of sitting
+// out slack-go's, and takes envelopes again.
+func TestSocketReconnectsSoonerThanTheClientsBackoff(t *testing.T) {
+	t.Parallel()
+	db := storagetest.SQLite(t)
+	sock := newSocketServer(t)
+	api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
+		c.Handle("/apps.connections.open", s.handle("apps.connections.open", func(http.ResponseWriter, *http.Request, url.Values) any {
+			return map[string]any{"ok": true, "url": sock.url()}
+		}))
+	})
+	api.fail = func(method string, n int) (int, string) {
+		if method == "apps.connections.open" && n < 2 {
+			return http.StatusTooManyRequests, "60" // slack-go would wait a minute
+		}
+		return 0, ""
+	}
+	h := newHarness(t, db, api, harnessOptions{workers: 2, appToken: "xapp-test", slackOpts: func(o *SlackOptions) {
+		o.SocketBackoff = 50 * time.Millisecond
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- h.slack.RunSocket(ctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	// Acknowledged well within the minute slack-go would have waited.
+	sock.send(t, "slash_commands", "env-after-429", commandPayloadJSON("U1", "C1", "Kestrel"))
+	if n := len(api.made("apps.connections.open failed 429")); n != 2 {
+		t.Errorf("%d refused connections before the one that worked, want 2", n)
+	}
+}
