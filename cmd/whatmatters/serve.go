@@ -22,7 +22,7 @@ import (
 )
 
 // jobWorkers is how many Slack deliveries one instance works at once.
-const jobWorkers = 8
+const jobWorkers = 16
 
 // shutdownTimeout bounds a graceful stop: requests in flight and jobs
 // running get this long, together, to finish. Jobs still running then are
