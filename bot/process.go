@@ -396,15 +396,7 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 			}
 			replies = rs
 		}
-		cs, err := calls(replies, o)
-		if err != nil {
-			return nil, o, err
-		}
-		c, err := s.homeCall(ctx, eng, in.TeamID, in.UserID)
-		if err != nil {
-			return nil, o, err
-		}
-		return append(cs, c), o, nil
+		return s.repliedWithHome(ctx, eng, replies, o, in.TeamID, in.UserID)
 	case in.View == sessionModalID:
 		o.channel, o.thread = in.Fields["channel"], ""
 		minutes, _ := strconv.Atoi(in.Fields["minutes"])
@@ -441,15 +433,7 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 		if err != nil {
 			return nil, o, err
 		}
-		cs, err := calls(replies, o)
-		if err != nil {
-			return nil, o, err
-		}
-		c, err := s.homeCall(ctx, eng, in.TeamID, in.UserID)
-		if err != nil {
-			return nil, o, err
-		}
-		return append(cs, c), o, nil
+		return s.repliedWithHome(ctx, eng, replies, o, in.TeamID, in.UserID)
 	case in.ActionID == startAction:
 		o.channel, o.thread = in.Value, ""
 		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Value})
@@ -476,6 +460,20 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 		return s.replied(replies, o, err)
 	}
 	return nil, o, fmt.Errorf("%w: interaction %q", errUnreadable, in.ActionID)
+}
+
+// repliedWithHome renders the replies, then publishes the person's Home
+// tab afresh (after a change they made from it or from a form).
+func (s *Slack) repliedWithHome(ctx context.Context, eng *flows.Engine, replies []flows.Reply, o origin, team, user string) ([]call, origin, error) {
+	cs, err := calls(replies, o)
+	if err != nil {
+		return nil, o, err
+	}
+	c, err := s.homeCall(ctx, eng, team, user)
+	if err != nil {
+		return nil, o, err
+	}
+	return append(cs, c), o, nil
 }
 
 // replied renders the engine's replies, passing its error on.

@@ -191,9 +191,11 @@ func TestQuietWeekDigest(t *testing.T) {
 	}
 }
 
-// BenchmarkDigest10k builds a digest over 10,000 coded answers (the
-// offline coder's codes), 500 cases over twelve weeks.
-func BenchmarkDigest10k(b *testing.B) {
+// seedDigest10k fills a SQLite database with 10,000 coded answers (the
+// offline coder's codes on the tuning set's texts), 500 cases over twelve
+// weeks, for the digest benchmarks; it returns the database and the time
+// the weeks end.
+func seedDigest10k(b *testing.B) (*storage.DB, time.Time) {
 	db := storagetest.SQLite(b)
 	ctx := context.Background()
 	if _, err := db.EnsureTeam(ctx, flows.Team{ID: "TB", Timezone: "Europe/London"}); err != nil {
@@ -240,6 +242,14 @@ func BenchmarkDigest10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return db, now
+}
+
+// BenchmarkDigest10k builds a digest over 10,000 coded answers (the
+// offline coder's codes), 500 cases over twelve weeks.
+func BenchmarkDigest10k(b *testing.B) {
+	db, now := seedDigest10k(b)
+	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
