@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +31,8 @@ const (
 	digestDayAction     = "digest_day"
 	digestHourBlock     = "wm_digest_hour"
 	digestHourAction    = "digest_hour"
+	facilitatorsBlock   = "wm_facilitators"
+	facilitatorsAction  = "facilitators"
 
 	homeStartAction    = "wm_home_start"
 	homeSettingsAction = "wm_home_settings"
@@ -102,7 +105,14 @@ func settingsModal(set flows.Settings) slack.ModalViewRequest {
 			slack.NewInputBlock(digestChannelBlock, plain("Channel"), plain("Invite me to it first."), channel).WithOptional(true),
 			slack.NewInputBlock(digestDayBlock, plain("Day"), nil, day),
 			slack.NewInputBlock(digestHourBlock, plain("Hour, in the team's timezone"), nil, hour),
+			slack.NewDividerBlock(),
 		)
+		fac := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, plain("Choose people"), facilitatorsAction)
+		if len(set.Facilitators) > 0 {
+			fac.WithInitialUsers(set.Facilitators...)
+		}
+		blocks = append(blocks, slack.NewInputBlock(facilitatorsBlock, plain("Facilitators"),
+			plain("They may run the team's learning sessions, beside its leads and workspace admins."), fac).WithOptional(true))
 	}
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
@@ -148,6 +158,10 @@ func submission(v slack.View) (fields map[string]string, problems map[string]str
 			hour, _ := get(digestHourBlock, digestHourAction)
 			ch, _ := get(digestChannelBlock, digestChannelAction)
 			fields["digest_channel"] = ch.SelectedConversation
+			if fac, ok := get(facilitatorsBlock, facilitatorsAction); ok {
+				fields["facilitators"] = strings.Join(fac.SelectedUsers, ",")
+				fields["facilitators_shown"] = "1"
+			}
 			fields["digest_day"] = day.SelectedOption.Value
 			fields["digest_hour"] = hour.SelectedOption.Value
 			if d, err := strconv.Atoi(day.SelectedOption.Value); err != nil || d < 0 || d > 6 {

@@ -395,6 +395,17 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 				return nil, o, err
 			}
 			replies = rs
+			if in.Fields["facilitators_shown"] != "" {
+				var users []string
+				if f := in.Fields["facilitators"]; f != "" {
+					users = strings.Split(f, ",")
+				}
+				rs, err := eng.SetFacilitators(ctx, actor, users)
+				if err != nil {
+					return nil, o, err
+				}
+				replies = append(replies, rs...)
+			}
 		}
 		return s.repliedWithHome(ctx, eng, replies, o, in.TeamID, in.UserID)
 	case in.View == sessionModalID:

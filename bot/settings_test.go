@@ -118,6 +118,30 @@ func TestSettingsFormSetsDigest(t *testing.T) {
 			t.Errorf("audit = %+v; want the lead's digest change recorded", entries)
 		}
 
+		// Facilitators are chosen in the same form: added, then one removed.
+		withFacilitators := func(users ...string) map[string]any {
+			v := digestValues("", "3", "7")
+			v[facilitatorsBlock] = map[string]any{facilitatorsAction: map[string]any{"type": "multi_users_select", "selected_users": users}}
+			return v
+		}
+		if !strings.Contains(opened[1].Blocks, facilitatorsBlock) {
+			t.Errorf("lead's form has no facilitators field: %s", opened[1].Blocks)
+		}
+		submit("ULEAD", withFacilitators("UFAC1", "UFAC2"))
+		assertDrained(t, db)
+		isFacilitator := func(u string) bool {
+			m, err := db.GetMember(ctx, testTeam, u)
+			return err == nil && m.Facilitator
+		}
+		if !isFacilitator("UFAC1") || !isFacilitator("UFAC2") {
+			t.Fatalf("after the form, UFAC1 %v, UFAC2 %v; want both facilitators", isFacilitator("UFAC1"), isFacilitator("UFAC2"))
+		}
+		submit("ULEAD", withFacilitators("UFAC2"))
+		assertDrained(t, db)
+		if isFacilitator("UFAC1") || !isFacilitator("UFAC2") {
+			t.Fatalf("after removing UFAC1: UFAC1 %v, UFAC2 %v", isFacilitator("UFAC1"), isFacilitator("UFAC2"))
+		}
+
 		// Clearing the channel turns the weekly digest off.
 		submit("ULEAD", digestValues("", "3", "7"))
 		api.waitForCount(t, 2, "views.publish")

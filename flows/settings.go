@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,6 +16,9 @@ type Settings struct {
 	// MayChangeTeam is true for the team's leads and workspace admins.
 	MayChangeTeam bool
 	Team          Team
+	// Facilitators are the team's chosen facilitators (not those of
+	// WHATMATTERS_FACILITATORS), for those who may change them.
+	Facilitators []string
 }
 
 // SettingsFor reads the actor's settings without changing anything: a
@@ -39,7 +43,53 @@ func (e *Engine) SettingsFor(ctx context.Context, a Actor) (Settings, error) {
 		return Settings{}, fmt.Errorf("loading team: %w", err)
 	}
 	s.Team = t
+	if s.MayChangeTeam {
+		if s.Facilitators, err = e.ListFacilitators(ctx, a.TeamID); err != nil {
+			return Settings{}, err
+		}
+	}
 	return s, nil
+}
+
+// SetFacilitators makes the team's chosen facilitators exactly users,
+// from the settings form: each one added or removed is recorded in the
+// audit log and confirmed in a direct message. Only leads and admins may.
+func (e *Engine) SetFacilitators(ctx context.Context, a Actor, users []string) ([]Reply, error) {
+	current, err := e.ListFacilitators(ctx, a.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, u := range users {
+		if u = strings.TrimSpace(u); u != "" {
+			want[u] = true
+		}
+	}
+	var out []Reply
+	change := func(u string, on bool) error {
+		rs, err := e.ChangeFacilitator(ctx, a, "", u, on)
+		out = append(out, rs...)
+		return err
+	}
+	for _, u := range current {
+		if !want[u] {
+			if err := change(u, false); err != nil {
+				return out, err
+			}
+		}
+		delete(want, u)
+	}
+	added := make([]string, 0, len(want))
+	for u := range want {
+		added = append(added, u)
+	}
+	slices.Sort(added)
+	for _, u := range added {
+		if err := change(u, true); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // DigestSchedule is when and where the weekly digest goes out; an empty
