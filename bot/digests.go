@@ -116,6 +116,12 @@ type codeAnswerWorker struct {
 }
 
 // Work codes the answer; a model's 429 snoozes the job for its Retry-After.
+// Timeout gives a model's reading of one answer 20 seconds, longer than
+// other jobs' 15 and still short of the 25 after which a running job is
+// taken for stuck and run again; a slower model is retried, then the
+// offline codes stand.
+func (w *codeAnswerWorker) Timeout(*river.Job[CodeAnswerArgs]) time.Duration { return 20 * time.Second }
+
 func (w *codeAnswerWorker) Work(ctx context.Context, job *river.Job[CodeAnswerArgs]) error {
 	err := w.coding.CodeAnswer(ctx, job.Args.AnswerID, job.Attempt >= job.MaxAttempts)
 	if wait, ok := w.coding.RetryAfter(err); ok && err != nil {

@@ -84,12 +84,12 @@ type JobOptions struct {
 	// DigestsEvery is how often due weekly digests are looked for; zero
 	// means every minute, negative never.
 	DigestsEvery time.Duration
-	// JobTimeout bounds one run of a job; zero means 20 seconds. Posts
+	// JobTimeout bounds one run of a job; zero means 15 seconds. Posts
 	// never wait inside a job (a job waiting for Slack is snoozed), so
 	// runs are short.
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may be running before it counts as
-	// stuck (its instance died) and is run again; zero means 30 seconds,
+	// stuck (its instance died) and is run again; zero means 25 seconds,
 	// and it is never less than JobTimeout. River looks for stuck jobs
 	// when an instance becomes leader and every 30 seconds after, so the
 	// work of an instance killed mid-job is done within about a minute.
@@ -121,10 +121,10 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 		o.SweepEvery = 15 * time.Second
 	}
 	if o.JobTimeout == 0 {
-		o.JobTimeout = 20 * time.Second
+		o.JobTimeout = 15 * time.Second
 	}
 	if o.RescueAfter == 0 {
-		o.RescueAfter = 30 * time.Second
+		o.RescueAfter = 25 * time.Second
 	}
 	o.RescueAfter = max(o.RescueAfter, o.JobTimeout)
 	if o.Logger == nil {
