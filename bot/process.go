@@ -40,6 +40,14 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 	if err != nil {
 		return fmt.Errorf("loading delivery %s: %w", deliveryID, err)
 	}
+	if !d.ProcessedAt.IsZero() {
+		// Done already, with the others of its thread: unless it still owes
+		// a message, there is nothing to lock the thread for.
+		keys, err := s.store.OutboxKeys(ctx, d.ID)
+		if err == nil && len(keys) == 0 {
+			return nil
+		}
+	}
 	unlock, err := s.keys.lock(ctx, d.Key)
 	if err != nil {
 		return fmt.Errorf("waiting for the key of delivery %s: %w", d.ID, err)
