@@ -81,6 +81,8 @@ type Slack struct {
 	limits   Limits
 	commits  *groupCommit
 	refusals refusalLog
+	// unverified bounds the bodies read before their signature is checked.
+	unverified gate
 	// socketBackoff caps the wait before reconnecting Socket Mode.
 	socketBackoff time.Duration
 	interval      time.Duration // between two posts to a channel; 0: no pacing

@@ -69,3 +69,23 @@ func TestRefusalsLoggedALineASecond(t *testing.T) {
 		t.Fatalf("a second on: logged %v with %d left out, want true and 500", ok, more)
 	}
 }
+
+// TestUnverifiedWorkIsBounded: no more than maxUnverified requests have
+// their bodies read before their signatures are checked; one more waits,
+// and is turned away if no place frees up.
+func TestUnverifiedWorkIsBounded(t *testing.T) {
+	var g gate
+	ctx := context.Background()
+	for i := range maxUnverified {
+		if !g.acquire(ctx, 0) {
+			t.Fatalf("place %d refused", i)
+		}
+	}
+	if g.acquire(ctx, time.Millisecond) {
+		t.Fatal("a place beyond the bound was given")
+	}
+	g.release()
+	if !g.acquire(ctx, time.Millisecond) {
+		t.Fatal("a freed place was not given")
+	}
+}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -62,7 +63,14 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 	if err != nil {
 		return refuse(http.StatusUnauthorized, "signature headers: "+verifyProblem(err))
 	}
+	// Reading and hashing a body not yet known to be Slack's is bounded:
+	// at most maxUnverified at once; past that, a request waits a little,
+	// then is told to come again (Slack retries).
+	if !s.unverified.acquire(ctx, unverifiedWait) {
+		return refuse(http.StatusServiceUnavailable, "too many requests being verified")
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	s.unverified.release()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -212,3 +220,39 @@ func (l *refusalLog) allow(now time.Time) (bool, int) {
 	l.last, l.suppressed = now, 0
 	return true, n
 }
+
+// maxUnverified bounds the requests whose bodies are read and hashed at
+// once, before their signatures are known good; unverifiedWait is how
+// long one more may wait for a turn.
+const (
+	maxUnverified  = 128
+	unverifiedWait = 2 * time.Second
+)
+
+// gate is a counting semaphore.
+type gate struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+// acquire takes a place, waiting at most wait (or until ctx ends).
+func (g *gate) acquire(ctx context.Context, wait time.Duration) bool {
+	g.once.Do(func() { g.ch = make(chan struct{}, maxUnverified) })
+	select {
+	case g.ch <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case g.ch <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (g *gate) release() { <-g.ch }
