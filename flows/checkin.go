@@ -295,7 +295,7 @@ func (e *Engine) setAway(ctx context.Context, c Command, word, args string) ([]R
 // grow turns a person's check-in answer into the first answer of a case
 // reflection about the person they named, in one step.
 func (e *Engine) grow(ctx context.Context, s Store, checkIn Reflection, m Message, label string) ([]Reply, error) {
-	if problem := e.checkLabel(label); problem != "" || label == "" {
+	if problem := e.labelProblem(ctx, s, checkIn.TeamID, label); problem != "" || label == "" {
 		if label == "" {
 			problem = "Say who, with a pseudonym: reflect NAME."
 		}

@@ -216,6 +216,20 @@ func editDistance(a, b string) int {
 	return d[len(ra)][len(rb)]
 }
 
+// labelProblem is checkLabel for a team: a pseudonym the team already
+// uses for a case is accepted as it is (the scrubber may now take one that
+// is also a first name, "Hazel", for a real name; the team chose it).
+func (e *Engine) labelProblem(ctx context.Context, s Store, teamID, label string) string {
+	problem := e.checkLabel(label)
+	if problem == "" || label == "" {
+		return problem
+	}
+	if _, err := s.CaseByLabel(ctx, teamID, label); err == nil {
+		return ""
+	}
+	return problem
+}
+
 // checkLabel says what is wrong with a proposed pseudonym, or "" if nothing.
 func (e *Engine) checkLabel(label string) string {
 	if _, removed := e.scrub(label); len(removed) > 0 {

@@ -204,7 +204,7 @@ func (e *Engine) FormProblems(f FormSubmission) map[string]string {
 		label := CleanText(f.Label)
 		if label == "" {
 			problems["label"] = "Give the pseudonym the team uses for this person."
-		} else if p := e.checkLabel(label); p != "" {
+		} else if p := e.labelProblem(context.Background(), e.store, f.TeamID, label); p != "" {
 			problems["label"] = p
 		}
 	}

@@ -62,3 +62,40 @@ func TestAnswersKeepTheTeamsPseudonyms(t *testing.T) {
 		}
 	})
 }
+
+// TestExistingCaseNamedLikeAPerson: a pseudonym the scrubber would take for
+// a real name is refused for a new case, but a case the team already has
+// under it can still be reflected on.
+func TestExistingCaseNamedLikeAPerson(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		templates, err := prompts.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		scrub := func(text string, keep ...string) (string, []string) {
+			for _, name := range []string{"Hazel", "Rowan"} {
+				if !slices.Contains(keep, name) && strings.Contains(text, name) {
+					return strings.ReplaceAll(text, name, "[name]"), []string{"name"}
+				}
+			}
+			return text, nil
+		}
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		e := flows.NewEngine(flows.Options{Store: db, Templates: templates, Scrub: scrub, Now: func() time.Time { return now }})
+		if _, err := db.EnsureTeam(ctx, flows.Team{ID: team, Timezone: "Europe/London"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateCase(ctx, flows.Case{TeamID: team, Label: "Hazel", CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		c := &convo{t: t, ctx: ctx, engine: e, store: db, channel: "C1", clock: &testClock{now: now}}
+		if got := c.cmd("ann", "Hazel"); len(got) == 0 || got[0].Kind == flows.Notice {
+			t.Fatalf("reflecting on the existing case Hazel: %+v", got)
+		}
+		c.channel = "C2"
+		if got := notice(t, c.cmd("ann", "Rowan")); !strings.Contains(got.Title, "another pseudonym") {
+			t.Fatalf("a new case named Rowan: %+v", got)
+		}
+	})
+}

@@ -59,7 +59,7 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 		return nil, err
 	}
 	if label != "" {
-		if problem := e.checkLabel(label); problem != "" {
+		if problem := e.labelProblem(ctx, e.store, c.TeamID, label); problem != "" {
 			cases, err := e.store.ListCases(ctx, c.TeamID)
 			if err != nil {
 				return nil, fmt.Errorf("listing cases: %w", err)

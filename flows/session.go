@@ -125,7 +125,7 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 			return []Reply{notice(st.Channel, st.UserID, "Which person is the session about?",
 				"Give the pseudonym the team uses, for example /reflect session case Kestrel. Nothing was started.")}, nil
 		}
-		if problem := e.checkLabel(subject); problem != "" {
+		if problem := e.labelProblem(ctx, e.store, st.TeamID, subject); problem != "" {
 			return []Reply{notice(st.Channel, st.UserID, "Please choose another pseudonym", problem+" Nothing was started.")}, nil
 		}
 	} else if subject != "" {

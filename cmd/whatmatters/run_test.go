@@ -328,3 +328,19 @@ func TestScrubbedIdentifiersCounted(t *testing.T) {
 		t.Errorf("counted %v; want one name, one NHS number and one date", got)
 	}
 }
+
+// TestExistingPseudonymThatIsAFirstName: the demo team's case "Hazel" is
+// also a first name, which the scrubber removes; reflecting on the case the
+// team already has is still accepted, while naming a new case so is not.
+func TestExistingPseudonymThatIsAFirstName(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	setEnv(t, "DATABASE_URL", dbURL)
+	if res := runWith(t, "", "demo"); res.err != nil {
+		t.Fatalf("demo: %v", res.err)
+	}
+	// The console speaks in its own team; give it a case named as a first name.
+	res := runWith(t, ":as ann district nurse\n/reflect Margaret\n", "console")
+	if res.err != nil || !strings.Contains(res.stdout, "Please choose another pseudonym") {
+		t.Fatalf("a new case named Margaret: %v\n%s", res.err, res.stdout)
+	}
+}
