@@ -113,7 +113,7 @@ type idleWorker struct {
 // Work nudges or closes quiet reflections.
 func (w *idleWorker) Work(ctx context.Context, _ *river.Job[IdleArgs]) error {
 	return w.s.Scheduled(ctx, "idle", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
-		return e.Sweep(ctx, w.idleAfter)
+		return e.TendIdle(ctx, w.idleAfter)
 	})
 }
 
