@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // call is one Web API call owed for a processed delivery, as kept in the
@@ -177,14 +178,14 @@ func messageCall(op, channel, thread string, m Message) (call, error) {
 }
 
 // outboxMessages wraps calls for the outbox.
-func outboxMessages(d flows.Delivery, cs []call, now time.Time) ([]flows.OutboxMessage, error) {
-	msgs := make([]flows.OutboxMessage, len(cs))
+func outboxMessages(d inbox.Delivery, cs []call, now time.Time) ([]inbox.OutboxMessage, error) {
+	msgs := make([]inbox.OutboxMessage, len(cs))
 	for i, c := range cs {
 		b, err := json.Marshal(c)
 		if err != nil {
 			return nil, fmt.Errorf("encoding an outbox message: %w", err)
 		}
-		msgs[i] = flows.OutboxMessage{DeliveryID: d.ID, Key: d.Key, Payload: b, CreatedAt: now}
+		msgs[i] = inbox.OutboxMessage{DeliveryID: d.ID, Key: d.Key, Payload: b, CreatedAt: now}
 	}
 	return msgs, nil
 }
@@ -221,7 +222,7 @@ func (s *Slack) flush(ctx context.Context, key string) error {
 }
 
 // send makes one outbox message's call, then deletes the message.
-func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
+func (s *Slack) send(ctx context.Context, m inbox.OutboxMessage) error {
 	var c call
 	if err := json.Unmarshal(m.Payload, &c); err != nil {
 		s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
@@ -352,7 +353,7 @@ const outboxEvent = "whatmatters_outbox"
 // the channel or thread first, and not posted again if it is there.
 // Ephemeral messages and file uploads cannot be looked for and may, after
 // such a failure, be repeated.
-func (s *Slack) postOnce(ctx context.Context, m flows.OutboxMessage, channel, thread string, opts []slack.MsgOption) (string, error) {
+func (s *Slack) postOnce(ctx context.Context, m inbox.OutboxMessage, channel, thread string, opts []slack.MsgOption) (string, error) {
 	if m.Attempts > 0 {
 		ts, found, err := s.findPosted(ctx, m, channel, thread)
 		if err != nil {
@@ -377,7 +378,7 @@ func (s *Slack) postOnce(ctx context.Context, m flows.OutboxMessage, channel, th
 // findPosted looks for the bot's post of an outbox message among the
 // channel's (or thread's) messages since shortly before the message was
 // owed: one page of up to 200, which a retry soon after reaches.
-func (s *Slack) findPosted(ctx context.Context, m flows.OutboxMessage, channel, thread string) (string, bool, error) {
+func (s *Slack) findPosted(ctx context.Context, m inbox.OutboxMessage, channel, thread string) (string, bool, error) {
 	oldest := strconv.FormatInt(m.CreatedAt.Add(-time.Minute).Unix(), 10) + ".000000"
 	var msgs []slack.Message
 	if thread != "" {
@@ -424,7 +425,7 @@ func messageOptions(c call) ([]slack.MsgOption, error) {
 }
 
 // sent deletes a message from the outbox: it has been sent, or never can be.
-func (s *Slack) sent(ctx context.Context, m flows.OutboxMessage) error {
+func (s *Slack) sent(ctx context.Context, m inbox.OutboxMessage) error {
 	if err := s.store.DeleteOutbox(ctx, m.ID); err != nil && !errors.Is(err, flows.ErrNotFound) {
 		return fmt.Errorf("removing a sent message from the outbox: %w", err)
 	}
@@ -436,7 +437,7 @@ func (s *Slack) sent(ctx context.Context, m flows.OutboxMessage) error {
 // transaction that removes the root post from it. If that transaction
 // fails, the job is retried and the root is posted again: a repeated root
 // is the price of never losing the thread.
-func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts string) error {
+func (s *Slack) anchor(ctx context.Context, m inbox.OutboxMessage, c call, ts string) error {
 	// What follows the root is owed in the new thread, under the thread's
 	// own key: so the first question goes out before any reply to an
 	// answer in that thread, whichever job sends it.
@@ -444,7 +445,7 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 	if team := teamOf(m.Key); team != "" {
 		thread = threadKey(team, c.Channel, ts)
 	}
-	err := s.store.InTx(ctx, func(tx flows.Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		var replies []flows.Reply
 		var err error
 		if c.Session != 0 {
@@ -459,7 +460,7 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 		if err != nil {
 			return err
 		}
-		msgs, err := outboxMessages(flows.Delivery{ID: m.DeliveryID, Key: thread}, cs, s.now())
+		msgs, err := outboxMessages(inbox.Delivery{ID: m.DeliveryID, Key: thread}, cs, s.now())
 		if err != nil {
 			return err
 		}
@@ -481,7 +482,7 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 // failed decides what a failed call means: wait and retry (429), retry
 // (network trouble, Slack's 5xx, a token or scope to fix), or drop (Slack
 // refused the call itself, e.g. the bot is not in the channel).
-func (s *Slack) failed(ctx context.Context, m flows.OutboxMessage, c call, method string, err error) error {
+func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, method string, err error) error {
 	var limited *slack.RateLimitedError
 	if errors.As(err, &limited) {
 		wait := max(limited.RetryAfter, time.Second)

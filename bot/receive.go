@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // This file turns a verified request from either transport into what to do
@@ -137,7 +138,7 @@ type interactionPayload struct {
 
 // receipt is what to do about one verified request.
 type receipt struct {
-	delivery *flows.Delivery // to record, then process in a job
+	delivery *inbox.Delivery // to record, then process in a job
 	body     any             // the acknowledgement's JSON body; nil for an empty one
 	modal    *slack.ModalViewRequest
 	trigger  string // the trigger id to open modal with
@@ -246,7 +247,7 @@ func (s *Slack) routeEvent(env envelope) (receipt, error) {
 	if err != nil {
 		return receipt{}, fmt.Errorf("encoding an event: %w", err)
 	}
-	r.delivery = &flows.Delivery{ID: env.EventID, Kind: kindEvent, Key: key, Payload: payload}
+	r.delivery = &inbox.Delivery{ID: env.EventID, Kind: kindEvent, Key: key, Payload: payload}
 	return r, nil
 }
 
@@ -352,7 +353,7 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 	if id == "" {
 		id = digest(payload)
 	}
-	return receipt{kind: kindCommand, delivery: &flows.Delivery{
+	return receipt{kind: kindCommand, delivery: &inbox.Delivery{
 		ID: "command:" + id, Kind: kindCommand, Key: c.TeamID + "/" + c.ChannelID, Payload: payload,
 	}}, nil
 }
@@ -541,7 +542,7 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 	if id == "" {
 		id = digest(payload)
 	}
-	r.delivery = &flows.Delivery{ID: "interaction:" + id, Kind: kindInteraction, Key: key, Payload: payload}
+	r.delivery = &inbox.Delivery{ID: "interaction:" + id, Kind: kindInteraction, Key: key, Payload: payload}
 	return r, nil
 }
 
@@ -630,7 +631,7 @@ func unstorableIDs(ids ...string) string {
 // unstorable says what makes a delivery's id or key impossible to record
 // (text that is not UTF-8, a NUL or other control character, an absurd
 // length), or "" if nothing does.
-func unstorable(d flows.Delivery) string {
+func unstorable(d inbox.Delivery) string {
 	for _, f := range []struct{ what, v string }{{"id", d.ID}, {"ordering key", d.Key}} {
 		switch {
 		case len(f.v) > maxIDBytes:
