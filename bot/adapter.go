@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // SlackOptions configures the Slack adapter.
@@ -26,7 +27,7 @@ type SlackOptions struct {
 
 	// Store is the database: the inbox, the outbox and what the engine
 	// keeps.
-	Store flows.Store
+	Store Store
 	// Engine returns the engine working on the given Store. The adapter
 	// calls it with a Store bound to a transaction, so that the step a
 	// delivery causes, its replies in the outbox and the mark that it was
@@ -74,7 +75,7 @@ type Locker interface {
 // delivery through the engine and sends the replies from the outbox.
 type Slack struct {
 	api      slackAPI
-	store    flows.Store
+	store    Store
 	engineOn func(flows.Store) *flows.Engine
 	locker   Locker
 	keys     keyLocks
@@ -182,7 +183,7 @@ func (s *Slack) Connected() bool { return s.connected.Load() }
 // acknowledged without being done again. Only a failure to record is an
 // error: once recorded, a delivery whose job could not be enqueued is
 // picked up by the sweep.
-func (s *Slack) accept(ctx context.Context, d flows.Delivery) error {
+func (s *Slack) accept(ctx context.Context, d inbox.Delivery) error {
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = s.now()
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // DigestsArgs is the periodic job that posts the weekly digests that are
@@ -189,7 +190,7 @@ func (s *Slack) ChannelPrivate(ctx context.Context, teamID, channel string) (boo
 // starts, whether each channel the team has reflected in is private, so
 // that the digest built inside the transaction finds every answer in the
 // cache and no database lock is held across a call to Slack.
-func (s *Slack) warmPrivacy(ctx context.Context, d flows.Delivery) {
+func (s *Slack) warmPrivacy(ctx context.Context, d inbox.Delivery) {
 	if d.Kind != kindCommand {
 		return
 	}

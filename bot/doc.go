@@ -1,5 +1,6 @@
-// Package bot holds the adapters that put the flows engine in front of
-// people: the Slack app (Socket Mode and HTTP) and the terminal console.
-// Adapters turn what a person did into flows inputs and render the replies;
-// they make no domain decisions.
+// Package bot is the Slack adapter: it puts the flows engine in front of
+// people in Slack (Socket Mode and HTTP), recording each delivery in an
+// inbox, running it as a job and sending the replies from an outbox. It
+// turns what a person did into flows inputs and renders the replies; it
+// makes no domain decisions. The terminal adapter is package console.
 package bot

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // maxBatch bounds how many deliveries one transaction records.
@@ -27,7 +27,7 @@ type groupCommit struct {
 }
 
 type ackReq struct {
-	d    flows.Delivery
+	d    inbox.Delivery
 	done chan ackResult
 }
 
@@ -37,7 +37,7 @@ type ackResult struct {
 }
 
 // record records d, alone or with others, and reports whether it was new.
-func (g *groupCommit) record(ctx context.Context, d flows.Delivery) (bool, error) {
+func (g *groupCommit) record(ctx context.Context, d inbox.Delivery) (bool, error) {
 	r := &ackReq{d: d, done: make(chan ackResult, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, r)
@@ -91,7 +91,7 @@ func (g *groupCommit) commit(batch []*ackReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	results := make([]ackResult, len(batch))
-	err := g.s.store.InTx(ctx, func(tx flows.Store) error {
+	err := g.s.inTx(ctx, func(tx Store) error {
 		for i, r := range batch {
 			isNew, err := tx.RecordDelivery(ctx, r.d)
 			if err != nil {

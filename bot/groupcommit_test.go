@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -19,7 +20,7 @@ import (
 // test can line deliveries up behind a commit in progress; it can also
 // refuse one delivery inside a transaction.
 type gatedStore struct {
-	flows.Store
+	Store
 	txs     atomic.Int32
 	gate    chan struct{} // closed to let the first transaction go on
 	entered chan struct{} // closed when the first transaction began
@@ -32,19 +33,19 @@ func (g *gatedStore) InTx(ctx context.Context, fn func(flows.Store) error) error
 		g.once.Do(func() { close(g.entered) })
 		<-g.gate
 	}
-	return g.Store.InTx(ctx, func(tx flows.Store) error { return fn(refusingStore{tx, g.refuse}) })
+	return g.Store.InTx(ctx, func(tx flows.Store) error { return fn(refusingStore{tx.(Store), g.refuse}) })
 }
 
-func (g *gatedStore) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, error) {
+func (g *gatedStore) RecordDelivery(ctx context.Context, d inbox.Delivery) (bool, error) {
 	return refusingStore{g.Store, g.refuse}.RecordDelivery(ctx, d)
 }
 
 type refusingStore struct {
-	flows.Store
+	Store
 	refuse string
 }
 
-func (r refusingStore) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, error) {
+func (r refusingStore) RecordDelivery(ctx context.Context, d inbox.Delivery) (bool, error) {
 	if d.ID == r.refuse {
 		return false, errors.New("refused by the test")
 	}
@@ -62,13 +63,13 @@ func TestDeliveriesShareACommit(t *testing.T) {
 		s := newSlack(&fakeAPI{}, SlackOptions{Store: gs, Engine: engineOn(t)})
 		enqueued := stubEnqueue(s)
 		first := make(chan error, 1)
-		go func() { first <- s.accept(ctx, flows.Delivery{ID: "Ev0", Kind: kindEvent, Key: "T1/C1"}) }()
+		go func() { first <- s.accept(ctx, inbox.Delivery{ID: "Ev0", Kind: kindEvent, Key: "T1/C1"}) }()
 		<-gs.entered
 		var wg sync.WaitGroup
 		errs := make(chan error, 21)
 		for i := 1; i <= 20; i++ {
 			wg.Go(func() {
-				errs <- s.accept(ctx, flows.Delivery{ID: fmt.Sprintf("Ev%d", i), Kind: kindEvent, Key: "T1/C1"})
+				errs <- s.accept(ctx, inbox.Delivery{ID: fmt.Sprintf("Ev%d", i), Kind: kindEvent, Key: "T1/C1"})
 			})
 		}
 		// All twenty are waiting behind the first commit before it ends.
@@ -100,7 +101,7 @@ func TestDeliveriesShareACommit(t *testing.T) {
 		if ids := enqueued(); len(ids) != 21 {
 			t.Errorf("%d enqueued, want 21", len(ids))
 		}
-		isNew, err := s.commits.record(ctx, flows.Delivery{ID: "Ev3", Kind: kindEvent, Key: "T1/C1"})
+		isNew, err := s.commits.record(ctx, inbox.Delivery{ID: "Ev3", Kind: kindEvent, Key: "T1/C1"})
 		if err != nil || isNew {
 			t.Errorf("a repeat: new %v, %v; want known", isNew, err)
 		}
@@ -117,11 +118,11 @@ func TestOneRefusedDeliveryDoesNotFailItsBatch(t *testing.T) {
 	s := newSlack(&fakeAPI{}, SlackOptions{Store: gs, Engine: engineOn(t)})
 	stubEnqueue(s)
 	first := make(chan error, 1)
-	go func() { first <- s.accept(ctx, flows.Delivery{ID: "EvA", Kind: kindEvent, Key: "T1/C1"}) }()
+	go func() { first <- s.accept(ctx, inbox.Delivery{ID: "EvA", Kind: kindEvent, Key: "T1/C1"}) }()
 	<-gs.entered
 	results := map[string]chan error{"EvB": make(chan error, 1), "EvBad": make(chan error, 1), "EvC": make(chan error, 1)}
 	for id, ch := range results {
-		go func() { ch <- s.accept(ctx, flows.Delivery{ID: id, Kind: kindEvent, Key: "T1/C1"}) }()
+		go func() { ch <- s.accept(ctx, inbox.Delivery{ID: id, Kind: kindEvent, Key: "T1/C1"}) }()
 	}
 	for {
 		s.commits.mu.Lock()

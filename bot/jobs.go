@@ -294,15 +294,16 @@ type sweepWorker struct {
 
 // Work runs the sweep.
 func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	_, err := w.s.Sweep(ctx)
+	_, err := w.s.RequeueWaiting(ctx)
 	return err
 }
 
-// Sweep enqueues again every delivery not processed, and every delivery
-// with replies not sent, that has waited longer than the sweep age, and
-// returns how many. River's unique jobs make this harmless for deliveries
-// whose job is only slow.
-func (s *Slack) Sweep(ctx context.Context) (int, error) {
+// RequeueWaiting enqueues again every delivery not processed, and every
+// delivery with replies not sent, that has waited longer than the sweep
+// age, and returns how many. The periodic inbox sweep (SweepArgs) runs it.
+// River's unique jobs make this harmless for deliveries whose job is only
+// slow.
+func (s *Slack) RequeueWaiting(ctx context.Context) (int, error) {
 	before := s.now().Add(-s.sweepAge)
 	pending, err := s.store.PendingDeliveries(ctx, 1000)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // call is one Web API call owed for a processed delivery, as kept in the
@@ -83,87 +84,123 @@ func calls(replies []flows.Reply, o origin) ([]call, error) {
 		if channel == "" {
 			channel = o.channel
 		}
-		switch r.Kind {
-		case flows.Ack:
-			msg := r.Message
-			if msg == "" && r.User == o.user {
-				msg = o.message
-			}
-			if msg == "" || channel == "" {
-				continue
-			}
-			out = append(out, call{Op: opReact, Channel: channel, Message: msg})
-		case flows.Notice:
-			user := r.User
-			if user == "" {
-				user = o.user
-			}
-			thread := r.Thread
-			if thread == "" && channel == o.channel {
-				thread = o.thread // keep a notice beside the thread it is about
-			}
-			if user == "" || channel == "" {
-				continue
-			}
-			for _, m := range Render(r) {
-				c, err := messageCall(opEphemeral, channel, thread, m)
-				if err != nil {
-					return nil, err
-				}
-				c.User = user
-				out = append(out, c)
-			}
-		case flows.Update:
-			if channel == "" || r.Message == "" {
-				continue
-			}
-			ms := Render(r)
-			if len(ms) == 0 {
-				continue
-			}
-			// A message is replaced by one message: the first page.
-			c, err := messageCall(opUpdate, channel, "", ms[0])
-			if err != nil {
-				return nil, err
-			}
-			c.Message = r.Message
-			out = append(out, c)
-		case flows.Direct:
-			if r.User == "" {
-				continue
-			}
-			for _, m := range Render(r) {
-				c, err := messageCall(opDirect, "", "", m)
-				if err != nil {
-					return nil, err
-				}
-				c.User = r.User
-				out = append(out, c)
-			}
-			if a := r.Attachment; a != nil {
-				out = append(out, call{Op: opUpload, User: r.User, File: &file{Name: a.Name, Type: a.Type, Data: a.Data}})
-			}
-		default:
-			if channel == "" {
-				continue
-			}
-			for i, m := range Render(r) {
-				c, err := messageCall(opPost, channel, r.Thread, m)
-				if err != nil {
-					return nil, err
-				}
-				if i == 0 {
-					c.Anchor = r.Anchor
-					c.Digest = r.Digest
-					c.Session = r.Session
-				}
-				c.ResponseURL = o.responseURL
-				out = append(out, c)
-			}
-			if a := r.Attachment; a != nil {
-				out = append(out, call{Op: opShare, Channel: channel, Thread: r.Thread, File: &file{Name: a.Name, Type: a.Type, Data: a.Data}})
-			}
+		render := renderers[r.Kind]
+		if render == nil {
+			render = postCalls // a Post, and any kind an adapter does not know
 		}
+		cs, err := render(r, o, channel)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+// A renderer turns one reply of its kind into calls; channel is where the
+// reply goes (its own channel, else the delivery's). A reply with nowhere
+// to go gives no calls.
+type renderer func(r flows.Reply, o origin, channel string) ([]call, error)
+
+// renderers renders each kind of reply; any other is posted (postCalls).
+var renderers = map[flows.ReplyKind]renderer{
+	flows.Ack:    ackCalls,
+	flows.Notice: noticeCalls,
+	flows.Update: updateCalls,
+	flows.Direct: directCalls,
+}
+
+func ackCalls(r flows.Reply, o origin, channel string) ([]call, error) {
+	msg := r.Message
+	if msg == "" && r.User == o.user {
+		msg = o.message
+	}
+	if msg == "" || channel == "" {
+		return nil, nil
+	}
+	return []call{{Op: opReact, Channel: channel, Message: msg}}, nil
+}
+
+func noticeCalls(r flows.Reply, o origin, channel string) ([]call, error) {
+	user := r.User
+	if user == "" {
+		user = o.user
+	}
+	thread := r.Thread
+	if thread == "" && channel == o.channel {
+		thread = o.thread // keep a notice beside the thread it is about
+	}
+	if user == "" || channel == "" {
+		return nil, nil
+	}
+	var out []call
+	for _, m := range Render(r) {
+		c, err := messageCall(opEphemeral, channel, thread, m)
+		if err != nil {
+			return nil, err
+		}
+		c.User = user
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func updateCalls(r flows.Reply, _ origin, channel string) ([]call, error) {
+	if channel == "" || r.Message == "" {
+		return nil, nil
+	}
+	ms := Render(r)
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	// A message is replaced by one message: the first page.
+	c, err := messageCall(opUpdate, channel, "", ms[0])
+	if err != nil {
+		return nil, err
+	}
+	c.Message = r.Message
+	return []call{c}, nil
+}
+
+func directCalls(r flows.Reply, _ origin, _ string) ([]call, error) {
+	if r.User == "" {
+		return nil, nil
+	}
+	var out []call
+	for _, m := range Render(r) {
+		c, err := messageCall(opDirect, "", "", m)
+		if err != nil {
+			return nil, err
+		}
+		c.User = r.User
+		out = append(out, c)
+	}
+	if a := r.Attachment; a != nil {
+		out = append(out, call{Op: opUpload, User: r.User, File: &file{Name: a.Name, Type: a.Type, Data: a.Data}})
+	}
+	return out, nil
+}
+
+func postCalls(r flows.Reply, o origin, channel string) ([]call, error) {
+	if channel == "" {
+		return nil, nil
+	}
+	var out []call
+	for i, m := range Render(r) {
+		c, err := messageCall(opPost, channel, r.Thread, m)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			c.Anchor = r.Anchor
+			c.Digest = r.Digest
+			c.Session = r.Session
+		}
+		c.ResponseURL = o.responseURL
+		out = append(out, c)
+	}
+	if a := r.Attachment; a != nil {
+		out = append(out, call{Op: opShare, Channel: channel, Thread: r.Thread, File: &file{Name: a.Name, Type: a.Type, Data: a.Data}})
 	}
 	return out, nil
 }
@@ -177,14 +214,14 @@ func messageCall(op, channel, thread string, m Message) (call, error) {
 }
 
 // outboxMessages wraps calls for the outbox.
-func outboxMessages(d flows.Delivery, cs []call, now time.Time) ([]flows.OutboxMessage, error) {
-	msgs := make([]flows.OutboxMessage, len(cs))
+func outboxMessages(d inbox.Delivery, cs []call, now time.Time) ([]inbox.OutboxMessage, error) {
+	msgs := make([]inbox.OutboxMessage, len(cs))
 	for i, c := range cs {
 		b, err := json.Marshal(c)
 		if err != nil {
 			return nil, fmt.Errorf("encoding an outbox message: %w", err)
 		}
-		msgs[i] = flows.OutboxMessage{DeliveryID: d.ID, Key: d.Key, Payload: b, CreatedAt: now}
+		msgs[i] = inbox.OutboxMessage{DeliveryID: d.ID, Key: d.Key, Payload: b, CreatedAt: now}
 	}
 	return msgs, nil
 }
@@ -221,124 +258,192 @@ func (s *Slack) flush(ctx context.Context, key string) error {
 }
 
 // send makes one outbox message's call, then deletes the message.
-func (s *Slack) send(ctx context.Context, m flows.OutboxMessage) error {
+func (s *Slack) send(ctx context.Context, m inbox.OutboxMessage) error {
 	var c call
 	if err := json.Unmarshal(m.Payload, &c); err != nil {
-		s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
-			"delivery", m.DeliveryID, "outbox", m.ID, "err", err)
-		return s.sent(ctx, m)
+		return s.drop(ctx, m, &unreadable{what: "an outbox message", err: err})
 	}
-	var method string
-	var ts string
-	var err error
 	team := teamOf(m.Key)
 	if err := s.held(ctx, team, opMethod[c.Op]); err != nil {
 		return err
 	}
-	switch c.Op {
-	case opPost, opEphemeral:
-		if err := s.paced(ctx, c.Channel); err != nil {
-			return err
-		}
-		opts, oerr := messageOptions(c)
-		if oerr != nil {
-			s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
-				"delivery", m.DeliveryID, "outbox", m.ID, "err", oerr)
-			return s.sent(ctx, m)
-		}
-		if c.Op == opPost {
-			method = "chat.postMessage"
-			ts, err = s.postOnce(ctx, m, c.Channel, c.Thread, opts)
-		} else {
-			method = "chat.postEphemeral"
-			_, err = s.api.PostEphemeralContext(ctx, c.Channel, c.User, opts...)
-		}
-	case opDirect, opUpload:
-		method = "conversations.open"
-		var ch *slack.Channel
-		ch, _, _, err = s.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{c.User}, ReturnIM: true})
-		if err != nil {
-			break
-		}
-		c.Channel = ch.ID
-		if err := s.paced(ctx, c.Channel); err != nil {
-			return err
-		}
-		if c.Op == opUpload {
-			method = "files.upload"
-			if c.File == nil {
-				break
-			}
-			_, err = s.api.UploadFileContext(ctx, slack.UploadFileParameters{
-				Reader: bytes.NewReader(c.File.Data), FileSize: len(c.File.Data),
-				Filename: c.File.Name, Title: c.File.Name, Channel: c.Channel,
-			})
-			break
-		}
-		method = "chat.postMessage"
-		opts, oerr := messageOptions(c)
-		if oerr != nil {
-			s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
-				"delivery", m.DeliveryID, "outbox", m.ID, "err", oerr)
-			return s.sent(ctx, m)
-		}
-		_, err = s.postOnce(ctx, m, c.Channel, "", opts)
-	case opShare:
-		method = "files.upload"
-		if c.File == nil {
-			break
-		}
-		if err := s.paced(ctx, c.Channel); err != nil {
-			return err
-		}
-		_, err = s.api.UploadFileContext(ctx, slack.UploadFileParameters{
-			Reader: bytes.NewReader(c.File.Data), FileSize: len(c.File.Data),
-			Filename: c.File.Name, Title: c.File.Name, Channel: c.Channel, ThreadTimestamp: c.Thread,
-			AltTxt: "Trend chart: the share of answers read toward each of the four directions, week by week",
-		})
-	case opUpdate:
-		method = "chat.update"
-		opts, oerr := messageOptions(call{Text: c.Text, Blocks: c.Blocks})
-		if oerr != nil {
-			s.log.ErrorContext(ctx, "slack: dropping an outbox message that cannot be read",
-				"delivery", m.DeliveryID, "outbox", m.ID, "err", oerr)
-			return s.sent(ctx, m)
-		}
-		_, _, _, err = s.api.UpdateMessageContext(ctx, c.Channel, c.Message, opts...)
-	case opReact:
-		method = "reactions.add"
-		err = s.api.AddReactionContext(ctx, ackReaction, slack.NewRefToMessage(c.Channel, c.Message))
-		if slackError(err) == "already_reacted" {
-			err = nil
-		}
-	case opPublish:
-		method = "views.publish"
-		var view slack.HomeTabViewRequest
-		if uerr := json.Unmarshal(c.View, &view); uerr != nil {
-			s.log.ErrorContext(ctx, "slack: dropping a Home tab that cannot be read",
-				"delivery", m.DeliveryID, "outbox", m.ID, "err", uerr)
-			return s.sent(ctx, m)
-		}
-		_, err = s.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: c.User, View: view})
-	default:
+	sender := senders[c.Op]
+	if sender == nil {
 		s.log.ErrorContext(ctx, "slack: dropping an outbox message of unknown kind",
 			"delivery", m.DeliveryID, "outbox", m.ID, "op", c.Op)
 		return s.sent(ctx, m)
 	}
-	if err != nil {
-		return s.failed(ctx, m, c, method, err)
+	out, err := sender(s, ctx, m, &c)
+	var bad *unreadable
+	if errors.As(err, &bad) {
+		return s.drop(ctx, m, bad)
 	}
-	s.metrics.posts.WithLabelValues(method, "ok").Inc()
+	if err != nil {
+		return err
+	}
+	if out.err != nil {
+		return s.failed(ctx, m, c, out.method, out.err)
+	}
+	s.metrics.posts.WithLabelValues(out.method, "ok").Inc()
 	if c.Op == opPost && (c.Anchor != 0 || c.Session != 0) {
-		return s.anchor(ctx, m, c, ts)
+		return s.anchor(ctx, m, c, out.ts)
 	}
 	if c.Op == opPost && c.Digest != 0 {
-		if err := s.engineOn(s.store).DigestPosted(ctx, c.Digest, c.Channel, ts); err != nil {
+		if err := s.engineOn(s.store).DigestPosted(ctx, c.Digest, c.Channel, out.ts); err != nil {
 			// The post is out; only its record's mark is missing.
 			s.log.WarnContext(ctx, "slack: digest posted but not marked", "digest", c.Digest, "err", err)
 		}
 	}
 	return s.sent(ctx, m)
+}
+
+// sendResult is what a sender did: the Web API method it called last (for the
+// metrics, and the rate limit a 429 holds back), a post's ts, and Slack's
+// failure, if the call failed.
+type sendResult struct {
+	method string
+	ts     string
+	err    error
+}
+
+// A sender makes the call of one op. It may change c (a direct message
+// learns its channel), and send sees the change. It returns an error only
+// to stop before a call is made: a *retryLater when the channel's pace says
+// wait, or an *unreadable when the message can never be sent; a call that
+// failed is reported in the result, for send to judge.
+type sender func(s *Slack, ctx context.Context, m inbox.OutboxMessage, c *call) (sendResult, error)
+
+// senders makes each op's call.
+var senders = map[string]sender{
+	opPost:      sendPost,
+	opEphemeral: sendEphemeral,
+	opDirect:    sendDirect,
+	opUpload:    sendDirect,
+	opShare:     sendShare,
+	opUpdate:    sendUpdate,
+	opReact:     sendReact,
+	opPublish:   sendPublish,
+}
+
+// unreadable is an outbox message that can never be sent, because what it
+// holds cannot be decoded: it is logged and dropped.
+type unreadable struct {
+	what string // "an outbox message", "a Home tab"
+	err  error
+}
+
+func (u *unreadable) Error() string { return u.what + " that cannot be read: " + u.err.Error() }
+func (u *unreadable) Unwrap() error { return u.err }
+
+// drop logs an unreadable message and removes it from the outbox.
+func (s *Slack) drop(ctx context.Context, m inbox.OutboxMessage, bad *unreadable) error {
+	s.log.ErrorContext(ctx, "slack: dropping "+bad.what+" that cannot be read",
+		"delivery", m.DeliveryID, "outbox", m.ID, "err", bad.err)
+	return s.sent(ctx, m)
+}
+
+// options are a message call's options, or an *unreadable error.
+func options(c call) ([]slack.MsgOption, error) {
+	opts, err := messageOptions(c)
+	if err != nil {
+		return nil, &unreadable{what: "an outbox message", err: err}
+	}
+	return opts, nil
+}
+
+func sendPost(s *Slack, ctx context.Context, m inbox.OutboxMessage, c *call) (sendResult, error) {
+	if err := s.paced(ctx, c.Channel); err != nil {
+		return sendResult{}, err
+	}
+	opts, err := options(*c)
+	if err != nil {
+		return sendResult{}, err
+	}
+	ts, err := s.postOnce(ctx, m, c.Channel, c.Thread, opts)
+	return sendResult{method: "chat.postMessage", ts: ts, err: err}, nil
+}
+
+func sendEphemeral(s *Slack, ctx context.Context, _ inbox.OutboxMessage, c *call) (sendResult, error) {
+	if err := s.paced(ctx, c.Channel); err != nil {
+		return sendResult{}, err
+	}
+	opts, err := options(*c)
+	if err != nil {
+		return sendResult{}, err
+	}
+	_, err = s.api.PostEphemeralContext(ctx, c.Channel, c.User, opts...)
+	return sendResult{method: "chat.postEphemeral", err: err}, nil
+}
+
+// sendDirect opens the direct message, then posts to it or, for an
+// upload, puts the file in it.
+func sendDirect(s *Slack, ctx context.Context, m inbox.OutboxMessage, c *call) (sendResult, error) {
+	ch, _, _, err := s.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{c.User}, ReturnIM: true})
+	if err != nil {
+		return sendResult{method: "conversations.open", err: err}, nil
+	}
+	c.Channel = ch.ID
+	if err := s.paced(ctx, c.Channel); err != nil {
+		return sendResult{}, err
+	}
+	if c.Op == opUpload {
+		if c.File == nil {
+			return sendResult{method: "files.upload"}, nil
+		}
+		_, err = s.api.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader: bytes.NewReader(c.File.Data), FileSize: len(c.File.Data),
+			Filename: c.File.Name, Title: c.File.Name, Channel: c.Channel,
+		})
+		return sendResult{method: "files.upload", err: err}, nil
+	}
+	opts, err := options(*c)
+	if err != nil {
+		return sendResult{}, err
+	}
+	_, err = s.postOnce(ctx, m, c.Channel, "", opts)
+	return sendResult{method: "chat.postMessage", err: err}, nil
+}
+
+func sendShare(s *Slack, ctx context.Context, _ inbox.OutboxMessage, c *call) (sendResult, error) {
+	if c.File == nil {
+		return sendResult{method: "files.upload"}, nil
+	}
+	if err := s.paced(ctx, c.Channel); err != nil {
+		return sendResult{}, err
+	}
+	_, err := s.api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Reader: bytes.NewReader(c.File.Data), FileSize: len(c.File.Data),
+		Filename: c.File.Name, Title: c.File.Name, Channel: c.Channel, ThreadTimestamp: c.Thread,
+		AltTxt: "Trend chart: the share of answers read toward each of the four directions, week by week",
+	})
+	return sendResult{method: "files.upload", err: err}, nil
+}
+
+func sendUpdate(s *Slack, ctx context.Context, _ inbox.OutboxMessage, c *call) (sendResult, error) {
+	// chat.update takes the new text and blocks, nothing else of c.
+	opts, err := options(call{Text: c.Text, Blocks: c.Blocks})
+	if err != nil {
+		return sendResult{}, err
+	}
+	_, _, _, err = s.api.UpdateMessageContext(ctx, c.Channel, c.Message, opts...)
+	return sendResult{method: "chat.update", err: err}, nil
+}
+
+func sendReact(s *Slack, ctx context.Context, _ inbox.OutboxMessage, c *call) (sendResult, error) {
+	err := s.api.AddReactionContext(ctx, ackReaction, slack.NewRefToMessage(c.Channel, c.Message))
+	if slackError(err) == "already_reacted" {
+		err = nil
+	}
+	return sendResult{method: "reactions.add", err: err}, nil
+}
+
+func sendPublish(s *Slack, ctx context.Context, _ inbox.OutboxMessage, c *call) (sendResult, error) {
+	var view slack.HomeTabViewRequest
+	if err := json.Unmarshal(c.View, &view); err != nil {
+		return sendResult{}, &unreadable{what: "a Home tab", err: err}
+	}
+	_, err := s.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: c.User, View: view})
+	return sendResult{method: "views.publish", err: err}, nil
 }
 
 // outboxEvent is the metadata event type of the bot's posts: its payload
@@ -352,7 +457,7 @@ const outboxEvent = "whatmatters_outbox"
 // the channel or thread first, and not posted again if it is there.
 // Ephemeral messages and file uploads cannot be looked for and may, after
 // such a failure, be repeated.
-func (s *Slack) postOnce(ctx context.Context, m flows.OutboxMessage, channel, thread string, opts []slack.MsgOption) (string, error) {
+func (s *Slack) postOnce(ctx context.Context, m inbox.OutboxMessage, channel, thread string, opts []slack.MsgOption) (string, error) {
 	if m.Attempts > 0 {
 		ts, found, err := s.findPosted(ctx, m, channel, thread)
 		if err != nil {
@@ -377,7 +482,7 @@ func (s *Slack) postOnce(ctx context.Context, m flows.OutboxMessage, channel, th
 // findPosted looks for the bot's post of an outbox message among the
 // channel's (or thread's) messages since shortly before the message was
 // owed: one page of up to 200, which a retry soon after reaches.
-func (s *Slack) findPosted(ctx context.Context, m flows.OutboxMessage, channel, thread string) (string, bool, error) {
+func (s *Slack) findPosted(ctx context.Context, m inbox.OutboxMessage, channel, thread string) (string, bool, error) {
 	oldest := strconv.FormatInt(m.CreatedAt.Add(-time.Minute).Unix(), 10) + ".000000"
 	var msgs []slack.Message
 	if thread != "" {
@@ -424,7 +529,7 @@ func messageOptions(c call) ([]slack.MsgOption, error) {
 }
 
 // sent deletes a message from the outbox: it has been sent, or never can be.
-func (s *Slack) sent(ctx context.Context, m flows.OutboxMessage) error {
+func (s *Slack) sent(ctx context.Context, m inbox.OutboxMessage) error {
 	if err := s.store.DeleteOutbox(ctx, m.ID); err != nil && !errors.Is(err, flows.ErrNotFound) {
 		return fmt.Errorf("removing a sent message from the outbox: %w", err)
 	}
@@ -436,7 +541,7 @@ func (s *Slack) sent(ctx context.Context, m flows.OutboxMessage) error {
 // transaction that removes the root post from it. If that transaction
 // fails, the job is retried and the root is posted again: a repeated root
 // is the price of never losing the thread.
-func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts string) error {
+func (s *Slack) anchor(ctx context.Context, m inbox.OutboxMessage, c call, ts string) error {
 	// What follows the root is owed in the new thread, under the thread's
 	// own key: so the first question goes out before any reply to an
 	// answer in that thread, whichever job sends it.
@@ -444,7 +549,7 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 	if team := teamOf(m.Key); team != "" {
 		thread = threadKey(team, c.Channel, ts)
 	}
-	err := s.store.InTx(ctx, func(tx flows.Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		var replies []flows.Reply
 		var err error
 		if c.Session != 0 {
@@ -459,7 +564,7 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 		if err != nil {
 			return err
 		}
-		msgs, err := outboxMessages(flows.Delivery{ID: m.DeliveryID, Key: thread}, cs, s.now())
+		msgs, err := outboxMessages(inbox.Delivery{ID: m.DeliveryID, Key: thread}, cs, s.now())
 		if err != nil {
 			return err
 		}
@@ -481,7 +586,7 @@ func (s *Slack) anchor(ctx context.Context, m flows.OutboxMessage, c call, ts st
 // failed decides what a failed call means: wait and retry (429), retry
 // (network trouble, Slack's 5xx, a token or scope to fix), or drop (Slack
 // refused the call itself, e.g. the bot is not in the channel).
-func (s *Slack) failed(ctx context.Context, m flows.OutboxMessage, c call, method string, err error) error {
+func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, method string, err error) error {
 	var limited *slack.RateLimitedError
 	if errors.As(err, &limited) {
 		wait := max(limited.RetryAfter, time.Second)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // errUnreadable marks a recorded delivery that cannot be processed however
@@ -100,7 +101,7 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 }
 
 // flushOwn sends what a delivery owes under keys other than its own.
-func (s *Slack) flushOwn(ctx context.Context, d flows.Delivery) error {
+func (s *Slack) flushOwn(ctx context.Context, d inbox.Delivery) error {
 	keys, err := s.store.OutboxKeys(ctx, d.ID)
 	if err != nil {
 		return fmt.Errorf("reading the outbox: %w", err)
@@ -141,7 +142,7 @@ const maxProcessBatch = 32
 
 // eventRun is how many deliveries at the start of batch are events (thread
 // replies), which need nothing from Slack before their transaction.
-func eventRun(batch []flows.Delivery) int {
+func eventRun(batch []inbox.Delivery) int {
 	n := 0
 	for n < len(batch) && batch[n].Kind == kindEvent {
 		n++
@@ -153,9 +154,9 @@ func eventRun(batch []flows.Delivery) int {
 // step, replies in the outbox and mark, in order, committed together. Any
 // failure undoes them all, and the caller goes on one at a time, which
 // says who it was.
-func (s *Slack) handleBatch(ctx context.Context, batch []flows.Delivery) error {
+func (s *Slack) handleBatch(ctx context.Context, batch []inbox.Delivery) error {
 	start := s.now()
-	err := s.store.InTx(ctx, func(tx flows.Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		for _, d := range batch {
 			cs, _, err := s.run(ctx, s.engineOn(tx), d, flows.Actor{})
 			if err != nil {
@@ -196,7 +197,7 @@ func (s *Slack) codesAsked() bool {
 // whoActed is the person behind a command or interaction, with their admin
 // standing from Slack; for events (answers in threads) it is not needed and
 // the zero Actor is returned.
-func (s *Slack) whoActed(ctx context.Context, d flows.Delivery) flows.Actor {
+func (s *Slack) whoActed(ctx context.Context, d inbox.Delivery) flows.Actor {
 	if d.Kind != kindCommand && d.Kind != kindInteraction {
 		return flows.Actor{}
 	}
@@ -212,7 +213,7 @@ func (s *Slack) whoActed(ctx context.Context, d flows.Delivery) flows.Actor {
 
 // owe writes the calls a delivery owes to Slack into the outbox, in order,
 // and returns how many.
-func (s *Slack) owe(ctx context.Context, tx flows.Store, d flows.Delivery, cs []call) (int, error) {
+func (s *Slack) owe(ctx context.Context, tx Store, d inbox.Delivery, cs []call) (int, error) {
 	msgs, err := outboxMessages(d, cs, s.now())
 	if err != nil {
 		return 0, err
@@ -222,14 +223,14 @@ func (s *Slack) owe(ctx context.Context, tx flows.Store, d flows.Delivery, cs []
 
 // handle processes one delivery: the engine's step, the replies in the
 // outbox and the mark that it was processed, in one transaction.
-func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error {
+func (s *Slack) handle(ctx context.Context, d inbox.Delivery, giveUp bool) error {
 	start := s.now()
 	// Who acted is looked up in Slack before the transaction starts, so
 	// no database lock is held across a call to Slack.
 	who := s.whoActed(ctx, d)
 	s.warmPrivacy(ctx, d)
 	var o origin
-	err := s.store.InTx(ctx, func(tx flows.Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		var cs []call
 		var err error
 		cs, o, err = s.run(ctx, s.engineOn(tx), d, who)
@@ -265,7 +266,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 	// Trying again would fail the same way: tell the person, and move on
 	// so that the key's later deliveries are not held up.
 	s.log.ErrorContext(ctx, "slack: giving up on a delivery", "delivery", d.ID, "kind", d.Kind, "err", err)
-	return s.store.InTx(ctx, func(tx flows.Store) error {
+	return s.inTx(ctx, func(tx Store) error {
 		if o.user != "" && o.channel != "" {
 			cs, err := calls([]flows.Reply{{Kind: flows.Notice, Channel: o.channel, User: o.user,
 				Title: "Sorry, that didn't work, and nothing was changed by it.",
@@ -284,7 +285,7 @@ func (s *Slack) handle(ctx context.Context, d flows.Delivery, giveUp bool) error
 // run turns one delivery into engine calls and the engine's replies into
 // Web API calls. The origin is returned even on failure, when known, so
 // that the sender can be told.
-func (s *Slack) run(ctx context.Context, eng *flows.Engine, d flows.Delivery, who flows.Actor) ([]call, origin, error) {
+func (s *Slack) run(ctx context.Context, eng *flows.Engine, d inbox.Delivery, who flows.Actor) ([]call, origin, error) {
 	switch d.Kind {
 	case kindCommand:
 		var c commandPayload

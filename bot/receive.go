@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // This file turns a verified request from either transport into what to do
@@ -137,7 +138,7 @@ type interactionPayload struct {
 
 // receipt is what to do about one verified request.
 type receipt struct {
-	delivery *flows.Delivery // to record, then process in a job
+	delivery *inbox.Delivery // to record, then process in a job
 	body     any             // the acknowledgement's JSON body; nil for an empty one
 	modal    *slack.ModalViewRequest
 	trigger  string // the trigger id to open modal with
@@ -193,48 +194,14 @@ func (s *Slack) routeEvent(env envelope) (receipt, error) {
 	}
 	ev := *env.Event
 	r := receipt{kind: kindEvent}
-	var key string
-	switch ev.Type {
-	case "message":
-		if ev.Subtype == "message_changed" || ev.Subtype == "message_deleted" {
-			edit, why := s.editOf(ev)
-			if why != "" {
-				r.ignored = why
-				return r, nil
-			}
-			ev = edit
-		} else if why := s.ignoreMessage(ev); why != "" {
-			r.ignored = why
-			return r, nil
-		}
-		if ev.ChannelType == "im" && (ev.ThreadTS == "" || ev.ThreadTS == ev.TS) {
-			key = env.TeamID + "/" + ev.Channel // a direct message to the bot: help
-			break
-		}
-		if ev.ThreadTS == "" || ev.ThreadTS == ev.TS {
-			r.ignored = "message outside a thread"
-			return r, nil
-		}
-		key = threadKey(env.TeamID, ev.Channel, ev.ThreadTS)
-	case "app_mention":
-		if ev.BotID != "" || len(ev.BotProfile) > 0 || ev.User == "" || ev.User == s.botUserID {
-			r.ignored = "mention by a bot"
-			return r, nil
-		}
-		if ev.ThreadTS != "" && ev.ThreadTS != ev.TS {
-			// In a thread, the message event carries it as an answer.
-			r.ignored = "mention in a thread"
-			return r, nil
-		}
-		key = env.TeamID + "/" + ev.Channel
-	case "app_home_opened":
-		if ev.Tab != "home" || ev.User == "" {
-			r.ignored = "app_home_opened on the " + ident(ev.Tab) + " tab"
-			return r, nil
-		}
-		key = userKey(env.TeamID, ev.User)
-	default:
+	route := eventRoutes[ev.Type]
+	if route == nil {
 		r.ignored = "event type " + ident(ev.Type)
+		return r, nil
+	}
+	ev, key, why := route(s, env.TeamID, ev)
+	if why != "" {
+		r.ignored = why
 		return r, nil
 	}
 	if ev.Channel == "" && ev.Type != "app_home_opened" {
@@ -246,7 +213,7 @@ func (s *Slack) routeEvent(env envelope) (receipt, error) {
 	if err != nil {
 		return receipt{}, fmt.Errorf("encoding an event: %w", err)
 	}
-	r.delivery = &flows.Delivery{ID: env.EventID, Kind: kindEvent, Key: key, Payload: payload}
+	r.delivery = &inbox.Delivery{ID: env.EventID, Kind: kindEvent, Key: key, Payload: payload}
 	return r, nil
 }
 
@@ -352,7 +319,7 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 	if id == "" {
 		id = digest(payload)
 	}
-	return receipt{kind: kindCommand, delivery: &flows.Delivery{
+	return receipt{kind: kindCommand, delivery: &inbox.Delivery{
 		ID: "command:" + id, Kind: kindCommand, Key: c.TeamID + "/" + c.ChannelID, Payload: payload,
 	}}, nil
 }
@@ -390,148 +357,17 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 	if in.ThreadTS == "" {
 		in.ThreadTS = cb.Message.ThreadTimestamp
 	}
-	r := receipt{kind: kindInteraction}
-	var key string
-	switch cb.Type {
-	case slack.InteractionTypeBlockActions:
-		if len(cb.ActionCallback.BlockActions) == 0 {
-			return receipt{}, malformed("block_actions without an action")
-		}
-		a := cb.ActionCallback.BlockActions[0]
-		in.ActionID, in.Value = a.ActionID, a.Value
-		switch {
-		case reflectionActions[a.ActionID] != "":
-			if in.ChannelID == "" {
-				return receipt{}, malformed("reflection button without a channel")
-			}
-			key = in.TeamID + "/" + in.ChannelID
-			if in.ThreadTS != "" {
-				key = threadKey(in.TeamID, in.ChannelID, in.ThreadTS)
-			}
-		case a.ActionID == startAction:
-			if a.Value == "" {
-				return receipt{}, malformed("start button without a channel")
-			}
-			key = in.TeamID + "/" + a.Value
-		case a.ActionID == homeStartAction:
-			m := startModal()
-			r.modal, r.trigger = &m, cb.TriggerID
-			r.ignored = "modal opened"
-			return r, nil
-		case a.ActionID == homeSettingsAction:
-			sr, err := s.settingsReceipt(ctx, in.TeamID, in.UserID, cb.TriggerID)
-			sr.kind = kindInteraction
-			return sr, err
-		case a.ActionID == homeActionDone:
-			key = userKey(in.TeamID, in.UserID)
-		case a.ActionID == "wm_"+flows.ActionDiscuss:
-			// "Discuss in a session" on a digest theme: the session form,
-			// at once, seeded with the theme, for a facilitator.
-			sr, ok, err := s.sessionReceipt(ctx, commandPayload{TeamID: in.TeamID, UserID: in.UserID, ChannelID: in.ChannelID, TriggerID: cb.TriggerID}, a.Value)
-			if err != nil {
-				return receipt{}, err
-			}
-			if ok {
-				sr.kind = kindInteraction
-				return sr, nil
-			}
-			// Anyone else is told, privately, by the job.
-			if in.ChannelID == "" {
-				return receipt{}, malformed("discuss button without a channel")
-			}
-			key = in.TeamID + "/" + in.ChannelID
-		case a.ActionID == homeFormAction:
-			f, err := s.engineOn(s.store).FormFor("case")
-			if err != nil {
-				return receipt{}, fmt.Errorf("the form of a case reflection: %w", err)
-			}
-			m, err := formModal(f, "")
-			if err != nil {
-				return receipt{}, err
-			}
-			r.modal, r.trigger = &m, cb.TriggerID
-			r.ignored = "modal opened"
-			return r, nil
-		default:
-			r.ignored = "action " + ident(a.ActionID)
-			return r, nil
-		}
-	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == formModalID {
-			sub, problems := formSubmission(cb.View, in.TeamID, in.UserID, s.engineOn(s.store))
-			if problems != nil {
-				r.body = slack.NewErrorsViewSubmissionResponse(problems)
-				r.ignored = "form with problems"
-				return r, nil
-			}
-			in.View = formModalID
-			in.Fields = map[string]string{"channel": sub.Channel, "template": sub.Template, "label": sub.Label}
-			for k, v := range sub.Answers {
-				in.Fields[formAnswerField+k] = v
-			}
-			key = in.TeamID + "/" + sub.Channel
-			break
-		}
-		if cb.View.CallbackID == sessionModalID {
-			fields, problems := sessionSubmission(cb.View)
-			if problems != nil {
-				r.body = slack.NewErrorsViewSubmissionResponse(problems)
-				r.ignored = "session form with problems"
-				return r, nil
-			}
-			in.View, in.Fields = sessionModalID, fields
-			key = in.TeamID + "/" + fields["channel"]
-			break
-		}
-		if !knownModal(cb.View.CallbackID) {
-			// A modal of an older version, or another app's: closing it
-			// quietly is kinder than an error shown in it.
-			s.log.InfoContext(ctx, "slack: submission of a view the bot does not know; closed", "callback_id", ident(cb.View.CallbackID))
-			r.ignored = "submission of an unknown view"
-			return r, nil
-		}
-		fields, problems := submission(cb.View)
-		if cb.View.CallbackID == settingsModalID && len(problems) == 0 {
-			problems = s.settingsProblems(ctx, in.TeamID, in.UserID, fields)
-		}
-		if len(problems) > 0 {
-			r.body = slack.NewErrorsViewSubmissionResponse(problems)
-			r.ignored = "submission with missing fields"
-			return r, nil
-		}
-		in.View, in.Fields = cb.View.CallbackID, fields
-		key = userKey(in.TeamID, in.UserID)
-		if ch := fields["channel"]; ch != "" {
-			key = in.TeamID + "/" + ch
-		}
-	case slack.InteractionTypeViewClosed:
-		r.ignored = "view closed"
-		return r, nil
-	case slack.InteractionTypeMessageAction:
-		if cb.CallbackID != markActionShortcut {
-			s.log.InfoContext(ctx, "slack: shortcut the bot does not offer; ignored", "callback_id", ident(cb.CallbackID))
-			r.ignored = "shortcut " + ident(cb.CallbackID)
-			return r, nil
-		}
-		// "Mark as agreed action" on a reply in a session's thread.
-		in.ActionID = markActionShortcut
-		in.MessageTS = cb.Message.Timestamp
-		in.ThreadTS = cb.Message.ThreadTimestamp
-		in.Fields = map[string]string{"author": cb.Message.User, "text": plainText(cb.Message.Text)}
-		if in.ChannelID == "" || in.MessageTS == "" {
-			return receipt{}, malformed("message shortcut without a channel or message")
-		}
-		key = in.TeamID + "/" + in.ChannelID
-		if in.ThreadTS != "" {
-			key = threadKey(in.TeamID, in.ChannelID, in.ThreadTS)
-		}
-	case slack.InteractionTypeShortcut:
-		// Shortcuts the manifest does not declare (an older manifest's).
-		s.log.InfoContext(ctx, "slack: shortcut the bot does not offer; ignored", "callback_id", ident(cb.CallbackID))
-		r.ignored = "shortcut " + ident(cb.CallbackID)
-		return r, nil
-	default:
+	route := interactionRoutes[cb.Type]
+	if route == nil {
 		return receipt{}, malformed("interaction type " + ident(string(cb.Type)))
+	}
+	key, done, err := route(s, ctx, cb, &in)
+	if err != nil {
+		return receipt{}, err
+	}
+	if done != nil {
+		done.kind = kindInteraction
+		return *done, nil
 	}
 	payload, err := json.Marshal(in)
 	if err != nil {
@@ -541,8 +377,8 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 	if id == "" {
 		id = digest(payload)
 	}
-	r.delivery = &flows.Delivery{ID: "interaction:" + id, Kind: kindInteraction, Key: key, Payload: payload}
-	return r, nil
+	d := &inbox.Delivery{ID: "interaction:" + id, Kind: kindInteraction, Key: key, Payload: payload}
+	return receipt{kind: kindInteraction, delivery: d}, nil
 }
 
 // settingsReceipt opens the settings form for a person: their discipline
@@ -630,7 +466,7 @@ func unstorableIDs(ids ...string) string {
 // unstorable says what makes a delivery's id or key impossible to record
 // (text that is not UTF-8, a NUL or other control character, an absurd
 // length), or "" if nothing does.
-func unstorable(d flows.Delivery) string {
+func unstorable(d inbox.Delivery) string {
 	for _, f := range []struct{ what, v string }{{"id", d.ID}, {"ordering key", d.Key}} {
 		switch {
 		case len(f.v) > maxIDBytes:

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // kindScheduled marks the record of an engine step no delivery caused: a
@@ -67,10 +68,10 @@ func (s *Slack) PostNow(ctx context.Context, name string, step func(context.Cont
 // delivery's id and how many calls it owes.
 func (s *Slack) owedStep(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) (string, int, error) {
 	now := s.now()
-	d := flows.Delivery{ID: fmt.Sprintf("%s:%d", name, now.UnixNano()), Kind: kindScheduled, Key: "scheduled/" + name,
+	d := inbox.Delivery{ID: fmt.Sprintf("%s:%d", name, now.UnixNano()), Kind: kindScheduled, Key: "scheduled/" + name,
 		ReceivedAt: now, ProcessedAt: now}
 	owed := 0
-	err := s.store.InTx(ctx, func(tx flows.Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		owed = 0
 		replies, err := step(ctx, s.engineOn(tx))
 		if err != nil {
@@ -113,7 +114,7 @@ type idleWorker struct {
 // Work nudges or closes quiet reflections.
 func (w *idleWorker) Work(ctx context.Context, _ *river.Job[IdleArgs]) error {
 	return w.s.Scheduled(ctx, "idle", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
-		return e.Sweep(ctx, w.idleAfter)
+		return e.TendIdle(ctx, w.idleAfter)
 	})
 }
 

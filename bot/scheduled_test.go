@@ -10,7 +10,7 @@ import (
 	"whatmatters/storage/storagetest"
 )
 
-// TestScheduled runs the idle sweep as its periodic job would: the nudge
+// TestScheduled runs Engine.TendIdle as the idle job would: the nudge
 // it decides goes out through the outbox, and a step with nothing to say
 // leaves nothing behind.
 func TestScheduled(t *testing.T) {
@@ -24,7 +24,7 @@ func TestScheduled(t *testing.T) {
 		before := deliveries(t, db)
 
 		err := h.slack.Scheduled(ctx, "idle", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
-			return e.Sweep(ctx, time.Nanosecond)
+			return e.TendIdle(ctx, time.Nanosecond)
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -79,34 +79,34 @@ func TestIdleReflectionsAreNudgedOnceThenAbandoned(t *testing.T) {
 		const idle = 48 * time.Hour
 		c.cmd("ann", "Juniper")
 		c.say("ann", storyAnswers["what_matters"])
-		sweep := func() []flows.Reply {
+		tend := func() []flows.Reply {
 			t.Helper()
-			replies, err := c.engine.Sweep(c.ctx, idle)
+			replies, err := c.engine.TendIdle(c.ctx, idle)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return replies
 		}
-		if replies := sweep(); len(replies) != 0 {
-			t.Fatalf("a fresh reflection was swept: %+v", replies)
+		if replies := tend(); len(replies) != 0 {
+			t.Fatalf("a fresh reflection was tended: %+v", replies)
 		}
 		c.clock.advance(idle + time.Minute)
-		nudge := only(t, sweep(), flows.Post)
+		nudge := only(t, tend(), flows.Post)
 		if !strings.HasPrefix(nudge.Title, "Still there?") || nudge.Thread != c.thread || !strings.Contains(allText(nudge), "ann") {
 			t.Errorf("nudge = %s", allText(nudge))
 		}
-		if replies := sweep(); len(replies) != 0 {
+		if replies := tend(); len(replies) != 0 {
 			t.Errorf("nudged twice: %+v", replies)
 		}
 		// An answer after the nudge starts the quiet spell again.
 		c.say("bo", "His sister rang.")
 		c.clock.advance(idle + time.Minute)
-		only(t, sweep(), flows.Post) // a fresh nudge
+		only(t, tend(), flows.Post) // a fresh nudge
 		if c.reflection().Status != flows.StatusInProgress {
 			t.Fatal("closed at the nudge")
 		}
 		c.clock.advance(idle + time.Minute)
-		closing := only(t, sweep(), flows.Post)
+		closing := only(t, tend(), flows.Post)
 		r := c.reflection()
 		if r.Status != flows.StatusAbandoned || !strings.Contains(closing.Title, "closed after a quiet spell") {
 			t.Errorf("after a second quiet spell: %s, %q", r.Status, closing.Title)
@@ -114,11 +114,11 @@ func TestIdleReflectionsAreNudgedOnceThenAbandoned(t *testing.T) {
 		if len(c.answers()) != 2 {
 			t.Errorf("abandoning must keep what was said, got %d answers", len(c.answers()))
 		}
-		if replies := sweep(); len(replies) != 0 {
-			t.Errorf("closed reflection swept again: %+v", replies)
+		if replies := tend(); len(replies) != 0 {
+			t.Errorf("closed reflection tended again: %+v", replies)
 		}
-		if _, err := c.engine.Sweep(c.ctx, 0); err == nil {
-			t.Error("Sweep with no idle time should be refused")
+		if _, err := c.engine.TendIdle(c.ctx, 0); err == nil {
+			t.Error("TendIdle with no idle time should be refused")
 		}
 	})
 }
@@ -366,7 +366,7 @@ func TestQuietCheckInClosesWithWhatItGathered(t *testing.T) {
 	c.cmd("ann", "check-in")
 	c.say("bo", "Hornbeam: his allotment friends.")
 	c.clock.advance(49 * time.Hour)
-	replies, err := c.engine.Sweep(c.ctx, 48*time.Hour)
+	replies, err := c.engine.TendIdle(c.ctx, 48*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,46 +93,6 @@ type Store interface {
 	// order they were added.
 	ListTeamAnswers(ctx context.Context, teamID string) ([]Answer, error)
 
-	// RecordDelivery stores a delivery unless one with the same ID is already
-	// stored, giving it the next sequence number (d.Seq is ignored). It
-	// reports whether the delivery is new.
-	RecordDelivery(ctx context.Context, d Delivery) (bool, error)
-	// GetDelivery returns ErrNotFound if there is no such delivery.
-	GetDelivery(ctx context.Context, id string) (Delivery, error)
-	// NextDelivery returns the unprocessed delivery with the given key and
-	// the lowest sequence number not above upTo, or ErrNotFound if there is
-	// none.
-	NextDelivery(ctx context.Context, key string, upTo int64) (Delivery, error)
-	// NextDeliveries returns up to limit unprocessed deliveries with the
-	// given key and sequence numbers not above upTo, in sequence order.
-	NextDeliveries(ctx context.Context, key string, upTo int64, limit int) ([]Delivery, error)
-	// MarkDeliveryProcessed sets the processed time and clears the payload.
-	// It returns ErrNotFound if there is no such delivery, and ErrConflict
-	// if it was processed already: inside a transaction that did the
-	// delivery's work, that error undoes the work done twice.
-	MarkDeliveryProcessed(ctx context.Context, id string, at time.Time) error
-	// PendingDeliveries returns up to limit deliveries not yet processed,
-	// oldest first.
-	PendingDeliveries(ctx context.Context, limit int) ([]Delivery, error)
-
-	// AddOutbox stores messages owed for deliveries, in the order given. It
-	// returns ErrInvalid if a message has no delivery id or no payload.
-	AddOutbox(ctx context.Context, msgs []OutboxMessage) error
-	// PendingOutbox returns up to limit unsent messages with the given key,
-	// in the order they were added.
-	PendingOutbox(ctx context.Context, key string, limit int) ([]OutboxMessage, error)
-	// DeleteOutbox removes a sent message. It returns ErrNotFound if there is
-	// no such message.
-	DeleteOutbox(ctx context.Context, id int64) error
-	// MarkOutboxAttempt records that a message is about to be sent.
-	MarkOutboxAttempt(ctx context.Context, id int64) error
-	// OutboxKeys returns the ordering keys under which a delivery still
-	// owes messages.
-	OutboxKeys(ctx context.Context, deliveryID string) ([]string, error)
-	// StaleOutbox returns the ids of up to limit deliveries that still owe a
-	// message added before the given time, oldest first.
-	StaleOutbox(ctx context.Context, before time.Time, limit int) ([]string, error)
-
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -179,7 +180,7 @@ func TestText(t *testing.T) {
 				bad := r
 				bad.FollowUps = []string{text}
 				wantErr(t, db.UpdateReflection(ctx, bad), flows.ErrInvalid)
-				_, err = db.RecordDelivery(ctx, flows.Delivery{ID: "E" + text, Kind: "event"})
+				_, err = db.RecordDelivery(ctx, inbox.Delivery{ID: "E" + text, Kind: "event"})
 				wantErr(t, err, flows.ErrInvalid)
 			})
 		}

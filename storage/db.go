@@ -10,8 +10,10 @@ import (
 	"whatmatters/flows"
 )
 
-// DB is an open What Matters database. It implements flows.Store, and gives
-// the job queue and the health check what they need of the database beneath.
+// DB is an open What Matters database. It implements flows.Store, with the
+// Slack adapter's inbox and outbox beside it (bot.Store; a transaction's
+// Store keeps them too), and gives the job queue and the health check what
+// they need of the database beneath.
 type DB struct {
 	*store // flows.Store, outside any transaction
 

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 const deliveryColumns = `id, kind, payload, ordering_key, seq, received_at, processed_at`
 
-func scanDelivery(r rowScanner) (flows.Delivery, error) {
-	var d flows.Delivery
+func scanDelivery(r rowScanner) (inbox.Delivery, error) {
+	var d inbox.Delivery
 	err := r.Scan(&d.ID, &d.Kind, &d.Payload, &d.Key, &d.Seq, timeDest{&d.ReceivedAt}, timeDest{&d.ProcessedAt})
 	return d, err
 }
@@ -46,7 +47,7 @@ func (d Dialect) nextSeq() string {
 // but may commit out of that order; two deliveries of one key recorded in
 // the same instant may therefore be processed in either order. Deliveries
 // recorded one after another are always processed in that order.
-func (s *store) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, error) {
+func (s *store) RecordDelivery(ctx context.Context, d inbox.Delivery) (bool, error) {
 	const doing = "recording a delivery"
 	if err := required(doing, "delivery id", d.ID); err != nil {
 		return false, err
@@ -71,10 +72,10 @@ func (s *store) RecordDelivery(ctx context.Context, d flows.Delivery) (bool, err
 }
 
 // GetDelivery returns flows.ErrNotFound if there is no such delivery.
-func (s *store) GetDelivery(ctx context.Context, id string) (flows.Delivery, error) {
+func (s *store) GetDelivery(ctx context.Context, id string) (inbox.Delivery, error) {
 	const doing = "loading a delivery"
 	if err := checkText(doing, id); err != nil {
-		return flows.Delivery{}, err
+		return inbox.Delivery{}, err
 	}
 	d, err := scanDelivery(s.q.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM inbox WHERE id = $1`, id))
 	return d, wrap(doing, err)
@@ -82,10 +83,10 @@ func (s *store) GetDelivery(ctx context.Context, id string) (flows.Delivery, err
 
 // NextDelivery returns the unprocessed delivery with the given key and the
 // lowest sequence number not above upTo, or flows.ErrNotFound.
-func (s *store) NextDelivery(ctx context.Context, key string, upTo int64) (flows.Delivery, error) {
+func (s *store) NextDelivery(ctx context.Context, key string, upTo int64) (inbox.Delivery, error) {
 	const doing = "finding the next delivery"
 	if err := checkText(doing, key); err != nil {
-		return flows.Delivery{}, err
+		return inbox.Delivery{}, err
 	}
 	d, err := scanDelivery(s.q.QueryRowContext(ctx, `
 		SELECT `+deliveryColumns+` FROM inbox
@@ -97,7 +98,7 @@ func (s *store) NextDelivery(ctx context.Context, key string, upTo int64) (flows
 
 // NextDeliveries returns up to limit unprocessed deliveries with the given
 // key and sequence numbers not above upTo, in sequence order.
-func (s *store) NextDeliveries(ctx context.Context, key string, upTo int64, limit int) ([]flows.Delivery, error) {
+func (s *store) NextDeliveries(ctx context.Context, key string, upTo int64, limit int) ([]inbox.Delivery, error) {
 	const doing = "finding the next deliveries"
 	if err := checkText(doing, key); err != nil {
 		return nil, err
@@ -145,7 +146,7 @@ func (s *store) MarkDeliveryProcessed(ctx context.Context, id string, at time.Ti
 
 // PendingDeliveries returns up to limit deliveries not yet processed, oldest
 // first; none if limit is not positive.
-func (s *store) PendingDeliveries(ctx context.Context, limit int) ([]flows.Delivery, error) {
+func (s *store) PendingDeliveries(ctx context.Context, limit int) ([]inbox.Delivery, error) {
 	const doing = "listing pending deliveries"
 	if limit <= 0 {
 		return nil, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -18,10 +19,10 @@ func TestDeliveries(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := t.Context()
-		d1 := flows.Delivery{ID: "Ev1", Kind: "event", Payload: []byte(`{"a":1}`), ReceivedAt: t0.Add(time.Second)}
-		d2 := flows.Delivery{ID: "Ev2", Kind: "command", Payload: []byte{0, 1, 2, 0xff}, ReceivedAt: t0}
-		d3 := flows.Delivery{ID: "Ev3", Kind: "interaction", ReceivedAt: t0.Add(2 * time.Second)}
-		for _, d := range []flows.Delivery{d1, d2, d3} {
+		d1 := inbox.Delivery{ID: "Ev1", Kind: "event", Payload: []byte(`{"a":1}`), ReceivedAt: t0.Add(time.Second)}
+		d2 := inbox.Delivery{ID: "Ev2", Kind: "command", Payload: []byte{0, 1, 2, 0xff}, ReceivedAt: t0}
+		d3 := inbox.Delivery{ID: "Ev3", Kind: "interaction", ReceivedAt: t0.Add(2 * time.Second)}
+		for _, d := range []inbox.Delivery{d1, d2, d3} {
 			isNew, err := db.RecordDelivery(ctx, d)
 			if err != nil {
 				t.Fatal(err)
@@ -39,12 +40,12 @@ func TestDeliveries(t *testing.T) {
 		if isNew {
 			t.Error("RecordDelivery twice: second reported new")
 		}
-		_, err = db.RecordDelivery(ctx, flows.Delivery{Kind: "event"})
+		_, err = db.RecordDelivery(ctx, inbox.Delivery{Kind: "event"})
 		wantErr(t, err, flows.ErrInvalid)
 
 		// Sequence numbers follow the order of recording: d1, d2, d3.
 		seqs := map[string]int64{}
-		for _, d := range []flows.Delivery{d1, d2, d3} {
+		for _, d := range []inbox.Delivery{d1, d2, d3} {
 			got, err := db.GetDelivery(ctx, d.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -54,7 +55,7 @@ func TestDeliveries(t *testing.T) {
 		if !(seqs["Ev1"] < seqs["Ev2"] && seqs["Ev2"] < seqs["Ev3"]) {
 			t.Errorf("sequence numbers %v do not follow the order of recording", seqs)
 		}
-		storedD := func(d flows.Delivery) flows.Delivery {
+		storedD := func(d inbox.Delivery) inbox.Delivery {
 			d.Seq = seqs[d.ID]
 			d.ReceivedAt = stored(d.ReceivedAt)
 			d.ProcessedAt = stored(d.ProcessedAt)
@@ -67,7 +68,7 @@ func TestDeliveries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]flows.Delivery{storedD(d2), storedD(d1), storedD(d3)}, pending); diff != "" {
+		if diff := cmp.Diff([]inbox.Delivery{storedD(d2), storedD(d1), storedD(d3)}, pending); diff != "" {
 			t.Errorf("PendingDeliveries (-want +got):\n%s", diff)
 		}
 		pending, err = db.PendingDeliveries(ctx, 2)
@@ -90,7 +91,7 @@ func TestDeliveries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]flows.Delivery{storedD(d1), storedD(d3)}, pending); diff != "" {
+		if diff := cmp.Diff([]inbox.Delivery{storedD(d1), storedD(d3)}, pending); diff != "" {
 			t.Errorf("PendingDeliveries after processing (-want +got):\n%s", diff)
 		}
 		var payload []byte
@@ -129,7 +130,7 @@ func TestTimes(t *testing.T) {
 			time.Date(2024, 3, 1, 0, 0, 0, 0, time.FixedZone("", 14*3600)), // before base in UTC
 		}
 		for i, at := range times {
-			if _, err := db.RecordDelivery(ctx, flows.Delivery{ID: fmt.Sprint("E", i), Kind: "event", ReceivedAt: at}); err != nil {
+			if _, err := db.RecordDelivery(ctx, inbox.Delivery{ID: fmt.Sprint("E", i), Kind: "event", ReceivedAt: at}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -100,7 +101,7 @@ func TestHoldKeepsTheLongerHold(t *testing.T) {
 func TestOutboxAttemptsCounted(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		if err := db.AddOutbox(ctx, []flows.OutboxMessage{{DeliveryID: "d1", Key: "T1/C1", Payload: []byte(`{}`)}}); err != nil {
+		if err := db.AddOutbox(ctx, []inbox.OutboxMessage{{DeliveryID: "d1", Key: "T1/C1", Payload: []byte(`{}`)}}); err != nil {
 			t.Fatal(err)
 		}
 		msgs, err := db.PendingOutbox(ctx, "T1/C1", 10)

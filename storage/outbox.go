@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 const outboxColumns = `id, delivery_id, ordering_key, payload, created_at, attempts`
 
-func scanOutbox(r rowScanner) (flows.OutboxMessage, error) {
-	var m flows.OutboxMessage
+func scanOutbox(r rowScanner) (inbox.OutboxMessage, error) {
+	var m inbox.OutboxMessage
 	err := r.Scan(&m.ID, &m.DeliveryID, &m.Key, &m.Payload, timeDest{&m.CreatedAt}, &m.Attempts)
 	return m, err
 }
@@ -29,7 +30,7 @@ func (s *store) MarkOutboxAttempt(ctx context.Context, id int64) error {
 // AddOutbox stores messages owed for deliveries, in the order given; a zero
 // CreatedAt means now. It returns flows.ErrInvalid if a message has no
 // delivery id or no payload.
-func (s *store) AddOutbox(ctx context.Context, msgs []flows.OutboxMessage) error {
+func (s *store) AddOutbox(ctx context.Context, msgs []inbox.OutboxMessage) error {
 	const doing = "adding to the outbox"
 	for _, m := range msgs {
 		if err := required(doing, "delivery id", m.DeliveryID); err != nil {
@@ -56,7 +57,7 @@ func (s *store) AddOutbox(ctx context.Context, msgs []flows.OutboxMessage) error
 
 // PendingOutbox returns up to limit unsent messages with the given key, in
 // the order they were added; none if limit is not positive.
-func (s *store) PendingOutbox(ctx context.Context, key string, limit int) ([]flows.OutboxMessage, error) {
+func (s *store) PendingOutbox(ctx context.Context, key string, limit int) ([]inbox.OutboxMessage, error) {
 	const doing = "listing the outbox"
 	if limit <= 0 {
 		return nil, nil

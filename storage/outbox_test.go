@@ -1,7 +1,9 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -17,7 +20,7 @@ func TestDeliveryOrder(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := t.Context()
-		for _, d := range []flows.Delivery{
+		for _, d := range []inbox.Delivery{
 			{ID: "a1", Kind: "event", Key: "T/C/1", Payload: []byte("1")},
 			{ID: "b1", Kind: "event", Key: "T/C/2", Payload: []byte("2")},
 			{ID: "a2", Kind: "event", Key: "T/C/1", Payload: []byte("3")},
@@ -71,18 +74,29 @@ func TestOutbox(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := t.Context()
-		msgs := []flows.OutboxMessage{
+		msgs := []inbox.OutboxMessage{
 			{DeliveryID: "d1", Key: "k1", Payload: []byte("first"), CreatedAt: t0},
 			{DeliveryID: "d1", Key: "k1", Payload: []byte("second"), CreatedAt: t0},
 			{DeliveryID: "d2", Key: "k2", Payload: []byte("other"), CreatedAt: t0.Add(time.Minute)},
 			{DeliveryID: "d3", Key: "k1", Payload: []byte("third"), CreatedAt: t0.Add(time.Hour)},
 		}
-		if err := db.InTx(ctx, func(s flows.Store) error { return s.AddOutbox(ctx, msgs) }); err != nil {
+		// The Slack adapter adds to the outbox in the engine's transaction,
+		// so the Store InTx binds to it keeps the outbox too (bot.Store).
+		err := db.InTx(ctx, func(s flows.Store) error {
+			q, ok := s.(interface {
+				AddOutbox(context.Context, []inbox.OutboxMessage) error
+			})
+			if !ok {
+				return fmt.Errorf("a transaction's Store (%T) keeps no outbox", s)
+			}
+			return q.AddOutbox(ctx, msgs)
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
-		err := db.AddOutbox(ctx, []flows.OutboxMessage{{DeliveryID: "d4", Key: "k1"}})
+		err = db.AddOutbox(ctx, []inbox.OutboxMessage{{DeliveryID: "d4", Key: "k1"}})
 		wantErr(t, err, flows.ErrInvalid)
-		err = db.AddOutbox(ctx, []flows.OutboxMessage{{Key: "k1", Payload: []byte("x")}})
+		err = db.AddOutbox(ctx, []inbox.OutboxMessage{{Key: "k1", Payload: []byte("x")}})
 		wantErr(t, err, flows.ErrInvalid)
 
 		got, err := db.PendingOutbox(ctx, "k1", 10)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"whatmatters/bot"
+	"whatmatters/console"
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/scrub"
@@ -152,7 +152,7 @@ func consoleCommand(ctx context.Context, e *env) error {
 	if name == "" {
 		name = e.getenv("LOGNAME")
 	}
-	return bot.NewConsole(engine, e.stdin, e.stdout, name, e.log).Run(ctx)
+	return console.New(engine, e.stdin, e.stdout, name, e.log).Run(ctx)
 }
 
 // migrateCommand applies pending migrations, the job queue's too.

@@ -165,7 +165,7 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	}()
 	// Deliveries left by an instance that stopped are enqueued at once; the
 	// periodic sweep waits for River's leader election.
-	if _, err := slack.Sweep(ctx); err != nil {
+	if _, err := slack.RequeueWaiting(ctx); err != nil {
 		log.WarnContext(ctx, "first sweep of the inbox failed; the periodic sweep will retry", "err", err)
 	}
 

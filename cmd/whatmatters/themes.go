@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"whatmatters/bot"
+	"whatmatters/console"
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/scrub"
@@ -308,7 +309,7 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 		_, err := io.WriteString(stdout, markdown(flows.DigestReply(d, "", nil)))
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, bot.RenderText(flows.DigestReply(d, "", nil)))
+	_, err = fmt.Fprintln(stdout, console.RenderText(flows.DigestReply(d, "", nil)))
 	return err
 }
 

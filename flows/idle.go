@@ -9,13 +9,13 @@ import (
 	"whatmatters/prompts"
 )
 
-// Sweep looks after reflections nobody has touched for idleAfter: the first
+// TendIdle looks after reflections nobody has touched for idleAfter: the first
 // time, it nudges the thread once; if a further idleAfter passes with no
 // answer, it closes the reflection as abandoned, keeping what was said. Any
 // answer or step in between starts the quiet spell again. Weekly check-ins
 // posted by the schedule are left alone: the next week's check-in closes
 // them. It returns the posts to make, for every team.
-func (e *Engine) Sweep(ctx context.Context, idleAfter time.Duration) ([]Reply, error) {
+func (e *Engine) TendIdle(ctx context.Context, idleAfter time.Duration) ([]Reply, error) {
 	if idleAfter <= 0 {
 		return nil, fmt.Errorf("%w: idle time must be positive", ErrInvalid)
 	}
@@ -45,7 +45,7 @@ func (e *Engine) Sweep(ctx context.Context, idleAfter time.Duration) ([]Reply, e
 			if err != nil {
 				return err
 			}
-			more, err := e.sweepOne(ctx, s, tpl, cs, r, now, idleAfter)
+			more, err := e.tendOne(ctx, s, tpl, cs, r, now, idleAfter)
 			replies = append(replies, more...)
 			return err
 		})
@@ -56,7 +56,7 @@ func (e *Engine) Sweep(ctx context.Context, idleAfter time.Duration) ([]Reply, e
 	return replies, nil
 }
 
-func (e *Engine) sweepOne(ctx context.Context, s Store, tpl prompts.Template, cs Case, r Reflection, now time.Time, idleAfter time.Duration) ([]Reply, error) {
+func (e *Engine) tendOne(ctx context.Context, s Store, tpl prompts.Template, cs Case, r Reflection, now time.Time, idleAfter time.Duration) ([]Reply, error) {
 	if tpl.Gather {
 		// A check-in gathers; once quiet, it has gathered what it will.
 		status := StatusComplete

@@ -1,4 +1,7 @@
-package bot
+// Package console is the terminal adapter: it puts the flows engine in a
+// terminal, or behind a piped script, one line of input at a time. It
+// depends on flows alone, beside the Slack adapter (package bot).
+package console
 
 import (
 	"bufio"
@@ -13,11 +16,11 @@ import (
 	"whatmatters/flows"
 )
 
-// ConsoleTeam and ConsoleChannel are where console conversations live: one
-// team, one channel, so a restarted console finds what it left.
+// Team and Channel are where console conversations live: one team, one
+// channel, so a restarted console finds what it left.
 const (
-	ConsoleTeam    = "console"
-	ConsoleChannel = "console"
+	Team    = "console"
+	Channel = "console"
 )
 
 // Console runs the bot in a terminal, or over a piped script: each line of
@@ -47,10 +50,10 @@ type Console struct {
 	shownClock string
 }
 
-// ConsoleSessionTick is how often the console looks for due session work
+// SessionTick is how often the console looks for due session work
 // (a stage to move on, a warning) while waiting for input, on the real
 // clock.
-const ConsoleSessionTick = 5 * time.Second
+const SessionTick = 5 * time.Second
 
 // SetClock makes the console read time from now and let it pass with
 // advance (for :wait) instead of sleeping: tests and scripted demos drive
@@ -72,8 +75,8 @@ func (c *Console) SetTickingClock(now func() time.Time, advance func(time.Durati
 	c.tick = tick
 }
 
-// NewConsole returns a console speaking as user until a line says otherwise.
-func NewConsole(engine *flows.Engine, in io.Reader, out io.Writer, user string, log *slog.Logger) *Console {
+// New returns a console speaking as user until a line says otherwise.
+func New(engine *flows.Engine, in io.Reader, out io.Writer, user string, log *slog.Logger) *Console {
 	if user == "" {
 		user = "you"
 	}
@@ -82,7 +85,7 @@ func NewConsole(engine *flows.Engine, in io.Reader, out io.Writer, user string, 
 	}
 	return &Console{engine: engine, in: bufio.NewReader(in), out: out, user: user, log: log,
 		last: map[string]string{}, seq: time.Now().UnixNano(),
-		now: time.Now, wait: sleep, tick: ConsoleSessionTick}
+		now: time.Now, wait: sleep, tick: SessionTick}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -100,8 +103,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // nil at the end of input.
 func (c *Console) Run(ctx context.Context) error {
 	c.printf("What Matters console (team %q, channel #%s), speaking as %s: :as NAME [DISCIPLINE] changes that. Type /reflect help to begin; end of input (Ctrl-D) leaves.\n",
-		ConsoleTeam, ConsoleChannel, c.user)
-	replies, err := c.engine.Resume(ctx, ConsoleTeam, ConsoleChannel)
+		Team, Channel, c.user)
+	replies, err := c.engine.Resume(ctx, Team, Channel)
 	switch {
 	case errors.Is(err, flows.ErrNotFound):
 	case err != nil:
@@ -221,7 +224,7 @@ func (c *Console) clockLine() string {
 func (c *Console) actor() flows.Actor {
 	// Whoever is at the terminal can reach the database anyway: they are
 	// the console team's admin.
-	return flows.Actor{TeamID: ConsoleTeam, UserID: c.user, Name: c.user, Admin: true}
+	return flows.Actor{TeamID: Team, UserID: c.user, Name: c.user, Admin: true}
 }
 
 func (c *Console) printf(format string, args ...any) {
@@ -245,7 +248,7 @@ func (c *Console) handle(ctx context.Context, line string) error {
 			c.printf("(only you) The one command here is /reflect. Try /reflect help.\n")
 			return nil
 		}
-		replies, err = c.engine.Command(ctx, flows.Command{Actor: c.actor(), Channel: ConsoleChannel, Text: rest})
+		replies, err = c.engine.Command(ctx, flows.Command{Actor: c.actor(), Channel: Channel, Text: rest})
 	default:
 		if c.thread == "" {
 			c.printf("(only you) No reflection or session is open here yet. Start one with /reflect NAME, or /reflect help.\n")
@@ -256,7 +259,7 @@ func (c *Console) handle(ctx context.Context, line string) error {
 		c.seq++
 		id := fmt.Sprintf("console-%d", c.seq)
 		c.last[c.user] = id
-		replies, err = c.engine.Message(ctx, flows.Message{Actor: c.actor(), Channel: ConsoleChannel, Thread: c.thread, ID: id, Text: line})
+		replies, err = c.engine.Message(ctx, flows.Message{Actor: c.actor(), Channel: Channel, Thread: c.thread, ID: id, Text: line})
 		if errors.Is(err, flows.ErrUnknownThread) {
 			replies, err = nil, nil
 		}
@@ -306,7 +309,7 @@ func (c *Console) meta(ctx context.Context, line string) error {
 			c.printf("(only you) You haven't written anything in this reflection yet, so there is nothing to change.\n")
 			return nil
 		}
-		replies, err := c.engine.Edit(ctx, flows.Edit{Actor: c.actor(), Channel: ConsoleChannel, Thread: c.thread,
+		replies, err := c.engine.Edit(ctx, flows.Edit{Actor: c.actor(), Channel: Channel, Thread: c.thread,
 			MessageID: id, Text: rest, Withdraw: word == ":withdraw"})
 		if err != nil {
 			return c.failed(err)

@@ -1,4 +1,4 @@
-package bot_test
+package console_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"whatmatters/bot"
+	"whatmatters/console"
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/storage/storagetest"
@@ -64,7 +64,7 @@ func TestConsoleRunsAWholeTimedSession(t *testing.T) {
 		"/reflect actions",
 	}, "\n") + "\n"
 	var out bytes.Buffer
-	c := bot.NewConsole(engine, strings.NewReader(script), &out, "fay", nil)
+	c := console.New(engine, strings.NewReader(script), &out, "fay", nil)
 	c.SetClock(clock.Now, clock.Advance)
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestConsoleWaitRunsTimersAsTimePasses(t *testing.T) {
 		":wait 5m",
 	}, "\n") + "\n"
 	var out bytes.Buffer
-	c := bot.NewConsole(engine, strings.NewReader(script), &out, "fay", nil)
+	c := console.New(engine, strings.NewReader(script), &out, "fay", nil)
 	c.SetTickingClock(clock.Now, clock.Advance, 15*time.Second)
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
