@@ -202,13 +202,25 @@ func (s *Slack) whoActed(ctx context.Context, d inbox.Delivery) flows.Actor {
 		return flows.Actor{}
 	}
 	var p struct {
-		TeamID string `json:"team_id"`
-		UserID string `json:"user_id"`
+		TeamID   string `json:"team_id"`
+		UserID   string `json:"user_id"`
+		UserTeam string `json:"user_team"`
 	}
 	if err := json.Unmarshal(d.Payload, &p); err != nil || p.UserID == "" {
 		return flows.Actor{}
 	}
-	return s.actor(ctx, p.TeamID, p.UserID)
+	a := s.actor(ctx, p.TeamID, p.UserID)
+	a.HomeTeam = homeTeam(p.UserTeam, p.TeamID)
+	return a
+}
+
+// homeTeam is a person's own workspace, kept beside their id when it is
+// not the installation's.
+func homeTeam(userTeam, installation string) string {
+	if userTeam == installation {
+		return ""
+	}
+	return userTeam
 }
 
 // owe writes the calls a delivery owes to Slack into the outbox, in order,
@@ -316,7 +328,7 @@ func (s *Slack) run(ctx context.Context, eng *flows.Engine, d inbox.Delivery, wh
 func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload) ([]call, origin, error) {
 	ev := e.Event
 	o := origin{team: e.TeamID, channel: ev.Channel, thread: ev.ThreadTS, user: ev.User, message: ev.TS}
-	actor := flows.Actor{TeamID: e.TeamID, UserID: ev.User}
+	actor := flows.Actor{TeamID: e.TeamID, UserID: ev.User, HomeTeam: homeTeam(ev.UserTeam, e.TeamID)}
 	switch ev.Type {
 	case "message":
 		if ev.Subtype == "message_changed" || ev.Subtype == "message_deleted" {

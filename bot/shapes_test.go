@@ -77,6 +77,9 @@ func TestSlackConnectAndOrgWideInstall(t *testing.T) {
 		if as := h.storedAnswers(testTeam, "C1", thread); len(as) != 1 || as[0].Author != "UEXT1" {
 			t.Fatalf("answers = %+v; want the other organisation's reply kept", as)
 		}
+		if m, err := db.GetMember(context.Background(), testTeam, "UEXT1"); err != nil || m.HomeTeam != "TEXT" {
+			t.Errorf("member UEXT1 = %+v, %v; want their own workspace TEXT kept beside their id", m, err)
+		}
 
 		// Org-wide install: the command names the organisation E1.
 		form := url.Values{"token": {"x"}, "team_id": {"T2"}, "team_domain": {"north"}, "enterprise_id": {"E1"}, "enterprise_name": {"NHS North"},
@@ -103,6 +106,9 @@ func TestSlackConnectAndOrgWideInstall(t *testing.T) {
 		assertDrained(t, db)
 		if as := h.storedAnswers("E1", "C2", root.TS); len(as) != 1 || !strings.Contains(as[0].Text, "allotment") {
 			t.Fatalf("org-wide answers = %+v", as)
+		}
+		if m, err := db.GetMember(context.Background(), "E1", "U2"); err != nil || m.HomeTeam != "T2" {
+			t.Errorf("org-wide member U2 = %+v, %v; want their workspace T2 kept beside their id", m, err)
 		}
 
 		// A reply in a thread the bot never started: counted, not silent.

@@ -239,6 +239,28 @@ func TestSocketEnvelopeSlackGoCannotParse(t *testing.T) {
 	if err != nil || len(stored) != 1 || !strings.Contains(stored[0].Text, "grandson") {
 		t.Fatalf("answers = %+v, %v; want the odd-shaped answer kept", stored, err)
 	}
+
+	// The person deletes that reply: message_deleted, as Slack sends it over
+	// Socket Mode, withdraws the answer.
+	sock.send(t, "events_api", "env-deleted", eventPayloadJSON("EvOddDeleted", map[string]any{
+		"type": "message", "subtype": "message_deleted", "hidden": true, "channel": "C1", "channel_type": "channel",
+		"ts": "1700000700.000009", "deleted_ts": "1700000700.000001", "event_ts": "1700000700.000009",
+		"previous_message": map[string]any{"type": "message", "user": "U1", "text": "Her garden, and her grandson's visits.",
+			"ts": "1700000700.000001", "thread_ts": root.TS}}))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		stored, err = db.ListAnswers(context.Background(), r.ID)
+		if err == nil && len(stored) == 1 && !stored[0].WithdrawnAt.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after message_deleted: %+v, %v; want the answer withdrawn", stored, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the database, not timing
+	}
+	if stored[0].Text != "" {
+		t.Errorf("withdrawn answer still holds its text: %q", stored[0].Text)
+	}
 }
 
 // TestSocketReconnectsSoonerThanTheClientsBackoff: when Slack refuses the

@@ -97,6 +97,9 @@ type Actor struct {
 	TeamID string
 	UserID string
 	Name   string // display name if the adapter knows it
+	// HomeTeam is the person's own workspace when it is not TeamID's (the
+	// installation): Slack Connect, or an org-wide install.
+	HomeTeam string
 	// Admin is true for workspace admins and owners (in the console, the
 	// person at the terminal): like leads, they may change team settings.
 	Admin bool
@@ -109,8 +112,13 @@ func (e *Engine) clock() time.Time { return e.now().UTC().Truncate(time.Microsec
 func (e *Engine) member(ctx context.Context, s Store, a Actor) (m Member, created bool, err error) {
 	m, err = s.GetMember(ctx, a.TeamID, a.UserID)
 	if err == nil {
-		if a.Name != "" && a.Name != m.Name {
-			m.Name = a.Name
+		if (a.Name != "" && a.Name != m.Name) || (a.HomeTeam != "" && a.HomeTeam != m.HomeTeam) {
+			if a.Name != "" {
+				m.Name = a.Name
+			}
+			if a.HomeTeam != "" {
+				m.HomeTeam = a.HomeTeam
+			}
 			m, err = s.SaveMember(ctx, m)
 		}
 		return m, false, err
@@ -121,7 +129,7 @@ func (e *Engine) member(ctx context.Context, s Store, a Actor) (m Member, create
 	if _, err := s.EnsureTeam(ctx, Team{ID: a.TeamID, Timezone: e.tz, CreatedAt: e.clock()}); err != nil {
 		return Member{}, false, fmt.Errorf("creating team: %w", err)
 	}
-	m, err = s.SaveMember(ctx, Member{TeamID: a.TeamID, UserID: a.UserID, Name: a.Name, CreatedAt: e.clock()})
+	m, err = s.SaveMember(ctx, Member{TeamID: a.TeamID, UserID: a.UserID, Name: a.Name, HomeTeam: a.HomeTeam, CreatedAt: e.clock()})
 	if err != nil {
 		return Member{}, false, fmt.Errorf("creating member: %w", err)
 	}

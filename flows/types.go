@@ -57,8 +57,11 @@ type Member struct {
 	// Facilitator is true for the team's facilitators, who run learning
 	// sessions; a lead may be a facilitator too.
 	Facilitator bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// HomeTeam is the member's own workspace when it is not the team's:
+	// someone from another organisation in a Slack Connect channel.
+	HomeTeam  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Case is a person the team cares for, known only by a pseudonym the team

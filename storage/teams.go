@@ -98,13 +98,13 @@ func (s *store) ListTeams(ctx context.Context) ([]flows.Team, error) {
 }
 
 const memberColumns = `team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
-	role, facilitator, created_at, updated_at`
+	role, facilitator, created_at, updated_at, home_team`
 
 func scanMember(r rowScanner) (flows.Member, error) {
 	var m flows.Member
 	err := r.Scan(&m.TeamID, &m.UserID, &m.Name, &m.Discipline,
 		timeDest{&m.AwayUntil}, timeDest{&m.SnoozedUntil}, &m.NoQuotes,
-		&m.Role, &m.Facilitator, timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt})
+		&m.Role, &m.Facilitator, timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt}, &m.HomeTeam)
 	return m, err
 }
 
@@ -119,7 +119,7 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 	if err := required(doing, "user id", m.UserID); err != nil {
 		return flows.Member{}, err
 	}
-	if err := checkText(doing, m.TeamID, m.UserID, m.Name, m.Discipline, m.Role); err != nil {
+	if err := checkText(doing, m.TeamID, m.UserID, m.Name, m.Discipline, m.Role, m.HomeTeam); err != nil {
 		return flows.Member{}, err
 	}
 	now := s.now()
@@ -128,8 +128,8 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 	}
 	stored, err := scanMember(s.q.QueryRowContext(ctx, `
 		INSERT INTO members (team_id, user_id, name, discipline, away_until, snoozed_until, no_quotes,
-			role, facilitator, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $11, $8, $9)
+			role, facilitator, created_at, updated_at, home_team)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $11, $8, $9, $12)
 		ON CONFLICT (team_id, user_id) DO UPDATE SET
 			name = excluded.name,
 			discipline = excluded.discipline,
@@ -138,11 +138,12 @@ func (s *store) SaveMember(ctx context.Context, m flows.Member) (flows.Member, e
 			no_quotes = excluded.no_quotes,
 			role = excluded.role,
 			facilitator = excluded.facilitator,
+			home_team = excluded.home_team,
 			updated_at = excluded.updated_at
 		RETURNING `+memberColumns,
 		m.TeamID, m.UserID, m.Name, m.Discipline,
 		s.dialect.nullTimeArg(m.AwayUntil), s.dialect.nullTimeArg(m.SnoozedUntil), m.NoQuotes,
-		s.dialect.timeArg(m.CreatedAt), s.dialect.timeArg(now), m.Role, m.Facilitator))
+		s.dialect.timeArg(m.CreatedAt), s.dialect.timeArg(now), m.Role, m.Facilitator, m.HomeTeam))
 	return stored, wrap(doing, err)
 }
 
