@@ -339,6 +339,10 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 		teamID = cb.Enterprise.ID
 	case cb.View.AppInstalledTeamID != "":
 		teamID = cb.View.AppInstalledTeamID
+	case cb.Message.Team != "" && (cb.Message.BotID != "" || cb.Message.User == s.botUserID):
+		// A button on the bot's own message: the message belongs to the
+		// workspace the bot is installed in, whoever pressed it.
+		teamID = cb.Message.Team
 	}
 	if teamID == "" || cb.User.ID == "" {
 		return receipt{}, malformed("interaction without team or user")

@@ -81,6 +81,36 @@ func TestSlackConnectAndOrgWideInstall(t *testing.T) {
 			t.Errorf("member UEXT1 = %+v, %v; want their own workspace TEXT kept beside their id", m, err)
 		}
 
+		// A button on the bot's question, pressed from the other
+		// organisation: it concerns the installing team's reflection (the
+		// engine says only the starter moves it on), not a reflection of
+		// the presser's own workspace (which would be "no longer exists").
+		q := api.made("chat.postMessage")[1]
+		toExt := func(cs []apiCall) []apiCall {
+			var out []apiCall
+			for _, c := range cs {
+				if c.Method == "chat.postEphemeral" && c.User == "UEXT1" {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+		before := len(toExt(api.made()))
+		h.post("application/x-www-form-urlencoded", interactionForm(map[string]any{
+			"type": "block_actions", "trigger_id": trigger(), "api_app_id": "A1", "is_enterprise_install": false,
+			"team": map[string]any{"id": "TEXT", "domain": "other-org"}, "user": map[string]any{"id": "UEXT1", "team_id": "TEXT"},
+			"channel":   map[string]any{"id": "C1"},
+			"container": map[string]any{"type": "message", "channel_id": "C1", "message_ts": q.TS, "thread_ts": thread},
+			"message":   map[string]any{"type": "message", "user": testBotID, "bot_id": "B1", "team": testTeam, "ts": q.TS, "thread_ts": thread, "text": q.Text},
+			"actions":   []map[string]any{{"action_id": "wm_" + flows.ActionSkip, "block_id": "b", "value": buttonValue(t, q.Blocks, "wm_"+flows.ActionSkip), "type": "button"}},
+		}), nil)
+		said := toExt(api.waitFor(t, "the answer to the other organisation's press", func(cs []apiCall) bool {
+			return len(toExt(cs)) > before
+		}))
+		if got := said[before]; !strings.Contains(got.Text, "Only the person who started") {
+			t.Errorf("press from the other organisation answered %q; want it to reach the installing team's reflection", got.Text)
+		}
+
 		// Org-wide install: the command names the organisation E1.
 		form := url.Values{"token": {"x"}, "team_id": {"T2"}, "team_domain": {"north"}, "enterprise_id": {"E1"}, "enterprise_name": {"NHS North"},
 			"is_enterprise_install": {"true"}, "channel_id": {"C2"}, "channel_name": {"ward"}, "user_id": {"U2"}, "user_name": {"bo"},
