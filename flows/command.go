@@ -83,9 +83,6 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 	case "help", "-h", "--help", "?":
 		return []Reply{HelpReply(c.Channel, c.UserID)}, nil
 	case "case":
-		if rest == "" {
-			return e.start(ctx, c, "case", "")
-		}
 		return e.start(ctx, c, "case", rest)
 	case "after-death":
 		if rest == "" {
@@ -128,9 +125,7 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		if !ok {
 			return []Reply{e.templateList(c, key)}, nil
 		}
-		if tpl.NeedsCase && strings.TrimSpace(label) == "" {
-			label = "" // a pseudonym is chosen
-		}
+		// Without a label, a template about one person gets a pseudonym.
 		return e.start(ctx, c, tpl.Key, strings.TrimSpace(label))
 	case "session", "sessions":
 		return e.sessionCommand(ctx, c, rest)
