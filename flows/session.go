@@ -129,7 +129,11 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 			return []Reply{notice(st.Channel, st.UserID, "Please choose another pseudonym", problem+" Nothing was started.")}, nil
 		}
 	} else if subject != "" {
-		subject, _ = e.scrub(subject)
+		keep, err := e.caseWords(ctx, e.store, st.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		subject, _ = e.scrub(subject, keep...)
 		if r := []rune(subject); len(r) > maxSubjectRunes {
 			subject = string(r[:maxSubjectRunes])
 		}
