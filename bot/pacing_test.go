@@ -67,13 +67,18 @@ func TestBusyChannelDoesNotHoldUpQuietOne(t *testing.T) {
 
 // TestRetryAfterHoldsTheMethodEverywhere: a 429 with Retry-After on one
 // channel's post holds chat.postMessage back for the whole workspace and
-// every job: no post to any channel reaches Slack before the wait is over,
-// and every reply still arrives, once.
+// every job (on PostgreSQL, of two instances sharing the database): no
+// post to any channel reaches Slack before the wait is over, and every
+// reply still arrives, once.
 func TestRetryAfterHoldsTheMethodEverywhere(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 1})
+		if db.Dialect() == storage.Postgres {
+			// A second instance works the same queue.
+			newHarness(t, db, api, harnessOptions{workers: 1, noServer: true})
+		}
 		h.command("U1", "C1", "Kestrel")
 		root := api.waitForCount(t, 2, "chat.postMessage")[0]
 
@@ -110,10 +115,19 @@ func TestRetryAfterHoldsTheMethodEverywhere(t *testing.T) {
 		if limitedAt.IsZero() {
 			t.Fatal("Slack's 429 was never reached")
 		}
+		// With two instances, the other may have sent a post before the
+		// 429 reached this one: one call within 100 ms is in flight, not a
+		// call made after Slack said to wait.
+		inFlight := 0
 		for _, c := range calls {
-			if strings.HasPrefix(c.Method, "chat.postMessage") && c.At.After(limitedAt) && c.At.Before(limitedAt.Add(time.Second-20*time.Millisecond)) {
-				t.Errorf("%s to %s at +%s, before Retry-After had passed:\n%s", c.Method, c.Channel, c.At.Sub(limitedAt), describeCalls(calls))
+			if !strings.HasPrefix(c.Method, "chat.postMessage") || !c.At.After(limitedAt) || !c.At.Before(limitedAt.Add(time.Second-20*time.Millisecond)) {
+				continue
 			}
+			if db.Dialect() == storage.Postgres && c.At.Sub(limitedAt) < 100*time.Millisecond && inFlight == 0 {
+				inFlight++
+				continue
+			}
+			t.Errorf("%s to %s at +%s, before Retry-After had passed:\n%s", c.Method, c.Channel, c.At.Sub(limitedAt), describeCalls(calls))
 		}
 		assertDrained(t, db)
 		if got := len(api.made("chat.postMessage")); got != 5 {
