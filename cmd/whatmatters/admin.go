@@ -26,14 +26,11 @@ func forgetFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		if *user == "" {
 			return usageError{"forget: say whose contributions to delete with --user ID"}
 		}
-		db, err := e.openExisting(ctx, "forget")
+		db, err := e.openForTeam(ctx, "forget", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := checkTeam(ctx, db, *team); err != nil {
-			return fmt.Errorf("forget: %w", err)
-		}
 		engine, err := newEngine(e.cfg, db, e.log)
 		if err != nil {
 			return err
@@ -65,14 +62,11 @@ func leadFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		if *user == "" || *team == "" {
 			return usageError{"lead: give --team ID and --user ID"}
 		}
-		db, err := e.openExisting(ctx, "lead")
+		db, err := e.openForTeam(ctx, "lead", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := checkTeam(ctx, db, *team); err != nil {
-			return fmt.Errorf("lead: %w", err)
-		}
 		engine, err := newEngine(e.cfg, db, e.log)
 		if err != nil {
 			return err
@@ -98,14 +92,11 @@ func facilitatorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 		if *user == "" || *team == "" {
 			return usageError{"facilitator: give --team ID and --user ID"}
 		}
-		db, err := e.openExisting(ctx, "facilitator")
+		db, err := e.openForTeam(ctx, "facilitator", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := checkTeam(ctx, db, *team); err != nil {
-			return fmt.Errorf("facilitator: %w", err)
-		}
 		engine, err := newEngine(e.cfg, db, e.log)
 		if err != nil {
 			return err
@@ -149,14 +140,11 @@ func purgeCommand(ctx context.Context, e *env) error {
 func auditFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	team := fs.String("team", "", "only this `ID`'s team (default every team)")
 	return func(ctx context.Context, e *env, _ []string) error {
-		db, err := e.openExisting(ctx, "audit")
+		db, err := e.openForTeam(ctx, "audit", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := checkTeam(ctx, db, *team); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
 		entries, err := db.ListAudit(ctx, *team)
 		if err != nil {
 			return fmt.Errorf("reading the audit log: %w", err)

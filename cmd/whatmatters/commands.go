@@ -240,6 +240,20 @@ func strayArgument(cmd, arg string) error {
 	return usageError{fmt.Sprintf("%s: unexpected argument %q; %s takes no arguments (whatmatters %s -h)", cmd, arg, cmd, cmd)}
 }
 
+// openForTeam opens the existing database for cmd and checks that the
+// team a --team flag names is in it (any team when team is empty).
+func (e *env) openForTeam(ctx context.Context, cmd, team string) (*storage.DB, error) {
+	db, err := e.openExisting(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTeam(ctx, db, team); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return db, nil
+}
+
 // openExisting opens the configured database for a command that works only
 // on existing data: it creates nothing, and says so when there is nothing
 // there.

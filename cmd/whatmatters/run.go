@@ -184,14 +184,11 @@ func exportFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	team := fs.String("team", "", "only this `ID`'s team (default every team)")
 	user := fs.String("user", "", "only the contributions of the person with this Slack member `ID`")
 	return func(ctx context.Context, e *env, _ []string) error {
-		db, err := e.openExisting(ctx, "export")
+		db, err := e.openForTeam(ctx, "export", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := checkTeam(ctx, db, *team); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
 		var teams []string
 		if *team != "" {
 			teams = []string{*team}
