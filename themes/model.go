@@ -89,6 +89,7 @@ type Model struct {
 	format    *openai.ChatCompletionResponseFormat
 
 	dropped          prometheus.Counter
+	requests         *prometheus.CounterVec // by result: ok, error
 	promptTokens     prometheus.Counter
 	completionTokens prometheus.Counter
 	usedPrompt       atomic.Int64
@@ -121,6 +122,10 @@ func NewModel(o ModelOptions) *Model {
 		Name: "whatmatters_model_quotes_dropped_total",
 		Help: "Key-phrase quotes from the model coder that were not found word for word in the answer, and were dropped.",
 	}))
+	m.requests = registerCounterVec(o.Registerer, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "whatmatters_model_requests_total",
+		Help: "Requests the model coder made to the model endpoint, by result (ok, or error: timeouts, 429, 5xx, refused).",
+	}, []string{"result"}))
 	tokens := registerCounterVec(o.Registerer, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "whatmatters_model_tokens_total",
 		Help: "Tokens used by the model coder, as the endpoint reported them, by kind (prompt or completion).",
@@ -176,8 +181,10 @@ func (m *Model) Code(ctx context.Context, in flows.CodeInput) (flows.Codes, erro
 	note := &retryAfterNote{}
 	resp, err := m.client.CreateChatCompletion(context.WithValue(ctx, retryAfterKey{}, note), req)
 	if err != nil {
+		m.requests.WithLabelValues("error").Inc()
 		return flows.Codes{}, classify(err, note)
 	}
+	m.requests.WithLabelValues("ok").Inc()
 	m.countUsage(resp.Usage)
 	codes, err := m.read(resp, in.Text, text)
 	if err != nil {

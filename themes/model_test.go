@@ -226,6 +226,9 @@ func TestModelCodesAnAnswer(t *testing.T) {
 	if got := counter(t, reg, "whatmatters_model_quotes_dropped_total", nil); got != 0 {
 		t.Errorf("dropped quotes metric = %v, want 0", got)
 	}
+	if got := counter(t, reg, "whatmatters_model_requests_total", map[string]string{"result": "ok"}); got != 2 {
+		t.Errorf("model requests metric = %v, want 2", got)
+	}
 }
 
 func TestModelDropsQuotesNotInTheAnswer(t *testing.T) {
