@@ -452,9 +452,7 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 			ID: in.MessageTS, Text: in.Fields["text"]})
 		return s.replied(replies, o, err)
 	case in.ActionID == "wm_"+flows.ActionDiscuss:
-		return s.replied([]flows.Reply{{Kind: flows.Notice, Channel: in.ChannelID, User: in.UserID,
-			Title: "Only the team's facilitators, leads and workspace admins can open a learning session.",
-			Parts: []flows.Part{{Text: "Nothing was changed. A lead can make you a facilitator."}}}}, o, nil)
+		return s.replied([]flows.Reply{flows.FacilitateRefused(in.ChannelID, in.UserID)}, o, nil)
 	case in.ActionID == homeActionDone:
 		o.channel = ""
 		id, _ := strconv.ParseInt(in.Value, 10, 64)

@@ -455,14 +455,22 @@ const maxIDBytes = 512
 // "" if nothing is: they are refused before anything is looked up.
 func unstorableIDs(ids ...string) string {
 	for _, id := range ids {
-		switch {
-		case len(id) > maxIDBytes:
-			return "an id too long"
-		case !utf8.ValidString(id):
-			return "an id not UTF-8"
-		case strings.IndexFunc(id, unicode.IsControl) >= 0:
-			return "an id with a control character"
+		if why := idProblem(id); why != "" {
+			return "an id " + why
 		}
+	}
+	return ""
+}
+
+// idProblem says why no database could store an id, or "" if one could.
+func idProblem(id string) string {
+	switch {
+	case len(id) > maxIDBytes:
+		return "too long"
+	case !utf8.ValidString(id):
+		return "not UTF-8"
+	case strings.IndexFunc(id, unicode.IsControl) >= 0:
+		return "with a control character"
 	}
 	return ""
 }
@@ -472,13 +480,8 @@ func unstorableIDs(ids ...string) string {
 // length), or "" if nothing does.
 func unstorable(d inbox.Delivery) string {
 	for _, f := range []struct{ what, v string }{{"id", d.ID}, {"ordering key", d.Key}} {
-		switch {
-		case len(f.v) > maxIDBytes:
-			return "delivery " + f.what + " too long"
-		case !utf8.ValidString(f.v):
-			return "delivery " + f.what + " not UTF-8"
-		case strings.IndexFunc(f.v, unicode.IsControl) >= 0:
-			return "delivery " + f.what + " with a control character"
+		if why := idProblem(f.v); why != "" {
+			return "delivery " + f.what + " " + why
 		}
 	}
 	return ""

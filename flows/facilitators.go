@@ -31,6 +31,11 @@ func (e *Engine) MayFacilitate(ctx context.Context, a Actor) (bool, error) {
 	return e.mayFacilitate(a, m), nil
 }
 
+// FacilitateRefused is the kind refusal given to someone who may not run a
+// learning session (adapters use it for buttons that never reach the
+// engine).
+func FacilitateRefused(channel, user string) Reply { return facilitateRefused(channel, user) }
+
 func facilitateRefused(channel, user string) Reply {
 	return notice(channel, user, "Learning sessions are run by the team's facilitators.",
 		"Nothing was changed. Your replies in a session's thread are always welcome. A lead or an admin can make you a facilitator in /reflect settings.")

@@ -26,15 +26,11 @@ func forgetFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		if *user == "" {
 			return usageError{"forget: say whose contributions to delete with --user ID"}
 		}
-		db, err := e.openForTeam(ctx, "forget", *team)
+		db, engine, err := e.engineForTeam(ctx, "forget", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		engine, err := newEngine(e.cfg, db, e.log)
-		if err != nil {
-			return err
-		}
 		rep, err := engine.Forget(ctx, *team, *user, "cli")
 		if errors.Is(err, flows.ErrNothingStored) {
 			where := "in this database"
@@ -62,15 +58,11 @@ func leadFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		if *user == "" || *team == "" {
 			return usageError{"lead: give --team ID and --user ID"}
 		}
-		db, err := e.openForTeam(ctx, "lead", *team)
+		db, engine, err := e.engineForTeam(ctx, "lead", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		engine, err := newEngine(e.cfg, db, e.log)
-		if err != nil {
-			return err
-		}
 		role, word := flows.RoleLead, "is now a lead of"
 		if *remove {
 			role, word = "", "is no longer a lead of"
@@ -92,15 +84,11 @@ func facilitatorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 		if *user == "" || *team == "" {
 			return usageError{"facilitator: give --team ID and --user ID"}
 		}
-		db, err := e.openForTeam(ctx, "facilitator", *team)
+		db, engine, err := e.engineForTeam(ctx, "facilitator", *team)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		engine, err := newEngine(e.cfg, db, e.log)
-		if err != nil {
-			return err
-		}
 		word := "is now a facilitator of"
 		if *remove {
 			word = "is no longer a facilitator of"

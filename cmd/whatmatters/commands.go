@@ -240,6 +240,21 @@ func strayArgument(cmd, arg string) error {
 	return usageError{fmt.Sprintf("%s: unexpected argument %q; %s takes no arguments (whatmatters %s -h)", cmd, arg, cmd, cmd)}
 }
 
+// engineForTeam is openForTeam with the engine over the database; the
+// caller closes the database.
+func (e *env) engineForTeam(ctx context.Context, cmd, team string) (*storage.DB, *flows.Engine, error) {
+	db, err := e.openForTeam(ctx, cmd, team)
+	if err != nil {
+		return nil, nil, err
+	}
+	engine, err := newEngine(e.cfg, db, e.log)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, engine, nil
+}
+
 // openForTeam opens the existing database for cmd and checks that the
 // team a --team flag names is in it (any team when team is empty).
 func (e *env) openForTeam(ctx context.Context, cmd, team string) (*storage.DB, error) {
