@@ -279,10 +279,16 @@ func (s *Slack) handle(ctx context.Context, d inbox.Delivery, giveUp bool) error
 	// so that the key's later deliveries are not held up.
 	s.log.ErrorContext(ctx, "slack: giving up on a delivery", "delivery", d.ID, "kind", d.Kind, "err", err)
 	return s.inTx(ctx, func(tx Store) error {
-		if o.user != "" && o.channel != "" {
-			cs, err := calls([]flows.Reply{{Kind: flows.Notice, Channel: o.channel, User: o.user,
+		if o.user != "" && (o.channel != "" || d.Kind == kindInteraction) {
+			// Beside what they did, or, for a form or a Home tab button
+			// (which have no channel), in a direct message.
+			sorry := flows.Reply{Kind: flows.Notice, Channel: o.channel, User: o.user,
 				Title: "Sorry, that didn't work, and nothing was changed by it.",
-				Parts: []flows.Part{{Text: "Please try again. If it keeps happening, tell whoever looks after What Matters in your workspace."}}}}, o)
+				Parts: []flows.Part{{Text: "Please try again. If it keeps happening, tell whoever looks after What Matters in your workspace."}}}
+			if o.channel == "" {
+				sorry.Kind = flows.Direct
+			}
+			cs, err := calls([]flows.Reply{sorry}, o)
 			if err != nil {
 				return err
 			}

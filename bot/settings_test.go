@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -150,4 +151,43 @@ func TestSettingsFormSetsDigest(t *testing.T) {
 		}
 		assertDrained(t, db)
 	})
+}
+
+// TestFailedFormIsToldInADirectMessage: a settings form whose change cannot
+// be made (here a day no form would send) is given up on, changes nothing,
+// and the person is told in a direct message, a form having no channel to
+// answer in.
+func TestFailedFormIsToldInADirectMessage(t *testing.T) {
+	t.Parallel()
+	db := storagetest.SQLite(t)
+	ctx := context.Background()
+	api := newSlackServer(t)
+	h := newHarness(t, db, api, harnessOptions{})
+	stubEnqueue(h.slack)
+	if _, err := db.SaveMember(ctx, flows.Member{TeamID: testTeam, UserID: "ULEAD", Role: flows.RoleLead, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	payload := []byte(`{"type":"view_submission","team_id":"` + testTeam + `","user_id":"ULEAD","view":"` + settingsModalID +
+		`","fields":{"discipline":"nurse","digest_channel":"CLEADS","digest_day":"someday","digest_hour":"9"}}`)
+	if _, err := db.RecordDelivery(ctx, inbox.Delivery{ID: "interaction:bad-form", Kind: kindInteraction, Key: testTeam + "/@ULEAD", Payload: payload}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.slack.Process(ctx, "interaction:bad-form", false); err != nil {
+		t.Fatal(err)
+	}
+	var sorry apiCall
+	for _, c := range api.made("chat.postMessage") {
+		if strings.Contains(c.Text, "Sorry, that didn't work") {
+			sorry = c
+		}
+	}
+	if sorry.Channel != "DULEAD" {
+		t.Fatalf("posts: %s; want the apology in ULEAD's direct messages", describeCalls(api.made("chat.postMessage")))
+	}
+	if m, _ := db.GetMember(ctx, testTeam, "ULEAD"); m.Discipline != "" {
+		t.Errorf("discipline = %q; the failed form should change nothing", m.Discipline)
+	}
+	if team, _ := db.GetTeam(ctx, testTeam); team.DigestChannel != "" {
+		t.Errorf("digest channel = %q; the failed form should change nothing", team.DigestChannel)
+	}
 }
