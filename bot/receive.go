@@ -284,7 +284,7 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 		r.kind = kindCommand
 		return r, err
 	}
-	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "session") && c.TriggerID != "" && sessionFormWanted(rest) {
+	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "session") && c.TriggerID != "" && flows.SessionOpens(rest) {
 		// The session form opens at once, for a facilitator; anyone else's
 		// command goes on to the engine, which says who may run sessions.
 		r, ok, err := s.sessionReceipt(ctx, c, strings.TrimSpace(rest))

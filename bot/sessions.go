@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"github.com/riverqueue/river"
 	"github.com/slack-go/slack"
@@ -106,17 +105,6 @@ func sessionSubmission(v slack.View) (fields, problems map[string]string) {
 		problems = nil
 	}
 	return fields, problems
-}
-
-// sessionFormWanted says whether /reflect session's text asks for the form
-// (a new session) rather than a control or a schedule.
-func sessionFormWanted(rest string) bool {
-	word, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(rest)), " ")
-	switch word {
-	case "start", "next", "more", "pause", "resume", "end", "every", "names":
-		return false
-	}
-	return !strings.Contains(rest, "--")
 }
 
 // sessionReceipt opens the session form for a facilitator. For anyone

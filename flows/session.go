@@ -54,6 +54,24 @@ var sessionWords = map[string]string{
 	"pause": ActionSessionPause, "resume": ActionSessionResume, "end": ActionSessionEnd,
 }
 
+// SessionOpens reports whether /reflect session ARGS asks for a new
+// session with nothing more said than a subject: not a control ("next"),
+// a schedule ("every …"), the names setting, or flags. In Slack such a
+// command opens the session form instead.
+func SessionOpens(args string) bool {
+	fields := strings.Fields(args)
+	if len(fields) == 1 && SessionControlWord(fields[0]) != "" {
+		return false
+	}
+	if len(fields) > 0 {
+		switch strings.ToLower(fields[0]) {
+		case "every", "names":
+			return false
+		}
+	}
+	return !strings.Contains(args, "--")
+}
+
 // SessionControlWord returns the control a word names ("next", "pause"…),
 // or "".
 func SessionControlWord(word string) string {

@@ -531,3 +531,17 @@ func TestExportSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionOpens: which /reflect session texts ask for a new session (the
+// form, in Slack) and which are controls, schedules or settings.
+func TestSessionOpens(t *testing.T) {
+	for args, want := range map[string]bool{
+		"": true, "families at the bedside": true, "case Kestrel": true, "end of life care next steps": true,
+		"next": false, "pause": false, "every 2 tuesday 13:00": false, "names on": false,
+		"theme family --minutes 40": false, "case Kestrel --manual": false,
+	} {
+		if got := flows.SessionOpens(args); got != want {
+			t.Errorf("SessionOpens(%q) = %v, want %v", args, got, want)
+		}
+	}
+}
