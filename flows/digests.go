@@ -105,11 +105,7 @@ func (e *Engine) scheduleDigest(ctx context.Context, c Command, fields []string)
 				return []Reply{notice(c.Channel, c.UserID, "Which hour?", "The digest goes out on the hour. "+usage)}, ""
 			}
 			team.DigestChannel, team.DigestDay, team.DigestHour = c.Channel, day, h
-			loc := e.location(*team)
-			next, _ := NextWeekly(loc, day, fmt.Sprintf("%02d:00", h), e.clock())
-			return []Reply{notice(c.Channel, c.UserID, "The weekly digest is set.",
-					fmt.Sprintf("Every %s at %02d:00 (%s), in this channel, covering the week before. The next one is on %s.",
-						day, h, loc, next.In(loc).Format("Monday 2 January")))},
+			return []Reply{notice(c.Channel, c.UserID, "The weekly digest is set.", "In this channel. "+e.digestWhen(*team))},
 				fmt.Sprintf("digest every %s %02d:00 in %s", day, h, c.Channel)
 		}
 		return []Reply{notice(c.Channel, c.UserID, "When should the digest come?", usage)}, ""
