@@ -144,6 +144,8 @@ type receipt struct {
 	trigger  string // the trigger id to open modal with
 	kind     string // for metrics and logs
 	ignored  string // why there is nothing to do, for the log
+	// fallback is recorded instead when modal cannot be opened.
+	fallback *inbox.Delivery
 }
 
 // rejection is a request refused with a 4xx status. Its reason names what
@@ -270,6 +272,19 @@ func (s *Slack) editOf(ev eventBody) (eventBody, string) {
 	return edit, ""
 }
 
+// commandDelivery is a slash command as the inbox records it.
+func commandDelivery(c commandPayload) (*inbox.Delivery, error) {
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encoding a command: %w", err)
+	}
+	id := c.TriggerID
+	if id == "" {
+		id = digest(payload)
+	}
+	return &inbox.Delivery{ID: "command:" + id, Kind: kindCommand, Key: c.TeamID + "/" + c.ChannelID, Payload: payload}, nil
+}
+
 // routeCommand decides what to do with a slash command.
 func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, error) {
 	if c.TeamID == "" || c.ChannelID == "" || c.UserID == "" {
@@ -280,14 +295,23 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 	}
 	if strings.EqualFold(strings.TrimSpace(plainText(c.Text)), "settings") && c.TriggerID != "" {
 		// The settings form opens at once: its trigger id lasts 3 seconds.
+		// If Slack will not open it, the command goes to the engine, which
+		// lists the settings and the commands that change them.
 		r, err := s.settingsReceipt(ctx, c.TeamID, c.UserID, c.TriggerID)
 		r.kind = kindCommand
+		if err == nil {
+			r.fallback, err = commandDelivery(c)
+		}
 		return r, err
 	}
 	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "session") && c.TriggerID != "" && flows.SessionOpens(rest) {
 		// The session form opens at once, for a facilitator; anyone else's
-		// command goes on to the engine, which says who may run sessions.
+		// command goes on to the engine, which says who may run sessions,
+		// as it does (with how to open one) if Slack will not open the form.
 		r, ok, err := s.sessionReceipt(ctx, c, strings.TrimSpace(rest))
+		if err == nil && ok {
+			r.fallback, err = commandDelivery(c)
+		}
 		if err != nil || ok {
 			return r, err
 		}
@@ -311,17 +335,11 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 		}
 		return receipt{kind: kindCommand, modal: &m, trigger: c.TriggerID, ignored: "form opened"}, nil
 	}
-	payload, err := json.Marshal(c)
+	d, err := commandDelivery(c)
 	if err != nil {
-		return receipt{}, fmt.Errorf("encoding a command: %w", err)
+		return receipt{}, err
 	}
-	id := c.TriggerID
-	if id == "" {
-		id = digest(payload)
-	}
-	return receipt{kind: kindCommand, delivery: &inbox.Delivery{
-		ID: "command:" + id, Kind: kindCommand, Key: c.TeamID + "/" + c.ChannelID, Payload: payload,
-	}}, nil
+	return receipt{kind: kindCommand, delivery: d}, nil
 }
 
 // routeInteraction decides what to do with an interaction payload.
@@ -426,9 +444,13 @@ func (s *Slack) settle(ctx context.Context, r receipt) error {
 		_, err := s.api.OpenViewContext(mctx, r.trigger, *r.modal)
 		cancel()
 		if err != nil {
-			// A trigger id lasts 3 seconds: there is nothing to retry.
+			// A trigger id lasts 3 seconds: there is nothing to retry, but
+			// the command may have another way to answer.
 			s.metrics.posts.WithLabelValues("views.open", "dropped").Inc()
 			s.log.WarnContext(ctx, "slack: could not open a modal", "err", err)
+			if r.fallback != nil {
+				r.delivery = r.fallback
+			}
 		} else {
 			s.metrics.posts.WithLabelValues("views.open", "ok").Inc()
 		}

@@ -191,3 +191,24 @@ func TestFailedFormIsToldInADirectMessage(t *testing.T) {
 		t.Errorf("digest channel = %q; the failed form should change nothing", team.DigestChannel)
 	}
 }
+
+// TestSettingsWhenTheFormWillNotOpen: if Slack will not open the settings
+// form, the person still gets their settings and how to change them,
+// privately, instead of nothing at all.
+func TestSettingsWhenTheFormWillNotOpen(t *testing.T) {
+	t.Parallel()
+	db := storagetest.SQLite(t)
+	api := newSlackServer(t)
+	api.fail = func(method string, _ int) (int, string) {
+		if method == "views.open" {
+			return http.StatusInternalServerError, ""
+		}
+		return 0, ""
+	}
+	h := newHarness(t, db, api, harnessOptions{workers: 2})
+	h.command("U7", "C1", "settings")
+	got := api.waitForCount(t, 1, "chat.postEphemeral")[0]
+	if got.User != "U7" || !strings.Contains(got.Text, "Your settings") {
+		t.Fatalf("ephemeral = %+v; want U7's settings listed", got)
+	}
+}
