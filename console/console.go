@@ -204,10 +204,16 @@ func (c *Console) sessionsDue(ctx context.Context) error {
 	if len(replies) == 0 {
 		return nil
 	}
+	c.showClock()
+	return c.render(ctx, replies)
+}
+
+// showClock prints the clock line unless it was the last one printed.
+func (c *Console) showClock() {
 	if line := c.clockLine(); line != c.shownClock {
+		c.shownClock = line
 		c.printf("%s\n", line)
 	}
-	return c.render(ctx, replies)
 }
 
 // clockLine shows the console's clock, in the console team's timezone.
@@ -331,8 +337,7 @@ func (c *Console) meta(ctx context.Context, line string) error {
 		if err := c.waitRunning(ctx, d); err != nil {
 			return err
 		}
-		c.shownClock = c.clockLine()
-		c.printf("%s\n", c.shownClock)
+		c.showClock()
 	case ":help":
 		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's or session's thread; :as NAME [DISCIPLINE] changes who is speaking; :edit TEXT replaces your last answer; :withdraw takes it back; :clock shows the time and :wait 2m lets time pass (a session's timers run as it does); :quit leaves.\n")
 	case ":quit", ":q", ":exit":
