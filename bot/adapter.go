@@ -102,6 +102,11 @@ type Slack struct {
 	// It returns how many were new: a delivery whose job is waiting or
 	// running already is not enqueued twice.
 	enqueue func(ctx context.Context, deliveryIDs ...string) (int, error)
+	// schedule enqueues a delivery's job to run at a time; set by NewJobs.
+	schedule func(ctx context.Context, deliveryID string, at time.Time) error
+	// runners process new deliveries without jobs; set by NewJobs, nil
+	// when every delivery gets a job.
+	runners *runners
 	// connected is true while Socket Mode is connected.
 	connected atomic.Bool
 	admins    admins
@@ -160,6 +165,9 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	}
 	s.enqueue = func(context.Context, ...string) (int, error) {
 		return 0, errors.New("no job queue: call NewJobs before serving")
+	}
+	s.schedule = func(context.Context, string, time.Time) error {
+		return errors.New("no job queue: call NewJobs before serving")
 	}
 	return s
 }

@@ -54,6 +54,12 @@ type Coding interface {
 	CodeAnswer(ctx context.Context, id int64, lastAttempt bool) error
 	// RetryAfter says how long an error of CodeAnswer asks to wait.
 	RetryAfter(err error) (time.Duration, bool)
+	// Local reports whether coding needs nothing outside the process (the
+	// offline coder): then the pending answers are coded by one job,
+	// CodeAll, rather than a job each.
+	Local() bool
+	// CodeAll codes every pending answer now and returns how many.
+	CodeAll(ctx context.Context) (int, error)
 }
 
 // CodesDueArgs is the job that enqueues the coding of every answer whose
@@ -102,8 +108,14 @@ type codesDueWorker struct {
 	insert func(ctx context.Context, ids []int64) error
 }
 
-// Work enqueues a coding job for each answer to code.
+// Work codes the answers to code, when that needs no model; otherwise it
+// enqueues a coding job for each, to retry and time out the model's calls
+// one answer at a time.
 func (w *codesDueWorker) Work(ctx context.Context, _ *river.Job[CodesDueArgs]) error {
+	if w.coding.Local() {
+		_, err := w.coding.CodeAll(ctx)
+		return err
+	}
 	ids, err := w.coding.Pending(ctx, 1000)
 	if err != nil || len(ids) == 0 {
 		return err

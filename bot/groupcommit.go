@@ -81,8 +81,8 @@ func (g *groupCommit) commitNext() {
 	g.mu.Unlock()
 }
 
-// commit records a batch in one transaction, then enqueues the new
-// deliveries' jobs. If the shared transaction fails, each delivery is
+// commit records a batch in one transaction, then hands the new deliveries
+// to runners, or enqueues their jobs when no runner can take them. If the shared transaction fails, each delivery is
 // tried alone, so that one the database refuses cannot fail the others.
 func (g *groupCommit) commit(batch []*ackReq) {
 	if len(batch) == 0 {
@@ -109,10 +109,19 @@ func (g *groupCommit) commit(batch []*ackReq) {
 	} else if err != nil {
 		results[0] = ackResult{err: err}
 	}
-	var ids []string
+	var fresh []recorded
 	for i, r := range batch {
 		if results[i].err == nil && results[i].isNew {
-			ids = append(ids, r.d.ID)
+			fresh = append(fresh, recorded{id: r.d.ID, key: r.d.Key})
+		}
+	}
+	// Processed here and now by runners when they can; otherwise by jobs.
+	var ids []string
+	if g.s.runners != nil {
+		ids = g.s.runners.dispatch(fresh)
+	} else {
+		for _, f := range fresh {
+			ids = append(ids, f.id)
 		}
 	}
 	if len(ids) > 0 {

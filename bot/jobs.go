@@ -53,6 +53,11 @@ type JobOptions struct {
 	// Workers is how many deliveries this instance works at once; zero
 	// means 8.
 	Workers int
+	// Runners is how many threads and channels this instance processes
+	// at once in the process that recorded their deliveries, without a
+	// job each (see runners); zero means as many as Workers, negative
+	// none: every delivery then gets a job.
+	Runners int
 	// FetchPollInterval is how often River looks for new jobs when it is
 	// not told of them; zero means River's default.
 	FetchPollInterval time.Duration
@@ -238,6 +243,22 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 			_, err := client.Insert(ctx, CodesDueArgs{}, nil)
 			return err
 		}
+	}
+	s.schedule = func(ctx context.Context, id string, at time.Time) error {
+		var opts *river.InsertOpts
+		if at.After(s.now()) {
+			opts = &river.InsertOpts{ScheduledAt: at}
+		}
+		if _, err := client.Insert(ctx, DeliveryArgs{DeliveryID: id}, opts); err != nil {
+			return fmt.Errorf("enqueueing delivery %s: %w", id, err)
+		}
+		return nil
+	}
+	if o.Runners == 0 {
+		o.Runners = o.Workers
+	}
+	if o.Runners > 0 {
+		s.runners = newRunners(s, o.Runners)
 	}
 	s.enqueue = func(ctx context.Context, ids ...string) (int, error) {
 		params := make([]river.InsertManyParams, len(ids))

@@ -22,6 +22,7 @@ type Metrics struct {
 	ackTime   *prometheus.HistogramVec // time to acknowledge, by transport
 	enqueue   prometheus.Counter       // jobs that could not be enqueued (the sweep catches them)
 	swept     prometheus.Counter       // deliveries re-enqueued by the sweep
+	inHand    prometheus.Gauge         // keys being processed by runners, without a job
 	// unknownThread counts replies in threads that are no reflection's.
 	unknownThread prometheus.Counter
 	posts         *prometheus.CounterVec // Web API calls, by method and result
@@ -69,6 +70,10 @@ func NewMetrics() *Metrics {
 			Name: "whatmatters_slack_enqueue_failures_total",
 			Help: "Recorded deliveries whose job could not be enqueued at once; the inbox sweep enqueues them.",
 		}),
+		inHand: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "whatmatters_slack_keys_in_hand",
+			Help: "Threads and channels whose new deliveries are being processed at once, in the process that recorded them, without a job.",
+		}),
 		swept: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "whatmatters_slack_deliveries_swept_total",
 			Help: "Deliveries and unsent replies found waiting by the inbox sweep and enqueued again.",
@@ -95,7 +100,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	reg.MustRegister(m.received, m.duplicate, m.ignored, m.rejected, m.processed, m.failed,
-		m.ackTime, m.enqueue, m.swept, m.unknownThread, m.posts, m.rateWaits, m.waited, m.connected,
+		m.ackTime, m.enqueue, m.swept, m.inHand, m.unknownThread, m.posts, m.rateWaits, m.waited, m.connected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,13 @@ var errAlreadyProcessed = errors.New("delivery already processed")
 //
 // An error means the job should be retried; *retryLater asks for a wait.
 func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) error {
+	return s.process(ctx, deliveryID, giveUp, false)
+}
+
+// process is Process; with all, it goes on past the delivery to every
+// unprocessed delivery of its key, as a runner does: deliveries recorded
+// by concurrent transactions may reach the runner out of their order.
+func (s *Slack) process(ctx context.Context, deliveryID string, giveUp, all bool) error {
 	d, err := s.store.GetDelivery(ctx, deliveryID)
 	if errors.Is(err, flows.ErrNotFound) {
 		s.log.WarnContext(ctx, "slack: job for a delivery that is not in the inbox", "delivery", deliveryID)
@@ -41,7 +49,11 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 	if err != nil {
 		return fmt.Errorf("loading delivery %s: %w", deliveryID, err)
 	}
-	if !d.ProcessedAt.IsZero() {
+	upTo := d.Seq
+	if all {
+		upTo = math.MaxInt64
+	}
+	if !d.ProcessedAt.IsZero() && !all {
 		// Done already, with the others of its thread: unless it still owes
 		// a message, there is nothing to lock the thread for.
 		keys, err := s.store.OutboxKeys(ctx, d.ID)
@@ -73,7 +85,7 @@ func (s *Slack) Process(ctx context.Context, deliveryID string, giveUp bool) err
 			s.metrics.failed.WithLabelValues(d.Kind).Inc()
 			return err
 		}
-		batch, err := s.store.NextDeliveries(ctx, d.Key, d.Seq, maxProcessBatch)
+		batch, err := s.store.NextDeliveries(ctx, d.Key, upTo, maxProcessBatch)
 		if err != nil {
 			return fmt.Errorf("finding the next deliveries of a key: %w", err)
 		}

@@ -115,6 +115,12 @@ func (c *Coding) code(ctx context.Context, a flows.CodedAnswer, lastAttempt bool
 	return c.Store.SaveCodes(ctx, a.ID, flows.TextHash(a.Text), codes)
 }
 
+// Local reports whether answers are coded in this process, by the offline
+// coder, with no model to call: then a job per answer (there to retry and
+// time out a model's calls) costs more than the coding, and the codes of
+// many answers are better made by one job (CodeAll).
+func (c *Coding) Local() bool { return c.Offline == nil || c.Primary == c.Offline }
+
 // RetryAfter returns how long a coding error asks to wait before the next
 // attempt (a model's 429), and whether it asks at all.
 func RetryAfter(err error) (time.Duration, bool) {

@@ -21,8 +21,13 @@ import (
 	"whatmatters/storage"
 )
 
-// jobWorkers is how many Slack deliveries one instance works at once.
+// jobWorkers is how many jobs one instance works at once: deliveries that
+// failed, waited for a slot or were swept, and the periodic work.
 const jobWorkers = 16
+
+// jobRunners is how many threads and channels one instance processes at
+// once straight after recording their deliveries, without a job each.
+const jobRunners = 16
 
 // shutdownTimeout bounds a graceful stop: requests in flight and jobs
 // running get this long, together, to finish. Jobs still running then are
@@ -82,9 +87,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Each worker may hold a channel's lock and, while it sends a new
-	// reflection's first question, that thread's: two each, and one spare.
-	locker, err := storage.NewLocker(ctx, db, 2*jobWorkers+1)
+	// Each worker and runner may hold a channel's lock and, while it sends
+	// a new reflection's first question, that thread's: two each, and one
+	// spare.
+	locker, err := storage.NewLocker(ctx, db, 2*(jobWorkers+jobRunners)+1)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
@@ -115,7 +121,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	opts := bot.JobOptions{Workers: jobWorkers, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
+	opts := bot.JobOptions{Workers: jobWorkers, Runners: jobRunners, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
 		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db)}
 	if db.Dialect() == storage.Postgres {
 		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, metrics, opts, log)
@@ -161,6 +167,13 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		if jobsDeadline.IsZero() {
 			jobsDeadline = time.Now().Add(shutdownTimeout)
 		}
+		// Deliveries in hand without a job are finished first: what
+		// they leave (a failure, a post to schedule) may need the jobs.
+		rctx, rcancel := context.WithDeadline(context.Background(), jobsDeadline)
+		if err := slack.StopRunners(rctx); err != nil {
+			log.Warn("shutdown: deliveries in hand did not finish in time; the inbox sweep will finish them", "err", err)
+		}
+		rcancel()
 		stopJobs(jobs, jobsDeadline, log)
 	}()
 	// Deliveries left by an instance that stopped are enqueued at once; the
