@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -242,19 +243,111 @@ func (e *retryLater) Unwrap() error { return e.err }
 // would never succeed and would hold up every later message of its key.
 func (s *Slack) flush(ctx context.Context, key string) error {
 	for {
-		pending, err := s.store.PendingOutbox(ctx, key, 20)
+		pending, err := s.store.PendingOutbox(ctx, key, 64)
 		if err != nil {
 			return fmt.Errorf("reading the outbox: %w", err)
 		}
 		if len(pending) == 0 {
 			return nil
 		}
-		for _, m := range pending {
-			if err := s.send(ctx, m); err != nil {
+		ops := make([]string, len(pending))
+		for i, m := range pending {
+			var c call
+			if json.Unmarshal(m.Payload, &c) == nil {
+				ops[i] = c.Op
+			}
+		}
+		for i := 0; i < len(pending); {
+			if n := reactRun(ops[i:]); n > 1 {
+				if err := s.sendReactions(ctx, pending[i:i+n]); err != nil {
+					return err
+				}
+				i += n
+				continue
+			}
+			if err := s.send(ctx, pending[i]); err != nil {
+				return err
+			}
+			i++
+		}
+	}
+}
+
+// reactRun is how many of ops, from the start, are reactions (the tick on
+// each answer in a busy thread).
+func reactRun(ops []string) int {
+	n := 0
+	for n < len(ops) && ops[n] == opReact {
+		n++
+	}
+	return n
+}
+
+// reactConcurrency bounds the reactions.add calls one key has in flight.
+const reactConcurrency = 8
+
+// sendReactions adds a run of reactions at once and removes them from the
+// outbox in one transaction. Their order does not matter (each marks its
+// own message), and adding one twice is harmless (already_reacted), so
+// they need not go one at a time like posts. Failures are then judged one
+// by one, in order, as send judges them.
+func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage) error {
+	if err := s.held(ctx, teamOf(ms[0].Key), opMethod[opReact]); err != nil {
+		return err
+	}
+	type result struct {
+		c   call
+		err error
+	}
+	results := make([]result, len(ms))
+	sem := make(chan struct{}, reactConcurrency)
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		if err := json.Unmarshal(m.Payload, &results[i].c); err != nil {
+			results[i].err = &unreadable{what: "an outbox message", err: err}
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out, _ := sendReact(s, ctx, m, &results[i].c)
+			results[i].err = out.err
+		}()
+	}
+	wg.Wait()
+	var done []int64
+	for i, r := range results {
+		if r.err == nil {
+			s.metrics.posts.WithLabelValues(opMethod[opReact], "ok").Inc()
+			done = append(done, ms[i].ID)
+		}
+	}
+	if err := s.inTx(ctx, func(tx Store) error {
+		for _, id := range done {
+			if err := tx.DeleteOutbox(ctx, id); err != nil && !errors.Is(err, flows.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("removing sent reactions from the outbox: %w", err)
+	}
+	for i, r := range results {
+		var bad *unreadable
+		switch {
+		case r.err == nil:
+		case errors.As(r.err, &bad):
+			if err := s.drop(ctx, ms[i], bad); err != nil {
+				return err
+			}
+		default:
+			if err := s.failed(ctx, ms[i], r.c, opMethod[opReact], r.err); err != nil {
 				return err
 			}
 		}
 	}
+	return nil
 }
 
 // send makes one outbox message's call, then deletes the message.

@@ -1,0 +1,185 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+// deliveryJobs counts the delivery jobs River holds, in any state.
+func deliveryJobs(t testing.TB, db *storage.DB) int {
+	t.Helper()
+	var n int
+	if err := db.SQL().QueryRowContext(context.Background(),
+		`SELECT count(*) FROM river_job WHERE kind = 'slack_delivery'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestNewDeliveriesAreProcessedWithoutJobs: a reflection started and
+// answered goes through runners in the process that recorded it; River
+// never holds a job for any of its deliveries.
+func TestNewDeliveriesAreProcessedWithoutJobs(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{workers: 2})
+		h.command("U1", "C1", "Kestrel")
+		posts := api.waitForCount(t, 2, "chat.postMessage")
+		root := posts[0].TS
+		h.message("EvRun1", "U1", "C1", root, "1700000100.000001", "Her garden.")
+		h.message("EvRun2", "U1", "C1", root, "1700000101.000001", "Her daughter visits on Sundays.")
+		posts = api.waitForCount(t, 4, "chat.postMessage")
+		if !strings.Contains(posts[3].Text, "3 of 5") {
+			t.Fatalf("posts:\n%s\nwant the reflection to reach its third question", describeCalls(posts))
+		}
+		assertDrained(t, db)
+		if n := deliveryJobs(t, db); n != 0 {
+			t.Errorf("%d delivery jobs; want none: new deliveries are processed by runners", n)
+		}
+	})
+}
+
+// TestRunnerLeavesAFailureToAJob: when Slack fails a runner's post, the
+// delivery is handed to River, whose retry posts it.
+func TestRunnerLeavesAFailureToAJob(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t)
+		api.fail = func(method string, n int) (int, string) {
+			if method == "chat.postMessage" && n == 0 {
+				return http.StatusInternalServerError, ""
+			}
+			return 0, ""
+		}
+		h := newHarness(t, db, api, harnessOptions{workers: 2})
+		h.command("U1", "C1", "Kestrel")
+		api.waitForCount(t, 2, "chat.postMessage")
+		assertDrained(t, db)
+		if n := deliveryJobs(t, db); n != 1 {
+			t.Errorf("%d delivery jobs; want the failed delivery's one", n)
+		}
+	})
+}
+
+// TestRunnerRoundTakesEveryWaitingDelivery: deliveries of one key recorded
+// by concurrent transactions can reach the runner out of order; a runner's
+// round therefore processes every unprocessed delivery of the key, where a
+// job's stops at its own.
+func TestRunnerRoundTakesEveryWaitingDelivery(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{}) // no jobs, no runners: nothing processes by itself
+		h.command("U1", "C1", "Kestrel")
+		h.command("U2", "C1", "help")
+		ctx := context.Background()
+		pending, err := db.PendingDeliveries(ctx, 10)
+		if err != nil || len(pending) != 2 {
+			t.Fatalf("pending = %d, %v; want both commands", len(pending), err)
+		}
+		first := pending[0].ID
+		if err := h.slack.Process(ctx, first, false); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := db.PendingDeliveries(ctx, 10); len(left) != 1 {
+			t.Fatalf("a job's run left %d deliveries; want the later one", len(left))
+		}
+		if err := h.slack.process(ctx, first, false, true); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := db.PendingDeliveries(ctx, 10); len(left) != 0 {
+			t.Errorf("a runner's round left %d deliveries; want none", len(left))
+		}
+		if eph := api.made("chat.postEphemeral"); len(eph) == 0 {
+			t.Errorf("calls: %s; want the help answered", describeCalls(api.made()))
+		}
+	})
+}
+
+// TestRunnersOverflowToJobs: with every runner busy, and once stopped,
+// deliveries are handed back for jobs; a delivery for a key whose runner is
+// busy joins that runner's next round.
+func TestRunnersOverflowToJobs(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		h := newHarness(t, db, newSlackServer(t), harnessOptions{noServer: true})
+		r := newRunners(h.slack, 1)
+		// The ids are in no inbox: each round finds nothing to do.
+		over := r.dispatch([]recorded{{id: "EvA", key: "T1/C1"}, {id: "EvB", key: "T1/C1"}, {id: "EvC", key: "T1/C2"}})
+		if len(over) != 1 || over[0] != "EvC" {
+			t.Errorf("overflow = %v; want EvC alone (EvB joins C1's runner)", over)
+		}
+		if err := r.stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if over := r.dispatch([]recorded{{id: "EvD", key: "T1/C3"}}); len(over) != 1 {
+			t.Errorf("after stop, overflow = %v; want EvD", over)
+		}
+	})
+}
+
+// TestReactionsOfAThreadGoTogether: the ticks owed for a batch of answers
+// in one thread are added together; one that Slack rate-limits stays in
+// the outbox, held back for its method, while the others are done and gone
+// from it.
+func TestReactionsOfAThreadGoTogether(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t)
+		api.fail = func(method string, n int) (int, string) {
+			if method == "reactions.add" && n == 2 {
+				return http.StatusTooManyRequests, "30"
+			}
+			return 0, ""
+		}
+		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
+		ctx := context.Background()
+		h.command("U1", "C1", "Kestrel")
+		pending, err := db.PendingDeliveries(ctx, 1)
+		if err != nil || len(pending) != 1 {
+			t.Fatalf("pending = %v, %v", pending, err)
+		}
+		if err := h.slack.Process(ctx, pending[0].ID, false); err != nil {
+			t.Fatal(err)
+		}
+		root := api.made("chat.postMessage")[0].TS
+		// A colleague answers six times; each answer is ticked (after a
+		// first notice asking for their discipline).
+		for i := range 6 {
+			h.message(fmt.Sprintf("EvTick%d", i), "U2", "C1", root,
+				fmt.Sprintf("1700000200.00000%d", i), "She liked the radio on.")
+		}
+		pending, err = db.PendingDeliveries(ctx, 10)
+		if err != nil || len(pending) != 6 {
+			t.Fatalf("pending = %d, %v; want the six answers", len(pending), err)
+		}
+		err = h.slack.process(ctx, pending[0].ID, false, true)
+		var later *retryLater
+		if !errors.As(err, &later) {
+			t.Fatalf("process = %v; want a wait for the rate limit", err)
+		}
+		if tries := api.made("reactions.add", "reactions.add failed 429"); len(tries) != 6 {
+			t.Errorf("reactions tried: %d; want all six at once", len(tries))
+		}
+		var left int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left != 1 {
+			t.Errorf("%d messages left in the outbox; want the rate-limited tick alone", left)
+		}
+		until, err := h.slack.limits.HeldUntil(ctx, testTeam, methodScope("reactions.add"))
+		if err != nil || until.Before(time.Now().Add(20*time.Second)) {
+			t.Errorf("reactions.add held until %v (%v); want about 30 s from now", until, err)
+		}
+	})
+}
