@@ -404,7 +404,9 @@ func TestLabelledSet(t *testing.T) {
 var heldOutOptions = Options{LocalIDPatterns: evalOptions.LocalIDPatterns}
 
 // Thresholds on the held-out set, at or just under the figures reached
-// when it was first scored against the finished rules (docs/scrubbing.md).
+// when it was first scored against the finished rules, and updated (kept
+// spans and name precision only) when it was scored once against the
+// finished rules for the clinical phrases goal (docs/scrubbing.md).
 // They are a floor against regressions, not a target to tune to: the
 // held-out set must not be edited, nor rules tuned on its misses.
 var heldOutThresholds = map[string]threshold{
@@ -419,7 +421,7 @@ var heldOutThresholds = map[string]threshold{
 	string(Email):     {0.97, 0.97}, // 8/8, 8/8
 	string(NINumber):  {0.97, 0.97}, // 11/11, 11/11
 	string(LocalID):   {0.97, 0.97}, // 5/5, 5/5
-	string(Name):      {0.96, 0.98}, // 135/139 = 0.971, 129/131 = 0.985
+	string(Name):      {0.96, 0.98}, // 135/139 = 0.971, 129/130 = 0.992
 	rowNameCued:       {0.98, 0},    // 99/99
 	rowNameBare:       {0.88, 0},    // 36/40 = 0.900
 	string(Mention):   {1.00, 1.00}, // 9/9, 9/9
@@ -427,7 +429,7 @@ var heldOutThresholds = map[string]threshold{
 
 // maxHeldOutKeptTouched is how many "keep" spans of the held-out set may
 // be touched.
-const maxHeldOutKeptTouched = 3 // measured 3 of 168
+const maxHeldOutKeptTouched = 2 // measured 2 of 168 (0.988 kept); was 3 before the tune_phrases.txt rules
 
 // TestHeldOutSet scores the held-out set. It logs the table but not the
 // individual misses, so that no rule is tuned on them; set
@@ -446,7 +448,7 @@ func TestHeldOutSet(t *testing.T) {
 			t.Log(p)
 		}
 	}
-	checkThresholds(t, r, heldOutThresholds, 0.99, maxHeldOutKeptTouched) // overall 305/307 = 0.993
+	checkThresholds(t, r, heldOutThresholds, 0.99, maxHeldOutKeptTouched) // overall 305/306 = 0.997
 	if r.lines < 150 {
 		t.Errorf("held-out set has %d paragraphs; want at least 150", r.lines)
 	}
