@@ -79,18 +79,30 @@
 //     are names only after a cue. Never names: acronyms (DOB, NOK, GP,
 //     DNACPR), eponyms in clinical use (Parkinson's, Alzheimer's, Crohn's,
 //     Hodgkin's, Barthel), places of care and organisations ("called Poole
-//     Hospital", "Marie Curie"), a pet after dog or cat, a capitalised word
-//     after in, from, at or St, months, and the team's Options.Keep words
-//     (case pseudonyms). Once a name is found, its words are removed
-//     wherever else they appear capitalised in the same text. Names on the
-//     team's own list (Options.Names) are removed in any case.
+//     Hospital", "Marie Curie", "Julia's House"), a pet after dog or cat,
+//     a capitalised word after in, from, at or St, months, and the team's
+//     Options.Keep words (case pseudonyms). Nor, after a title, a role or
+//     process word ("Nurse Prescriber", "Dr Review", "Matron Cover"), a
+//     common English word after a role title (Nurse, Sister, Matron,
+//     Father, Lady...) that is not also a name or a surname ("Nurse Led",
+//     "Sister Act"; but "Sister Wood", "Nurse Young" are names), a common
+//     word after "the" or "a" and a title ("the Sister Ward office"), or a
+//     brand or character ("Dr Martens", "Mr Men"); nor a word that names a
+//     condition, device or event by the word after it ("Foley catheter",
+//     "Bell's palsy", "Carol service", "Niki T34"). Once a name is found,
+//     its words are removed wherever else they appear capitalised in the
+//     same text. Names on the team's own list (Options.Names) are removed
+//     in any case.
 //
 // # What it cannot do
 //
 // Names are not found reliably. A name in lower case ("mrs smith"), a name
 // not on the lists with no cue ("Shaz"), or a name that is also a word with
-// no cue ("Hope came in") stays; a surname that is also a town ("12 High
-// St, Poole") or a team's pseudonym not on Options.Keep is removed. Towns,
+// no cue ("Hope came in") stays, and so does a surname that is a common
+// word not on the embedded list of such surnames after a role title
+// ("Nurse Careless") or one after "the" and a role title ("the Sister Wood
+// rota"); a surname that is also a town ("12 High St, Poole") or a team's
+// pseudonym not on Options.Keep is removed. Towns,
 // workplaces, rare diagnoses and distinctive events are not identifiers
 // this package knows about, and together they can identify a person.
 // Scrubbing reduces what is stored; it does not make a story anonymous,

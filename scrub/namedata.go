@@ -17,14 +17,17 @@ var (
 	wordNamesData string
 	//go:embed namedata/commonwords.txt
 	commonWordsData string
+	//go:embed namedata/wordsurnames.txt
+	wordSurnamesData string
 )
 
 // Classes of a word in the name lists.
 const (
-	nmFirst    uint8 = 1 << iota // a first name that is not a common word
-	nmSurname                    // a surname that is not a common word
-	nmWordName                   // a first name that is also a common word: Hope, Will
-	nmCommon                     // a common English word
+	nmFirst       uint8 = 1 << iota // a first name that is not a common word
+	nmSurname                       // a surname that is not a common word
+	nmWordName                      // a first name that is also a common word: Hope, Will
+	nmCommon                        // a common English word
+	nmWordSurname                   // a surname that is also a common word: Brown, Wood
 )
 
 var (
@@ -40,7 +43,7 @@ func nameClasses() map[string]uint8 {
 		for _, l := range []struct {
 			data string
 			f    uint8
-		}{{firstNamesData, nmFirst}, {surnamesData, nmSurname}, {wordNamesData, nmWordName}, {commonWordsData, nmCommon}} {
+		}{{firstNamesData, nmFirst}, {surnamesData, nmSurname}, {wordNamesData, nmWordName}, {commonWordsData, nmCommon}, {wordSurnamesData, nmWordSurname}} {
 			for _, w := range strings.Split(l.data, "\n") {
 				if w = strings.TrimSpace(w); w != "" && w[0] != '#' {
 					m[w] |= l.f

@@ -86,6 +86,11 @@ const stopWordList = `a about after again all also am an and another any are as 
 	rankin norton mallampati
 	christmas easter boxing whitsun diwali eid hanukkah ramadan xmas
 	temp sats obs meds bloods
+	review reviews cover input visit referral referrals assessment prescriber
+	prescribers walkround walkrounds handover handovers led call bleep rota
+	advisor advisors adviser advisers escort escorts educator educators facilitator
+	navigator coordinator co-ordinator
+	st saint google lloyds superdrug
 	dog dogs cat cats pet pets puppy kitten budgie parrot horse pony rabbit hamster
 	tortoise`
 
@@ -147,12 +152,13 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 			continue
 		}
 		mode := cueAt(text, words, i, f)
-		if mode == notCue || petBefore(text, words, i+1) {
+		if mode == notCue || petBefore(text, words, i+1) || keptPhraseAt(text, words, i) || keptPhraseAt(text, words, i+1) ||
+			mode == titleCue && compoundAfterTitle(text, words, i) {
 			continue
 		}
 		capsOnly := mode == titleCue && isAllCaps(text[words[i].start:words[i].end])
 		start, end, last := nameFrom(text, words, i+1, mode, capsOnly)
-		if end <= start || orgAfter(text, words, last) {
+		if end <= start || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) {
 			continue
 		}
 		if ss.add(start, end, Name) {
@@ -174,7 +180,7 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 				break
 			}
 			s2, e2, l2 := nameFrom(text, words, k, wordCue, false)
-			if e2 <= s2 || orgAfter(text, words, l2) {
+			if e2 <= s2 || orgAfter(text, words, l2) || thingAfter(text, words[l2].start, words[l2].end) {
 				break
 			}
 			if ss.add(s2, e2, Name) {
@@ -190,7 +196,7 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 		if !isCapitalised(w) || isAllCaps(w) || !ss.free(words[k].start, words[k].end) || petBefore(text, words, k) {
 			continue
 		}
-		if f := lookupWord(w); f&(lexStop|lexTitle|lexContStop|lexRelation|lexMonth) != 0 || utf8.RuneCountInString(w) < 2 || orgPhraseAt(text, words, k) {
+		if f := lookupWord(w); f&(lexStop|lexTitle|lexContStop|lexRelation|lexMonth) != 0 || utf8.RuneCountInString(w) < 2 || keptPhraseAt(text, words, k) {
 			continue
 		}
 		last := k
@@ -204,7 +210,7 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 		} else if !placeBefore(text, words, k) {
 			ok = listedNameWord(w) || last > k && listedNameWord(text[words[last].start:words[last].end]) && nameClass(w)&nmCommon == 0 && !placeWords[strings.ToLower(w)]
 		}
-		if !ok || orgAfter(text, words, last) {
+		if !ok || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) {
 			continue
 		}
 		end := words[last].start + len(trimPossessive(text[words[last].start:words[last].end]))
@@ -248,7 +254,7 @@ func surnameWord(w string) bool {
 		return false
 	}
 	c := nameClass(w)
-	return c&nmCommon == 0 || c&nmSurname != 0
+	return c&nmCommon == 0 || c&(nmSurname|nmWordSurname) != 0
 }
 
 // listGap reports whether gap joins two names in a list: ", ", " & ",
@@ -272,7 +278,7 @@ func listGap(gap string, possessive bool) bool {
 var orgWords = setOf(`hospital hospitals hospice hospices surgery practice healthcare trust
 	court care home homes nursing medical health clinic centre center pharmacy
 	foundation university college school church chapel council infirmary
-	society charity ltd limited funeral crematorium cemetery`)
+	society charity ltd limited funeral crematorium cemetery house`)
 
 // orgAfter reports whether one of the next three capitalised words after
 // words[last] names an organisation ("Poole Hospital", "Weymouth Community
@@ -293,23 +299,156 @@ func orgAfter(text string, words []word, last int) bool {
 	return false
 }
 
-// orgPhrases are organisations named after people, which stay: the end of
-// life care charities.
-var orgPhrases = [][2]string{{"marie", "curie"}, {"sue", "ryder"}, {"winston's", "wish"}, {"winston’s", "wish"}}
+// keptPhrases look like a name, or a title and a name, and stay: the end of
+// life care charities named after people, and brands and characters that
+// come up in conversation ("his Dr Martens", "the Mr Men books").
+var keptPhrases = [][2]string{
+	{"marie", "curie"}, {"sue", "ryder"}, {"winston's", "wish"}, {"winston’s", "wish"},
+	{"dr", "martens"}, {"doc", "martens"}, {"dr", "who"}, {"doctor", "who"},
+	{"dr", "pepper"}, {"dr", "oetker"}, {"dr", "scholl"}, {"dr", "scholl's"}, {"dr", "seuss"},
+	{"mr", "men"}, {"mr", "kipling"}, {"mr", "tumble"}, {"mr", "bean"}, {"mr", "blobby"},
+	{"mr", "muscle"}, {"mr", "sheen"}, {"mr", "motivator"},
+	{"father", "christmas"}, {"father", "time"}, {"mother", "nature"},
+	{"sister", "act"}, {"lady", "chapel"}, {"lady", "grey"}, {"earl", "grey"},
+}
 
-// orgPhraseAt reports whether an organisation named after a person starts
-// at words[k].
-func orgPhraseAt(text string, words []word, k int) bool {
-	if k+1 >= len(words) {
+// keptPhraseFirst holds the first words of keptPhrases.
+var keptPhraseFirst = func() map[string]bool {
+	m := make(map[string]bool)
+	for _, p := range keptPhrases {
+		m[p[0]] = true
+	}
+	return m
+}()
+
+// keptPhraseAt reports whether a kept phrase starts at words[k].
+func keptPhraseAt(text string, words []word, k int) bool {
+	if k+1 >= len(words) || !spaceGap(text[words[k].end:words[k+1].start], 1, 2) && text[words[k].end:words[k+1].start] != ". " {
 		return false
 	}
 	a, b := text[words[k].start:words[k].end], text[words[k+1].start:words[k+1].end]
-	for _, p := range orgPhrases {
+	if !inSetFold(keptPhraseFirst, a) {
+		return false
+	}
+	for _, p := range keptPhrases {
 		if strings.EqualFold(a, p[0]) && strings.EqualFold(b, p[1]) {
 			return true
 		}
 	}
 	return false
+}
+
+// roleTitles are the titles that are also job or role words, and so also
+// start compounds: "Nurse Led", "Sister Station", "Matron Cover".
+var roleTitles = setOf(`nurse sister matron father lady sir dame`)
+
+// compoundAfterTitle reports whether the title at words[i] starts a
+// compound or phrase rather than a name: a capitalised common English word
+// after an article and a title ("the Sister Ward office", "a Nurse Led
+// clinic"; but after Mr, Mrs, Dr and the like not a common word that is
+// also a surname: "the Dr Brown clinic"), or after a role title a common
+// word that is not also a first name or a surname ("Nurse Call", "Lady
+// Chapel"; but "Sister Wood", "Nurse Young", "Sister Hope" are names).
+func compoundAfterTitle(text string, words []word, i int) bool {
+	if i+1 >= len(words) {
+		return false
+	}
+	w := text[words[i+1].start:words[i+1].end]
+	if !isCapitalised(w) || utf8.RuneCountInString(w) < 2 {
+		return false // an initial or a particle: "Sister A Smith", "Nurse van Dyk"
+	}
+	c := nameClass(w)
+	if c&nmCommon == 0 {
+		return false
+	}
+	role := inSetFold(roleTitles, text[words[i].start:words[i].end])
+	if i > 0 && spaceGap(text[words[i-1].end:words[i].start], 1, 2) && (role || c&nmWordSurname == 0) {
+		switch a := text[words[i-1].start:words[i-1].end]; {
+		case strings.EqualFold(a, "the"), strings.EqualFold(a, "a"), strings.EqualFold(a, "an"):
+			return true
+		}
+	}
+	return role && c&(nmFirst|nmSurname|nmWordName|nmWordSurname) == 0
+}
+
+// conditionHeads follow an eponym, also after a possessive: "Bell's
+// palsy", "Hartmann's procedure", "Barthel score".
+var conditionHeads = setOf(`palsy syndrome disease procedure operation sign signs test
+	manoeuvre maneuver position criteria classification score scale scales tumour tumor`)
+
+// deviceHeads follow an eponym or a maker's name: "Foley catheter",
+// "Hickman line", "Graseby driver". After a first name they are the
+// person's ("Doris catheter out"), so they do not count there.
+var deviceHeads = setOf(`catheter catheters line lines mask masks airway airways tube tubes
+	needle needles pump pumps driver drivers stockings`)
+
+// thingHeads follow a name-like word that names an event or a thing, never
+// a person: "Carol service", "Holly wreath".
+var thingHeads = setOf(`service services singers concert wreath wreaths`)
+
+// deviceMakers are makers' names of syringe drivers and pumps, some of
+// them also first names: "Niki T34", "McKinley T34 pump".
+var deviceMakers = setOf(`niki mckinley graseby cme alaris`)
+
+// thingAfter reports whether the name-like word at text[start:p] names a
+// condition, a device or an event rather than a person, by the word after
+// it: "Foley catheter", "Bell's palsy", "Carol service", or a model number
+// after a maker's name ("Niki T34").
+func thingAfter(text string, start, p int) bool {
+	w := text[start:p]
+	t := trimPossessive(w)
+	possessive := len(t) < len(w)
+	if p >= len(text) || text[p] != ' ' {
+		return false
+	}
+	q := p + 1
+	// A model number: one to three capitals and two or three digits.
+	if n := upperRun(text[q:]); n >= 1 && n <= 3 && !possessive && inSetFold(deviceMakers, t) {
+		d := 0
+		for q+n+d < len(text) && isDigit(text[q+n+d]) {
+			d++
+		}
+		if d >= 2 && d <= 3 && (q+n+d == len(text) || !isWordRune(runeAt(text, q+n+d))) {
+			return true
+		}
+	}
+	e := q
+	for e < len(text) && 'a' <= text[e] && text[e] <= 'z' {
+		e++
+	}
+	if e == q || e < len(text) && isLetterRune(runeAt(text, e)) {
+		return false
+	}
+	h := text[q:e]
+	first := nameClass(t)&nmFirst != 0
+	switch {
+	case thingHeads[h]:
+		return !possessive
+	case conditionHeads[h]:
+		return !first
+	case deviceHeads[h]:
+		return !possessive && (!first || inSetFold(deviceMakers, t))
+	}
+	return false
+}
+
+// inSetFold reports whether w, in lower case, is in set, without
+// allocating for short ASCII words.
+func inSetFold(set map[string]bool, w string) bool {
+	var buf [24]byte
+	if k := foldKey(buf[:], w); k != nil {
+		return set[string(k)]
+	}
+	return set[strings.ToLower(w)]
+}
+
+// upperRun returns how many ASCII capitals s starts with.
+func upperRun(s string) int {
+	n := 0
+	for n < len(s) && 'A' <= s[n] && s[n] <= 'Z' {
+		n++
+	}
+	return n
 }
 
 // placeWords come before a place rather than a person: "in Sydney", "from
@@ -539,7 +678,9 @@ func nameFrom(text string, words []word, k0 int, mode cueMode, capsOnly bool) (s
 			nInitials++
 			prevInitial = true
 			continue
-		case nParticles < 3 && !isCapitalised(w) && lexHas(w, lexParticle):
+		case nParticles < 3 && !isCapitalised(w) && lexHas(w, lexParticle),
+			mode == titleCue && nWords == 0 && nParticles == 0 && (w == "St" || w == "Saint") && k+1 < len(words) && isCapitalised(text[words[k+1].start:words[k+1].end]):
+			// "Dr van der Berg"; after a title, "Mrs St John".
 			nParticles++
 			prevInitial = false
 			continue

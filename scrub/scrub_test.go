@@ -154,7 +154,7 @@ func TestIdempotentOnLabelledSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range loadLabelled(t) {
+	for _, l := range loadFiles(t, append(append([]string(nil), labelledFiles...), tuneFiles...)) {
 		once := s.Scrub(l.text)
 		twice := s.Scrub(once.Text)
 		if twice.Text != once.Text || twice.Found != nil {
