@@ -41,7 +41,7 @@ var labelledFiles = []string{"testdata/labelled.txt", "testdata/labelled_mixed.t
 // tuneFiles are the tuning sets for issue 9 (Slack-style shorthand) and for
 // the clinical phrases kept goal, in the format described at the top of
 // testdata/tune_slack.txt.
-var tuneFiles = []string{"testdata/tune_slack.txt", "testdata/tune_phrases.txt"}
+var tuneFiles = []string{"testdata/tune_slack.txt", "testdata/tune_phrases.txt", "testdata/tune_styles.txt"}
 
 // heldOutFiles are the held-out sets: written before the rules for issue 9
 // and never used to tune them.
