@@ -11,6 +11,8 @@ import (
 var (
 	//go:embed namedata/firstnames.txt
 	firstNamesData string
+	//go:embed namedata/firstnames_uk.txt
+	firstNamesUKData string
 	//go:embed namedata/surnames.txt
 	surnamesData string
 	//go:embed namedata/wordnames.txt
@@ -43,7 +45,7 @@ func nameClasses() map[string]uint8 {
 		for _, l := range []struct {
 			data string
 			f    uint8
-		}{{firstNamesData, nmFirst}, {surnamesData, nmSurname}, {wordNamesData, nmWordName}, {commonWordsData, nmCommon}, {wordSurnamesData, nmWordSurname}} {
+		}{{firstNamesData, nmFirst}, {firstNamesUKData, nmFirst}, {surnamesData, nmSurname}, {wordNamesData, nmWordName}, {commonWordsData, nmCommon}, {wordSurnamesData, nmWordSurname}} {
 			for _, w := range strings.Split(l.data, "\n") {
 				if w = strings.TrimSpace(w); w != "" && w[0] != '#' {
 					m[w] |= l.f

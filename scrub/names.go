@@ -24,7 +24,7 @@ var titles = map[string]bool{
 	"mister": false, "missus": false, "doctor": false, "professor": false,
 	"nurse": false, "sister": false, "father": false, "reverend": false,
 	"pastor": false, "rabbi": false, "imam": false, "lady": false, "sir": false,
-	"dame": false, "matron": false,
+	"dame": false, "matron": false, "granthi": false, "giani": false, "pandit": false,
 }
 
 // relationWords are words after which a capitalised word is taken to be a
@@ -41,6 +41,7 @@ const relationWords = `son daughter wife husband partner brother mum mother dad
 	dtr dtrs dau sis bro bros gdtr gdau gson nok pt patient husb hubby sil dil bil
 	hca hcsw csw cns dn dns ot sw anp acp physio physiotherapist rn sn chaplain
 	volunteer pharmacist salt counsellor keyworker consultant registrar sho spr gp
+	imca advocate interpreter dietitian dietician
 	thanks thx ta cheers told rang phoned asked met`
 
 // stopWordList holds capitalised words that follow a title or cue without being
@@ -153,12 +154,13 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 		}
 		mode := cueAt(text, words, i, f)
 		if mode == notCue || petBefore(text, words, i+1) || keptPhraseAt(text, words, i) || keptPhraseAt(text, words, i+1) ||
-			mode == titleCue && compoundAfterTitle(text, words, i) {
+			mode == titleCue && compoundAfterTitle(text, words, i) || mode == wordCue && noteFormAfterCue(text, words, i) {
 			continue
 		}
 		capsOnly := mode == titleCue && isAllCaps(text[words[i].start:words[i].end])
 		start, end, last := nameFrom(text, words, i+1, mode, capsOnly)
-		if end <= start || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) {
+		if end <= start || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) ||
+			mode == wordCue && serviceAfter(text, words, last, false) {
 			continue
 		}
 		if ss.add(start, end, Name) {
@@ -180,7 +182,7 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 				break
 			}
 			s2, e2, l2 := nameFrom(text, words, k, wordCue, false)
-			if e2 <= s2 || orgAfter(text, words, l2) || thingAfter(text, words[l2].start, words[l2].end) {
+			if e2 <= s2 || orgAfter(text, words, l2) || thingAfter(text, words[l2].start, words[l2].end) || serviceAfter(text, words, l2, false) {
 				break
 			}
 			if ss.add(s2, e2, Name) {
@@ -207,10 +209,11 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 		ok := false
 		if cued {
 			ok = cuedNameWord(w)
-		} else if !placeBefore(text, words, k) {
-			ok = listedNameWord(w) || last > k && listedNameWord(text[words[last].start:words[last].end]) && nameClass(w)&nmCommon == 0 && !placeWords[strings.ToLower(w)]
+		} else if !placeBefore(text, words, k) && !articleBefore(text, words, k, last) {
+			ok = listedNameWord(w) && (last > k || !inSetFold(faithWords, w)) ||
+				last > k && listedNameWord(text[words[last].start:words[last].end]) && nameClass(w)&nmCommon == 0 && !placeWords[strings.ToLower(w)]
 		}
-		if !ok || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) {
+		if !ok || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) || serviceAfter(text, words, last, !cued) {
 			continue
 		}
 		end := words[last].start + len(trimPossessive(text[words[last].start:words[last].end]))
@@ -228,7 +231,7 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 // not an acronym, not a word that is never a name, and either not a common
 // English word or a name that is also one ("dtr Hope").
 func cuedNameWord(w string) bool {
-	if !isCapitalised(w) || isAllCaps(w) || lexHas(w, lexTitle) {
+	if !isCapitalised(w) || isAllCaps(w) || lexHas(w, lexTitle) || isStateWord(w) || isDrugWord(w) {
 		return false
 	}
 	c := nameClass(w)
@@ -698,7 +701,7 @@ func nameFrom(text string, words []word, k0 int, mode cueMode, capsOnly bool) (s
 		if !capsOnly && isAllCaps(w) {
 			break
 		}
-		if nWords > 0 && f&(lexContStop|lexRelation) != 0 || f&lexTitle != 0 {
+		if nWords > 0 && (f&(lexContStop|lexRelation) != 0 || isDrugWord(w) || dayTimeAt(text, words, k)) || f&lexTitle != 0 {
 			break
 		}
 		// After a word cue, a common English word is not a name unless it

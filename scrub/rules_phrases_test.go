@@ -56,3 +56,48 @@ func TestThingAfterGuards(t *testing.T) {
 		{"Foley rang", "[name] rang"},
 	})
 }
+
+// Table tests for the word classes of the second phrases round
+// (testdata/tune_styles.txt): drugs, states, faiths, services, short day
+// names and note-form clauses after a cue.
+func TestWordClassGuards(t *testing.T) {
+	runRuleCases(t, nil, unchanged(
+		// A state after a relation or role word.
+		"dtr Happy with the plan", "Son - Keen for her to come home", "pt Restless overnight",
+		"NOK Tearful on phone", "pt Unresponsive since 2am",
+		// A role as a heading before a note-form clause.
+		"GP: May visit tomorrow", "DN - Will call Mon", "SBAR to GP: Hope is fading",
+		// A word before an acronym after a comma.
+		"lives with wife, Sky TV on all day",
+		// Services and teams after a cue.
+		"spoke to Lymphoedema Service", "told Frailty Team about him", "handed over to Twilight Nurses",
+		"spoke to Coroner's Officer",
+		// Faith words, a name after an article, wards named after people.
+		"Christian faith is very important", "remove the Kara", "moved the bed to Victoria Ward",
+		"Mary Ward side room",
+		// Titles of faith leaders.
+		"Granthi from the gurdwara visited",
+	))
+	runRuleCases(t, nil, []ruleCase{
+		// A drug or a short day name ends a name after a title.
+		{"Mrs Baker Oramorph 2.5mg given", "Mrs [name] Oramorph 2.5mg given"},
+		{"Mr Evans Levomepromazine helped", "Mr [name] Levomepromazine helped"},
+		{"Mrs Hopkirk Sun am: settled", "Mrs [name] Sun am: settled"},
+		{"Mrs Wei Sun rang", "Mrs [name] rang"},
+		// Names that are also words stay names after a real cue.
+		{"her son Frank is flying in", "her son [name] is flying in"},
+		{"wife Joy asleep", "wife [name] asleep"},
+		{"Grace (dtr) rang", "[name] (dtr) rang"},
+		{"husband Will wants to be there", "husband [name] wants to be there"},
+		{"CNS - Grace, DN - Will", "CNS - [name], DN - [name]"},
+		{"NOK: Will", "NOK: [name]"},
+		{"SH: lives with wife, Joy", "SH: lives with wife, [name]"},
+		{"son Christian rang", "son [name] rang"},
+		{"Granthi Singh visited", "Granthi [name] visited"},
+		{"dtr Sally Ward rang", "dtr [name] Ward rang"},
+		{"Mary Ward rang", "[name] Ward rang"},
+		{"IMCA Priyanka attending", "IMCA [name] attending"},
+		{"Agnieszka rang", "[name] rang"},
+		{"the Patel family", "the [name] family"},
+	})
+}
