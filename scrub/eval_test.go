@@ -39,8 +39,8 @@ var markerRE = regexp.MustCompile(`\{\{(\w+):(.*?)\}\}`)
 var labelledFiles = []string{"testdata/labelled.txt", "testdata/labelled_mixed.txt", "testdata/labelled_lookalikes.txt"}
 
 // tuneFiles are the tuning sets for issue 9 (Slack-style shorthand) and for
-// the clinical phrases kept goal, in the format described at the top of
-// testdata/tune_slack.txt.
+// the clinical phrases kept goal (tune_phrases.txt, then tune_styles.txt),
+// in the format described at the top of testdata/tune_slack.txt.
 var tuneFiles = []string{"testdata/tune_slack.txt", "testdata/tune_phrases.txt", "testdata/tune_styles.txt"}
 
 // heldOutFiles are the held-out sets: written before the rules for issue 9
@@ -339,33 +339,34 @@ func checkThresholds(t *testing.T, r evalResult, th map[string]threshold, minOve
 	}
 }
 
-// Thresholds on the tuning sets (labelled*.txt, tune_slack.txt and
-// tune_phrases.txt), set at or just under what the rules reach; the
+// Thresholds on the tuning sets (labelled*.txt, tune_slack.txt,
+// tune_phrases.txt and tune_styles.txt), set at or just under what the
+// rules reach; the
 // measured figures are in docs/scrubbing.md. If a change lowers one, look
 // at the misses the test logs before touching a threshold.
 var tuneThresholds = map[string]threshold{
-	string(NHSNumber): {1.00, 1.00}, // 72/72, 72/72
+	string(NHSNumber): {1.00, 1.00}, // 76/76, 76/76
 	string(CHINumber): {1.00, 1.00}, // 3/3, 3/3
 	string(HCNumber):  {1.00, 1.00}, // 3/3, 3/3
-	string(Date):      {0.98, 0.99}, // 75/76 = 0.987, 75/75
-	string(Age):       {0.98, 0.98}, // 58/58, 58/58
-	string(Postcode):  {1.00, 1.00}, // 51/51, 51/51
-	string(Address):   {0.95, 0.95}, // 7/7, 7/7
-	string(Phone):     {0.98, 1.00}, // 58/59 = 0.983, 58/58
-	string(Email):     {1.00, 1.00}, // 42/42, 42/42
+	string(Date):      {0.98, 0.99}, // 82/83 = 0.988, 82/82
+	string(Age):       {0.98, 0.98}, // 60/61 = 0.984, 60/60
+	string(Postcode):  {1.00, 1.00}, // 55/55, 55/55
+	string(Address):   {0.95, 0.95}, // 10/10, 10/10
+	string(Phone):     {0.98, 1.00}, // 64/65 = 0.985, 64/64
+	string(Email):     {1.00, 1.00}, // 43/43, 43/43
 	string(NINumber):  {1.00, 1.00}, // 42/42, 42/42
-	string(LocalID):   {0.97, 1.00}, // 47/48 = 0.979, 47/47
-	string(Name):      {0.98, 0.98}, // 227/230 = 0.987, 225/227 = 0.991
-	rowNameCued:       {0.98, 0},    // 214/216 = 0.991
-	// 13/14 = 0.929: the one miss is "Gwendoline" in tune_phrases.txt, a
-	// first name not on the embedded lists; the older sets alone are 11/11.
-	rowNameBare:     {0.92, 0},
-	string(Mention): {1.00, 1.00}, // 4/4, 4/4
+	string(LocalID):   {0.97, 1.00}, // 48/49 = 0.980, 48/48
+	string(Name):      {0.99, 0.99}, // 303/305 = 0.993, 301/301
+	rowNameCued:       {0.99, 0},    // 285/287 = 0.993
+	// 18/18: "Gwendoline" (tune_phrases.txt) and "Agnieszka"
+	// (tune_styles.txt) are found since namedata/firstnames_uk.txt.
+	rowNameBare:     {1.00, 0},
+	string(Mention): {1.00, 1.00}, // 5/5, 5/5
 }
 
 // maxTuneKeptTouched is how many "keep" spans of the tuning sets may be
 // touched.
-const maxTuneKeptTouched = 2 // measured 2 of 845 (0.998 kept)
+const maxTuneKeptTouched = 0 // measured 0 of 1174; was 2 of 845 before the tune_styles.txt rules
 
 // TestLabelledSet runs the scrubber over the tuning sets and reports
 // recall and precision per kind. Run it with -v to see the table:
@@ -382,7 +383,7 @@ func TestLabelledSet(t *testing.T) {
 	for _, p := range r.problems {
 		t.Log(p)
 	}
-	checkThresholds(t, r, tuneThresholds, 0.99, maxTuneKeptTouched) // overall 687/689 = 0.997
+	checkThresholds(t, r, tuneThresholds, 0.99, maxTuneKeptTouched) // overall 792/792 = 1.000
 	// The original sets alone keep their own size checks.
 	o := evaluate(s, orig)
 	for _, k := range []Kind{NHSNumber, Date, Age, Postcode, Phone, Email, NINumber, LocalID, Name} {
@@ -406,7 +407,9 @@ var heldOutOptions = Options{LocalIDPatterns: evalOptions.LocalIDPatterns}
 // Thresholds on the held-out set, at or just under the figures reached
 // when it was first scored against the finished rules, and updated (kept
 // spans and name precision only) when it was scored once against the
-// finished rules for the clinical phrases goal (docs/scrubbing.md).
+// finished rules for the clinical phrases goal, and again (names only)
+// when it was scored once against the finished tune_styles.txt rules
+// (docs/scrubbing.md).
 // They are a floor against regressions, not a target to tune to: the
 // held-out set must not be edited, nor rules tuned on its misses.
 var heldOutThresholds = map[string]threshold{
@@ -421,15 +424,15 @@ var heldOutThresholds = map[string]threshold{
 	string(Email):     {0.97, 0.97}, // 8/8, 8/8
 	string(NINumber):  {0.97, 0.97}, // 11/11, 11/11
 	string(LocalID):   {0.97, 0.97}, // 5/5, 5/5
-	string(Name):      {0.96, 0.98}, // 135/139 = 0.971, 129/130 = 0.992
+	string(Name):      {0.97, 0.99}, // 136/139 = 0.978, 130/131 = 0.992
 	rowNameCued:       {0.98, 0},    // 99/99
-	rowNameBare:       {0.88, 0},    // 36/40 = 0.900
+	rowNameBare:       {0.92, 0},    // 37/40 = 0.925
 	string(Mention):   {1.00, 1.00}, // 9/9, 9/9
 }
 
 // maxHeldOutKeptTouched is how many "keep" spans of the held-out set may
 // be touched.
-const maxHeldOutKeptTouched = 2 // measured 2 of 168 (0.988 kept); was 3 before the tune_phrases.txt rules
+const maxHeldOutKeptTouched = 2 // measured 2 of 168 (0.988 kept), before and after the tune_styles.txt rules; was 3 before the tune_phrases.txt rules
 
 // TestHeldOutSet scores the held-out set. It logs the table but not the
 // individual misses, so that no rule is tuned on them; set
@@ -448,7 +451,7 @@ func TestHeldOutSet(t *testing.T) {
 			t.Log(p)
 		}
 	}
-	checkThresholds(t, r, heldOutThresholds, 0.99, maxHeldOutKeptTouched) // overall 305/306 = 0.997
+	checkThresholds(t, r, heldOutThresholds, 0.99, maxHeldOutKeptTouched) // overall 306/307 = 0.997
 	if r.lines < 150 {
 		t.Errorf("held-out set has %d paragraphs; want at least 150", r.lines)
 	}
