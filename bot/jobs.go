@@ -319,21 +319,31 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 	return err
 }
 
-// RequeueWaiting enqueues again every delivery not processed, and every
-// delivery with replies not sent, that has waited longer than the sweep
-// age, and returns how many. The periodic inbox sweep (SweepArgs) runs it.
-// River's unique jobs make this harmless for deliveries whose job is only
-// slow.
+// RequeueWaiting hands to runners, or enqueues again, every delivery not
+// processed, and every delivery with replies not sent, that has waited
+// longer than the sweep age, and returns how many. The periodic inbox sweep
+// (SweepArgs) runs it. Keys' locks and River's unique jobs make this
+// harmless for deliveries whose runner or job is only slow.
 func (s *Slack) RequeueWaiting(ctx context.Context) (int, error) {
-	before := s.now().Add(-s.sweepAge)
+	return s.requeue(ctx, s.now().Add(-s.sweepAge))
+}
+
+// RequeueAllWaiting is RequeueWaiting whatever the deliveries' age: for a
+// process starting on a database no other instance uses (SQLite), where
+// everything left waiting was left by a process that is gone.
+func (s *Slack) RequeueAllWaiting(ctx context.Context) (int, error) {
+	return s.requeue(ctx, s.now().Add(time.Second))
+}
+
+func (s *Slack) requeue(ctx context.Context, before time.Time) (int, error) {
 	pending, err := s.store.PendingDeliveries(ctx, 1000)
 	if err != nil {
 		return 0, fmt.Errorf("sweeping the inbox: %w", err)
 	}
-	var ids []string
+	var found []recorded
 	for _, d := range pending {
 		if d.ReceivedAt.Before(before) {
-			ids = append(ids, d.ID)
+			found = append(found, recorded{id: d.ID, key: d.Key})
 		}
 	}
 	unsent, err := s.store.StaleOutbox(ctx, before, 1000)
@@ -341,21 +351,36 @@ func (s *Slack) RequeueWaiting(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sweeping the outbox: %w", err)
 	}
 	for _, id := range unsent {
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		if !slices.ContainsFunc(found, func(r recorded) bool { return r.id == id }) {
+			// A runner's round of a delivery sends what it owes under
+			// every key; the key here only groups rounds.
+			found = append(found, recorded{id: id, key: "outbox:" + id})
 		}
 	}
-	if len(ids) == 0 {
+	if len(found) == 0 {
 		return 0, nil
 	}
-	inserted, err := s.enqueue(ctx, ids...)
-	if err != nil {
-		return 0, err
+	// Runners first: a job of a killed instance may still count as
+	// running, which keeps River from enqueueing its delivery again until
+	// the stuck job is rescued (up to a minute); a runner takes the key's
+	// lock and does the work now. Whatever no runner can take is enqueued.
+	ids := make([]string, 0, len(found))
+	if s.runners != nil {
+		ids = s.runners.dispatch(found)
+	} else {
+		for _, r := range found {
+			ids = append(ids, r.id)
+		}
 	}
-	// A delivery whose job is waiting or running already is not enqueued
-	// again; one whose instance died mid-job is run again by River's
-	// rescue of stuck jobs (JobOptions.RescueAfter).
-	s.metrics.swept.Add(float64(inserted))
-	s.log.InfoContext(ctx, "slack: sweep found waiting deliveries", "waiting", len(ids), "enqueued", inserted)
-	return inserted, nil
+	inserted := 0
+	if len(ids) > 0 {
+		if inserted, err = s.enqueue(ctx, ids...); err != nil {
+			return 0, err
+		}
+	}
+	taken := len(found) - len(ids) + inserted
+	s.metrics.swept.Add(float64(taken))
+	s.log.InfoContext(ctx, "slack: sweep found waiting deliveries", "waiting", len(found),
+		"to_runners", len(found)-len(ids), "enqueued", inserted)
+	return taken, nil
 }

@@ -47,6 +47,42 @@ func TestKilledInstancesJobIsRescued(t *testing.T) {
 	})
 }
 
+// TestSweepDoesAKilledInstancesWorkAtOnce: as above, but River's rescue is
+// an hour away. The sweep finds the delivery waiting and hands it to a
+// runner, which takes the key's lock and does the work, although River
+// still counts the dead instance's job as running and will not enqueue the
+// delivery again.
+func TestSweepDoesAKilledInstancesWorkAtOnce(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{slackOpts: func(o *SlackOptions) { o.SweepAge = time.Nanosecond }})
+		stubEnqueue(h.slack)
+		h.command("U1", "C1", "Kestrel")
+		var id string
+		if err := db.SQL().QueryRowContext(ctx, `SELECT id FROM inbox`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		opts := JobOptions{Workers: 2, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
+			SweepEvery: time.Hour, CheckInEvery: -1, DigestsEvery: -1, TestOnly: true,
+			JobTimeout: time.Second, RescueAfter: time.Hour}
+		if db.Dialect() == storage.Postgres {
+			startStuck(t, db, riverpgxv5.New(db.Pool()), h.slack, id, opts)
+		} else {
+			startStuck(t, db, riversqlite.New(db.SQL()), h.slack, id, opts)
+		}
+		if n, err := h.slack.RequeueWaiting(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep took %d, %v; want the waiting delivery", n, err)
+		}
+		posts := api.waitForCount(t, 2, "chat.postMessage")
+		if posts[1].Thread != posts[0].TS {
+			t.Errorf("posts after the sweep:\n%s", describeCalls(posts))
+		}
+		assertDrained(t, db)
+	})
+}
+
 // startStuck leaves the delivery's job as a dead instance would, running
 // since a minute ago, then starts a new instance's job queue.
 func startStuck[TTx any](t *testing.T, db *storage.DB, driver riverdriver.Driver[TTx], s *Slack, deliveryID string, opts JobOptions) {
@@ -91,5 +127,28 @@ func startStuck[TTx any](t *testing.T, db *storage.DB, driver riverdriver.Driver
 		if err := client.Stop(ctx); err != nil {
 			_ = client.StopAndCancel(ctx)
 		}
+	})
+}
+
+// TestStartOnSQLiteTakesUpEverythingWaiting: the sweep leaves a delivery
+// recorded a moment ago to whoever recorded it, but a process starting on
+// a database of its own takes it up: its recorder is gone.
+func TestStartOnSQLiteTakesUpEverythingWaiting(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{})
+		stubEnqueue(h.slack)
+		h.command("U1", "C1", "Kestrel")
+		h.slack.runners = newRunners(h.slack, 4)
+		if n, err := h.slack.RequeueWaiting(ctx); err != nil || n != 0 {
+			t.Fatalf("sweep took %d, %v; want none (the delivery is seconds old)", n, err)
+		}
+		if n, err := h.slack.RequeueAllWaiting(ctx); err != nil || n != 1 {
+			t.Fatalf("start took %d, %v; want the waiting delivery", n, err)
+		}
+		api.waitForCount(t, 2, "chat.postMessage")
+		assertDrained(t, db)
 	})
 }

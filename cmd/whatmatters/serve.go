@@ -176,9 +176,16 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		rcancel()
 		stopJobs(jobs, jobsDeadline, log)
 	}()
-	// Deliveries left by an instance that stopped are enqueued at once; the
-	// periodic sweep waits for River's leader election.
-	if _, err := slack.RequeueWaiting(ctx); err != nil {
+	// Deliveries left by an instance that stopped are taken up at once; the
+	// periodic sweep waits for River's leader election. On SQLite no other
+	// instance shares the database, so everything waiting was left by a
+	// process that is gone, however recent; on PostgreSQL another instance
+	// may be working on the recent ones.
+	requeue := slack.RequeueWaiting
+	if db.Dialect() != storage.Postgres {
+		requeue = slack.RequeueAllWaiting
+	}
+	if _, err := requeue(ctx); err != nil {
 		log.WarnContext(ctx, "first sweep of the inbox failed; the periodic sweep will retry", "err", err)
 	}
 
