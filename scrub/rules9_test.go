@@ -227,4 +227,19 @@ func TestKeepList(t *testing.T) {
 	runRuleCases(t, k, unchanged("Rowan settled", "Kestrel's wife"))
 	// Without the keep list the same words are names.
 	runRuleCases(t, nil, []ruleCase{{"Birch, deteriorating", "[name], deteriorating"}})
+
+	// A team's list is compiled once and remembered; another list gets a
+	// Scrubber of its own, and the first is still right after it.
+	base, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1, _ := base.Keeping("Birch", "Hazel")
+	b, _ := base.Keeping("Rowan")
+	a2, _ := base.Keeping("Birch", "Hazel")
+	if a1 != a2 || a1 == b {
+		t.Errorf("Keeping: same list gave %p then %p, another list %p; want the first remembered", a1, a2, b)
+	}
+	runRuleCases(t, a2, unchanged("Birch settled"))
+	runRuleCases(t, b, []ruleCase{{"Birch settled", "[name] settled"}})
 }

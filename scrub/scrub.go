@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Options configures a Scrubber. The zero value gives the default rules.
@@ -33,6 +34,11 @@ type Scrubber struct {
 	names    *nameList
 	keep     *nameList
 	opts     Options
+	// kept remembers Keeping's Scrubbers, by their list of words.
+	kept struct {
+		mu sync.Mutex
+		m  map[string]*Scrubber
+	}
 }
 
 // New returns a Scrubber for opts. The error names the first pattern that
@@ -63,15 +69,38 @@ func New(opts Options) (*Scrubber, error) {
 
 // Keeping returns a Scrubber with the rules of s that also never removes
 // the given words or phrases (see Options.Keep), for example a team's case
-// pseudonyms. s is not changed.
+// pseudonyms. s is not changed. The Scrubbers made for the last few lists
+// of words are remembered: a team's list changes rarely, and compiling it
+// for every answer cost more than scrubbing the answer.
 func (s *Scrubber) Keeping(words ...string) (*Scrubber, error) {
-	var opts Options
-	if s != nil {
-		opts = s.opts
+	if s == nil {
+		return New(Options{Keep: words})
 	}
+	key := strings.Join(words, "\x00")
+	s.kept.mu.Lock()
+	k, ok := s.kept.m[key]
+	s.kept.mu.Unlock()
+	if ok {
+		return k, nil
+	}
+	opts := s.opts
 	opts.Keep = append(append([]string(nil), opts.Keep...), words...)
-	return New(opts)
+	k, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	s.kept.mu.Lock()
+	if s.kept.m == nil || len(s.kept.m) >= keptScrubbers {
+		// Simple and bounded: a workspace has a handful of teams.
+		s.kept.m = make(map[string]*Scrubber)
+	}
+	s.kept.m[key] = k
+	s.kept.mu.Unlock()
+	return k, nil
 }
+
+// keptScrubbers bounds how many Keeping results a Scrubber remembers.
+const keptScrubbers = 64
 
 // Result is the scrubbed text and what was removed. It never holds the
 // removed values.

@@ -103,7 +103,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	slack = bot.NewSlack(bot.SlackOptions{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
-		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		HTTPClient: slackHTTPClient(),
 		Store:      db, Engine: engine.WithStore, Locker: locker,
 		Metrics: metrics, Log: log, RecordConcurrency: recorders,
 	})
@@ -318,4 +318,16 @@ func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
 // WithGroup keeps the level on the derived handler.
 func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.Handler.WithGroup(name), h.level}
+}
+
+// slackHTTPClient is the client for Slack's Web API. Go's default keeps two
+// idle connections per host, so calls made side by side (a busy thread's
+// ticks, posts to many channels) would each open a new TLS connection to
+// slack.com and close it again; this one keeps enough for the calls in
+// flight at once.
+func slackHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 128
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Timeout: 30 * time.Second, Transport: t}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"whatmatters/internal/slacksign"
@@ -197,5 +198,56 @@ func waitReady(t *testing.T, base string, done <-chan error) {
 		if time.Now().After(deadline) {
 			t.Fatal("serve was not ready in time")
 		}
+	}
+}
+
+// TestSlackClientReusesConnections: calls to Slack made side by side reuse
+// their connections on the next round instead of opening new ones (Go's
+// default client keeps only two idle per host).
+func TestSlackClientReusesConnections(t *testing.T) {
+	var opened atomic.Int64
+	release := make(chan struct{})
+	var arrived sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Done()
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	client := slackHTTPClient()
+	const side = 16
+	round := func() {
+		arrived.Add(side)
+		var done sync.WaitGroup
+		for range side {
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				resp, err := client.Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}()
+		}
+		arrived.Wait() // all side by side at once
+		for range side {
+			release <- struct{}{}
+		}
+		done.Wait()
+	}
+	round()
+	first := opened.Load()
+	round()
+	if again := opened.Load() - first; again != 0 {
+		t.Errorf("the second round opened %d new connections (the first %d); want them all reused", again, first)
 	}
 }
