@@ -45,6 +45,15 @@ type refusingStore struct {
 	refuse string
 }
 
+func (r refusingStore) RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bool, error) {
+	for _, d := range ds {
+		if d.ID == r.refuse {
+			return nil, errors.New("refused by the test")
+		}
+	}
+	return r.Store.RecordDeliveries(ctx, ds)
+}
+
 func (r refusingStore) RecordDelivery(ctx context.Context, d inbox.Delivery) (bool, error) {
 	if d.ID == r.refuse {
 		return false, errors.New("refused by the test")

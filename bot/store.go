@@ -25,6 +25,10 @@ type Queue interface {
 	// stored, giving it the next sequence number (d.Seq is ignored). It
 	// reports whether the delivery is new.
 	RecordDelivery(ctx context.Context, d inbox.Delivery) (bool, error)
+	// RecordDeliveries records deliveries as RecordDelivery does, in one
+	// statement, and reports for each whether it was new (a delivery
+	// repeated within ds, the first time only).
+	RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bool, error)
 	// GetDelivery returns flows.ErrNotFound if there is no such delivery.
 	GetDelivery(ctx context.Context, id string) (inbox.Delivery, error)
 	// NextDelivery returns the unprocessed delivery with the given key and

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"whatmatters/flows"
@@ -69,6 +71,88 @@ func (s *store) RecordDelivery(ctx context.Context, d inbox.Delivery) (bool, err
 		return false, wrap(doing, err)
 	}
 	return n == 1, nil
+}
+
+// RecordDeliveries stores deliveries as RecordDelivery does, in one
+// statement, and reports for each whether it was new. A delivery repeated
+// within ds is new at most once, the first time. On SQLite it must run in a
+// transaction (the group commit's), which makes its sequence numbers safe;
+// outside one it records the deliveries one at a time.
+func (s *store) RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bool, error) {
+	const doing = "recording deliveries"
+	isNew := make([]bool, len(ds))
+	if s.dialect != Postgres && s.tx == nil {
+		for i, d := range ds {
+			n, err := s.RecordDelivery(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			isNew[i] = n
+		}
+		return isNew, nil
+	}
+	first := make(map[string]int, len(ds))
+	rows := make([]int, 0, len(ds))
+	for i, d := range ds {
+		if err := required(doing, "delivery id", d.ID); err != nil {
+			return nil, err
+		}
+		if err := checkText(doing, d.ID, d.Kind, d.Key); err != nil {
+			return nil, err
+		}
+		if _, seen := first[d.ID]; seen {
+			continue
+		}
+		first[d.ID] = i
+		rows = append(rows, i)
+	}
+	if len(rows) == 0 {
+		return isNew, nil
+	}
+	var base int64
+	if s.dialect != Postgres {
+		// As nextSeq: one more than the largest, counted once for the
+		// statement; the transaction holds SQLite's one write lock.
+		if err := s.q.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM inbox`).Scan(&base); err != nil {
+			return nil, wrap(doing, err)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO inbox (id, kind, payload, ordering_key, seq, received_at, processed_at) VALUES `)
+	args := make([]any, 0, 6*len(rows))
+	for k, i := range rows {
+		d := ds[i]
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		seq := s.dialect.nextSeq() // in order of the VALUES rows
+		if s.dialect != Postgres {
+			seq = strconv.FormatInt(base+int64(k)+1, 10)
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, %s, $%d, $%d)", n+1, n+2, n+3, n+4, seq, n+5, n+6)
+		args = append(args, d.ID, d.Kind, nullBytes(d.Payload), d.Key,
+			s.dialect.timeArg(s.stamp(d.ReceivedAt)), s.dialect.nullTimeArg(d.ProcessedAt))
+	}
+	b.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
+	rs, err := s.q.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id string
+		if err := rs.Scan(&id); err != nil {
+			return nil, wrap(doing, err)
+		}
+		if i, ok := first[id]; ok {
+			isNew[i] = true
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, wrap(doing, err)
+	}
+	return isNew, nil
 }
 
 // GetDelivery returns flows.ErrNotFound if there is no such delivery.

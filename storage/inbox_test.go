@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -184,6 +185,57 @@ func TestTimes(t *testing.T) {
 			if !d.ProcessedAt.IsZero() {
 				t.Errorf("delivery %s: ProcessedAt = %v, want zero", d.ID, d.ProcessedAt)
 			}
+		}
+	})
+}
+
+// TestRecordDeliveriesInOneStatement: a batch records its new deliveries
+// with sequence numbers in the batch's order, says which were new (one
+// already recorded is not; one repeated within the batch is new only the
+// first time), and keeps the first payload of a repeat.
+func TestRecordDeliveriesInOneStatement(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		if _, err := db.RecordDelivery(ctx, inbox.Delivery{ID: "EvOld", Kind: "event", Key: "T/C", ReceivedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		batch := []inbox.Delivery{
+			{ID: "EvB1", Kind: "event", Key: "T/C", Payload: []byte("one"), ReceivedAt: t0},
+			{ID: "EvOld", Kind: "event", Key: "T/C", ReceivedAt: t0},
+			{ID: "EvB2", Kind: "command", Key: "T/C", Payload: []byte("two"), ReceivedAt: t0},
+			{ID: "EvB1", Kind: "event", Key: "T/C", Payload: []byte("one again"), ReceivedAt: t0},
+		}
+		var isNew []bool
+		err := db.InTx(ctx, func(tx flows.Store) error {
+			var err error
+			isNew, err = tx.(interface {
+				RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bool, error)
+			}).RecordDeliveries(ctx, batch)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]bool{true, false, true, false}, isNew); diff != "" {
+			t.Errorf("new (-want +got):\n%s", diff)
+		}
+		old, _ := db.GetDelivery(ctx, "EvOld")
+		b1, err1 := db.GetDelivery(ctx, "EvB1")
+		b2, err2 := db.GetDelivery(ctx, "EvB2")
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !(old.Seq < b1.Seq && b1.Seq < b2.Seq) {
+			t.Errorf("seq old %d, B1 %d, B2 %d; want increasing in the batch's order", old.Seq, b1.Seq, b2.Seq)
+		}
+		if string(b1.Payload) != "one" || b2.Kind != "command" {
+			t.Errorf("B1 payload %q, B2 kind %q", b1.Payload, b2.Kind)
+		}
+		// Outside a transaction it records them too.
+		isNew, err = db.RecordDeliveries(ctx, []inbox.Delivery{{ID: "EvB3", Kind: "event", Key: "T/C", ReceivedAt: t0}, {ID: "EvB2", Kind: "event", Key: "T/C", ReceivedAt: t0}})
+		if err != nil || !isNew[0] || isNew[1] {
+			t.Errorf("outside a transaction: %v, %v; want [true false]", isNew, err)
 		}
 	})
 }

@@ -36,12 +36,14 @@ func (c *Coding) Pending(ctx context.Context, limit int) ([]int64, error) {
 	return ids, nil
 }
 
-// CodeAll codes every pending answer now, one after another, and returns
-// how many it stored: for the command line, which has no job queue. An
-// answer a model cannot code is left for the coding job to retry (with its
-// offline fallback on the last attempt), not marked as a fallback now: one
-// failed call must not stand in for the model for good. A digest reads such
-// answers with the offline coder in memory, and says so.
+// CodeAll codes every pending answer now, and returns how many it stored:
+// for the command line, which has no job queue, and for the job that codes
+// answers when the coder is offline (see Local). The codes of each listing
+// of answers are made first and then stored in one transaction, not one
+// each. An answer a model cannot code is left for the coding job to retry
+// (with its offline fallback on the last attempt), not marked as a fallback
+// now: one failed call must not stand in for the model for good. A digest
+// reads such answers with the offline coder in memory, and says so.
 func (c *Coding) CodeAll(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -49,22 +51,46 @@ func (c *Coding) CodeAll(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		progress := 0
+		type coded struct {
+			a     flows.CodedAnswer
+			codes flows.Codes
+		}
+		var made []coded
 		for _, a := range as {
-			err := c.code(ctx, a, false)
+			codes, err := c.codesFor(ctx, a, false)
 			var me *ModelError
 			switch {
 			case err == nil:
-				n++
-				progress++
-			case errors.Is(err, flows.ErrConflict), errors.Is(err, flows.ErrNotFound):
-				// Edited or deleted meanwhile: its next listing has it.
+				made = append(made, coded{a, codes})
 			case errors.As(err, &me):
 				// Left for the job.
 			default:
 				return n, err
 			}
 		}
+		if len(made) == 0 {
+			return n, nil
+		}
+		progress := 0
+		err = c.Store.InTx(ctx, func(tx flows.Store) error {
+			progress = 0
+			for _, m := range made {
+				err := tx.SaveCodes(ctx, m.a.ID, flows.TextHash(m.a.Text), m.codes)
+				switch {
+				case err == nil:
+					progress++
+				case errors.Is(err, flows.ErrConflict), errors.Is(err, flows.ErrNotFound):
+					// Edited or deleted meanwhile: its next listing has it.
+				default:
+					return fmt.Errorf("coding answer %d: %w", m.a.ID, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += progress
 		if progress == 0 {
 			return n, nil
 		}
@@ -101,6 +127,15 @@ func (c *Coding) CodeAnswer(ctx context.Context, id int64, lastAttempt bool) err
 }
 
 func (c *Coding) code(ctx context.Context, a flows.CodedAnswer, lastAttempt bool) error {
+	codes, err := c.codesFor(ctx, a, lastAttempt)
+	if err != nil {
+		return err
+	}
+	return c.Store.SaveCodes(ctx, a.ID, flows.TextHash(a.Text), codes)
+}
+
+// codesFor makes an answer's codes with the configured coder.
+func (c *Coding) codesFor(ctx context.Context, a flows.CodedAnswer, lastAttempt bool) (flows.Codes, error) {
 	in := flows.CodeInput{Template: a.Template, Stage: a.Stage, Text: a.Text}
 	var codes flows.Codes
 	var err error
@@ -110,9 +145,9 @@ func (c *Coding) code(ctx context.Context, a flows.CodedAnswer, lastAttempt bool
 		codes, err = CodeWithFallback(ctx, c.Primary, c.Offline, in, lastAttempt)
 	}
 	if err != nil {
-		return fmt.Errorf("coding answer %d: %w", a.ID, err)
+		return flows.Codes{}, fmt.Errorf("coding answer %d: %w", a.ID, err)
 	}
-	return c.Store.SaveCodes(ctx, a.ID, flows.TextHash(a.Text), codes)
+	return codes, nil
 }
 
 // Local reports whether answers are coded in this process, by the offline

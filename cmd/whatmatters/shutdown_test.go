@@ -278,13 +278,25 @@ func TestServeShutsDownInOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer conn.Close(ctx)
-				var n int
-				if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-					WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
-					t.Fatal(err)
-				}
-				if n != 0 {
-					t.Errorf("%d connections to the database left open after serve returned", n)
+				// A server process lingers a moment after its client has
+				// closed the connection: wait (a little) for it to go.
+				deadline := time.Now().Add(5 * time.Second)
+				tick := time.NewTicker(10 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					var n int
+					if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+						WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+						t.Fatal(err)
+					}
+					if n == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Errorf("%d connections to the database left open after serve returned", n)
+						break
+					}
+					<-tick.C
 				}
 			}
 		})
