@@ -150,7 +150,7 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 		interval = 0
 	}
 	s.interval = interval
-	s.commits = &groupCommit{s: s, max: max(o.RecordConcurrency, 1)}
+	s.commits = &groupCommit{s: s, max: max(o.RecordConcurrency, 1), lane: make(chan struct{}, 1)}
 	s.socketBackoff = o.SocketBackoff
 	if s.socketBackoff <= 0 {
 		s.socketBackoff = 5 * time.Second

@@ -24,6 +24,46 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*ackReq
 	running int
+	// waiting counts the deliveries being recorded; idle is closed when
+	// it falls to zero (a new one is made when it rises again).
+	waiting int
+	// lane holds the one runner batch let into the database while
+	// deliveries wait to be recorded (see yield).
+	lane chan struct{}
+}
+
+// yield is called by a runner before a batch's transaction: while
+// deliveries are waiting to be recorded, it lets only one runner's batch
+// into the database at a time, so that acknowledgements, which Slack
+// times, get most of the CPU and the database (on SQLite, its one
+// connection) without processing ever stopping. When none is waiting,
+// runners go side by side. The returned function ends the batch.
+func (g *groupCommit) yield(ctx context.Context) (func(), error) {
+	g.mu.Lock()
+	busy := g.waiting > 0
+	g.mu.Unlock()
+	if !busy {
+		return func() {}, nil
+	}
+	select {
+	case g.lane <- struct{}{}:
+		return func() { <-g.lane }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// enter and leave count a delivery being recorded.
+func (g *groupCommit) enter() {
+	g.mu.Lock()
+	g.waiting++
+	g.mu.Unlock()
+}
+
+func (g *groupCommit) leave() {
+	g.mu.Lock()
+	g.waiting--
+	g.mu.Unlock()
 }
 
 type ackReq struct {
@@ -38,6 +78,8 @@ type ackResult struct {
 
 // record records d, alone or with others, and reports whether it was new.
 func (g *groupCommit) record(ctx context.Context, d inbox.Delivery) (bool, error) {
+	g.enter()
+	defer g.leave()
 	r := &ackReq{d: d, done: make(chan ackResult, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, r)

@@ -92,15 +92,27 @@ func (s *Slack) process(ctx context.Context, deliveryID string, giveUp, all bool
 		if len(batch) == 0 {
 			return nil
 		}
+		n := eventRun(batch)
+		done := func() {}
+		if all && n > 0 {
+			// A runner lets acknowledgements go first (groupCommit.yield).
+			// Only for thread replies: their transaction waits on nothing
+			// outside the database, where a command may ask Slack first.
+			if done, err = s.commits.yield(ctx); err != nil {
+				return err
+			}
+		}
 		// Thread replies waiting together are processed in one transaction
 		// (one commit, not one each); anything else, or a batch that
 		// fails, one at a time as before.
 		next := batch[0]
-		if n := eventRun(batch); n > 1 && s.handleBatch(ctx, batch[:n]) == nil {
+		if n > 1 && s.handleBatch(ctx, batch[:n]) == nil {
 			next = batch[n-1]
 		} else if err := s.handle(ctx, next, giveUp && next.ID == d.ID); err != nil {
+			done()
 			return err
 		}
+		done()
 		if next.Kind != kindScheduled && s.codesDue != nil && s.codesAsked() {
 			// An answer may have been saved or edited: code it soon (asked
 			// at most every quarter second, however busy; the periodic look
