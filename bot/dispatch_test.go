@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +181,69 @@ func TestReactionsOfAThreadGoTogether(t *testing.T) {
 		until, err := h.slack.limits.HeldUntil(ctx, testTeam, methodScope("reactions.add"))
 		if err != nil || until.Before(time.Now().Add(20*time.Second)) {
 			t.Errorf("reactions.add held until %v (%v); want about 30 s from now", until, err)
+		}
+	})
+}
+
+// TestRunnerBatchesAreShortWhileAcknowledging: while a delivery waits to
+// be recorded, a runner's transactions take at most four replies (on
+// SQLite the acknowledgement waits for the connection a batch holds);
+// otherwise they take every reply waiting, up to 32.
+func TestRunnerBatchesAreShortWhileAcknowledging(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
+		ctx := context.Background()
+		h.command("U1", "C1", "Kestrel")
+		pending, err := db.PendingDeliveries(ctx, 1)
+		if err != nil || len(pending) != 1 {
+			t.Fatalf("pending = %v, %v", pending, err)
+		}
+		if err := h.slack.Process(ctx, pending[0].ID, false); err != nil {
+			t.Fatal(err)
+		}
+		root := api.made("chat.postMessage")[0].TS
+		batches := func(round string) []int {
+			t.Helper()
+			for i := range 10 {
+				h.message(fmt.Sprintf("Ev%s%d", round, i), "U2", "C1", root, fmt.Sprintf("1700000300.%06d", len(round)*100+i), "She liked the window open.")
+			}
+			pending, err := db.PendingDeliveries(ctx, 20)
+			if err != nil || len(pending) != 10 {
+				t.Fatalf("pending = %d, %v; want 10", len(pending), err)
+			}
+			before := strings.Count(h.logs.String(), "delivery processed")
+			if err := h.slack.process(ctx, pending[0].ID, false, true); err != nil {
+				t.Fatal(err)
+			}
+			var sizes []int
+			lines := strings.Split(h.logs.String(), "\n")
+			seen := 0
+			for _, l := range lines {
+				if !strings.Contains(l, "delivery processed") {
+					continue
+				}
+				if seen++; seen <= before {
+					continue
+				}
+				n := 1
+				if _, after, ok := strings.Cut(l, "batch="); ok {
+					fmt.Sscanf(after, "%d", &n)
+				}
+				sizes = append(sizes, n)
+			}
+			return sizes
+		}
+		h.slack.commits.enter() // an acknowledgement is being recorded
+		busy := batches("Busy")
+		h.slack.commits.leave()
+		quiet := batches("Quiet")
+		if len(busy) != 10 || slices.Max(busy) > maxBatchWhileAcking {
+			t.Errorf("while acknowledging, batch sizes %v; want 10 replies in batches of at most %d", busy, maxBatchWhileAcking)
+		}
+		if len(quiet) != 10 || slices.Max(quiet) < 9 {
+			t.Errorf("when quiet, batch sizes %v; want the replies (after the first) in one batch", quiet)
 		}
 	})
 }

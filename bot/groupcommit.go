@@ -53,6 +53,13 @@ func (g *groupCommit) yield(ctx context.Context) (func(), error) {
 	}
 }
 
+// busy reports whether deliveries are waiting to be recorded.
+func (g *groupCommit) busy() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting > 0
+}
+
 // enter and leave count a delivery being recorded.
 func (g *groupCommit) enter() {
 	g.mu.Lock()
