@@ -287,10 +287,11 @@ func reactRun(ops []string) int {
 const reactConcurrency = 8
 
 // sendReactions adds a run of reactions at once and removes them from the
-// outbox in one transaction. Their order does not matter (each marks its
+// outbox together. Their order does not matter (each marks its
 // own message), and adding one twice is harmless (already_reacted), so
-// they need not go one at a time like posts. Failures are then judged one
-// by one, in order, as send judges them.
+// they need not go one at a time like posts; those added are removed in
+// one statement. Failures are then judged one by one, in order, as send
+// judges them.
 func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage) error {
 	if err := s.held(ctx, teamOf(ms[0].Key), opMethod[opReact]); err != nil {
 		return err
@@ -323,14 +324,7 @@ func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage) err
 			done = append(done, ms[i].ID)
 		}
 	}
-	if err := s.inTx(ctx, func(tx Store) error {
-		for _, id := range done {
-			if err := tx.DeleteOutbox(ctx, id); err != nil && !errors.Is(err, flows.ErrNotFound) {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := s.store.DeleteOutboxes(ctx, done); err != nil {
 		return fmt.Errorf("removing sent reactions from the outbox: %w", err)
 	}
 	for i, r := range results {

@@ -56,6 +56,9 @@ type Queue interface {
 	// DeleteOutbox removes a sent message. It returns flows.ErrNotFound if
 	// there is no such message.
 	DeleteOutbox(ctx context.Context, id int64) error
+	// DeleteOutboxes removes sent messages in one statement, passing over
+	// ids no longer there.
+	DeleteOutboxes(ctx context.Context, ids []int64) error
 	// MarkOutboxAttempt records that a message is about to be sent.
 	MarkOutboxAttempt(ctx context.Context, id int64) error
 	// OutboxKeys returns the ordering keys under which a delivery still

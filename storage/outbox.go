@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"whatmatters/flows"
@@ -82,6 +83,28 @@ func (s *store) DeleteOutbox(ctx context.Context, id int64) error {
 	const doing = "removing a sent message from the outbox"
 	res, err := s.q.ExecContext(ctx, `DELETE FROM outbox WHERE id = $1`, id)
 	return changedOne(doing, res, err)
+}
+
+// DeleteOutboxes removes sent messages in one statement; ids no longer in
+// the outbox are passed over.
+func (s *store) DeleteOutboxes(ctx context.Context, ids []int64) error {
+	const doing = "removing sent messages from the outbox"
+	if len(ids) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, len(ids))
+	b.WriteString(`DELETE FROM outbox WHERE id IN (`)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", i+1)
+		args[i] = id
+	}
+	b.WriteString(")")
+	_, err := s.q.ExecContext(ctx, b.String(), args...)
+	return wrap(doing, err)
 }
 
 // StaleOutbox returns the ids of up to limit deliveries that still owe a

@@ -139,6 +139,16 @@ func TestOutbox(t *testing.T) {
 		if len(left) != 2 || string(left[0].Payload) != "second" {
 			t.Errorf("after deleting the first, PendingOutbox(k1) = %v", left)
 		}
+		// Several at once, passing over one already gone.
+		if err := db.DeleteOutboxes(ctx, []int64{got[0].ID, left[0].ID, left[1].ID}); err != nil {
+			t.Fatal(err)
+		}
+		if left, err := db.PendingOutbox(ctx, "k1", 10); err != nil || len(left) != 0 {
+			t.Errorf("after deleting the rest, PendingOutbox(k1) = %v, %v", left, err)
+		}
+		if other, _ := db.PendingOutbox(ctx, "k2", 10); len(other) != 1 {
+			t.Errorf("another key's message went too: %v", other)
+		}
 	})
 }
 
