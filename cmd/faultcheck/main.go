@@ -38,10 +38,7 @@ type options struct {
 	short bool
 	seed  int64
 	keep  bool
-	// tolerateKnown lets the fuzz scenario pass the 500s of a known
-	// defect in bot/ (see knownDefect), counting them.
-	tolerateKnown bool
-	out           io.Writer
+	out   io.Writer
 }
 
 type scenario struct {
@@ -84,7 +81,6 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	fs.BoolVar(&o.short, "short", false, "small counts, for CI")
 	fs.Int64Var(&o.seed, "seed", 0, "fuzz: the random seed (default: the time)")
 	fs.BoolVar(&o.keep, "keep", false, "keep each scenario's directory (serve's log) even when it passes")
-	fs.BoolVar(&o.tolerateKnown, "tolerate-known", false, "fuzz: count, but do not fail on, the 500s of the known defect (settings/session commands from a non-UTF-8 user id); see docs/faults.md")
 	timeout := fs.Duration("timeout", 15*time.Minute, "give up after this long in all")
 	if err := fs.Parse(args); err != nil {
 		return 2
