@@ -21,17 +21,19 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
 		replies = nil
-		// A learning session's thread: the reply goes to the session.
-		sess, ok, err := sessionByThread(ctx, s, m.TeamID, m.Channel, m.Thread)
-		if err != nil {
-			return err
-		}
-		if ok {
-			replies, err = e.sessionReply(ctx, s, sess, m, text)
-			return err
-		}
+		// A reflection's thread, most often; else a learning session's,
+		// where the reply goes to the session. (A thread is never both:
+		// each starts at its own root post.)
 		r, err := s.ReflectionByThread(ctx, m.TeamID, m.Channel, m.Thread)
 		if errors.Is(err, ErrNotFound) {
+			sess, ok, err := sessionByThread(ctx, s, m.TeamID, m.Channel, m.Thread)
+			if err != nil {
+				return err
+			}
+			if ok {
+				replies, err = e.sessionReply(ctx, s, sess, m, text)
+				return err
+			}
 			return ErrUnknownThread
 		}
 		if err != nil {
