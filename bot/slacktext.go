@@ -42,5 +42,8 @@ func plainText(s string) string {
 		}
 		return target
 	})
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return slackUnescaper.Replace(s)
 }
+
+// slackUnescaper undoes the three escapes Slack puts in message text.
+var slackUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
