@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,15 +72,17 @@ func (s *store) RecordDelivery(ctx context.Context, d inbox.Delivery) (bool, err
 	return n == 1, nil
 }
 
-// RecordDeliveries stores deliveries as RecordDelivery does, in one
-// statement, and reports for each whether it was new. A delivery repeated
-// within ds is new at most once, the first time. On SQLite it must run in a
-// transaction (the group commit's), which makes its sequence numbers safe;
-// outside one it records the deliveries one at a time.
+// RecordDeliveries stores deliveries as RecordDelivery does and reports
+// for each whether it was new; a delivery repeated within ds is new at most
+// once, the first time. On PostgreSQL the rows go in multi-row INSERTs (one
+// round trip for many while the group commit's transaction is open), of a
+// few fixed sizes so that few statements are prepared and cached. On
+// SQLite, which is in process and has no round trips, they go one by one
+// through the one cached statement.
 func (s *store) RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bool, error) {
 	const doing = "recording deliveries"
 	isNew := make([]bool, len(ds))
-	if s.dialect != Postgres && s.tx == nil {
+	if s.dialect != Postgres {
 		for i, d := range ds {
 			n, err := s.RecordDelivery(ctx, d)
 			if err != nil {
@@ -106,17 +107,30 @@ func (s *store) RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bo
 		first[d.ID] = i
 		rows = append(rows, i)
 	}
-	if len(rows) == 0 {
-		return isNew, nil
+	for len(rows) > 0 {
+		n := insertChunk(len(rows))
+		if err := s.insertDeliveries(ctx, ds, rows[:n], first, isNew); err != nil {
+			return nil, err
+		}
+		rows = rows[n:]
 	}
-	var base int64
-	if s.dialect != Postgres {
-		// As nextSeq: one more than the largest, counted once for the
-		// statement; the transaction holds SQLite's one write lock.
-		if err := s.q.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM inbox`).Scan(&base); err != nil {
-			return nil, wrap(doing, err)
+	return isNew, nil
+}
+
+// insertChunk is how many of n rows the next INSERT takes: the largest of a
+// few fixed sizes that fits.
+func insertChunk(n int) int {
+	for _, size := range []int{64, 16, 4} {
+		if n >= size {
+			return size
 		}
 	}
+	return 1
+}
+
+// insertDeliveries inserts ds[rows] in one statement and marks the new ones.
+func (s *store) insertDeliveries(ctx context.Context, ds []inbox.Delivery, rows []int, first map[string]int, isNew []bool) error {
+	const doing = "recording deliveries"
 	var b strings.Builder
 	b.WriteString(`INSERT INTO inbox (id, kind, payload, ordering_key, seq, received_at, processed_at) VALUES `)
 	args := make([]any, 0, 6*len(rows))
@@ -125,34 +139,28 @@ func (s *store) RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bo
 		if k > 0 {
 			b.WriteString(", ")
 		}
-		seq := s.dialect.nextSeq() // in order of the VALUES rows
-		if s.dialect != Postgres {
-			seq = strconv.FormatInt(base+int64(k)+1, 10)
-		}
 		n := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, %s, $%d, $%d)", n+1, n+2, n+3, n+4, seq, n+5, n+6)
+		// nextval in the order of the VALUES rows.
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, %s, $%d, $%d)", n+1, n+2, n+3, n+4, s.dialect.nextSeq(), n+5, n+6)
 		args = append(args, d.ID, d.Kind, nullBytes(d.Payload), d.Key,
 			s.dialect.timeArg(s.stamp(d.ReceivedAt)), s.dialect.nullTimeArg(d.ProcessedAt))
 	}
 	b.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
 	rs, err := s.q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
-		return nil, wrap(doing, err)
+		return wrap(doing, err)
 	}
 	defer rs.Close()
 	for rs.Next() {
 		var id string
 		if err := rs.Scan(&id); err != nil {
-			return nil, wrap(doing, err)
+			return wrap(doing, err)
 		}
 		if i, ok := first[id]; ok {
 			isNew[i] = true
 		}
 	}
-	if err := rs.Err(); err != nil {
-		return nil, wrap(doing, err)
-	}
-	return isNew, nil
+	return wrap(doing, rs.Err())
 }
 
 // GetDelivery returns flows.ErrNotFound if there is no such delivery.

@@ -189,11 +189,11 @@ func TestTimes(t *testing.T) {
 	})
 }
 
-// TestRecordDeliveriesInOneStatement: a batch records its new deliveries
+// TestRecordDeliveriesInBatches: a batch records its new deliveries
 // with sequence numbers in the batch's order, says which were new (one
 // already recorded is not; one repeated within the batch is new only the
 // first time), and keeps the first payload of a repeat.
-func TestRecordDeliveriesInOneStatement(t *testing.T) {
+func TestRecordDeliveriesInBatches(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := t.Context()
@@ -231,6 +231,28 @@ func TestRecordDeliveriesInOneStatement(t *testing.T) {
 		}
 		if string(b1.Payload) != "one" || b2.Kind != "command" {
 			t.Errorf("B1 payload %q, B2 kind %q", b1.Payload, b2.Kind)
+		}
+		// A large batch goes in several statements, in order.
+		var big []inbox.Delivery
+		for i := range 87 {
+			big = append(big, inbox.Delivery{ID: fmt.Sprintf("EvBig%02d", i), Kind: "event", Key: "T/C", ReceivedAt: t0})
+		}
+		if err := db.InTx(ctx, func(tx flows.Store) error {
+			var err error
+			isNew, err = tx.(interface {
+				RecordDeliveries(ctx context.Context, ds []inbox.Delivery) ([]bool, error)
+			}).RecordDeliveries(ctx, big)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		last := b2.Seq
+		for i, d := range big {
+			got, err := db.GetDelivery(ctx, d.ID)
+			if err != nil || !isNew[i] || got.Seq <= last {
+				t.Fatalf("big batch row %d: new %v, seq %d after %d, %v", i, isNew[i], got.Seq, last, err)
+			}
+			last = got.Seq
 		}
 		// Outside a transaction it records them too.
 		isNew, err = db.RecordDeliveries(ctx, []inbox.Delivery{{ID: "EvB3", Kind: "event", Key: "T/C", ReceivedAt: t0}, {ID: "EvB2", Kind: "event", Key: "T/C", ReceivedAt: t0}})

@@ -47,7 +47,7 @@ func (c *Coding) Pending(ctx context.Context, limit int) ([]int64, error) {
 func (c *Coding) CodeAll(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		as, err := c.Store.AnswersToCode(ctx, c.Name, c.Version, 200)
+		as, err := c.Store.AnswersToCode(ctx, c.Name, c.Version, codeAllBatch)
 		if err != nil {
 			return n, err
 		}
@@ -169,3 +169,7 @@ func RetryAfter(err error) (time.Duration, bool) {
 // RetryAfter says how long an error of CodeAnswer asks to wait before the
 // next attempt (a model's 429).
 func (c *Coding) RetryAfter(err error) (time.Duration, bool) { return RetryAfter(err) }
+
+// codeAllBatch is how many answers CodeAll lists, codes and stores in one
+// transaction.
+const codeAllBatch = 50
