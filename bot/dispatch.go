@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -109,7 +111,7 @@ func (r *runners) run(key string, kr *keyRun) {
 func (r *runners) process(id string) {
 	ctx, cancel := context.WithTimeout(r.ctx, runTimeout)
 	defer cancel()
-	err := r.s.process(ctx, id, false, true)
+	err := r.processSafely(ctx, id)
 	if err == nil {
 		return
 	}
@@ -129,6 +131,22 @@ func (r *runners) process(id string) {
 		r.s.metrics.enqueue.Inc()
 		r.s.log.WarnContext(jctx, "slack: delivery not enqueued; the sweep will enqueue it", "delivery", id, "err", err)
 	}
+}
+
+// processSafely runs a runner's round, turning a panic into an error: a
+// bug met by one delivery must not take the process down (and, restarted,
+// meet it again from the sweep). River's job then retries the delivery and
+// gives up on it in the end, as for any job that panics. Only the panic's
+// type is logged: its value may hold text someone wrote.
+func (r *runners) processSafely(ctx context.Context, id string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.s.log.ErrorContext(ctx, "slack: a runner panicked; the delivery is left to a job",
+				"delivery", id, "panic", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("a runner panicked (%T)", p)
+		}
+	}()
+	return r.s.process(ctx, id, false, true)
 }
 
 // runTimeout bounds one round of a runner, as JobOptions.JobTimeout bounds

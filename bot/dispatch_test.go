@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"whatmatters/inbox"
 
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
@@ -246,4 +250,49 @@ func TestRunnerBatchesAreShortWhileAcknowledging(t *testing.T) {
 			t.Errorf("when quiet, batch sizes %v; want the replies (after the first) in one batch", quiet)
 		}
 	})
+}
+
+// panickingStore panics when the delivery it is told of is loaded.
+type panickingStore struct {
+	Store
+	id string
+}
+
+func (p panickingStore) GetDelivery(ctx context.Context, id string) (inbox.Delivery, error) {
+	if id == p.id {
+		panic("a bug met by this delivery: " + id)
+	}
+	return p.Store.GetDelivery(ctx, id)
+}
+
+// TestRunnerSurvivesAPanic: a bug that panics on one delivery does not take
+// the process down; the delivery is left to a job, and the panic's value
+// (which may hold someone's words) is not logged.
+func TestRunnerSurvivesAPanic(t *testing.T) {
+	t.Parallel()
+	db := storagetest.SQLite(t)
+	logs := &syncBuffer{}
+	s := newSlack(&fakeAPI{}, SlackOptions{Store: panickingStore{db, "EvPanic"}, Engine: engineOn(t),
+		Log: slog.New(slog.NewTextHandler(logs, nil))})
+	var mu sync.Mutex
+	var scheduled []string
+	s.schedule = func(_ context.Context, id string, _ time.Time) error {
+		mu.Lock()
+		defer mu.Unlock()
+		scheduled = append(scheduled, id)
+		return nil
+	}
+	r := newRunners(s, 4)
+	r.dispatch([]recorded{{id: "EvPanic", key: "T1/C1"}})
+	if err := r.stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(scheduled) != 1 || scheduled[0] != "EvPanic" {
+		t.Errorf("scheduled %v; want the delivery left to a job", scheduled)
+	}
+	if l := logs.String(); !strings.Contains(l, "runner panicked") || strings.Contains(l, "a bug met by") {
+		t.Errorf("logs:\n%s\nwant the panic noted, without its value", l)
+	}
 }
