@@ -48,9 +48,8 @@ var sqliteMigrations sync.Map // string -> *sync.Mutex
 
 // Migrate applies every pending migration and returns the versions it
 // applied, none if the schema was up to date. Several instances may migrate
-// one database at once: on PostgreSQL they take turns; on SQLite they take
-// turns within a process, and across processes each migration is one
-// transaction, so the loser of a race finds the work done or fails cleanly.
+// one database at once: they take turns (on PostgreSQL by goose's advisory
+// lock; on SQLite by a lock file beside the database, FILE-migrate.lock).
 func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 	if db.dialect == SQLite && db.path != memoryPath {
 		key, err := filepath.Abs(db.path)
@@ -65,6 +64,16 @@ func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 }
 
 func (db *DB) migrate(ctx context.Context) ([]int64, error) {
+	if db.dialect == SQLite && db.path != memoryPath {
+		// Across processes (and handles), one migrates at a time: goose
+		// takes no lock on SQLite, and two handles reading the same
+		// version would both apply the next migration.
+		unlock, err := lockFile(ctx, db.path+"-migrate.lock")
+		if err != nil {
+			return nil, fmt.Errorf("migrating the database: %w", err)
+		}
+		defer unlock()
+	}
 	p, err := db.provider()
 	if err != nil {
 		return nil, fmt.Errorf("migrating the database: %w", err)

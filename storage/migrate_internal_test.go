@@ -8,10 +8,10 @@ import (
 )
 
 // TestSQLiteMigrateRace migrates one SQLite file from several handles at
-// once without the in-process lock, as separate processes would: every
-// handle succeeds and the migration is applied once. (It takes a second:
-// goose waits that long before looking again for a version table another
-// handle is creating.)
+// once without the in-process lock, as separate processes would: they take
+// turns by the lock file beside the database, every handle succeeds and
+// each migration is applied once. (Before the lock file, a handle could
+// fail with "table teams already exists" when another was mid-way.)
 func TestSQLiteMigrateRace(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "race.db")
