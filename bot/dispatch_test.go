@@ -296,3 +296,62 @@ func TestRunnerSurvivesAPanic(t *testing.T) {
 		t.Errorf("logs:\n%s\nwant the panic noted, without its value", l)
 	}
 }
+
+// TestFailedBatchLeavesNothingHalfDone: replies processed together in one
+// transaction, one of which cannot be read: the batch is undone as a whole
+// and the replies are processed one at a time, so each readable answer is
+// stored exactly once and the unreadable one is given up on.
+func TestFailedBatchLeavesNothingHalfDone(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
+		ctx := context.Background()
+		h.command("U1", "C1", "Kestrel")
+		pending, err := db.PendingDeliveries(ctx, 1)
+		if err != nil || len(pending) != 1 {
+			t.Fatalf("pending = %v, %v", pending, err)
+		}
+		if err := h.slack.Process(ctx, pending[0].ID, false); err != nil {
+			t.Fatal(err)
+		}
+		root := api.made("chat.postMessage")[0].TS
+		for i := range 4 {
+			h.message(fmt.Sprintf("EvHalf%d", i), "U2", "C1", root, fmt.Sprintf("1700000400.00000%d", i), fmt.Sprintf("Answer number %d.", i))
+		}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE inbox SET payload = $1 WHERE id = 'EvHalf2'`, []byte("{not json")); err != nil {
+			t.Fatal(err)
+		}
+		pending, _ = db.PendingDeliveries(ctx, 10)
+		if len(pending) != 4 {
+			t.Fatalf("pending = %d; want the 4 replies", len(pending))
+		}
+		// The last reply's run takes the four together first.
+		if err := h.slack.Process(ctx, pending[3].ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(h.logs.String(), "processed one at a time") {
+			t.Errorf("the batch did not fail and fall back; logs:\n%s", h.logs.String())
+		}
+		if left, _ := db.PendingDeliveries(ctx, 10); len(left) != 0 {
+			t.Errorf("%d deliveries left unprocessed", len(left))
+		}
+		rows, err := db.SQL().QueryContext(ctx, `SELECT text FROM answers WHERE author = 'U2' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var texts []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			texts = append(texts, s)
+		}
+		want := []string{"Answer number 0.", "Answer number 1.", "Answer number 3."}
+		if !slices.Equal(texts, want) {
+			t.Errorf("answers %q; want %q, each once", texts, want)
+		}
+	})
+}
