@@ -22,8 +22,8 @@ import (
 // retries, one whose post must wait for its channel's slot is scheduled for
 // when the slot opens, and deliveries arriving while every runner is busy
 // elsewhere are enqueued at once. If the process dies with deliveries in
-// hand, the inbox sweep (SweepArgs) finds them unprocessed and enqueues
-// them; nothing recorded is lost.
+// hand, the inbox sweep (SweepArgs) finds them unprocessed and takes them
+// up again; nothing recorded is lost.
 //
 // Compared with a job for every delivery, this saves each delivery a job
 // row written three times (inserted, fetched, completed) and the waits of
@@ -55,8 +55,15 @@ func newRunners(s *Slack, max int) *runners {
 }
 
 // dispatch hands newly recorded deliveries to runners, and returns the ids
-// that no runner can take now, for the job queue.
+// that no runner can take now, for the job queue: all of them when there
+// are no runners (r is nil).
 func (r *runners) dispatch(ds []recorded) (overflow []string) {
+	if r == nil {
+		for _, d := range ds {
+			overflow = append(overflow, d.id)
+		}
+		return overflow
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, d := range ds {

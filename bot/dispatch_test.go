@@ -18,6 +18,22 @@ import (
 	"whatmatters/storage/storagetest"
 )
 
+// reflectionByHand starts a reflection in C1 and processes its command by
+// hand (the harness has no runners or jobs), returning its thread.
+func reflectionByHand(t *testing.T, h *harness, db *storage.DB, api *slackServer) string {
+	t.Helper()
+	ctx := context.Background()
+	h.command("U1", "C1", "Kestrel")
+	pending, err := db.PendingDeliveries(ctx, 1)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending = %v, %v", pending, err)
+	}
+	if err := h.slack.Process(ctx, pending[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	return api.made("chat.postMessage")[0].TS
+}
+
 // deliveryJobs counts the delivery jobs River holds, in any state.
 func deliveryJobs(t testing.TB, db *storage.DB) int {
 	t.Helper()
@@ -148,22 +164,14 @@ func TestReactionsOfAThreadGoTogether(t *testing.T) {
 		}
 		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
 		ctx := context.Background()
-		h.command("U1", "C1", "Kestrel")
-		pending, err := db.PendingDeliveries(ctx, 1)
-		if err != nil || len(pending) != 1 {
-			t.Fatalf("pending = %v, %v", pending, err)
-		}
-		if err := h.slack.Process(ctx, pending[0].ID, false); err != nil {
-			t.Fatal(err)
-		}
-		root := api.made("chat.postMessage")[0].TS
+		root := reflectionByHand(t, h, db, api)
 		// A colleague answers six times; each answer is ticked (after a
 		// first notice asking for their discipline).
 		for i := range 6 {
 			h.message(fmt.Sprintf("EvTick%d", i), "U2", "C1", root,
 				fmt.Sprintf("1700000200.00000%d", i), "She liked the radio on.")
 		}
-		pending, err = db.PendingDeliveries(ctx, 10)
+		pending, err := db.PendingDeliveries(ctx, 10)
 		if err != nil || len(pending) != 6 {
 			t.Fatalf("pending = %d, %v; want the six answers", len(pending), err)
 		}
@@ -199,15 +207,7 @@ func TestRunnerBatchesAreShortWhileAcknowledging(t *testing.T) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
 		ctx := context.Background()
-		h.command("U1", "C1", "Kestrel")
-		pending, err := db.PendingDeliveries(ctx, 1)
-		if err != nil || len(pending) != 1 {
-			t.Fatalf("pending = %v, %v", pending, err)
-		}
-		if err := h.slack.Process(ctx, pending[0].ID, false); err != nil {
-			t.Fatal(err)
-		}
-		root := api.made("chat.postMessage")[0].TS
+		root := reflectionByHand(t, h, db, api)
 		batches := func(round string) []int {
 			t.Helper()
 			for i := range 10 {
@@ -307,22 +307,14 @@ func TestFailedBatchLeavesNothingHalfDone(t *testing.T) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
 		ctx := context.Background()
-		h.command("U1", "C1", "Kestrel")
-		pending, err := db.PendingDeliveries(ctx, 1)
-		if err != nil || len(pending) != 1 {
-			t.Fatalf("pending = %v, %v", pending, err)
-		}
-		if err := h.slack.Process(ctx, pending[0].ID, false); err != nil {
-			t.Fatal(err)
-		}
-		root := api.made("chat.postMessage")[0].TS
+		root := reflectionByHand(t, h, db, api)
 		for i := range 4 {
 			h.message(fmt.Sprintf("EvHalf%d", i), "U2", "C1", root, fmt.Sprintf("1700000400.00000%d", i), fmt.Sprintf("Answer number %d.", i))
 		}
 		if _, err := db.SQL().ExecContext(ctx, `UPDATE inbox SET payload = $1 WHERE id = 'EvHalf2'`, []byte("{not json")); err != nil {
 			t.Fatal(err)
 		}
-		pending, _ = db.PendingDeliveries(ctx, 10)
+		pending, _ := db.PendingDeliveries(ctx, 10)
 		if len(pending) != 4 {
 			t.Fatalf("pending = %d; want the 4 replies", len(pending))
 		}

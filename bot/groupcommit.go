@@ -24,8 +24,7 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*ackReq
 	running int
-	// waiting counts the deliveries being recorded; idle is closed when
-	// it falls to zero (a new one is made when it rises again).
+	// waiting counts the deliveries being recorded.
 	waiting int
 	// lane holds the one runner batch let into the database while
 	// deliveries wait to be recorded (see yield).
@@ -39,10 +38,7 @@ type groupCommit struct {
 // connection) without processing ever stopping. When none is waiting,
 // runners go side by side. The returned function ends the batch.
 func (g *groupCommit) yield(ctx context.Context) (func(), error) {
-	g.mu.Lock()
-	busy := g.waiting > 0
-	g.mu.Unlock()
-	if !busy {
+	if !g.busy() {
 		return func() {}, nil
 	}
 	select {
@@ -131,8 +127,9 @@ func (g *groupCommit) commitNext() {
 }
 
 // commit records a batch in one transaction, then hands the new deliveries
-// to runners, or enqueues their jobs when no runner can take them. If the shared transaction fails, each delivery is
-// tried alone, so that one the database refuses cannot fail the others.
+// to runners, or enqueues their jobs when no runner can take them. If the
+// shared transaction fails, each delivery is tried alone, so that one the
+// database refuses cannot fail the others.
 func (g *groupCommit) commit(batch []*ackReq) {
 	if len(batch) == 0 {
 		return
@@ -171,15 +168,7 @@ func (g *groupCommit) commit(batch []*ackReq) {
 		}
 	}
 	// Processed here and now by runners when they can; otherwise by jobs.
-	var ids []string
-	if g.s.runners != nil {
-		ids = g.s.runners.dispatch(fresh)
-	} else {
-		for _, f := range fresh {
-			ids = append(ids, f.id)
-		}
-	}
-	if len(ids) > 0 {
+	if ids := g.s.runners.dispatch(fresh); len(ids) > 0 {
 		if _, err := g.s.enqueue(ctx, ids...); err != nil {
 			g.s.metrics.enqueue.Add(float64(len(ids)))
 			g.s.log.WarnContext(ctx, "slack: deliveries recorded but not enqueued; the sweep will enqueue them",

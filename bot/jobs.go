@@ -364,14 +364,7 @@ func (s *Slack) requeue(ctx context.Context, before time.Time) (int, error) {
 	// running, which keeps River from enqueueing its delivery again until
 	// the stuck job is rescued (up to a minute); a runner takes the key's
 	// lock and does the work now. Whatever no runner can take is enqueued.
-	ids := make([]string, 0, len(found))
-	if s.runners != nil {
-		ids = s.runners.dispatch(found)
-	} else {
-		for _, r := range found {
-			ids = append(ids, r.id)
-		}
-	}
+	ids := s.runners.dispatch(found)
 	inserted := 0
 	if len(ids) > 0 {
 		if inserted, err = s.enqueue(ctx, ids...); err != nil {

@@ -250,16 +250,15 @@ func (s *Slack) flush(ctx context.Context, key string) error {
 		if len(pending) == 0 {
 			return nil
 		}
-		ops := make([]string, len(pending))
+		// Decoded here only to find runs of ticks; a message that cannot
+		// be read is left to send, which drops it.
+		cs := make([]call, len(pending))
 		for i, m := range pending {
-			var c call
-			if json.Unmarshal(m.Payload, &c) == nil {
-				ops[i] = c.Op
-			}
+			_ = json.Unmarshal(m.Payload, &cs[i])
 		}
 		for i := 0; i < len(pending); {
-			if n := reactRun(ops[i:]); n > 1 {
-				if err := s.sendReactions(ctx, pending[i:i+n]); err != nil {
+			if n := reactRun(cs[i:]); n > 1 {
+				if err := s.sendReactions(ctx, pending[i:i+n], cs[i:i+n]); err != nil {
 					return err
 				}
 				i += n
@@ -273,11 +272,11 @@ func (s *Slack) flush(ctx context.Context, key string) error {
 	}
 }
 
-// reactRun is how many of ops, from the start, are reactions (the tick on
+// reactRun is how many of cs, from the start, are reactions (the tick on
 // each answer in a busy thread).
-func reactRun(ops []string) int {
+func reactRun(cs []call) int {
 	n := 0
-	for n < len(ops) && ops[n] == opReact {
+	for n < len(cs) && cs[n].Op == opReact {
 		n++
 	}
 	return n
@@ -290,21 +289,17 @@ const (
 	reactBusyConcurrency = 2
 )
 
-// sendReactions adds a run of reactions at once and removes them from the
-// outbox together. Their order does not matter (each marks its
-// own message), and adding one twice is harmless (already_reacted), so
-// they need not go one at a time like posts; those added are removed in
-// one statement. Failures are then judged one by one, in order, as send
-// judges them.
-func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage) error {
+// sendReactions adds a run of reactions (ms, decoded as cs) at once and
+// removes them from the outbox together. Their order does not matter (each
+// marks its own message), and adding one twice is harmless
+// (already_reacted), so they need not go one at a time like posts; those
+// added are removed in one statement. Failures are then judged one by one,
+// in order, as send judges them.
+func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage, cs []call) error {
 	if err := s.held(ctx, teamOf(ms[0].Key), opMethod[opReact]); err != nil {
 		return err
 	}
-	type result struct {
-		c   call
-		err error
-	}
-	results := make([]result, len(ms))
+	errs := make([]error, len(ms))
 	conc := reactConcurrency
 	if s.commits.busy() {
 		// Acknowledgements are waiting: fewer calls at once leave them
@@ -315,22 +310,18 @@ func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage) err
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
 	for i, m := range ms {
-		if err := json.Unmarshal(m.Payload, &results[i].c); err != nil {
-			results[i].err = &unreadable{what: "an outbox message", err: err}
-			continue
-		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out, _ := sendReact(s, ctx, m, &results[i].c)
-			results[i].err = out.err
+			out, _ := sendReact(s, ctx, m, &cs[i])
+			errs[i] = out.err
 		}()
 	}
 	wg.Wait()
 	var done []int64
-	for i, r := range results {
-		if r.err == nil {
+	for i, err := range errs {
+		if err == nil {
 			s.metrics.posts.WithLabelValues(opMethod[opReact], "ok").Inc()
 			done = append(done, ms[i].ID)
 		}
@@ -338,18 +329,12 @@ func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage) err
 	if err := s.store.DeleteOutboxes(ctx, done); err != nil {
 		return fmt.Errorf("removing sent reactions from the outbox: %w", err)
 	}
-	for i, r := range results {
-		var bad *unreadable
-		switch {
-		case r.err == nil:
-		case errors.As(r.err, &bad):
-			if err := s.drop(ctx, ms[i], bad); err != nil {
-				return err
-			}
-		default:
-			if err := s.failed(ctx, ms[i], r.c, opMethod[opReact], r.err); err != nil {
-				return err
-			}
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		if err := s.failed(ctx, ms[i], cs[i], opMethod[opReact], err); err != nil {
+			return err
 		}
 	}
 	return nil
