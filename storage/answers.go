@@ -33,7 +33,17 @@ func (s *store) AddAnswer(ctx context.Context, a flows.Answer) (flows.Answer, er
 		RETURNING `+answerColumns,
 		a.ReflectionID, a.TeamID, a.Stage, a.Author, a.Discipline, a.Text,
 		a.FollowUp, a.MessageID, d.timeArg(s.stamp(a.CreatedAt)), d.nullTimeArg(a.EditedAt), d.nullTimeArg(a.WithdrawnAt)))
+	if err != nil || !codeDue(stored) {
+		return stored, wrap(doing, err)
+	}
+	_, err = s.q.ExecContext(ctx, `INSERT INTO answers_to_code (answer_id) VALUES ($1)`, stored.ID)
 	return stored, wrap(doing, err)
+}
+
+// codeDue reports whether an answer can be coded at all: it has text, and
+// is neither withdrawn nor purged.
+func codeDue(a flows.Answer) bool {
+	return a.Text != "" && a.WithdrawnAt.IsZero() && a.PurgedAt.IsZero()
 }
 
 // GetAnswer returns flows.ErrNotFound if there is no such answer.
@@ -77,6 +87,18 @@ func (s *store) UpdateAnswer(ctx context.Context, a flows.Answer) error {
 	// quotes must not outlive it), and the coding job makes new ones.
 	_, err = s.q.ExecContext(ctx, `DELETE FROM answer_codes WHERE answer_id = $1 AND text_hash <> $2`,
 		a.ID, flows.TextHash(a.Text))
+	if err != nil {
+		return wrap(doing, err)
+	}
+	if codeDue(a) { // due again if its codes went
+		_, err = s.q.ExecContext(ctx, `
+			INSERT INTO answers_to_code (answer_id)
+			SELECT id FROM answers WHERE id = $1
+				AND NOT EXISTS (SELECT 1 FROM answer_codes WHERE answer_id = $1)
+			ON CONFLICT (answer_id) DO NOTHING`, a.ID)
+	} else {
+		_, err = s.q.ExecContext(ctx, `DELETE FROM answers_to_code WHERE answer_id = $1`, a.ID)
+	}
 	return wrap(doing, err)
 }
 

@@ -134,12 +134,15 @@ func (s *store) PurgeBefore(ctx context.Context, cutoff time.Time) (flows.PurgeR
 			return wrap(doing, err)
 		}
 		rep.Reflections = int(n)
-		// Codes carry quotes of the text: they go with it.
-		if _, err := q.ExecContext(ctx, `
-			DELETE FROM answer_codes WHERE answer_id IN
-				(SELECT id FROM answers WHERE created_at < $1 AND purged_at IS NULL)`,
-			d.timeArg(cutoff)); err != nil {
-			return wrap(doing, err)
+		// Codes carry quotes of the text: they go with it, and with no text
+		// left nothing waits to be coded.
+		for _, table := range []string{"answer_codes", "answers_to_code"} {
+			if _, err := q.ExecContext(ctx, `
+				DELETE FROM `+table+` WHERE answer_id IN
+					(SELECT id FROM answers WHERE created_at < $1 AND purged_at IS NULL)`,
+				d.timeArg(cutoff)); err != nil {
+				return wrap(doing, err)
+			}
 		}
 		res, err = q.ExecContext(ctx, `
 			UPDATE answers SET text = '', author = '', message_id = '', purged_at = $2

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -117,7 +118,7 @@ func open(ctx context.Context, databaseURL string, log *slog.Logger, create bool
 	if err != nil {
 		return nil, err
 	}
-	db.store = &store{db: db.sql, q: db.sql, dialect: dialect, now: time.Now}
+	db.store = &store{db: db.sql, q: db.sql, dialect: dialect, now: time.Now, coders: new(sync.Map)}
 	if dialect == SQLite {
 		db.store.stmts = newStmtCache(db.sql)
 		db.store.q = cachedQuerier{cache: db.store.stmts}

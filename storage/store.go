@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"whatmatters/flows"
@@ -26,6 +27,9 @@ type store struct {
 	dialect Dialect
 	now     func() time.Time
 	stmts   *stmtCache // SQLite only: prepared statements, reused
+	// coders holds the coder and version pairs whose due answers this
+	// process has worked out (see AnswersToCode).
+	coders *sync.Map
 }
 
 // InTx runs fn with a Store bound to one transaction, committing when fn
@@ -59,7 +63,7 @@ func (s *store) InTx(ctx context.Context, fn func(flows.Store) error) (err error
 			}
 		}
 	}()
-	inner := &store{db: s.db, q: tx, tx: tx, dialect: s.dialect, now: s.now, stmts: s.stmts}
+	inner := &store{db: s.db, q: tx, tx: tx, dialect: s.dialect, now: s.now, stmts: s.stmts, coders: s.coders}
 	if s.stmts != nil {
 		inner.q = cachedQuerier{cache: s.stmts, tx: tx}
 	}

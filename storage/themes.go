@@ -58,6 +58,10 @@ func (s *store) SaveCodes(ctx context.Context, answerID int64, textHash string, 
 			answerID, team, c.Coder, c.Version, textHash,
 			string(c.Relationships), string(c.Stories), string(c.Community), string(c.Anticipation),
 			caps, string(pj), c.Fallback, c.DroppedQuotes, s.dialect.timeArg(s.now()))
+		if err != nil {
+			return wrap(doing, err)
+		}
+		_, err = q.ExecContext(ctx, `DELETE FROM answers_to_code WHERE answer_id = $1`, answerID)
 		return wrap(doing, err)
 	})
 }
@@ -109,19 +113,78 @@ func scanCodedAnswer(r rowScanner) (flows.CodedAnswer, error) {
 // missing or were made by another coder or version, oldest first. Offline
 // codes kept after the model failed (fallback) stand: they are not
 // returned again.
+//
+// The answers waiting are kept in a queue of their own (answers_to_code),
+// so a call reads only those. The first call for a coder and version in a
+// process also queues the answers another coder or version left behind: a
+// process runs one coder, so that full pass happens once per start, and not
+// while replies arrive.
 func (s *store) AnswersToCode(ctx context.Context, coder, version string, limit int) ([]flows.CodedAnswer, error) {
 	const doing = "listing answers to code"
 	if err := checkText(doing, coder, version); err != nil {
 		return nil, err
 	}
-	rows, err := s.q.QueryContext(ctx, `SELECT `+codedAnswerColumns+codedAnswerFrom+`
-		WHERE a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL
-			AND (c.answer_id IS NULL OR ((c.coder <> $1 OR c.coder_version <> $2) AND c.fallback = $4))
-		ORDER BY a.id LIMIT $3`, coder, version, limit, false)
+	key := coder + "\x00" + version
+	if _, done := s.coders.Load(key); !done {
+		if err := s.requeueCodes(ctx, coder, version); err != nil {
+			return nil, wrap(doing, err)
+		}
+		if s.tx == nil { // inside a transaction, a rollback would undo it
+			s.coders.Store(key, true)
+		}
+	}
+	// The queue is read first, by itself, and the answers then by id: an
+	// answer table the planner has no statistics for yet looks nearly empty
+	// to it, and in one join it would scan every answer to find the few
+	// queued. Answers that are not to be coded never stay queued (and a
+	// start puts the queue right), so the filter below only guards.
+	rows, err := s.q.QueryContext(ctx, `SELECT answer_id FROM answers_to_code ORDER BY answer_id LIMIT $1`, limit)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	ids, err := collect(rows, doing, func(r rowScanner) (id int64, err error) { return id, r.Scan(&id) })
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var byID string
+	var arg any = ids
+	if s.dialect == Postgres {
+		byID = `a.id = ANY($1)`
+	} else {
+		byID = `a.id IN (SELECT value FROM json_each($1))`
+		j, err := json.Marshal(ids)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", doing, err)
+		}
+		arg = string(j)
+	}
+	rows, err = s.q.QueryContext(ctx, `SELECT `+codedAnswerColumns+codedAnswerFrom+`
+		WHERE `+byID+` AND a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL
+		ORDER BY a.id`, arg)
 	if err != nil {
 		return nil, wrap(doing, err)
 	}
 	return collect(rows, doing, scanCodedAnswer)
+}
+
+// requeueCodes makes the queue of answers to code right for this coder and
+// version: every answer with text and no codes of theirs (fallback codes
+// stand) is in it, and no other.
+func (s *store) requeueCodes(ctx context.Context, coder, version string) error {
+	const fresh = `EXISTS (SELECT 1 FROM answer_codes c WHERE c.answer_id = a.id
+		AND ((c.coder = $1 AND c.coder_version = $2) OR c.fallback = $3))`
+	if _, err := s.q.ExecContext(ctx, `
+		INSERT INTO answers_to_code (answer_id)
+		SELECT a.id FROM answers a
+		WHERE a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL AND NOT `+fresh+`
+		ON CONFLICT (answer_id) DO NOTHING`, coder, version, true); err != nil {
+		return err
+	}
+	_, err := s.q.ExecContext(ctx, `
+		DELETE FROM answers_to_code WHERE answer_id IN (SELECT a.id FROM answers a
+			WHERE a.text = '' OR a.withdrawn_at IS NOT NULL OR a.purged_at IS NOT NULL OR `+fresh+`)`,
+		coder, version, true)
+	return err
 }
 
 // ListCodedAnswers returns the team's answers created in [from, to) that

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -85,6 +86,14 @@ func TestCodes(t *testing.T) {
 		if got[0].Codes != nil {
 			t.Errorf("codes survived an edit of the text: %+v", got[0].Codes)
 		}
+		// ... and makes it due again, for the coder that had coded it.
+		if err := db.SaveCodes(ctx, a.ID, flows.TextHash("night sitting twice a week, wife exhausted"), want); !errors.Is(err, flows.ErrConflict) {
+			t.Errorf("SaveCodes for the old text = %v, want a conflict", err)
+		}
+		todo, _ = db.AnswersToCode(ctx, "model", "1:m", 10)
+		if len(todo) != 1 || todo[0].ID != a.ID || todo[0].Text != a.Text {
+			t.Errorf("AnswersToCode after an edit = %+v, want the edited answer", todo)
+		}
 		b.Text, b.WithdrawnAt = "", t0.Add(time.Minute)
 		if err := db.UpdateAnswer(ctx, b); err != nil {
 			t.Fatal(err)
@@ -92,6 +101,11 @@ func TestCodes(t *testing.T) {
 		got, _ = db.ListCodedAnswers(ctx, "T1", t0.Add(-time.Hour), time.Now().Add(time.Hour))
 		if len(got) != 1 {
 			t.Errorf("a withdrawn answer is still listed: %+v", got)
+		}
+		// Under a new coder version too, a withdrawn answer is not due.
+		todo, _ = db.AnswersToCode(ctx, "offline", "3", 10)
+		if len(todo) != 1 || todo[0].ID != a.ID {
+			t.Errorf("AnswersToCode after a withdrawal = %+v, want only the other answer", todo)
 		}
 		var n int
 		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM answer_codes`).Scan(&n); err != nil {
@@ -186,4 +200,72 @@ func TestTeamDigestSettings(t *testing.T) {
 		team.DigestHour = 24
 		wantErr(t, db.UpdateTeam(ctx, team), flows.ErrInvalid)
 	})
+}
+
+// TestAnswersToCodeMigration: answers written before the queue of answers
+// to code existed are queued by its migration when they still wait for
+// codes, and only then.
+func TestAnswersToCodeMigration(t *testing.T) {
+	t.Parallel()
+	urls := map[string]func(testing.TB) string{
+		"sqlite":   storagetest.SQLiteURL,
+		"postgres": storagetest.PostgresURL,
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			db, err := storage.Open(ctx, urls[name](t), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.MigrateTo(ctx, 8); err != nil {
+				t.Fatal(err)
+			}
+			q := db.SQL()
+			exec := func(query string, args ...any) {
+				t.Helper()
+				if _, err := q.ExecContext(ctx, query, args...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			now := time.Now().UTC()
+			exec(`INSERT INTO teams (id, name, timezone, created_at) VALUES ('T1', 'T', 'UTC', $1)`, now)
+			exec(`INSERT INTO reflections (team_id, template, status, channel, started_by, created_at, updated_at, last_activity_at)
+				VALUES ('T1', 'case', 'in_progress', 'C1', 'U1', $1, $1, $1)`, now)
+			// 1 waits; 2 is coded; 3 is withdrawn; 4 has no text left.
+			for i, text := range []string{"she loved the sea", "wife exhausted", "withdrawn words", ""} {
+				exec(`INSERT INTO answers (reflection_id, team_id, stage, author, discipline, text, follow_up, message_id, created_at)
+					VALUES (1, 'T1', 'why', 'U2', 'nurse', $1, $2, '', $3)`, text, false, now.Add(time.Duration(i)*time.Second))
+			}
+			exec(`UPDATE answers SET withdrawn_at = $1 WHERE id = 3`, now)
+			exec(`INSERT INTO answer_codes (answer_id, team_id, coder, coder_version, text_hash, relationships, stories,
+					community, anticipation, capabilities, phrases, fallback, dropped_quotes, coded_at)
+				VALUES (2, 'T1', 'offline', '1', $1, 'none', 'none', 'none', 'none', '', '[]', $2, 0, $3)`,
+				flows.TextHash("wife exhausted"), false, now)
+
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := q.QueryContext(ctx, `SELECT answer_id FROM answers_to_code ORDER BY answer_id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var queued []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				queued = append(queued, id)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]int64{1}, queued); diff != "" {
+				t.Errorf("queued by the migration (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
