@@ -48,6 +48,13 @@ type DigestSummary struct {
 	QuotesDropped int            `json:"quotes_dropped"`
 }
 
+// AnswerCodes are the codes made of one answer's text (TextHash of it).
+type AnswerCodes struct {
+	AnswerID int64
+	TextHash string
+	Codes    Codes
+}
+
 // ThemeStore keeps answers' codes and the record of digests made.
 type ThemeStore interface {
 	// SaveCodes stores an answer's codes, replacing any it had. It returns
@@ -55,6 +62,11 @@ type ThemeStore interface {
 	// is no longer the text that was coded (textHash, from TextHash): an
 	// edit came in meanwhile, and the edit's own coding will follow.
 	SaveCodes(ctx context.Context, answerID int64, textHash string, c Codes) error
+	// SaveManyCodes stores the codes of several answers in one transaction,
+	// as SaveCodes does each, and returns how many it stored. An answer
+	// deleted, or whose text changed since it was coded, is passed over,
+	// not an error: its next listing has it.
+	SaveManyCodes(ctx context.Context, codes []AnswerCodes) (int, error)
 	// AnswersToCode returns up to limit answers with text whose codes are
 	// missing or were made by another coder or version, oldest first;
 	// fallback codes stand and are not returned.

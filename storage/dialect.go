@@ -110,3 +110,25 @@ func (d timeDest) parse(s string) error {
 	*d.t = storedTime(t)
 	return nil
 }
+
+// codesFromJSON is the SELECT that reads rows of answer_codes (storedCodes)
+// from a JSON array in $1, with coded_at $2.
+func (d Dialect) codesFromJSON() string {
+	if d == Postgres {
+		return `SELECT x.answer_id, x.team_id, x.coder, x.coder_version, x.text_hash,
+			x.relationships, x.stories, x.community, x.anticipation, x.capabilities, x.phrases,
+			x.fallback, x.dropped_quotes, CAST($2 AS timestamptz)
+		FROM jsonb_to_recordset($1::jsonb) AS x(answer_id bigint, team_id text, coder text,
+			coder_version text, text_hash text, relationships text, stories text, community text,
+			anticipation text, capabilities text, phrases text, fallback boolean, dropped_quotes int)`
+	}
+	// "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join.
+	return `SELECT json_extract(value, '$.answer_id'), json_extract(value, '$.team_id'),
+			json_extract(value, '$.coder'), json_extract(value, '$.coder_version'),
+			json_extract(value, '$.text_hash'), json_extract(value, '$.relationships'),
+			json_extract(value, '$.stories'), json_extract(value, '$.community'),
+			json_extract(value, '$.anticipation'), json_extract(value, '$.capabilities'),
+			json_extract(value, '$.phrases'), json_extract(value, '$.fallback'),
+			json_extract(value, '$.dropped_quotes'), $2
+		FROM json_each($1) WHERE true`
+}

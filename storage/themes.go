@@ -16,38 +16,117 @@ import (
 // the answer's text no longer has the hash that was coded.
 func (s *store) SaveCodes(ctx context.Context, answerID int64, textHash string, c flows.Codes) error {
 	doing := fmt.Sprintf("saving the codes of answer %d", answerID)
-	for _, l := range []flows.Label{c.Relationships, c.Stories, c.Community, c.Anticipation} {
-		if !l.Valid() {
-			return fmt.Errorf("%s: %w: label %q", doing, flows.ErrInvalid, l)
+	n, err := s.saveCodes(ctx, doing, []flows.AnswerCodes{{AnswerID: answerID, TextHash: textHash, Codes: c}}, true)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%s: %w: the text changed since it was coded", doing, flows.ErrConflict)
+	}
+	return err
+}
+
+// SaveManyCodes stores the codes of several answers in one transaction and
+// a few statements, whatever their number, and returns how many it stored.
+// Answers deleted, or edited since they were coded, are passed over.
+func (s *store) SaveManyCodes(ctx context.Context, codes []flows.AnswerCodes) (int, error) {
+	if len(codes) == 0 {
+		return 0, nil
+	}
+	return s.saveCodes(ctx, fmt.Sprintf("saving the codes of %d answers", len(codes)), codes, false)
+}
+
+// storedCodes is one row of answer_codes, as the JSON the statements below
+// read their rows from.
+type storedCodes struct {
+	AnswerID      int64  `json:"answer_id"`
+	TeamID        string `json:"team_id"`
+	Coder         string `json:"coder"`
+	Version       string `json:"coder_version"`
+	TextHash      string `json:"text_hash"`
+	Relationships string `json:"relationships"`
+	Stories       string `json:"stories"`
+	Community     string `json:"community"`
+	Anticipation  string `json:"anticipation"`
+	Capabilities  string `json:"capabilities"`
+	Phrases       string `json:"phrases"`
+	Fallback      bool   `json:"fallback"`
+	DroppedQuotes int    `json:"dropped_quotes"`
+}
+
+// saveCodes stores codes whose answers still have the hashed text. With
+// missing set, an answer that does not exist is flows.ErrNotFound.
+func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.AnswerCodes, missing bool) (int, error) {
+	rows := make([]storedCodes, 0, len(codes))
+	ids := make([]int64, 0, len(codes))
+	for _, ac := range codes {
+		c := ac.Codes
+		for _, l := range []flows.Label{c.Relationships, c.Stories, c.Community, c.Anticipation} {
+			if !l.Valid() {
+				return 0, fmt.Errorf("%s: %w: label %q", doing, flows.ErrInvalid, l)
+			}
 		}
+		phrases := c.Phrases
+		if phrases == nil {
+			phrases = []flows.Phrase{}
+		}
+		pj, err := json.Marshal(phrases)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", doing, err)
+		}
+		caps := strings.Join(c.Capabilities, ",")
+		if err := checkText(doing, ac.TextHash, c.Coder, c.Version, caps, string(pj)); err != nil {
+			return 0, err
+		}
+		rows = append(rows, storedCodes{AnswerID: ac.AnswerID, Coder: c.Coder, Version: c.Version,
+			TextHash: ac.TextHash, Relationships: string(c.Relationships), Stories: string(c.Stories),
+			Community: string(c.Community), Anticipation: string(c.Anticipation), Capabilities: caps,
+			Phrases: string(pj), Fallback: c.Fallback, DroppedQuotes: c.DroppedQuotes})
+		ids = append(ids, ac.AnswerID)
 	}
-	phrases := c.Phrases
-	if phrases == nil {
-		phrases = []flows.Phrase{}
-	}
-	pj, err := json.Marshal(phrases)
-	if err != nil {
-		return fmt.Errorf("%s: %w", doing, err)
-	}
-	caps := strings.Join(c.Capabilities, ",")
-	if err := checkText(doing, textHash, c.Coder, c.Version, caps, string(pj)); err != nil {
-		return err
-	}
-	return s.InTx(ctx, func(tx flows.Store) error {
-		q := tx.(*store).q
-		var text, team string
-		err := q.QueryRowContext(ctx, `SELECT text, team_id FROM answers WHERE id = $1`+tx.(*store).lock(), answerID).Scan(&text, &team)
+	stored := 0
+	err := s.InTx(ctx, func(tx flows.Store) error {
+		ts := tx.(*store)
+		byID, idArg := ts.idList(ids)
+		q, err := ts.q.QueryContext(ctx, `SELECT id, text, team_id FROM answers WHERE id `+byID+ts.lock(), idArg)
 		if err != nil {
 			return wrap(doing, err)
 		}
-		if text == "" || flows.TextHash(text) != textHash {
-			return fmt.Errorf("%s: %w: the text changed since it was coded", doing, flows.ErrConflict)
+		type answer struct{ text, team string }
+		found, err := collect(q, doing, func(r rowScanner) (a struct {
+			id int64
+			answer
+		}, err error) {
+			return a, r.Scan(&a.id, &a.text, &a.team)
+		})
+		if err != nil {
+			return err
 		}
-		_, err = q.ExecContext(ctx, `
+		texts := make(map[int64]answer, len(found))
+		for _, a := range found {
+			texts[a.id] = a.answer
+		}
+		keep := rows[:0]
+		for _, r := range rows {
+			a, ok := texts[r.AnswerID]
+			switch {
+			case !ok && missing:
+				return wrap(doing, sql.ErrNoRows)
+			case !ok, a.text == "", flows.TextHash(a.text) != r.TextHash:
+				continue // deleted or edited meanwhile
+			}
+			r.TeamID = a.team
+			keep = append(keep, r)
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		data, err := json.Marshal(keep)
+		if err != nil {
+			return fmt.Errorf("%s: %w", doing, err)
+		}
+		if _, err := ts.q.ExecContext(ctx, `
 			INSERT INTO answer_codes (answer_id, team_id, coder, coder_version, text_hash,
 				relationships, stories, community, anticipation, capabilities, phrases,
 				fallback, dropped_quotes, coded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			`+ts.dialect.codesFromJSON()+`
 			ON CONFLICT (answer_id) DO UPDATE SET
 				coder = excluded.coder, coder_version = excluded.coder_version,
 				text_hash = excluded.text_hash, relationships = excluded.relationships,
@@ -55,15 +134,35 @@ func (s *store) SaveCodes(ctx context.Context, answerID int64, textHash string, 
 				anticipation = excluded.anticipation, capabilities = excluded.capabilities,
 				phrases = excluded.phrases, fallback = excluded.fallback,
 				dropped_quotes = excluded.dropped_quotes, coded_at = excluded.coded_at`,
-			answerID, team, c.Coder, c.Version, textHash,
-			string(c.Relationships), string(c.Stories), string(c.Community), string(c.Anticipation),
-			caps, string(pj), c.Fallback, c.DroppedQuotes, s.dialect.timeArg(s.now()))
-		if err != nil {
+			string(data), ts.dialect.timeArg(ts.now())); err != nil {
 			return wrap(doing, err)
 		}
-		_, err = q.ExecContext(ctx, `DELETE FROM answers_to_code WHERE answer_id = $1`, answerID)
-		return wrap(doing, err)
+		keptIDs := make([]int64, len(keep))
+		for i, r := range keep {
+			keptIDs[i] = r.AnswerID
+		}
+		byID, idArg = ts.idList(keptIDs)
+		if _, err := ts.q.ExecContext(ctx, `DELETE FROM answers_to_code WHERE answer_id `+byID, idArg); err != nil {
+			return wrap(doing, err)
+		}
+		stored = len(keep)
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return stored, nil
+}
+
+// idList is a condition on a column being one of ids ("IN ..." or
+// "= ANY(...)"), as one argument ($1), so the statement's text is the same
+// however many ids there are.
+func (s *store) idList(ids []int64) (string, any) {
+	if s.dialect == Postgres {
+		return `= ANY($1)`, ids
+	}
+	j, _ := json.Marshal(ids) // a slice of integers always encodes
+	return `IN (SELECT value FROM json_each($1))`, string(j)
 }
 
 const codedAnswerColumns = `a.id, a.reflection_id, a.team_id, a.stage, a.author, a.discipline, a.text,
@@ -146,20 +245,9 @@ func (s *store) AnswersToCode(ctx context.Context, coder, version string, limit 
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	var byID string
-	var arg any = ids
-	if s.dialect == Postgres {
-		byID = `a.id = ANY($1)`
-	} else {
-		byID = `a.id IN (SELECT value FROM json_each($1))`
-		j, err := json.Marshal(ids)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", doing, err)
-		}
-		arg = string(j)
-	}
+	byID, arg := s.idList(ids)
 	rows, err = s.q.QueryContext(ctx, `SELECT `+codedAnswerColumns+codedAnswerFrom+`
-		WHERE `+byID+` AND a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL
+		WHERE a.id `+byID+` AND a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL
 		ORDER BY a.id`, arg)
 	if err != nil {
 		return nil, wrap(doing, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"whatmatters/flows"
 	"whatmatters/storage"
@@ -268,4 +269,65 @@ func TestAnswersToCodeMigration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSaveManyCodes: codes of several answers are stored together; an
+// answer edited since it was coded, or gone, is passed over and stays due.
+func TestSaveManyCodes(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		mustTeam(t, db, "T1")
+		r := mustReflection(t, db, newReflection("T1", 0, "C1", "1", t0))
+		a := mustAnswer(t, db, r, "whos_around", "night sitting twice a week, wife exhausted")
+		b := mustAnswer(t, db, r, "why", "she loved the sea")
+		c := mustAnswer(t, db, r, "why", "he wants to die at home")
+		oldB := b.Text
+		b.Text, b.EditedAt = "she loved the sea at Whitby", t0.Add(time.Minute)
+		if err := db.UpdateAnswer(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		want := testCodes(flows.Toward)
+		wantC := testCodes(flows.Away)
+		wantC.Capabilities = nil
+		batch := []flows.AnswerCodes{
+			{AnswerID: a.ID, TextHash: flows.TextHash(a.Text), Codes: want},
+			{AnswerID: b.ID, TextHash: flows.TextHash(oldB), Codes: want}, // edited since
+			{AnswerID: c.ID + 1000, TextHash: "x", Codes: want},           // gone
+			{AnswerID: c.ID, TextHash: flows.TextHash(c.Text), Codes: wantC},
+		}
+		bad := append([]flows.AnswerCodes(nil), batch...)
+		bad[3].Codes.Stories = "sideways"
+		if _, err := db.SaveManyCodes(ctx, bad); !errors.Is(err, flows.ErrInvalid) {
+			t.Errorf("SaveManyCodes with a bad label = %v, want ErrInvalid", err)
+		}
+		if todo, _ := db.AnswersToCode(ctx, "offline", "1", 10); len(todo) != 3 {
+			t.Fatalf("after a refused batch, %d answers due; want all 3", len(todo))
+		}
+
+		n, err := db.SaveManyCodes(ctx, batch)
+		if err != nil || n != 2 {
+			t.Fatalf("SaveManyCodes = %d, %v; want 2 stored", n, err)
+		}
+		got, err := db.ListCodedAnswers(ctx, "T1", t0.Add(-time.Hour), time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[1].Codes != nil {
+			t.Fatalf("ListCodedAnswers = %+v; want b uncoded", got)
+		}
+		if diff := cmp.Diff(&want, got[0].Codes); diff != "" {
+			t.Errorf("a's codes (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(&wantC, got[2].Codes, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("c's codes (-want +got):\n%s", diff)
+		}
+		todo, err := db.AnswersToCode(ctx, "offline", "1", 10)
+		if err != nil || len(todo) != 1 || todo[0].ID != b.ID {
+			t.Errorf("AnswersToCode = %+v, %v; want only the edited answer", todo, err)
+		}
+		if n, err := db.SaveManyCodes(ctx, nil); n != 0 || err != nil {
+			t.Errorf("SaveManyCodes(nil) = %d, %v", n, err)
+		}
+	})
 }

@@ -71,24 +71,13 @@ func (c *Coding) CodeAll(ctx context.Context) (int, error) {
 		if len(made) == 0 {
 			return n, nil
 		}
-		progress := 0
-		err = c.Store.InTx(ctx, func(tx flows.Store) error {
-			progress = 0
-			for _, m := range made {
-				err := tx.SaveCodes(ctx, m.a.ID, flows.TextHash(m.a.Text), m.codes)
-				switch {
-				case err == nil:
-					progress++
-				case errors.Is(err, flows.ErrConflict), errors.Is(err, flows.ErrNotFound):
-					// Edited or deleted meanwhile: its next listing has it.
-				default:
-					return fmt.Errorf("coding answer %d: %w", m.a.ID, err)
-				}
-			}
-			return nil
-		})
+		codes := make([]flows.AnswerCodes, len(made))
+		for i, m := range made {
+			codes[i] = flows.AnswerCodes{AnswerID: m.a.ID, TextHash: flows.TextHash(m.a.Text), Codes: m.codes}
+		}
+		progress, err := c.Store.SaveManyCodes(ctx, codes)
 		if err != nil {
-			return n, err
+			return n, fmt.Errorf("storing the codes of %d answers: %w", len(codes), err)
 		}
 		n += progress
 		if progress == 0 {

@@ -22,10 +22,16 @@ type txCounting struct {
 }
 
 func (c *txCounting) InTx(ctx context.Context, fn func(flows.Store) error) error {
+	c.txs.Add(1)
+	return c.Store.InTx(ctx, fn)
+}
+
+// SaveManyCodes is one transaction (storage's own).
+func (c *txCounting) SaveManyCodes(ctx context.Context, codes []flows.AnswerCodes) (int, error) {
 	if c.txs.Add(1) == 1 && c.before != nil {
 		c.before()
 	}
-	return c.Store.InTx(ctx, fn)
+	return c.Store.SaveManyCodes(ctx, codes)
 }
 
 // TestCodeAllStoresAListingInOneTransaction: the offline coder's job codes
