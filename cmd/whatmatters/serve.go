@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -66,18 +67,30 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	// The schema (ours, then the job queue's) is prepared while the engine
+	// is built and the token is checked with Slack: on a fresh SQLite
+	// database these took 60, 20 and 20 ms one after another. Neither of
+	// the others reads the database.
+	riverLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
+	schemac := make(chan error, 1)
+	go func() {
+		err := prepareSchema(ctx, db, cfg.AutoMigrate)
+		if err == nil && cfg.AutoMigrate {
+			err = migrateJobs(ctx, db, riverLog)
+		}
+		schemac <- err
+	}()
+	waitSchema := sync.OnceValue(func() error { return <-schemac })
 	// Last of all, after the jobs have stopped (runServe) and the locks are
-	// released (below).
+	// released (below), and never under a migration.
 	defer func() {
+		_ = waitSchema()
 		if err := db.Close(); err != nil {
 			log.Warn("shutdown: closing the database failed", "err", err)
 			return
 		}
 		log.Info("shutdown: database closed")
 	}()
-	if err := prepareSchema(ctx, db, cfg.AutoMigrate); err != nil {
-		return err
-	}
 	var slack *bot.Slack
 	privacy := func(ctx context.Context, teamID, channel string) (bool, error) {
 		return slack.ChannelPrivate(ctx, teamID, channel)
@@ -107,7 +120,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Store:      db, Engine: engine.WithStore, Locker: locker,
 		Metrics: metrics, Log: log, RecordConcurrency: recorders,
 	})
-	if err := slack.Start(ctx); err != nil {
+	// The jobs, which read what the token's check learns, start after it.
+	authc := make(chan error, 1)
+	go func() { authc <- slack.Start(ctx) }()
+	if err := waitSchema(); err != nil {
 		return err
 	}
 	// Jobs by state, stuck jobs and the outbox, read when /metrics is
@@ -115,11 +131,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := metrics.RegisterQueueMetrics(db, 30*time.Second); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	riverLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
-	if cfg.AutoMigrate {
-		if err := migrateJobs(ctx, db, riverLog); err != nil {
-			return err
-		}
+	if err := <-authc; err != nil {
+		return err
 	}
 	opts := bot.JobOptions{Workers: jobWorkers, Runners: jobRunners, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
 		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db)}
