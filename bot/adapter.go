@@ -53,6 +53,10 @@ type SlackOptions struct {
 	// SocketBackoff is the longest wait between attempts to reconnect
 	// Socket Mode; zero means 5 seconds.
 	SocketBackoff time.Duration
+	// SocketPing is how often Slack is pinged over Socket Mode, and
+	// SocketDead how long a link may carry nothing (no envelope, ping or
+	// pong) before it is replaced; zero means 5 and 15 seconds.
+	SocketPing, SocketDead time.Duration
 	// SweepAge is how long a delivery or a reply may wait before the
 	// sweep enqueues its job again; zero means 10 seconds.
 	SweepAge time.Duration
@@ -84,13 +88,15 @@ type Slack struct {
 	refusals refusalLog
 	// unverified bounds the bodies read before their signature is checked.
 	unverified gate
-	// socketBackoff caps the wait before reconnecting Socket Mode.
-	socketBackoff time.Duration
-	interval      time.Duration // between two posts to a channel; 0: no pacing
-	metrics       *Metrics
-	log           *slog.Logger
-	now           func() time.Time
-	sweepAge      time.Duration
+	interval   time.Duration // between two posts to a channel; 0: no pacing
+	metrics    *Metrics
+	log        *slog.Logger
+	now        func() time.Time
+	sweepAge   time.Duration
+
+	// socketBackoff caps the wait before reconnecting Socket Mode;
+	// socketPing and socketDead time the link's pings (see RunSocket).
+	socketBackoff, socketPing, socketDead time.Duration
 
 	botToken, appToken, apiURL string
 	httpClient                 *http.Client
@@ -154,6 +160,13 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	s.socketBackoff = o.SocketBackoff
 	if s.socketBackoff <= 0 {
 		s.socketBackoff = 5 * time.Second
+	}
+	s.socketPing, s.socketDead = o.SocketPing, o.SocketDead
+	if s.socketPing <= 0 {
+		s.socketPing = 5 * time.Second
+	}
+	if s.socketDead <= 0 {
+		s.socketDead = 15 * time.Second
 	}
 	s.limits = o.Limits
 	if s.limits == nil {

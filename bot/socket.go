@@ -5,87 +5,248 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log"
+	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 )
 
 // RunSocket takes Slack's requests over Socket Mode until ctx ends: it
-// opens the connection with the app-level token (apps.connections.open at
-// the configured API URL), reconnects when Slack asks, and hands each
-// envelope to the same path as HTTP mode: the delivery is recorded and its
-// job enqueued, and only then is the envelope acknowledged. An envelope
-// that cannot be recorded is not acknowledged, so Slack sends it again.
-// Envelopes are recorded one at a time, in the order they arrive.
+// opens a connection with the app-level token (apps.connections.open at
+// the configured API URL), reconnects when Slack asks or the link goes
+// quiet, and hands each envelope to the same path as HTTP mode: the
+// delivery is recorded, and only then is the envelope acknowledged. An
+// envelope that cannot be recorded is not acknowledged, so Slack sends it
+// again. Envelopes are recorded one at a time, in the order they arrive.
 //
-// slack-go waits longer and longer between attempts to reconnect (51 s by
-// the tenth, or a rate limit's whole Retry-After): when it would wait more
-// than the adapter's socketBackoff, the client is replaced by a new one,
-// which tries again at once after that wait.
+// The link is the bot's own, on gorilla/websocket (as slack-go's is), for
+// two things slack-go's socketmode client does not do: it pings Slack, so
+// a link that carries nothing (no envelope, ping or pong) for socketDead
+// is replaced, where slack-go waits 30 s for a ping from Slack; and every
+// payload reaches the bot's own decoder, where slack-go parsed it strictly
+// first and dropped what it could not read.
 //
-// It returns nil when ctx ends, and an error if the connection cannot be
-// opened at all (a refused token).
+// A connection that came up and then ended (Slack's refresh, a dead link)
+// is replaced at once; attempts that fail in a row wait 250 ms, then twice
+// as long each time, at most socketBackoff (Slack's Retry-After included).
+//
+// It returns nil when ctx ends, and an error if Slack refuses the app-level
+// token.
 func (s *Slack) RunSocket(ctx context.Context) error {
+	api := newWebAPI(s.botToken, s.appToken, s.apiURL, s.httpClient)
+	failures := 0
 	for {
-		restart, err := s.runSocketClient(ctx)
-		if !restart {
-			return err
-		}
-		t := time.NewTimer(s.socketBackoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		up, err := s.runLink(ctx, api)
+		if ctx.Err() != nil {
 			return nil
-		case <-t.C:
+		}
+		var refused tokenRefused
+		if errors.As(err, &refused) {
+			s.log.ErrorContext(ctx, "slack: Socket Mode refused the app-level token (SLACK_APP_TOKEN)", "error", ident(string(refused)))
+			return fmt.Errorf("socket mode: SLACK_APP_TOKEN refused by Slack: %s", ident(string(refused)))
+		}
+		if up {
+			failures = 0
+		} else {
+			failures++
+		}
+		wait := s.linkWait(failures, err)
+		if wait > 0 {
+			s.log.WarnContext(ctx, "slack: Socket Mode connection failed", "attempt", failures, "retry_in", wait, "err", err)
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+		} else {
+			s.log.InfoContext(ctx, "slack: reconnecting over Socket Mode", "because", err)
 		}
 	}
 }
 
-// runSocketClient runs one Socket Mode client until ctx ends (false, nil),
-// it fails for good (false, err), or its next reconnection would wait
-// longer than socketBackoff (true, nil).
-func (s *Slack) runSocketClient(ctx context.Context) (restart bool, err error) {
-	api := newWebAPI(s.botToken, s.appToken, s.apiURL, s.httpClient)
-	client := socketmode.New(api.Client, socketmode.OptionLog(log.New(io.Discard, "", 0)))
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- client.RunContext(cctx) }()
+// linkWait is how long to wait before the next attempt to connect, after
+// failures attempts in a row that never came up (none: the link was up).
+func (s *Slack) linkWait(failures int, err error) time.Duration {
+	if failures == 0 {
+		return 0
+	}
+	wait := 250 * time.Millisecond << min(failures-1, 16)
+	var limited *slack.RateLimitedError
+	if errors.As(err, &limited) {
+		wait = max(wait, limited.RetryAfter)
+	}
+	return min(wait, s.socketBackoff)
+}
+
+// tokenRefused is Slack's refusal of the app-level token, which no retry
+// mends.
+type tokenRefused string
+
+func (t tokenRefused) Error() string { return "app-level token refused: " + string(t) }
+
+var (
+	errLinkRefresh = errors.New("Slack asked for a new connection")
+	errLinkSilent  = errors.New("nothing heard from Slack")
+)
+
+// socketEnvelope is one message of a Socket Mode link.
+type socketEnvelope struct {
+	Type       string          `json:"type"`
+	EnvelopeID string          `json:"envelope_id"`
+	Payload    json.RawMessage `json:"payload"`
+	Reason     string          `json:"reason"`
+}
+
+// socketLink writes to one Socket Mode connection.
+type socketLink struct {
+	conn *websocket.Conn
+	mu   sync.Mutex // one writer of messages at a time
+}
+
+// maxAckBytes is the largest acknowledgement Slack accepts over Socket
+// Mode; it drops larger ones without a word.
+const maxAckBytes = 20 << 10
+
+// AckCtx acknowledges an envelope, with payload as the response when it is
+// not nil.
+func (l *socketLink) AckCtx(ctx context.Context, envelopeID string, payload any) error {
+	b, err := json.Marshal(struct {
+		EnvelopeID string `json:"envelope_id"`
+		Payload    any    `json:"payload,omitempty"`
+	}{envelopeID, payload})
+	if err != nil {
+		return err
+	}
+	if len(b) >= maxAckBytes {
+		return fmt.Errorf("acknowledgement of %d bytes, over Slack's %d", len(b), maxAckBytes)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_ = l.conn.SetWriteDeadline(deadline)
+	return l.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+// runLink opens one Socket Mode connection and takes its envelopes until
+// ctx ends (nil), Slack asks for a new one, the link goes quiet, or it
+// fails. up reports whether Slack said hello on it.
+func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
+	s.log.InfoContext(ctx, "slack: connecting over Socket Mode")
+	_, url, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && refusedToken(se.Err) {
+			return false, tokenRefused(se.Err)
+		}
+		return false, fmt.Errorf("apps.connections.open: %w", err)
+	}
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	conn, _, err := dialer.DialContext(ctx, url, nil)
+	if err != nil {
+		return false, fmt.Errorf("opening the websocket: %w", err)
+	}
+	defer conn.Close()
 	defer s.setConnected(false)
-	stop := func() {
-		cancel()
+	// An envelope's payload may be as large as an HTTP delivery's body.
+	conn.SetReadLimit(2*MaxBodyBytes + 64<<10)
+	var heard atomic.Int64 // when anything last came from Slack, Unix ns
+	hear := func() { heard.Store(time.Now().UnixNano()) }
+	hear()
+	conn.SetPingHandler(func(data string) error {
+		hear()
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	conn.SetPongHandler(func(string) error { hear(); return nil })
+
+	// The reader keeps reading (and so answering Slack's pings) while an
+	// envelope is being recorded.
+	msgs := make(chan []byte, 64)
+	readErr := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
 		for {
-			// Events sent while the client stops are not acknowledged;
-			// Slack sends them again.
-			select {
-			case <-done:
+			_, msg, err := conn.ReadMessage()
+			if err != nil {
+				readErr <- err
 				return
-			case <-client.Events:
+			}
+			hear()
+			select {
+			case msgs <- msg:
+			case <-stop:
+				return
 			}
 		}
-	}
+	}()
+	link := &socketLink{conn: conn}
+	ticker := time.NewTicker(s.socketPing)
+	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			stop()
-			return false, nil
-		case err := <-done:
-			if ctx.Err() != nil {
-				return false, nil
+			_ = conn.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			return up, nil
+		case err := <-readErr:
+			return up, fmt.Errorf("reading: %w", err)
+		case <-ticker.C:
+			if quiet := time.Since(time.Unix(0, heard.Load())); quiet > s.socketDead {
+				s.setConnected(false)
+				s.log.WarnContext(ctx, "slack: nothing heard over Socket Mode; replacing the connection", "quiet_for", quiet.Round(time.Millisecond))
+				return up, errLinkSilent
 			}
-			return false, fmt.Errorf("socket mode: %w", err)
-		case evt := <-client.Events:
-			s.onSocketEvent(ctx, client, evt)
-			if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok && evt.Type == socketmode.EventTypeConnectionError && ce.Backoff > s.socketBackoff {
-				s.log.InfoContext(ctx, "slack: reconnecting over Socket Mode sooner than the client would", "in", s.socketBackoff)
-				stop()
-				return true, nil
+			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.socketPing)); err != nil {
+				return up, fmt.Errorf("pinging: %w", err)
+			}
+		case msg := <-msgs:
+			var env socketEnvelope
+			if err := json.Unmarshal(msg, &env); err != nil {
+				s.metrics.rejected.WithLabelValues("malformed").Inc()
+				s.log.WarnContext(ctx, "slack: unreadable Socket Mode message dropped")
+				continue
+			}
+			switch env.Type {
+			case "hello":
+				if !s.connected.Load() {
+					s.log.InfoContext(ctx, "slack: connected over Socket Mode")
+				}
+				up = true
+				s.setConnected(true)
+				continue
+			case "disconnect":
+				s.setConnected(false)
+				s.log.InfoContext(ctx, "slack: Slack asked for a new Socket Mode connection", "reason", ident(env.Reason))
+				return up, errLinkRefresh
+			}
+			if env.EnvelopeID != "" {
+				s.onEnvelope(ctx, link, env)
 			}
 		}
 	}
+}
+
+// refusedToken reports whether apps.connections.open's error means the
+// app-level token will never do.
+func refusedToken(code string) bool {
+	switch code {
+	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+		"not_allowed_token_type", "missing_scope":
+		return true
+	}
+	return false
 }
 
 func (s *Slack) setConnected(up bool) {
@@ -102,70 +263,20 @@ type acker interface {
 	AckCtx(ctx context.Context, envelopeID string, payload any) error
 }
 
-// onSocketEvent handles one event of the Socket Mode client.
-func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.Event) {
-	switch evt.Type {
-	case socketmode.EventTypeConnecting:
-		s.setConnected(false)
-		s.log.InfoContext(ctx, "slack: connecting over Socket Mode")
-		return
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
-		s.setConnected(false)
-		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
-			s.log.WarnContext(ctx, "slack: Socket Mode connection failed", "attempt", ce.Attempt, "retry_in", ce.Backoff, "err", ce.ErrorObj)
-		} else {
-			s.log.ErrorContext(ctx, "slack: Socket Mode refused the app-level token (SLACK_APP_TOKEN)")
-		}
-		return
-	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
-		if !s.connected.Load() {
-			s.log.InfoContext(ctx, "slack: connected over Socket Mode")
-		}
-		s.setConnected(true)
-		return
-	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
-		s.log.WarnContext(ctx, "slack: Socket Mode read or write failed", "event", evt.Type)
-		return
-	case socketmode.EventTypeErrorBadMessage:
-		// slack-go's strict parse failed. An Events API envelope goes on to
-		// the bot's own, more lenient reading of the raw payload (the same
-		// as HTTP mode's), and is acknowledged only if it is recorded: a
-		// change in Slack's shapes must not lose an answer. Anything else
-		// that cannot be read is acknowledged, so that Slack does not send
-		// it again and again.
-		bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
-		if !ok {
-			return
-		}
-		var req socketmode.Request
-		if json.Unmarshal(bad.Message, &req) != nil || req.EnvelopeID == "" {
-			return
-		}
-		if req.Type == socketmode.RequestTypeEventsAPI {
-			s.log.InfoContext(ctx, "slack: envelope slack-go could not parse; reading it the bot's own way", "type", ident(req.Type))
-			evt = socketmode.Event{Type: socketmode.EventTypeEventsAPI, Request: &req}
-			break
-		}
-		s.metrics.rejected.WithLabelValues("malformed").Inc()
-		s.log.WarnContext(ctx, "slack: unreadable Socket Mode envelope acknowledged and dropped", "type", ident(req.Type))
-		_ = client.AckCtx(ctx, req.EnvelopeID, nil)
-		return
-	}
-	if evt.Request == nil || evt.Request.EnvelopeID == "" {
-		return
-	}
+// onEnvelope records one envelope's delivery and then acknowledges it.
+func (s *Slack) onEnvelope(ctx context.Context, client acker, env socketEnvelope) {
 	start := time.Now()
-	rc, err := s.routeSocket(ctx, evt)
+	rc, err := s.routeSocket(ctx, env)
 	if err != nil {
 		var rej rejection
 		if errors.As(err, &rej) {
 			s.metrics.rejected.WithLabelValues(reasonLabel(rej.status)).Inc()
-			s.log.WarnContext(ctx, "slack: envelope refused", "type", ident(evt.Request.Type), "reason", rej.reason)
+			s.log.WarnContext(ctx, "slack: envelope refused", "type", ident(env.Type), "reason", rej.reason)
 		} else {
-			s.log.ErrorContext(ctx, "slack: envelope not understood", "type", ident(evt.Request.Type), "err", err)
+			s.log.ErrorContext(ctx, "slack: envelope not understood", "type", ident(env.Type), "err", err)
 		}
 		// Acknowledged anyway: sending it again would not help.
-		_ = client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+		_ = client.AckCtx(ctx, env.EnvelopeID, nil)
 		return
 	}
 	if err := s.settle(ctx, rc); err != nil {
@@ -173,45 +284,49 @@ func (s *Slack) onSocketEvent(ctx context.Context, client acker, evt socketmode.
 		if errors.As(err, &rej) {
 			// It can never be recorded: acknowledged, so Slack stops sending it.
 			s.metrics.rejected.WithLabelValues(reasonLabel(rej.status)).Inc()
-			s.log.WarnContext(ctx, "slack: envelope refused", "type", ident(evt.Request.Type), "reason", rej.reason)
-			_ = client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+			s.log.WarnContext(ctx, "slack: envelope refused", "type", ident(env.Type), "reason", rej.reason)
+			_ = client.AckCtx(ctx, env.EnvelopeID, nil)
 			return
 		}
 		s.log.ErrorContext(ctx, "slack: could not record a delivery; not acknowledged, Slack will send it again",
 			"kind", rc.kind, "err", err)
 		return
 	}
-	if err := client.AckCtx(ctx, evt.Request.EnvelopeID, rc.body); err != nil {
+	if err := client.AckCtx(ctx, env.EnvelopeID, rc.body); err != nil {
 		s.log.WarnContext(ctx, "slack: could not acknowledge an envelope", "kind", rc.kind, "err", err)
 		return
 	}
 	s.metrics.ackTime.WithLabelValues("socket").Observe(time.Since(start).Seconds())
 }
 
-// routeSocket decides what to do with one Socket Mode envelope.
-func (s *Slack) routeSocket(ctx context.Context, evt socketmode.Event) (receipt, error) {
-	switch evt.Type {
-	case socketmode.EventTypeEventsAPI:
-		var env envelope
-		if err := json.Unmarshal(evt.Request.Payload, &env); err != nil {
+// routeSocket decides what to do with one Socket Mode envelope. Every
+// payload is read by the bot's own decoders, as in HTTP mode.
+func (s *Slack) routeSocket(ctx context.Context, env socketEnvelope) (receipt, error) {
+	if len(env.Payload) > MaxBodyBytes {
+		return receipt{}, rejection{status: http.StatusRequestEntityTooLarge, reason: "envelope payload too large"}
+	}
+	switch env.Type {
+	case "events_api":
+		var ev envelope
+		if err := json.Unmarshal(env.Payload, &ev); err != nil {
 			return receipt{}, malformed("malformed events_api payload")
 		}
-		if env.Type != "event_callback" {
-			return receipt{kind: kindEvent, ignored: "events_api of type " + ident(env.Type)}, nil
+		if ev.Type != "event_callback" {
+			return receipt{kind: kindEvent, ignored: "events_api of type " + ident(ev.Type)}, nil
 		}
-		return s.routeEvent(env)
-	case socketmode.EventTypeSlashCommand:
-		c, ok := evt.Data.(slack.SlashCommand)
-		if !ok {
-			return receipt{}, malformed("slash_commands payload")
+		return s.routeEvent(ev)
+	case "slash_commands":
+		var c slack.SlashCommand
+		if err := json.Unmarshal(env.Payload, &c); err != nil {
+			return receipt{}, malformed("malformed slash_commands payload")
 		}
 		return s.routeCommand(ctx, commandFromSlack(c))
-	case socketmode.EventTypeInteractive:
-		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok {
-			return receipt{}, malformed("interactive payload")
+	case "interactive":
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(env.Payload, &cb); err != nil {
+			return receipt{}, malformed("malformed interactive payload")
 		}
 		return s.routeInteraction(ctx, cb)
 	}
-	return receipt{kind: string(evt.Type), ignored: "envelope type " + string(evt.Type)}, nil
+	return receipt{kind: ident(env.Type), ignored: "envelope type " + ident(env.Type)}, nil
 }
