@@ -197,19 +197,27 @@ func (s *Slack) handleBatch(ctx context.Context, batch []inbox.Delivery) error {
 		// Any failure undoes the whole batch, so the engine's own
 		// transaction for each step needs no savepoint of its own.
 		eng := s.engineOn(flatTx{tx})
-		for _, d := range batch {
+		// What the batch owes goes to the outbox, and its deliveries are
+		// marked processed, once at the end: a statement each, not one per
+		// delivery.
+		var owed []inbox.OutboxMessage
+		ids := make([]string, len(batch))
+		for i, d := range batch {
 			cs, _, err := s.run(ctx, eng, d, flows.Actor{})
 			if err != nil {
 				return err
 			}
-			if _, err := s.owe(ctx, tx, d, cs); err != nil {
+			msgs, err := outboxMessages(d, cs, s.now())
+			if err != nil {
 				return err
 			}
-			if err := tx.MarkDeliveryProcessed(ctx, d.ID, s.now()); err != nil {
-				return err
-			}
+			owed = append(owed, msgs...)
+			ids[i] = d.ID
 		}
-		return nil
+		if err := tx.AddOutbox(ctx, owed); err != nil {
+			return err
+		}
+		return tx.MarkDeliveriesProcessed(ctx, ids, s.now())
 	})
 	if err != nil {
 		s.log.DebugContext(ctx, "slack: a batch of deliveries is processed one at a time", "count", len(batch), "err", err)

@@ -43,6 +43,11 @@ type Queue interface {
 	// flows.ErrConflict if it was processed already: inside a transaction
 	// that did the delivery's work, that error undoes the work done twice.
 	MarkDeliveryProcessed(ctx context.Context, id string, at time.Time) error
+	// MarkDeliveriesProcessed marks several deliveries as
+	// MarkDeliveryProcessed marks one, in one statement where the database
+	// gains by it. It returns flows.ErrConflict if any of them was processed
+	// already or does not exist.
+	MarkDeliveriesProcessed(ctx context.Context, ids []string, at time.Time) error
 	// PendingDeliveries returns up to limit deliveries not yet processed,
 	// oldest first.
 	PendingDeliveries(ctx context.Context, limit int) ([]inbox.Delivery, error)

@@ -236,6 +236,56 @@ func (s *store) MarkDeliveryProcessed(ctx context.Context, id string, at time.Ti
 	return err
 }
 
+// MarkDeliveriesProcessed marks several deliveries processed: on
+// PostgreSQL in one statement, on SQLite (no round trips to save) one by
+// one. It returns flows.ErrConflict, and on PostgreSQL marks none, if any
+// was processed already or does not exist.
+func (s *store) MarkDeliveriesProcessed(ctx context.Context, ids []string, at time.Time) error {
+	const doing = "marking deliveries processed"
+	if s.dialect != Postgres {
+		seen := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if err := s.MarkDeliveryProcessed(ctx, id, at); errors.Is(err, flows.ErrNotFound) {
+				return fmt.Errorf("%s: %w: delivery %s is not in the inbox", doing, flows.ErrConflict, id)
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := checkText(doing, ids...); err != nil {
+		return err
+	}
+	unique := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		unique[id] = true
+	}
+	return s.InTx(ctx, func(tx flows.Store) error {
+		res, err := tx.(*store).q.ExecContext(ctx,
+			`UPDATE inbox SET processed_at = $2, payload = NULL WHERE id = ANY($1) AND processed_at IS NULL`,
+			ids, s.dialect.timeArg(s.stamp(at)))
+		if err != nil {
+			return wrap(doing, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return wrap(doing, err)
+		}
+		if int(n) != len(unique) {
+			// Undone with the savepoint or transaction: all or none.
+			return fmt.Errorf("%s: %w: %d of %d were processed already or are missing", doing, flows.ErrConflict, len(unique)-int(n), len(unique))
+		}
+		return nil
+	})
+}
+
 // PendingDeliveries returns up to limit deliveries not yet processed, oldest
 // first; none if limit is not positive.
 func (s *store) PendingDeliveries(ctx context.Context, limit int) ([]inbox.Delivery, error) {

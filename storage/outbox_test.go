@@ -217,3 +217,75 @@ func TestLocker(t *testing.T) {
 		unlock()
 	})
 }
+
+// TestOutboxManyKeepsOrder: 70 messages added at once (several INSERTs of
+// many rows on PostgreSQL) come back in the order given.
+func TestOutboxManyKeepsOrder(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		var msgs []inbox.OutboxMessage
+		var want []string
+		for i := range 70 {
+			p := fmt.Sprintf("m%02d", i)
+			msgs = append(msgs, inbox.OutboxMessage{DeliveryID: fmt.Sprintf("d%d", i/3), Key: "k", Payload: []byte(p), CreatedAt: t0})
+			want = append(want, p)
+		}
+		if err := db.AddOutbox(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.PendingOutbox(ctx, "k", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		for _, m := range got {
+			texts = append(texts, string(m.Payload))
+		}
+		if diff := cmp.Diff(want, texts); diff != "" {
+			t.Errorf("PendingOutbox (-want +got):\n%s", diff)
+		}
+		// A bad message anywhere adds none.
+		bad := append(append([]inbox.OutboxMessage(nil), msgs[:5]...), inbox.OutboxMessage{DeliveryID: "dx", Key: "k2"})
+		wantErr(t, db.AddOutbox(ctx, bad), flows.ErrInvalid)
+		if n, _ := db.PendingOutbox(ctx, "k", 100); len(n) != 70 {
+			t.Errorf("%d messages after a refused batch, want 70", len(n))
+		}
+	})
+}
+
+// TestMarkDeliveriesProcessed: several deliveries are marked together; one
+// processed already, or missing, is a conflict, and inside a transaction
+// undoes the work with it.
+func TestMarkDeliveriesProcessed(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		for _, id := range []string{"e1", "e2", "e3", "e4"} {
+			if _, err := db.RecordDelivery(ctx, inbox.Delivery{ID: id, Kind: "event", Key: "k", Payload: []byte(`{}`), ReceivedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.MarkDeliveriesProcessed(ctx, []string{"e1", "e2", "e2"}, t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		left, err := db.PendingDeliveries(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 2 || left[0].ID != "e3" || left[1].ID != "e4" {
+			t.Fatalf("pending after marking e1 and e2: %+v", left)
+		}
+		for _, ids := range [][]string{{"e3", "e1"}, {"e3", "nope"}} {
+			err := db.InTx(ctx, func(tx flows.Store) error {
+				return tx.(interface {
+					MarkDeliveriesProcessed(context.Context, []string, time.Time) error
+				}).MarkDeliveriesProcessed(ctx, ids, t0.Add(time.Second))
+			})
+			wantErr(t, err, flows.ErrConflict)
+			if left, _ := db.PendingDeliveries(ctx, 10); len(left) != 2 {
+				t.Errorf("after a refused %v, %d pending; want e3 and e4 still", ids, len(left))
+			}
+		}
+	})
+}
