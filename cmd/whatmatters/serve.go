@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -250,6 +252,13 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		close(socketDone)
 	}
 	log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "socket_mode", socket, "dialect", db.Dialect())
+	// Start-up leaves garbage the heap would keep until the next collection,
+	// which an idle bot may not need for hours: chiefly the migrations'
+	// parse buffers, pooled by goose (12 MB, held by a sync.Pool until a
+	// second collection). Two collections drop them and the memory goes
+	// back to the system.
+	runtime.GC()
+	debug.FreeOSMemory()
 
 	var runErr error
 	select {
