@@ -29,6 +29,10 @@ import (
 // payload reaches the bot's own decoder, where slack-go parsed it strictly
 // first and dropped what it could not read.
 //
+// /readyz (Connected) turns false once nothing has been heard for two pings
+// (10 s), and true again if Slack is heard from before the link is
+// replaced.
+//
 // A connection that came up and then ended (Slack's refresh, a dead link)
 // is replaced at once; attempts that fail in a row wait 250 ms, then twice
 // as long each time, at most socketBackoff (Slack's Retry-After included).
@@ -192,8 +196,13 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
 		}
 	}()
 	link := &socketLink{conn: conn}
-	ticker := time.NewTicker(s.socketPing)
+	// Every socketDead/15 (1 s by default) the link is looked at: pinged
+	// when socketPing has passed since the last ping; not ready once
+	// nothing has been heard for two pings (Slack answers a ping at once);
+	// replaced once nothing has been heard for socketDead.
+	ticker := time.NewTicker(max(s.socketDead/15, time.Millisecond))
 	defer ticker.Stop()
+	var pinged time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -202,14 +211,27 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
 			return up, nil
 		case err := <-readErr:
 			return up, fmt.Errorf("reading: %w", err)
-		case <-ticker.C:
-			if quiet := time.Since(time.Unix(0, heard.Load())); quiet > s.socketDead {
+		case now := <-ticker.C:
+			quiet := now.Sub(time.Unix(0, heard.Load()))
+			switch {
+			case quiet > s.socketDead:
 				s.setConnected(false)
 				s.log.WarnContext(ctx, "slack: nothing heard over Socket Mode; replacing the connection", "quiet_for", quiet.Round(time.Millisecond))
 				return up, errLinkSilent
+			case quiet > 2*s.socketPing:
+				if s.connected.Load() {
+					s.setConnected(false)
+					s.log.WarnContext(ctx, "slack: nothing heard over Socket Mode; not ready until Slack answers", "quiet_for", quiet.Round(time.Millisecond))
+				}
+			case up && !s.connected.Load():
+				s.setConnected(true)
+				s.log.InfoContext(ctx, "slack: Socket Mode heard from again")
 			}
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.socketPing)); err != nil {
-				return up, fmt.Errorf("pinging: %w", err)
+			if now.Sub(pinged) >= s.socketPing {
+				pinged = now
+				if err := conn.WriteControl(websocket.PingMessage, nil, now.Add(s.socketPing)); err != nil {
+					return up, fmt.Errorf("pinging: %w", err)
+				}
 			}
 		case msg := <-msgs:
 			var env socketEnvelope

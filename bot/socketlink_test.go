@@ -171,9 +171,9 @@ func runLinkHarness(t *testing.T, sock *linkServer, open func(n int) map[string]
 }
 
 // TestSocketSilentLinkIsReplaced: a connection that says hello and then
-// carries nothing (no envelope, and no pong to the bot's pings) is taken
-// for dead after SocketDead and replaced, and /readyz says so meanwhile;
-// slack-go's client waited 30 s for a ping from Slack.
+// carries nothing (no envelope, and no pong to the bot's pings) is marked
+// not ready after two pings' quiet, and taken for dead and replaced after
+// SocketDead; slack-go's client waited 30 s for a ping from Slack.
 func TestSocketSilentLinkIsReplaced(t *testing.T) {
 	t.Parallel()
 	sock := newLinkServer(t, func(n int) linkMode {
@@ -194,8 +194,11 @@ func TestSocketSilentLinkIsReplaced(t *testing.T) {
 	if !h.slack.Connected() {
 		t.Error("not connected on the new link")
 	}
-	if !strings.Contains(h.logs.String(), "nothing heard over Socket Mode") {
-		t.Errorf("the silent link was replaced without a word in the log:\n%s", h.logs.String())
+	logs := h.logs.String()
+	notReady := strings.Index(logs, "not ready until Slack answers")
+	replaced := strings.Index(logs, "replacing the connection")
+	if notReady < 0 || replaced < notReady {
+		t.Errorf("the silent link was not first marked not ready (after two pings' quiet), then replaced:\n%s", logs)
 	}
 }
 

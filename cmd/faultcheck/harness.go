@@ -40,6 +40,7 @@ func freePort() (int, error) {
 // server is `whatmatters serve` as a subprocess on loopback.
 type server struct {
 	bin, dbURL, apiURL, logPath string
+	appToken                    string // set: Socket Mode
 	port                        int
 	cmd                         *exec.Cmd
 	exited                      chan struct{}
@@ -69,7 +70,7 @@ func (s *server) start(ctx context.Context) error {
 	fmt.Fprintf(logf, "=== start %d at %s\n", s.starts, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(s.bin, "serve")
 	cmd.Env = append(os.Environ(),
-		"SLACK_BOT_TOKEN=xoxb-faultcheck", "SLACK_SIGNING_SECRET="+secret, "SLACK_APP_TOKEN=",
+		"SLACK_BOT_TOKEN=xoxb-faultcheck", "SLACK_SIGNING_SECRET="+secret, "SLACK_APP_TOKEN="+s.appToken,
 		"SLACK_API_URL="+s.apiURL, "DATABASE_URL="+s.dbURL, "PORT="+strconv.Itoa(s.port),
 		"WHATMATTERS_BIND_ADDRESS=127.0.0.1", "WHATMATTERS_LOG_LEVEL=warn", "OPENAI_API_KEY=")
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -297,6 +298,7 @@ func (c *cluster) remove() {
 // env is what a scenario runs against: the fake Slack, serve, its database.
 type env struct {
 	api    *slackfake.API
+	sock   *socketLink // set: deliveries go over Socket Mode
 	srv    *server
 	db     *pgxpool.Pool
 	dbURL  string
@@ -307,7 +309,7 @@ type env struct {
 
 // setup starts the fake API and serve on a database: dbURL if given, else
 // a new database on the server adminURL names.
-func setup(ctx context.Context, o options, name, dbURL string) (*env, error) {
+func setup(ctx context.Context, o options, name, dbURL string, before ...func(*env) error) (*env, error) {
 	e := &env{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 15 * time.Second}}
 	dir, err := os.MkdirTemp("", "faultcheck-"+name+"-")
 	if err != nil {
@@ -335,6 +337,12 @@ func setup(ctx context.Context, o options, name, dbURL string) (*env, error) {
 		return nil, err
 	}
 	e.closes = append(e.closes, e.srv.stop)
+	for _, f := range before {
+		if err := f(e); err != nil {
+			e.close()
+			return nil, err
+		}
+	}
 	if err := e.srv.start(ctx); err != nil {
 		e.close()
 		return nil, err
@@ -387,6 +395,9 @@ func (e *env) post(ctx context.Context, contentType string, body []byte, h http.
 // signed sends a body signed with the server's secret, as Slack's retry
 // number retry (0: the first delivery).
 func (e *env) signed(ctx context.Context, contentType string, body []byte, retry int) (int, time.Duration) {
+	if e.sock != nil {
+		return e.sock.deliver(ctx, contentType, body, retry)
+	}
 	h := http.Header{}
 	slackfake.Sign(h, secret, time.Now(), body)
 	if retry > 0 {

@@ -53,6 +53,7 @@ var scenarios = []scenario{
 	{"unsigned-flood", runUnsignedFlood},
 	{"pg-restart", runPGRestart},
 	{"fuzz", runFuzz},
+	{"socket", runSocket},
 }
 
 func main() {

@@ -85,6 +85,15 @@ type API struct {
 	messages  []Message
 	reactions map[string]bool
 	fault     *Fault
+	socketURL string // what apps.connections.open hands out
+}
+
+// SetSocketURL makes apps.connections.open hand out url, a Socket Mode
+// stand-in's websocket address.
+func (a *API) SetSocketURL(url string) {
+	a.mu.Lock()
+	a.socketURL = url
+	a.mu.Unlock()
 }
 
 // Start serves a fake Web API on a free loopback port until ctx ends or
@@ -212,6 +221,18 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "auth.test":
 		resp = map[string]any{"url": "https://fault-test.slack.com/", "team": "Fault Test", "user": "whatmatters",
 			"team_id": Team, "user_id": BotUser, "bot_id": BotID, "is_enterprise_install": false}
+	case "apps.connections.open":
+		a.mu.Lock()
+		u := a.socketURL
+		a.mu.Unlock()
+		if u == "" {
+			c.Status, c.Error = http.StatusOK, "no_socket"
+			a.record(c)
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
+			return
+		}
+		resp = map[string]any{"url": u}
 	case "bots.info":
 		resp = map[string]any{"bot": map[string]any{"id": BotID, "name": "whatmatters", "app_id": AppID, "user_id": BotUser}}
 	case "chat.postMessage":
