@@ -132,7 +132,8 @@ func (c *linkConn) send(t *testing.T, envelopeType, id string, payload any) {
 }
 
 // runLinkHarness starts RunSocket against the stand-in, with pings every
-// 20 ms and a link taken for dead after 200 ms of quiet.
+// 100 ms and a link taken for dead after 1.5 s of quiet: short for a test,
+// and long beside the pauses of a loaded machine under the race detector.
 func runLinkHarness(t *testing.T, sock *linkServer, open func(n int) map[string]any) (*harness, <-chan error) {
 	t.Helper()
 	db := storagetest.SQLite(t)
@@ -150,7 +151,7 @@ func runLinkHarness(t *testing.T, sock *linkServer, open func(n int) map[string]
 	})
 	h := newHarness(t, db, api, harnessOptions{workers: 2, appToken: "xapp-test", slackOpts: func(o *SlackOptions) {
 		o.SocketBackoff = 50 * time.Millisecond
-		o.SocketPing, o.SocketDead = 20*time.Millisecond, 200*time.Millisecond
+		o.SocketPing, o.SocketDead = 100*time.Millisecond, 1500*time.Millisecond
 	}})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1) // RunSocket's result, for the test
@@ -170,6 +171,18 @@ func runLinkHarness(t *testing.T, sock *linkServer, open func(n int) map[string]
 	return h, stopped
 }
 
+// waitConnected waits (at most 20 s) until the adapter reads as connected.
+func waitConnected(t *testing.T, h *harness) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !h.slack.Connected() {
+		if time.Now().After(deadline) {
+			t.Fatal("not connected")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a state, not timing
+	}
+}
+
 // TestSocketSilentLinkIsReplaced: a connection that says hello and then
 // carries nothing (no envelope, and no pong to the bot's pings) is marked
 // not ready after two pings' quiet, and taken for dead and replaced after
@@ -186,14 +199,12 @@ func TestSocketSilentLinkIsReplaced(t *testing.T) {
 	first := sock.next(t, "the first connection")
 	// The bot pings the silent link, gets no answer, and gives it up.
 	<-first.pings
-	second := sock.next(t, "a new connection after the silent one (SocketDead is 200 ms)")
+	second := sock.next(t, "a new connection after the silent one (SocketDead is 1.5 s)")
 	if second.n != 1 {
 		t.Fatalf("connection %d, want the second", second.n)
 	}
 	second.send(t, "slash_commands", "env-after-silence", commandPayloadJSON("U1", "C1", "Kestrel"))
-	if !h.slack.Connected() {
-		t.Error("not connected on the new link")
-	}
+	waitConnected(t, h)
 	logs := h.logs.String()
 	notReady := strings.Index(logs, "not ready until Slack answers")
 	replaced := strings.Index(logs, "replacing the connection")
@@ -203,16 +214,16 @@ func TestSocketSilentLinkIsReplaced(t *testing.T) {
 }
 
 // TestSocketLiveLinkIsKept: a link that answers the bot's pings is kept,
-// however long no envelope comes: many times SocketDead go by on the first
-// connection, measured in the pings it answers.
+// however long no envelope comes: more than twice SocketDead goes by on the
+// first connection, measured in the pings it answers.
 func TestSocketLiveLinkIsKept(t *testing.T) {
 	t.Parallel()
 	sock := newLinkServer(t, func(int) linkMode { return linkLive })
 	h, _ := runLinkHarness(t, sock, nil)
 	first := sock.next(t, "the first connection")
-	// 50 pings at 20 ms apart span five times the 200 ms after which a
+	// 40 pings 100 ms apart span more than twice the 1.5 s after which a
 	// quiet link is given up.
-	for range 50 {
+	for range 40 {
 		select {
 		case <-first.pings:
 		case <-time.After(20 * time.Second):
@@ -225,9 +236,7 @@ func TestSocketLiveLinkIsKept(t *testing.T) {
 	default:
 	}
 	first.send(t, "slash_commands", "env-live", commandPayloadJSON("U1", "C1", "Kestrel"))
-	if !h.slack.Connected() {
-		t.Error("not connected")
-	}
+	waitConnected(t, h)
 }
 
 // TestSocketRefreshReconnectsAtOnce: Slack's "disconnect" (refresh
