@@ -56,6 +56,7 @@ type storedCodes struct {
 func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.AnswerCodes, missing bool) (int, error) {
 	rows := make([]storedCodes, 0, len(codes))
 	ids := make([]int64, 0, len(codes))
+	at := make(map[int64]int, len(codes)) // an answer given twice: the later codes
 	for _, ac := range codes {
 		c := ac.Codes
 		for _, l := range []flows.Label{c.Relationships, c.Stories, c.Community, c.Anticipation} {
@@ -75,10 +76,16 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 		if err := checkText(doing, ac.TextHash, c.Coder, c.Version, caps, string(pj)); err != nil {
 			return 0, err
 		}
-		rows = append(rows, storedCodes{AnswerID: ac.AnswerID, Coder: c.Coder, Version: c.Version,
+		row := storedCodes{AnswerID: ac.AnswerID, Coder: c.Coder, Version: c.Version,
 			TextHash: ac.TextHash, Relationships: string(c.Relationships), Stories: string(c.Stories),
 			Community: string(c.Community), Anticipation: string(c.Anticipation), Capabilities: caps,
-			Phrases: string(pj), Fallback: c.Fallback, DroppedQuotes: c.DroppedQuotes})
+			Phrases: string(pj), Fallback: c.Fallback, DroppedQuotes: c.DroppedQuotes}
+		if i, seen := at[ac.AnswerID]; seen {
+			rows[i] = row
+			continue
+		}
+		at[ac.AnswerID] = len(rows)
+		rows = append(rows, row)
 		ids = append(ids, ac.AnswerID)
 	}
 	stored := 0
@@ -103,7 +110,7 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 		for _, a := range found {
 			texts[a.id] = a.answer
 		}
-		keep := rows[:0]
+		keep := make([]storedCodes, 0, len(rows))
 		for _, r := range rows {
 			a, ok := texts[r.AnswerID]
 			switch {
