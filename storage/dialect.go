@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -131,4 +132,16 @@ func (d Dialect) codesFromJSON() string {
 			json_extract(value, '$.phrases'), json_extract(value, '$.fallback'),
 			json_extract(value, '$.dropped_quotes'), $2
 		FROM json_each($1) WHERE true`
+}
+
+// inList is a condition on a column being one of ids ("= ANY($1)" on
+// PostgreSQL, "IN (SELECT value FROM json_each($1))" on SQLite) and its one
+// argument, always $1: the statement's text is the same however many ids
+// there are, so one prepared statement serves every count.
+func inList[T int64 | string](d Dialect, ids []T) (string, any) {
+	if d == Postgres {
+		return `= ANY($1)`, ids
+	}
+	j, _ := json.Marshal(ids) // integers and strings always encode
+	return `IN (SELECT value FROM json_each($1))`, string(j)
 }

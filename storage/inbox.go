@@ -268,9 +268,10 @@ func (s *store) MarkDeliveriesProcessed(ctx context.Context, ids []string, at ti
 		unique[id] = true
 	}
 	return s.InTx(ctx, func(tx flows.Store) error {
+		byID, arg := inList(s.dialect, ids)
 		res, err := tx.(*store).q.ExecContext(ctx,
-			`UPDATE inbox SET processed_at = $2, payload = NULL WHERE id = ANY($1) AND processed_at IS NULL`,
-			ids, s.dialect.timeArg(s.stamp(at)))
+			`UPDATE inbox SET processed_at = $2, payload = NULL WHERE id `+byID+` AND processed_at IS NULL`,
+			arg, s.dialect.timeArg(s.stamp(at)))
 		if err != nil {
 			return wrap(doing, err)
 		}

@@ -107,18 +107,8 @@ func (s *store) DeleteOutboxes(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	args := make([]any, len(ids))
-	b.WriteString(`DELETE FROM outbox WHERE id IN (`)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", i+1)
-		args[i] = id
-	}
-	b.WriteString(")")
-	_, err := s.q.ExecContext(ctx, b.String(), args...)
+	byID, arg := inList(s.dialect, ids)
+	_, err := s.q.ExecContext(ctx, `DELETE FROM outbox WHERE id `+byID, arg)
 	return wrap(doing, err)
 }
 

@@ -91,16 +91,19 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 	stored := 0
 	err := s.InTx(ctx, func(tx flows.Store) error {
 		ts := tx.(*store)
-		byID, idArg := ts.idList(ids)
-		q, err := ts.q.QueryContext(ctx, `SELECT id, text, team_id FROM answers WHERE id `+byID+ts.lock(), idArg)
+		byID, idArg := inList(ts.dialect, ids)
+		// Locked in the order of their ids, so that two instances storing
+		// codes of the same answers wait for each other rather than
+		// deadlock.
+		q, err := ts.q.QueryContext(ctx, `SELECT id, text, team_id FROM answers WHERE id `+byID+` ORDER BY id`+ts.lock(), idArg)
 		if err != nil {
 			return wrap(doing, err)
 		}
-		type answer struct{ text, team string }
-		found, err := collect(q, doing, func(r rowScanner) (a struct {
-			id int64
-			answer
-		}, err error) {
+		type answer struct {
+			id         int64
+			text, team string
+		}
+		found, err := collect(q, doing, func(r rowScanner) (a answer, err error) {
 			return a, r.Scan(&a.id, &a.text, &a.team)
 		})
 		if err != nil {
@@ -108,7 +111,7 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 		}
 		texts := make(map[int64]answer, len(found))
 		for _, a := range found {
-			texts[a.id] = a.answer
+			texts[a.id] = a
 		}
 		keep := make([]storedCodes, 0, len(rows))
 		for _, r := range rows {
@@ -148,7 +151,7 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 		for i, r := range keep {
 			keptIDs[i] = r.AnswerID
 		}
-		byID, idArg = ts.idList(keptIDs)
+		byID, idArg = inList(ts.dialect, keptIDs)
 		if _, err := ts.q.ExecContext(ctx, `DELETE FROM answers_to_code WHERE answer_id `+byID, idArg); err != nil {
 			return wrap(doing, err)
 		}
@@ -159,17 +162,6 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 		return 0, err
 	}
 	return stored, nil
-}
-
-// idList is a condition on a column being one of ids ("IN ..." or
-// "= ANY(...)"), as one argument ($1), so the statement's text is the same
-// however many ids there are.
-func (s *store) idList(ids []int64) (string, any) {
-	if s.dialect == Postgres {
-		return `= ANY($1)`, ids
-	}
-	j, _ := json.Marshal(ids) // a slice of integers always encodes
-	return `IN (SELECT value FROM json_each($1))`, string(j)
 }
 
 const codedAnswerColumns = `a.id, a.reflection_id, a.team_id, a.stage, a.author, a.discipline, a.text,
@@ -252,14 +244,39 @@ func (s *store) AnswersToCode(ctx context.Context, coder, version string, limit 
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	byID, arg := s.idList(ids)
+	byID, arg := inList(s.dialect, ids)
 	rows, err = s.q.QueryContext(ctx, `SELECT `+codedAnswerColumns+codedAnswerFrom+`
 		WHERE a.id `+byID+` AND a.text <> '' AND a.withdrawn_at IS NULL AND a.purged_at IS NULL
 		ORDER BY a.id`, arg)
 	if err != nil {
 		return nil, wrap(doing, err)
 	}
-	return collect(rows, doing, scanCodedAnswer)
+	as, err := collect(rows, doing, scanCodedAnswer)
+	if err != nil || len(as) == len(ids) {
+		return as, err
+	}
+	// A queued answer with nothing left to code leaves the queue, so that
+	// it cannot hold the head of it.
+	listed := make(map[int64]bool, len(as))
+	for _, a := range as {
+		listed[a.ID] = true
+	}
+	var stale []int64
+	for _, id := range ids {
+		if !listed[id] {
+			stale = append(stale, id)
+		}
+	}
+	byID, arg = inList(s.dialect, stale)
+	if _, err := s.q.ExecContext(ctx, `DELETE FROM answers_to_code WHERE answer_id `+byID, arg); err != nil {
+		return nil, wrap(doing, err)
+	}
+	if len(as) == 0 {
+		// Nothing to code in this stretch of the queue: look further (the
+		// queue is shorter by what was dropped, so this ends).
+		return s.AnswersToCode(ctx, coder, version, limit)
+	}
+	return as, nil
 }
 
 // requeueCodes makes the queue of answers to code right for this coder and

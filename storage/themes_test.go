@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -330,6 +331,43 @@ func TestSaveManyCodes(t *testing.T) {
 		}
 		if n, err := db.SaveManyCodes(ctx, nil); n != 0 || err != nil {
 			t.Errorf("SaveManyCodes(nil) = %d, %v", n, err)
+		}
+	})
+}
+
+// TestAnswersToCodeDropsStaleQueueEntries: an answer queued for codes that
+// has no text left (here blanked behind the store's back) leaves the queue
+// when it is met, and does not hide the answers queued after it.
+func TestAnswersToCodeDropsStaleQueueEntries(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		mustTeam(t, db, "T1")
+		r := mustReflection(t, db, newReflection("T1", 0, "C1", "1", t0))
+		var stale []int64
+		for i := range 3 {
+			a := mustAnswer(t, db, r, "why", fmt.Sprintf("words %d", i))
+			stale = append(stale, a.ID)
+		}
+		live := mustAnswer(t, db, r, "why", "she loved the sea")
+		// A first look, so that the start's pass over the queue is done.
+		if todo, err := db.AnswersToCode(ctx, "offline", "1", 10); err != nil || len(todo) != 4 {
+			t.Fatalf("first look: %d answers, %v; want 4", len(todo), err)
+		}
+		byID, arg := "IN ($1, $2, $3)", []any{stale[0], stale[1], stale[2]}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE answers SET text = '' WHERE id `+byID, arg...); err != nil {
+			t.Fatal(err)
+		}
+		todo, err := db.AnswersToCode(ctx, "offline", "1", 2)
+		if err != nil || len(todo) != 1 || todo[0].ID != live.ID {
+			t.Fatalf("AnswersToCode = %+v, %v; want the live answer behind the stale ones", todo, err)
+		}
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM answers_to_code`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d answers queued, want only the live one", n)
 		}
 	})
 }
