@@ -280,13 +280,8 @@ func (s *Slack) setConnected(up bool) {
 	}
 }
 
-// acker is the part of the Socket Mode client that acknowledges envelopes.
-type acker interface {
-	AckCtx(ctx context.Context, envelopeID string, payload any) error
-}
-
 // onEnvelope records one envelope's delivery and then acknowledges it.
-func (s *Slack) onEnvelope(ctx context.Context, client acker, env socketEnvelope) {
+func (s *Slack) onEnvelope(ctx context.Context, client *socketLink, env socketEnvelope) {
 	start := time.Now()
 	rc, err := s.routeSocket(ctx, env)
 	if err != nil {
