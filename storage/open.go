@@ -31,9 +31,19 @@ const sqliteBusyTimeout = 5 * time.Second
 // Open opens the database a DATABASE_URL names (see ParseURL) and checks that
 // it answers. A SQLite file that does not exist is created. It does not
 // migrate; call Migrate. A nil log discards logs. Errors are one line and
-// never show a password.
+// never show a password, whatever the driver put in its own (RedactText).
 func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
-	return open(ctx, databaseURL, log, true)
+	db, err := open(ctx, databaseURL, log, true)
+	return db, redactError(databaseURL, err)
+}
+
+// redactError returns err with its message passed through RedactText, or
+// nil. errors.Is and errors.As still see what it wraps.
+func redactError(databaseURL string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &openError{msg: RedactText(databaseURL, err.Error()), err: err}
 }
 
 // ErrNoDatabase is wrapped by OpenExisting's error when there is no What
@@ -46,6 +56,11 @@ var ErrNoDatabase = errors.New("no What Matters database there")
 // migrated is an error wrapping ErrNoDatabase. Pending migrations are not an
 // error; call Migrate or Pending.
 func OpenExisting(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+	db, err := openExisting(ctx, databaseURL, log)
+	return db, redactError(databaseURL, err)
+}
+
+func openExisting(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
 	dialect, target, err := ParseURL(databaseURL)
 	if err != nil {
 		return nil, err

@@ -65,8 +65,8 @@ func TestOpenFailures(t *testing.T) {
 	}
 	openErr(t, "sqlite:"+notDB, fmt.Sprintf("database: cannot open sqlite file %q: ", notDB))
 	// Nothing listens on port 1.
-	openErr(t, "postgres://u:s3cret@127.0.0.1:1/wm?sslmode=disable", "database: cannot connect to postgres://u:xxxxx@127.0.0.1:1/wm?sslmode=disable: ")
-	openErr(t, "postgres://u:s3cret@localhost:1/wm?sslmode=disable&connect_timeout=5", "database: cannot connect to postgres://u:xxxxx@localhost:1/wm")
+	openErr(t, "postgres://u:s3cret@127.0.0.1:1/wm?sslmode=disable", "database: cannot connect to postgres://xxxxx@127.0.0.1:1/wm?sslmode=disable: ")
+	openErr(t, "postgres://u:s3cret@localhost:1/wm?sslmode=disable&connect_timeout=5", "database: cannot connect to postgres://xxxxx@localhost:1/wm")
 	openErr(t, "postgres://u:s3cret@127.0.0.1:1/wm?sslmode=bogus", "database: invalid postgres URL: ")
 
 	if os.Geteuid() != 0 { // root reads any file

@@ -30,7 +30,15 @@ var version = "dev"
 //
 // Each command takes only its own flags: an unknown flag or a stray argument
 // is one line and exit status 2, before anything is opened or changed.
+//
+// Its error never holds DATABASE_URL's password, whatever the database
+// driver said (redactError).
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return redactError(runCommand(ctx, args, getenv, stdin, stdout, stderr))
+}
+
+// runCommand is run before its error is redacted.
+func runCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	name := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -100,18 +108,19 @@ func (e *env) loadConfig() error {
 		return err
 	}
 	e.cfg = cfg
-	e.log = newLogger(e.stderr, false, cfg.LogLevel)
+	e.log = newLogger(e.stderr, false, cfg.LogLevel, string(cfg.DatabaseURL))
 	return nil
 }
 
 // newLogger logs to w at level: JSON lines for serve, whose logs a platform
-// collects, and text for people at a terminal.
-func newLogger(w io.Writer, json bool, level LogLevel) *slog.Logger {
+// collects, and text for people at a terminal. No line it writes holds
+// databaseURL's secrets (redactLogs).
+func newLogger(w io.Writer, json bool, level LogLevel, databaseURL string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.Level(level)}
 	if json {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(redactLogs(slog.NewJSONHandler(w, opts), databaseURL))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(redactLogs(slog.NewTextHandler(w, opts), databaseURL))
 }
 
 func printVersion(w io.Writer) {

@@ -51,7 +51,7 @@ const (
 // jobs finish, cancelling those still running after shutdownTimeout; then
 // the locks and the database are closed.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
-	log := newLogger(stderr, true, cfg.LogLevel)
+	log := newLogger(stderr, true, cfg.LogLevel, string(cfg.DatabaseURL))
 	if cfg.SlackBotToken == "" {
 		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page")
 	}
