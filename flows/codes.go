@@ -45,6 +45,13 @@ type Phrase struct {
 	// Quote is a span of the answer's stored text, word for word: the
 	// sentence or clause the phrase was found in.
 	Quote string `json:"quote"`
+	// Theme is the id of the catalogue theme (docs/themes.md) the phrase
+	// carries; empty for a key phrase outside the catalogue.
+	Theme string `json:"theme,omitempty"`
+	// CutBefore and CutAfter say that the quote leaves out words of its
+	// sentence before or after it, to be shown with an ellipsis.
+	CutBefore bool `json:"cut_before,omitempty"`
+	CutAfter  bool `json:"cut_after,omitempty"`
 }
 
 // Codes is one answer read against the codebook.
@@ -65,6 +72,10 @@ type Codes struct {
 	// DroppedQuotes counts quotes a model gave that do not appear word for
 	// word in the answer, and were dropped.
 	DroppedQuotes int `json:"dropped_quotes,omitempty"`
+	// OfflineReason says why the offline coder read an answer although a
+	// model was configured: "the model failed", "read as instructions to
+	// the model". Empty otherwise.
+	OfflineReason string `json:"offline_reason,omitempty"`
 }
 
 // Direction returns the label of the direction with the given key, or None

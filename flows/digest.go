@@ -110,8 +110,11 @@ type Digest struct {
 	// three people did, so nobody can be picked out.
 	Disciplines []Count `json:"disciplines,omitempty"`
 
-	// Recurring themes appeared in two or more cases; Emerging ones in one
-	// case only, shown apart so a single voice is not averaged away.
+	// Recurring lists every catalogue theme found in two or more cases
+	// from two or more people, strongest first; Emerging the phrases
+	// outside the catalogue that recur the same way, until a team adopts
+	// them as themes of its own. Renderers show the first few and say how
+	// many more there are; JSON carries them all.
 	Recurring []Theme `json:"recurring"`
 	Emerging  []Theme `json:"emerging"`
 
@@ -126,8 +129,13 @@ type Digest struct {
 	// session.
 	Question string `json:"question"`
 
-	// Trend is the last twelve weeks, for the chart.
+	// Trend is the period's weeks (at least four, ending with the
+	// period, with no empty weeks before the first answer), for the chart:
+	// the same answers and bases as the readings.
 	Trend []WeekReading `json:"trend"`
+	// ReadOffline lists the answers of the period read by the offline
+	// coder although a model was configured, and why; empty otherwise.
+	ReadOffline []OfflineRead `json:"read_offline,omitempty"`
 
 	// Coder says which coder made the codes read here; Fallbacks counts
 	// answers whose model coding failed so the offline codes stand;
@@ -149,21 +157,43 @@ type Digest struct {
 	Grouping string `json:"grouping,omitempty"`
 }
 
+// OfflineRead is an answer the offline coder read in a model's place, and
+// why: "not coded yet", "the model failed", "read as instructions to the
+// model".
+type OfflineRead struct {
+	AnswerID int64  `json:"answer_id"`
+	Reason   string `json:"reason"`
+}
+
 // Count is a name with how many.
 type Count struct {
 	Name string `json:"name"`
 	N    int    `json:"n"`
 }
 
-// Theme is a key phrase that recurs across answers, with its evidence.
+// Theme is a concept that recurs across answers, with its evidence: a
+// theme of the catalogue (ID set), or an emerging one outside it, named by
+// the words people used.
 type Theme struct {
+	// ID is the catalogue theme's id; empty for an emerging theme.
+	ID string `json:"id,omitempty"`
+	// Label is the plain name a lead reads: the catalogue's label, or for
+	// an emerging theme the phrase most often written.
+	Label      string   `json:"label"`
+	Definition string   `json:"definition,omitempty"`
+	SpeaksTo   []string `json:"speaks_to,omitempty"`
+	// Key groups an emerging theme's phrases (their stems); Phrase is the
+	// words most often written for it.
 	Key    string `json:"key"`
 	Phrase string `json:"phrase"`
-	// Cases counts the distinct cases (a check-in, with no case, counts as
-	// its own), People the distinct contributors, Answers the answers.
+	// Cases counts the distinct cases (answers about a case count once
+	// toward it, whatever the reflection; an answer to a check-in about no
+	// case counts as one person on its writer's mind), People the distinct
+	// contributors, Answers the answers, AnswerIDs which they are.
 	Cases       int      `json:"cases"`
 	People      int      `json:"people"`
 	Answers     int      `json:"answers"`
+	AnswerIDs   []int64  `json:"answer_ids"`
 	Disciplines []string `json:"disciplines"`
 	// Quotes are candidate quotes, best first, each checked word for word
 	// against its stored answer; a renderer shows one or two of those it
@@ -179,6 +209,23 @@ type Quote struct {
 	// Channel is where the answer was given: a quote from a private
 	// channel is never shown in another channel.
 	Channel string `json:"channel"`
+	// CutBefore and CutAfter say that words of the sentence were left out,
+	// shown with an ellipsis.
+	CutBefore bool `json:"cut_before,omitempty"`
+	CutAfter  bool `json:"cut_after,omitempty"`
+}
+
+// Shown is the quote's text as shown: with an ellipsis where words of its
+// sentence were left out.
+func (q Quote) Shown() string {
+	t := q.Text
+	if q.CutBefore {
+		t = "…" + t
+	}
+	if q.CutAfter {
+		t += "…"
+	}
+	return t
 }
 
 // DirectionReading is how answers read on one direction: this period, and
@@ -201,6 +248,9 @@ type WeekReading struct {
 	Start   time.Time      `json:"start"`
 	Answers int            `json:"answers"`
 	Toward  map[string]int `json:"toward"`
+	// Of is how many answers were read on each direction (toward or
+	// away): the base of the week's share, as in the digest's text.
+	Of map[string]int `json:"of"`
 }
 
 // Empty reports whether nothing was said in the period.

@@ -9,8 +9,14 @@ import (
 // quotesShown is how many quotes a digest shows per recurring theme.
 const quotesShown = 2
 
-// discussButtons is how many recurring themes offer "Discuss in a session".
-const discussButtons = 3
+// discussButtons is how many recurring themes offer "Discuss in a session",
+// and themesShown how many recurring themes a post shows (the strongest;
+// it says how many more there are, and JSON carries them all).
+const (
+	discussButtons = 3
+	themesShown    = 5
+	emergingShown  = 3
+)
 
 // shortLabel cuts a button's label to n characters.
 func shortLabel(s string, n int) string {
@@ -67,16 +73,20 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 	add(Part{Text: head + " These themes are offered as prompts for discussion, not findings."})
 
 	if len(d.Recurring) == 0 {
-		add(Part{Label: "Recurring themes", Text: "Nothing recurred across two or more cases this time."})
+		add(Part{Label: "Recurring themes", Text: "Nothing recurred across two or more cases from two or more people this time."})
 	}
 	for i, t := range d.Recurring {
+		if i == themesShown {
+			add(Part{Text: fmt.Sprintf("And %s more, each in fewer cases: %s.", count(len(d.Recurring)-themesShown, "theme"), themeList(d.Recurring[themesShown:]))})
+			break
+		}
 		label := ""
 		if i == 0 {
 			label = "Recurring themes"
 		}
-		add(Part{Label: label, Text: fmt.Sprintf("“%s”: in %s, from %s%s.", t.Phrase, count(t.Cases, "case"), count(t.People, "person"), disciplines(t))})
+		add(Part{Label: label, Text: fmt.Sprintf("%s: in %s, from %s%s.", t.Label, count(t.Cases, "case"), count(t.People, "person"), disciplines(t))})
 		if i < discussButtons {
-			r.Buttons = append(r.Buttons, Button{Label: shortLabel("Discuss “"+t.Phrase+"” in a session", 75), Action: ActionDiscuss, Value: t.Phrase})
+			r.Buttons = append(r.Buttons, Button{Label: shortLabel("Discuss “"+t.Label+"” in a session", 75), Action: ActionDiscuss, Value: t.Label})
 		}
 		shown := 0
 		for _, q := range t.Quotes {
@@ -84,7 +94,7 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 				break
 			}
 			if visible(q) {
-				add(Part{Text: q.Text, Quote: true, By: q.Discipline})
+				add(Part{Text: q.Shown(), Quote: true, By: q.Discipline})
 				shown++
 			}
 		}
@@ -124,14 +134,18 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 	add(Part{Label: "The six capabilities", Text: capText})
 
 	for i, t := range d.Emerging {
+		if i == emergingShown {
+			add(Part{Text: fmt.Sprintf("And %s more.", count(len(d.Emerging)-emergingShown, "phrase"))})
+			break
+		}
 		label := ""
 		if i == 0 {
-			label = "Emerging, from one case each"
+			label = "Emerging: recurring words outside the theme catalogue"
 		}
-		add(Part{Label: label, Text: fmt.Sprintf("“%s”%s", t.Phrase, disciplines(t))})
+		add(Part{Label: label, Text: fmt.Sprintf("“%s”: in %s, from %s.", t.Label, count(t.Cases, "case"), count(t.People, "person"))})
 		for _, q := range t.Quotes {
 			if visible(q) {
-				add(Part{Text: q.Text, Quote: true, By: q.Discipline})
+				add(Part{Text: q.Shown(), Quote: true, By: q.Discipline})
 				break
 			}
 		}
@@ -155,10 +169,21 @@ func coderFootnote(d Digest) string {
 		s += " because the model gave words that were not in the answer"
 	}
 	s += "."
-	if d.Fallbacks > 0 {
-		s += fmt.Sprintf(" %s read by the offline coder after the model could not.", count(d.Fallbacks, "answer"))
-	}
-	if d.Uncoded > 0 {
+	if len(d.ReadOffline) > 0 {
+		// Which answers, and why: each reason with its count.
+		n, order := map[string]int{}, []string{}
+		for _, r := range d.ReadOffline {
+			if n[r.Reason] == 0 {
+				order = append(order, r.Reason)
+			}
+			n[r.Reason]++
+		}
+		var why []string
+		for _, r := range order {
+			why = append(why, fmt.Sprintf("%d %s", n[r], r))
+		}
+		s += fmt.Sprintf(" %s read by the offline coder in the model's place (%s).", count(len(d.ReadOffline), "answer"), strings.Join(why, "; "))
+	} else if d.Uncoded > 0 {
 		s += fmt.Sprintf(" %s not yet coded by the job, read offline for now.", count(d.Uncoded, "answer"))
 	}
 	switch {
@@ -211,4 +236,13 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// themeList names themes by their labels.
+func themeList(ts []Theme) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Label
+	}
+	return strings.Join(names, "; ")
 }

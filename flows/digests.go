@@ -13,11 +13,23 @@ import (
 // package provides one. flows owns this interface so that it needs nothing
 // of themes.
 type DigestMaker interface {
-	// BuildDigest builds the team's digest for the weeks weeks ending at
-	// to, reading through s. It returns ErrNotFound for an unknown team.
-	BuildDigest(ctx context.Context, s Store, teamID string, weeks int, to time.Time) (Digest, error)
+	// BuildDigest builds the digest req asks for, reading through s. It
+	// returns ErrNotFound for an unknown team.
+	BuildDigest(ctx context.Context, s Store, req DigestRequest) (Digest, error)
 	// Chart draws the digest's trend as a PNG.
 	Chart(d Digest) ([]byte, error)
+}
+
+// DigestRequest says which digest to build: the team's, for the Weeks
+// weeks ending at To, from the answers given in channels Shown allows (nil
+// allows every channel: the operator's command line). Everything a digest
+// carries (themes, phrases, quotes and counts) comes from those answers, so
+// what was said in a private channel stays there.
+type DigestRequest struct {
+	TeamID string
+	Weeks  int
+	To     time.Time
+	Shown  func(channel string) bool
 }
 
 // ChannelPrivacy reports whether a channel is private, so that a quote from
@@ -75,7 +87,7 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if _, _, err := e.member(ctx, e.store, c.Actor); err != nil {
 		return nil, err
 	}
-	d, err := e.digests.BuildDigest(ctx, e.store, c.TeamID, weeks, e.clock())
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: c.TeamID, Weeks: weeks, To: e.clock(), Shown: e.shownIn(ctx, c.TeamID, c.Channel)})
 	if err != nil {
 		return nil, fmt.Errorf("building digest: %w", err)
 	}
@@ -142,6 +154,33 @@ func (e *Engine) quoteVisibility(ctx context.Context, d Digest, channel string) 
 	return func(q Quote) bool { return q.Channel == channel || q.Channel == "" || !private[q.Channel] }
 }
 
+// shownIn returns which answers' channels a digest shown in channel may
+// draw on: that channel itself, and channels that are not private. Channel
+// "" (the App Home, a person's own view) draws on public channels only. A
+// channel whose privacy cannot be told is taken as private. Answers of no
+// channel (the console) are shown anywhere.
+func (e *Engine) shownIn(ctx context.Context, teamID, channel string) func(string) bool {
+	private := map[string]bool{}
+	return func(ch string) bool {
+		if ch == channel || ch == "" {
+			return true
+		}
+		if e.privacy == nil {
+			return true
+		}
+		p, seen := private[ch]
+		if !seen {
+			var err error
+			if p, err = e.privacy(ctx, teamID, ch); err != nil {
+				e.log.WarnContext(ctx, "digest: channel privacy unknown; its answers are left out", "channel", ch, "err", err)
+				p = true
+			}
+			private[ch] = p
+		}
+		return !p
+	}
+}
+
 // PreparedDigest is a digest built and ready to be owed to a channel:
 // built outside any transaction, since reading, drawing and asking Slack
 // which channels are private take a while.
@@ -199,6 +238,30 @@ func (e *Engine) DueDigests(ctx context.Context) ([]PreparedDigest, error) {
 	return out, nil
 }
 
+// Digest builds the team's digest of the weeks weeks ending now, over every
+// channel, with its learning-session actions: the operator's view, for
+// `whatmatters digest`. Digests shown in Slack are built by the same steps,
+// limited to what their channel may show.
+func (e *Engine) Digest(ctx context.Context, teamID string, weeks int) (Digest, error) {
+	if e.digests == nil {
+		return Digest{}, fmt.Errorf("%w: digests are not configured", ErrInvalid)
+	}
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: weeks, To: e.clock()})
+	if err != nil {
+		return Digest{}, err
+	}
+	d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To)
+	return d, err
+}
+
+// Chart draws a digest's trend chart (PNG).
+func (e *Engine) Chart(d Digest) ([]byte, error) {
+	if e.digests == nil {
+		return nil, fmt.Errorf("%w: digests are not configured", ErrInvalid)
+	}
+	return e.digests.Chart(d)
+}
+
 // PrepareDigest builds a digest of the last weeks weeks for the team's
 // digest channel (or the channel given), whatever the schedule: for
 // `whatmatters digest --post`.
@@ -222,7 +285,7 @@ func (e *Engine) PrepareDigest(ctx context.Context, teamID, channel string, week
 }
 
 func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int, to time.Time) (PreparedDigest, error) {
-	d, err := e.digests.BuildDigest(ctx, e.store, teamID, weeks, to)
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: weeks, To: to, Shown: e.shownIn(ctx, teamID, channel)})
 	if err != nil {
 		return PreparedDigest{}, err
 	}
@@ -335,7 +398,8 @@ func (e *Engine) ThemeQuotes(ctx context.Context, teamID, channel, phrase string
 	if e.digests == nil || strings.TrimSpace(phrase) == "" {
 		return nil, nil
 	}
-	d, err := e.digests.BuildDigest(ctx, e.store, teamID, 1, e.clock())
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: 1, To: e.clock(),
+		Shown: func(ch string) bool { return ch == channel }})
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -344,7 +408,7 @@ func (e *Engine) ThemeQuotes(ctx context.Context, teamID, channel, phrase string
 	}
 	for _, themes := range [][]Theme{d.Recurring, d.Emerging} {
 		for _, t := range themes {
-			if !strings.EqualFold(t.Phrase, phrase) {
+			if !strings.EqualFold(t.Label, phrase) && !strings.EqualFold(t.Phrase, phrase) && t.ID != phrase {
 				continue
 			}
 			var out []SessionQuote

@@ -142,12 +142,12 @@ func (e *Engine) homeDigest(ctx context.Context, teamID string, h *Home) error {
 		last.From.In(loc).Format("2 Jan"), last.To.In(loc).Format("2 Jan"),
 		count(s.Reflections, "reflection"), count(s.Cases, "case"), count(s.Contributors, "person"),
 		count(s.Recurring, "recurring theme"))
-	d, err := e.digests.BuildDigest(ctx, e.store, teamID, max(last.Weeks, 1), last.To)
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: max(last.Weeks, 1), To: last.To, Shown: e.shownIn(ctx, teamID, "")})
 	if err != nil {
 		return fmt.Errorf("reading the latest digest's themes: %w", err)
 	}
 	for _, t := range d.Recurring {
-		h.DigestThemes = append(h.DigestThemes, t.Phrase)
+		h.DigestThemes = append(h.DigestThemes, t.Label)
 	}
 	return nil
 }

@@ -149,3 +149,10 @@ func (s *Set) Get(key string) (Template, bool) {
 
 // Keys returns the template keys in alphabetical order.
 func (s *Set) Keys() []string { return slices.Clone(s.keys) }
+
+//go:embed themes/catalogue.json
+var catalogueJSON []byte
+
+// ThemeCatalogue returns the built-in theme catalogue as JSON (see
+// docs/themes.md): the named concepts of end-of-life care a digest reports.
+func ThemeCatalogue() []byte { return catalogueJSON }

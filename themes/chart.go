@@ -14,6 +14,10 @@ type TrendWeek struct {
 	Start   time.Time      // the first day of the week, in the team's timezone
 	Answers int            // answers coded that week
 	Toward  map[string]int // answers read "toward", by direction key: relationships, stories, community, anticipation
+	// Of is the answers read on each direction at all (toward or away),
+	// the base of its share, as in the digest's text. Nil takes every
+	// answer of the week as the base.
+	Of map[string]int
 }
 
 // Chart size in pixels.
@@ -32,10 +36,10 @@ var chartDirections = [...]struct {
 	color     charts.Color
 	shape     charts.SymbolShape
 }{
-	{"relationships", "Relationships", charts.ColorRGB(0, 114, 178), charts.SymbolCircle},
-	{"stories", "Stories", charts.ColorRGB(213, 94, 0), charts.SymbolSquare},
-	{"community", "Community", charts.ColorRGB(0, 158, 115), charts.SymbolDiamond},
-	{"anticipation", "Anticipating together", charts.ColorRGB(204, 121, 167), charts.SymbolDot},
+	{"relationships", "Saw the people around them", charts.ColorRGB(0, 114, 178), charts.SymbolCircle},
+	{"stories", "Told a story, not only facts", charts.ColorRGB(213, 94, 0), charts.SymbolSquare},
+	{"community", "Found support beyond services", charts.ColorRGB(0, 158, 115), charts.SymbolDiamond},
+	{"anticipation", "Planned ahead together", charts.ColorRGB(204, 121, 167), charts.SymbolDot},
 }
 
 // chartGrey is the colour of the chart's secondary text: the subtitle, the
@@ -79,7 +83,11 @@ const (
 //
 // The same weeks always give the same bytes: the chart uses a font that the
 // charts library embeds, and neither the clock nor the network.
-func TrendChart(weeks []TrendWeek) ([]byte, error) {
+func TrendChart(weeks []TrendWeek) ([]byte, error) { return TrendChartTitled(weeks, "") }
+
+// TrendChartTitled is TrendChart with a title of the caller's (the team and
+// the dates); "" gives a plain one.
+func TrendChartTitled(weeks []TrendWeek, title string) ([]byte, error) {
 	ws := slices.Clone(weeks)
 	slices.SortStableFunc(ws, func(a, b TrendWeek) int { return a.Start.Compare(b.Start) })
 	n := len(ws)
@@ -149,14 +157,16 @@ func TrendChart(weeks []TrendWeek) ([]byte, error) {
 		colors = append(colors, charts.ColorTransparent)
 	}
 
-	title := "Reading toward each direction"
-	switch {
-	case n == 1:
-		title += ", last week"
-	case n > 1:
-		title += ", last " + strconv.Itoa(n) + " weeks"
+	if title == "" {
+		title = "How the stories read"
+		switch {
+		case n == 1:
+			title += ", last week"
+		case n > 1:
+			title += ", last " + strconv.Itoa(n) + " weeks"
+		}
 	}
-	subtitle := "The share of each week's answers read toward each direction; in grey, how many answers were coded that week."
+	subtitle := "Of each week's answers that touched on each, the share that did; in grey, the answers that week."
 	switch {
 	case n == 0:
 		subtitle = "No answers have been coded yet."
@@ -226,16 +236,23 @@ func TrendChart(weeks []TrendWeek) ([]byte, error) {
 	return b, nil
 }
 
-// chartShare is the percentage of w's answers read toward the direction
-// key, and false for a week with no answers, which has no share (rather than
-// 0/0). A count above Answers is taken as all of them, one below zero as
+// chartShare is the percentage of w's answers on the direction key (all its
+// answers when Of is nil) read toward it, and false for a week with none,
+// which has no share (rather than 0/0). A count above Answers is taken as all of them, one below zero as
 // none, so the share is always within 0–100.
 func chartShare(w TrendWeek, key string) (float64, bool) {
 	if w.Answers <= 0 {
 		return 0, false
 	}
-	toward := min(max(w.Toward[key], 0), w.Answers)
-	return 100 * float64(toward) / float64(w.Answers), true
+	base := w.Answers
+	if w.Of != nil {
+		base = min(max(w.Of[key], 0), w.Answers)
+	}
+	if base == 0 {
+		return 0, false
+	}
+	toward := min(max(w.Toward[key], 0), base)
+	return 100 * float64(toward) / float64(base), true
 }
 
 // chartCount is the text under a week: its number of answers, in words while

@@ -294,7 +294,7 @@ func TestTrendChartWords(t *testing.T) {
 	for _, d := range chartDirections {
 		names = append(names, d.name)
 	}
-	if want := []string{"Relationships", "Stories", "Community", "Anticipating together"}; !slices.Equal(names, want) {
+	if want := []string{"Saw the people around them", "Told a story, not only facts", "Found support beyond services", "Planned ahead together"}; !slices.Equal(names, want) {
 		t.Errorf("legend names %q, want %q", names, want)
 	}
 }

@@ -4,29 +4,30 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"whatmatters/concepts"
 	"whatmatters/flows"
 )
 
-// trendWeeks is how many weeks the digest's trend covers, and prevWeeks how
-// many weeks before the period its readings are compared with.
+// minTrendWeeks is the fewest weeks the digest's trend covers (its own
+// period when longer), and prevWeeks how many weeks before the period its
+// readings are compared with.
 const (
-	trendWeeks = 12
-	prevWeeks  = 4
+	minTrendWeeks = 4
+	prevWeeks     = 4
 )
 
-// maxRecurring and maxEmerging bound how many themes a digest lists, and
-// maxQuotes how many candidate quotes each theme carries.
+// maxEmerging bounds how many emerging themes a digest lists, and
+// maxQuotes how many candidate quotes each theme carries. Every recurring
+// theme is listed.
 const (
-	maxRecurring = 6
-	maxEmerging  = 4
-	maxQuotes    = 4
+	maxEmerging = 8
+	maxQuotes   = 4
 )
 
 // directionPhrases say in people's words what reading toward a direction
@@ -59,6 +60,11 @@ type DigestOptions struct {
 	// themes' phrases are taken to mean the same. Zero (or less) means
 	// DefaultMergeThreshold; above 1 nothing joins.
 	MergeThreshold float64
+	// Shown says which channels' answers the digest may draw on; nil
+	// means all (see flows.DigestRequest).
+	Shown func(channel string) bool
+	// Catalogue names the themes; nil means the built-in catalogue.
+	Catalogue *concepts.Catalogue
 }
 
 // BuildDigest reads the team's coded answers and builds its digest for the
@@ -88,7 +94,7 @@ func BuildDigestWithGrouping(ctx context.Context, s flows.Store, opts DigestOpti
 	to := opts.Now.In(loc)
 	from := to.AddDate(0, 0, -7*opts.Weeks)
 	prevFrom := from.AddDate(0, 0, -7*prevWeeks)
-	trendFrom := to.AddDate(0, 0, -7*trendWeeks)
+	trendFrom := to.AddDate(0, 0, -7*max(opts.Weeks, minTrendWeeks))
 	earliest := prevFrom
 	if trendFrom.Before(earliest) {
 		earliest = trendFrom
@@ -96,6 +102,13 @@ func BuildDigestWithGrouping(ctx context.Context, s flows.Store, opts DigestOpti
 	all, err := s.ListCodedAnswers(ctx, team.ID, earliest.UTC(), to.UTC())
 	if err != nil {
 		return flows.Digest{}, Grouping{}, fmt.Errorf("building a digest: %w", err)
+	}
+	if opts.Shown != nil {
+		all = slices.DeleteFunc(all, func(a flows.CodedAnswer) bool { return !opts.Shown(a.Channel) })
+	}
+	cat := opts.Catalogue
+	if cat == nil {
+		cat = builtinCatalogue()
 	}
 	members, err := s.ListMembers(ctx, team.ID)
 	if err != nil {
@@ -143,10 +156,23 @@ func BuildDigestWithGrouping(ctx context.Context, s flows.Store, opts DigestOpti
 	if e, ok := opts.Embedder.(*OpenAIEmbedder); ok && e == nil {
 		opts.Embedder = nil // a nil *OpenAIEmbedder means none configured
 	}
+	cases, err := s.ListCases(ctx, team.ID)
+	if err != nil {
+		return flows.Digest{}, Grouping{}, fmt.Errorf("building a digest: %w", err)
+	}
+	avoid := map[string]bool{}
+	for _, c := range cases {
+		for _, w := range concepts.Words(c.Label) {
+			avoid[w] = true
+		}
+	}
+	f := themeFinder{cat: cat, period: period, noQuotes: noQuotes, attribute: attribution(period), avoid: avoid,
+		eg: embedGrouping{opts.Embedder, opts.MergeThreshold}}
 	var gr Grouping
-	d.Recurring, d.Emerging, gr = findThemes(ctx, period, noQuotes, embedGrouping{opts.Embedder, opts.MergeThreshold})
-	d.Trend = trend(all, to, loc)
+	d.Recurring, d.Emerging, gr = f.find(ctx)
+	d.Trend = trend(all, to, max(opts.Weeks, minTrendWeeks), loc)
 	d.Coder, d.Fallbacks, d.Uncoded, d.QuotesDropped = coderNote(period, inMemory)
+	d.ReadOffline = readOffline(period, inMemory)
 	d.Question = suggestQuestion(d)
 	if opts.Embedder != nil {
 		d.Grouping = gr.By
@@ -269,171 +295,6 @@ func init() {
 	}
 }
 
-// themeGroup gathers the phrases of one key across answers.
-type themeGroup struct {
-	key     string
-	phrases map[string]int
-	cases   map[int64]bool // caseID, or -reflectionID for answers with no case
-	people  map[string]bool
-	disc    map[string]bool
-	answers int
-	last    int64 // the last answer counted: hits come answer by answer
-	quotes  []themeQuote
-}
-
-// themeQuote is a candidate quote, small: the answer's index in the period
-// and the phrase's index in its codes, with the quote's fit (quoteFit).
-// The quote itself is made again only for the few quotes shown.
-type themeQuote struct {
-	ai   int32
-	pi   uint16
-	fit  uint8
-	used bool
-}
-
-// caseOf identifies an answer's case without building a string: the case
-// ID, or the negated reflection ID when the answer has no case.
-func caseOf(a *flows.CodedAnswer) int64 {
-	if a.CaseID != 0 {
-		return a.CaseID
-	}
-	return -a.ReflectionID
-}
-
-// findThemes groups the period's key phrases by key across answers. A key
-// whose words all appear in a longer key's is the same theme said more
-// briefly, so the longer key's answers join it. With an embedder, groups
-// whose phrases' embeddings are close are then joined (mergeSimilar).
-// Themes in two or more cases recur; the others are emerging.
-func findThemes(ctx context.Context, period []flows.CodedAnswer, noQuotes map[string]bool, eg embedGrouping) (recurring, emerging []flows.Theme, gr Grouping) {
-	gr.By = GroupedByStems
-	// With an embedder, each group's answers (their indexes, in order) are
-	// kept aside, so that joined groups count the union of their answers.
-	var ans map[*themeGroup][]int32
-	if eg.embedder != nil {
-		ans = map[*themeGroup][]int32{}
-	}
-	// phraseKey is the key a phrase is grouped by, or "" when it is not
-	// grouped (no key, or a generic single word).
-	phraseKey := func(ph *flows.Phrase) string {
-		k := ph.Key
-		if k == "" {
-			k = PhraseKey(ph.Phrase)
-		}
-		if genericKeys[k] {
-			return ""
-		}
-		return k
-	}
-	// First pass: the keys in use, so that each key's home is known
-	// before any answer is counted.
-	keys := map[string]bool{}
-	for i := range period {
-		a := &period[i]
-		if a.Codes == nil {
-			continue
-		}
-		for j := range a.Codes.Phrases {
-			if k := phraseKey(&a.Codes.Phrases[j]); k != "" {
-				keys[k] = true
-			}
-		}
-	}
-	// A key absorbs into the shortest other key made of some of its words
-	// ("jic med weekend" into "jic med"): key phrases are at most a few
-	// words, so trying every subset of a key's words is cheap.
-	home := make(map[string]string, len(keys))
-	for k := range keys {
-		home[k] = shorterHome(k, keys)
-	}
-	final := map[string]*themeGroup{}
-	// Second pass: count each phrase in its key's home.
-	for i := range period {
-		a := &period[i]
-		if a.Codes == nil {
-			continue
-		}
-		for j := range a.Codes.Phrases {
-			ph := &a.Codes.Phrases[j]
-			k := phraseKey(ph)
-			if k == "" {
-				continue
-			}
-			k = home[k]
-			g := final[k]
-			if g == nil {
-				g = &themeGroup{key: k, phrases: map[string]int{}, cases: map[int64]bool{}, people: map[string]bool{},
-					disc: map[string]bool{}}
-				final[k] = g
-			}
-			g.phrases[ph.Phrase]++
-			g.cases[caseOf(a)] = true
-			if a.Author != "" {
-				g.people[a.Author] = true
-			}
-			if a.Discipline != "" {
-				g.disc[a.Discipline] = true
-			}
-			if g.last == a.ID {
-				continue // one answer counts once, and gives one quote
-			}
-			g.last = a.ID
-			g.answers++
-			if ans != nil && i <= math.MaxInt32 {
-				ans[g] = append(ans[g], int32(i))
-			}
-			if q, ok := verifiedQuote(*a, ph.Quote, noQuotes); ok && i <= math.MaxInt32 && j <= math.MaxUint16 {
-				g.quotes = append(g.quotes, themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))})
-			}
-		}
-	}
-	if ans != nil && len(final) >= 2 {
-		gr.Model = embedderModel(eg.embedder)
-		n, err := mergeSimilar(ctx, final, ans, eg)
-		if err != nil {
-			gr.Err = err
-		} else {
-			gr.By, gr.Merged = byEmbeddings(gr.Model), n
-		}
-	}
-	// Themes are ordered and cut before their quotes are picked: only the
-	// themes shown need them.
-	type ranked struct {
-		t flows.Theme
-		g *themeGroup
-	}
-	var rec, emg []ranked
-	for _, g := range final {
-		t := flows.Theme{Key: g.key, Phrase: bestPhrase(g.phrases), Cases: len(g.cases), People: len(g.people),
-			Answers: g.answers}
-		if t.Cases >= 2 {
-			rec = append(rec, ranked{t, g})
-		} else if t.Answers >= 2 || wordCount(g.key) >= 2 {
-			emg = append(emg, ranked{t, g})
-		}
-	}
-	order := func(x, y ranked) int {
-		a, b := x.t, y.t
-		return cmp.Or(cmp.Compare(b.Cases, a.Cases), cmp.Compare(b.People, a.People),
-			cmp.Compare(b.Answers, a.Answers), cmp.Compare(wordCount(b.Key), wordCount(a.Key)),
-			cmp.Compare(a.Key, b.Key))
-	}
-	finish := func(rs []ranked, max int) []flows.Theme {
-		slices.SortFunc(rs, order)
-		if len(rs) > max {
-			rs = rs[:max]
-		}
-		var out []flows.Theme
-		for _, r := range rs {
-			r.t.Disciplines = sortedKeys(r.g.disc)
-			r.t.Quotes = pickQuotes(r.g, period, noQuotes)
-			out = append(out, r.t)
-		}
-		return out
-	}
-	return finish(rec, maxRecurring), finish(emg, maxEmerging), gr
-}
-
 // shorterHome returns the key k's theme joins: the shortest (then first
 // in order) key in groups made of a proper subset of k's words, in k's
 // order, or k itself.
@@ -464,15 +325,16 @@ func shorterHome(k string, groups map[string]bool) string {
 
 // verifiedQuote makes a quote of an answer, if it may be shown: its text
 // must appear word for word in the stored answer, and its author must not
-// have asked not to be quoted.
-func verifiedQuote(a flows.CodedAnswer, quote string, noQuotes map[string]bool) (flows.Quote, bool) {
+// have asked not to be quoted. It is attributed as attribute says (by
+// discipline, or as "a team member").
+func verifiedQuote(a flows.CodedAnswer, quote string, noQuotes map[string]bool, attribute func(string) string) (flows.Quote, bool) {
 	quote = strings.TrimSpace(quote)
 	if quote == "" || noQuotes[a.Author] || a.Author == "" || !strings.Contains(a.Text, quote) {
 		return flows.Quote{}, false
 	}
-	disc := a.Discipline
-	if disc == "" {
-		disc = "a colleague"
+	disc := anonymous
+	if attribute != nil && a.Discipline != "" {
+		disc = attribute(a.Discipline)
 	}
 	return flows.Quote{Text: quote, Discipline: disc, AnswerID: a.ID, Channel: a.Channel}, true
 }
@@ -502,46 +364,6 @@ func quoteFit(q flows.Quote) int {
 	return 2
 }
 
-// pickQuotes orders a theme's quotes: first one from each case (so the
-// evidence is not one story told twice), the readable length first. Only
-// the first maxQuotes are kept, so only they are looked for: the best
-// quote of each case, in order, then the best of the rest.
-func pickQuotes(g *themeGroup, period []flows.CodedAnswer, noQuotes map[string]bool) []flows.Quote {
-	less := func(a, b *themeQuote) bool {
-		return a.fit < b.fit || a.fit == b.fit && period[a.ai].ID < period[b.ai].ID
-	}
-	qs := g.quotes
-	for i := range qs {
-		qs[i].used = false
-	}
-	var out []flows.Quote
-	seen := map[int64]bool{}
-	// Round one: the best quote of a case not yet quoted; round two: the
-	// best quote not yet taken.
-	for round := 0; round < 2 && len(out) < maxQuotes; round++ {
-		for len(out) < maxQuotes {
-			best := -1
-			for i := range qs {
-				if qs[i].used || round == 0 && seen[caseOf(&period[qs[i].ai])] {
-					continue
-				}
-				if best < 0 || less(&qs[i], &qs[best]) {
-					best = i
-				}
-			}
-			if best < 0 {
-				break
-			}
-			qs[best].used = true
-			a := &period[qs[best].ai]
-			seen[caseOf(a)] = true
-			q, _ := verifiedQuote(*a, a.Codes.Phrases[qs[best].pi].Quote, noQuotes)
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
 func bestPhrase(phrases map[string]int) string {
 	best, n := "", -1
 	for p, c := range phrases {
@@ -561,18 +383,20 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// trend buckets answers into the twelve weeks ending at to.
-func trend(all []flows.CodedAnswer, to time.Time, loc *time.Location) []flows.WeekReading {
-	weeks := make([]flows.WeekReading, trendWeeks)
-	starts := make([]time.Time, trendWeeks+1)
-	for i := 0; i <= trendWeeks; i++ {
-		starts[i] = to.AddDate(0, 0, -7*(trendWeeks-i))
+// trend buckets answers into the n weeks ending at to, on the readings'
+// basis: for each direction, the answers read toward it of those read on
+// it at all. Weeks before the first with an answer are left out.
+func trend(all []flows.CodedAnswer, to time.Time, n int, loc *time.Location) []flows.WeekReading {
+	weeks := make([]flows.WeekReading, n)
+	starts := make([]time.Time, n+1)
+	for i := 0; i <= n; i++ {
+		starts[i] = to.AddDate(0, 0, -7*(n-i))
 	}
 	for i := range weeks {
-		weeks[i] = flows.WeekReading{Start: starts[i].In(loc), Toward: map[string]int{}}
+		weeks[i] = flows.WeekReading{Start: starts[i].In(loc), Toward: map[string]int{}, Of: map[string]int{}}
 	}
 	for _, a := range all {
-		if a.Codes == nil || a.CreatedAt.Before(starts[0]) || !a.CreatedAt.Before(starts[trendWeeks]) {
+		if a.Codes == nil || a.CreatedAt.Before(starts[0]) || !a.CreatedAt.Before(starts[n]) {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(starts[1:], a.CreatedAt, func(s, t time.Time) int {
@@ -584,12 +408,20 @@ func trend(all []flows.CodedAnswer, to time.Time, loc *time.Location) []flows.We
 		w := &weeks[i]
 		w.Answers++
 		for _, dir := range flows.Directions {
-			if a.Codes.Direction(dir) == flows.Toward {
+			switch a.Codes.Direction(dir) {
+			case flows.Toward:
 				w.Toward[dir]++
+				w.Of[dir]++
+			case flows.Away:
+				w.Of[dir]++
 			}
 		}
 	}
-	return weeks
+	first := slices.IndexFunc(weeks, func(w flows.WeekReading) bool { return w.Answers > 0 })
+	if first < 0 {
+		return weeks[len(weeks)-1:]
+	}
+	return weeks[first:]
 }
 
 // coderNote says which coder made the period's codes; inMemory are the
@@ -618,4 +450,35 @@ func coderNote(period []flows.CodedAnswer, inMemory map[int64]bool) (name string
 		return OfflineName, fallbacks, uncoded, dropped
 	}
 	return strings.Join(names, " and "), fallbacks, uncoded, dropped
+}
+
+// readOffline lists the period's answers the offline coder read in a
+// model's place, and why. Nothing when every answer was read by the coder
+// configured, or no model is.
+func readOffline(period []flows.CodedAnswer, inMemory map[int64]bool) []flows.OfflineRead {
+	var out []flows.OfflineRead
+	model := false
+	for i := range period {
+		if c := period[i].Codes; c != nil && c.Coder != OfflineName {
+			model = true
+		}
+	}
+	if !model {
+		return nil
+	}
+	for i := range period {
+		a := &period[i]
+		switch {
+		case a.Codes == nil:
+		case inMemory[a.ID]:
+			out = append(out, flows.OfflineRead{AnswerID: a.ID, Reason: "not coded yet"})
+		case a.Codes.OfflineReason != "":
+			out = append(out, flows.OfflineRead{AnswerID: a.ID, Reason: a.Codes.OfflineReason})
+		case a.Codes.Fallback:
+			out = append(out, flows.OfflineRead{AnswerID: a.ID, Reason: "the model failed"})
+		case model && a.Codes.Coder == OfflineName:
+			out = append(out, flows.OfflineRead{AnswerID: a.ID, Reason: "coded before the model was configured"})
+		}
+	}
+	return out
 }

@@ -32,6 +32,12 @@ type seed struct {
 func codes(rel, sto, com, ant flows.Label, caps []string, phrases ...string) flows.Codes {
 	c := flows.Codes{Relationships: rel, Stories: sto, Community: com, Anticipation: ant, Capabilities: caps, Coder: "offline", Version: "test"}
 	for i := 0; i+1 < len(phrases); i += 2 {
+		// "@ID:words" is a catalogue theme carried by words; anything else
+		// a key phrase.
+		if id, words, ok := strings.Cut(strings.TrimPrefix(phrases[i], "@"), ":"); ok && strings.HasPrefix(phrases[i], "@") {
+			c.Phrases = append(c.Phrases, flows.Phrase{Phrase: words, Key: id, Theme: id, Quote: phrases[i+1]})
+			continue
+		}
 		c.Phrases = append(c.Phrases, flows.Phrase{Phrase: phrases[i], Key: themes.PhraseKey(phrases[i]), Quote: phrases[i+1]})
 	}
 	return c
@@ -41,17 +47,26 @@ const T, A, N = flows.Toward, flows.Away, flows.None
 
 var goldenSeeds = []seed{
 	{"Kestrel", "U1", "district nurse", "looking_ahead", "JIC meds in before the weekend and the OOH handover sent.", 2,
-		codes(N, A, A, T, []string{"anticipate"}, "jic meds", "JIC meds in before the weekend")},
+		codes(N, A, A, T, []string{"anticipate"}, "@jic_meds:JIC meds", "JIC meds in before the weekend and the OOH handover sent.")},
 	{"Heron", "U2", "GP", "what_happened", "Called out Saturday night, no JIC meds in the house, ended up in ED.", 3,
-		codes(A, A, A, A, []string{"comfort"}, "jic meds", "no JIC meds in the house")},
+		codes(A, A, A, A, []string{"comfort"}, "@jic_meds:JIC meds", "Called out Saturday night, no JIC meds in the house, ended up in ED.")},
+	// Faith in two cases, but from one person: it does not recur.
 	{"Rowan", "U3", "chaplain", "whos_around", "Her church friends take turns to sit with her, and the choir came to sing.", 4,
-		codes(T, T, T, N, []string{"live_well", "those_close"}, "church friends", "Her church friends take turns to sit with her")},
+		codes(T, T, T, N, []string{"live_well", "those_close"}, "@faith_spiritual:church friends", "Her church friends take turns to sit with her, and the choir came to sing.")},
 	{"Heron", "U3", "chaplain", "whos_around", "His church friends bring the paper round every morning.", 5,
-		codes(T, N, T, N, []string{"live_well"}, "church friends", "His church friends bring the paper round every morning")},
+		codes(T, N, T, N, []string{"live_well"}, "@faith_spiritual:church friends", "His church friends bring the paper round every morning.")},
 	{"Wren", "U4", "social worker", "those_close", "Husband exhausted, night sitting twice a week now.", 1,
-		codes(T, A, A, N, []string{"those_close"}, "night sitting", "night sitting twice a week now")},
+		codes(T, A, A, N, []string{"those_close"}, "@carer_strain:Husband exhausted", "Husband exhausted, night sitting twice a week now.")},
+	{"Kestrel", "U5", "District Nurse", "those_close", "Wife shattered (up three times a night, every night).", 2,
+		codes(T, A, N, N, []string{"those_close"}, "@carer_strain:Wife shattered", "Wife shattered (up three times a night, every night).")},
+	// A check-in about Kestrel counts toward Kestrel, not as a case of its
+	// own; and a phrase outside the catalogue recurs as emerging.
+	{"Kestrel", "U2", "GP", "on_your_mind", "Key safe code still not on the system for the night team.", 1,
+		codes(N, A, A, A, nil, "key safe code", "Key safe code still not on the system for the night team.")},
+	{"Wren", "U4", "social worker", "looking_ahead", "Key safe code to go to the DNs.", 1,
+		codes(N, A, A, T, []string{"anticipate"}, "key safe code", "Key safe code to go to the DNs.")},
 	{"Wren", "UQUIET", "HCA", "what_matters", "She wants to see the allotment one more time.", 1,
-		codes(N, N, N, N, []string{"what_matters", "live_well"}, "allotment", "She wants to see the allotment one more time.")},
+		codes(N, N, N, N, []string{"what_matters", "live_well"}, "@everyday_pleasures:allotment", "She wants to see the allotment one more time.")},
 	// Four weeks before: for the comparison.
 	{"Alder", "U1", "district nurse", "what_happened", "Admitted via ED Friday, home Monday.", 10,
 		codes(A, A, A, A, nil, "ed friday", "Admitted via ED Friday")},
@@ -134,9 +149,25 @@ func TestDigestGolden(t *testing.T) {
 	if got != string(want) {
 		t.Errorf("digest differs from %s:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
 	}
-	// Whatever the wording, these hold.
-	if len(d.Recurring) != 2 || d.Recurring[0].Cases != 2 {
-		t.Errorf("recurring = %+v; want jic meds and church friends, two cases each", d.Recurring)
+	// Whatever the wording, these hold: two cases from two people each
+	// (faith, two cases from one person, does not recur); the check-in on
+	// Kestrel counts toward Kestrel; district nurses (two of them) are
+	// named, the one GP and the one social worker are not.
+	if len(d.Recurring) != 2 || d.Recurring[0].Cases != 2 || d.Recurring[1].Cases != 2 {
+		t.Errorf("recurring = %+v; want carer strain and JIC meds, two cases each", d.Recurring)
+	}
+	if d.Cases != 4 {
+		t.Errorf("cases = %d, want 4 (Kestrel, Heron, Rowan, Wren)", d.Cases)
+	}
+	if len(d.Emerging) != 1 || d.Emerging[0].Label != "key safe code" || d.Emerging[0].Cases != 2 {
+		t.Errorf("emerging = %+v, want the key safe code in two cases", d.Emerging)
+	}
+	for _, th := range d.Recurring {
+		for _, q := range th.Quotes {
+			if want := map[string]string{"district nurse": "district nurse", "District Nurse": "district nurse"}[q.Discipline]; q.Discipline != "a team member" && want == "" {
+				t.Errorf("quote attributed to %q, who is the only one of that discipline", q.Discipline)
+			}
+		}
 	}
 	if strings.Contains(got, "allotment one more time") {
 		t.Error("quoted someone who said quotes off")

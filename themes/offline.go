@@ -8,16 +8,18 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"whatmatters/concepts"
 	"whatmatters/flows"
 )
 
 // OfflineName is the offline coder's name, stored with the codes it makes.
 const OfflineName = "offline"
 
-// OfflineVersion is stored with the codes, so that answers coded by older
-// rules are coded again. Bump it by hand whenever the rules or the lexicon
+// OfflineVersion is stored with the codes (with the theme catalogue's
+// fingerprint: see Offline.Version), so that answers coded by older rules
+// are coded again. Bump it by hand whenever the rules or the lexicon
 // change what a coder would say.
-const OfflineVersion = "2"
+const OfflineVersion = "3"
 
 // Offline reads answers against the codebook with rules and a lexicon of UK
 // end-of-life care language: no network, no model, the same codes for the
@@ -29,7 +31,19 @@ const OfflineVersion = "2"
 // An Offline is safe for concurrent use; the zero value is not ready, use
 // NewOffline.
 type Offline struct {
-	lx *lexicon
+	lx  *lexicon
+	cat *concepts.Catalogue
+}
+
+var (
+	builtinOnce sync.Once
+	builtinCat  *concepts.Catalogue
+)
+
+// builtinCatalogue is the built-in theme catalogue, read once.
+func builtinCatalogue() *concepts.Catalogue {
+	builtinOnce.Do(func() { builtinCat = concepts.Builtin() })
+	return builtinCat
 }
 
 var (
@@ -69,7 +83,29 @@ func cachedStem(w string) string {
 }
 
 // NewOffline returns the offline coder.
-func NewOffline() *Offline { return &Offline{lx: theLexicon()} }
+func NewOffline() *Offline { return NewOfflineWith(nil) }
+
+// NewOfflineWith returns the offline coder finding the themes of cat (nil:
+// the built-in catalogue).
+func NewOfflineWith(cat *concepts.Catalogue) *Offline {
+	if cat == nil {
+		cat = builtinCatalogue()
+	}
+	return &Offline{lx: theLexicon(), cat: cat}
+}
+
+// Version is the version its codes carry: the rules' and the catalogue's.
+func (o *Offline) Version() string { return OfflineVersion + "+" + o.catalogue().Fingerprint() }
+
+func (o *Offline) catalogue() *concepts.Catalogue {
+	if o.cat == nil {
+		return builtinCatalogue()
+	}
+	return o.cat
+}
+
+// Catalogue is the theme catalogue the coder finds themes of.
+func (o *Offline) Catalogue() *concepts.Catalogue { return o.catalogue() }
 
 var _ flows.Coder = (*Offline)(nil)
 
@@ -82,12 +118,12 @@ func (o *Offline) Code(ctx context.Context, in flows.CodeInput) (flows.Codes, er
 	}
 	d := offAnalyse(lx, in.Text)
 	c := offDecide(d, in.Stage)
-	c.Coder, c.Version = OfflineName, OfflineVersion
+	c.Coder, c.Version = OfflineName, o.Version()
 	if c.Capabilities == nil {
 		c.Capabilities = []string{}
 	}
 	if !d.meta {
-		c.Phrases = offKeyPhrases(d, 3)
+		c.Phrases = append(ThemePhrases(o.catalogue(), in.Text), offKeyPhrases(d, 3)...)
 	}
 	if c.Phrases == nil {
 		c.Phrases = []flows.Phrase{}

@@ -184,7 +184,7 @@ func TestOfflineCodesShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := o.Code(context.Background(), in)
-	if a.Coder != OfflineName || a.Version != OfflineVersion {
+	if a.Coder != OfflineName || a.Version != o.Version() || !strings.HasPrefix(a.Version, OfflineVersion+"+") {
 		t.Errorf("coder %q version %q", a.Coder, a.Version)
 	}
 	for _, dir := range flows.Directions {

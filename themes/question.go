@@ -45,7 +45,7 @@ func suggestQuestion(d flows.Digest) string {
 	if weakest != "" && share < 0.5 {
 		q := directionQuestions[weakest]
 		if len(d.Recurring) > 0 {
-			return fmt.Sprintf("“%s” came up in %d cases. %s", d.Recurring[0].Phrase, d.Recurring[0].Cases, q)
+			return fmt.Sprintf("%s came up in %d cases. %s", d.Recurring[0].Label, d.Recurring[0].Cases, q)
 		}
 		return q
 	}
@@ -55,7 +55,7 @@ func suggestQuestion(d flows.Digest) string {
 		}
 	}
 	if len(d.Recurring) > 0 {
-		return fmt.Sprintf("“%s” came up in %d cases: what is it telling us, and is there anything we would change?", d.Recurring[0].Phrase, d.Recurring[0].Cases)
+		return fmt.Sprintf("%s came up in %d cases: what is it telling us, and is there anything we would change?", d.Recurring[0].Label, d.Recurring[0].Cases)
 	}
 	return directionQuestions[flows.DirAnticipation]
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -56,7 +57,7 @@ func (c coders) digester() themes.Digester {
 
 func newCoders(cfg Config, scrubber *scrub.Scrubber, templates *prompts.Set, reg prometheus.Registerer, log *slog.Logger) coders {
 	off := themes.NewOffline()
-	c := coders{offline: off, primary: off, name: themes.OfflineName, version: themes.OfflineVersion,
+	c := coders{offline: off, primary: off, name: themes.OfflineName, version: off.Version(),
 		similarity: float64(cfg.ThemeSimilarity), log: log}
 	if cfg.OpenAIAPIKey == "" && cfg.OpenAIBaseURL == "" {
 		return c
@@ -229,6 +230,7 @@ func digestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	fs.StringVar(&o.format, "format", "text", "the output `FORMAT`: text, markdown or json")
 	fs.BoolVar(&o.post, "post", false, "post it to the team's digest channel in Slack instead of printing it (needs SLACK_BOT_TOKEN)")
 	fs.StringVar(&o.channel, "channel", "", "with --post, this channel `ID` instead of the team's digest channel")
+	fs.StringVar(&o.chart, "chart", "", "also write the digest's chart, a PNG, to `FILE`")
 	return func(ctx context.Context, e *env, _ []string) error {
 		return digestCommand(ctx, e, o)
 	}
@@ -238,6 +240,7 @@ func digestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 type digestOptions struct {
 	weeks                 int
 	team, format, channel string
+	chart                 string
 	post                  bool
 }
 
@@ -292,9 +295,18 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 		fmt.Fprintf(stdout, "Posted the digest of team %s (%s, %d answers) to Slack.\n", teamID, plural2(d.Weeks, "week"), d.Answers)
 		return nil
 	}
-	d, err := cs.digester().BuildDigest(ctx, db, teamID, o.weeks, time.Now())
+	d, err := engine.Digest(ctx, teamID, o.weeks)
 	if err != nil {
 		return err
+	}
+	if o.chart != "" {
+		png, err := engine.Chart(d)
+		if err != nil {
+			return fmt.Errorf("drawing the chart: %w", err)
+		}
+		if err := os.WriteFile(o.chart, png, 0o644); err != nil {
+			return fmt.Errorf("writing the chart: %w", err)
+		}
 	}
 	if err := db.AddAudit(ctx, flows.AuditEntry{TeamID: teamID, Actor: "cli", Action: flows.AuditDigestShown,
 		Detail: fmt.Sprintf("printed, %d weeks, format %s; answers=%d", o.weeks, o.format, d.Answers)}); err != nil {

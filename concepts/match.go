@@ -1,0 +1,361 @@
+package concepts
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+)
+
+// maxGap is how many words ".." in a cue may pass over.
+const maxGap = 4
+
+// negationReach is how many words before a cue a negation still denies it.
+const negationReach = 3
+
+// token is one word of an answer.
+type token struct {
+	start, end int    // byte offsets in the text
+	norm       string // lower case, apostrophes dropped
+	stem       string
+	sent       int  // sentence number
+	clause     int  // clause number (across the text)
+	hole       bool // a scrubber's placeholder ("[name]"): never part of a theme
+}
+
+// element is one word of a cue: a literal (matched by its lower-case form
+// or its stem) or a prefix ("exhaust*"), optionally after a gap ("..").
+type element struct {
+	key    string // lower case, apostrophes dropped
+	stem   string // "" when the word is too short to stem safely
+	prefix bool
+	gap    bool // up to maxGap words may come before this one
+}
+
+// cue is a compiled cue: one or more parts, all found in one sentence.
+type cue struct {
+	raw   string
+	parts [][]element
+}
+
+func compileCue(raw string) (cue, error) {
+	c := cue{raw: raw}
+	for _, part := range strings.Split(raw, "+") {
+		fields := strings.Fields(part)
+		var els []element
+		gap := false
+		for _, f := range fields {
+			if f == ".." {
+				if len(els) == 0 || gap {
+					return c, fmt.Errorf(`".." must stand between two words`)
+				}
+				gap = true
+				continue
+			}
+			e := element{gap: gap}
+			gap = false
+			if strings.HasSuffix(f, "*") {
+				e.prefix = true
+				f = strings.TrimSuffix(f, "*")
+			}
+			words := splitWords(f)
+			if len(words) == 0 {
+				return c, fmt.Errorf("%q has no letters or digits", f)
+			}
+			if e.prefix && (len(words) > 1 || utf8.RuneCountInString(words[0]) < 4) {
+				return c, fmt.Errorf("a prefix (word*) must be one word of at least 4 letters")
+			}
+			// "j.i.c" or "end-of-life" are several words in the text too.
+			for k, w := range words {
+				el := e
+				if k > 0 {
+					el.gap = false
+				}
+				el.key = w
+				if !el.prefix {
+					el.stem = stemOf(w)
+				}
+				els = append(els, el)
+			}
+		}
+		if gap {
+			return c, fmt.Errorf(`".." must stand between two words`)
+		}
+		if len(els) == 0 {
+			return c, fmt.Errorf("an empty part")
+		}
+		c.parts = append(c.parts, els)
+	}
+	return c, nil
+}
+
+// splitWords splits a cue word the way text is split into tokens.
+func splitWords(s string) []string {
+	var out []string
+	for _, t := range tokenize(s) {
+		if !t.hole {
+			out = append(out, t.norm)
+		}
+	}
+	return out
+}
+
+var stems sync.Map
+
+// stemOf is the Porter2 stem of a lower-case word of four letters or more;
+// shorter words ("sd", "dn", "ooh", "pet") are matched as they are.
+func stemOf(w string) string {
+	if utf8.RuneCountInString(w) < 4 {
+		return ""
+	}
+	if s, ok := stems.Load(w); ok {
+		return s.(string)
+	}
+	s := english.Stem(w, false)
+	stems.Store(w, s)
+	return s
+}
+
+func (e element) matches(t *token) bool {
+	switch {
+	case t.hole:
+		return false
+	case e.prefix:
+		return strings.HasPrefix(t.norm, e.key)
+	case t.norm == e.key:
+		return true
+	case len(e.stem) >= 4 && t.stem == e.stem:
+		// Stems of four letters or more: "carers" is "carer", but "weds"
+		// is not "wedding" (both stem to "wed").
+		return true
+	default:
+		// A short word's plural: "pets", "cats", "dns".
+		return t.norm == e.key+"s" || t.norm == e.key+"es" || e.key == t.norm+"s"
+	}
+}
+
+// clauseWords end a clause where they stand: what follows may say the
+// opposite of what came before.
+var clauseWords = map[string]bool{"but": true, "although": true, "though": true, "however": true, "whereas": true, "yet": true}
+
+// negators deny what follows them in their clause. "Won't" and "can't" are
+// not among them: refusing night sitters or not coping are themes.
+var negators = map[string]bool{
+	"no": true, "not": true, "nil": true, "nor": true, "never": true, "without": true,
+	"denies": true, "denied": true, "deny": true, "none": true, "nothing": true,
+	"isnt": true, "wasnt": true, "arent": true, "werent": true, "dont": true,
+	"doesnt": true, "didnt": true, "hasnt": true, "havent": true, "hadnt": true,
+}
+
+// tokenize splits text into words with their sentence and clause numbers.
+// A sentence ends at . ! ? ; or a line break (a full stop only when a space
+// or the end follows and it does not close a single letter, as in "j.i.c"
+// or "e.g."); a clause also ends at , : brackets, dashes and words such as
+// "but". A scrubber's placeholder in square brackets is one token, a hole.
+func tokenize(text string) []token {
+	var toks []token
+	sent, clause := 0, 0
+	endSentence := func() {
+		if len(toks) > 0 && toks[len(toks)-1].sent == sent {
+			sent++
+			clause++
+		}
+	}
+	endClause := func() {
+		if len(toks) > 0 && toks[len(toks)-1].clause == clause {
+			clause++
+		}
+	}
+	i := 0
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == '[':
+			if j := strings.IndexByte(text[i:], ']'); j > 0 && j < 40 {
+				toks = append(toks, token{start: i, end: i + j + 1, sent: sent, clause: clause, hole: true, norm: "\x00"})
+				i += j + 1
+				continue
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			start := i
+			var b strings.Builder
+			for i < len(text) {
+				r, size := utf8.DecodeRuneInString(text[i:])
+				if unicode.IsLetter(r) || unicode.IsDigit(r) {
+					b.WriteRune(unicode.ToLower(r))
+					i += size
+					continue
+				}
+				// An apostrophe inside a word is dropped: "won't" → "wont".
+				if r == '\'' || r == '’' {
+					if n, _ := utf8.DecodeRuneInString(text[i+size:]); i+size < len(text) && unicode.IsLetter(n) {
+						i += size
+						continue
+					}
+				}
+				break
+			}
+			norm := b.String()
+			if clauseWords[norm] {
+				endClause()
+			}
+			toks = append(toks, token{start: start, end: i, norm: norm, stem: stemOf(norm), sent: sent, clause: clause})
+			continue
+		case r == '.':
+			next, _ := utf8.DecodeRuneInString(text[i+size:])
+			single := len(toks) > 0 && toks[len(toks)-1].end == i && toks[len(toks)-1].end-toks[len(toks)-1].start == 1
+			if (i+size >= len(text) || unicode.IsSpace(next)) && !single {
+				endSentence()
+			}
+		case r == '!' || r == '?' || r == ';' || r == '\n':
+			endSentence()
+		case r == ',' || r == ':' || r == '(' || r == ')' || r == '–' || r == '—':
+			endClause()
+		case r == '-':
+			// A dash between spaces parts clauses; a hyphen joins words.
+			if i > 0 && text[i-1] == ' ' {
+				endClause()
+			}
+		}
+		i += size
+	}
+	return toks
+}
+
+// span is one place a cue or exclusion matched: its tokens' indexes.
+type span []int
+
+// matchPart finds a part of a cue starting at token i, within its
+// sentence; it returns the tokens matched.
+func matchPart(toks []token, i int, els []element) (span, bool) {
+	if !els[0].matches(&toks[i]) {
+		return nil, false
+	}
+	got := span{i}
+	at := i
+	for _, e := range els[1:] {
+		reach := 1
+		if e.gap {
+			reach = maxGap + 1
+		}
+		found := -1
+		for j := at + 1; j <= at+reach && j < len(toks) && toks[j].sent == toks[i].sent; j++ {
+			if !e.gap && toks[j].clause != toks[at].clause {
+				break // side by side means within one clause: not "nightly, DN"
+			}
+			if e.matches(&toks[j]) {
+				found = j
+				break
+			}
+		}
+		if found < 0 {
+			return nil, false
+		}
+		got = append(got, found)
+		at = found
+	}
+	return got, true
+}
+
+// negated reports whether a negation stands shortly before token i in its
+// clause ("no concerns re carers", "not in pain", "denies pain").
+func negated(toks []token, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-negationReach; j-- {
+		if toks[j].clause != toks[i].clause {
+			return false
+		}
+		if negators[toks[j].norm] {
+			return true
+		}
+	}
+	return false
+}
+
+// findCue returns where a cue matches in sentence s, starting its first part
+// at token i (for a cue of several parts, the other parts anywhere in the
+// sentence), or nil.
+func findCue(toks []token, i int, c *cue) span {
+	first, ok := matchPart(toks, i, c.parts[0])
+	if !ok || negated(toks, i) {
+		return nil
+	}
+	all := append(span(nil), first...)
+	for _, p := range c.parts[1:] {
+		var got span
+		for j := range toks {
+			if toks[j].sent != toks[i].sent {
+				continue
+			}
+			if m, ok := matchPart(toks, j, p); ok && !negated(toks, j) {
+				got = m
+				break
+			}
+		}
+		if got == nil {
+			return nil
+		}
+		all = append(all, got...)
+	}
+	return all
+}
+
+// excluded reports whether an exclusion of the theme covers a word of m:
+// an exclusion of one part covers the words from its first to its last; one
+// of several parts, found in the sentence, covers the whole sentence.
+func excluded(toks []token, t *Theme, m span) bool {
+	sent := toks[m[0]].sent
+	for k := range t.excludes {
+		ex := &t.excludes[k]
+		for j := range toks {
+			if toks[j].sent != sent {
+				continue
+			}
+			if len(ex.parts) > 1 {
+				if findCueAnyNegation(toks, j, ex) != nil {
+					return true
+				}
+				continue
+			}
+			got, ok := matchPart(toks, j, ex.parts[0])
+			if !ok {
+				continue
+			}
+			lo, hi := got[0], got[len(got)-1]
+			for _, w := range m {
+				if w >= lo && w <= hi {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// findCueAnyNegation is findCue for exclusions, which hold negated or not.
+func findCueAnyNegation(toks []token, i int, c *cue) span {
+	first, ok := matchPart(toks, i, c.parts[0])
+	if !ok {
+		return nil
+	}
+	all := append(span(nil), first...)
+	for _, p := range c.parts[1:] {
+		var got span
+		for j := range toks {
+			if toks[j].sent != toks[i].sent {
+				continue
+			}
+			if m, ok := matchPart(toks, j, p); ok {
+				got = m
+				break
+			}
+		}
+		if got == nil {
+			return nil
+		}
+		all = append(all, got...)
+	}
+	return all
+}

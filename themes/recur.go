@@ -1,0 +1,358 @@
+package themes
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"strings"
+
+	"whatmatters/concepts"
+	"whatmatters/flows"
+)
+
+// caseKey identifies what an answer is about, for counting cases: its case,
+// whatever the reflection (a check-in or an after-death reflection on a case
+// counts toward that case, once); or, for an answer about no case (a
+// check-in), the one person its writer had in mind in that reflection.
+type caseKey struct {
+	caseID     int64
+	reflection int64
+	author     string
+}
+
+func caseOf(a *flows.CodedAnswer) caseKey {
+	if a.CaseID != 0 {
+		return caseKey{caseID: a.CaseID}
+	}
+	return caseKey{reflection: a.ReflectionID, author: a.Author}
+}
+
+// themeGroup gathers the evidence of one theme across answers.
+type themeGroup struct {
+	key     string // the catalogue id, or an emerging theme's key
+	phrases map[string]int
+	cases   map[caseKey]bool
+	people  map[string]bool
+	disc    map[string]bool
+	answers int
+	last    int64 // the last answer counted: hits come answer by answer
+	quotes  []themeQuote
+}
+
+func newGroup(key string) *themeGroup {
+	return &themeGroup{key: key, phrases: map[string]int{}, cases: map[caseKey]bool{},
+		people: map[string]bool{}, disc: map[string]bool{}}
+}
+
+// add counts answer i of the period, whose phrase j carries the theme.
+func (g *themeGroup) add(period []flows.CodedAnswer, i, j int, noQuotes map[string]bool, ans map[*themeGroup][]int32) {
+	a := &period[i]
+	ph := &a.Codes.Phrases[j]
+	g.phrases[ph.Phrase]++
+	g.cases[caseOf(a)] = true
+	if a.Author != "" {
+		g.people[a.Author] = true
+	}
+	if a.Discipline != "" {
+		g.disc[strings.ToLower(a.Discipline)] = true
+	}
+	if g.last == a.ID {
+		return // one answer counts once, and gives one quote
+	}
+	g.last = a.ID
+	g.answers++
+	if i > math.MaxInt32 || j > math.MaxUint16 {
+		return
+	}
+	ans[g] = append(ans[g], int32(i))
+	if q, ok := verifiedQuote(*a, ph.Quote, noQuotes, nil); ok && !concepts.IsPlaceholderOnly(q.Text) {
+		g.quotes = append(g.quotes, themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))})
+	}
+}
+
+// recurs is the rule for a theme to be reported as recurring: found in two
+// or more cases, from two or more people.
+func (g *themeGroup) recurs() bool { return len(g.cases) >= 2 && len(g.people) >= 2 }
+
+// themeQuote is a candidate quote, small: the answer's index in the period
+// and the phrase's index in its codes, with the quote's fit (quoteFit).
+// The quote itself is made again only for the quotes shown.
+type themeQuote struct {
+	ai   int32
+	pi   uint16
+	fit  uint8
+	used bool
+}
+
+// themeFinder finds a period's themes.
+type themeFinder struct {
+	cat      *concepts.Catalogue
+	period   []flows.CodedAnswer
+	noQuotes map[string]bool
+	// attribute says how a discipline is shown beside a quote: as itself
+	// where two or more people of it contributed in the period, else as
+	// "a team member", so that nobody is named by their discipline.
+	attribute func(discipline string) string
+	// avoid are words never made into an emerging theme: the team's case
+	// pseudonyms.
+	avoid map[string]bool
+	eg    embedGrouping
+}
+
+// find returns the catalogue themes that recur, and the emerging ones: key
+// phrases outside the catalogue that recur the same way. With an embedder,
+// emerging groups whose phrases mean the same are joined.
+func (f *themeFinder) find(ctx context.Context) (recurring, emerging []flows.Theme, gr Grouping) {
+	gr.By = GroupedByStems
+	ans := map[*themeGroup][]int32{}
+	byTheme := map[string]*themeGroup{}
+	for i := range f.period {
+		a := &f.period[i]
+		if a.Codes == nil {
+			continue
+		}
+		for j := range a.Codes.Phrases {
+			id := a.Codes.Phrases[j].Theme
+			if id == "" {
+				continue
+			}
+			if _, known := f.cat.Theme(id); !known {
+				continue // a theme since taken out of the catalogue
+			}
+			g := byTheme[id]
+			if g == nil {
+				g = newGroup(id)
+				byTheme[id] = g
+			}
+			g.add(f.period, i, j, f.noQuotes, ans)
+		}
+	}
+	for _, g := range byTheme {
+		if !g.recurs() {
+			continue
+		}
+		t, _ := f.cat.Theme(g.key)
+		recurring = append(recurring, f.theme(g, ans[g], flows.Theme{ID: t.ID, Label: t.Label, Definition: t.Definition,
+			SpeaksTo: t.SpeaksTo, Key: t.ID, Phrase: bestPhrase(g.phrases)}))
+	}
+	groups := f.emergingGroups(ans)
+	if f.eg.embedder != nil && len(groups) >= 2 {
+		gr.Model = embedderModel(f.eg.embedder)
+		n, err := mergeSimilar(ctx, groups, ans, f.eg)
+		if err != nil {
+			gr.Err = err
+		} else {
+			gr.By, gr.Merged = byEmbeddings(gr.Model), n
+		}
+	}
+	for _, g := range groups {
+		if !g.recurs() {
+			continue
+		}
+		p := bestPhrase(g.phrases)
+		emerging = append(emerging, f.theme(g, ans[g], flows.Theme{Label: p, Key: g.key, Phrase: p}))
+	}
+	order := func(a, b flows.Theme) int {
+		return cmp.Or(cmp.Compare(b.Cases, a.Cases), cmp.Compare(b.People, a.People),
+			cmp.Compare(b.Answers, a.Answers), cmp.Compare(a.Label, b.Label))
+	}
+	slices.SortFunc(recurring, order)
+	slices.SortFunc(emerging, order)
+	if len(emerging) > maxEmerging {
+		emerging = emerging[:maxEmerging]
+	}
+	return recurring, emerging, gr
+}
+
+// theme fills in a theme's counts, evidence and quotes.
+func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.Theme {
+	t.Cases, t.People, t.Answers = len(g.cases), len(g.people), g.answers
+	t.AnswerIDs = make([]int64, 0, len(idx))
+	for _, i := range idx {
+		t.AnswerIDs = append(t.AnswerIDs, f.period[i].ID)
+	}
+	seen := map[string]bool{}
+	for d := range g.disc {
+		if shown := f.attribute(d); shown != anonymous && !seen[shown] {
+			seen[shown] = true
+			t.Disciplines = append(t.Disciplines, shown)
+		}
+	}
+	slices.Sort(t.Disciplines)
+	t.Quotes = f.pickQuotes(g)
+	return t
+}
+
+// emergingGroups groups the period's key phrases outside the catalogue by
+// key. Only phrases of two or more words are candidates (single words
+// recur in any account of care and say little: "home", "daughter"), and
+// not ones that restate a catalogue theme found in the same answer, hold
+// a scrubbed detail, or name a case. A key whose words all appear in a
+// longer key's is the same theme said more briefly, so the longer key's
+// answers join it.
+func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*themeGroup {
+	keep := func(a *flows.CodedAnswer, ph *flows.Phrase) string {
+		if ph.Theme != "" {
+			return ""
+		}
+		k := ph.Key
+		if k == "" {
+			k = PhraseKey(ph.Phrase)
+		}
+		words := strings.Fields(k)
+		if len(words) < 2 || strings.ContainsAny(ph.Phrase, "[]") {
+			return ""
+		}
+		for _, w := range concepts.Words(ph.Phrase) {
+			if f.avoid[w] {
+				return ""
+			}
+		}
+		for j := range a.Codes.Phrases {
+			if t := a.Codes.Phrases[j].Theme; t != "" && overlaps(a.Codes.Phrases[j].Phrase, ph.Phrase) {
+				return ""
+			}
+		}
+		return k
+	}
+	keys := map[string]bool{}
+	for i := range f.period {
+		a := &f.period[i]
+		if a.Codes == nil {
+			continue
+		}
+		for j := range a.Codes.Phrases {
+			if k := keep(a, &a.Codes.Phrases[j]); k != "" {
+				keys[k] = true
+			}
+		}
+	}
+	home := make(map[string]string, len(keys))
+	for k := range keys {
+		home[k] = shorterHome(k, keys)
+	}
+	groups := map[string]*themeGroup{}
+	for i := range f.period {
+		a := &f.period[i]
+		if a.Codes == nil {
+			continue
+		}
+		for j := range a.Codes.Phrases {
+			k := keep(a, &a.Codes.Phrases[j])
+			if k == "" {
+				continue
+			}
+			k = home[k]
+			g := groups[k]
+			if g == nil {
+				g = newGroup(k)
+				groups[k] = g
+			}
+			g.add(f.period, i, j, f.noQuotes, ans)
+		}
+	}
+	return groups
+}
+
+// overlaps reports whether two phrases share a word.
+func overlaps(a, b string) bool {
+	aw := concepts.Words(a)
+	for _, w := range concepts.Words(b) {
+		if len(w) > 2 && slices.Contains(aw, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// pickQuotes orders a theme's quotes: first one from each case (so the
+// evidence is not one story told twice), the readable length first. Only
+// the first maxQuotes are kept, so only they are made: the best quote of
+// each case, in order, then the best of the rest.
+func (f *themeFinder) pickQuotes(g *themeGroup) []flows.Quote {
+	period := f.period
+	less := func(a, b *themeQuote) bool {
+		return a.fit < b.fit || a.fit == b.fit && period[a.ai].ID < period[b.ai].ID
+	}
+	qs := g.quotes
+	for i := range qs {
+		qs[i].used = false
+	}
+	var out []flows.Quote
+	seen := map[caseKey]bool{}
+	for round := 0; round < 2 && len(out) < maxQuotes; round++ {
+		for len(out) < maxQuotes {
+			best := -1
+			for i := range qs {
+				if qs[i].used || round == 0 && seen[caseOf(&period[qs[i].ai])] {
+					continue
+				}
+				if best < 0 || less(&qs[i], &qs[best]) {
+					best = i
+				}
+			}
+			if best < 0 {
+				break
+			}
+			qs[best].used = true
+			a := &period[qs[best].ai]
+			seen[caseOf(a)] = true
+			ph := a.Codes.Phrases[qs[best].pi]
+			q, _ := verifiedQuote(*a, ph.Quote, f.noQuotes, f.attribute)
+			q.CutBefore, q.CutAfter = ph.CutBefore, ph.CutAfter
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// anonymous is how a quote is attributed when its discipline would name
+// its writer.
+const anonymous = "a team member"
+
+// attribution returns how each discipline is shown in a period: as itself
+// where at least two people of that discipline contributed, else as "a
+// team member".
+func attribution(period []flows.CodedAnswer) func(string) string {
+	people := map[string]map[string]bool{}
+	for i := range period {
+		a := &period[i]
+		d := strings.ToLower(strings.TrimSpace(a.Discipline))
+		if d == "" || a.Author == "" {
+			continue
+		}
+		if people[d] == nil {
+			people[d] = map[string]bool{}
+		}
+		people[d][a.Author] = true
+	}
+	shown := map[string]string{}
+	for i := range period {
+		d := strings.TrimSpace(period[i].Discipline)
+		if _, ok := shown[strings.ToLower(d)]; !ok && d != "" {
+			shown[strings.ToLower(d)] = d
+		}
+	}
+	return func(disc string) string {
+		d := strings.ToLower(strings.TrimSpace(disc))
+		if len(people[d]) < 2 {
+			return anonymous
+		}
+		return shown[d]
+	}
+}
+
+// ThemePhrases finds the catalogue's themes in an answer's text, each as a
+// phrase: the words that carry it, the theme's id, and the sentence (or
+// clauses) to quote, word for word.
+func ThemePhrases(cat *concepts.Catalogue, text string) []flows.Phrase {
+	hits := cat.Find(text)
+	out := make([]flows.Phrase, 0, len(hits))
+	for _, h := range hits {
+		q := concepts.QuoteFor(text, h.Start, h.End)
+		out = append(out, flows.Phrase{Phrase: text[h.Start:h.End], Key: h.Theme, Theme: h.Theme, Quote: q.Text,
+			CutBefore: q.CutBefore, CutAfter: q.CutAfter})
+	}
+	return out
+}
