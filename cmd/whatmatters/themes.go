@@ -8,9 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
