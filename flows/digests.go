@@ -398,8 +398,9 @@ func (e *Engine) ThemeQuotes(ctx context.Context, teamID, channel, phrase string
 	if e.digests == nil || strings.TrimSpace(phrase) == "" {
 		return nil, nil
 	}
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: 1, To: e.clock(),
-		Shown: func(ch string) bool { return ch == channel }})
+	// The theme is found across the team (a catalogue label is nobody's
+	// words), and only this channel's quotes are taken.
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: 1, To: e.clock()})
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}

@@ -345,7 +345,7 @@ func TestHelpIsAccurate(t *testing.T) {
 		t.Errorf("help lists %q, which is no command", name)
 	}
 	for _, want := range []string{
-		"digest [--weeks N] [--team ID] [--format text|markdown|json] [--post [--channel ID]]",
+		"digest [--weeks N] [--team ID] [--format text|markdown|json] [--chart FILE] [--post [--channel ID]]",
 		"forget --user ID [--team ID]",
 		"lead --team ID --user ID [--remove]",
 		"With no command: serve when SLACK_BOT_TOKEN is set, else console.",

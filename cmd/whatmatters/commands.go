@@ -59,7 +59,7 @@ func init() {
 		{name: "demo", summary: "load a fictional team's eight weeks of reflections (refuses a database that holds real reflections)",
 			about:  "Creates the database when it does not exist. Then see its digest with: whatmatters digest --weeks 8",
 			define: noFlags(demoCommand)},
-		{name: "digest", synopsis: "[--weeks N] [--team ID] [--format text|markdown|json] [--post [--channel ID]]", existing: true,
+		{name: "digest", synopsis: "[--weeks N] [--team ID] [--format text|markdown|json] [--chart FILE] [--post [--channel ID]]", existing: true,
 			summary: "build the digest of recurring themes and print it; --post posts it to the team's digest channel instead",
 			define:  digestFlags},
 		{name: "code", synopsis: "[--coder offline|model] [--score]",
