@@ -118,10 +118,11 @@ func (d Dialect) codesFromJSON() string {
 	if d == Postgres {
 		return `SELECT x.answer_id, x.team_id, x.coder, x.coder_version, x.text_hash,
 			x.relationships, x.stories, x.community, x.anticipation, x.capabilities, x.phrases,
-			x.fallback, x.dropped_quotes, CAST($2 AS timestamptz)
+			x.fallback, x.dropped_quotes, x.offline_reason, CAST($2 AS timestamptz)
 		FROM jsonb_to_recordset($1::jsonb) AS x(answer_id bigint, team_id text, coder text,
 			coder_version text, text_hash text, relationships text, stories text, community text,
-			anticipation text, capabilities text, phrases text, fallback boolean, dropped_quotes int)`
+			anticipation text, capabilities text, phrases text, fallback boolean, dropped_quotes int,
+			offline_reason text)`
 	}
 	// "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join.
 	return `SELECT json_extract(value, '$.answer_id'), json_extract(value, '$.team_id'),
@@ -130,7 +131,7 @@ func (d Dialect) codesFromJSON() string {
 			json_extract(value, '$.stories'), json_extract(value, '$.community'),
 			json_extract(value, '$.anticipation'), json_extract(value, '$.capabilities'),
 			json_extract(value, '$.phrases'), json_extract(value, '$.fallback'),
-			json_extract(value, '$.dropped_quotes'), $2
+			json_extract(value, '$.dropped_quotes'), json_extract(value, '$.offline_reason'), $2
 		FROM json_each($1) WHERE true`
 }
 

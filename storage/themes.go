@@ -49,6 +49,7 @@ type storedCodes struct {
 	Phrases       string `json:"phrases"`
 	Fallback      bool   `json:"fallback"`
 	DroppedQuotes int    `json:"dropped_quotes"`
+	OfflineReason string `json:"offline_reason"`
 }
 
 // saveCodes stores codes whose answers still have the hashed text. With
@@ -73,13 +74,13 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 			return 0, fmt.Errorf("%s: %w", doing, err)
 		}
 		caps := strings.Join(c.Capabilities, ",")
-		if err := checkText(doing, ac.TextHash, c.Coder, c.Version, caps, string(pj)); err != nil {
+		if err := checkText(doing, ac.TextHash, c.Coder, c.Version, caps, string(pj), c.OfflineReason); err != nil {
 			return 0, err
 		}
 		row := storedCodes{AnswerID: ac.AnswerID, Coder: c.Coder, Version: c.Version,
 			TextHash: ac.TextHash, Relationships: string(c.Relationships), Stories: string(c.Stories),
 			Community: string(c.Community), Anticipation: string(c.Anticipation), Capabilities: caps,
-			Phrases: string(pj), Fallback: c.Fallback, DroppedQuotes: c.DroppedQuotes}
+			Phrases: string(pj), Fallback: c.Fallback, DroppedQuotes: c.DroppedQuotes, OfflineReason: c.OfflineReason}
 		if i, seen := at[ac.AnswerID]; seen {
 			rows[i] = row
 			continue
@@ -135,7 +136,7 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 		if _, err := ts.q.ExecContext(ctx, `
 			INSERT INTO answer_codes (answer_id, team_id, coder, coder_version, text_hash,
 				relationships, stories, community, anticipation, capabilities, phrases,
-				fallback, dropped_quotes, coded_at)
+				fallback, dropped_quotes, offline_reason, coded_at)
 			`+ts.dialect.codesFromJSON()+`
 			ON CONFLICT (answer_id) DO UPDATE SET
 				coder = excluded.coder, coder_version = excluded.coder_version,
@@ -143,7 +144,8 @@ func (s *store) saveCodes(ctx context.Context, doing string, codes []flows.Answe
 				stories = excluded.stories, community = excluded.community,
 				anticipation = excluded.anticipation, capabilities = excluded.capabilities,
 				phrases = excluded.phrases, fallback = excluded.fallback,
-				dropped_quotes = excluded.dropped_quotes, coded_at = excluded.coded_at`,
+				dropped_quotes = excluded.dropped_quotes, offline_reason = excluded.offline_reason,
+				coded_at = excluded.coded_at`,
 			string(data), ts.dialect.timeArg(ts.now())); err != nil {
 			return wrap(doing, err)
 		}
@@ -168,7 +170,7 @@ const codedAnswerColumns = `a.id, a.reflection_id, a.team_id, a.stage, a.author,
 	a.follow_up, a.message_id, a.created_at, a.edited_at, a.withdrawn_at, a.purged_at,
 	COALESCE(r.case_id, 0), r.template, r.channel,
 	c.coder, c.coder_version, c.relationships, c.stories, c.community, c.anticipation,
-	c.capabilities, c.phrases, c.fallback, c.dropped_quotes`
+	c.capabilities, c.phrases, c.fallback, c.dropped_quotes, c.offline_reason`
 
 const codedAnswerFrom = ` FROM answers a
 	JOIN reflections r ON r.id = a.reflection_id
@@ -183,11 +185,12 @@ func scanCodedAnswer(r rowScanner) (flows.CodedAnswer, error) {
 		caps, phrases      sql.NullString
 		fallback           sql.NullBool
 		dropped            sql.NullInt64
+		offlineReason      sql.NullString
 	)
 	err := r.Scan(&a.ID, &a.ReflectionID, &a.TeamID, &a.Stage, &a.Author, &a.Discipline, &a.Text,
 		&a.FollowUp, &a.MessageID, timeDest{&a.CreatedAt}, timeDest{&a.EditedAt}, timeDest{&a.WithdrawnAt}, timeDest{&a.PurgedAt},
 		&ca.CaseID, &ca.Template, &ca.Channel,
-		&coder, &version, &rel, &sto, &com, &ant, &caps, &phrases, &fallback, &dropped)
+		&coder, &version, &rel, &sto, &com, &ant, &caps, &phrases, &fallback, &dropped, &offlineReason)
 	if err != nil || !coder.Valid {
 		return ca, err
 	}
@@ -195,7 +198,7 @@ func scanCodedAnswer(r rowScanner) (flows.CodedAnswer, error) {
 		Coder: coder.String, Version: version.String,
 		Relationships: flows.Label(rel.String), Stories: flows.Label(sto.String),
 		Community: flows.Label(com.String), Anticipation: flows.Label(ant.String),
-		Fallback: fallback.Bool, DroppedQuotes: int(dropped.Int64),
+		Fallback: fallback.Bool, DroppedQuotes: int(dropped.Int64), OfflineReason: offlineReason.String,
 	}
 	if caps.String != "" {
 		c.Capabilities = strings.Split(caps.String, ",")

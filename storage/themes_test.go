@@ -71,12 +71,30 @@ func TestCodes(t *testing.T) {
 		// Fallback codes stand: a model coder does not read them again.
 		fb := testCodes(flows.None)
 		fb.Fallback = true
+		fb.OfflineReason = "read as instructions to the model"
+		fb.Phrases = append(fb.Phrases, flows.Phrase{Phrase: "the sea", Key: "pets", Quote: "she loved the sea", Theme: "pets", CutAfter: true})
 		if err := db.SaveCodes(ctx, b.ID, flows.TextHash(b.Text), fb); err != nil {
 			t.Fatal(err)
 		}
 		todo, _ = db.AnswersToCode(ctx, "model", "1:m", 10)
 		if len(todo) != 1 || todo[0].ID != a.ID {
 			t.Errorf("AnswersToCode for the model = %+v, want only the answer without fallback codes", todo)
+		}
+		// The reason the offline coder read it, and the phrases' themes,
+		// are kept.
+		got, _ = db.ListCodedAnswers(ctx, "T1", t0.Add(-time.Hour), time.Now().Add(time.Hour))
+		if len(got) != 2 || got[1].Codes == nil {
+			t.Fatalf("ListCodedAnswers = %+v, want both coded", got)
+		}
+		if diff := cmp.Diff(&fb, got[1].Codes); diff != "" {
+			t.Errorf("stored fallback codes (-want +got):\n%s", diff)
+		}
+		if _, err := db.SaveManyCodes(ctx, []flows.AnswerCodes{{AnswerID: b.ID, TextHash: flows.TextHash(b.Text), Codes: fb}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = db.ListCodedAnswers(ctx, "T1", t0.Add(-time.Hour), time.Now().Add(time.Hour))
+		if got[1].Codes == nil || got[1].Codes.OfflineReason != fb.OfflineReason {
+			t.Errorf("SaveManyCodes lost the reason: %+v", got[1].Codes)
 		}
 
 		// Editing the text drops its codes; withdrawing too.
