@@ -147,12 +147,48 @@ type manifestInteractivity struct {
 	RequestURL string `json:"request_url,omitempty"`
 }
 
+// EventsPath is where the bot takes Slack's events, slash commands and
+// interactions in HTTP mode.
+const EventsPath = "/slack/events"
+
+// requestURL checks a request URL for the manifest and returns the one to
+// use. Slack calls only https URLs, and the bot listens at EventsPath: a
+// bare origin (https://host) gets EventsPath added, and any other path
+// must end in it (a proxy may add a prefix, as in https://host/wm/slack/events).
+// A user name, password or fragment is refused; a query is kept.
+func requestURL(s string) (string, error) {
+	const example = "such as https://wm.example.org" + EventsPath
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return "", fmt.Errorf("request URL %q is not an absolute URL; give the bot's public address, %s", s, example)
+	}
+	if u.Scheme != "https" {
+		return "", fmt.Errorf("request URL %q is not https: Slack sends its requests only to https:// URLs (put TLS in front of the bot), %s", s, example)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("request URL for host %q carries a user name or password: Slack's requests are checked by their signature instead; leave them out", u.Host)
+	}
+	if u.Fragment != "" || strings.HasSuffix(s, "#") {
+		return "", fmt.Errorf("request URL %q has a #fragment, which Slack would not send; leave it out", s)
+	}
+	switch {
+	case u.Path == "" || u.Path == "/":
+		u.Path, u.RawPath = EventsPath, ""
+		return u.String(), nil
+	case strings.HasSuffix(u.Path, EventsPath):
+		return s, nil
+	}
+	return "", fmt.Errorf("request URL %q has the path %q, but the bot takes Slack's requests at %s: end the URL with %s (%s), or give https://%s alone to have it added",
+		s, u.Path, EventsPath, EventsPath, example, u.Host)
+}
+
 // Manifest returns the Slack app manifest (JSON, indented, ending in a
 // newline) with every scope, command, event and setting the bot needs.
 // Paste it into "Create an app → From a manifest". With a RequestURL, Slack
 // sends events, the slash command and interactions there (HTTP mode);
 // without one, the app uses Socket Mode. It returns an error for a name
-// Slack would reject or a request URL that is not an absolute http(s) URL.
+// Slack would reject or a request URL Slack could not call or the bot would
+// not answer at (see requestURL).
 func Manifest(opts ManifestOptions) ([]byte, error) {
 	name := strings.TrimSpace(opts.Name)
 	if name == "" {
@@ -162,10 +198,11 @@ func Manifest(opts ManifestOptions) ([]byte, error) {
 		return nil, fmt.Errorf("app name %q is %d characters; Slack allows at most %d", name, n, maxAppName)
 	}
 	if opts.RequestURL != "" {
-		u, err := url.Parse(opts.RequestURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("request URL %q is not an absolute http(s) URL", opts.RequestURL)
+		u, err := requestURL(opts.RequestURL)
+		if err != nil {
+			return nil, err
 		}
+		opts.RequestURL = u
 	}
 	m := manifest{
 		Metadata: manifestMetadata{MajorVersion: 1, MinorVersion: 1},

@@ -198,3 +198,61 @@ func (s *store) purgeSessions(ctx context.Context, q querier, cutoff time.Time, 
 	}
 	return nil
 }
+
+// Footprint is what is stored of one person, as Footprint counts it.
+type Footprint struct {
+	// Answers, SessionReplies and Actions they wrote; Reflections they
+	// started; Sessions they facilitated; ActionsOwned, agreed actions
+	// that are theirs to do.
+	Answers, SessionReplies, Actions, Reflections, Sessions, ActionsOwned int
+	// Member: a member record, even one holding only a role someone gave
+	// them; Settings: one holding a setting of their own (a discipline,
+	// away or snoozed, no quotes).
+	Member, Settings bool
+	// Acted: the audit log records them doing something themselves;
+	// Named: it names them as another's subject.
+	Acted, Named bool
+}
+
+// Used reports whether the person has used the bot: written, started,
+// facilitated, set something or done something the audit log records. A
+// role given them from outside is not use.
+func (f Footprint) Used() bool {
+	return f.Answers+f.SessionReplies+f.Actions+f.Reflections+f.Sessions > 0 || f.Settings || f.Acted
+}
+
+// Stored reports whether anything of the person is stored at all.
+func (f Footprint) Stored() bool {
+	return f.Used() || f.ActionsOwned > 0 || f.Member || f.Named
+}
+
+// Footprint counts what is stored of a person, in one team or (teamID
+// empty) in all, without reading any of it.
+func (s *store) Footprint(ctx context.Context, teamID, userID string) (Footprint, error) {
+	const doing = "looking a person up"
+	var f Footprint
+	if err := required(doing, "user id", userID); err != nil {
+		return f, err
+	}
+	if err := checkText(doing, teamID, userID); err != nil {
+		return f, err
+	}
+	const inTeam = ` AND ($2 = '' OR team_id = $2)`
+	var member, settings, acted, named int
+	err := s.q.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM answers WHERE author = $1`+inTeam+`),
+		(SELECT count(*) FROM session_replies WHERE author = $1`+inTeam+`),
+		(SELECT count(*) FROM session_actions WHERE author = $1`+inTeam+`),
+		(SELECT count(*) FROM reflections WHERE started_by = $1`+inTeam+`),
+		(SELECT count(*) FROM sessions WHERE facilitator = $1`+inTeam+`),
+		(SELECT count(*) FROM session_actions WHERE owner = $1`+inTeam+`),
+		(SELECT count(*) FROM members WHERE user_id = $1`+inTeam+`),
+		(SELECT count(*) FROM members WHERE user_id = $1`+inTeam+`
+			AND (discipline <> '' OR away_until IS NOT NULL OR snoozed_until IS NOT NULL OR no_quotes <> `+s.dialect.falseLiteral()+`)),
+		(SELECT count(*) FROM audit WHERE actor = $1 AND ($2 = '' OR team_id = $2 OR team_id = '')),
+		(SELECT count(*) FROM audit WHERE subject = $1 AND ($2 = '' OR team_id = $2 OR team_id = ''))`,
+		userID, teamID).Scan(&f.Answers, &f.SessionReplies, &f.Actions, &f.Reflections, &f.Sessions, &f.ActionsOwned,
+		&member, &settings, &acted, &named)
+	f.Member, f.Settings, f.Acted, f.Named = member > 0, settings > 0, acted > 0, named > 0
+	return f, wrap(doing, err)
+}

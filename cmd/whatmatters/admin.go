@@ -66,6 +66,8 @@ func leadFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		role, word := flows.RoleLead, "is now a lead of"
 		if *remove {
 			role, word = "", "is no longer a lead of"
+		} else if err := e.warnIfNeverUsed(ctx, db, "lead", *team, *user); err != nil {
+			return err
 		}
 		if err := engine.SetRole(ctx, *team, *user, role, "cli"); err != nil {
 			return fmt.Errorf("setting role: %w", err)
@@ -92,6 +94,8 @@ func facilitatorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 		word := "is now a facilitator of"
 		if *remove {
 			word = "is no longer a facilitator of"
+		} else if err := e.warnIfNeverUsed(ctx, db, "facilitator", *team, *user); err != nil {
+			return err
 		}
 		if err := engine.SetFacilitator(ctx, *team, *user, !*remove, "cli"); err != nil {
 			return fmt.Errorf("setting role: %w", err)
@@ -137,10 +141,14 @@ func auditFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		if err != nil {
 			return fmt.Errorf("reading the audit log: %w", err)
 		}
+		// Every stored field is shown through printable: an id stored
+		// with a newline or an escape, even before ids were checked,
+		// cannot forge a line.
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "WHEN (UTC)\tTEAM\tWHO\tACTION\tSUBJECT\tDETAIL")
 		for _, a := range entries {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.At.Format(time.DateTime), dash(a.TeamID), dash(a.Actor), a.Action, dash(a.Subject), a.Detail)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.At.Format(time.DateTime), dash(printable(a.TeamID)), dash(printable(a.Actor)),
+				printable(a.Action), dash(printable(a.Subject)), printable(a.Detail))
 		}
 		return tw.Flush()
 	}

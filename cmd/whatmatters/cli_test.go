@@ -85,7 +85,7 @@ var adminCommands = [][]string{
 	{"export"},
 	{"export", "--user", "U0ANN1"},
 	{"audit"},
-	{"lead", "--team", "T1", "--user", "U0ANN1"},
+	{"lead", "--team", "T0TEAM1", "--user", "U0ANN1"},
 	{"purge"},
 	{"digest"},
 	{"digest", "--weeks", "4", "--format", "json"},
@@ -185,11 +185,11 @@ func TestForgetSomeoneWithNothingStored(t *testing.T) {
 func TestTeamMustExist(t *testing.T) {
 	withReflections(t)
 	for _, args := range [][]string{
-		{"lead", "--team", "TNOPE", "--user", "ann"},
-		{"lead", "--team", "TNOPE", "--user", "ann", "--remove"},
+		{"lead", "--team", "TNOPE", "--user", "U0ANN1"},
+		{"lead", "--team", "TNOPE", "--user", "U0ANN1", "--remove"},
 		{"export", "--team", "TNOPE"},
 		{"audit", "--team", "TNOPE"},
-		{"forget", "--user", "ann", "--team", "TNOPE"},
+		{"forget", "--user", "U0ANN1", "--team", "TNOPE"},
 	} {
 		oneLineError(t, runWith(t, "", args...), 1, `there is no team "TNOPE" in this database; its teams: console`)
 	}
@@ -226,7 +226,7 @@ func TestEachCommandTakesOnlyItsOwnFlags(t *testing.T) {
 		{[]string{"audit", "--user", "U1"}, "audit: unknown flag --user"},
 		{[]string{"digest", "--weeks", "two"}, `digest: invalid value "two" for --weeks`},
 		{[]string{"digest", "8"}, `digest: unexpected argument "8"`},
-		{[]string{"digest", "--channel", "C1"}, "digest: --channel goes with --post"},
+		{[]string{"digest", "--channel", "C0CHAN1"}, "digest: --channel goes with --post"},
 		{[]string{"code", "--team", "T"}, "code: unknown flag --team"},
 		{[]string{"manifest", "extra"}, `manifest: unexpected argument "extra"`},
 		{[]string{"help", "forget", "export"}, `help: unexpected argument "export"`},

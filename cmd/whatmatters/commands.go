@@ -68,6 +68,7 @@ func init() {
 			define:  codeFlags},
 		{name: "export", synopsis: "[--team ID] [--user ID]", existing: true,
 			summary: "print the data as JSON: every team's, or one team's; --user: only that person's contributions",
+			about:   "With --user, exits non-zero, printing nothing, when nothing of the person is stored.",
 			define:  exportFlags},
 		{name: "forget", synopsis: "--user ID [--team ID]", existing: true,
 			summary: "delete a person's contributions, record it in the audit log, and print what was removed",

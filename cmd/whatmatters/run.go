@@ -61,6 +61,9 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 	if fs.NArg() > 0 && !c.takesArgs {
 		return strayArgument(c.name, fs.Arg(0))
 	}
+	if err := checkIDFlags(c.name, fs); err != nil {
+		return err
+	}
 	if !c.noConfig {
 		if err := e.loadConfig(); err != nil {
 			return err
@@ -198,6 +201,21 @@ func exportFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return err
 		}
 		defer db.Close()
+		if *user != "" {
+			// As forget does: an id nobody answers to is a mistake to
+			// say, not an empty export to print.
+			f, err := db.Footprint(ctx, *team, *user)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			if !f.Stored() {
+				where := "in this database"
+				if *team != "" {
+					where = "in team " + *team
+				}
+				return fmt.Errorf("export: nothing of %s is stored %s, so there is nothing to export; check the id (a Slack member id, such as U0123ABCD)", *user, where)
+			}
+		}
 		var teams []string
 		if *team != "" {
 			teams = []string{*team}

@@ -308,7 +308,7 @@ func stopJobs[TTx any](jobs *river.Client[TTx], deadline time.Time, log *slog.Lo
 // manifestFlags is manifest [--url URL] [--name NAME]: the Slack app
 // manifest, HTTP mode with --url, else Socket Mode.
 func manifestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	reqURL := fs.String("url", "", "the public `URL` of POST /slack/events, e.g. https://example.fly.dev/slack/events, for HTTP mode (default: Socket Mode)")
+	reqURL := fs.String("url", "", "the public https `URL` of POST /slack/events, e.g. https://example.fly.dev/slack/events (https://HOST alone gets /slack/events added), for HTTP mode (default: Socket Mode)")
 	name := fs.String("name", "What Matters", "the app's `NAME` in Slack")
 	return func(_ context.Context, e *env, _ []string) error {
 		m, err := bot.Manifest(bot.ManifestOptions{Name: *name, RequestURL: *reqURL})
