@@ -77,7 +77,7 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 	}
 	for i, t := range d.Recurring {
 		if i == themesShown {
-			add(Part{Text: fmt.Sprintf("And %s more, each in fewer cases: %s.", count(len(d.Recurring)-themesShown, "theme"), themeList(d.Recurring[themesShown:]))})
+			add(Part{Text: fmt.Sprintf("And %d more, each in fewer cases: %s.", len(d.Recurring)-themesShown, themeList(d.Recurring[themesShown:]))})
 			break
 		}
 		label := ""
@@ -135,7 +135,7 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 
 	for i, t := range d.Emerging {
 		if i == emergingShown {
-			add(Part{Text: fmt.Sprintf("And %s more.", count(len(d.Emerging)-emergingShown, "phrase"))})
+			add(Part{Text: fmt.Sprintf("And %d more.", len(d.Emerging)-emergingShown)})
 			break
 		}
 		label := ""

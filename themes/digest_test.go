@@ -201,8 +201,34 @@ func TestDigestReplyHidesQuotesWhereNotVisible(t *testing.T) {
 	if strings.Contains(hidden, "> ") {
 		t.Errorf("quotes shown though none may be:\n%s", hidden)
 	}
-	if !strings.Contains(hidden, "“jic meds”: in 2 cases") {
+	if !strings.Contains(hidden, "Just-in-case medicines ready in time: in 2 cases") {
 		t.Errorf("themes should still be listed without their quotes:\n%s", hidden)
+	}
+}
+
+// A digest for a channel draws only on the answers that channel may show:
+// no theme, emerging phrase, quote or count comes from a channel it may
+// not, whatever the phrases' words.
+func TestDigestDrawsOnlyOnChannelsShown(t *testing.T) {
+	db := storagetest.SQLite(t)
+	goldenTeam(t, db)
+	all, err := themes.BuildDigest(context.Background(), db, themes.DigestOptions{TeamID: "TG", Weeks: 1, Now: digestNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Emerging) == 0 || all.Answers == 0 {
+		t.Fatalf("the golden team's digest has %d answers and %d emerging themes", all.Answers, len(all.Emerging))
+	}
+	// Every golden answer is in CTEAM; a channel that may not show CTEAM
+	// sees nothing of it.
+	d, err := themes.BuildDigest(context.Background(), db, themes.DigestOptions{TeamID: "TG", Weeks: 1, Now: digestNow,
+		Shown: func(ch string) bool { return ch != "CTEAM" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := plain(flows.DigestReply(d, "CLEADS", nil))
+	if d.Answers != 0 || len(d.Recurring) != 0 || len(d.Emerging) != 0 || strings.Contains(text, "key safe") || strings.Contains(text, "shattered") {
+		t.Errorf("a digest that may not show CTEAM drew on it: %d answers, %d recurring, %d emerging\n%s", d.Answers, len(d.Recurring), len(d.Emerging), text)
 	}
 }
 

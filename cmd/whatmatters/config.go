@@ -78,6 +78,9 @@ func printConfig(w io.Writer) error {
 	return tw.Flush()
 }
 
+// defaultDatabaseURL is DATABASE_URL's default (see Config).
+const defaultDatabaseURL = "sqlite:whatmatters.db"
+
 // DatabaseURL is DATABASE_URL, checked for a known scheme.
 type DatabaseURL string
 

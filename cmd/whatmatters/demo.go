@@ -183,58 +183,31 @@ type demoTimes struct {
 	Closed  time.Time
 }
 
-// demoClock dates the reflections relative to now in loc: week offset w
-// falls in the Monday-start week w weeks before now's. The current week has
-// only run until now, so when its reflections would reach past now they are
-// squeezed, in order, into the part of the week that has passed: nothing is
-// dated in the future, and "this week" of a digest still has its stories.
-// Times are whole seconds, never rounded up.
+// demoClock dates the reflections relative to now: week offset w is the
+// seven days ending w weeks before now, so the last week of a digest made
+// now holds exactly the data's week 0, and every week holds its own (a week
+// pinned to calendar Mondays would squeeze the current week's stories into
+// whatever part of it had passed, and a Monday morning's "last week" would
+// hold two weeks of them). Within its week a reflection starts its day and
+// hour after the week's start. Times are whole seconds, never rounded up,
+// and none is after now (parseDemo keeps every reflection inside its week).
 func demoClock(refs []demoReflection, loc *time.Location, now time.Time) []demoTimes {
-	local := now.In(loc)
-	y, m, d := local.Date()
-	monday := d - (int(local.Weekday())+6)%7
-	weekStart := time.Date(y, m, monday, 0, 0, 0, 0, loc)
-
+	_ = loc // the weeks are spans of time, whatever the clocks say
+	now = now.Truncate(time.Second)
+	second := func(t time.Time) time.Time { return t.Truncate(time.Second).UTC() }
 	out := make([]demoTimes, len(refs))
-	var latest time.Time // the last moment of the current week's reflections
 	for i, r := range refs {
-		start := time.Date(y, m, monday-7*r.Week+demoDays[r.Day], r.Hour, 0, 0, 0, loc)
-		t := demoTimes{Created: start, Answers: make([]time.Time, len(r.Answers))}
+		weekStart := now.Add(-time.Duration(r.Week+1) * 7 * 24 * time.Hour)
+		start := weekStart.Add(time.Duration(demoDays[r.Day])*24*time.Hour + time.Duration(r.Hour)*time.Hour)
+		t := demoTimes{Created: second(start), Answers: make([]time.Time, len(r.Answers))}
 		for j, a := range r.Answers {
-			t.Answers[j] = start.Add(time.Duration(a.Min) * time.Minute)
+			t.Answers[j] = second(start.Add(time.Duration(a.Min) * time.Minute))
 		}
-		t.Closed = start.Add(demoCloseAfter)
+		t.Closed = second(start.Add(demoCloseAfter))
 		if n := len(t.Answers); n > 0 {
-			t.Closed = t.Answers[n-1].Add(demoCloseAfter)
-		}
-		if r.Week == 0 && t.Closed.After(latest) {
-			latest = t.Closed
+			t.Closed = second(t.Answers[n-1].Add(demoCloseAfter))
 		}
 		out[i] = t
-	}
-
-	squeeze := func(t time.Time) time.Time { return t }
-	if latest.After(now) {
-		f := float64(now.Sub(weekStart)) / float64(latest.Sub(weekStart))
-		squeeze = func(t time.Time) time.Time {
-			t = weekStart.Add(time.Duration(float64(t.Sub(weekStart)) * f))
-			if t.After(now) {
-				t = now
-			}
-			return t
-		}
-	}
-	second := func(t time.Time) time.Time { return t.Truncate(time.Second).UTC() }
-	for i, r := range refs {
-		fix := second
-		if r.Week == 0 {
-			fix = func(t time.Time) time.Time { return second(squeeze(t)) }
-		}
-		out[i].Created = fix(out[i].Created)
-		for j := range out[i].Answers {
-			out[i].Answers[j] = fix(out[i].Answers[j])
-		}
-		out[i].Closed = fix(out[i].Closed)
 	}
 	return out
 }
