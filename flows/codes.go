@@ -7,7 +7,7 @@ import (
 )
 
 // Label is how one answer reads on one of the codebook's four directions
-// (../shared/CODEBOOK.md): toward the direction, away from it (the
+// (docs/codebook.md): toward the direction, away from it (the
 // tendency), or neither.
 type Label string
 
@@ -105,6 +105,11 @@ type CodeInput struct {
 	Template string
 	Stage    string
 	Text     string
+	// Keep are words the scrubber kept when the text was stored (the
+	// team's case pseudonyms, the answer's own case first): a coder that
+	// scrubs the text again before sending it keeps them too, so the text
+	// it sends, and the quotes it checks, still hold them.
+	Keep []string
 }
 
 // Coder reads one answer against the codebook. Code returns an error only

@@ -185,7 +185,7 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 }
 
 // emergingGroups groups the period's key phrases outside the catalogue by
-// key. Only phrases of two or more words are candidates (single words
+// key, from the answers of people who allow quotes. Only phrases of two or more words are candidates (single words
 // recur in any account of care and say little: "home", "daughter"), and
 // not ones that restate a catalogue theme found in the same answer, hold
 // a scrubbed detail, or name a case. A key whose words all appear in a
@@ -193,7 +193,9 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 // answers join it.
 func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*themeGroup {
 	keep := func(a *flows.CodedAnswer, ph *flows.Phrase) string {
-		if ph.Theme != "" {
+		// An emerging theme is named in people's own words: never those of
+		// someone who asked not to be quoted.
+		if ph.Theme != "" || f.noQuotes[a.Author] {
 			return ""
 		}
 		k := ph.Key
