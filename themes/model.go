@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -11,22 +12,27 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	openai "github.com/sashabaranov/go-openai"
 
+	"whatmatters/concepts"
 	"whatmatters/flows"
 	"whatmatters/prompts"
+	"whatmatters/scrub"
 )
 
 // ModelName is the Coder name stored with the model coder's codes.
 const ModelName = "model"
 
 // ModelVersionPrefix starts the Version stored with the model coder's codes,
-// which is ModelVersionPrefix followed by the model's name ("1:gpt-4o-mini").
-// Raise the number when the prompt or the schema changes in a way that
-// should make stored codes be made again.
-const ModelVersionPrefix = "1:"
+// which is ModelVersionPrefix, the model's name and the theme catalogue's
+// fingerprint ("2:gpt-4o-mini+1a2b3c4d5e6f"). Raise the number when the
+// prompt or the schema changes in a way that should make stored codes be
+// made again.
+const ModelVersionPrefix = "2:"
 
 // DefaultModel is the model asked when ModelOptions.Model is empty.
 const DefaultModel = "gpt-4o-mini"
@@ -64,9 +70,17 @@ type ModelOptions struct {
 	// means a client with DefaultModelTimeout. It is copied, not changed.
 	HTTPClient *http.Client
 	// Scrub is applied to the answer text again just before it is sent,
-	// in case the text was stored before a name or rule was added. Nil
-	// sends the stored text.
-	Scrub func(string) string
+	// in case the text was stored before a name or rule was added, keeping
+	// the words the answer's CodeInput.Keep lists (the case pseudonyms the
+	// scrubber kept when the text was stored). It also checks every key
+	// phrase the model proposes as a label (see Code), with no words kept.
+	// Nil sends the stored text, and checks labels with the scrubber's
+	// default rules.
+	Scrub func(text string, keep ...string) string
+	// Catalogue is the theme catalogue the model assigns themes from: its
+	// themes are listed in the prompt, and an id outside it is dropped.
+	// Nil means the built-in catalogue.
+	Catalogue *concepts.Catalogue
 	// Registerer receives the coder's metrics. Nil keeps them
 	// unregistered.
 	Registerer prometheus.Registerer
@@ -83,9 +97,12 @@ type ModelOptions struct {
 type Model struct {
 	client    *openai.Client
 	model     string
+	host      string
 	reasoning bool
-	scrub     func(string) string
+	scrub     func(string, ...string) string
 	templates *prompts.Set
+	catalogue *concepts.Catalogue
+	system    string
 	format    *openai.ChatCompletionResponseFormat
 
 	dropped          prometheus.Counter
@@ -110,13 +127,20 @@ func NewModel(o ModelOptions) *Model {
 	if model == "" {
 		model = DefaultModel
 	}
+	cat := o.Catalogue
+	if cat == nil {
+		cat = concepts.Builtin()
+	}
 	m := &Model{
 		client:    openai.NewClientWithConfig(cfg),
 		model:     model,
+		host:      endpointHost(cfg.BaseURL),
 		reasoning: isReasoningModel(model),
 		scrub:     o.Scrub,
 		templates: o.Templates,
-		format:    responseFormat(),
+		catalogue: cat,
+		system:    prompts.CodingSystem(codingThemes(cat)),
+		format:    responseFormat(cat),
 	}
 	m.dropped = registerCounter(o.Registerer, prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "whatmatters_model_quotes_dropped_total",
@@ -136,8 +160,35 @@ func NewModel(o ModelOptions) *Model {
 }
 
 // Version returns the Version stored with this coder's codes:
-// ModelVersionPrefix and the model's name.
-func (m *Model) Version() string { return ModelVersionPrefix + m.model }
+// ModelVersionPrefix, the model's name and the catalogue's fingerprint.
+func (m *Model) Version() string {
+	return ModelVersionPrefix + m.model + "+" + m.catalogue.Fingerprint()
+}
+
+// Endpoint names the endpoint the coder calls, by its host (and port):
+// calls to one endpoint share its pace (see Coding.Pace).
+func (m *Model) Endpoint() string { return m.host }
+
+// Catalogue is the theme catalogue the coder assigns themes from.
+func (m *Model) Catalogue() *concepts.Catalogue { return m.catalogue }
+
+// endpointHost is the host and port of a base URL, lower-cased.
+func endpointHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return "unknown"
+	}
+	return strings.ToLower(u.Host)
+}
+
+// codingThemes lists a catalogue's themes for the prompt.
+func codingThemes(cat *concepts.Catalogue) []prompts.CodingTheme {
+	out := make([]prompts.CodingTheme, len(cat.Themes))
+	for i, t := range cat.Themes {
+		out[i] = prompts.CodingTheme{ID: t.ID, Label: t.Label, Definition: t.Definition}
+	}
+	return out
+}
 
 // Usage returns the tokens this Model has used so far, as the endpoint
 // reported them.
@@ -145,20 +196,29 @@ func (m *Model) Usage() (prompt, completion int64) {
 	return m.usedPrompt.Load(), m.usedCompletion.Load()
 }
 
-// Code reads one answer against the codebook. It scrubs in.Text again,
-// sends it once, and checks the reply: every label and tag must be one the
-// codebook knows (else the whole reply is rejected), and a key phrase is
-// kept only when its quote is an exact span of in.Text (surrounding white
-// space aside), and of the text as scrubbed again. Dropped quotes are
-// counted in Codes.DroppedQuotes. A blank
-// answer is coded none on all four directions without a request.
+// Code reads one answer against the codebook and the theme catalogue. It
+// scrubs in.Text again (keeping in.Keep), sends it once, and checks the
+// reply: every label and tag must be one the codebook knows (else the whole
+// reply is rejected); a theme is kept only when its id is the catalogue's
+// and its quote is an exact span of in.Text (surrounding white space
+// aside) and of the text as scrubbed again; a key phrase, which would
+// label an emerging theme, only when its quote is such a span too and the
+// phrase is made of the quote's own words, short, plain, and left alone by
+// the scrubber (see keepPhrase). At most prompts.CodingMaxThemes themes and
+// prompts.CodingMaxPhrases phrases are kept, whatever the endpoint sent;
+// everything dropped is counted in Codes.DroppedQuotes. A blank answer is
+// coded none on all four directions without a request.
+//
+// An answer that reads as instructions to a model (ReadsAsInstructions) is
+// never sent: Code returns a *ModelError with Instructions set, and
+// CodeWithFallback has the offline coder read it.
 //
 // Every error is a *ModelError, which says whether trying again later may
 // help.
 func (m *Model) Code(ctx context.Context, in flows.CodeInput) (flows.Codes, error) {
 	text := in.Text
 	if m.scrub != nil {
-		text = m.scrub(text)
+		text = m.scrub(text, in.Keep...)
 	}
 	if strings.TrimSpace(text) == "" {
 		return m.stamp(flows.Codes{
@@ -166,11 +226,14 @@ func (m *Model) Code(ctx context.Context, in flows.CodeInput) (flows.Codes, erro
 			Capabilities: []string{}, Phrases: []flows.Phrase{},
 		}), nil
 	}
-	system, user := prompts.CodingPrompt(in.Template, in.Stage, m.templates.StageQuestion(in.Template, in.Stage), text)
+	if ReadsAsInstructions(in.Text) || ReadsAsInstructions(text) {
+		return flows.Codes{}, errInstructions()
+	}
+	user := prompts.CodingUser(in.Template, in.Stage, m.templates.StageQuestion(in.Template, in.Stage), text)
 	req := openai.ChatCompletionRequest{
 		Model: m.model,
 		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: system},
+			{Role: openai.ChatMessageRoleSystem, Content: m.system},
 			{Role: openai.ChatMessageRoleUser, Content: user},
 		},
 		ResponseFormat: m.format,
@@ -191,6 +254,12 @@ func (m *Model) Code(ctx context.Context, in flows.CodeInput) (flows.Codes, erro
 		return flows.Codes{}, err
 	}
 	return m.stamp(codes), nil
+}
+
+// errInstructions is the error of an answer that was not sent because it
+// reads as instructions to the model.
+func errInstructions() *ModelError {
+	return &ModelError{Instructions: true, Reason: "the answer reads as instructions to the model; it was not sent"}
 }
 
 func (m *Model) stamp(c flows.Codes) flows.Codes {
@@ -217,11 +286,19 @@ type modelReply struct {
 	Community     string   `json:"community"`
 	Anticipation  string   `json:"anticipation"`
 	Capabilities  []string `json:"capabilities"`
-	Phrases       []struct {
+	Themes        []struct {
+		ID    string `json:"id"`
+		Quote string `json:"quote"`
+	} `json:"themes"`
+	Phrases []struct {
 		Phrase string `json:"phrase"`
 		Quote  string `json:"quote"`
 	} `json:"phrases"`
 }
+
+// maxReplyBytes bounds a reply's content: five themes and five phrases
+// with quotes of the longest allowed length are well under it.
+const maxReplyBytes = 32 << 10
 
 // read checks the model's reply and turns it into codes. stored is the
 // answer's stored text, which quotes must come from, and sent the text as
@@ -239,6 +316,9 @@ func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (f
 	}
 	if choice.FinishReason == openai.FinishReasonLength {
 		return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply was cut off at the token limit"}
+	}
+	if len(choice.Message.Content) > maxReplyBytes {
+		return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply was longer than any reply asked for"}
 	}
 	var r modelReply
 	if err := json.Unmarshal([]byte(stripCodeFence(choice.Message.Content)), &r); err != nil {
@@ -275,20 +355,53 @@ func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (f
 		}
 	}
 
-	seen := map[string]bool{}
-	for _, p := range r.Phrases {
-		quote := strings.TrimSpace(p.Quote)
-		if quote == "" || !strings.Contains(stored, quote) || !strings.Contains(sent, quote) {
+	// Catalogue themes: a known id, with a quote of the answer's words.
+	themes := map[string]bool{}
+	for i, t := range r.Themes {
+		id := strings.TrimSpace(t.ID)
+		quote, ok := quoteSpan(t.Quote, stored, sent)
+		switch {
+		case themes[id] && ok:
+			continue // the same theme again: kept once
+		case i >= prompts.CodingMaxThemes || !ok:
 			c.DroppedQuotes++
 			continue
 		}
-		phrase := normalisePhrase(p.Phrase)
-		key := PhraseKey(phrase)
-		if key == "" || seen[key] {
+		if _, known := m.catalogue.Theme(id); !known {
+			c.DroppedQuotes++
 			continue
 		}
-		seen[key] = true
-		c.Phrases = append(c.Phrases, flows.Phrase{Phrase: phrase, Key: key, Quote: quote})
+		themes[id] = true
+		before, after := cutEdges(stored, quote)
+		c.Phrases = append(c.Phrases, flows.Phrase{Phrase: m.themeWords(id, quote), Key: id, Theme: id,
+			Quote: quote, CutBefore: before, CutAfter: after})
+	}
+
+	// Key phrases: labels of emerging themes, so made of the quote's own
+	// words and nothing a scrubber would take out.
+	keys := map[string]bool{}
+	for i, p := range r.Phrases {
+		quote, ok := quoteSpan(p.Quote, stored, sent)
+		if i >= prompts.CodingMaxPhrases || !ok {
+			c.DroppedQuotes++
+			continue
+		}
+		phrase, ok := m.keepPhrase(p.Phrase, quote)
+		if !ok {
+			c.DroppedQuotes++
+			continue
+		}
+		key := PhraseKey(phrase)
+		if key == "" {
+			c.DroppedQuotes++
+			continue
+		}
+		if keys[key] {
+			continue // the same phrase again: kept once
+		}
+		keys[key] = true
+		before, after := cutEdges(stored, quote)
+		c.Phrases = append(c.Phrases, flows.Phrase{Phrase: phrase, Key: key, Quote: quote, CutBefore: before, CutAfter: after})
 	}
 	if c.DroppedQuotes > 0 {
 		m.dropped.Add(float64(c.DroppedQuotes))
@@ -296,11 +409,178 @@ func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (f
 	return c, nil
 }
 
-// normalisePhrase lower-cases a phrase, folds its white space and trims
-// punctuation from its ends.
-func normalisePhrase(p string) string {
-	p = strings.Join(strings.Fields(strings.ToLower(p)), " ")
-	return strings.TrimSpace(strings.Trim(p, `.,;:!?"'`))
+// quoteSpan returns a quote without its surrounding white space, when
+// it is an exact span of both the stored and the sent text, no longer than
+// prompts.CodingMaxQuoteChars, and holds words besides placeholders.
+func quoteSpan(q, stored, sent string) (string, bool) {
+	q = strings.TrimSpace(q)
+	if q == "" || utf8.RuneCountInString(q) > prompts.CodingMaxQuoteChars ||
+		!strings.Contains(stored, q) || !strings.Contains(sent, q) {
+		return "", false
+	}
+	if len(labelWords(q)) == 0 {
+		return "", false
+	}
+	return q, true
+}
+
+// themeWords are the words of a quote that carry a theme, as the
+// catalogue's cues find them, or the whole quote when no cue does.
+func (m *Model) themeWords(id, quote string) string {
+	for _, h := range m.catalogue.Find(quote) {
+		if h.Theme == id && h.Start < h.End && h.End <= len(quote) {
+			return quote[h.Start:h.End]
+		}
+	}
+	return quote
+}
+
+// cutEdges says whether a quote leaves out words of its sentence before or
+// after it in text: it starts after something that does not end a
+// sentence, or ends before more of one.
+func cutEdges(text, quote string) (before, after bool) {
+	i := strings.Index(text, quote)
+	if i < 0 {
+		return false, false
+	}
+	head := strings.TrimRight(text[:i], " \t")
+	tail := strings.TrimLeft(text[i+len(quote):], " \t")
+	if head != "" {
+		r, _ := utf8.DecodeLastRuneInString(head)
+		before = !strings.ContainsRune(".!?\n", r)
+	}
+	if tail != "" {
+		last, _ := utf8.DecodeLastRuneInString(quote)
+		first, _ := utf8.DecodeRuneInString(tail)
+		after = !strings.ContainsRune(".!?", last) && !strings.ContainsRune(".!?\n", first)
+	}
+	return before, after
+}
+
+// labelMarkup are characters a label never holds: Slack's and Markdown's
+// markup, brackets (placeholders, links), mentions and links.
+const labelMarkup = "<>*_~|[]{}`@\\"
+
+// keepPhrase checks a key phrase the model proposed, with its verified
+// quote, and returns it in lower case. A phrase becomes the label of an
+// emerging theme, shown in digests across cases, so it is kept only when:
+// it is at most prompts.CodingMaxPhraseWords words and
+// prompts.CodingMaxPhraseChars characters; it holds no markup, link,
+// mention or run of four digits, only letters, digits, spaces and
+// apostrophes, hyphens, ampersands, slashes, full stops and commas; every
+// one of its words is a word of the quote, outside placeholders (so it is
+// never made only of placeholders, and holds nothing the answer does not);
+// and the scrubber leaves it unchanged both as written in the quote and
+// with every word capitalised (so a name the writer typed in lower case,
+// "john smith", is still caught as "John Smith").
+func (m *Model) keepPhrase(phrase, quote string) (string, bool) {
+	p := strings.Join(strings.Fields(phrase), " ")
+	p = strings.TrimSpace(strings.Trim(p, `.,;:!?"'`))
+	if p == "" || utf8.RuneCountInString(p) > prompts.CodingMaxPhraseChars ||
+		strings.ContainsAny(p, labelMarkup) || strings.Contains(p, "://") || strings.Contains(p, "[...]") {
+		return "", false
+	}
+	digits := 0
+	for _, r := range p {
+		switch {
+		case unicode.IsDigit(r):
+			if digits++; digits >= 4 {
+				return "", false
+			}
+			continue
+		case unicode.IsLetter(r) || unicode.IsMark(r) || r == ' ' || strings.ContainsRune("'’-&/.,", r):
+		default:
+			return "", false
+		}
+		digits = 0
+	}
+	words := labelWords(p)
+	if len(words) == 0 || len(words) > prompts.CodingMaxPhraseWords {
+		return "", false
+	}
+	// Each word as the quote writes it, outside placeholders.
+	written := map[string]string{}
+	for _, w := range labelWordsAsWritten(quote) {
+		if _, ok := written[strings.ToLower(w)]; !ok {
+			written[strings.ToLower(w)] = w
+		}
+	}
+	asWritten := make([]string, len(words))
+	titled := make([]string, len(words))
+	for i, w := range words {
+		q, ok := written[w]
+		if !ok {
+			return "", false
+		}
+		asWritten[i] = q
+		titled[i] = titleWord(q)
+	}
+	for _, s := range []string{strings.Join(asWritten, " "), strings.Join(titled, " ")} {
+		if m.scrubLabel(s) != s {
+			return "", false
+		}
+	}
+	return strings.ToLower(p), true
+}
+
+// scrubLabel scrubs a proposed label with the coder's scrubber, keeping no
+// words, or with the default rules when it has none.
+func (m *Model) scrubLabel(s string) string {
+	if m.scrub != nil {
+		return m.scrub(s)
+	}
+	var def *scrub.Scrubber
+	return def.Scrub(s).Text
+}
+
+// titleWord capitalises a word's first letter.
+func titleWord(w string) string {
+	r, n := utf8.DecodeRuneInString(w)
+	return string(unicode.ToUpper(r)) + w[n:]
+}
+
+// labelWords returns the lower-case words of s outside placeholders
+// (anything in square brackets): letters and digits, with apostrophes
+// inside a word.
+func labelWords(s string) []string {
+	ws := labelWordsAsWritten(s)
+	for i, w := range ws {
+		ws[i] = strings.ToLower(w)
+	}
+	return ws
+}
+
+// labelWordsAsWritten is labelWords in the text's own case, with curly
+// apostrophes straightened.
+func labelWordsAsWritten(s string) []string {
+	var out []string
+	var b strings.Builder
+	depth := 0
+	flush := func() {
+		if w := strings.Trim(b.String(), "'"); w != "" {
+			out = append(out, w)
+		}
+		b.Reset()
+	}
+	for _, r := range s {
+		switch {
+		case r == '[':
+			flush()
+			depth++
+		case r == ']':
+			flush()
+			depth = max(depth-1, 0)
+		case depth > 0:
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+			b.WriteRune(r)
+		case (r == '\'' || r == '’') && b.Len() > 0:
+			b.WriteRune('\'')
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
 }
 
 // stripCodeFence removes a Markdown code fence around a reply, which some
@@ -317,32 +597,61 @@ func stripCodeFence(s string) string {
 	return strings.TrimPrefix(s, "```")
 }
 
+// The reasons the offline coder read an answer although a model was
+// configured, stored in flows.Codes.OfflineReason.
+const (
+	// OfflineModelFailed: the model failed on the last attempt (or for
+	// good), so the offline codes stand.
+	OfflineModelFailed = "the model failed"
+	// OfflineInstructions: the answer reads as instructions to the model,
+	// so it was never sent.
+	OfflineInstructions = "read as instructions to the model"
+)
+
 // CodeWithFallback codes an answer with model, and falls back to offline
 // when the model fails on the last attempt. It returns the model's codes
 // when the model succeeds. When the model fails and lastAttempt is false it
 // returns the model's error, so the job is tried again later; when
-// lastAttempt is true it returns offline's codes with Fallback set, and no
-// error. A caller that gives up early (say after a *ModelError that is not
-// Retryable) should call it once more with lastAttempt true. A nil model
-// means no model is configured: offline's codes are returned as they are.
+// lastAttempt is true it returns offline's codes with Fallback set and
+// OfflineReason OfflineModelFailed, and no error. An answer the model
+// coder would not send because it reads as instructions (a *ModelError
+// with Instructions set) gets offline's codes at once, whatever the
+// attempt, with OfflineReason OfflineInstructions. A caller that gives up
+// early (say after a *ModelError that is not Retryable) should call it
+// once more with lastAttempt true. A nil model means no model is
+// configured: offline's codes are returned as they are.
 func CodeWithFallback(ctx context.Context, model, offline flows.Coder, in flows.CodeInput, lastAttempt bool) (flows.Codes, error) {
 	if m, ok := model.(*Model); ok && m == nil {
 		model = nil
 	}
+	reason := ""
 	if model != nil {
 		codes, err := model.Code(ctx, in)
 		if err == nil {
 			return codes, nil
 		}
-		if !lastAttempt {
+		var me *ModelError
+		switch {
+		case errors.As(err, &me) && me.Instructions:
+			reason = OfflineInstructions
+		case !lastAttempt:
 			return flows.Codes{}, err
+		default:
+			reason = OfflineModelFailed
 		}
 	}
+	return offlineInstead(ctx, offline, in, reason)
+}
+
+// offlineInstead returns offline's codes for an answer, marked as read in
+// a model's place for reason (none when reason is empty: no model).
+func offlineInstead(ctx context.Context, offline flows.Coder, in flows.CodeInput, reason string) (flows.Codes, error) {
 	codes, err := offline.Code(ctx, in)
 	if err != nil {
 		return flows.Codes{}, err
 	}
-	codes.Fallback = model != nil
+	codes.Fallback = reason != ""
+	codes.OfflineReason = reason
 	return codes, nil
 }
 
@@ -404,26 +713,37 @@ func isReasoningModel(model string) bool {
 }
 
 // responseFormat asks for the codes as JSON matching codingSchema, strictly.
-func responseFormat() *openai.ChatCompletionResponseFormat {
+func responseFormat(cat *concepts.Catalogue) *openai.ChatCompletionResponseFormat {
 	return &openai.ChatCompletionResponseFormat{
 		Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
 		JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
 			Name:        "answer_codes",
-			Description: "One answer read against the codebook: four direction labels, capability tags and key phrases with exact quotes.",
-			Schema:      codingSchema(),
+			Description: "One answer read against the codebook: four direction labels, capability tags, catalogue themes and key phrases, each with an exact quote.",
+			Schema:      codingSchema(cat),
 			Strict:      true,
 		},
 	}
 }
 
 // codingSchema is the JSON schema of the reply: the four directions (each
-// toward, away or none), the capability tags (each one of the six) and the
-// key phrases (each a phrase and a quote). Properties are listed in the
-// order a model should write them; strict mode needs every property
-// required and no others allowed.
-func codingSchema() json.RawMessage {
+// toward, away or none), the capability tags (each one of the six), the
+// catalogue themes (each an id of cat and a quote) and the key phrases
+// (each a phrase and a quote). Properties are listed in the order a model
+// should write them; strict mode needs every property required and no
+// others allowed.
+//
+// The limits (at most five themes and five phrases, a phrase's words and
+// characters, a quote's characters) are given as descriptions and in the
+// prompt, not as maxItems or maxLength: not every endpoint's strict mode
+// takes those keywords, and one that refuses them would refuse every
+// request. Model.read enforces every limit itself.
+func codingSchema(cat *concepts.Catalogue) json.RawMessage {
 	type schema map[string]any
 	labels := []string{string(flows.Toward), string(flows.Away), string(flows.None)}
+	ids := make([]string, len(cat.Themes))
+	for i, t := range cat.Themes {
+		ids[i] = t.ID
+	}
 	var props []string
 	var b strings.Builder
 	b.WriteString(`{"type":"object","properties":{`)
@@ -441,19 +761,38 @@ func codingSchema() json.RawMessage {
 		b.WriteByte(':')
 		b.Write(v)
 	}
+	quote := schema{"type": "string", "description": fmt.Sprintf(
+		"An exact span of the answer, character for character, at most %d characters.", prompts.CodingMaxQuoteChars)}
 	for _, d := range flows.Directions {
 		add(d, schema{"type": "string", "enum": labels})
 	}
 	add("capabilities", schema{"type": "array", "items": schema{"type": "string", "enum": flows.Capabilities}})
-	add("phrases", schema{"type": "array", "items": schema{
-		"type": "object",
-		"properties": schema{
-			"phrase": schema{"type": "string"},
-			"quote":  schema{"type": "string"},
-		},
-		"required":             []string{"phrase", "quote"},
-		"additionalProperties": false,
-	}})
+	add("themes", schema{
+		"type":        "array",
+		"description": fmt.Sprintf("At most %d catalogue themes, each id once.", prompts.CodingMaxThemes),
+		"items": schema{
+			"type": "object",
+			"properties": schema{
+				"id":    schema{"type": "string", "enum": ids},
+				"quote": quote,
+			},
+			"required":             []string{"id", "quote"},
+			"additionalProperties": false,
+		}})
+	add("phrases", schema{
+		"type":        "array",
+		"description": fmt.Sprintf("At most %d key phrases.", prompts.CodingMaxPhrases),
+		"items": schema{
+			"type": "object",
+			"properties": schema{
+				"phrase": schema{"type": "string", "description": fmt.Sprintf(
+					"Two to %d plain lower-case words of the quote, at most %d characters.",
+					prompts.CodingMaxPhraseWords, prompts.CodingMaxPhraseChars)},
+				"quote": quote,
+			},
+			"required":             []string{"phrase", "quote"},
+			"additionalProperties": false,
+		}})
 	req, _ := json.Marshal(props)
 	b.WriteString(`},"required":`)
 	b.Write(req)

@@ -40,9 +40,27 @@ type ModelError struct {
 	Reason string
 	// StatusCode is the endpoint's HTTP status, or 0 when there was none.
 	StatusCode int
+	// Instructions is true when the answer was not sent because it reads
+	// as instructions to the model (ReadsAsInstructions): the offline
+	// coder reads it instead, at once. Not Retryable.
+	Instructions bool
+	// Held is true when no request was made because the endpoint's pace
+	// holds calls back (an earlier Retry-After or failure, see
+	// Coding.Pace); RetryAfter says for how long.
+	Held bool
 
-	err error
+	// down is true when the endpoint itself failed (a 429, a 5xx or 408,
+	// a timeout, a network error, a response that could not be read),
+	// rather than its reply to this answer: calls to it are then held back
+	// for a while (see Coding).
+	down bool
+	err  error
 }
+
+// EndpointDown reports whether the error says the endpoint itself failed
+// (rate limited, a server error, a timeout, unreachable), rather than that
+// its reply to this one answer was unusable.
+func (e *ModelError) EndpointDown() bool { return e.down }
 
 // Error returns "model coder: " and the reason.
 func (e *ModelError) Error() string { return "model coder: " + e.Reason }
@@ -166,11 +184,11 @@ func classify(err error, note *retryAfterNote) *ModelError {
 		return statusError(apiErr.HTTPStatusCode, apiErr.HTTPStatus, apiErr.Type, apiErr.Code, note)
 	case errors.As(err, &reqErr):
 		if reqErr.HTTPStatusCode == 0 {
-			return &ModelError{Retryable: true, Reason: "the response could not be read"}
+			return &ModelError{Retryable: true, Reason: "the response could not be read", down: true}
 		}
 		return statusError(reqErr.HTTPStatusCode, reqErr.HTTPStatus, "", nil, note)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return &ModelError{Retryable: true, Reason: "the request timed out", err: context.DeadlineExceeded}
+		return &ModelError{Retryable: true, Reason: "the request timed out", err: context.DeadlineExceeded, down: true}
 	case errors.Is(err, context.Canceled):
 		return &ModelError{Retryable: true, Reason: "the request was cancelled", err: context.Canceled}
 	}
@@ -180,7 +198,7 @@ func classify(err error, note *retryAfterNote) *ModelError {
 		if ue.Op == "parse" {
 			return &ModelError{Reason: "the endpoint's URL is not valid; check OPENAI_BASE_URL"}
 		}
-		return &ModelError{Retryable: true, Reason: "could not reach the endpoint: " + ue.Err.Error(), err: ue.Err}
+		return &ModelError{Retryable: true, Reason: "could not reach the endpoint: " + ue.Err.Error(), err: ue.Err, down: true}
 	}
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
@@ -190,7 +208,7 @@ func classify(err error, note *retryAfterNote) *ModelError {
 	case errors.As(err, &typeErr):
 		return &ModelError{Retryable: true, Reason: "the response was not a chat completion", err: typeErr}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return &ModelError{Retryable: true, Reason: "the response was cut off", err: io.ErrUnexpectedEOF}
+		return &ModelError{Retryable: true, Reason: "the response was cut off", err: io.ErrUnexpectedEOF, down: true}
 	}
 	// go-openai would not build the request (say, a parameter the model
 	// does not take); its messages are fixed texts.
@@ -222,18 +240,18 @@ func statusError(status int, statusText, typ string, code any, note *retryAfterN
 	e := &ModelError{StatusCode: status, err: cause}
 	switch {
 	case status == http.StatusTooManyRequests:
-		e.Retryable = true
+		e.Retryable, e.down = true, true
 		e.RetryAfter = note.wait(time.Now())
 		e.Reason = "rate limited (" + detail + ")"
 		if e.RetryAfter > 0 {
 			e.Reason += fmt.Sprintf(", retry after %s", e.RetryAfter)
 		}
 	case status >= 500:
-		e.Retryable = true
+		e.Retryable, e.down = true, true
 		e.RetryAfter = note.wait(time.Now())
 		e.Reason = "the endpoint failed (" + detail + ")"
 	case status == http.StatusRequestTimeout:
-		e.Retryable = true
+		e.Retryable, e.down = true, true
 		e.Reason = "the endpoint timed out (" + detail + ")"
 	case code == "content_filter":
 		// Azure OpenAI rejects a prompt its content filter catches with a

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"whatmatters/concepts"
 	"whatmatters/flows"
 	"whatmatters/prompts"
 )
@@ -31,6 +32,22 @@ const testAPIKey = "sk-test-secret-0123456789"
 const storedText = "Her husband Zebrafinch (not coping, bad back). Daughter in Cardiff rings nightly; DN twice weekly."
 
 func scrubZebrafinch(s string) string { return strings.ReplaceAll(s, "Zebrafinch", "[name]") }
+
+// keepingZebrafinch is scrubZebrafinch as the model coder's Scrub, which
+// also keeps the words it is given.
+func keepingZebrafinch(s string, keep ...string) string {
+	for _, k := range keep {
+		if strings.EqualFold(k, "Zebrafinch") {
+			return s
+		}
+	}
+	return scrubZebrafinch(s)
+}
+
+// testVersion is the Version of newTestModel's codes.
+func testVersion(model string) string {
+	return "2:" + model + "+" + concepts.Builtin().Fingerprint()
+}
 
 var whosAround = flows.CodeInput{Template: "case", Stage: "whos_around", Text: storedText}
 
@@ -116,7 +133,7 @@ func newTestModel(t *testing.T, a *api, reg prometheus.Registerer, edit ...func(
 		BaseURL:    a.srv.URL + "/v1",
 		Model:      "test-model",
 		HTTPClient: &http.Client{Timeout: 10 * time.Second},
-		Scrub:      scrubZebrafinch,
+		Scrub:      keepingZebrafinch,
 		Registerer: reg,
 		Templates:  set,
 	}
@@ -183,8 +200,8 @@ func TestModelCodesAnAnswer(t *testing.T) {
 		}
 		reply(w, codesJSON(t,
 			[2]string{"Daughter rings nightly ", "  Daughter in Cardiff rings nightly;\n"},
-			[2]string{"district nurses", "DN twice weekly."},
-			[2]string{"daughter ring nightly", "Daughter in Cardiff rings nightly"}, // same key: kept once
+			[2]string{"dn twice weekly", "DN twice weekly."},
+			[2]string{"daughter, rings nightly", "Daughter in Cardiff rings nightly"}, // same key: kept once
 		), "stop", 1500, 90)
 	})
 	reg := prometheus.NewRegistry()
@@ -198,11 +215,11 @@ func TestModelCodesAnAnswer(t *testing.T) {
 		Relationships: flows.Toward, Stories: flows.Away, Community: flows.Toward, Anticipation: flows.None,
 		Capabilities: []string{"those_close"},
 		Phrases: []flows.Phrase{
-			{Phrase: "daughter rings nightly", Key: PhraseKey("daughter rings nightly"), Quote: "Daughter in Cardiff rings nightly;"},
-			{Phrase: "district nurses", Key: PhraseKey("district nurses"), Quote: "DN twice weekly."},
+			{Phrase: "daughter rings nightly", Key: PhraseKey("daughter rings nightly"), Quote: "Daughter in Cardiff rings nightly;", CutAfter: true},
+			{Phrase: "dn twice weekly", Key: PhraseKey("dn twice weekly"), Quote: "DN twice weekly.", CutBefore: true},
 		},
 		Coder:   "model",
-		Version: "1:test-model",
+		Version: testVersion("test-model"),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("codes (-want +got):\n%s", diff)
@@ -255,7 +272,7 @@ func TestModelDropsQuotesNotInTheAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPhrases := []flows.Phrase{{
-		Phrase: "daughter rings nightly", Key: PhraseKey("daughter rings nightly"), Quote: "Daughter in Cardiff rings nightly",
+		Phrase: "daughter rings nightly", Key: PhraseKey("daughter rings nightly"), Quote: "Daughter in Cardiff rings nightly", CutAfter: true,
 	}}
 	if diff := cmp.Diff(wantPhrases, got.Phrases); diff != "" {
 		t.Errorf("phrases (-want +got):\n%s", diff)
@@ -293,11 +310,11 @@ func TestModelRequest(t *testing.T) {
 	}
 	system, _ := msgs[0].(map[string]any)
 	user, _ := msgs[1].(map[string]any)
-	if system["role"] != "system" || system["content"] != prompts.CodingSystem() {
-		t.Error("the first message is not the coding system prompt")
+	if system["role"] != "system" || system["content"] != prompts.CodingSystem(codingThemes(concepts.Builtin())) {
+		t.Error("the first message is not the coding system prompt with the catalogue's themes")
 	}
 	scrubbed := scrubZebrafinch(storedText)
-	_, wantUser := prompts.CodingPrompt("case", "whos_around", "Who is around this person? Family, friends, neighbours, faith, pets, as well as the people and services caring for them.", scrubbed)
+	wantUser := prompts.CodingUser("case", "whos_around", "Who is around this person? Family, friends, neighbours, faith, pets, as well as the people and services caring for them.", scrubbed)
 	if user["role"] != "user" || user["content"] != wantUser {
 		t.Errorf("user message = %q, want %q", user["content"], wantUser)
 	}
@@ -315,7 +332,7 @@ func TestModelRequest(t *testing.T) {
 		t.Errorf("response_format = %v", rf)
 	}
 	var wantSchema any
-	if err := json.Unmarshal(codingSchema(), &wantSchema); err != nil {
+	if err := json.Unmarshal(codingSchema(concepts.Builtin()), &wantSchema); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(wantSchema, js["schema"]); diff != "" {
@@ -342,7 +359,7 @@ func TestModelBlankAnswerSendsNothing(t *testing.T) {
 		reply(w, codesJSON(t), "stop", 1, 1)
 	})
 	m := newTestModel(t, a, nil, func(o *ModelOptions) {
-		o.Scrub = func(string) string { return " \n" }
+		o.Scrub = func(string, ...string) string { return " \n" }
 	})
 	got, err := m.Code(context.Background(), flows.CodeInput{Template: "case", Stage: "why", Text: "Zebrafinch"})
 	if err != nil {
@@ -350,7 +367,7 @@ func TestModelBlankAnswerSendsNothing(t *testing.T) {
 	}
 	want := flows.Codes{
 		Relationships: flows.None, Stories: flows.None, Community: flows.None, Anticipation: flows.None,
-		Capabilities: []string{}, Phrases: []flows.Phrase{}, Coder: "model", Version: "1:test-model",
+		Capabilities: []string{}, Phrases: []flows.Phrase{}, Coder: "model", Version: testVersion("test-model"),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("codes (-want +got):\n%s", diff)
@@ -579,23 +596,23 @@ func TestModelEndpoints(t *testing.T) {
 		{
 			name: "Azure OpenAI resource", baseURL: "https://wm-test.openai.azure.com/", model: "coder-gpt4o",
 			want:    seen{path: "/openai/deployments/coder-gpt4o/chat/completions", query: "api-version=2024-10-21", apiKey: testAPIKey},
-			version: "1:coder-gpt4o",
+			version: testVersion("coder-gpt4o"),
 		},
 		{
 			name:    "Azure OpenAI deployment URL",
 			baseURL: "https://wm-test.openai.azure.com/openai/deployments/coder-4o-mini/chat/completions?api-version=2025-01-01-preview",
 			want:    seen{path: "/openai/deployments/coder-4o-mini/chat/completions", query: "api-version=2025-01-01-preview", apiKey: testAPIKey},
-			version: "1:coder-4o-mini",
+			version: testVersion("coder-4o-mini"),
 		},
 		{
 			name: "local server", baseURL: "http://localhost:11434/v1/", model: "llama3.1:8b",
 			want:    seen{path: "/v1/chat/completions", auth: "Bearer " + testAPIKey},
-			version: "1:llama3.1:8b",
+			version: testVersion("llama3.1:8b"),
 		},
 		{
 			name: "OpenAI by default", baseURL: "", model: "",
 			want:    seen{path: "/v1/chat/completions", auth: "Bearer " + testAPIKey},
-			version: "1:" + DefaultModel,
+			version: testVersion(DefaultModel),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -678,7 +695,8 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestCodingSchema(t *testing.T) {
-	raw := codingSchema()
+	cat := concepts.Builtin()
+	raw := codingSchema(cat)
 	var s struct {
 		Type       string `json:"type"`
 		Properties map[string]struct {
@@ -698,7 +716,7 @@ func TestCodingSchema(t *testing.T) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		t.Fatal(err)
 	}
-	wantProps := append(slices.Clone(flows.Directions), "capabilities", "phrases")
+	wantProps := append(slices.Clone(flows.Directions), "capabilities", "themes", "phrases")
 	if diff := cmp.Diff(wantProps, s.Required); diff != "" {
 		t.Errorf("required (-want +got):\n%s", diff)
 	}
@@ -728,12 +746,44 @@ func TestCodingSchema(t *testing.T) {
 		ph.Items.AdditionalProperties == nil || *ph.Items.AdditionalProperties || len(ph.Items.Properties) != 2 {
 		t.Errorf("phrases = %+v", ph)
 	}
+	th := s.Properties["themes"]
+	if th.Type != "array" || th.Items == nil || !slices.Equal(th.Items.Required, []string{"id", "quote"}) ||
+		th.Items.AdditionalProperties == nil || *th.Items.AdditionalProperties || len(th.Items.Properties) != 2 {
+		t.Fatalf("themes = %+v", th)
+	}
+	// The ids are the catalogue's, generated from it.
+	var id struct {
+		Enum []string `json:"enum"`
+	}
+	idRaw, _ := json.Marshal(th.Items.Properties["id"])
+	if err := json.Unmarshal(idRaw, &id); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, t := range cat.Themes {
+		want = append(want, t.ID)
+	}
+	if len(want) < 30 || !slices.Equal(id.Enum, want) {
+		t.Errorf("theme ids = %v, want the catalogue's %v", id.Enum, want)
+	}
+	// No keyword some endpoints' strict mode refuses.
+	for _, kw := range []string{"maxItems", "maxLength", "minItems", "pattern"} {
+		if strings.Contains(string(raw), `"`+kw+`"`) {
+			t.Errorf("the schema uses %q", kw)
+		}
+	}
 }
 
 // The prompt (in package prompts, which cannot import flows) names every
 // direction and capability flows knows.
 func TestCodingPromptMatchesFlows(t *testing.T) {
-	system := prompts.CodingSystem()
+	cat := concepts.Builtin()
+	system := prompts.CodingSystem(codingThemes(cat))
+	for _, th := range cat.Themes {
+		if !strings.Contains(system, "- `"+th.ID+"`: ") {
+			t.Errorf("system prompt does not list theme %q", th.ID)
+		}
+	}
 	for _, d := range flows.Directions {
 		if !strings.Contains(system, ": "+d+"\n") {
 			t.Errorf("system prompt has no section for direction %q", d)
@@ -771,6 +821,10 @@ func TestCodeWithFallback(t *testing.T) {
 	modelCodes := flows.Codes{Relationships: flows.Away, Stories: flows.Away, Community: flows.Away, Anticipation: flows.Away, Coder: "model", Version: "1:m"}
 	fallback := offlineCodes()
 	fallback.Fallback = true
+	fallback.OfflineReason = OfflineModelFailed
+	instructions := offlineCodes()
+	instructions.Fallback = true
+	instructions.OfflineReason = OfflineInstructions
 
 	for _, tc := range []struct {
 		name         string
@@ -784,6 +838,7 @@ func TestCodeWithFallback(t *testing.T) {
 		{name: "model succeeds on the last attempt", model: &fakeCoder{codes: modelCodes}, last: true, want: modelCodes},
 		{name: "model fails before the last attempt", model: &fakeCoder{err: failing}, wantErr: true},
 		{name: "model fails on the last attempt", model: &fakeCoder{err: failing}, last: true, want: fallback, offlineCalls: 1},
+		{name: "answer reads as instructions", model: &fakeCoder{err: errInstructions()}, want: instructions, offlineCalls: 1},
 		{name: "no model", model: nil, want: offlineCodes(), offlineCalls: 1},
 		{name: "nil *Model", model: (*Model)(nil), want: offlineCodes(), offlineCalls: 1},
 	} {
@@ -830,6 +885,7 @@ func TestCodeWithFallbackModel(t *testing.T) {
 	}
 	want := offlineCodes()
 	want.Fallback = true
+	want.OfflineReason = OfflineModelFailed
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("codes (-want +got):\n%s", diff)
 	}
