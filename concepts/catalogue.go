@@ -44,7 +44,7 @@ type Catalogue struct {
 	byID        map[string]int
 	fingerprint string
 	index       map[string][]cueRef // a cue's first literal word → the cues starting with it
-	prefixed    []cueRef            // cues whose first word is a prefix, tried at every word
+	prefixed    map[string][]cueRef // cues whose first word is a prefix, by its first four letters
 }
 
 // cueRef names one cue of one theme.
@@ -112,7 +112,7 @@ func (c *Catalogue) compile() error {
 	}
 	c.byID = make(map[string]int, len(c.Themes))
 	c.index = map[string][]cueRef{}
-	c.prefixed = nil
+	c.prefixed = map[string][]cueRef{}
 	for i := range c.Themes {
 		t := &c.Themes[i]
 		where := fmt.Sprintf("theme %d (%q)", i+1, t.ID)
@@ -144,7 +144,8 @@ func (c *Catalogue) compile() error {
 			ref := cueRef{i, len(t.cues)}
 			t.cues = append(t.cues, cu)
 			if first := cu.parts[0][0]; first.prefix {
-				c.prefixed = append(c.prefixed, ref)
+				k := prefixKey(first.key)
+				c.prefixed[k] = append(c.prefixed[k], ref)
 			} else {
 				c.index[first.indexKey()] = append(c.index[first.indexKey()], ref)
 			}
@@ -187,4 +188,17 @@ func (c *Catalogue) Theme(id string) (Theme, bool) {
 func (c *Catalogue) Label(id string) string {
 	t, _ := c.Theme(id)
 	return t.Label
+}
+
+// prefixKey is the first four letters of a word (a prefix cue has at least
+// four), under which prefix cues are found.
+func prefixKey(w string) string {
+	n := 0
+	for i := range w {
+		if n == 4 {
+			return w[:i]
+		}
+		n++
+	}
+	return w
 }

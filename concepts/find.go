@@ -2,6 +2,7 @@ package concepts
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -82,7 +83,7 @@ func (c *Catalogue) Find(text string) []Hit {
 				}
 			}
 		}
-		for _, ref := range c.prefixed {
+		for _, ref := range c.prefixed[prefixKey(norm)] {
 			try(ref, i)
 		}
 	}
@@ -265,8 +266,14 @@ func lineEnd(text string, e int) int {
 // IsPlaceholderOnly reports whether s is nothing but scrubbed details and
 // punctuation, which is never a theme or a quote.
 func IsPlaceholderOnly(s string) bool {
-	for _, t := range tokenize(s) {
-		if !t.hole {
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '[':
+			in = true
+		case r == ']':
+			in = false
+		case !in && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			return false
 		}
 	}

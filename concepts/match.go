@@ -133,7 +133,7 @@ func (e element) matches(t *token) bool {
 		return true
 	default:
 		// A short word's plural: "pets", "cats", "dns".
-		return t.norm == e.key+"s" || t.norm == e.key+"es" || e.key == t.norm+"s"
+		return plural(t.norm, e.key) || plural(e.key, t.norm)
 	}
 }
 
@@ -358,4 +358,13 @@ func findCueAnyNegation(toks []token, i int, c *cue) span {
 		all = append(all, got...)
 	}
 	return all
+}
+
+// plural reports whether w is base with "s" or "es" added.
+func plural(w, base string) bool {
+	if !strings.HasPrefix(w, base) {
+		return false
+	}
+	rest := w[len(base):]
+	return rest == "s" || rest == "es"
 }

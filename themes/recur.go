@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 
 	"whatmatters/concepts"
 	"whatmatters/flows"
@@ -202,30 +203,35 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 		if k == "" {
 			k = PhraseKey(ph.Phrase)
 		}
-		words := strings.Fields(k)
-		if len(words) < 2 || strings.ContainsAny(ph.Phrase, "[]") {
+		if strings.Count(k, " ") < 1 || strings.ContainsAny(ph.Phrase, "[]") {
 			return ""
 		}
-		for _, w := range concepts.Words(ph.Phrase) {
+		words := lowerWords(ph.Phrase)
+		for _, w := range words {
 			if f.avoid[w] {
 				return ""
 			}
 		}
 		for j := range a.Codes.Phrases {
-			if t := a.Codes.Phrases[j].Theme; t != "" && overlaps(a.Codes.Phrases[j].Phrase, ph.Phrase) {
+			if t := &a.Codes.Phrases[j]; t.Theme != "" && sharesWord(lowerWords(t.Phrase), words) {
 				return ""
 			}
 		}
 		return k
 	}
+	// Each phrase's key, worked out once for both passes ("" when it is no
+	// candidate).
+	kept := make([][]string, len(f.period))
 	keys := map[string]bool{}
 	for i := range f.period {
 		a := &f.period[i]
 		if a.Codes == nil {
 			continue
 		}
+		kept[i] = make([]string, len(a.Codes.Phrases))
 		for j := range a.Codes.Phrases {
 			if k := keep(a, &a.Codes.Phrases[j]); k != "" {
+				kept[i][j] = k
 				keys[k] = true
 			}
 		}
@@ -240,8 +246,7 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 		if a.Codes == nil {
 			continue
 		}
-		for j := range a.Codes.Phrases {
-			k := keep(a, &a.Codes.Phrases[j])
+		for j, k := range kept[i] {
 			if k == "" {
 				continue
 			}
@@ -257,11 +262,21 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 	return groups
 }
 
-// overlaps reports whether two phrases share a word.
-func overlaps(a, b string) bool {
-	aw := concepts.Words(a)
-	for _, w := range concepts.Words(b) {
-		if len(w) > 2 && slices.Contains(aw, w) {
+// lowerWords splits a short phrase into lower-case words, punctuation
+// trimmed.
+func lowerWords(p string) []string {
+	fs := strings.Fields(strings.ToLower(p))
+	for i, w := range fs {
+		fs[i] = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	return fs
+}
+
+// sharesWord reports whether two phrases share a word of three letters or
+// more.
+func sharesWord(a, b []string) bool {
+	for _, w := range b {
+		if len(w) > 2 && slices.Contains(a, w) {
 			return true
 		}
 	}
