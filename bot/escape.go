@@ -1,6 +1,9 @@
 package bot
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // zwsp is the zero-width space EscapeMrkdwn inserts to break up formatting
 // sequences without changing what a reader sees.
@@ -34,7 +37,13 @@ const zwsp = '\u200b'
 // Automatic linking of bare URLs, #channel names and @here is a separate
 // matter: the renderer turns it off by marking every mrkdwn text object
 // verbatim, and the transport must not set link_names or parse=full.
+//
+// First of all it removes the invisible characters that would change how
+// the text around them reads without showing themselves (see
+// stripInvisible): a right-to-left override in a story would otherwise
+// reverse the attribution after it.
 func EscapeMrkdwn(s string) string {
+	s = stripInvisible(s)
 	if !strings.ContainsAny(s, "&<>`") {
 		return s
 	}
@@ -73,10 +82,53 @@ func EscapeMrkdwn(s string) string {
 	return b.String()
 }
 
+// invisible reports whether r is a character stripInvisible removes: the
+// bidirectional controls (embeddings and overrides U+202A–U+202E,
+// isolates U+2066–U+2069, the marks U+200E, U+200F and U+061C), which can
+// make text display in an order other than the one written, and the
+// invisible formatting characters U+200B–U+200D, U+2060, U+FEFF and the
+// soft hyphen U+00AD, which can hide within or between words.
+func invisible(r rune) bool {
+	switch {
+	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069',
+		r >= '\u200b' && r <= '\u200f',
+		r == '\u061c', r == '\u2060', r == '\ufeff', r == '\u00ad':
+		return true
+	}
+	return false
+}
+
+// stripInvisible removes every invisible character from text people wrote
+// before it is shown back (see invisible). A zero-width joiner between
+// two pictographs stays: it is what makes 👩‍⚕️ one emoji, and changes
+// nothing about the order or the words of the text.
+func stripInvisible(s string) string {
+	if strings.IndexFunc(s, invisible) < 0 {
+		return s
+	}
+	runes := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range runes {
+		if invisible(r) && !(r == '\u200d' && i > 0 && i+1 < len(runes) && pictograph(runes[i-1]) && pictograph(runes[i+1])) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// pictograph reports whether r can stand beside a zero-width joiner in an
+// emoji sequence: a symbol, a skin tone or a variation selector.
+func pictograph(r rune) bool {
+	return unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f'
+}
+
 // escapePlain escapes text for a plain_text object. Slack documents &, <
 // and > as control characters in every text object and decodes the three
 // entities for display; plain_text has no other markup to neutralise.
 func escapePlain(s string) string {
+	s = stripInvisible(s)
 	if !strings.ContainsAny(s, "&<>") {
 		return s
 	}

@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"whatmatters/flows"
 )
@@ -233,8 +236,55 @@ func (c *Console) actor() flows.Actor {
 	return flows.Actor{TeamID: Team, UserID: c.user, Name: c.user, Admin: true}
 }
 
+// printf writes to the terminal, with every string argument passed
+// through terminalText: what people wrote is shown, never obeyed.
 func (c *Console) printf(format string, args ...any) {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = terminalText(v)
+		case []byte:
+			args[i] = terminalText(string(v))
+		}
+	}
 	fmt.Fprintf(c.out, format, args...)
+}
+
+// terminalText returns s fit for a terminal: control characters other
+// than newline and tab (an escape sequence could move the cursor or clear
+// the screen), invisible formatting characters (a right-to-left override
+// would reverse what follows it) and bytes that are not UTF-8 are shown as
+// their escapes (\x1b, \u202e), and everything else as written.
+func terminalText(s string) string {
+	if strings.IndexFunc(s, unsafeInTerminal) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeInTerminal(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// unsafeInTerminal reports whether terminalText escapes r: a control
+// character other than newline and tab, an invisible formatting character
+// (Unicode's Cf: bidirectional controls, zero-width characters, the soft
+// hyphen) or a line or paragraph separator.
+func unsafeInTerminal(r rune) bool {
+	if r == '\n' || r == '\t' {
+		return false
+	}
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 }
 
 // handle acts on one line of input. Only errors the console cannot go on
