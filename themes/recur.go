@@ -186,7 +186,8 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 }
 
 // emergingGroups groups the period's key phrases outside the catalogue by
-// key, from the answers of people who allow quotes. Only phrases of two or more words are candidates (single words
+// meaning (MeaningKey: lemmas and WordNet's commonest senses, then stems),
+// from the answers of people who allow quotes. Only phrases of two or more words are candidates (single words
 // recur in any account of care and say little: "home", "daughter"), and
 // not ones that restate a catalogue theme found in the same answer, hold
 // a scrubbed detail, or name a case. A key whose words all appear in a
@@ -199,10 +200,7 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 		if ph.Theme != "" || f.noQuotes[a.Author] {
 			return ""
 		}
-		k := ph.Key
-		if k == "" {
-			k = PhraseKey(ph.Phrase)
-		}
+		k := MeaningKey(ph.Phrase)
 		if strings.Count(k, " ") < 1 || strings.ContainsAny(ph.Phrase, "[]") {
 			return ""
 		}

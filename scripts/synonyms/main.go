@@ -1,0 +1,175 @@
+// Command synonyms distils the table themes/synonyms.tsv from WordNet 3.0
+// (Debian's wordnet-base package: apt-get install wordnet-base), for
+// grouping the digest's emerging phrases by lemma and meaning:
+//
+//	go run ./scripts/synonyms /usr/share/wordnet > themes/synonyms.tsv
+//
+// Each line is "word<TAB>lemma": an irregular form and its base ("children"
+// → "child", from WordNet's exception lists), or a word and the one word
+// that stands for its commonest meaning. Two single words are joined only
+// when that meaning is each one's commonest (their first sense in WordNet,
+// which is ordered by how often each sense was tagged), so "carer" and
+// "caregiver" join but "home" (first: a dwelling) and "place" do not. The
+// stand-in is the first word of four letters or more WordNet lists in the
+// meaning. Meanings of nouns and adjectives only, irregular forms of verbs
+// too, and only words of letters.
+//
+// WordNet 3.0 is Copyright 2006 by Princeton University, under a licence
+// that allows use, copying, modification and distribution with its notice
+// (see docs/themes.md, "Emerging themes"); the table carries that notice.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: go run ./scripts/synonyms WORDNET_DIR > themes/synonyms.tsv")
+		os.Exit(2)
+	}
+	dir := os.Args[1]
+	table := map[string]string{}
+	// Irregular forms first, of every part of speech ("fell" is "fall"
+	// before it is a hide); then meanings of nouns and adjectives only
+	// (verbs' commonest senses join words like "dog" and "chase").
+	for _, pos := range []string{"noun", "verb", "adj"} {
+		if err := exceptions(filepath.Join(dir, pos+".exc"), table); err != nil {
+			fail(err)
+		}
+	}
+	for _, pos := range []string{"noun", "adj"} {
+		if err := synonyms(filepath.Join(dir, "index."+pos), filepath.Join(dir, "data."+pos), table); err != nil {
+			fail(err)
+		}
+	}
+	w := bufio.NewWriter(os.Stdout)
+	fmt.Fprintln(w, "# Distilled from WordNet 3.0 by scripts/synonyms. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.")
+	fmt.Fprintln(w, "# THIS SOFTWARE AND DATABASE IS PROVIDED \"AS IS\" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED.")
+	keys := make([]string, 0, len(table))
+	for k := range table {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s\t%s\n", k, table[k])
+	}
+	if err := w.Flush(); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "synonyms:", err)
+	os.Exit(1)
+}
+
+func letters(s string) bool {
+	if len(s) < 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// exceptions reads an exception list: "form base" lines.
+func exceptions(path string, table map[string]string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) >= 2 && letters(fs[0]) && letters(fs[1]) && fs[0] != fs[1] {
+			if _, ok := table[fs[0]]; !ok {
+				table[fs[0]] = fs[1]
+			}
+		}
+	}
+	return sc.Err()
+}
+
+// synonyms joins words whose first senses are one synset.
+func synonyms(indexPath, dataPath string, table map[string]string) error {
+	first := map[string]string{} // word -> offset of its first sense
+	f, err := os.Open(indexPath)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, " ") {
+			continue // the licence
+		}
+		fs := strings.Fields(line)
+		if len(fs) < 6 || !letters(fs[0]) {
+			continue
+		}
+		// lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
+		pcnt, err := strconv.Atoi(fs[3])
+		if err != nil || len(fs) < 4+pcnt+3 {
+			continue
+		}
+		first[fs[0]] = fs[4+pcnt+2]
+	}
+	f.Close()
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(dataPath)
+	if err != nil {
+		return err
+	}
+	words := map[string][]string{} // offset -> its words, in order
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, " ") {
+			continue
+		}
+		fs := strings.Fields(line)
+		if len(fs) < 4 {
+			continue
+		}
+		n, err := strconv.ParseInt(fs[3], 16, 32)
+		if err != nil {
+			continue
+		}
+		var ws []string
+		for i := 0; i < int(n) && 4+2*i < len(fs); i++ {
+			w := strings.ToLower(fs[4+2*i])
+			if k := strings.IndexByte(w, '('); k > 0 { // adjective markers: "long(a)"
+				w = w[:k]
+			}
+			ws = append(ws, w)
+		}
+		words[fs[0]] = ws
+	}
+	for w, off := range first {
+		if _, ok := table[w]; ok {
+			continue
+		}
+		for _, cand := range words[off] {
+			if !letters(cand) || len(cand) < 4 || first[cand] != off {
+				continue // the stand-in must be a word with this meaning first too
+			}
+			if cand != w {
+				table[w] = cand
+			}
+			break
+		}
+	}
+	return nil
+}
