@@ -24,6 +24,13 @@ type SlackOptions struct {
 	APIURL string
 	// HTTPClient makes the Web API calls; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// ResponseHosts are the hosts (host, or host:port) whose https
+	// response_urls the bot calls; nil means Slack's: hooks.slack.com, or
+	// "hooks." and APIURL's host for another Slack (GovSlack). A
+	// response_url with APIURL's own scheme and host is called too. Any
+	// other is never called: the URL comes in the request, and a signed
+	// request may still name any host (see responseURLAllowed).
+	ResponseHosts []string
 
 	// Store is the database: the inbox, the outbox and what the engine
 	// keeps.
@@ -100,6 +107,8 @@ type Slack struct {
 
 	botToken, appToken, apiURL string
 	httpClient                 *http.Client
+	// responseHosts are the hosts whose response_urls are called.
+	responseHosts []string
 
 	// Set by Start.
 	botUserID string
@@ -135,6 +144,10 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 		api: api, store: o.Store, engineOn: o.Engine, locker: o.Locker,
 		metrics: o.Metrics, log: o.Log, now: o.Now, sweepAge: o.SweepAge,
 		botToken: o.BotToken, appToken: o.AppToken, apiURL: o.APIURL, httpClient: o.HTTPClient,
+		responseHosts: o.ResponseHosts,
+	}
+	if s.responseHosts == nil {
+		s.responseHosts = slackResponseHosts(o.APIURL)
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()

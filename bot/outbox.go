@@ -691,7 +691,7 @@ func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, metho
 	s.metrics.posts.WithLabelValues(method, "dropped").Inc()
 	s.log.ErrorContext(ctx, "slack: Slack refused a reply; dropping it", "method", method, "error", code,
 		"delivery", m.DeliveryID, "channel", c.Channel)
-	if c.ResponseURL != "" && (code == "not_in_channel" || code == "channel_not_found") {
+	if c.ResponseURL != "" && (code == "not_in_channel" || code == "channel_not_found") && s.responseURLAllowed(ctx, c.ResponseURL, m.DeliveryID) {
 		rerr := s.api.RespondContext(ctx, c.ResponseURL, &slack.WebhookMessage{
 			ResponseType: slack.ResponseTypeEphemeral,
 			Text:         "I can't post in this channel yet. Invite me with /invite @What Matters, then try again.",
