@@ -24,6 +24,11 @@ type SlackOptions struct {
 	APIURL string
 	// HTTPClient makes the Web API calls; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// BodyTimeout is how long a request to /slack/events may take to send
+	// its body once its turn to be verified has come; zero means 5 seconds.
+	// A slow body holds a place among the requests being verified (at
+	// most 128 at once, 16 from one address) no longer than this.
+	BodyTimeout time.Duration
 	// ResponseHosts are the hosts (host, or host:port) whose https
 	// response_urls the bot calls; nil means Slack's: hooks.slack.com, or
 	// "hooks." and APIURL's host for another Slack (GovSlack). A
@@ -93,13 +98,18 @@ type Slack struct {
 	limits   Limits
 	commits  *groupCommit
 	refusals refusalLog
-	// unverified bounds the bodies read before their signature is checked.
-	unverified gate
-	interval   time.Duration // between two posts to a channel; 0: no pacing
-	metrics    *Metrics
-	log        *slog.Logger
-	now        func() time.Time
-	sweepAge   time.Duration
+	// unverified bounds the bodies read before their signature is checked,
+	// and unverifiedFrom those from each address; bodyTimeout is how long
+	// one may take to arrive.
+	unverified     gate
+	unverifiedFrom addressGates
+	bodyTimeout    time.Duration
+
+	interval time.Duration // between two posts to a channel; 0: no pacing
+	metrics  *Metrics
+	log      *slog.Logger
+	now      func() time.Time
+	sweepAge time.Duration
 
 	// socketBackoff caps the wait before reconnecting Socket Mode;
 	// socketPing and socketDead time the link's pings (see RunSocket).
@@ -160,6 +170,10 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	}
 	if s.sweepAge == 0 {
 		s.sweepAge = 10 * time.Second
+	}
+	s.bodyTimeout = o.BodyTimeout
+	if s.bodyTimeout <= 0 {
+		s.bodyTimeout = defaultBodyTimeout
 	}
 	interval := o.PostInterval
 	switch {

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -64,17 +67,33 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 		return refuse(http.StatusUnauthorized, "signature headers: "+verifyProblem(err))
 	}
 	// Reading and hashing a body not yet known to be Slack's is bounded:
-	// at most maxUnverified at once; past that, a request waits a little,
-	// then is told to come again (Slack retries).
+	// at most maxUnverifiedPerAddress at once from one address and
+	// maxUnverified in all; past that, a request waits a little, then is
+	// told to come again (Slack retries). A body must arrive within
+	// bodyTimeout of its turn, so a slow one holds its place no longer:
+	// slow bodies from one address cannot hold every place, nor hold
+	// theirs for long.
+	from := remoteKey(r.RemoteAddr)
+	if !s.unverifiedFrom.acquire(ctx, from, unverifiedWait) {
+		return refuse(http.StatusServiceUnavailable, "too many requests being verified from one address")
+	}
 	if !s.unverified.acquire(ctx, unverifiedWait) {
+		s.unverifiedFrom.release(from)
 		return refuse(http.StatusServiceUnavailable, "too many requests being verified")
+	}
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.bodyTimeout)); err != nil {
+		s.log.DebugContext(ctx, "slack: no read deadline for the body", "err", err)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	s.unverified.release()
+	s.unverifiedFrom.release(from)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return refuse(http.StatusRequestEntityTooLarge, "body over the size limit")
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return refuse(http.StatusRequestTimeout, "body too slow")
 		}
 		return refuse(http.StatusBadRequest, "reading the body failed")
 	}
@@ -194,6 +213,8 @@ func reasonLabel(status int) string {
 		return "too_large"
 	case http.StatusMethodNotAllowed:
 		return "method"
+	case http.StatusRequestTimeout:
+		return "too_slow"
 	}
 	return "malformed"
 }
@@ -222,12 +243,113 @@ func (l *refusalLog) allow(now time.Time) (bool, int) {
 }
 
 // maxUnverified bounds the requests whose bodies are read and hashed at
-// once, before their signatures are known good; unverifiedWait is how
-// long one more may wait for a turn.
+// once, before their signatures are known good, and
+// maxUnverifiedPerAddress those from one address (see remoteKey);
+// unverifiedWait is how long one more may wait for a turn, and
+// defaultBodyTimeout how long a body may take to arrive once it has one.
 const (
-	maxUnverified  = 128
-	unverifiedWait = 2 * time.Second
+	maxUnverified           = 128
+	maxUnverifiedPerAddress = 16
+	unverifiedWait          = 2 * time.Second
+	defaultBodyTimeout      = 5 * time.Second
 )
+
+// remoteKey is the address a request's share of unverified places is
+// counted by: its IP, or for IPv6 its /64, which one host is commonly
+// given whole.
+func remoteKey(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return ip.String()
+}
+
+// addressGates is a counting semaphore for each address, each of
+// maxUnverifiedPerAddress places, kept only while someone holds or waits
+// for one of its places.
+type addressGates struct {
+	mu sync.Mutex
+	m  map[string]*addressGate
+}
+
+type addressGate struct {
+	ch    chan struct{}
+	users int // holding or waiting
+}
+
+// acquire takes one of key's places, waiting at most wait (or until ctx
+// ends).
+func (g *addressGates) acquire(ctx context.Context, key string, wait time.Duration) bool {
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = map[string]*addressGate{}
+	}
+	a := g.m[key]
+	if a == nil {
+		a = &addressGate{ch: make(chan struct{}, maxUnverifiedPerAddress)}
+		g.m[key] = a
+	}
+	a.users++
+	g.mu.Unlock()
+	ok := false
+	select {
+	case a.ch <- struct{}{}:
+		ok = true
+	default:
+		t := time.NewTimer(wait)
+		select {
+		case a.ch <- struct{}{}:
+			ok = true
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	if !ok {
+		g.leave(key, a)
+	}
+	return ok
+}
+
+// release gives back one of key's places.
+func (g *addressGates) release(key string) {
+	g.mu.Lock()
+	a := g.m[key]
+	g.mu.Unlock()
+	<-a.ch
+	g.leave(key, a)
+}
+
+// leave counts one user out of key's gate, forgetting the gate when it
+// has none.
+func (g *addressGates) leave(key string, a *addressGate) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if a.users--; a.users == 0 {
+		delete(g.m, key)
+	}
+}
+
+// held is how many places key's gate has given out now.
+func (g *addressGates) held(key string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if a := g.m[key]; a != nil {
+		return len(a.ch)
+	}
+	return 0
+}
 
 // gate is a counting semaphore.
 type gate struct {

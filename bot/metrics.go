@@ -51,7 +51,7 @@ func NewMetrics() *Metrics {
 		}, []string{"kind"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "whatmatters_slack_requests_rejected_total",
-			Help: "Requests to /slack/events refused, by reason (signature, too_large, malformed, unknown).",
+			Help: "Requests to /slack/events refused, by reason (signature, too_large, too_slow, malformed, unknown).",
 		}, []string{"reason"}),
 		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "whatmatters_slack_deliveries_processed_total",
