@@ -21,6 +21,9 @@ const (
 	AuditDigestShown = "digest_shown"
 	AuditSession     = "session_started"
 	AuditRole        = "role"
+	// AuditPseudonym is a new case's pseudonym, a word also on the
+	// scrubber's name lists, confirmed not to be the person's name.
+	AuditPseudonym = "pseudonym_confirmed"
 )
 
 // AuditEntry records who did what, when, to whom: never any content.
@@ -54,6 +57,9 @@ type PurgeReport struct {
 	// whose text was removed.
 	SessionReplies int `json:"session_replies_purged"`
 	Actions        int `json:"actions_purged"`
+	// Outcomes counts outcome records unlinked from their case, kept for
+	// counting only.
+	Outcomes int `json:"outcomes_unlinked"`
 }
 
 // GovernanceStore keeps the audit log and carries out deletions.
@@ -76,5 +82,7 @@ type GovernanceStore interface {
 	// them and from their thread. Session replies and agreed actions
 	// created before cutoff lose their text, author and message id; ended
 	// sessions created before cutoff lose their subject, thread and quotes.
+	// Outcome records whose week is before cutoff's are unlinked from
+	// their case.
 	PurgeBefore(ctx context.Context, cutoff time.Time) (PurgeReport, error)
 }

@@ -11,6 +11,7 @@ type Store interface {
 	GovernanceStore
 	ThemeStore
 	SessionStore
+	OutcomeStore
 
 	// InTx runs fn with a Store bound to one transaction, committing when fn
 	// returns nil and rolling back otherwise. Calls on the Store passed to fn

@@ -115,7 +115,8 @@ func (s *store) ForgetUser(ctx context.Context, teamID, userID string) (flows.Fo
 
 // PurgeBefore removes the text, author and message id of every answer
 // created before cutoff, keeping its stage and discipline, and unlinks those
-// reflections from who started them and from their thread.
+// reflections from who started them and from their thread, and outcome
+// records of weeks before cutoff's from their case.
 func (s *store) PurgeBefore(ctx context.Context, cutoff time.Time) (flows.PurgeReport, error) {
 	const doing = "purging old answers"
 	var rep flows.PurgeReport
@@ -156,7 +157,13 @@ func (s *store) PurgeBefore(ctx context.Context, cutoff time.Time) (flows.PurgeR
 			return wrap(doing, err)
 		}
 		rep.Answers = int(n)
-		return s.purgeSessions(ctx, q, cutoff, &rep)
+		if err := s.purgeSessions(ctx, q, cutoff, &rep); err != nil {
+			return err
+		}
+		// Outcome records are kept to the week: one from before the
+		// cutoff's week loses its case and stays for counting.
+		rep.Outcomes, err = unlinkOutcomes(ctx, q, flows.ISOWeekKey(cutoff, time.UTC))
+		return err
 	})
 	return rep, err
 }
