@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 )
 
 // Command is a /reflect slash command: Text is what followed /reflect.
@@ -209,44 +208,6 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
-}
-
-// labelProblem is checkLabel for a team: a pseudonym the team already
-// uses for a case is accepted as it is (the scrubber may now take one that
-// is also a first name, "Hazel", for a real name; the team chose it).
-func (e *Engine) labelProblem(ctx context.Context, s Store, teamID, label string) string {
-	problem := e.checkLabel(label)
-	if problem == "" || label == "" {
-		return problem
-	}
-	if _, err := s.CaseByLabel(ctx, teamID, label); err == nil {
-		return ""
-	}
-	return problem
-}
-
-// checkLabel says what is wrong with a proposed pseudonym, or "" if nothing.
-func (e *Engine) checkLabel(label string) string {
-	if _, removed := e.scrub(label); len(removed) > 0 {
-		return "That looks like it could identify someone (it reads as " + joinKinds(removed) + "). Cases carry a pseudonym the team chooses, never a real name or number."
-	}
-	if n := len([]rune(label)); n > 40 {
-		return "A pseudonym is a short name, 40 characters at most."
-	}
-	letters := 0
-	for _, r := range label {
-		switch {
-		case unicode.IsLetter(r):
-			letters++
-		case unicode.IsDigit(r), r == ' ', r == '-', r == '\'', r == '.', r == '’':
-		default:
-			return fmt.Sprintf("A pseudonym can have letters, digits, spaces, hyphens and apostrophes, but not %q.", r)
-		}
-	}
-	if letters == 0 {
-		return "A pseudonym needs at least one letter."
-	}
-	return ""
 }
 
 func (e *Engine) listCases(ctx context.Context, c Command) ([]Reply, error) {

@@ -41,7 +41,7 @@ func TestDigestOnDemand(t *testing.T) {
 		reflectOn(c, "ann", "Kestrel", "Wants to stay at home with her dog Bramble, her husband does all her meals.",
 			"She told me the garden is where she feels most herself.")
 		reflectOn(c, "bo", "Heron", "To be at home with the dog by the fire, his daughter visits every evening.")
-		reflectOn(c, "cy", "Rowan", "At home with her dog, and her neighbours pop in for tea every afternoon.")
+		reflectOn(c, "cy", "Godwit", "At home with her dog, and her neighbours pop in for tea every afternoon.")
 
 		got := notice(t, c.cmd("ann", "digest"))
 		text := allText(got)

@@ -502,11 +502,11 @@ func TestRecapOfLastTime(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		c := newConvo(t, db)
 		_ = c.engine.SetDiscipline(c.ctx, actor("ann"), "GP")
-		c.cmd("ann", "Linnet")
+		c.cmd("ann", "Godwit")
 		c.say("ann", storyAnswers["what_matters"])
 		c.say("bo", "He says his allotment friends matter.")
 		c.say("ann", "done")
-		start := c.cmd("ann", "linnet") // letter case does not matter
+		start := c.cmd("ann", "godwit") // letter case does not matter
 		text := allText(start[0])
 		if !strings.Contains(text, "Last time 29 Mar 2026, case reflection, 2 people.") || !strings.Contains(text, storyAnswers["what_matters"]+" GP") {
 			t.Errorf("recap missing:\n%s", text)

@@ -70,7 +70,7 @@ func TestForgetMeLeavesNothing(t *testing.T) {
 		mine := []string{"Zebrafinch story one about her sister.", "Zebrafinch story two: the allotment matters."}
 		_ = c.engine.SetDiscipline(c.ctx, actor(who), "physio")
 		notice(t, c.cmd(who, "quotes off"))
-		c.cmd(who, "Rowan")
+		c.cmd(who, "Godwit")
 		c.sayID(who, "m1", mine[0])
 		c.sayID("bo", "m2", "Bo's view: her church friends matter.")
 		c.sayID(who, "m3", mine[1])
@@ -271,7 +271,7 @@ func TestDisciplineIsARoleNeverAName(t *testing.T) {
 func TestForgettingTheStarterClosesTheirOpenReflection(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		c := newConvo(t, db)
-		c.cmd("ann", "Wren")
+		c.cmd("ann", "Teal")
 		c.say("bo", "Her brother matters to her.")
 		if _, err := c.engine.Forget(c.ctx, team, "ann", "cli"); err != nil {
 			t.Fatal(err)
@@ -322,7 +322,7 @@ func TestSnoozeHoldsForALateCheckIn(t *testing.T) {
 func TestForgetNothingStored(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		c := newConvo(t, db)
-		c.cmd("ann", "Rowan")
+		c.cmd("ann", "Godwit")
 		c.say("ann", storyAnswers["what_matters"])
 		before, err := db.ListAudit(c.ctx, "")
 		if err != nil {

@@ -66,18 +66,18 @@ func TestSubmitForm(t *testing.T) {
 		if _, err := c.engine.SubmitForm(c.ctx, bad); !errors.Is(err, flows.ErrInvalid) {
 			t.Errorf("bad submission: %v", err)
 		}
-		if p := c.engine.FormProblems(flows.FormSubmission{Actor: actor("ann"), Template: "case", Label: "Wren"}); p["what_matters"] == "" {
+		if p := c.engine.FormProblems(flows.FormSubmission{Actor: actor("ann"), Template: "case", Label: "Teal"}); p["what_matters"] == "" {
 			t.Errorf("an empty form should be refused: %v", p)
 		}
 		long := strings.Repeat("She loves the sea. ", 400) // 7,600 characters: longer than one Slack input
-		replies, err := c.engine.SubmitForm(c.ctx, flows.FormSubmission{Actor: actor("ann"), Channel: c.channel, Template: "case", Label: "Wren",
+		replies, err := c.engine.SubmitForm(c.ctx, flows.FormSubmission{Actor: actor("ann"), Channel: c.channel, Template: "case", Label: "Teal",
 			Answers: map[string]string{"what_matters": long, "whos_around": "Her son SECRET and two cats.", "why": "  "}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		anchored := c.anchor(replies)
 		got := titles(anchored)
-		if len(got) != 3 || got[0] != "Case reflection: Wren" || got[1] != "Case reflection: Wren: the story so far" || got[2] != "I removed a name before saving." {
+		if len(got) != 3 || got[0] != "Case reflection: Teal" || got[1] != "Case reflection: Teal: the story so far" || got[2] != "I removed a name before saving." {
 			t.Fatalf("form replies = %q", got)
 		}
 		r := c.reflection()

@@ -278,7 +278,7 @@ func TestEveryTemplateRunsToItsSummary(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			start := c.cmd("ann", "template "+key+" Hazel")
+			start := c.cmd("ann", "template "+key+" Bittern")
 			if len(start) < 2 || start[1].Thread == "" {
 				t.Fatalf("start: %v", titles(start))
 			}

@@ -58,14 +58,16 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 	if err != nil {
 		return nil, err
 	}
+	label, confirmed := takeNotTheirName(label)
+	var verdict pseudonymVerdict
 	if label != "" {
-		if problem := e.labelProblem(ctx, e.store, c.TeamID, label); problem != "" {
+		verdict = e.judgeTeamPseudonym(ctx, e.store, c.TeamID, label, confirmed)
+		if verdict.problem != "" {
 			cases, err := e.store.ListCases(ctx, c.TeamID)
 			if err != nil {
 				return nil, fmt.Errorf("listing cases: %w", err)
 			}
-			return []Reply{notice(c.Channel, c.UserID, "Please choose another pseudonym",
-				problem+" How about "+nextPseudonym(cases)+"? Nothing was started.")}, nil
+			return []Reply{pseudonymRefusal(c.Channel, c.UserID, verdict, label, startCommand(tpl.Key, label), nextPseudonym(cases))}, nil
 		}
 	}
 	var replies []Reply
@@ -80,9 +82,20 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 		var recap []Part
 		chosen := false
 		if tpl.NeedsCase {
+			// A confirmed pseudonym is recorded when it makes a new case.
+			confirming := false
+			if len(verdict.names) > 0 {
+				_, err := s.CaseByLabel(ctx, c.TeamID, label)
+				confirming = isNotFound(err)
+			}
 			cs, chosen, err = e.findOrCreateCase(ctx, s, c.TeamID, label, now)
 			if err != nil {
 				return err
+			}
+			if confirming {
+				if err := e.confirmedNotTheirName(ctx, s, c.Actor, cs, verdict); err != nil {
+					return err
+				}
 			}
 			recap, err = e.recap(ctx, s, cs, c.Channel)
 			if err != nil {
@@ -112,6 +125,18 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 		return nil
 	})
 	return replies, err
+}
+
+// startCommand is the command that starts a reflection of template key
+// about label, for a refusal to repeat with the confirmation added.
+func startCommand(key, label string) string {
+	switch key {
+	case "case":
+		return "/reflect case " + label
+	case "after_death":
+		return "/reflect after-death " + label
+	}
+	return "/reflect template " + key + " " + label
 }
 
 func askDiscipline(channel, user string) Reply {

@@ -102,6 +102,9 @@ type SessionStart struct {
 	// Quotes seed the session with a digest theme's quotes ("Discuss in a
 	// session"): already scrubbed, attributed by discipline.
 	Quotes []SessionQuote
+	// NotTheirName confirms that a new case's pseudonym, a word also on the
+	// scrubber's name lists, is not the person's name (NotTheirName).
+	NotTheirName bool
 }
 
 // SessionCommand is a control pressed on a session's message, or typed.
@@ -138,13 +141,18 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 			fmt.Sprintf("Give its length in minutes, from %d to %d. Nothing was started.", MinSessionMinutes, MaxSessionMinutes))}, nil
 	}
 	subject := CleanText(st.Subject)
+	var verdict pseudonymVerdict
 	if tpl.NeedsCase {
+		var confirmed bool
+		subject, confirmed = takeNotTheirName(subject)
 		if subject == "" {
 			return []Reply{notice(st.Channel, st.UserID, "Which person is the session about?",
 				"Give the pseudonym the team uses, for example /reflect session case Kestrel. Nothing was started.")}, nil
 		}
-		if problem := e.labelProblem(ctx, e.store, st.TeamID, subject); problem != "" {
-			return []Reply{notice(st.Channel, st.UserID, "Please choose another pseudonym", problem+" Nothing was started.")}, nil
+		verdict = e.judgeTeamPseudonym(ctx, e.store, st.TeamID, subject, confirmed || st.NotTheirName)
+		if verdict.problem != "" {
+			command := "/reflect session " + strings.ReplaceAll(tpl.Key, "_", "-") + " " + subject
+			return []Reply{pseudonymRefusal(st.Channel, st.UserID, verdict, subject, command, "")}, nil
 		}
 	} else if subject != "" {
 		keep, err := e.caseWords(ctx, e.store, st.TeamID)
@@ -175,8 +183,20 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 		}
 		now := e.clock()
 		if tpl.NeedsCase {
-			if _, _, err := e.findOrCreateCase(ctx, s, st.TeamID, subject, now); err != nil {
+			// A confirmed pseudonym is recorded when it makes a new case.
+			confirming := false
+			if len(verdict.names) > 0 {
+				_, err := s.CaseByLabel(ctx, st.TeamID, subject)
+				confirming = isNotFound(err)
+			}
+			cs, _, err := e.findOrCreateCase(ctx, s, st.TeamID, subject, now)
+			if err != nil {
 				return err
+			}
+			if confirming {
+				if err := e.confirmedNotTheirName(ctx, s, st.Actor, cs, verdict); err != nil {
+					return err
+				}
 			}
 		}
 		quotes := make([]SessionQuote, 0, len(st.Quotes))
@@ -857,6 +877,8 @@ func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]
 		switch f := strings.ToLower(fields[i]); {
 		case f == "--manual":
 			st.Manual = true
+		case f == NotTheirName || f == "—not-their-name" || f == "–not-their-name":
+			st.NotTheirName = true
 		case f == "--minutes" && i+1 < len(fields):
 			n, err := strconv.Atoi(fields[i+1])
 			if err != nil || n <= 0 {

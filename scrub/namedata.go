@@ -85,3 +85,25 @@ func nameClass(w string) uint8 {
 	}
 	return nameClasses()[string(buf[:n])]
 }
+
+// ListedName reports which of the name lists the scrubber uses hold w, in
+// any case: first for a first name (firstnames.txt, firstnames_uk.txt, and
+// wordnames.txt's names that are also words, such as Rose or Bob), surname
+// for a surname that is not also a common English word (surnames.txt).
+// Surnames that are words first (wordsurnames.txt: Brown, Wood) are not
+// reported: the scrubber takes them for names only after a title or a
+// first name. A team's case pseudonyms are checked against these lists, so
+// a pseudonym is judged as the scrubber would judge the word in a story.
+func ListedName(w string) (first, surname bool) {
+	c := nameClass(w)
+	return c&(nmFirst|nmWordName) != 0, c&nmSurname != 0
+}
+
+// IsTitle reports whether w, in any case and with or without a trailing
+// dot, is a title the scrubber reads a name after: Mr, Mrs, Ms, Dr, Prof,
+// Nurse, Sister, Father, Rev, Sir, Dame, Lady...
+func IsTitle(w string) bool {
+	w = strings.ToLower(strings.TrimSuffix(w, "."))
+	_, ok := titles[w]
+	return ok
+}
