@@ -150,6 +150,10 @@ type Digest struct {
 	Fallbacks     int `json:"fallbacks,omitempty"`
 	Uncoded       int `json:"uncoded,omitempty"`
 	QuotesDropped int `json:"quotes_dropped"`
+	// Outcomes is what happened in the quarter ending with the period,
+	// beside the quarter before and the stories (docs/outcomes.md); nil
+	// when the team recorded no outcomes in either. The engine adds it.
+	Outcomes *OutcomeReport `json:"outcomes,omitempty"`
 	// Grouping says how key phrases were grouped into themes when a model
 	// could join them by meaning: "stems" when its embeddings failed and
 	// only the words' stems grouped them, "stems and embeddings (MODEL)"

@@ -59,6 +59,11 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 		add(Part{Text: "When there is a moment, /reflect NAME starts one about a person you are caring for; a few lines about what matters to them is enough."})
 		add(Part{Label: "A question to carry into the week", Text: d.Question})
 		actions()
+		if d.Outcomes != nil && !d.Outcomes.Empty() {
+			parts, buttons := OutcomeSectionParts(*d.Outcomes)
+			r.Parts = append(r.Parts, parts...)
+			r.Buttons = append(r.Buttons, buttons...)
+		}
 		return r
 	}
 
@@ -152,6 +157,11 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 	}
 
 	actions()
+	if d.Outcomes != nil && !d.Outcomes.Empty() {
+		parts, buttons := OutcomeSectionParts(*d.Outcomes)
+		r.Parts = append(r.Parts, parts...)
+		r.Buttons = append(r.Buttons, buttons...)
+	}
 	add(Part{Label: "A question for your next learning session", Text: d.Question})
 	add(Part{Text: coderFootnote(d)})
 	return r

@@ -94,6 +94,9 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, d.TeamID, d.From, d.To); err != nil {
 		return nil, err
 	}
+	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, e.shownIn(ctx, c.TeamID, c.Channel)); err != nil {
+		return nil, err
+	}
 	r := DigestReply(d, c.Channel, e.quoteVisibility(ctx, d, c.Channel))
 	r.Kind, r.User = Notice, c.UserID
 	return []Reply{r}, nil
@@ -193,6 +196,9 @@ type PreparedDigest struct {
 	Chart   []byte
 	// By is who asked for an on-demand digest ("cli"), or "scheduler".
 	By string
+	// OutcomeChart is the chart of the quarter's outcomes beside the
+	// stories, posted after the digest; nil when it has no outcomes.
+	OutcomeChart []byte
 }
 
 // DueDigests builds the weekly digest of every team whose digest time has
@@ -250,7 +256,10 @@ func (e *Engine) Digest(ctx context.Context, teamID string, weeks int) (Digest, 
 	if err != nil {
 		return Digest{}, err
 	}
-	d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To)
+	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
+		return d, err
+	}
+	d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, nil)
 	return d, err
 }
 
@@ -292,12 +301,21 @@ func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int,
 	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
 		return PreparedDigest{}, err
 	}
+	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, e.shownIn(ctx, teamID, channel)); err != nil {
+		return PreparedDigest{}, err
+	}
 	visible := e.quoteVisibility(ctx, d, channel)
 	chart, err := e.digests.Chart(d)
 	if err != nil {
 		e.log.WarnContext(ctx, "digest: chart not drawn; posting without it", "team", teamID, "err", err)
 	}
-	return PreparedDigest{Digest: d, Channel: channel, Visible: visible, Chart: chart}, nil
+	p := PreparedDigest{Digest: d, Channel: channel, Visible: visible, Chart: chart}
+	if d.Outcomes != nil {
+		if p.OutcomeChart, err = e.OutcomeChart(*d.Outcomes); err != nil {
+			e.log.WarnContext(ctx, "digest: outcome chart not drawn; posting without it", "team", teamID, "err", err)
+		}
+	}
+	return p, nil
 }
 
 // OweDigests records prepared digests and returns their posts. A weekly
@@ -340,6 +358,9 @@ func (e *Engine) OweDigests(ctx context.Context, ps []PreparedDigest) ([]Reply, 
 				r.Attachment = &Attachment{Name: name, Type: "image/png", Data: p.Chart}
 			}
 			replies = append(replies, r)
+			if len(p.OutcomeChart) > 0 {
+				replies = append(replies, outcomeChartPost(*d.Outcomes, p.Channel, p.WeekKey, p.OutcomeChart))
+			}
 			detail := fmt.Sprintf("%d weeks to %s; answers=%d", d.Weeks, p.Channel, d.Answers)
 			if p.WeekKey != "" {
 				detail = "week of " + p.WeekKey + ", " + detail
@@ -395,6 +416,10 @@ const ActionDiscuss = "discuss"
 // shared in (checking other channels' privacy would mean asking Slack
 // inside the session's transaction). None when the theme is gone.
 func (e *Engine) ThemeQuotes(ctx context.Context, teamID, channel, phrase string) ([]SessionQuote, error) {
+	// A meeting of stories and outcomes brings its lines (outcome_reply.go).
+	if seeds, ok, err := e.OutcomeSeeds(ctx, teamID, channel, phrase); ok || err != nil {
+		return seeds, err
+	}
 	if e.digests == nil || strings.TrimSpace(phrase) == "" {
 		return nil, nil
 	}

@@ -25,6 +25,34 @@ type Export struct {
 	Themes   []ExportCodes   `json:"themes"`
 	Digests  []ExportDigest  `json:"digests"`
 	Sessions []ExportSession `json:"sessions"`
+	// Outcomes holds each case's outcome record, dated to the month only;
+	// OutcomeFigures each team's figures for the last quarter beside the
+	// one before, as the digest shows them (numbers under 3 as "fewer
+	// than 3"). Both are a team's, not a person's, so a --user export has
+	// none.
+	Outcomes       []ExportOutcome `json:"outcomes"`
+	OutcomeFigures []OutcomeReport `json:"outcome_figures"`
+}
+
+// ExportOutcome is a case's outcome record in an export. Its weeks are
+// given as months: Month is the month it counts in (of the death, or of
+// its recording when the week of death is not known, as MonthOf says).
+type ExportOutcome struct {
+	ID              int64  `json:"id"`
+	TeamID          string `json:"team_id"`
+	CaseID          *int64 `json:"case_id"`
+	Month           string `json:"month"`
+	MonthOf         string `json:"month_of"`
+	RecordedMonth   string `json:"recorded_month"`
+	PreferredPlace  string `json:"preferred_place"`
+	DiedAt          string `json:"died_at"`
+	CarePlan        string `json:"care_plan"`
+	PlanShared      string `json:"plan_shared"`
+	JICMeds         string `json:"jic_meds"`
+	Admissions      *int   `json:"admissions"`
+	BedDays         *int   `json:"bed_days"`
+	InformalSupport string `json:"informal_support"`
+	CarerStrain     string `json:"carer_strain"`
 }
 
 // ExportSession is a learning session in an export.
@@ -146,7 +174,8 @@ func optTime(t time.Time) *time.Time {
 // reflections' cases.
 func BuildExport(ctx context.Context, s Store, teamIDs []string, user string, now time.Time) (Export, error) {
 	ex := Export{ExportedAt: now.UTC(), User: user, Cases: []ExportCase{}, Reflections: []ExportReflection{},
-		Themes: []ExportCodes{}, Digests: []ExportDigest{}, Sessions: []ExportSession{}}
+		Themes: []ExportCodes{}, Digests: []ExportDigest{}, Sessions: []ExportSession{},
+		Outcomes: []ExportOutcome{}, OutcomeFigures: []OutcomeReport{}}
 	if len(teamIDs) == 0 {
 		teams, err := s.ListTeams(ctx)
 		if err != nil {
@@ -159,6 +188,11 @@ func BuildExport(ctx context.Context, s Store, teamIDs []string, user string, no
 	for _, team := range teamIDs {
 		if err := exportTeam(ctx, s, team, user, &ex); err != nil {
 			return ex, err
+		}
+		if user == "" {
+			if err := exportOutcomes(ctx, s, team, now, &ex); err != nil {
+				return ex, err
+			}
 		}
 	}
 	return ex, nil
@@ -282,6 +316,52 @@ func exportSessions(ctx context.Context, s Store, team, user string, ex *Export)
 			continue
 		}
 		ex.Sessions = append(ex.Sessions, es)
+	}
+	return nil
+}
+
+// exportOutcomes adds a team's outcome records, by month, and its figures
+// for the quarter ending now.
+func exportOutcomes(ctx context.Context, s Store, team string, now time.Time, ex *Export) error {
+	t, err := s.GetTeam(ctx, team)
+	if err != nil {
+		return fmt.Errorf("loading team: %w", err)
+	}
+	loc, err := time.LoadLocation(t.Timezone)
+	if err != nil || t.Timezone == "" {
+		loc = time.UTC
+	}
+	rep, _, err := outcomeFiguresReport(ctx, s, team, loc, now, 1)
+	if err != nil {
+		return err
+	}
+	all, err := s.ListOutcomes(ctx, team)
+	if err != nil {
+		return fmt.Errorf("listing outcome records: %w", err)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	ex.OutcomeFigures = append(ex.OutcomeFigures, rep)
+	count := func(n int) *int {
+		if n < 0 {
+			return nil
+		}
+		return &n
+	}
+	for _, o := range all {
+		eo := ExportOutcome{ID: o.ID, TeamID: o.TeamID, Month: ISOWeekMonth(o.Week()), MonthOf: "death",
+			RecordedMonth: ISOWeekMonth(o.RecordedWeek), PreferredPlace: o.PreferredPlace, DiedAt: o.DiedAt,
+			CarePlan: o.CarePlan, PlanShared: o.PlanShared, JICMeds: o.JICMeds, Admissions: count(o.Admissions),
+			BedDays: count(o.BedDays), InformalSupport: o.InformalSupport, CarerStrain: o.CarerStrain}
+		if o.DiedWeek == "" {
+			eo.MonthOf = "recording"
+		}
+		if o.CaseID != 0 {
+			id := o.CaseID
+			eo.CaseID = &id
+		}
+		ex.Outcomes = append(ex.Outcomes, eo)
 	}
 	return nil
 }

@@ -48,6 +48,11 @@ func Summary(tpl prompts.Template, cs Case, r Reflection, answers []Answer, by s
 	if by != "" {
 		reply.Parts = append(reply.Parts, Part{Label: "Finished early by", Users: []string{by}})
 	}
+	if tpl.OffersOutcome && r.Status == StatusComplete && cs.ID != 0 {
+		parts, button := outcomeOffer(cs)
+		reply.Parts = append(reply.Parts, parts...)
+		reply.Buttons = append(reply.Buttons, button)
+	}
 	return reply
 }
 

@@ -29,9 +29,13 @@ type Template struct {
 	// Gather is true for a template that collects answers from everyone
 	// (a check-in): nobody's answer moves it on; it stays open until the
 	// person who started it says done, or the next week's check-in.
-	Gather bool    `json:"gather,omitempty"`
-	Intro  string  `json:"intro"`
-	Stages []Stage `json:"stages"`
+	Gather bool `json:"gather,omitempty"`
+	// OffersOutcome is true for a template that ends, once complete, by
+	// offering to record what happened to the person (an outcome record:
+	// where they died, what was in place).
+	OffersOutcome bool    `json:"offers_outcome,omitempty"`
+	Intro         string  `json:"intro"`
+	Stages        []Stage `json:"stages"`
 }
 
 // Stage is one question of a template.
