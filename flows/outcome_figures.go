@@ -404,25 +404,11 @@ func (e *Engine) outcomeReport(ctx context.Context, s Store, req OutcomeRequest)
 		return OutcomeReport{}, fmt.Errorf("loading team: %w", err)
 	}
 	loc := e.location(team)
-	from, last, prevFrom, prevLast := outcomePeriods(req.To, loc, req.Quarters)
-	rep := OutcomeReport{TeamID: team.ID, Timezone: loc.String(), Quarters: req.Quarters,
-		FromWeek: from, ToWeek: last, PrevFromWeek: prevFrom, PrevToWeek: prevLast, Note: outcomeNote,
-		Figures: []OutcomeFigure{}, Directions: []DirectionReading{}, Meetings: []OutcomeMeeting{}}
-	all, err := s.ListOutcomes(ctx, team.ID)
+	rep, now, err := outcomeFiguresReport(ctx, s, team.ID, loc, req.To, req.Quarters)
 	if err != nil {
-		return rep, fmt.Errorf("listing outcome records: %w", err)
+		return rep, err
 	}
-	var now, prev []Outcome
-	for _, o := range all {
-		switch w := o.Week(); {
-		case inWeeks(w, from, last):
-			now = append(now, o)
-		case inWeeks(w, prevFrom, prevLast):
-			prev = append(prev, o)
-		}
-	}
-	rep.Records, rep.PrevRecords = Tally(len(now)), Tally(len(prev))
-	rep.Figures = OutcomeFigures(now, prev, rep.previousWords())
+	from, last, prevFrom := rep.FromWeek, rep.ToWeek, rep.PrevFromWeek
 	reader, ok := e.digests.(StoryReader)
 	if !ok || rep.Empty() {
 		return rep, nil
@@ -445,6 +431,32 @@ func (e *Engine) outcomeReport(ctx context.Context, s Store, req OutcomeRequest)
 	rep.Directions = stories.Directions
 	rep.Meetings = OutcomeMeetings(now, stories.Cases)
 	return rep, nil
+}
+
+// outcomeFiguresReport is the team's report of quarters quarters ending
+// with the week of to, in loc, with its figures only (no stories), and the
+// records of the period.
+func outcomeFiguresReport(ctx context.Context, s Store, teamID string, loc *time.Location, to time.Time, quarters int) (OutcomeReport, []Outcome, error) {
+	from, last, prevFrom, prevLast := outcomePeriods(to, loc, quarters)
+	rep := OutcomeReport{TeamID: teamID, Timezone: loc.String(), Quarters: quarters,
+		FromWeek: from, ToWeek: last, PrevFromWeek: prevFrom, PrevToWeek: prevLast, Note: outcomeNote,
+		Figures: []OutcomeFigure{}, Directions: []DirectionReading{}, Meetings: []OutcomeMeeting{}}
+	all, err := s.ListOutcomes(ctx, teamID)
+	if err != nil {
+		return rep, nil, fmt.Errorf("listing outcome records: %w", err)
+	}
+	var now, prev []Outcome
+	for _, o := range all {
+		switch w := o.Week(); {
+		case inWeeks(w, from, last):
+			now = append(now, o)
+		case inWeeks(w, prevFrom, prevLast):
+			prev = append(prev, o)
+		}
+	}
+	rep.Records, rep.PrevRecords = Tally(len(now)), Tally(len(prev))
+	rep.Figures = OutcomeFigures(now, prev, rep.previousWords())
+	return rep, now, nil
 }
 
 // The meetings of stories and outcomes: which cases go on which side.
