@@ -79,8 +79,9 @@ func (CodesDueArgs) InsertOpts() river.InsertOpts {
 	}}}
 }
 
-// CodeAnswerArgs is the job that codes one answer. A model that fails is
-// retried by the job; on the last attempt the offline codes stand.
+// CodeAnswerArgs is the job that codes one answer with a model. A model
+// that fails is retried by the job; within minutes the offline codes stand
+// (see codeAnswerWorker).
 type CodeAnswerArgs struct {
 	AnswerID int64 `json:"answer_id"`
 }
@@ -88,18 +89,36 @@ type CodeAnswerArgs struct {
 // Kind names the job in River's tables.
 func (CodeAnswerArgs) Kind() string { return "code_answer" }
 
-// InsertOpts makes the job unique per answer while it waits or retries,
-// and bounds its attempts: a model down for an hour leaves the offline
-// codes in place rather than retrying for weeks.
+// ModelQueue is the River queue of the jobs that call a model: a queue of
+// their own, with few workers (JobOptions.ModelWorkers), so a slow or hung
+// model can never hold the workers that run deliveries, the sweep, session
+// timers and posts.
+const ModelQueue = "model"
+
+// InsertOpts puts the job in ModelQueue, makes it unique per answer while
+// it waits or retries, and bounds its attempts.
 func (CodeAnswerArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: codeAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	return river.InsertOpts{Queue: ModelQueue, MaxAttempts: codeAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateScheduled, rivertype.JobStateRetryable,
 	}}}
 }
 
-// codeAttempts is how many times an answer's coding is tried.
-const codeAttempts = 6
+// codeAttempts is how many times an answer's coding is tried, and
+// modelGiveUpAfter how long after its first failure the next attempt is
+// its last: whichever comes first, the offline codes then stand if the
+// model fails again (or is still held back), so a model that keeps
+// refusing or hanging gives way within minutes.
+const (
+	codeAttempts     = 5
+	modelGiveUpAfter = 3 * time.Minute
+)
+
+// Defaults of JobOptions.ModelWorkers and ModelTimeout.
+const (
+	defaultModelWorkers = 2
+	defaultModelTimeout = 20 * time.Second
+)
 
 type codesDueWorker struct {
 	river.WorkerDefaults[CodesDueArgs]
@@ -123,24 +142,93 @@ func (w *codesDueWorker) Work(ctx context.Context, _ *river.Job[CodesDueArgs]) e
 	return w.insert(ctx, ids)
 }
 
+// codeAnswerWorker codes one answer with the model. Every failure counts as
+// an attempt, a Retry-After (or the endpoint's pace holding calls back)
+// included: the job is retried when the endpoint asked, or after a short
+// backoff (5 s, doubling, at most a minute), but never later than
+// modelGiveUpAfter after the answer's first failure. Its last attempt is
+// the codeAttempts-th or the first one after that time: if the model fails
+// (or is held back) then too, the offline codes stand. A model that keeps
+// refusing with a Retry-After is therefore asked about each answer at most
+// codeAttempts times and gives way within modelGiveUpAfter, never
+// "never"; the pace (themes.Coding.Pace) keeps every instance from asking
+// while it is held back.
 type codeAnswerWorker struct {
 	river.WorkerDefaults[CodeAnswerArgs]
-	coding Coding
+	coding  Coding
+	now     func() time.Time
+	timeout time.Duration
+
+	mu sync.Mutex
+	// retryAt is when each failed job is to be tried again, from Work to
+	// NextRetry (River calls them one after the other with the same job).
+	retryAt map[int64]time.Time
 }
 
-// Work codes the answer; a model's 429 snoozes the job for its Retry-After.
-// Timeout gives a model's reading of one answer 20 seconds, longer than
-// other jobs' 15 and still short of the 25 after which a running job is
-// taken for stuck and run again; a slower model is retried, then the
-// offline codes stand.
-func (w *codeAnswerWorker) Timeout(*river.Job[CodeAnswerArgs]) time.Duration { return 20 * time.Second }
+// Timeout bounds one reading of an answer (JobOptions.ModelTimeout), kept
+// short of the time after which a running job is taken for stuck.
+func (w *codeAnswerWorker) Timeout(*river.Job[CodeAnswerArgs]) time.Duration { return w.timeout }
 
+// Work codes the answer; on a failure it notes when to try again.
 func (w *codeAnswerWorker) Work(ctx context.Context, job *river.Job[CodeAnswerArgs]) error {
-	err := w.coding.CodeAnswer(ctx, job.Args.AnswerID, job.Attempt >= job.MaxAttempts)
-	if wait, ok := w.coding.RetryAfter(err); ok && err != nil {
-		return river.JobSnooze(wait)
+	now := w.now()
+	first := firstFailure(job.JobRow)
+	last := job.Attempt >= job.MaxAttempts || (!first.IsZero() && now.Sub(first) >= modelGiveUpAfter)
+	err := w.coding.CodeAnswer(ctx, job.Args.AnswerID, last)
+	if err == nil {
+		return nil
 	}
+	wait, _ := w.coding.RetryAfter(err)
+	w.mu.Lock()
+	if w.retryAt == nil || len(w.retryAt) > 10_000 {
+		w.retryAt = map[int64]time.Time{}
+	}
+	w.retryAt[job.ID] = nextModelTry(now, job.Attempt, wait, first)
+	w.mu.Unlock()
 	return err
+}
+
+// NextRetry is the time Work noted for the job.
+func (w *codeAnswerWorker) NextRetry(job *river.Job[CodeAnswerArgs]) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	at := w.retryAt[job.ID]
+	delete(w.retryAt, job.ID)
+	return at
+}
+
+// firstFailure is when the job's first failed attempt began, or zero.
+func firstFailure(job *rivertype.JobRow) time.Time {
+	if job == nil || len(job.Errors) == 0 {
+		return time.Time{}
+	}
+	return job.Errors[0].At
+}
+
+// nextModelTry is when to try an answer again after its attempt-th attempt
+// failed at now: after wait (the endpoint's Retry-After, or what is left of
+// its hold), or else after a backoff of 5 s doubling to at most a minute;
+// but no later than modelGiveUpAfter after the first failure (now, if this
+// is it), and at least a second on.
+func nextModelTry(now time.Time, attempt int, wait time.Duration, first time.Time) time.Time {
+	if first.IsZero() {
+		first = now
+	}
+	if wait <= 0 {
+		wait = min(5*time.Second<<max(attempt-1, 0), time.Minute)
+	}
+	next := now.Add(wait)
+	if deadline := first.Add(modelGiveUpAfter); next.After(deadline) {
+		next = deadline
+	}
+	return later(next, now.Add(time.Second))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // privacyCache remembers which channels are private: a digest asks about

@@ -86,6 +86,13 @@ type JobOptions struct {
 	// CodesEvery is how often answers to code are looked for; zero means
 	// 30 seconds.
 	CodesEvery time.Duration
+	// ModelWorkers is how many answers this instance reads with a model at
+	// once, in a queue of their own (ModelQueue), apart from every other
+	// job; zero means 2.
+	ModelWorkers int
+	// ModelTimeout bounds one reading of an answer by a model; zero means
+	// 20 seconds. RescueAfter is kept longer than it.
+	ModelTimeout time.Duration
 	// DigestsEvery is how often due weekly digests are looked for; zero
 	// means every minute, negative never.
 	DigestsEvery time.Duration
@@ -131,7 +138,16 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 	if o.RescueAfter == 0 {
 		o.RescueAfter = 25 * time.Second
 	}
+	if o.ModelWorkers <= 0 {
+		o.ModelWorkers = defaultModelWorkers
+	}
+	if o.ModelTimeout <= 0 {
+		o.ModelTimeout = defaultModelTimeout
+	}
 	o.RescueAfter = max(o.RescueAfter, o.JobTimeout)
+	if o.Coding != nil {
+		o.RescueAfter = max(o.RescueAfter, o.ModelTimeout+5*time.Second)
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -206,15 +222,19 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 		if err := river.AddWorkerSafely(workers, codesDue); err != nil {
 			return nil, fmt.Errorf("registering the coding worker: %w", err)
 		}
-		if err := river.AddWorkerSafely(workers, &codeAnswerWorker{coding: o.Coding}); err != nil {
+		if err := river.AddWorkerSafely(workers, &codeAnswerWorker{coding: o.Coding, now: s.now, timeout: o.ModelTimeout}); err != nil {
 			return nil, fmt.Errorf("registering the coding worker: %w", err)
 		}
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.CodesEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return CodesDueArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "codes_due", RunOnStart: true}))
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
+	if o.Coding != nil {
+		queues[ModelQueue] = river.QueueConfig{MaxWorkers: o.ModelWorkers}
+	}
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
+		Queues:               queues,
 		Workers:              workers,
 		FetchPollInterval:    o.FetchPollInterval,
 		FetchCooldown:        o.FetchCooldown,
