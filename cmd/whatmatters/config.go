@@ -35,6 +35,7 @@ type Config struct {
 
 	OpenAIEmbeddingModel string     `envconfig:"OPENAI_EMBEDDING_MODEL" default:"text-embedding-3-small" desc:"embeddings model that joins differently worded themes of one meaning in digests (with a model configured); off for stems only"`
 	ThemeSimilarity      Similarity `envconfig:"WHATMATTERS_THEME_SIMILARITY" default:"0.85" desc:"cosine similarity (0 to 1) at which the embeddings join two themes"`
+	ModelWorkers         int        `envconfig:"WHATMATTERS_MODEL_WORKERS" default:"2" desc:"answers one serve instance reads with the model at once, in a job queue of their own"`
 
 	Port        Port        `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`
 	BindAddress BindAddress `envconfig:"WHATMATTERS_BIND_ADDRESS" desc:"IP address serve listens on, with PORT: e.g. 127.0.0.1 behind a proxy on the same machine; unset: every interface, IPv4 and IPv6"`

@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := bot.JobOptions{Workers: jobWorkers, Runners: jobRunners, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
-		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db)}
+		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db), ModelWorkers: cfg.ModelWorkers}
 	if db.Dialect() == storage.Postgres {
 		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, metrics, opts, log)
 	}

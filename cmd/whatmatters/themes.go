@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,11 +64,20 @@ func newCoders(cfg Config, scrubber *scrub.Scrubber, templates *prompts.Set, reg
 		return c
 	}
 	var again func(string) string
+	var keeping func(string, ...string) string
 	if scrubber != nil {
 		again = func(s string) string { return scrubber.Scrub(s).Text }
+		keeping = func(s string, keep ...string) string {
+			k, err := scrubber.Keeping(keep...)
+			if err != nil {
+				// Words that cannot be kept are not: the text loses more.
+				return scrubber.Scrub(s).Text
+			}
+			return k.Scrub(s).Text
+		}
 	}
 	c.model = themes.NewModel(themes.ModelOptions{APIKey: cfg.OpenAIAPIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
-		Scrub: again, Registerer: reg, Templates: templates})
+		Scrub: keeping, Registerer: reg, Templates: templates, Catalogue: off.Catalogue()})
 	if cfg.OpenAIEmbeddingModel != "" && cfg.OpenAIEmbeddingModel != "off" {
 		c.embedder = themes.NewEmbedder(themes.EmbedderOptions{APIKey: cfg.OpenAIAPIKey, BaseURL: cfg.OpenAIBaseURL,
 			Model: cfg.OpenAIEmbeddingModel, Scrub: again, Registerer: reg})
@@ -275,7 +285,10 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cs.coding(db).CodeAll(ctx); err != nil {
+	coding := cs.coding(db)
+	coding.MaxWait = digestModelWait
+	coded, err := coding.CodeAllReport(ctx)
+	if err != nil {
 		return fmt.Errorf("coding new answers: %w", err)
 	}
 	if o.post {
@@ -293,10 +306,13 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 			return fmt.Errorf("the digest is recorded but Slack did not take it yet (%w); it waits in the outbox, and whatmatters serve will send it", err)
 		}
 		fmt.Fprintf(stdout, "Posted the digest of team %s (%s, %d answers) to Slack.\n", teamID, plural2(d.Weeks, "week"), d.Answers)
-		return nil
+		return reportOffline(ctx, e.stderr, cs, db, coded, d)
 	}
 	d, err := engine.Digest(ctx, teamID, o.weeks)
 	if err != nil {
+		return err
+	}
+	if err := reportOffline(ctx, e.stderr, cs, db, coded, d); err != nil {
 		return err
 	}
 	if o.chart != "" {
@@ -322,6 +338,76 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 		return err
 	}
 	_, err = fmt.Fprintln(stdout, console.RenderText(flows.DigestReply(d, "", nil)))
+	return err
+}
+
+// digestModelWait bounds how long `whatmatters digest` waits, in all, for
+// a model endpoint that asks it to (Retry-After) before it stops asking the
+// model and reads the answers left with the offline coder.
+const digestModelWait = time.Minute
+
+// offlineRead returns why the offline coder, not the model, read an
+// answer for a digest, or "" when the model did.
+func offlineRead(a flows.CodedAnswer) string {
+	switch c := a.Codes; {
+	case c == nil:
+		return "not coded yet"
+	case c.OfflineReason != "":
+		return c.OfflineReason
+	case c.Fallback:
+		return themes.OfflineModelFailed
+	case c.Coder == themes.OfflineName:
+		return "coded by the offline coder before the model read them"
+	}
+	return ""
+}
+
+// reportOffline says, on w (standard error, so the digest's own output
+// stays as asked), how many of the period's answers the offline coder read
+// in the model's place, and why, and what the model did in this run.
+// Nothing when there is no model, or it read every answer.
+func reportOffline(ctx context.Context, w io.Writer, cs coders, db flows.Store, coded themes.CodeReport, d flows.Digest) error {
+	if cs.model == nil {
+		return nil
+	}
+	period, err := db.ListCodedAnswers(ctx, d.TeamID, d.From, d.To)
+	if err != nil {
+		return err
+	}
+	by := map[string]int{}
+	var reasons []string
+	offline := 0
+	for _, a := range period {
+		r := offlineRead(a)
+		if r == "" {
+			continue
+		}
+		if by[r] == 0 {
+			reasons = append(reasons, r)
+		}
+		by[r]++
+		offline++
+	}
+	if offline == 0 && coded.ModelFailed == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "whatmatters digest: %d of the period's %s read by the offline coder, not the model", offline, plural2(len(period), "answer"))
+	slices.SortStableFunc(reasons, func(x, y string) int { return by[y] - by[x] })
+	for i, r := range reasons {
+		sep := ", "
+		if i == 0 {
+			sep = ": "
+		}
+		fmt.Fprintf(&b, "%s%d %s", sep, by[r], r)
+	}
+	b.WriteString(".")
+	if coded.ModelFailed > 0 {
+		fmt.Fprintf(&b, " In this run the model did not code %s (%s; %s asked, %s waited for the endpoint); "+
+			"whatmatters serve's coding job tries them again.", plural2(coded.ModelFailed, "answer"), coded.Reason,
+			plural2(coded.Requests, "reading"), coded.Waited.Round(time.Millisecond))
+	}
+	_, err = fmt.Fprintln(w, b.String())
 	return err
 }
 

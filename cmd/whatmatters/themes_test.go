@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -228,5 +229,52 @@ func TestDigestGroupsByEmbeddingsWhenAModelIsSet(t *testing.T) {
 	setEnv(t, "DATABASE_URL", dbURL, "OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key", "OPENAI_EMBEDDING_MODEL", "off")
 	if d := digest(); d.Grouping != "" {
 		t.Errorf("with embeddings off: grouping %q, want none", d.Grouping)
+	}
+}
+
+// TestDigestUnderASustained429: with a model that keeps refusing with a
+// Retry-After, digest honours it within its bounded wait, asks about a few
+// answers only, and says exactly how many of the digest's answers the
+// offline coder read, and why.
+func TestDigestUnderASustained429(t *testing.T) {
+	var chats atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			http.Error(w, "only chat here", http.StatusNotFound)
+			return
+		}
+		chats.Add(1)
+		w.Header().Set("Retry-After", "0.01")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":{"message":"slow down","type":"requests"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	setEnv(t, "DATABASE_URL", dbURL, "OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key", "OPENAI_EMBEDDING_MODEL", "off")
+	if res := runWith(t, "", "demo"); res.err != nil {
+		t.Fatalf("demo: %v\n%s", res.err, res.stderr)
+	}
+	before := chats.Load()
+	res := runWith(t, "", "digest", "--weeks", "8", "--format", "json")
+	if res.err != nil {
+		t.Fatalf("digest: %v\n%s", res.err, res.stderr)
+	}
+	asked := chats.Load() - before
+	var d flows.Digest
+	if err := json.Unmarshal([]byte(res.stdout), &d); err != nil {
+		t.Fatalf("json digest: %v\n%s", err, res.stdout)
+	}
+	t.Logf("demo asked %d times, digest %d; stderr: %s; digest coder %q uncoded %d fallbacks %d read_offline %d", before, asked, res.stderr, d.Coder, d.Uncoded, d.Fallbacks, len(d.ReadOffline))
+	if asked > 9 {
+		t.Errorf("digest asked the model %d times, want at most 9 (three answers, three times each)", asked)
+	}
+	// The model could code none of the demo's answers.
+	want := fmt.Sprintf("whatmatters digest: %d of the period's %d answers read by the offline coder, not the model: %d not coded yet.",
+		d.Answers, d.Answers, d.Answers)
+	if d.Answers == 0 || !strings.Contains(res.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "rate limited (HTTP 429") || !strings.Contains(res.stderr, fmt.Sprintf("%d readings asked", asked)) {
+		t.Errorf("stderr does not say why, nor how often the model was asked:\n%s", res.stderr)
 	}
 }
