@@ -109,6 +109,9 @@ func (c *Coding) CodeAll(ctx context.Context) (int, error) {
 const (
 	cliAttempts = 3
 	cliFailures = 3
+	// cliCallTimeout bounds one reading there, so that a hung model costs
+	// the command minutes at most, not three of the HTTP client's minutes.
+	cliCallTimeout = 30 * time.Second
 )
 
 // CodeAllReport codes every pending answer now and says what it did. The
@@ -215,9 +218,14 @@ func (c *Coding) askPatiently(ctx context.Context, in flows.CodeInput, rep *Code
 			rep.Waited += wait
 		}
 		rep.Requests++
-		codes, err := c.Primary.Code(ctx, in)
+		callCtx, cancel := context.WithTimeout(ctx, cliCallTimeout)
+		codes, err := c.Primary.Code(callCtx, in)
+		cancel()
 		if err == nil {
 			return codes, nil
+		}
+		if ctx.Err() != nil {
+			return flows.Codes{}, ctx.Err()
 		}
 		var me *ModelError
 		if !errors.As(err, &me) {
