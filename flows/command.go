@@ -44,6 +44,8 @@ var subcommands = []subcommand{
 	{"session names", "on|off", "whether a session's synthesis names people beside their discipline (leads and admins; off by default)"},
 	{"facilitator", "@PERSON [off]", "make someone a facilitator of the team, or no longer one (leads and admins)"},
 	{"actions", "[done NUMBER]", "your agreed actions from learning sessions, or mark one done"},
+	{"outcome", "NAME", "what happened to NAME after a death: where they died, what was in place (a form in Slack; anyone in the team)"},
+	{"outcomes", "[QUARTERS]", "the last quarter's outcomes beside the stories, and the quarter before, shown to you"},
 	{"help", "", "this list"},
 }
 
@@ -130,6 +132,10 @@ func (e *Engine) Command(ctx context.Context, c Command) ([]Reply, error) {
 		return e.sessionCommand(ctx, c, rest)
 	case "actions", "action":
 		return e.actionsCommand(ctx, c, rest)
+	case "outcome":
+		return e.outcomeCommand(ctx, c, rest)
+	case "outcomes":
+		return e.outcomesCommand(ctx, c, rest)
 	case "facilitator", "facilitators":
 		who, onOff, _ := strings.Cut(rest, " ")
 		return e.ChangeFacilitator(ctx, c.Actor, c.Channel, who, !strings.EqualFold(strings.TrimSpace(onOff), "off"))
