@@ -483,6 +483,8 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 			}
 		}
 		return s.repliedWithHome(ctx, eng, replies, o, in.TeamID, in.UserID)
+	case in.View == outcomeModalID:
+		return s.runOutcomeForm(ctx, eng, in, actor, o)
 	case in.View == sessionModalID:
 		o.channel, o.thread = in.Fields["channel"], ""
 		minutes, _ := strconv.Atoi(in.Fields["minutes"])

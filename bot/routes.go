@@ -94,6 +94,7 @@ var actionRoutes = map[string]interactionRoute{
 	homeActionDone:              routeActionDone,
 	"wm_" + flows.ActionDiscuss: routeDiscuss,
 	homeFormAction:              routeHomeForm,
+	"wm_" + flows.ActionOutcome: routeOutcomeButton,
 }
 
 func routeBlockActions(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
@@ -182,6 +183,7 @@ func routeHomeForm(s *Slack, _ context.Context, cb slack.InteractionCallback, _ 
 var viewRoutes = map[string]interactionRoute{
 	formModalID:    routeFormSubmission,
 	sessionModalID: routeSessionSubmission,
+	outcomeModalID: routeOutcomeSubmission,
 }
 
 func routeViewSubmission(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {

@@ -610,3 +610,33 @@ func outcomeOffer(cs Case) ([]Part, Button) {
 			"The button below, or /reflect outcome " + cs.Label + "."}},
 		Button{Label: "Record what happened", Action: ActionOutcome, Value: strconv.FormatInt(cs.ID, 10)}
 }
+
+// OutcomeWeeks are the weeks a form offers for the week someone died: this
+// week and the n-1 before it, in the team's timezone, newest first, with
+// a week already recorded that is older kept at the end.
+func (e *Engine) OutcomeWeeks(ctx context.Context, teamID string, n int, recorded string) ([]OutcomeChoice, error) {
+	team, err := e.store.GetTeam(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("loading team: %w", err)
+	}
+	this := ISOWeekKey(e.clock(), e.location(team))
+	out := make([]OutcomeChoice, 0, n+1)
+	for i := range n {
+		w := AddISOWeeks(this, -i)
+		mon, _ := ISOWeekStart(w)
+		label := "week of " + mon.Format("Mon 2 Jan 2006")
+		switch i {
+		case 0:
+			label = "this week (from " + mon.Format("Mon 2 Jan") + ")"
+		case 1:
+			label = "last week (from " + mon.Format("Mon 2 Jan") + ")"
+		}
+		out = append(out, OutcomeChoice{Value: w, Label: label})
+	}
+	if recorded != "" && !slices.ContainsFunc(out, func(c OutcomeChoice) bool { return c.Value == recorded }) {
+		if mon, ok := ISOWeekStart(recorded); ok {
+			out = append(out, OutcomeChoice{Value: recorded, Label: "week of " + mon.Format("Mon 2 Jan 2006")})
+		}
+	}
+	return out, nil
+}
