@@ -65,19 +65,19 @@ func TestMentionHomeAndModals(t *testing.T) {
 		if opened := api.made("views.open"); status != http.StatusOK || len(opened) != 1 || opened[0].TS != "home-trigger" || !strings.Contains(opened[0].Blocks, startModalID) {
 			t.Fatalf("Home Start: %d, views.open %+v; want the start modal opened before the answer", status, opened)
 		}
-		// The modal, submitted: a reflection about Wren in C9.
+		// The modal, submitted: a reflection about Teal in C9.
 		status, body := h.post(form, interactionForm(map[string]any{
 			"type": "view_submission", "trigger_id": trigger(), "team": map[string]any{"id": testTeam}, "user": map[string]any{"id": "U3"},
 			"view": map[string]any{"callback_id": startModalID, "state": map[string]any{"values": map[string]any{
 				channelBlock: map[string]any{channelAction: map[string]any{"type": "conversations_select", "selected_conversation": "C9"}},
-				nameBlock:    map[string]any{nameAction: map[string]any{"type": "plain_text_input", "value": "Wren"}},
+				nameBlock:    map[string]any{nameAction: map[string]any{"type": "plain_text_input", "value": "Teal"}},
 			}}},
 		}), nil)
 		if status != http.StatusOK || body != "" {
 			t.Fatalf("submission: %d %q; want 200 and an empty body, closing the modal", status, body)
 		}
 		posts = api.waitForCount(t, 4, "chat.postMessage")
-		if posts[2].Channel != "C9" || !strings.Contains(posts[2].Text, "Wren") {
+		if posts[2].Channel != "C9" || !strings.Contains(posts[2].Text, "Teal") {
 			t.Fatalf("posts after the modal:\n%s", describeCalls(posts))
 		}
 

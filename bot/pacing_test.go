@@ -108,7 +108,7 @@ func TestRetryAfterHoldsTheMethodEverywhere(t *testing.T) {
 		// An answer in C1's thread owes its next question; a reflection in
 		// C2 owes a root and a question.
 		h.message("EvAns1", "U1", "C1", root.TS, "1700000100.000001", "Her garden and her grandson.")
-		h.command("U2", "C2", "Wren")
+		h.command("U2", "C2", "Teal")
 		calls := api.waitFor(t, "every post", func(cs []apiCall) bool {
 			ok := 0
 			for _, c := range cs {
