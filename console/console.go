@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type Console struct {
 	// :edit and :withdraw know which answer is meant.
 	last map[string]string
 	seq  int64
+	// shown is the text of each session message as last shown, line by
+	// line, by its thread: an update shows only the lines that changed.
+	shown map[string][]string
 
 	// now is the clock sessions are timed by; wait lets time pass (:wait).
 	// With the real clock, wait sleeps and a ticker runs due session work
@@ -87,7 +91,7 @@ func New(engine *flows.Engine, in io.Reader, out io.Writer, user string, log *sl
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Console{engine: engine, in: bufio.NewReader(in), out: out, user: user, log: log,
-		last: map[string]string{}, seq: time.Now().UnixNano(),
+		last: map[string]string{}, seq: time.Now().UnixNano(), shown: map[string][]string{},
 		now: time.Now, wait: sleep, tick: SessionTick}
 }
 
@@ -116,6 +120,11 @@ func (c *Console) Run(ctx context.Context) error {
 		if err := c.render(ctx, replies); err != nil {
 			return err
 		}
+	}
+	// What fell due while the console was closed: a stage to move on, a
+	// session to end.
+	if err := c.sessionsDue(ctx); err != nil {
+		return err
 	}
 	lines := make(chan string)
 	readErrs := make(chan error, 1)
@@ -389,7 +398,9 @@ func (c *Console) meta(ctx context.Context, line string) error {
 		}
 		c.showClock()
 	case ":help":
-		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's or session's thread; :as NAME [DISCIPLINE] changes who is speaking; :edit TEXT replaces your last answer; :withdraw takes it back; :clock shows the time and :wait 2m lets time pass (a session's timers run as it does); :quit leaves.\n")
+		c.printf("Console lines: /reflect … is the slash command, as in Slack; any other line is a reply in the current reflection's or session's thread; :as NAME [DISCIPLINE] changes who is speaking; :edit TEXT replaces your last answer; :withdraw takes it back; :clock shows the time and :wait 2m lets time pass (a session's timers run as it does); :outcome NAME FACT VALUE records one fact of what happened after a death (:outcome NAME shows the record); :quit leaves.\n")
+	case ":outcome", ":outcomes":
+		return c.outcome(ctx, rest)
 	case ":quit", ":q", ":exit":
 		return io.EOF
 	default:
@@ -415,7 +426,7 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 			}
 			continue
 		case flows.Update:
-			c.printf("[#%s, session message updated] %s\n", r.Channel, RenderText(r))
+			c.showUpdate(r, replies)
 			continue
 		}
 		if r.Thread != "" && r.Thread != c.thread {
@@ -441,6 +452,7 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 		}
 		if r.Session != 0 {
 			thread := fmt.Sprintf("session-%d", r.Session)
+			c.shown[thread] = strings.Split(RenderText(r), "\n")
 			more, err := c.engine.SessionAnchored(ctx, r.Session, thread)
 			if err != nil {
 				return c.failed(err)
@@ -453,6 +465,40 @@ func (c *Console) render(ctx context.Context, replies []flows.Reply) error {
 		}
 	}
 	return nil
+}
+
+// showUpdate shows an update of a session's message as the lines that
+// changed since the console last showed it. Its "Now" line is left out
+// when the same replies post in the session's thread, which says what
+// changed (a new stage and its time, five more minutes, a pause, the
+// end), so a stage change is shown once.
+func (c *Console) showUpdate(r flows.Reply, batch []flows.Reply) {
+	lines := strings.Split(RenderText(r), "\n")
+	before, seen := c.shown[r.Message]
+	c.shown[r.Message] = lines
+	told := false
+	for _, o := range batch {
+		if o.Kind == flows.Post && o.Thread != "" && o.Thread == r.Message {
+			told = true
+		}
+	}
+	if !seen && told {
+		return // restarted: the thread's post says where it stands
+	}
+	var changed []string
+	for _, l := range lines[1:] {
+		if slices.Contains(before, l) || told && strings.HasPrefix(l, "    Now: ") {
+			continue
+		}
+		changed = append(changed, l)
+	}
+	if !seen {
+		changed = lines
+	}
+	if len(changed) == 0 {
+		return
+	}
+	c.printf("[#%s, session message updated]\n%s\n", r.Channel, strings.Join(changed, "\n"))
 }
 
 // RenderText writes a reply as plain text: the title on the first line,

@@ -17,7 +17,7 @@ func OutcomeSectionParts(rep OutcomeReport) ([]Part, []Button) {
 	var buttons []Button
 	add := func(p Part) { parts = append(parts, p) }
 	add(Part{Label: "What happened, beside the stories", Text: fmt.Sprintf("Deaths recorded in %s: %s; %s: %s.",
-		rep.Period(), rep.Records, rep.previousWords(), rep.PrevRecords)})
+		rep.Period(), recordsText(rep.Records), rep.previousWords(), recordsText(rep.PrevRecords))})
 	for _, f := range rep.Figures {
 		add(Part{Text: f.Text})
 	}
@@ -60,7 +60,17 @@ func OutcomesReply(rep OutcomeReport, channel string) Reply {
 		return r
 	}
 	r.Parts, r.Buttons = OutcomeSectionParts(rep)
+	r.Parts[0].Label = "" // the title says it
 	return r
+}
+
+// recordsText is how many deaths were recorded: none, or the count as a
+// Tally shows it.
+func recordsText(n Tally) string {
+	if n == 0 {
+		return "none"
+	}
+	return n.String()
 }
 
 // outcomesCommand handles /reflect outcomes [QUARTERS]: the report of the

@@ -605,7 +605,7 @@ func (e *Engine) outcomeCommand(ctx context.Context, c Command, label string) ([
 // outcomeOffer is what ends a reflection after a death: the offer to
 // record what happened, with a button in Slack.
 func outcomeOffer(cs Case) ([]Part, Button) {
-	return []Part{{Label: "What happened", Text: "When the team is ready, a short record of where " + cs.Label +
+	return []Part{{Label: "Record what happened", Text: "When the team is ready, a short record of where " + cs.Label +
 			" died and what was in place, read beside the stories each quarter. Every question allows not known. " +
 			"The button below, or /reflect outcome " + cs.Label + "."}},
 		Button{Label: "Record what happened", Action: ActionOutcome, Value: strconv.FormatInt(cs.ID, 10)}
