@@ -242,9 +242,9 @@ func (s *Slack) codesAsked() bool {
 	return s.codesLast.CompareAndSwap(last, now)
 }
 
-// whoActed is the person behind a command or interaction, with their admin
-// standing from Slack; for events (answers in threads) it is not needed and
-// the zero Actor is returned.
+// whoActed is the person behind a command or interaction, with their
+// organisation and admin standing from Slack; for events (answers in
+// threads) it is not needed and the zero Actor is returned.
 func (s *Slack) whoActed(ctx context.Context, d inbox.Delivery) flows.Actor {
 	if d.Kind != kindCommand && d.Kind != kindInteraction {
 		return flows.Actor{}
@@ -257,9 +257,7 @@ func (s *Slack) whoActed(ctx context.Context, d inbox.Delivery) flows.Actor {
 	if err := json.Unmarshal(d.Payload, &p); err != nil || p.UserID == "" {
 		return flows.Actor{}
 	}
-	a := s.actor(ctx, p.TeamID, p.UserID)
-	a.HomeTeam = homeTeam(p.UserTeam, p.TeamID)
-	return a
+	return s.actor(ctx, p.TeamID, p.UserID, p.UserTeam)
 }
 
 // homeTeam is a person's own workspace, kept beside their id when it is
@@ -382,7 +380,10 @@ func (s *Slack) run(ctx context.Context, eng *flows.Engine, d inbox.Delivery, wh
 func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload) ([]call, origin, error) {
 	ev := e.Event
 	o := origin{team: e.TeamID, channel: ev.Channel, thread: ev.ThreadTS, user: ev.User, message: ev.TS}
-	actor := flows.Actor{TeamID: e.TeamID, UserID: ev.User, HomeTeam: homeTeam(ev.UserTeam, e.TeamID)}
+	// Answers in threads ask Slack nothing: the event's user_team says
+	// whether the writer is from another organisation.
+	actor := flows.Actor{TeamID: e.TeamID, UserID: ev.User, HomeTeam: homeTeam(ev.UserTeam, e.TeamID),
+		External: outsideByPayload(e.TeamID, ev.UserTeam)}
 	switch ev.Type {
 	case "message":
 		if ev.Subtype == "message_changed" || ev.Subtype == "message_deleted" {

@@ -297,7 +297,7 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 		// The settings form opens at once: its trigger id lasts 3 seconds.
 		// If Slack will not open it, the command goes to the engine, which
 		// lists the settings and the commands that change them.
-		r, err := s.settingsReceipt(ctx, c.TeamID, c.UserID, c.TriggerID)
+		r, err := s.settingsReceipt(ctx, c.TeamID, c.UserID, c.UserTeam, c.TriggerID)
 		r.kind = kindCommand
 		if err == nil {
 			r.fallback, err = commandDelivery(c)
@@ -418,9 +418,9 @@ func (s *Slack) routeInteraction(ctx context.Context, cb slack.InteractionCallba
 
 // settingsReceipt opens the settings form for a person: their discipline
 // and, for the team's leads and workspace admins, the weekly digest.
-func (s *Slack) settingsReceipt(ctx context.Context, teamID, userID, trigger string) (receipt, error) {
+func (s *Slack) settingsReceipt(ctx context.Context, teamID, userID, userTeam, trigger string) (receipt, error) {
 	eng := s.engineOn(s.store)
-	set, err := eng.SettingsFor(ctx, s.actor(ctx, teamID, userID))
+	set, err := eng.SettingsFor(ctx, s.actor(ctx, teamID, userID, userTeam))
 	if err != nil {
 		return receipt{}, err
 	}
@@ -431,10 +431,10 @@ func (s *Slack) settingsReceipt(ctx context.Context, teamID, userID, trigger str
 // settingsProblems checks a settings submission before it is acknowledged,
 // so that the person sees what is wrong in the form: a discipline the
 // engine refuses, or team settings from someone who may not change them.
-func (s *Slack) settingsProblems(ctx context.Context, teamID, userID string, fields map[string]string) map[string]string {
+func (s *Slack) settingsProblems(ctx context.Context, teamID, userID, userTeam string, fields map[string]string) map[string]string {
 	eng := s.engineOn(s.store)
 	if _, team := fields["digest_day"]; team {
-		set, err := eng.SettingsFor(ctx, s.actor(ctx, teamID, userID))
+		set, err := eng.SettingsFor(ctx, s.actor(ctx, teamID, userID, userTeam))
 		if err == nil && !set.MayChangeTeam {
 			return map[string]string{digestChannelBlock: "Only the team's leads and workspace admins can change the weekly digest."}
 		}

@@ -137,7 +137,7 @@ func routeHomeStart(_ *Slack, _ context.Context, cb slack.InteractionCallback, _
 }
 
 func routeHomeSettings(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
-	sr, err := s.settingsReceipt(ctx, in.TeamID, in.UserID, cb.TriggerID)
+	sr, err := s.settingsReceipt(ctx, in.TeamID, in.UserID, in.UserTeam, cb.TriggerID)
 	if err != nil {
 		return "", nil, err
 	}
@@ -151,7 +151,7 @@ func routeActionDone(_ *Slack, _ context.Context, _ slack.InteractionCallback, i
 // routeDiscuss takes "Discuss in a session" on a digest theme: the session
 // form, at once, seeded with the theme, for a facilitator.
 func routeDiscuss(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
-	sr, ok, err := s.sessionReceipt(ctx, commandPayload{TeamID: in.TeamID, UserID: in.UserID, ChannelID: in.ChannelID, TriggerID: cb.TriggerID}, in.Value)
+	sr, ok, err := s.sessionReceipt(ctx, commandPayload{TeamID: in.TeamID, UserTeam: in.UserTeam, UserID: in.UserID, ChannelID: in.ChannelID, TriggerID: cb.TriggerID}, in.Value)
 	if err != nil {
 		return "", nil, err
 	}
@@ -227,7 +227,7 @@ func routeSessionSubmission(_ *Slack, _ context.Context, cb slack.InteractionCal
 func routeFieldsSubmission(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
 	fields, problems := submission(cb.View)
 	if cb.View.CallbackID == settingsModalID && len(problems) == 0 {
-		problems = s.settingsProblems(ctx, in.TeamID, in.UserID, fields)
+		problems = s.settingsProblems(ctx, in.TeamID, in.UserID, in.UserTeam, fields)
 	}
 	if len(problems) > 0 {
 		return "", &receipt{body: slack.NewErrorsViewSubmissionResponse(problems), ignored: "submission with missing fields"}, nil

@@ -112,7 +112,7 @@ func sessionSubmission(v slack.View) (fields, problems map[string]string) {
 // refuses kindly.
 func (s *Slack) sessionReceipt(ctx context.Context, c commandPayload, subject string) (receipt, bool, error) {
 	eng := s.engineOn(s.store)
-	ok, err := eng.MayFacilitate(ctx, s.actor(ctx, c.TeamID, c.UserID))
+	ok, err := eng.MayFacilitate(ctx, s.actor(ctx, c.TeamID, c.UserID, c.UserTeam))
 	if err != nil || !ok {
 		return receipt{}, false, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +96,11 @@ func newSlackServer(t *testing.T, extra ...func(*slackServer, slacktest.Customiz
 		c.Handle("/conversations.replies", s.handle("conversations.replies", s.history("conversations.replies")))
 		c.Handle("/conversations.open", s.handle("conversations.open", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
 			return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + v.Get("users")}}
+		}))
+		// Everyone is an ordinary member of the installation's workspace
+		// (slacktest's own answer names another workspace).
+		c.Handle("/users.info", s.handle("users.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
+			return map[string]any{"ok": true, "user": map[string]any{"id": v.Get("user"), "team_id": testTeam, "name": strings.ToLower(v.Get("user"))}}
 		}))
 	}
 	s.Server = slacktest.NewTestServer(binder)

@@ -211,8 +211,8 @@ func (e *Engine) teamForSettings(ctx context.Context, s Store, c Command) (team 
 	if err != nil {
 		return Team{}, nil, err
 	}
-	if !mayChangeSettings(c.Actor, m) {
-		return Team{}, settingsRefused(c), nil
+	if !e.mayChangeSettings(c.Actor, m) {
+		return Team{}, []Reply{settingsRefused(c.Actor, c.Channel)}, nil
 	}
 	team, err = s.GetTeam(ctx, c.TeamID)
 	if err != nil {

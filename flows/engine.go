@@ -102,7 +102,15 @@ type Actor struct {
 	HomeTeam string
 	// Admin is true for workspace admins and owners (in the console, the
 	// person at the terminal): like leads, they may change team settings.
+	// It counts only for the installation's own people (see External).
 	Admin bool
+	// External is true when the person belongs to another organisation
+	// than the installation's (Slack Connect): the adapter sets it when
+	// their own workspace (Slack's users.info, or the payload's
+	// user.team_id) is not the installation's, and when Slack cannot say.
+	// Such a person is never an admin, lead or facilitator here unless a
+	// role was stored for them in this team (access.go).
+	External bool
 }
 
 func (e *Engine) clock() time.Time { return e.now().UTC().Truncate(time.Microsecond) }

@@ -7,25 +7,12 @@ import (
 	"strings"
 )
 
-// mayFacilitate reports whether the actor may start and run learning
-// sessions: the team's facilitators (stored, or listed in the engine's
-// Facilitators), its leads, and workspace admins.
-func (e *Engine) mayFacilitate(a Actor, m Member) bool {
-	return a.Admin || m.Role == RoleLead || m.Facilitator || e.facilitators[a.UserID]
-}
-
 // MayFacilitate reports whether the actor may start and run learning
 // sessions in their team, without changing anything: the Slack adapter
 // asks before opening the session form.
 func (e *Engine) MayFacilitate(ctx context.Context, a Actor) (bool, error) {
-	if a.Admin || e.facilitators[a.UserID] {
-		return true, nil
-	}
 	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
-	if err != nil {
-		if isNotFound(err) {
-			return false, nil
-		}
+	if err != nil && !isNotFound(err) {
 		return false, fmt.Errorf("loading member: %w", err)
 	}
 	return e.mayFacilitate(a, m), nil
@@ -89,8 +76,8 @@ func (e *Engine) ChangeFacilitator(ctx context.Context, a Actor, channel, userID
 	if err != nil && !isNotFound(err) {
 		return nil, fmt.Errorf("loading member: %w", err)
 	}
-	if !mayChangeSettings(a, m) {
-		return say("Only the team's leads and workspace admins can choose facilitators.", "Nothing was changed."), nil
+	if !e.mayChangeSettings(a, m) {
+		return []Reply{facilitatorsRefused(a, channel)}, nil
 	}
 	if err := e.SetFacilitator(ctx, a.TeamID, userID, on, a.UserID); err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 
 // This file holds what people and their information governance lead need:
 // each person's right to see and to delete what they wrote, the audit of
-// who did what, retention, and who may change a team's settings.
+// who did what, and retention. Who may do what is decided in access.go.
 
 // audit appends to the audit log, failing the step with it: an action that
 // can't be recorded doesn't happen.
@@ -21,17 +21,6 @@ func (e *Engine) audit(ctx context.Context, s Store, entry AuditEntry) error {
 		return fmt.Errorf("recording %s in the audit log: %w", entry.Action, err)
 	}
 	return nil
-}
-
-// mayChangeSettings reports whether the actor may change team settings:
-// admins and the team's leads.
-func mayChangeSettings(a Actor, m Member) bool {
-	return a.Admin || m.Role == RoleLead
-}
-
-func settingsRefused(c Command) []Reply {
-	return []Reply{notice(c.Channel, c.UserID, "Only the team's leads and workspace admins can change team settings.",
-		"Nothing was changed. Ask a lead, or an admin can make you one with whatmatters lead --team TEAM --user YOU.")}
 }
 
 // MyData sends the actor everything they contributed to their team, as a

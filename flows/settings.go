@@ -34,7 +34,7 @@ func (e *Engine) SettingsFor(ctx context.Context, a Actor) (Settings, error) {
 		return Settings{}, fmt.Errorf("loading member: %w", err)
 	}
 	s.Discipline = m.Discipline
-	s.MayChangeTeam = mayChangeSettings(a, m)
+	s.MayChangeTeam = e.mayChangeSettings(a, m)
 	t, err := e.store.GetTeam(ctx, a.TeamID)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -55,6 +55,14 @@ func (e *Engine) SettingsFor(ctx context.Context, a Actor) (Settings, error) {
 // from the settings form: each one added or removed is recorded in the
 // audit log and confirmed in a direct message. Only leads and admins may.
 func (e *Engine) SetFacilitators(ctx context.Context, a Actor, users []string) ([]Reply, error) {
+	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
+	if err != nil && !isNotFound(err) {
+		return nil, fmt.Errorf("loading member: %w", err)
+	}
+	if !e.mayChangeSettings(a, m) {
+		// One refusal for the whole list, not one per person.
+		return []Reply{facilitatorsRefused(a, "")}, nil
+	}
 	current, err := e.ListFacilitators(ctx, a.TeamID)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,236 @@
+package bot
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
+
+	"whatmatters/flows"
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+// The boundaries, over signed requests in Slack's own payload shapes: a
+// person of another organisation in a Slack Connect channel holds no
+// rights here, controls act only in their own conversation, lists show
+// only their own conversation's cases, and the bot posts for a person only
+// where that person is.
+
+// extTeam is the other organisation's workspace; its people's ids start
+// with UEXT.
+const extTeam = "TEXT"
+
+// twoOrganisations answers users.info as Slack does with the
+// installation's token in a Slack Connect channel: each person with their
+// own workspace's team_id (UEXT… are extTeam's), and is_admin as their own
+// workspace has it.
+func twoOrganisations(admins ...string) func(*slackServer, slacktest.Customize) {
+	return func(s *slackServer, c slacktest.Customize) {
+		c.Handle("/users.info", s.handle("users.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
+			u := v.Get("user")
+			team := testTeam
+			if strings.HasPrefix(u, "UEXT") {
+				team = extTeam
+			}
+			return map[string]any{"ok": true, "user": map[string]any{"id": u, "team_id": team, "name": strings.ToLower(u),
+				"is_admin": slices.Contains(admins, u), "is_owner": false, "is_primary_owner": false, "is_restricted": false}}
+		}))
+	}
+}
+
+// auditEntries is the installation's audit log.
+func auditEntries(t *testing.T, db *storage.DB) []flows.AuditEntry {
+	t.Helper()
+	entries, err := db.ListAudit(context.Background(), testTeam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}
+
+// agreedAction stores, as a learning session would, a running session in
+// channel with an action agreed for owner, and returns both.
+func agreedAction(t *testing.T, db *storage.DB, channel, owner, text string) (flows.Session, flows.SessionAction) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := db.EnsureTeam(ctx, flows.Team{ID: testTeam, Timezone: "Europe/London", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := db.CreateSession(ctx, flows.Session{TeamID: testTeam, Channel: channel, Thread: "1699990000." + channel[1:] + "00",
+		Facilitator: "UFAC", Template: "theme", Subject: "handovers", Minutes: 30, Timed: true, Status: flows.SessionRunning,
+		Stage: "noticing", CreatedAt: now, UpdatedAt: now, StartedAt: now, StageDeadline: now.Add(time.Hour), EndsAt: now.Add(2 * time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := db.AddSessionAction(ctx, flows.SessionAction{SessionID: sess.ID, TeamID: testTeam, Stage: sess.Stage,
+		Text: text, Author: "UFAC", Owner: owner, CreatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess, act
+}
+
+// ephemeralsTo are the private messages (ephemeral or direct) the bot sent
+// a person.
+func ephemeralsTo(calls []apiCall, user string) []apiCall {
+	var out []apiCall
+	for _, c := range calls {
+		if (c.Method == "chat.postEphemeral" && c.User == user) || (c.Method == "chat.postMessage" && c.Channel == "D"+user) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestAnotherOrganisationsAdminHasNoRightsHere: an admin of another
+// organisation's workspace, in a Slack Connect channel, sends the three
+// shapes that got in: a button on the installation's bot message
+// (block_actions, team and user.team_id theirs, message.team the
+// installation's) marking an agreed action done; the settings form
+// (view_submission, view.app_installed_team_id the installation's)
+// moving the weekly digest and making themselves a facilitator; and a
+// slash command with the installation's team_id changing the timezone.
+// Each is refused privately and nothing changes or is audited; the
+// installation's own admin, sending the same, is obeyed.
+func TestAnotherOrganisationsAdminHasNoRightsHere(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		api := newSlackServer(t, twoOrganisations("UEXTADMIN", "UADMIN"))
+		h := newHarness(t, db, api, harnessOptions{workers: 2})
+		const form = "application/x-www-form-urlencoded"
+		sess, act := agreedAction(t, db, "C1", "UANN", "call the family about the care plan")
+		before := len(auditEntries(t, db))
+
+		// 1. Buttons on the installation's bot messages, pressed from the
+		// other organisation: Mark done, and End on the session's message.
+		press := func(user, team, actionID, value string) {
+			t.Helper()
+			status, _ := h.post(form, interactionForm(map[string]any{
+				"type": "block_actions", "token": "legacy-verification-token", "api_app_id": "A1", "trigger_id": trigger(),
+				"is_enterprise_install": false, "enterprise": nil,
+				"team": map[string]any{"id": team, "domain": "other-org"}, "user": map[string]any{"id": user, "username": strings.ToLower(user), "team_id": team},
+				"channel":   map[string]any{"id": "C1", "name": "shared-ward"},
+				"container": map[string]any{"type": "message", "message_ts": "1700000100.000001", "channel_id": "C1", "is_ephemeral": false},
+				"message": map[string]any{"type": "message", "user": testBotID, "bot_id": "B1", "team": testTeam, "ts": "1700000100.000001",
+					"text": "Your agreed actions"},
+				"response_url": "https://hooks.slack.invalid/actions/T1/1/x",
+				"actions": []map[string]any{{"action_id": actionID, "block_id": "wm_actions",
+					"value": value, "type": "button", "action_ts": "1700000101.000001"}},
+			}), nil)
+			if status != http.StatusOK {
+				t.Fatalf("button press: %d", status)
+			}
+		}
+		actionID := strconv.FormatInt(act.ID, 10)
+		press("UEXTADMIN", extTeam, homeActionDone, actionID)
+		api.waitFor(t, "the Home tab published again for the presser", func(cs []apiCall) bool {
+			for _, c := range cs {
+				if c.Method == "views.publish" && c.User == "UEXTADMIN" {
+					return true
+				}
+			}
+			return false
+		})
+		press("UEXTADMIN", extTeam, "wm_"+flows.ActionSessionEnd, flows.SessionButton(sess))
+		said := api.waitFor(t, "the refusal of End", func(cs []apiCall) bool { return len(ephemeralsTo(cs, "UEXTADMIN")) > 0 })
+		if got := ephemeralsTo(said, "UEXTADMIN"); !strings.Contains(got[0].Text, "run by the team's facilitators") {
+			t.Errorf("End from the other organisation's admin answered %q", got[0].Text)
+		}
+		assertDrained(t, db)
+		if got, err := db.GetSessionAction(ctx, act.ID); err != nil || !got.DoneAt.IsZero() {
+			t.Errorf("action after the other organisation's press = %+v, %v; want it open", got, err)
+		}
+		if got, err := db.GetSession(ctx, sess.ID); err != nil || got.Status != flows.SessionRunning {
+			t.Errorf("session after the other organisation's End = %+v, %v; want it running", got, err)
+		}
+
+		// 2. The settings form, with the team part forged.
+		submit := func(user, team string) (int, string) {
+			t.Helper()
+			return h.post(form, interactionForm(map[string]any{
+				"type": "view_submission", "token": "legacy-verification-token", "api_app_id": "A1", "trigger_id": trigger(),
+				"is_enterprise_install": false, "enterprise": nil,
+				"team": map[string]any{"id": team, "domain": "other-org"}, "user": map[string]any{"id": user, "username": strings.ToLower(user), "name": strings.ToLower(user), "team_id": team},
+				"view": map[string]any{"id": "V0SET", "team_id": testTeam, "app_installed_team_id": testTeam, "type": "modal",
+					"callback_id": settingsModalID, "private_metadata": "", "hash": "1.abc", "root_view_id": "V0SET", "app_id": "A1", "bot_id": "B1",
+					"state": map[string]any{"values": map[string]any{
+						disciplineBlock:    map[string]any{disciplineInput: map[string]any{"type": "plain_text_input", "value": nil}},
+						digestChannelBlock: map[string]any{digestChannelAction: map[string]any{"type": "conversations_select", "selected_conversation": "C1"}},
+						digestDayBlock:     map[string]any{digestDayAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "3", "text": map[string]any{"type": "plain_text", "text": "Wednesday"}}}},
+						digestHourBlock:    map[string]any{digestHourAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "7", "text": map[string]any{"type": "plain_text", "text": "07:00"}}}},
+						facilitatorsBlock:  map[string]any{facilitatorsAction: map[string]any{"type": "multi_users_select", "selected_users": []string{user}}},
+					}}},
+				"response_urls": []any{},
+			}), nil)
+		}
+		status, body := submit("UEXTADMIN", extTeam)
+		if status != http.StatusOK || !strings.Contains(body, `"response_action":"errors"`) {
+			t.Errorf("the other organisation's settings: %d %s; want the form to show a refusal", status, body)
+		}
+
+		// 3. A slash command naming the installation's team.
+		h.command("UEXTADMIN", "C1", "timezone America/New_York")
+		said = api.waitFor(t, "the refusal of the timezone", func(cs []apiCall) bool {
+			return len(ephemeralsTo(cs, "UEXTADMIN")) > 1
+		})
+		if got := ephemeralsTo(said, "UEXTADMIN"); !strings.Contains(got[len(got)-1].Text, "own leads and admins") {
+			t.Errorf("refusal = %q", got[len(got)-1].Text)
+		}
+		assertDrained(t, db)
+
+		team, err := db.GetTeam(ctx, testTeam)
+		if err != nil || team.Timezone != "Europe/London" || team.DigestChannel != "" {
+			t.Errorf("team after the other organisation's admin = %+v, %v; want it unchanged", team, err)
+		}
+		if m, err := db.GetMember(ctx, testTeam, "UEXTADMIN"); err == nil && m.Facilitator {
+			t.Error("the other organisation's admin made themselves a facilitator")
+		}
+		if got := auditEntries(t, db); len(got) != before {
+			t.Errorf("audit log = %+v; want no entry for what was refused", got[before:])
+		}
+
+		// The installation's own admin, sending the same, is obeyed: the
+		// shapes reach the engine.
+		if status, body := submit("UADMIN", testTeam); status != http.StatusOK || body != "" {
+			t.Fatalf("the installation's admin's settings: %d %q", status, body)
+		}
+		// (One at a time: a person's first two deliveries, on different
+		// keys, both create their member record, and the later one's
+		// would overwrite the role.)
+		assertDrained(t, db)
+		h.command("UADMIN", "C1", "timezone America/New_York")
+		press("UADMIN", testTeam, "wm_"+flows.ActionSessionEnd, flows.SessionButton(sess))
+		press("UANN", testTeam, homeActionDone, actionID)
+		api.waitFor(t, "the timezone set", func(cs []apiCall) bool {
+			for _, c := range ephemeralsTo(cs, "UADMIN") {
+				if strings.Contains(c.Text, "timezone is now") {
+					return true
+				}
+			}
+			return false
+		})
+		assertDrained(t, db)
+		team, _ = db.GetTeam(ctx, testTeam)
+		if team.Timezone != "America/New_York" || team.DigestChannel != "C1" {
+			t.Errorf("team after the installation's admin = %+v", team)
+		}
+		if m, _ := db.GetMember(ctx, testTeam, "UADMIN"); !m.Facilitator {
+			t.Error("the installation's admin's facilitator choice was not kept")
+		}
+		if got, _ := db.GetSessionAction(ctx, act.ID); got.DoneAt.IsZero() {
+			t.Error("the owner could not mark the action done")
+		}
+		if got, _ := db.GetSession(ctx, sess.ID); got.Status != flows.SessionEnded {
+			t.Errorf("session after the installation's admin's End = %+v; want it ended", got)
+		}
+	})
+}

@@ -1,0 +1,69 @@
+package flows
+
+// Who may do what is decided here, in one place, from three things:
+//
+//   - The person's own organisation. Someone from another organisation
+//     (Slack Connect: Actor.External) is never an admin here, whatever they
+//     are at home, and the operator's list of facilitators
+//     (WHATMATTERS_FACILITATORS) does not reach them: only a role stored
+//     for them in this team, by its own leads or admins, counts.
+//   - Their role in this team. Leads and workspace admins change the
+//     team's settings; facilitators, leads and admins run learning
+//     sessions.
+//
+// Every refusal is a private, kind message that says what to do instead,
+// and changes nothing: nothing is stored and nothing is audited.
+
+// standing is what one person may do in one team.
+type standing struct {
+	admin       bool // a workspace admin or owner of the installation's own organisation
+	lead        bool
+	facilitator bool
+}
+
+// standingOf is the actor's standing in their team, m being their member
+// record there (the zero Member when they have none).
+func (e *Engine) standingOf(a Actor, m Member) standing {
+	st := standing{lead: m.Role == RoleLead, facilitator: m.Facilitator}
+	if !a.External {
+		st.admin = a.Admin
+		st.facilitator = st.facilitator || e.facilitators[a.UserID]
+	}
+	return st
+}
+
+// mayChangeSettings reports whether the actor may change team settings:
+// admins and the team's leads.
+func (e *Engine) mayChangeSettings(a Actor, m Member) bool {
+	st := e.standingOf(a, m)
+	return st.admin || st.lead
+}
+
+// mayFacilitate reports whether the actor may start and run learning
+// sessions: the team's facilitators (stored, or listed in the engine's
+// Facilitators), its leads, and workspace admins.
+func (e *Engine) mayFacilitate(a Actor, m Member) bool {
+	st := e.standingOf(a, m)
+	return st.admin || st.lead || st.facilitator
+}
+
+// settingsRefused is the refusal of a change to the team's settings.
+func settingsRefused(a Actor, channel string) Reply {
+	if a.External {
+		return notice(channel, a.UserID, "This team's settings are changed by its own leads and admins.",
+			"Nothing was changed. You're here from another organisation, so a role you hold there doesn't carry over: ask one of this team's leads if something should change.")
+	}
+	return notice(channel, a.UserID, "Only the team's leads and workspace admins can change team settings.",
+		"Nothing was changed. Ask a lead, or an admin can make you one with whatmatters lead --team TEAM --user YOU.")
+}
+
+// facilitatorsRefused is the refusal of a change to the team's
+// facilitators; with no channel (the settings form) a direct message.
+func facilitatorsRefused(a Actor, channel string) Reply {
+	r := settingsRefused(a, channel)
+	r.Title = "Only the team's leads and workspace admins can choose facilitators."
+	if channel == "" {
+		r.Kind = Direct
+	}
+	return r
+}

@@ -1,0 +1,147 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"whatmatters/flows"
+	"whatmatters/prompts"
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+)
+
+// The boundaries of who may do what, where: another organisation's people
+// (Slack Connect), controls used in another conversation, lists shown in
+// another conversation.
+
+// newBoundaryConvo is newConvo with options of the test's own.
+func newBoundaryConvo(t *testing.T, db *storage.DB, opts func(*flows.Options)) *convo {
+	t.Helper()
+	c := newConvo(t, db)
+	templates, err := prompts.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := flows.Options{Store: db, Templates: templates, Scrub: fakeScrub, Now: c.clock.tick}
+	if opts != nil {
+		opts(&o)
+	}
+	c.engine = flows.NewEngine(o)
+	return c
+}
+
+// auditLen is how many entries the team's audit log holds.
+func auditLen(t *testing.T, db *storage.DB) int {
+	t.Helper()
+	entries, err := db.ListAudit(context.Background(), team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+func (c *convo) cmdAs(a flows.Actor, channel, text string) []flows.Reply {
+	c.t.Helper()
+	replies, err := c.engine.Command(c.ctx, flows.Command{Actor: a, Channel: channel, Text: text})
+	if err != nil {
+		c.t.Fatalf("Command(%q): %v", text, err)
+	}
+	return replies
+}
+
+// TestExternalAdminHoldsNoRightsHere: a workspace admin of another
+// organisation (Slack Connect), even one on the operator's list of
+// facilitators, changes none of the team's settings, chooses no
+// facilitators, runs no sessions and marks no one's action done; each is
+// refused kindly and nothing is stored or audited. The same person counts
+// as an admin when of the installation's own organisation, and as a
+// facilitator once a lead here makes them one.
+func TestExternalAdminHoldsNoRightsHere(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newBoundaryConvo(t, db, func(o *flows.Options) { o.Facilitators = []string{"UEXT", "fay"} })
+		startSession(t, c, "")
+		c.sayID("bo", "a1", "action: <@ann> to ring her son by Friday")
+		items, err := c.engine.MyActions(c.ctx, actor("ann"))
+		if err != nil || len(items) != 1 {
+			t.Fatalf("ann's actions = %+v, %v", items, err)
+		}
+		ext := flows.Actor{TeamID: team, UserID: "UEXT", HomeTeam: "T2", Admin: true, External: true}
+		audited := auditLen(t, db)
+
+		for _, text := range []string{"timezone America/New_York", "digest every monday 09:00", "check-in every monday 09:30",
+			"session names on", "facilitator <@UEXT>"} {
+			r := notice(t, c.cmdAs(ext, c.channel, text))
+			if !strings.Contains(allText(r), "Nothing was changed") || strings.Contains(r.Title, "is set") {
+				t.Errorf("/reflect %s from another organisation's admin: %q", text, allText(r))
+			}
+		}
+		if r := notice(t, c.cmdAs(ext, c.channel, "timezone America/New_York")); !strings.Contains(allText(r), "another organisation") {
+			t.Errorf("the refusal does not say why: %q", allText(r))
+		}
+		if set, err := c.engine.SettingsFor(c.ctx, ext); err != nil || set.MayChangeTeam {
+			t.Errorf("settings form for another organisation's admin = %+v, %v; want no team part", set, err)
+		}
+		if rs, err := c.engine.SetDigestSchedule(c.ctx, ext, flows.DigestSchedule{Channel: "CEXT", Day: 1, Hour: 9}); err != nil || len(rs) != 1 || rs[0].Kind != flows.Direct {
+			t.Errorf("digest from the settings form = %+v, %v; want one private refusal", rs, err)
+		}
+		if rs, err := c.engine.SetFacilitators(c.ctx, ext, []string{"UEXT"}); err != nil || len(rs) != 1 || rs[0].Kind != flows.Direct {
+			t.Errorf("facilitators from the settings form = %+v, %v; want one private refusal", rs, err)
+		}
+		if ok, err := c.engine.MayFacilitate(c.ctx, ext); err != nil || ok {
+			t.Errorf("another organisation's admin, listed in the configuration, may facilitate = %v, %v", ok, err)
+		}
+		if _, err := c.engine.ActionDone(c.ctx, ext, "", items[0].ID); !errors.Is(err, flows.ErrForbidden) {
+			t.Errorf("another organisation's admin marking ann's action done from the Home tab: %v; want ErrForbidden", err)
+		}
+		if r := notice(t, mustReplies(t)(c.engine.ActionDone(c.ctx, ext, c.channel, items[0].ID))); strings.HasPrefix(r.Title, "Marked done") {
+			t.Errorf("another organisation's admin marked ann's action done: %q", r.Title)
+		}
+
+		tm, err := db.GetTeam(c.ctx, team)
+		if err != nil || tm.Timezone != "Europe/London" || tm.DigestChannel != "" || tm.CheckInChannel != "" || tm.SessionNames {
+			t.Errorf("team = %+v, %v; want it unchanged", tm, err)
+		}
+		if m, err := db.GetMember(c.ctx, team, "UEXT"); err == nil && (m.Facilitator || m.Role != "") {
+			t.Errorf("member UEXT = %+v; want no role", m)
+		}
+		if acts, _ := db.ListTeamActions(c.ctx, team); len(acts) != 1 || !acts[0].DoneAt.IsZero() {
+			t.Errorf("actions = %+v; want ann's open", acts)
+		}
+		if n := auditLen(t, db); n != audited {
+			t.Errorf("audit log has %d entries, had %d: refusals must record nothing", n, audited)
+		}
+
+		// The same person of the installation's own organisation is an admin.
+		own := ext
+		own.External = false
+		if r := notice(t, c.cmdAs(own, c.channel, "timezone America/New_York")); !strings.HasPrefix(r.Title, "The team's timezone is now") {
+			t.Errorf("an admin of this organisation: %q", r.Title)
+		}
+		// A lead here may make the outsider a facilitator: a stored role counts.
+		if err := c.engine.SetRole(c.ctx, team, "lee", flows.RoleLead, "cli"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.engine.ChangeFacilitator(c.ctx, actor("lee"), c.channel, "<@UEXT>", true); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := c.engine.MayFacilitate(c.ctx, ext); err != nil || !ok {
+			t.Errorf("an outsider made a facilitator here may facilitate = %v, %v", ok, err)
+		}
+		if set, _ := c.engine.SettingsFor(c.ctx, ext); set.MayChangeTeam {
+			t.Error("a facilitator from another organisation may change the team's settings")
+		}
+	})
+}
+
+// mustReplies fails the test on an error and passes the replies on.
+func mustReplies(t *testing.T) func([]flows.Reply, error) []flows.Reply {
+	return func(rs []flows.Reply, err error) []flows.Reply {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+}
