@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
+	"whatmatters/concepts"
 	"whatmatters/storage"
 )
 
@@ -35,6 +37,7 @@ type Config struct {
 
 	OpenAIEmbeddingModel string     `envconfig:"OPENAI_EMBEDDING_MODEL" default:"text-embedding-3-small" desc:"embeddings model that joins differently worded themes of one meaning in digests (with a model configured); off for stems only"`
 	ThemeSimilarity      Similarity `envconfig:"WHATMATTERS_THEME_SIMILARITY" default:"0.85" desc:"cosine similarity (0 to 1) at which the embeddings join two themes"`
+	ThemesFile           ThemesFile `envconfig:"WHATMATTERS_THEMES_FILE" desc:"a JSON file of the team's own themes, added to the built-in catalogue (docs/themes.md); a theme with a built-in id replaces it"`
 	ModelWorkers         int        `envconfig:"WHATMATTERS_MODEL_WORKERS" default:"2" desc:"answers one serve instance reads with the model at once, in a job queue of their own"`
 
 	Port        Port        `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`
@@ -91,6 +94,37 @@ func (d *DatabaseURL) Decode(value string) error {
 		return decodeError{err}
 	}
 	*d = DatabaseURL(value)
+	return nil
+}
+
+// ThemesFile is WHATMATTERS_THEMES_FILE: a file of the team's own themes,
+// read and checked when the configuration is, merged with the built-in
+// catalogue.
+type ThemesFile struct {
+	Path      string
+	Catalogue *concepts.Catalogue // the built-in catalogue with the file's themes; nil when no file
+}
+
+// Decode reads and checks the file.
+func (t *ThemesFile) Decode(value string) error {
+	if strings.TrimSpace(value) == "" {
+		*t = ThemesFile{}
+		return nil
+	}
+	f, err := os.Open(value)
+	if err != nil {
+		return decodeError{fmt.Errorf("cannot read the themes file: %w", err)}
+	}
+	defer f.Close()
+	own, err := concepts.Load(f)
+	if err != nil {
+		return decodeError{fmt.Errorf("%s: %w", value, err)}
+	}
+	cat, err := concepts.Builtin().With(own)
+	if err != nil {
+		return decodeError{fmt.Errorf("%s: %w", value, err)}
+	}
+	*t = ThemesFile{Path: value, Catalogue: cat}
 	return nil
 }
 

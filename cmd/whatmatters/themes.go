@@ -44,7 +44,7 @@ type coders struct {
 // digester builds digests with the configured grouping, logging (never
 // with text) when the embeddings could not be had.
 func (c coders) digester() themes.Digester {
-	d := themes.Digester{Fallback: c.offline, MergeThreshold: c.similarity}
+	d := themes.Digester{Catalogue: c.offline.Catalogue(), Fallback: c.offline, MergeThreshold: c.similarity}
 	if c.embedder != nil {
 		d.Embedder = c.embedder
 		d.OnGrouping = func(teamID string, g themes.Grouping) {
@@ -57,7 +57,7 @@ func (c coders) digester() themes.Digester {
 }
 
 func newCoders(cfg Config, scrubber *scrub.Scrubber, templates *prompts.Set, reg prometheus.Registerer, log *slog.Logger) coders {
-	off := themes.NewOffline()
+	off := themes.NewOfflineWith(cfg.ThemesFile.Catalogue)
 	c := coders{offline: off, primary: off, name: themes.OfflineName, version: off.Version(),
 		similarity: float64(cfg.ThemeSimilarity), log: log}
 	if cfg.OpenAIAPIKey == "" && cfg.OpenAIBaseURL == "" {
@@ -112,6 +112,8 @@ type codeOut struct {
 type phrasePrint struct {
 	Phrase string `json:"phrase"`
 	Quote  string `json:"quote"`
+	// Theme is the catalogue theme the words carry, if any.
+	Theme string `json:"theme,omitempty"`
 }
 
 // maxCodeLine is the longest input line `whatmatters code` reads.
@@ -188,7 +190,7 @@ func codeCommand(ctx context.Context, cfg Config, which string, score bool, stdi
 			o.Coder += " (fallback)"
 		}
 		for _, p := range c.Phrases {
-			o.Phrases = append(o.Phrases, phrasePrint{Phrase: p.Phrase, Quote: p.Quote})
+			o.Phrases = append(o.Phrases, phrasePrint{Phrase: p.Phrase, Quote: p.Quote, Theme: p.Theme})
 		}
 		if err := out.Encode(o); err != nil {
 			return err
