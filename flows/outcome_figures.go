@@ -520,8 +520,12 @@ func OutcomeMeetings(records []Outcome, stories map[int64][]StorySignal) []Outco
 			if sg.Kind == SignalReading {
 				verb = "read as"
 			}
+			of := sg.Cases.String()
+			if sg.Cases == m.Cases {
+				of = "all " + of
+			}
 			m.Lines = append(m.Lines, fmt.Sprintf("Of the %s %s, the reflections of %s %s %s; of the %s %s, %s.",
-				m.Cases, side.casesWord, sg.Cases, verb, sg.Label, m.Others, side.other, sg.Others))
+				m.Cases, side.casesWord, of, verb, sg.Label, m.Others, side.other, sg.Others))
 		}
 		if len(m.Signals) == 0 {
 			m.Lines = []string{fmt.Sprintf("The reflections of the %s %s carry nothing the %s %s do not carry as often.",
@@ -533,7 +537,8 @@ func OutcomeMeetings(records []Outcome, stories map[int64][]StorySignal) []Outco
 }
 
 // meetingSignals are the signals cases carry in a greater share than
-// others, carried by at least two cases: themes then readings, each by the
+// others, carried by at least SmallNumber cases (fewer would be shown as
+// "fewer than 3", saying nothing): themes then readings, each by the
 // difference in share, then by how many cases, then by label.
 func meetingSignals(cases, others [][]StorySignal) []MeetingSignal {
 	type tally struct {
@@ -571,7 +576,7 @@ func meetingSignals(cases, others [][]StorySignal) []MeetingSignal {
 	var themes, readings []*tally
 	for _, k := range order {
 		t := by[k]
-		if t.a < 2 || float64(t.a)/na <= float64(t.b)/nb {
+		if t.a < SmallNumber || float64(t.a)/na <= float64(t.b)/nb {
 			continue
 		}
 		if t.sig.Kind == SignalTheme {

@@ -39,7 +39,7 @@ func OutcomeSectionParts(rep OutcomeReport) ([]Part, []Button) {
 	for _, m := range rep.Meetings {
 		label := ""
 		if first {
-			label = "Where stories and outcomes meet: prompts for a learning session, never causes"
+			label = "Where stories and outcomes meet (prompts for a learning session, never causes)"
 			first = false
 		}
 		add(Part{Label: label, Text: strings.Join(m.Lines, "\n")})

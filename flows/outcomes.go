@@ -26,6 +26,8 @@ const OutcomeUnknown = -1
 // one, and which fields (never their values).
 const (
 	AuditOutcome = "outcome_recorded"
+	// AuditOutcomesShown is an outcome report printed on the command line.
+	AuditOutcomesShown = "outcomes_shown"
 )
 
 // ActionOutcome is the "Record what happened" button after a reflection

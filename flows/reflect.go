@@ -273,11 +273,24 @@ func (e *Engine) Anchored(ctx context.Context, reflectionID int64, thread string
 	return replies, err
 }
 
-// Resume finds the latest reflection in progress in a channel and asks its
-// current question again, so a restarted conversation carries on where it
-// was. It returns ErrNotFound if nothing is in progress there.
+// Resume finds the latest reflection in progress or learning session not
+// ended in a channel, whichever was started last, and says where it
+// stands in its thread (a reflection's current question; a session's
+// stage, its time and its question), so a restarted conversation carries
+// on where it was. A root message never posted is posted again. It
+// returns ErrNotFound if nothing is in progress there.
 func (e *Engine) Resume(ctx context.Context, teamID, channel string) ([]Reply, error) {
 	r, err := e.store.LatestOpenReflection(ctx, teamID, channel)
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	sess, serr := e.store.OpenSessionInChannel(ctx, teamID, channel)
+	if serr != nil && !isNotFound(serr) {
+		return nil, fmt.Errorf("finding open session: %w", serr)
+	}
+	if serr == nil && (err != nil || !sess.CreatedAt.Before(r.CreatedAt)) {
+		return e.resumeSession(ctx, sess)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -124,10 +124,15 @@ func (e *Engine) sessionTemplate(key string) (prompts.Template, error) {
 // StartSession opens a learning session in a channel: it returns the
 // session's message (a Post with Session set) for the adapter to post and
 // anchor with SessionAnchored, which asks the first stage. Only
-// facilitators, leads and admins may; anyone else gets a kind refusal. A
-// channel with a session not yet ended gets no second one: the refusal
-// links to it.
+// facilitators, leads and admins may; anyone else gets a kind refusal,
+// before anything else is said about what they asked. A channel with a
+// session not yet ended gets no second one: the refusal links to it.
 func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, error) {
+	if ok, err := e.MayFacilitate(ctx, st.Actor); err != nil {
+		return nil, err
+	} else if !ok {
+		return []Reply{facilitateRefused(st.Channel, st.UserID)}, nil
+	}
 	tpl, err := e.sessionTemplate(st.Template)
 	if err != nil {
 		return []Reply{notice(st.Channel, st.UserID, "Which template?", "I don't know the template "+strconv.Quote(st.Template)+". /reflect templates lists them. Nothing was started.")}, nil
@@ -306,7 +311,19 @@ func (e *Engine) begin(sess *Session, tpl prompts.Template, now time.Time) {
 	if sess.Timed {
 		sess.StageDeadline = now.Add(stageLength(*sess, tpl))
 	}
+	noShortWarning(sess, now)
 	sess.DueAt = sessionDue(*sess)
+}
+
+// noShortWarning marks the warning of a stage (or of a session without
+// stage deadlines) that starts at start as not owed when it lasts less
+// than two minutes: a warning a minute before the end of a stage of a
+// minute or so would come with its question. Five more minutes make the
+// stage long enough, and its new deadline gets its warning.
+func noShortWarning(sess *Session, start time.Time) {
+	if d := sess.deadline(); d.Sub(start) < 2*sessionWarning {
+		sess.WarnedFor = d
+	}
 }
 
 // deadline is when the session next moves on by itself: a timed session's
@@ -331,7 +348,7 @@ func sessionDue(s Session) time.Time {
 		if d.IsZero() {
 			return time.Time{}
 		}
-		if !s.WarnedFor.Equal(d) && d.Sub(s.StartedAt) >= 2*sessionWarning {
+		if !s.WarnedFor.Equal(d) {
 			return d.Add(-sessionWarning)
 		}
 		return d
@@ -457,6 +474,7 @@ func (e *Engine) nextStage(sess *Session, tpl prompts.Template, now, deadline ti
 		sess.StageDeadline = deadline
 		left := len(tpl.Stages) - (i + 2)
 		sess.EndsAt = deadline.Add(time.Duration(left) * stageLength(*sess, tpl))
+		noShortWarning(sess, now)
 	}
 	sess.UpdatedAt = now
 	sess.DueAt = sessionDue(*sess)
@@ -776,6 +794,33 @@ func (e *Engine) stageQuestion(ctx context.Context, s Store, sess Session, tpl p
 	return r
 }
 
+// resumeSession says in a session's thread where it stands, for an adapter
+// that restarted (Resume): its stage with the time left and the stage's
+// question, or that it waits to start. A session whose message was never
+// posted gets it posted again, to be anchored as a new one is.
+func (e *Engine) resumeSession(ctx context.Context, sess Session) ([]Reply, error) {
+	tpl, loc, err := e.sessionContext(ctx, e.store, sess)
+	if err != nil {
+		return nil, err
+	}
+	msg := e.sessionMessage(sess, tpl, loc)
+	if sess.Thread == "" {
+		msg.Kind, msg.Session = Post, sess.ID
+		return []Reply{msg}, nil
+	}
+	r := Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "Carrying on with " + msg.Title, Buttons: msg.Buttons}
+	for _, p := range msg.Parts {
+		if p.Label == "Now" {
+			r.Parts = append(r.Parts, p)
+		}
+	}
+	if sess.Status != SessionWaiting && !sess.StartedAt.IsZero() {
+		q := e.stageQuestion(ctx, e.store, sess, tpl, loc)
+		r.Parts = append(r.Parts, Part{Text: q.Parts[0].Text})
+	}
+	return []Reply{r}, nil
+}
+
 // sessionReply handles a reply in a session's thread.
 func (e *Engine) sessionReply(ctx context.Context, s Store, sess Session, m Message, text string) ([]Reply, error) {
 	if control := SessionControlWord(text); control != "" {
@@ -836,10 +881,19 @@ func sessionByThread(ctx context.Context, s Store, teamID, channel, thread strin
 	return sess, true, nil
 }
 
-// sessionCommand handles /reflect session and its words.
+// sessionCommand handles /reflect session and its words. Someone who may
+// not run sessions gets the same kind refusal whatever they typed (the
+// names setting, for leads and admins, answers for itself).
 func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]Reply, error) {
 	fields := strings.Fields(args)
 	usage := "Open one with /reflect session [TEMPLATE] [CASE OR THEME] [--minutes N] [--manual], for example /reflect session case Kestrel --minutes 40, or /reflect session theme family at the bedside. Then: /reflect session next, more, pause, resume or end."
+	if len(fields) == 0 || !strings.EqualFold(fields[0], "names") {
+		if ok, err := e.MayFacilitate(ctx, c.Actor); err != nil {
+			return nil, err
+		} else if !ok {
+			return []Reply{facilitateRefused(c.Channel, c.UserID)}, nil
+		}
+	}
 	if len(fields) == 0 {
 		return []Reply{notice(c.Channel, c.UserID, "A learning session: which template, and about what?", usage)}, nil
 	}

@@ -48,7 +48,8 @@ type Session struct {
 	StageDeadline time.Time
 	// WarnedFor is the deadline (StageDeadline, or EndsAt for a session
 	// without stage deadlines) whose one-minute warning has been posted,
-	// so it is posted once.
+	// so it is posted once, or is not owed (a stage shorter than two
+	// minutes gets none).
 	WarnedFor time.Time
 	// EndsAt is when the session ends: for a waiting session, when it ends
 	// if nobody starts it.

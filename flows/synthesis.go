@@ -3,10 +3,13 @@ package flows
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"whatmatters/prompts"
+	"whatmatters/scrub"
 )
 
 // directionNames says in people's words what reading toward each direction
@@ -63,7 +66,15 @@ func (e *Engine) Synthesis(ctx context.Context, sess Session, tpl prompts.Templa
 				by = names[x.Author] + ", " + strings.TrimPrefix(by, "discipline not given")
 				by = strings.TrimSuffix(by, ", ")
 			}
-			add(Part{Label: label, Text: x.Text, Quote: true, By: by})
+			quote, cut := quotable(x.Text)
+			switch {
+			case quote == "":
+				add(Part{Label: label, Text: "(details removed)", By: by})
+			case cut:
+				add(Part{Label: label, Text: quote, Quote: true, By: by + "; details removed"})
+			default:
+				add(Part{Label: label, Text: quote, Quote: true, By: by})
+			}
 		}
 	}
 	if reading := e.sessionReading(ctx, sess, replies); reading != "" {
@@ -152,6 +163,76 @@ func (e *Engine) sessionReading(ctx context.Context, sess Session, replies []Ses
 	}
 	lines = append(lines, "Read by "+who+", which can miss what matters: a prompt for talking, not a score.")
 	return strings.Join(lines, "\n")
+}
+
+// mentionPlaceholder is what the scrubber stores for a Slack mention of a
+// colleague.
+var mentionPlaceholder = scrub.Mention.Placeholder()
+
+// detailPlaceholders are what the scrubber stores for every other kind of
+// identifier it removes: "[NHS number]", "[date]", "[name]"…
+var detailPlaceholders = func() []string {
+	var out []string
+	for _, k := range scrub.AllKinds() {
+		if k != scrub.Mention {
+			out = append(out, k.Placeholder())
+		}
+	}
+	return out
+}()
+
+// quotable returns what of a stored reply may be quoted as the person's
+// words: a sentence holding a placeholder for a removed identifier ("NHS
+// number [NHS number], date of birth [date].") is left out, marked "…",
+// and a mention of a colleague is shown as "…". cut reports that anything
+// was; the quote is "" when nothing but removed details was said.
+func quotable(text string) (quote string, cut bool) {
+	if !strings.Contains(text, "[") {
+		return text, false
+	}
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		var kept []string
+		for _, sentence := range sentences(line) {
+			elided := strings.ReplaceAll(sentence, mentionPlaceholder, "…")
+			if elided != sentence {
+				cut = true
+			}
+			if slices.ContainsFunc(detailPlaceholders, func(p string) bool { return strings.Contains(elided, p) }) {
+				cut = true
+				if len(kept) == 0 || kept[len(kept)-1] != "…" {
+					kept = append(kept, "…")
+				}
+				continue
+			}
+			kept = append(kept, elided)
+		}
+		lines[i] = strings.Join(kept, " ")
+	}
+	quote = strings.TrimSpace(strings.Join(lines, "\n"))
+	if !strings.ContainsFunc(quote, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		return "", cut
+	}
+	return quote, cut
+}
+
+// sentences splits a line after each full stop, question mark or
+// exclamation mark that a space follows, keeping the marks.
+func sentences(line string) []string {
+	var out []string
+	start := 0
+	for i, r := range line {
+		if (r == '.' || r == '!' || r == '?') && i+1 < len(line) && line[i+1] == ' ' {
+			if s := strings.TrimSpace(line[start : i+1]); s != "" {
+				out = append(out, s)
+			}
+			start = i + 1
+		}
+	}
+	if s := strings.TrimSpace(line[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
 }
 
 func countWord(n int, one, many string) string {

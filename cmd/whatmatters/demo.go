@@ -73,6 +73,46 @@ type demoFile struct {
 	Members     []demoMember     `json:"members"`
 	Cases       []string         `json:"cases"`
 	Reflections []demoReflection `json:"reflections"`
+	// Outcomes are the outcome records of the cases who died (some of
+	// them before the eight weeks of reflections, so that a quarter has
+	// one before it to be set beside).
+	Outcomes []demoOutcome `json:"outcomes"`
+}
+
+// demoOutcome is one case's outcome record: Week is how many weeks before
+// now they died (0 the seven days ending now), Facts the record's facts by
+// field key, as typed in the console (docs/outcomes.md).
+type demoOutcome struct {
+	Case  string            `json:"case"`
+	Week  int               `json:"week"`
+	Facts map[string]string `json:"facts"`
+}
+
+// demoOutcomeWeeks bounds how far back a demo death may be: two quarters.
+const demoOutcomeWeeks = 2 * flows.OutcomeQuarterWeeks
+
+// demoOutcomeWeek is the ISO week of a demo death weeks weeks back: the
+// middle of the seven days ending that many weeks before now.
+func demoOutcomeWeek(weeks int, now time.Time, loc *time.Location) string {
+	return flows.ISOWeekKey(now.Add(-time.Duration(weeks)*7*24*time.Hour-84*time.Hour), loc)
+}
+
+// demoOutcomeRecord is a demo outcome as the record the engine would keep.
+func demoOutcomeRecord(teamID string, caseID int64, d demoOutcome, now time.Time, loc *time.Location) (flows.Outcome, error) {
+	week := demoOutcomeWeek(d.Week, now, loc)
+	o := flows.NewOutcome(teamID, caseID, week)
+	keys := make([]string, 0, len(d.Facts))
+	for k := range d.Facts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := flows.SetOutcomeValue(&o, k, d.Facts[k], now, loc); err != nil {
+			return o, fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	o.DiedWeek = week
+	return o, nil
 }
 
 // demoMember is one fictional member; the discipline is what the digest
@@ -173,6 +213,24 @@ func parseDemo(data []byte, templates *prompts.Set) (demoFile, error) {
 			return bad("reflection %d runs into the next week", i+1)
 		}
 	}
+	told := map[string]bool{}
+	for _, r := range f.Reflections {
+		told[r.Case] = true
+	}
+	recorded := map[string]bool{}
+	for i, o := range f.Outcomes {
+		if !cases[o.Case] || recorded[o.Case] || o.Week < 0 || o.Week >= demoOutcomeWeeks {
+			return bad("outcome %d: case %q, week %d", i+1, o.Case, o.Week)
+		}
+		// A case with no story died before the demo's weeks of stories.
+		if !told[o.Case] && o.Week < demoWeeks {
+			return bad("outcome %d: case %q has no reflection but died in week %d, inside the demo's weeks", i+1, o.Case, o.Week)
+		}
+		recorded[o.Case] = true
+		if _, err := demoOutcomeRecord(f.Team.ID, 1, o, time.Now(), time.UTC); err != nil {
+			return bad("outcome %d (%s): %v", i+1, o.Case, err)
+		}
+	}
 	return f, nil
 }
 
@@ -251,6 +309,13 @@ func loadDemo(ctx context.Context, s flows.Store, scrub flows.ScrubFunc, now tim
 		}
 		if prev, ok := caseStart[r.Case]; r.Case != "" && (!ok || c.Before(prev)) {
 			caseStart[r.Case] = c
+		}
+	}
+	for _, o := range f.Outcomes {
+		if _, ok := caseStart[o.Case]; !ok {
+			// A case known only by its outcome record (a death before the
+			// demo's weeks of stories) came to the team a month before.
+			caseStart[o.Case] = now.Add(-time.Duration(o.Week+4) * 7 * 24 * time.Hour).UTC().Truncate(time.Second)
 		}
 	}
 
@@ -340,6 +405,15 @@ func loadDemo(ctx context.Context, s flows.Store, scrub flows.ScrubFunc, now tim
 				}); err != nil {
 					return fmt.Errorf("saving an answer of demo reflection %d: %w", i+1, err)
 				}
+			}
+		}
+		for i, d := range f.Outcomes {
+			o, err := demoOutcomeRecord(team.ID, caseIDs[d.Case], d, now, loc)
+			if err == nil {
+				_, err = s.SaveOutcome(ctx, o)
+			}
+			if err != nil {
+				return fmt.Errorf("saving demo outcome %d: %w", i+1, err)
 			}
 		}
 		rep, err = countDemo(ctx, s, team)

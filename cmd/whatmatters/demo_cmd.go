@@ -45,6 +45,9 @@ func demoCommand(ctx context.Context, e *env) error {
 		rep.Team, rep.Members, rep.Cases, rep.Reflections, rep.Answers, n, cs.name)
 	hint := demoDatabaseHint(cfg)
 	fmt.Fprintf(stdout, "See what recurred: %swhatmatters digest (last week), or %swhatmatters digest --weeks 8 --format markdown\n", hint, hint)
+	if outcomes, err := db.ListOutcomes(ctx, demoTeamID); err == nil && len(outcomes) > 0 {
+		fmt.Fprintf(stdout, "And what happened after %d deaths, beside the stories: %swhatmatters outcomes\n", len(outcomes), hint)
+	}
 	return nil
 }
 

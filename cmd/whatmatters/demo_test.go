@@ -175,7 +175,9 @@ func TestDemoLoadsDatedAndOnce(t *testing.T) {
 			}
 		}
 		for _, c := range snap.Cases {
-			inRange("case "+c.Label, c.CreatedAt)
+			if !demoOutcomeOnly(f, c.Label) {
+				inRange("case "+c.Label, c.CreatedAt)
+			}
 		}
 
 		// A second load says so and changes nothing.
@@ -369,10 +371,27 @@ func TestDemoDataShape(t *testing.T) {
 		t.Errorf("templates %v: want mostly case reflections", templates)
 	}
 	for _, c := range f.Cases {
-		if !caseSeen[c] {
+		if !caseSeen[c] && !demoOutcomeOnly(f, c) {
 			t.Errorf("case %s has no reflection", c)
 		}
 	}
+}
+
+// demoOutcomeOnly reports whether a demo case is known only by its outcome
+// record: a death before the demo's weeks of stories, there so that the
+// outcomes' quarter has a quarter before it.
+func demoOutcomeOnly(f demoFile, label string) bool {
+	for _, r := range f.Reflections {
+		if r.Case == label {
+			return false
+		}
+	}
+	for _, o := range f.Outcomes {
+		if o.Case == label {
+			return o.Week >= demoWeeks
+		}
+	}
+	return false
 }
 
 // demoTopics are the themes the demo is written to make recur.
