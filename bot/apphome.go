@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
 )
 
 // homeOf turns the engine's Home into what the Home tab shows. Dates are
@@ -45,13 +46,48 @@ func (s *Slack) homeCall(ctx context.Context, eng *flows.Engine, teamID, userID 
 	if err != nil {
 		return call{}, fmt.Errorf("gathering the Home tab: %w", err)
 	}
-	actions, err := eng.MyActions(ctx, flows.Actor{TeamID: teamID, UserID: userID})
-	if err != nil {
-		return call{}, fmt.Errorf("gathering the Home tab's actions: %w", err)
-	}
-	view, err := json.Marshal(HomeView(withActions(homeOf(h, s.now()), actions)))
+	view, err := json.Marshal(HomeView(withActions(homeOf(h, s.now()), h.Actions)))
 	if err != nil {
 		return call{}, fmt.Errorf("encoding the Home tab: %w", err)
 	}
 	return call{Op: opPublish, User: userID, View: view}, nil
+}
+
+// warmHome asks Slack, before the transaction of a delivery that publishes
+// a person's Home tab, which of the team's channels are private, so that
+// the engine, which lists only what public channels hold there, finds the
+// answers in the cache rather than calling Slack while it holds the
+// database.
+func (s *Slack) warmHome(ctx context.Context, d inbox.Delivery) {
+	if !isUserKey(d.Key) {
+		return // only a Home tab opened, or a change made from it or a form, is keyed on the person
+	}
+	var p struct {
+		TeamID string `json:"team_id"`
+	}
+	if err := json.Unmarshal(d.Payload, &p); err != nil || p.TeamID == "" {
+		return
+	}
+	channels := map[string]bool{}
+	rs, err := s.store.ListReflections(ctx, p.TeamID)
+	if err != nil {
+		s.log.WarnContext(ctx, "slack: could not list channels to check their privacy", "err", err)
+		return
+	}
+	for _, r := range rs {
+		channels[r.Channel] = true
+	}
+	ss, err := s.store.ListSessions(ctx, p.TeamID)
+	if err != nil {
+		s.log.WarnContext(ctx, "slack: could not list channels to check their privacy", "err", err)
+		return
+	}
+	for _, x := range ss {
+		channels[x.Channel] = true
+	}
+	for ch := range channels {
+		if _, err := s.ChannelPrivate(ctx, p.TeamID, ch); err != nil {
+			s.log.WarnContext(ctx, "slack: channel privacy unknown", "channel", ch, "err", err)
+		}
+	}
 }

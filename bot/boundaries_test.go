@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack/slacktest"
 
 	"whatmatters/flows"
+	"whatmatters/prompts"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -78,6 +80,20 @@ func agreedAction(t *testing.T, db *storage.DB, channel, owner, text string) (fl
 	return sess, act
 }
 
+// toldPrivately waits until the bot has told user, privately, something
+// containing text.
+func (h *harness) toldPrivately(user, text string) {
+	h.t.Helper()
+	h.api.waitFor(h.t, "telling "+user+" privately: "+text, func(cs []apiCall) bool {
+		for _, c := range ephemeralsTo(cs, user) {
+			if strings.Contains(c.Text, text) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // ephemeralsTo are the private messages (ephemeral or direct) the bot sent
 // a person.
 func ephemeralsTo(calls []apiCall, user string) []apiCall {
@@ -132,19 +148,9 @@ func TestAnotherOrganisationsAdminHasNoRightsHere(t *testing.T) {
 		}
 		actionID := strconv.FormatInt(act.ID, 10)
 		press("UEXTADMIN", extTeam, homeActionDone, actionID)
-		api.waitFor(t, "the Home tab published again for the presser", func(cs []apiCall) bool {
-			for _, c := range cs {
-				if c.Method == "views.publish" && c.User == "UEXTADMIN" {
-					return true
-				}
-			}
-			return false
-		})
+		h.toldPrivately("UEXTADMIN", "couldn't mark that action done")
 		press("UEXTADMIN", extTeam, "wm_"+flows.ActionSessionEnd, flows.SessionButton(sess))
-		said := api.waitFor(t, "the refusal of End", func(cs []apiCall) bool { return len(ephemeralsTo(cs, "UEXTADMIN")) > 0 })
-		if got := ephemeralsTo(said, "UEXTADMIN"); !strings.Contains(got[0].Text, "run by the team's facilitators") {
-			t.Errorf("End from the other organisation's admin answered %q", got[0].Text)
-		}
+		h.toldPrivately("UEXTADMIN", "run by the team's facilitators")
 		assertDrained(t, db)
 		if got, err := db.GetSessionAction(ctx, act.ID); err != nil || !got.DoneAt.IsZero() {
 			t.Errorf("action after the other organisation's press = %+v, %v; want it open", got, err)
@@ -179,12 +185,7 @@ func TestAnotherOrganisationsAdminHasNoRightsHere(t *testing.T) {
 
 		// 3. A slash command naming the installation's team.
 		h.command("UEXTADMIN", "C1", "timezone America/New_York")
-		said = api.waitFor(t, "the refusal of the timezone", func(cs []apiCall) bool {
-			return len(ephemeralsTo(cs, "UEXTADMIN")) > 1
-		})
-		if got := ephemeralsTo(said, "UEXTADMIN"); !strings.Contains(got[len(got)-1].Text, "own leads and admins") {
-			t.Errorf("refusal = %q", got[len(got)-1].Text)
-		}
+		h.toldPrivately("UEXTADMIN", "own leads and admins")
 		assertDrained(t, db)
 
 		team, err := db.GetTeam(ctx, testTeam)
@@ -210,14 +211,7 @@ func TestAnotherOrganisationsAdminHasNoRightsHere(t *testing.T) {
 		h.command("UADMIN", "C1", "timezone America/New_York")
 		press("UADMIN", testTeam, "wm_"+flows.ActionSessionEnd, flows.SessionButton(sess))
 		press("UANN", testTeam, homeActionDone, actionID)
-		api.waitFor(t, "the timezone set", func(cs []apiCall) bool {
-			for _, c := range ephemeralsTo(cs, "UADMIN") {
-				if strings.Contains(c.Text, "timezone is now") {
-					return true
-				}
-			}
-			return false
-		})
+		h.toldPrivately("UADMIN", "timezone is now")
 		assertDrained(t, db)
 		team, _ = db.GetTeam(ctx, testTeam)
 		if team.Timezone != "America/New_York" || team.DigestChannel != "C1" {
@@ -231,6 +225,102 @@ func TestAnotherOrganisationsAdminHasNoRightsHere(t *testing.T) {
 		}
 		if got, _ := db.GetSession(ctx, sess.ID); got.Status != flows.SessionEnded {
 			t.Errorf("session after the installation's admin's End = %+v; want it ended", got)
+		}
+	})
+}
+
+// privateChannels answers conversations.info with the given channels
+// private, every other public.
+func privateChannels(channels ...string) func(*slackServer, slacktest.Customize) {
+	return func(s *slackServer, c slacktest.Customize) {
+		c.Handle("/conversations.info", s.handle("conversations.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
+			ch := v.Get("channel")
+			return map[string]any{"ok": true, "channel": map[string]any{"id": ch, "name": strings.ToLower(ch), "is_channel": true,
+				"is_private": slices.Contains(channels, ch), "is_member": true}}
+		}))
+	}
+}
+
+// boundaryHarness is the harness with the engine asking the adapter which
+// channels are private, as serve wires it.
+func boundaryHarness(t *testing.T, db *storage.DB, api *slackServer) *harness {
+	t.Helper()
+	var adapter atomic.Pointer[Slack]
+	templates, err := prompts.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := flows.NewEngine(flows.Options{Templates: templates,
+		ChannelPrivacy: func(ctx context.Context, team, channel string) (bool, error) {
+			return adapter.Load().ChannelPrivate(ctx, team, channel)
+		}})
+	h := newHarness(t, db, api, harnessOptions{workers: 2, slackOpts: func(o *SlackOptions) { o.Engine = engine.WithStore }})
+	adapter.Store(h.slack)
+	return h
+}
+
+// homeButton presses a button on a person's Home tab, as Slack sends it.
+func (h *harness) homeButton(user, actionID, value string) {
+	h.t.Helper()
+	status, _ := h.post("application/x-www-form-urlencoded", interactionForm(map[string]any{
+		"type": "block_actions", "token": "legacy-verification-token", "api_app_id": "A1", "trigger_id": trigger(),
+		"is_enterprise_install": false, "enterprise": nil,
+		"team": map[string]any{"id": testTeam, "domain": "care"}, "user": map[string]any{"id": user, "username": strings.ToLower(user), "team_id": testTeam},
+		"container": map[string]any{"type": "view", "view_id": "V0HOME"},
+		"view": map[string]any{"id": "V0HOME", "team_id": testTeam, "type": "home", "app_installed_team_id": testTeam, "callback_id": "",
+			"private_metadata": "", "hash": "1.home", "app_id": "A1", "bot_id": "B1", "state": map[string]any{"values": map[string]any{}}},
+		"actions": []map[string]any{{"action_id": actionID, "block_id": "wm_home_actions", "value": value, "type": "button", "action_ts": "1700000200.000001"}},
+	}), nil)
+	if status != http.StatusOK {
+		h.t.Fatalf("Home tab button: %d", status)
+	}
+}
+
+// TestActionDoneStaysInItsChannel: /reflect actions done N, typed by a
+// facilitator in a public channel for an action agreed in a private
+// channel, changes nothing and does not say what the action was; its
+// owner's Mark done on the Home tab for it is refused in a direct
+// message; in its own channel it is marked done.
+func TestActionDoneStaysInItsChannel(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		api := newSlackServer(t, privateChannels("CPRIV"))
+		h := boundaryHarness(t, db, api)
+		_, act := agreedAction(t, db, "CPRIV", "UANN", "call the family about the care plan by Friday")
+		if _, err := db.SaveMember(ctx, flows.Member{TeamID: testTeam, UserID: "UFAC", Facilitator: true, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		n := strconv.FormatInt(act.ID, 10)
+
+		h.command("UFAC", "CPUB", "actions done "+n)
+		said := ephemeralsTo(api.waitFor(t, "the answer in the public channel", func(cs []apiCall) bool {
+			return len(ephemeralsTo(cs, "UFAC")) > 0
+		}), "UFAC")
+		if said[0].Channel != "CPUB" || strings.Contains(said[0].Text, "call the family") || !strings.Contains(said[0].Text, "no action "+n) {
+			t.Errorf("answer in the public channel: %s %q; want it to say nothing of the private channel's action", said[0].Channel, said[0].Text)
+		}
+		h.homeButton("UANN", homeActionDone, n)
+		dm := ephemeralsTo(api.waitFor(t, "the owner told privately", func(cs []apiCall) bool {
+			return len(ephemeralsTo(cs, "UANN")) > 0
+		}), "UANN")
+		if !strings.Contains(dm[0].Text, "couldn't mark that action done") {
+			t.Errorf("Home tab refusal = %q", dm[0].Text)
+		}
+		assertDrained(t, db)
+		if got, _ := db.GetSessionAction(ctx, act.ID); !got.DoneAt.IsZero() {
+			t.Fatalf("action = %+v; want it open", got)
+		}
+
+		h.command("UFAC", "CPRIV", "actions done "+n)
+		said = ephemeralsTo(api.waitFor(t, "the answer in the private channel", func(cs []apiCall) bool {
+			return len(ephemeralsTo(cs, "UFAC")) > 1
+		}), "UFAC")
+		if said[1].Channel != "CPRIV" || !strings.Contains(said[1].Text, "Marked done: call the family") {
+			t.Errorf("answer in its own channel: %s %q", said[1].Channel, said[1].Text)
+		}
+		if got, _ := db.GetSessionAction(ctx, act.ID); got.DoneAt.IsZero() || got.DoneBy != "UFAC" {
+			t.Errorf("action = %+v; want it done by the facilitator", got)
 		}
 	})
 }

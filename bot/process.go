@@ -178,10 +178,11 @@ const maxProcessBatch = 32
 const maxBatchWhileAcking = 4
 
 // eventRun is how many deliveries at the start of batch are events (thread
-// replies), which need nothing from Slack before their transaction.
+// replies), which need nothing from Slack before their transaction. A
+// Home tab opened (an event under a person's key) asks Slack first.
 func eventRun(batch []inbox.Delivery) int {
 	n := 0
-	for n < len(batch) && batch[n].Kind == kindEvent {
+	for n < len(batch) && batch[n].Kind == kindEvent && !isUserKey(batch[n].Key) {
 		n++
 	}
 	return n
@@ -287,6 +288,7 @@ func (s *Slack) handle(ctx context.Context, d inbox.Delivery, giveUp bool) error
 	// no database lock is held across a call to Slack.
 	who := s.whoActed(ctx, d)
 	s.warmPrivacy(ctx, d)
+	s.warmHome(ctx, d)
 	var o origin
 	err := s.inTx(ctx, func(tx Store) error {
 		var cs []call
@@ -515,7 +517,8 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 		id, _ := strconv.ParseInt(in.Value, 10, 64)
 		replies, err := eng.ActionDone(ctx, actor, "", id)
 		if errors.Is(err, flows.ErrForbidden) || errors.Is(err, flows.ErrNotFound) {
-			replies, err = nil, nil // the Home tab shows the truth when it is published again
+			// Said privately; the Home tab, published again, shows the truth.
+			replies, err = []flows.Reply{flows.HomeActionRefused(in.UserID)}, nil
 		}
 		if err != nil {
 			return nil, o, err

@@ -543,6 +543,10 @@ func ident(s string) string {
 func threadKey(team, channel, thread string) string { return team + "/" + channel + "/" + thread }
 func userKey(team, user string) string              { return team + "/@" + user }
 
+// isUserKey reports whether an ordering key is a person's (userKey): no
+// channel id holds an @.
+func isUserKey(key string) bool { return strings.Contains(key, "/@") }
+
 // digest names a delivery that carries no id of its own by its content.
 func digest(b []byte) string {
 	sum := sha256.Sum256(b)

@@ -1,5 +1,7 @@
 package flows
 
+import "context"
+
 // Who may do what is decided here, in one place, from three things:
 //
 //   - The person's own organisation. Someone from another organisation
@@ -10,6 +12,14 @@ package flows
 //   - Their role in this team. Leads and workspace admins change the
 //     team's settings; facilitators, leads and admins run learning
 //     sessions.
+//   - The conversation a thing lives in. A control (a button, next or
+//     skip, a session's five more minutes or end, marking an action done)
+//     acts only in the conversation its reflection, session or action
+//     belongs to; what is listed in a conversation (the cases, the
+//     actions) comes only from that conversation; the App Home lists only
+//     what public channels hold, and nothing of the team's cases for
+//     someone from another organisation. A thing of another conversation
+//     is answered as if it were not there: nothing of it is told.
 //
 // Every refusal is a private, kind message that says what to do instead,
 // and changes nothing: nothing is stored and nothing is audited.
@@ -66,4 +76,19 @@ func facilitatorsRefused(a Actor, channel string) Reply {
 		r.Kind = Direct
 	}
 	return r
+}
+
+// ownConversation reports whether a control given, or a list asked for, in
+// channel concerns a thing that lives in home: only in its own
+// conversation.
+func ownConversation(channel, home string) bool { return channel != "" && channel == home }
+
+// homeShows returns which conversations the actor's Home tab may draw on:
+// public channels (the engine's ChannelPrivacy; a channel it cannot tell
+// counts as private), and none for someone from another organisation.
+func (e *Engine) homeShows(ctx context.Context, a Actor) func(channel string) bool {
+	if a.External {
+		return func(string) bool { return false }
+	}
+	return e.shownIn(ctx, a.TeamID, "")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,8 +191,10 @@ type ActionItem struct {
 	AgreedOn time.Time
 }
 
-// MyActions returns the actions the actor owns in their team: open ones
-// first, by due day (undated last), then those done, most recent first.
+// MyActions returns the actions the actor owns in their team, from every
+// conversation: open ones first, by due day (undated last), then those
+// done, most recent first. What is shown somewhere is filtered by where
+// (actionsCommand, Home).
 func (e *Engine) MyActions(ctx context.Context, a Actor) ([]ActionItem, error) {
 	all, err := e.store.ListTeamActions(ctx, a.TeamID)
 	if err != nil {
@@ -236,9 +239,12 @@ func (e *Engine) MyActions(ctx context.Context, a Actor) ([]ActionItem, error) {
 }
 
 // ActionDone marks an agreed action done. Only its owner, or a facilitator,
-// lead or admin of the team, may. Marking it twice changes nothing. With a
-// channel the replies are notices there; without one (App Home) there are
-// none, and a refusal is ErrForbidden, an unknown action ErrNotFound.
+// lead or admin of the team, may, and only in the conversation where it was
+// agreed; from the Home tab (no channel), only its owner, for an action the
+// Home tab shows. Marking it twice changes nothing. With a channel the
+// replies are notices there; without one there are none, and a refusal is
+// ErrForbidden, an action the Home tab does not show ErrNotFound
+// (HomeActionRefused says so to the person).
 func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, actionID int64) ([]Reply, error) {
 	var replies []Reply
 	say := func(title, text string) {
@@ -246,24 +252,43 @@ func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, action
 			replies = []Reply{notice(channel, a.UserID, title, text)}
 		}
 	}
+	var home func(string) bool
+	if channel == "" {
+		home = e.homeShows(ctx, a)
+	}
 	err := e.store.InTx(ctx, func(s Store) error {
 		replies = nil
 		act, err := s.GetSessionAction(ctx, actionID)
-		if isNotFound(err) || (err == nil && act.TeamID != a.TeamID) {
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("loading action: %w", err)
+		}
+		here := err == nil && act.TeamID == a.TeamID
+		if here {
+			sess, err := s.GetSession(ctx, act.SessionID)
+			if err != nil {
+				return fmt.Errorf("loading the action's session: %w", err)
+			}
+			if channel == "" {
+				here = home(sess.Channel)
+			} else {
+				here = ownConversation(channel, sess.Channel)
+			}
+		}
+		if !here {
+			// An action of another conversation is answered as one that
+			// does not exist: nothing of it is told here.
 			if channel == "" {
 				return fmt.Errorf("action %d: %w", actionID, ErrNotFound)
 			}
-			say("There is no such action.", "Nothing was changed. /reflect actions lists yours.")
+			say(fmt.Sprintf("There is no action %d in this channel.", actionID),
+				"Nothing was changed. /reflect actions here lists yours agreed in this channel; an action agreed in another channel is marked done there.")
 			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("loading action: %w", err)
 		}
 		m, _, err := e.member(ctx, s, a)
 		if err != nil {
 			return err
 		}
-		if act.Owner != a.UserID && !e.mayFacilitate(a, m) {
+		if act.Owner != a.UserID && (channel == "" || !e.mayFacilitate(a, m)) {
 			if channel == "" {
 				return fmt.Errorf("marking action %d done: %w", actionID, ErrForbidden)
 			}
@@ -284,7 +309,16 @@ func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, action
 	return replies, err
 }
 
-// actionsCommand handles /reflect actions and /reflect actions done ID.
+// HomeActionRefused is the direct message for a Mark done pressed on the
+// Home tab that ActionDone refused (ErrForbidden) or did not find there
+// (ErrNotFound).
+func HomeActionRefused(user string) Reply {
+	return direct(user, "I couldn't mark that action done from your Home tab.",
+		"Nothing was changed. Your Home tab shows your own actions from public channels, as they stand now; an action agreed in another channel is marked done there, with /reflect actions.")
+}
+
+// actionsCommand handles /reflect actions and /reflect actions done ID, in
+// the channel the command was typed in: only the actions agreed there.
 func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]Reply, error) {
 	fields := strings.Fields(args)
 	if len(fields) == 2 && strings.EqualFold(fields[0], "done") {
@@ -298,14 +332,16 @@ func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]
 	if err != nil {
 		return nil, err
 	}
+	items = slices.DeleteFunc(items, func(it ActionItem) bool { return !ownConversation(c.Channel, it.Channel) })
 	if len(items) == 0 {
-		return []Reply{notice(c.Channel, c.UserID, "No agreed actions are yours.", "Actions agreed in learning sessions with you named show here.")}, nil
+		return []Reply{notice(c.Channel, c.UserID, "No agreed actions of yours were agreed in this channel.",
+			"Actions agreed in a learning session here, with you named, show here; those of another channel show in that channel, and those of public channels on your Home tab.")}, nil
 	}
 	team, err := e.store.GetTeam(ctx, c.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
-	r := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: "Your agreed actions"}
+	r := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: "Your agreed actions in this channel"}
 	for _, it := range items {
 		p := actionPart(it.SessionAction, e.location(team))
 		p.Label, p.Users = fmt.Sprintf("#%d, from %s", it.ID, it.Session), nil

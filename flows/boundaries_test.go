@@ -3,6 +3,7 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -92,8 +93,8 @@ func TestExternalAdminHoldsNoRightsHere(t *testing.T) {
 		if ok, err := c.engine.MayFacilitate(c.ctx, ext); err != nil || ok {
 			t.Errorf("another organisation's admin, listed in the configuration, may facilitate = %v, %v", ok, err)
 		}
-		if _, err := c.engine.ActionDone(c.ctx, ext, "", items[0].ID); !errors.Is(err, flows.ErrForbidden) {
-			t.Errorf("another organisation's admin marking ann's action done from the Home tab: %v; want ErrForbidden", err)
+		if _, err := c.engine.ActionDone(c.ctx, ext, "", items[0].ID); !errors.Is(err, flows.ErrForbidden) && !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("another organisation's admin marking ann's action done from the Home tab: %v; want a refusal", err)
 		}
 		if r := notice(t, mustReplies(t)(c.engine.ActionDone(c.ctx, ext, c.channel, items[0].ID))); strings.HasPrefix(r.Title, "Marked done") {
 			t.Errorf("another organisation's admin marked ann's action done: %q", r.Title)
@@ -144,4 +145,73 @@ func mustReplies(t *testing.T) func([]flows.Reply, error) []flows.Reply {
 		}
 		return rs
 	}
+}
+
+// TestActionsStayInTheirChannel: an action agreed in a private channel's
+// session can be marked done, and is listed, only there: /reflect actions
+// done N typed in another channel, by a facilitator or by its owner,
+// changes nothing and says nothing of it, whatever the number; the Home
+// tab marks done only its owner's actions of public channels.
+func TestActionsStayInTheirChannel(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		private := map[string]bool{"CPRIV": true}
+		c := newBoundaryConvo(t, db, func(o *flows.Options) {
+			o.ChannelPrivacy = func(_ context.Context, _, channel string) (bool, error) { return private[channel], nil }
+		})
+		c.channel = "CPRIV"
+		startSession(t, c, "")
+		c.sayID("bo", "a1", "action: <@ann> to call the family about the care plan by Friday")
+		items, err := c.engine.MyActions(c.ctx, actor("ann"))
+		if err != nil || len(items) != 1 {
+			t.Fatalf("ann's actions = %+v, %v", items, err)
+		}
+		id := items[0].ID
+		done := func(who, channel string) flows.Reply {
+			t.Helper()
+			return notice(t, c.cmdAs(actor(who), channel, fmt.Sprintf("actions done %d", id)))
+		}
+		for _, who := range []string{"fay", "ann"} {
+			r := done(who, "CPUB")
+			if strings.HasPrefix(r.Title, "Marked done") || strings.Contains(allText(r), "call the family") {
+				t.Errorf("%s's /reflect actions done %d in another channel: %q", who, id, allText(r))
+			}
+			if r2 := done(who, "CPUB"); allText(r2) != allText(r) {
+				t.Errorf("answers differ")
+			}
+		}
+		// Any number: one that exists nowhere gets the same answer.
+		nowhere := notice(t, c.cmdAs(actor("fay"), "CPUB", "actions done 99999"))
+		if got := strings.ReplaceAll(allText(done("fay", "CPUB")), fmt.Sprint(id), "N"); got != strings.ReplaceAll(allText(nowhere), "99999", "N") {
+			t.Errorf("another channel's action is told apart from none:\n%q\n%q", got, allText(nowhere))
+		}
+		if r := notice(t, c.cmdAs(actor("ann"), "CPUB", "actions")); strings.Contains(allText(r), "call the family") {
+			t.Errorf("/reflect actions in another channel lists the private channel's action: %q", allText(r))
+		}
+		if r := notice(t, c.cmdAs(actor("ann"), "CPRIV", "actions")); !strings.Contains(allText(r), "call the family") {
+			t.Errorf("/reflect actions in its own channel: %q", allText(r))
+		}
+		// The Home tab shows none of it, and its button does nothing to it.
+		if h, err := c.engine.Home(c.ctx, actor("ann")); err != nil || len(h.Actions) != 0 {
+			t.Errorf("ann's Home actions = %+v, %v; want none from a private channel", h.Actions, err)
+		}
+		if _, err := c.engine.ActionDone(c.ctx, actor("ann"), "", id); !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("Mark done on the Home tab for a private channel's action: %v; want ErrNotFound", err)
+		}
+		if acts, _ := db.ListTeamActions(c.ctx, team); len(acts) != 1 || !acts[0].DoneAt.IsZero() {
+			t.Fatalf("actions = %+v; want it open", acts)
+		}
+		// In its own channel, the facilitator marks it done.
+		if r := done("fay", "CPRIV"); !strings.HasPrefix(r.Title, "Marked done: ") {
+			t.Errorf("in its own channel: %q", r.Title)
+		}
+		// A public channel's action: on its owner's Home tab, and marked
+		// done from there by its owner only.
+		private["CPRIV"] = false
+		if h, _ := c.engine.Home(c.ctx, actor("ann")); len(h.Actions) != 1 {
+			t.Errorf("ann's Home actions from a public channel = %+v", h.Actions)
+		}
+		if _, err := c.engine.ActionDone(c.ctx, actor("fay"), "", id); !errors.Is(err, flows.ErrForbidden) {
+			t.Errorf("someone else's action from the Home tab: %v; want ErrForbidden", err)
+		}
+	})
 }

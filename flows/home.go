@@ -21,7 +21,10 @@ type Home struct {
 	NoQuotes     bool
 	Recent       []HomeReflection
 	Cases        []HomeCase
-	Templates    []HomeTemplate
+	// Actions are the agreed actions the person owns, from the channels
+	// the Home tab may draw on (homeShows).
+	Actions   []ActionItem
+	Templates []HomeTemplate
 	// DigestHeadline is the latest digest's counts, and DigestThemes its
 	// recurring themes (short phrases, never quotes); empty before the
 	// first digest.
@@ -116,6 +119,16 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 	}
 	if err := e.homeDigest(ctx, a.TeamID, &h); err != nil {
 		return h, err
+	}
+	shows := e.homeShows(ctx, a)
+	actions, err := e.MyActions(ctx, a)
+	if err != nil {
+		return h, err
+	}
+	for _, it := range actions {
+		if shows(it.Channel) {
+			h.Actions = append(h.Actions, it)
+		}
 	}
 	return h, nil
 }
