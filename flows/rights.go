@@ -138,8 +138,8 @@ func (e *Engine) Purge(ctx context.Context, retention time.Duration) (PurgeRepor
 			return nil
 		}
 		return e.audit(ctx, s, AuditEntry{Actor: "retention", Action: AuditPurge,
-			Detail: fmt.Sprintf("answers=%d reflections=%d session_replies=%d actions=%d older than %d days",
-				rep.Answers, rep.Reflections, rep.SessionReplies, rep.Actions, int(retention.Hours()/24))})
+			Detail: fmt.Sprintf("answers=%d reflections=%d session_replies=%d actions=%d outcomes_unlinked=%d older than %d days",
+				rep.Answers, rep.Reflections, rep.SessionReplies, rep.Actions, rep.Outcomes, int(retention.Hours()/24))})
 	})
 	return rep, err
 }
