@@ -453,13 +453,15 @@ func coderNote(period []flows.CodedAnswer, inMemory map[int64]bool) (name string
 }
 
 // readOffline lists the period's answers the offline coder read in a
-// model's place, and why. Nothing when every answer was read by the coder
-// configured, or no model is.
+// model's place, and why: answers the model failed on or that read as
+// instructions to it (their codes say so), and, when a model coded any of
+// the period's answers, those not coded yet (read offline for now) and
+// those coded offline before the model was configured.
 func readOffline(period []flows.CodedAnswer, inMemory map[int64]bool) []flows.OfflineRead {
 	var out []flows.OfflineRead
 	model := false
 	for i := range period {
-		if c := period[i].Codes; c != nil && c.Coder != OfflineName {
+		if c := period[i].Codes; c != nil && (c.Coder != OfflineName || c.Fallback || c.OfflineReason != "") {
 			model = true
 		}
 	}
@@ -476,7 +478,7 @@ func readOffline(period []flows.CodedAnswer, inMemory map[int64]bool) []flows.Of
 			out = append(out, flows.OfflineRead{AnswerID: a.ID, Reason: a.Codes.OfflineReason})
 		case a.Codes.Fallback:
 			out = append(out, flows.OfflineRead{AnswerID: a.ID, Reason: "the model failed"})
-		case model && a.Codes.Coder == OfflineName:
+		case a.Codes.Coder == OfflineName:
 			out = append(out, flows.OfflineRead{AnswerID: a.ID, Reason: "coded before the model was configured"})
 		}
 	}

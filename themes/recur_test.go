@@ -50,3 +50,32 @@ func TestEmergingNeverAPseudonymOrPlaceholder(t *testing.T) {
 		t.Errorf("emerging = %+v; want nothing", emerging)
 	}
 }
+
+// The digest says which answers the offline coder read in a model's place,
+// and why, even when the model coded none of them.
+func TestReadOfflineSaysWhy(t *testing.T) {
+	coded := func(id int64, c flows.Codes) flows.CodedAnswer {
+		return flows.CodedAnswer{Answer: flows.Answer{ID: id}, Codes: &c}
+	}
+	period := []flows.CodedAnswer{
+		coded(1, flows.Codes{Coder: OfflineName, Fallback: true, OfflineReason: "the model failed"}),
+		coded(2, flows.Codes{Coder: OfflineName, OfflineReason: "read as instructions to the model"}),
+		coded(3, flows.Codes{Coder: OfflineName}),
+		coded(4, flows.Codes{Coder: OfflineName}),
+	}
+	got := readOffline(period, map[int64]bool{4: true})
+	want := []flows.OfflineRead{{AnswerID: 1, Reason: "the model failed"}, {AnswerID: 2, Reason: "read as instructions to the model"},
+		{AnswerID: 3, Reason: "coded before the model was configured"}, {AnswerID: 4, Reason: "not coded yet"}}
+	if len(got) != len(want) {
+		t.Fatalf("read offline = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("read offline[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	// With no model at all, nothing is read "in a model's place".
+	if got := readOffline(period[2:], nil); len(got) != 0 {
+		t.Errorf("offline only: %+v", got)
+	}
+}
