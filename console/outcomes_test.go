@@ -70,8 +70,8 @@ func TestConsoleOutcomeLines(t *testing.T) {
 		"One fact a line: :outcome NAME FACT VALUE",
 		"(only you) What happened: Kestrel",
 		"To change a fact: In Slack, /reflect outcome Kestrel opens a form. In the console, one line a fact: :outcome Kestrel FACT VALUE",
-		"What happened, beside the stories: the 13 weeks from Mon 9 Mar to Sun 7 Jun 2026",
-		"Deaths recorded in the 13 weeks from Mon 9 Mar to Sun 7 Jun 2026: fewer than 3; the 13 weeks before: none.",
+		"What happened, beside the stories: the 13 weeks from Mon 9 Mar to Tue 2 Jun 2026",
+		"Deaths recorded in the 13 weeks from Mon 9 Mar to Tue 2 Jun 2026: fewer than 3; the 13 weeks before: none.",
 		"Died where they wished: known for fewer than 3, too few to show",
 		"never a measure of any one person's work",
 	} {

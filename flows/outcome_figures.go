@@ -130,6 +130,8 @@ type OutcomeReport struct {
 	ToWeek       string `json:"to_week"`
 	PrevFromWeek string `json:"previous_from_week"`
 	PrevToWeek   string `json:"previous_to_week"`
+	// Until is when the report was made for: its last week ends then.
+	Until time.Time `json:"until"`
 	// Records and PrevRecords count the deaths recorded in each period.
 	Records     Tally           `json:"records"`
 	PrevRecords Tally           `json:"previous_records"`
@@ -154,8 +156,19 @@ func (r OutcomeReport) Period() string {
 	if !ok1 || !ok2 {
 		return "the period"
 	}
+	end := to.AddDate(0, 0, 6)
+	if !r.Until.IsZero() {
+		loc, err := time.LoadLocation(r.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		y, m, d := r.Until.Add(-time.Nanosecond).In(loc).Date()
+		if last := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); last.Before(end) {
+			end = last
+		}
+	}
 	return fmt.Sprintf("the %d weeks from %s to %s", r.Quarters*OutcomeQuarterWeeks,
-		from.Format("Mon 2 Jan"), to.AddDate(0, 0, 6).Format("Mon 2 Jan 2006"))
+		from.Format("Mon 2 Jan"), end.Format("Mon 2 Jan 2006"))
 }
 
 // previousWords names the period before: "the 13 weeks before".
@@ -438,7 +451,7 @@ func (e *Engine) outcomeReport(ctx context.Context, s Store, req OutcomeRequest)
 // records of the period.
 func outcomeFiguresReport(ctx context.Context, s Store, teamID string, loc *time.Location, to time.Time, quarters int) (OutcomeReport, []Outcome, error) {
 	from, last, prevFrom, prevLast := outcomePeriods(to, loc, quarters)
-	rep := OutcomeReport{TeamID: teamID, Timezone: loc.String(), Quarters: quarters,
+	rep := OutcomeReport{TeamID: teamID, Timezone: loc.String(), Quarters: quarters, Until: to.UTC(),
 		FromWeek: from, ToWeek: last, PrevFromWeek: prevFrom, PrevToWeek: prevLast, Note: outcomeNote,
 		Figures: []OutcomeFigure{}, Directions: []DirectionReading{}, Meetings: []OutcomeMeeting{}}
 	all, err := s.ListOutcomes(ctx, teamID)
