@@ -324,3 +324,91 @@ func TestActionDoneStaysInItsChannel(t *testing.T) {
 		}
 	})
 }
+
+// pressIn presses a button of the bot's as Slack sends it from a message
+// in channel (a forged or misplaced press names another channel than the
+// button's reflection or session).
+func (h *harness) pressIn(user, channel, thread, actionID, value string) {
+	h.t.Helper()
+	container := map[string]any{"type": "message", "message_ts": "1700000300.000001", "channel_id": channel, "is_ephemeral": false}
+	message := map[string]any{"type": "message", "user": testBotID, "bot_id": "B1", "team": testTeam, "ts": "1700000300.000001", "text": "A question"}
+	if thread != "" {
+		container["thread_ts"], message["thread_ts"] = thread, thread
+	}
+	status, _ := h.post("application/x-www-form-urlencoded", interactionForm(map[string]any{
+		"type": "block_actions", "token": "legacy-verification-token", "api_app_id": "A1", "trigger_id": trigger(),
+		"is_enterprise_install": false, "enterprise": nil,
+		"team": map[string]any{"id": testTeam, "domain": "care"}, "user": map[string]any{"id": user, "username": strings.ToLower(user), "team_id": testTeam},
+		"channel": map[string]any{"id": channel, "name": strings.ToLower(channel)}, "container": container, "message": message,
+		"response_url": "https://hooks.slack.invalid/actions/T1/2/y",
+		"actions":      []map[string]any{{"action_id": actionID, "block_id": "wm_actions", "value": value, "type": "button", "action_ts": "1700000301.000001"}},
+	}), nil)
+	if status != http.StatusOK {
+		h.t.Fatalf("button press: %d", status)
+	}
+}
+
+// TestControlsStayInTheirChannel: the starter's Skip, with the value of a
+// button on their reflection's question in a private channel, pressed in
+// a public channel, and a facilitator's Five more minutes for the private
+// channel's session pressed in a public channel, change nothing there and
+// are answered privately where they were pressed; pressed in their own
+// channel, they act.
+func TestControlsStayInTheirChannel(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{workers: 2})
+		sess, _ := agreedAction(t, db, "CPRIV", "UANN", "ring the hospice")
+		if _, err := db.SaveMember(ctx, flows.Member{TeamID: testTeam, UserID: "UFAC", Facilitator: true, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		h.command("U1", "CPRIV", "Kestrel")
+		posts := api.waitForCount(t, 2, "chat.postMessage")
+		root, question := posts[0], posts[1]
+		skip := buttonValue(t, question.Blocks, "wm_"+flows.ActionSkip)
+		r, err := db.ReflectionByThread(ctx, testTeam, "CPRIV", root.TS)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		h.pressIn("U1", "CPUB", "", "wm_"+flows.ActionSkip, skip)
+		h.toldPrivately("U1", "That reflection no longer exists.")
+		h.pressIn("UFAC", "CPUB", "", "wm_"+flows.ActionSessionMore, flows.SessionButton(sess))
+		h.toldPrivately("UFAC", "That session no longer exists.")
+		assertDrained(t, db)
+		for _, c := range ephemeralsTo(api.made(), "U1") {
+			if c.Channel == "CPRIV" {
+				continue
+			}
+			if c.Channel != "CPUB" {
+				t.Errorf("refusal in %s; want it where the button was pressed", c.Channel)
+			}
+		}
+		if got, _ := db.GetReflection(ctx, r.ID); got.Stage != r.Stage {
+			t.Errorf("reflection after Skip pressed in another channel at %s; want %s", got.Stage, r.Stage)
+		}
+		if got, _ := db.GetSession(ctx, sess.ID); !got.EndsAt.Equal(sess.EndsAt) {
+			t.Errorf("session after five more minutes in another channel ends %s; want %s", got.EndsAt, sess.EndsAt)
+		}
+		if n := len(api.made("chat.postMessage", "chat.update")); n != 2 {
+			t.Errorf("%d posts and updates; want only the reflection's two:\n%s", n, describeCalls(api.made()))
+		}
+
+		h.pressIn("U1", "CPRIV", root.TS, "wm_"+flows.ActionSkip, skip)
+		h.pressIn("UFAC", "CPRIV", "", "wm_"+flows.ActionSessionMore, flows.SessionButton(sess))
+		api.waitFor(t, "the next question and five more minutes", func(cs []apiCall) bool {
+			var next, more bool
+			for _, c := range cs {
+				next = next || (c.Method == "chat.postMessage" && c.Thread == root.TS && strings.Contains(c.Text, "2 of 5"))
+				more = more || (c.Method == "chat.postMessage" && strings.Contains(c.Text, "Five more minutes"))
+			}
+			return next && more
+		})
+		assertDrained(t, db)
+		if got, _ := db.GetSession(ctx, sess.ID); !got.EndsAt.After(sess.EndsAt) {
+			t.Errorf("session after five more minutes in its own channel ends %s; want later than %s", got.EndsAt, sess.EndsAt)
+		}
+	})
+}

@@ -92,3 +92,10 @@ func (e *Engine) homeShows(ctx context.Context, a Actor) func(channel string) bo
 	}
 	return e.shownIn(ctx, a.TeamID, "")
 }
+
+// sessionGone is the answer to a session's control used outside the
+// session's conversation: the one given for a session that no longer
+// exists, so that nothing of it is told there.
+func sessionGone(channel, user string) Reply {
+	return notice(channel, user, "That session no longer exists.", "Nothing was changed.")
+}

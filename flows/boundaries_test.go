@@ -215,3 +215,68 @@ func TestActionsStayInTheirChannel(t *testing.T) {
 		}
 	})
 }
+
+// TestControlsActOnlyInTheirConversation: a reflection's Skip pressed by
+// its starter in another channel, a session's five more minutes pressed by
+// a facilitator in another channel, and an answer's withdraw pressed in
+// another channel change nothing, and are answered as for something that
+// no longer exists; in their own channel they act.
+func TestControlsActOnlyInTheirConversation(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newBoundaryConvo(t, db, nil)
+		c.channel = "CPRIV"
+		startSession(t, c, "")
+		sess := c.session()
+		r, err := db.LatestOpenReflection(c.ctx, team, "CPRIV")
+		if err != nil {
+			t.Fatal(err)
+		}
+		act := func(a flows.Action) flows.Reply {
+			t.Helper()
+			return notice(t, mustReplies(t)(c.engine.Act(c.ctx, a)))
+		}
+		if n := act(flows.Action{Actor: actor("ann"), Channel: "CPUB", Name: flows.ActionSkip, ReflectionID: r.ID, Stage: r.Stage}); n.Title != "That reflection no longer exists." {
+			t.Errorf("Skip in another channel: %q", allText(n))
+		}
+		if got, _ := db.GetReflection(c.ctx, r.ID); got.Stage != r.Stage || got.Status != flows.StatusInProgress {
+			t.Errorf("reflection after Skip in another channel = %+v; want it where it was", got)
+		}
+		if n := act(flows.Action{Actor: actor("fay"), Channel: "CPUB", Name: flows.ActionSessionMore, ReflectionID: sess.ID, Stage: sess.Stage}); n.Title != "That session no longer exists." {
+			t.Errorf("five more minutes in another channel: %q", allText(n))
+		}
+		if n := act(flows.Action{Actor: actor("fay"), Channel: "CPUB", Name: flows.ActionSessionEnd, ReflectionID: sess.ID}); n.Title != "That session no longer exists." {
+			t.Errorf("End in another channel: %q", allText(n))
+		}
+		if got := c.session(); !got.EndsAt.Equal(sess.EndsAt) || got.Status != sess.Status {
+			t.Errorf("session after controls in another channel = %+v; want it as it was", got)
+		}
+
+		// In their own channel they act.
+		rs := mustReplies(t)(c.engine.Act(c.ctx, flows.Action{Actor: actor("ann"), Channel: "CPRIV", Name: flows.ActionSkip, ReflectionID: r.ID, Stage: r.Stage}))
+		if got, _ := db.GetReflection(c.ctx, r.ID); got.Stage == r.Stage {
+			t.Errorf("Skip in its own channel: %+v; reflection still at %s", titles(rs), got.Stage)
+		}
+		mustReplies(t)(c.engine.Act(c.ctx, flows.Action{Actor: actor("fay"), Channel: "CPRIV", Name: flows.ActionSessionMore, ReflectionID: sess.ID, Stage: sess.Stage}))
+		if got := c.session(); !got.EndsAt.After(sess.EndsAt) {
+			t.Errorf("five more minutes in its own channel: ends %s, was %s", got.EndsAt, sess.EndsAt)
+		}
+
+		// An answer is withdrawn only from its own channel.
+		c.thread = r.Thread
+		c.sayID("ann", "m9", "She wants her sister with her.")
+		as, err := db.ListAnswers(c.ctx, r.ID)
+		if err != nil || len(as) == 0 {
+			t.Fatalf("answers = %+v, %v", as, err)
+		}
+		last := as[len(as)-1]
+		if n := act(flows.Action{Actor: actor("ann"), Channel: "CPUB", Name: flows.ActionWithdraw, AnswerID: last.ID}); n.Title != "That answer no longer exists." {
+			t.Errorf("withdraw in another channel: %q", allText(n))
+		}
+		if got, _ := db.GetAnswer(c.ctx, last.ID); !got.WithdrawnAt.IsZero() {
+			t.Error("an answer was withdrawn from another channel")
+		}
+		if n := act(flows.Action{Actor: actor("ann"), Channel: "CPRIV", Name: flows.ActionWithdraw, AnswerID: last.ID}); n.Title != "Your answer is withdrawn." {
+			t.Errorf("withdraw in its own channel: %q", allText(n))
+		}
+	})
+}

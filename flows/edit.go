@@ -72,8 +72,14 @@ func (e *Engine) onAnswer(ctx context.Context, a Actor, channel string, answerID
 		if err != nil {
 			return fmt.Errorf("loading answer: %w", err)
 		}
-		if _, err := s.GetReflection(ctx, ans.ReflectionID); err != nil { // take the reflection's lock
+		r, err := s.GetReflection(ctx, ans.ReflectionID) // take the reflection's lock
+		if err != nil {
 			return fmt.Errorf("loading reflection: %w", err)
+		}
+		if !ownConversation(channel, r.Channel) {
+			// Only in its own conversation, and nothing of it told elsewhere.
+			replies = []Reply{notice(channel, a.UserID, "That answer no longer exists.", "Nothing was changed.")}
+			return nil
 		}
 		replies, err = fn(s, ans)
 		return err

@@ -53,7 +53,10 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 	return replies, err
 }
 
-// Act handles a button pressed on a reflection.
+// Act handles a button pressed on a reflection (or a session's message).
+// A button acts only in the conversation its reflection, session or
+// answer lives in (a.Channel, where it was pressed): pressed anywhere
+// else, it is answered as for one that no longer exists.
 func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
 	switch a.Name {
 	case ActionWithdraw:
@@ -62,14 +65,22 @@ func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
 		return e.ForgetMe(ctx, a.Actor, a.Channel)
 	case ActionSessionStart, ActionSessionNext, ActionSessionMore, ActionSessionPause, ActionSessionResume, ActionSessionEnd:
 		// A session's buttons carry the session id where a reflection's
-		// carry the reflection's.
+		// carry the reflection's. A session never changes channel, so
+		// where it lives is read before its lock is taken.
+		sess, err := e.store.GetSession(ctx, a.ReflectionID)
+		if err != nil && !isNotFound(err) {
+			return nil, fmt.Errorf("loading session: %w", err)
+		}
+		if err == nil && sess.TeamID == a.TeamID && !ownConversation(a.Channel, sess.Channel) {
+			return []Reply{sessionGone(a.Channel, a.UserID)}, nil
+		}
 		return e.SessionControl(ctx, a.Actor, SessionCommand{Channel: a.Channel, SessionID: a.ReflectionID, Control: a.Name, Stage: a.Stage})
 	}
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
 		replies = nil
 		r, err := s.GetReflection(ctx, a.ReflectionID)
-		if errors.Is(err, ErrNotFound) || (err == nil && r.TeamID != a.TeamID) {
+		if errors.Is(err, ErrNotFound) || (err == nil && (r.TeamID != a.TeamID || !ownConversation(a.Channel, r.Channel))) {
 			replies = []Reply{notice(a.Channel, a.UserID, "That reflection no longer exists.", "Nothing was changed. Start a new one with /reflect.")}
 			return nil
 		}
