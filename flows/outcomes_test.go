@@ -311,3 +311,39 @@ func TestOutcomeRecordStaysInTheTeam(t *testing.T) {
 		}
 	})
 }
+
+// TestForgetMeKeepsTheOutcomeRecord: a record holds no one's words and no
+// one's id, so forgetting the person who made or changed it leaves it with
+// its case; afterwards their id is nowhere in the database.
+func TestForgetMeKeepsTheOutcomeRecord(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		e := outcomeEngine(t, db)
+		ids := outcomeTeam(t, db, e)
+		const who = "UFORGET9"
+		if _, err := e.EditOutcome(ctx, flows.OutcomeEdit{Actor: flows.Actor{TeamID: "TO", UserID: who}, Channel: "C1",
+			CaseID: ids["Sorrel"], Values: map[string]string{flows.OutcomeCarerStrain: "no"}}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := db.ListOutcomes(ctx, "TO")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Forget(ctx, "TO", who, ""); err != nil {
+			t.Fatal(err)
+		}
+		after, err := db.ListOutcomes(ctx, "TO")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(before, after); diff != "" {
+			t.Errorf("forgetting changed the records (-before +after):\n%s", diff)
+		}
+		if o, err := db.OutcomeByCase(ctx, ids["Sorrel"]); err != nil || o.CarerStrain != "no" {
+			t.Errorf("Sorrel's record after forgetting = %+v, %v; want their change kept", o, err)
+		}
+		if found := findEverywhere(t, db, who); len(found) > 0 {
+			t.Errorf("after forgetting, %s is still in %v", who, found)
+		}
+	})
+}
