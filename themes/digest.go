@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"whatmatters/concepts"
@@ -339,19 +338,6 @@ func verifiedQuote(a flows.CodedAnswer, quote string, noQuotes map[string]bool, 
 	return flows.Quote{Text: quote, Discipline: disc, AnswerID: a.ID, Channel: a.Channel}, true
 }
 
-// wordCount is len(strings.Fields(s)), without building the fields.
-func wordCount(s string) int {
-	n, in := 0, false
-	for _, r := range s {
-		space := unicode.IsSpace(r)
-		if !space && !in {
-			n++
-		}
-		in = !space
-	}
-	return n
-}
-
 // quoteFit ranks a quote's length: readable first, then long, then short.
 func quoteFit(q flows.Quote) int {
 	n := utf8.RuneCountInString(q.Text)
@@ -372,15 +358,6 @@ func bestPhrase(phrases map[string]int) string {
 		}
 	}
 	return best
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // trend buckets answers into the n weeks ending at to, on the readings'
