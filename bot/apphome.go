@@ -15,7 +15,7 @@ import (
 // shown as the UTC day; the tab is only published, never read back.
 func homeOf(h flows.Home, now time.Time) Home {
 	out := Home{UserID: h.UserID, Discipline: h.Discipline, CheckInSnoozed: h.SnoozedUntil.After(now),
-		DigestHeadline: h.DigestHeadline}
+		DigestHeadline: h.DigestHeadline, External: h.External}
 	if len(h.DigestThemes) > 0 {
 		out.DigestHeadline += "\nRecurring: " + strings.Join(h.DigestThemes, "; ")
 	}
@@ -40,9 +40,10 @@ func withActions(h Home, items []flows.ActionItem) Home {
 	return h
 }
 
-// homeCall is the views.publish of one person's Home tab.
-func (s *Slack) homeCall(ctx context.Context, eng *flows.Engine, teamID, userID string) (call, error) {
-	h, err := eng.Home(ctx, flows.Actor{TeamID: teamID, UserID: userID})
+// homeCall is the views.publish of one person's Home tab; who they are
+// (of the installation's organisation or another) decides what it lists.
+func (s *Slack) homeCall(ctx context.Context, eng *flows.Engine, a flows.Actor) (call, error) {
+	h, err := eng.Home(ctx, a)
 	if err != nil {
 		return call{}, fmt.Errorf("gathering the Home tab: %w", err)
 	}
@@ -50,7 +51,7 @@ func (s *Slack) homeCall(ctx context.Context, eng *flows.Engine, teamID, userID 
 	if err != nil {
 		return call{}, fmt.Errorf("encoding the Home tab: %w", err)
 	}
-	return call{Op: opPublish, User: userID, View: view}, nil
+	return call{Op: opPublish, User: a.UserID, View: view}, nil
 }
 
 // warmHome asks Slack, before the transaction of a delivery that publishes

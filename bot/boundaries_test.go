@@ -412,3 +412,69 @@ func TestControlsStayInTheirChannel(t *testing.T) {
 		}
 	})
 }
+
+// homeOpened sends app_home_opened for user as Slack does in a Slack
+// Connect workspace, and returns the Home tab then published.
+func (h *harness) homeOpened(eventID, user string) apiCall {
+	h.t.Helper()
+	before := 0
+	for _, c := range h.api.made("views.publish") {
+		if c.User == user {
+			before++
+		}
+	}
+	status, _ := h.post("application/json", rawEvent(h.t, map[string]any{
+		"team_id": testTeam, "event_id": eventID, "is_ext_shared_channel": false,
+		"authorizations": []map[string]any{{"enterprise_id": nil, "team_id": testTeam, "user_id": testBotID, "is_bot": true, "is_enterprise_install": false}},
+		"event": map[string]any{"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home", "event_ts": "1700000400.000001",
+			"view": map[string]any{"id": "V0HOME", "team_id": testTeam, "type": "home", "app_installed_team_id": testTeam}},
+	}), nil)
+	if status != http.StatusOK {
+		h.t.Fatalf("app_home_opened: %d", status)
+	}
+	var last apiCall
+	h.api.waitFor(h.t, "the Home tab of "+user, func(cs []apiCall) bool {
+		n := 0
+		for _, c := range cs {
+			if c.Method == "views.publish" && c.User == user {
+				n++
+				last = c
+			}
+		}
+		return n > before
+	})
+	return last
+}
+
+// TestListsStayInTheirChannel: /reflect cases typed in a public channel
+// names no case reflected on only in a private channel; the Home tab of a
+// member of the team lists only public channels' cases; the Home tab of
+// someone from another organisation (users.info names their own
+// workspace) lists none of the team's cases.
+func TestListsStayInTheirChannel(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t, privateChannels("CPRIV"), twoOrganisations())
+		h := boundaryHarness(t, db, api)
+		h.command("U1", "CPUB", "Kestrel")
+		h.command("U1", "CPRIV", "Curlew")
+		api.waitForCount(t, 4, "chat.postMessage")
+		assertDrained(t, db)
+
+		h.command("U2", "CPUB", "cases")
+		h.toldPrivately("U2", "Cases reflected on in this channel")
+		for _, c := range ephemeralsTo(api.made(), "U2") {
+			if strings.Contains(c.Text+c.Blocks, "Curlew") {
+				t.Errorf("/reflect cases in the public channel names the private channel's case: %q", c.Text)
+			}
+		}
+		if home := h.homeOpened("EvHome1", "U2"); !strings.Contains(home.Blocks, "Kestrel") || strings.Contains(home.Blocks, "Curlew") {
+			t.Errorf("a member's Home tab = %s; want Kestrel and not Curlew", home.Blocks)
+		}
+		home := h.homeOpened("EvHome2", "UEXT1")
+		if strings.Contains(home.Blocks, "Kestrel") || strings.Contains(home.Blocks, "Curlew") || !strings.Contains(home.Blocks, "another organisation") {
+			t.Errorf("the Home tab of someone from another organisation = %s; want none of the team's cases", home.Blocks)
+		}
+		assertDrained(t, db)
+	})
+}

@@ -22,6 +22,9 @@ type Home struct {
 	// Actions are the actions agreed in learning sessions that the person
 	// owns, open ones first.
 	Actions []HomeAction
+	// External is true for someone from another organisation (Slack
+	// Connect): the tab lists nothing of the team's.
+	External bool
 }
 
 // HomeAction is one agreed action the person owns.
@@ -63,7 +66,9 @@ var channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 
 // HomeView builds the Home tab for one person: a button to start a
 // reflection, their recent reflections, the team's cases, the latest
-// digest's headline and their settings, with a button to change them. All
+// digest's headline and their settings, with a button to change them (for
+// someone from another organisation, a word on why nothing of the team's
+// is listed, and their settings). All
 // text is escaped; long lists are cut to their newest entries, and the
 // view never has more than 100 blocks. Buttons: action_id "wm_home_start",
 // "wm_home_form" and "wm_home_settings".
@@ -85,6 +90,17 @@ func HomeView(h Home) slack.HomeTabViewRequest {
 	form := slack.NewButtonBlockElement("wm_home_form", "form", plain("Write it in a form"))
 	add(slack.NewActionBlock("wm_home_start", start, form))
 
+	if h.External {
+		add(slack.NewDividerBlock(), text("wm_home_external",
+			"You're here from another organisation, so this team's cases, reflections and digests aren't listed for you here. "+
+				"Take part in the threads of the channels you share with the team; `/reflect actions` in one of them lists your actions agreed there."))
+		add(slack.NewDividerBlock(), text("wm_home_settings_title", "*Your settings*"))
+		add(text("wm_home_settings_text", settingsText(h)))
+		settings := slack.NewButtonBlockElement("wm_home_settings", "settings", plain("Change settings"))
+		add(slack.NewActionBlock("wm_home_settings", settings))
+		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "wm_home", Blocks: slack.Blocks{BlockSet: b}}
+	}
+
 	add(slack.NewDividerBlock(), text("wm_home_recent", "*Your recent reflections*"))
 	if len(h.Recent) == 0 {
 		add(text("wm_home_recent_none", "Nothing yet. Reflections you start or add to will appear here."))
@@ -100,6 +116,7 @@ func HomeView(h Home) slack.HomeTabViewRequest {
 	if len(h.Cases) == 0 {
 		add(text("wm_home_cases_none", "No cases yet. A case begins the first time someone types `/reflect NAME`."))
 	}
+	add(slack.NewContextBlock("wm_home_cases_where", mrkdwn("Those reflected on in public channels. A private channel's cases are listed there, with `/reflect cases`.")))
 	for i, c := range h.Cases[:min(len(h.Cases), homeMaxCases)] {
 		add(text(fmt.Sprintf("wm_home_c%d", i), caseLine(c)))
 	}

@@ -247,6 +247,14 @@ func (s *Slack) codesAsked() bool {
 // organisation and admin standing from Slack; for events (answers in
 // threads) it is not needed and the zero Actor is returned.
 func (s *Slack) whoActed(ctx context.Context, d inbox.Delivery) flows.Actor {
+	if d.Kind == kindEvent && isUserKey(d.Key) {
+		// A Home tab opened: what it lists depends on who opens it.
+		var e eventPayload
+		if err := json.Unmarshal(d.Payload, &e); err != nil || e.Event.Type != "app_home_opened" || e.Event.User == "" {
+			return flows.Actor{}
+		}
+		return s.actor(ctx, e.TeamID, e.Event.User, e.Event.UserTeam)
+	}
 	if d.Kind != kindCommand && d.Kind != kindInteraction {
 		return flows.Actor{}
 	}
@@ -368,7 +376,7 @@ func (s *Slack) run(ctx context.Context, eng *flows.Engine, d inbox.Delivery, wh
 		if err := json.Unmarshal(d.Payload, &e); err != nil {
 			return nil, origin{}, fmt.Errorf("%w: %w", errUnreadable, err)
 		}
-		return s.runEvent(ctx, eng, e)
+		return s.runEvent(ctx, eng, e, who)
 	case kindInteraction:
 		var in interactionPayload
 		if err := json.Unmarshal(d.Payload, &in); err != nil {
@@ -379,7 +387,7 @@ func (s *Slack) run(ctx context.Context, eng *flows.Engine, d inbox.Delivery, wh
 	return nil, origin{}, fmt.Errorf("%w: kind %q", errUnreadable, d.Kind)
 }
 
-func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload) ([]call, origin, error) {
+func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload, who flows.Actor) ([]call, origin, error) {
 	ev := e.Event
 	o := origin{team: e.TeamID, channel: ev.Channel, thread: ev.ThreadTS, user: ev.User, message: ev.TS}
 	// Answers in threads ask Slack nothing: the event's user_team says
@@ -422,7 +430,12 @@ func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload)
 		return s.replied([]flows.Reply{help}, o, nil)
 	case "app_home_opened":
 		o.channel, o.message = "", ""
-		c, err := s.homeCall(ctx, eng, e.TeamID, ev.User)
+		if who.UserID != ev.User || who.TeamID != e.TeamID {
+			// Not looked up (it always is before the step): show nothing of
+			// the team's rather than guess.
+			who = flows.Actor{TeamID: e.TeamID, UserID: ev.User, External: true}
+		}
+		c, err := s.homeCall(ctx, eng, who)
 		if err != nil {
 			return nil, o, err
 		}
@@ -485,7 +498,7 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 				replies = append(replies, rs...)
 			}
 		}
-		return s.repliedWithHome(ctx, eng, replies, o, in.TeamID, in.UserID)
+		return s.repliedWithHome(ctx, eng, replies, o, actor)
 	case in.View == outcomeModalID:
 		return s.runOutcomeForm(ctx, eng, in, actor, o)
 	case in.View == sessionModalID:
@@ -523,7 +536,7 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 		if err != nil {
 			return nil, o, err
 		}
-		return s.repliedWithHome(ctx, eng, replies, o, in.TeamID, in.UserID)
+		return s.repliedWithHome(ctx, eng, replies, o, actor)
 	case in.ActionID == startAction:
 		o.channel, o.thread = in.Value, ""
 		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Value})
@@ -554,12 +567,12 @@ func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in intera
 
 // repliedWithHome renders the replies, then publishes the person's Home
 // tab afresh (after a change they made from it or from a form).
-func (s *Slack) repliedWithHome(ctx context.Context, eng *flows.Engine, replies []flows.Reply, o origin, team, user string) ([]call, origin, error) {
+func (s *Slack) repliedWithHome(ctx context.Context, eng *flows.Engine, replies []flows.Reply, o origin, who flows.Actor) ([]call, origin, error) {
 	cs, err := calls(replies, o)
 	if err != nil {
 		return nil, o, err
 	}
-	c, err := s.homeCall(ctx, eng, team, user)
+	c, err := s.homeCall(ctx, eng, who)
 	if err != nil {
 		return nil, o, err
 	}

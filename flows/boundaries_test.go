@@ -280,3 +280,64 @@ func TestControlsActOnlyInTheirConversation(t *testing.T) {
 		}
 	})
 }
+
+// TestListsShowOnlyTheirConversation: /reflect cases lists only the cases
+// reflected on in the channel it is typed in; the Home tab lists only what
+// public channels hold (a channel whose privacy cannot be told counts as
+// private); someone from another organisation gets nothing of the team's
+// cases on it.
+func TestListsShowOnlyTheirConversation(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		private := map[string]bool{"CPRIV": true}
+		c := newBoundaryConvo(t, db, func(o *flows.Options) {
+			o.ChannelPrivacy = func(_ context.Context, _, channel string) (bool, error) {
+				if channel == "CUNKNOWN" {
+					return false, errors.New("channel_not_found")
+				}
+				return private[channel], nil
+			}
+		})
+		for _, r := range []struct{ who, channel, label string }{
+			{"ann", "CPUB", "Kestrel"}, {"ann", "CPRIV", "Curlew"}, {"ann", "CUNKNOWN", "Dunlin"}, {"bo", "CPRIV", "Kestrel"},
+		} {
+			c.channel = r.channel
+			c.cmd(r.who, r.label)
+			c.say(r.who, "She wants to be at home.")
+		}
+		cases := func(channel string) string {
+			return allText(notice(t, c.cmdAs(actor("bo"), channel, "cases")))
+		}
+		if got := cases("CPUB"); !strings.Contains(got, "Kestrel 1 reflection") || strings.Contains(got, "Curlew") || strings.Contains(got, "Dunlin") {
+			t.Errorf("/reflect cases in the public channel:\n%s", got)
+		}
+		if got := cases("CPRIV"); !strings.Contains(got, "Curlew") || !strings.Contains(got, "Kestrel 1 reflection") || strings.Contains(got, "Dunlin") {
+			t.Errorf("/reflect cases in the private channel:\n%s", got)
+		}
+		if got := cases("CNONE"); strings.Contains(got, "Kestrel") || strings.Contains(got, "Curlew") {
+			t.Errorf("/reflect cases in a channel with none:\n%s", got)
+		}
+
+		h, err := c.engine.Home(c.ctx, actor("ann"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.Cases) != 1 || h.Cases[0].Label != "Kestrel" || h.Cases[0].Reflections != 1 {
+			t.Errorf("Home cases = %+v; want Kestrel, once, from the public channel only", h.Cases)
+		}
+		if len(h.Recent) != 1 || h.Recent[0].Channel != "CPUB" {
+			t.Errorf("Home recent = %+v; want the public channel's only", h.Recent)
+		}
+
+		ext := flows.Actor{TeamID: team, UserID: "UEXT", HomeTeam: "T2", External: true}
+		c.channel = "CPUB"
+		c.cmdAs(ext, "CPUB", "Plover")
+		c.say("UEXT", "Her son visits on Sundays.")
+		h, err = c.engine.Home(c.ctx, ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !h.External || len(h.Cases) != 0 || len(h.Recent) != 0 || len(h.Actions) != 0 || h.DigestHeadline != "" || len(h.DigestThemes) != 0 {
+			t.Errorf("Home of someone from another organisation = %+v; want nothing of the team's", h)
+		}
+	})
+}

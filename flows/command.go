@@ -216,24 +216,22 @@ func editDistance(a, b string) int {
 	return d[len(ra)][len(rb)]
 }
 
+// listCases answers /reflect cases with the cases of the channel it was
+// typed in: a case reflected on only elsewhere is not named here.
 func (e *Engine) listCases(ctx context.Context, c Command) ([]Reply, error) {
-	cases, err := e.store.ListCases(ctx, c.TeamID)
+	cases, err := e.casesShown(ctx, e.store, c.TeamID, func(ch string) bool { return ownConversation(c.Channel, ch) })
 	if err != nil {
-		return nil, fmt.Errorf("listing cases: %w", err)
+		return nil, err
 	}
 	if len(cases) == 0 {
-		return []Reply{notice(c.Channel, c.UserID, "No cases yet.", "Start one with /reflect NAME, where NAME is a pseudonym the team chooses.")}, nil
+		return []Reply{notice(c.Channel, c.UserID, "No cases have been reflected on in this channel yet.",
+			"Start one with /reflect NAME, where NAME is a pseudonym the team chooses. Each channel lists only its own cases.")}, nil
 	}
-	reply := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: fmt.Sprintf("The team's cases (%d)", len(cases))}
+	reply := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: fmt.Sprintf("Cases reflected on in this channel (%d)", len(cases))}
 	for _, cs := range cases {
-		rs, err := e.store.ListCaseReflections(ctx, cs.ID)
-		if err != nil {
-			return nil, fmt.Errorf("listing reflections of case: %w", err)
-		}
 		line := "no reflections yet"
-		if len(rs) > 0 {
-			last := rs[len(rs)-1]
-			line = fmt.Sprintf("%d reflection%s, last on %s", len(rs), plural(len(rs)), last.CreatedAt.Format("2 Jan 2006"))
+		if cs.Reflections > 0 {
+			line = fmt.Sprintf("%d reflection%s, last on %s", cs.Reflections, plural(cs.Reflections), cs.LastReflected.Format("2 Jan 2006"))
 		}
 		reply.Parts = append(reply.Parts, Part{Label: cs.Label, Text: line})
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // Home is what one person's home page shows: their settings, their recent
-// reflections and the team's cases. It holds titles, dates and counts, never
-// story text, since a home page is seen outside the reflection's channel.
+// reflections and the team's cases in public channels, and their actions
+// agreed there. It holds titles, dates and counts, never story text, since
+// a home page is seen outside the reflection's channel.
 type Home struct {
 	UserID       string
 	Discipline   string
@@ -30,6 +31,9 @@ type Home struct {
 	// first digest.
 	DigestHeadline string
 	DigestThemes   []string
+	// External is true for someone from another organisation (Slack
+	// Connect): their home page lists nothing of the team's.
+	External bool
 }
 
 // HomeReflection is one of the person's recent reflections.
@@ -41,7 +45,7 @@ type HomeReflection struct {
 	When    time.Time
 }
 
-// HomeCase is one of the team's cases.
+// HomeCase is one of the team's cases, as reflected on where it is shown.
 type HomeCase struct {
 	Label         string
 	Reflections   int
@@ -57,9 +61,13 @@ type HomeTemplate struct {
 // homeRecent is how many of a person's reflections the home page lists.
 const homeRecent = 10
 
-// Home gathers a person's home page.
+// Home gathers a person's home page. Being seen outside every channel,
+// it draws only on public channels (access.go's homeShows): the person's
+// reflections there, the cases reflected on there, their actions agreed
+// there, the digest's themes from there. Someone from another
+// organisation gets their settings and nothing of the team's cases.
 func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
-	h := Home{UserID: a.UserID}
+	h := Home{UserID: a.UserID, External: a.External}
 	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
 	switch {
 	case err == nil:
@@ -68,6 +76,14 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 	case !errors.Is(err, ErrNotFound):
 		return h, fmt.Errorf("loading member: %w", err)
 	}
+	for _, k := range e.templates.Keys() {
+		tpl, _ := e.templates.Get(k)
+		h.Templates = append(h.Templates, HomeTemplate{Key: tpl.Key, Name: tpl.Name, About: tpl.About, NeedsCase: tpl.NeedsCase})
+	}
+	if a.External {
+		return h, nil
+	}
+	shows := e.homeShows(ctx, a)
 	reflections, err := e.store.ListReflections(ctx, a.TeamID)
 	if err != nil {
 		return h, fmt.Errorf("listing reflections: %w", err)
@@ -86,41 +102,31 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 	if err != nil {
 		return h, fmt.Errorf("listing cases: %w", err)
 	}
-	h.Cases = make([]HomeCase, len(cases))
-	byID := map[int64]*HomeCase{}
-	for i, c := range cases {
-		h.Cases[i] = HomeCase{Label: c.Label}
-		byID[c.ID] = &h.Cases[i]
+	labels := map[int64]string{}
+	for _, c := range cases {
+		labels[c.ID] = c.Label
 	}
 	for _, r := range slices.Backward(reflections) {
-		if hc := byID[r.CaseID]; hc != nil {
-			hc.Reflections++
-			if r.CreatedAt.After(hc.LastReflected) {
-				hc.LastReflected = r.CreatedAt
-			}
+		if len(h.Recent) == homeRecent {
+			break
 		}
-		if (r.StartedBy == a.UserID || answered[r.ID]) && len(h.Recent) < homeRecent {
-			title := r.Template
-			if tpl, ok := e.templates.Get(r.Template); ok {
-				label := ""
-				if hc := byID[r.CaseID]; hc != nil {
-					label = hc.Label
-				}
-				title = reflectionTitle(tpl, Case{Label: label})
-			}
-			h.Recent = append(h.Recent, HomeReflection{ID: r.ID, Title: title, Status: r.Status, Channel: r.Channel, When: r.CreatedAt})
+		if (r.StartedBy != a.UserID && !answered[r.ID]) || !shows(r.Channel) {
+			continue
 		}
+		title := r.Template
+		if tpl, ok := e.templates.Get(r.Template); ok {
+			title = reflectionTitle(tpl, Case{Label: labels[r.CaseID]})
+		}
+		h.Recent = append(h.Recent, HomeReflection{ID: r.ID, Title: title, Status: r.Status, Channel: r.Channel, When: r.CreatedAt})
+	}
+	if h.Cases, err = e.casesShown(ctx, e.store, a.TeamID, shows); err != nil {
+		return h, err
 	}
 	// Most recently reflected on first; cases never reflected on last.
 	slices.SortStableFunc(h.Cases, func(x, y HomeCase) int { return y.LastReflected.Compare(x.LastReflected) })
-	for _, k := range e.templates.Keys() {
-		tpl, _ := e.templates.Get(k)
-		h.Templates = append(h.Templates, HomeTemplate{Key: tpl.Key, Name: tpl.Name, About: tpl.About, NeedsCase: tpl.NeedsCase})
-	}
 	if err := e.homeDigest(ctx, a.TeamID, &h); err != nil {
 		return h, err
 	}
-	shows := e.homeShows(ctx, a)
 	actions, err := e.MyActions(ctx, a)
 	if err != nil {
 		return h, err
