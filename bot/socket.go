@@ -40,10 +40,16 @@ import (
 // It returns nil when ctx ends, and an error if Slack refuses the app-level
 // token.
 func (s *Slack) RunSocket(ctx context.Context) error {
+	return s.runSocket(ctx, wallClock{})
+}
+
+// runSocket is RunSocket with the link's pings, readiness and replacement
+// timed by clock (tests drive a fake one).
+func (s *Slack) runSocket(ctx context.Context, clock linkClock) error {
 	api := newWebAPI(s.botToken, s.appToken, s.apiURL, s.httpClient)
 	failures := 0
 	for {
-		up, err := s.runLink(ctx, api)
+		up, err := s.runLink(ctx, api, clock)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -85,6 +91,27 @@ func (s *Slack) linkWait(failures int, err error) time.Duration {
 		wait = max(wait, limited.RetryAfter)
 	}
 	return min(wait, s.socketBackoff)
+}
+
+// linkClock times a Socket Mode link: when it pings, when it reads as not
+// ready and when it is replaced. wallClock is the real one; tests drive a
+// fake one, so that they need not wait out the pings. Deadlines on the
+// connection's reads and writes are always the wall clock's.
+type linkClock interface {
+	// Now is read whenever anything is heard from Slack.
+	Now() time.Time
+	// NewTicker ticks every d, as time.NewTicker does; stop stops it.
+	NewTicker(d time.Duration) (ticks <-chan time.Time, stop func())
+}
+
+// wallClock is the real time.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }
 
 // tokenRefused is Slack's refusal of the app-level token, which no retry
@@ -142,7 +169,7 @@ func (l *socketLink) AckCtx(ctx context.Context, envelopeID string, payload any)
 // runLink opens one Socket Mode connection and takes its envelopes until
 // ctx ends (nil), Slack asks for a new one, the link goes quiet, or it
 // fails. up reports whether Slack said hello on it.
-func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
+func (s *Slack) runLink(ctx context.Context, api *webAPI, clock linkClock) (up bool, err error) {
 	s.log.InfoContext(ctx, "slack: connecting over Socket Mode")
 	_, url, err := api.StartSocketModeContext(ctx)
 	if err != nil {
@@ -162,7 +189,7 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
 	// An envelope's payload may be as large as an HTTP delivery's body.
 	conn.SetReadLimit(2*MaxBodyBytes + 64<<10)
 	var heard atomic.Int64 // when anything last came from Slack, Unix ns
-	hear := func() { heard.Store(time.Now().UnixNano()) }
+	hear := func() { heard.Store(clock.Now().UnixNano()) }
 	hear()
 	conn.SetPingHandler(func(data string) error {
 		hear()
@@ -200,8 +227,8 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
 	// when socketPing has passed since the last ping; not ready once
 	// nothing has been heard for two pings (Slack answers a ping at once);
 	// replaced once nothing has been heard for socketDead.
-	ticker := time.NewTicker(max(s.socketDead/15, time.Millisecond))
-	defer ticker.Stop()
+	ticks, stopTicks := clock.NewTicker(max(s.socketDead/15, time.Millisecond))
+	defer stopTicks()
 	var pinged time.Time
 	for {
 		select {
@@ -211,7 +238,7 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
 			return up, nil
 		case err := <-readErr:
 			return up, fmt.Errorf("reading: %w", err)
-		case now := <-ticker.C:
+		case now := <-ticks:
 			quiet := now.Sub(time.Unix(0, heard.Load()))
 			switch {
 			case quiet > s.socketDead:
@@ -229,7 +256,7 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI) (up bool, err error) {
 			}
 			if now.Sub(pinged) >= s.socketPing {
 				pinged = now
-				if err := conn.WriteControl(websocket.PingMessage, nil, now.Add(s.socketPing)); err != nil {
+				if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.socketPing)); err != nil {
 					return up, fmt.Errorf("pinging: %w", err)
 				}
 			}
