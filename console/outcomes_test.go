@@ -57,7 +57,7 @@ func TestConsoleOutcomeLines(t *testing.T) {
 	got := out.String()
 	for _, want := range []string{
 		"Record what happened: When the team is ready, a short record of where Kestrel died",
-		"/reflect outcome Kestrel.",
+		"in the console, one line a fact: :outcome Kestrel FACT VALUE (:outcome Kestrel lists the facts).",
 		"(only you) Recorded what happened for Kestrel.",
 		"Died at: hospital",
 		"Wished to die at: home",

@@ -609,7 +609,8 @@ func (e *Engine) outcomeCommand(ctx context.Context, c Command, label string) ([
 func outcomeOffer(cs Case) ([]Part, Button) {
 	return []Part{{Label: "Record what happened", Text: "When the team is ready, a short record of where " + cs.Label +
 			" died and what was in place, read beside the stories each quarter. Every question allows not known. " +
-			"The button below, or /reflect outcome " + cs.Label + "."}},
+			"In Slack, the button below or /reflect outcome " + cs.Label + " opens it; in the console, one line a fact: :outcome " +
+			cs.Label + " FACT VALUE (:outcome " + cs.Label + " lists the facts)."}},
 		Button{Label: "Record what happened", Action: ActionOutcome, Value: strconv.FormatInt(cs.ID, 10)}
 }
 
