@@ -199,7 +199,7 @@ func outcomeShare(c flows.OutcomeCount) (float64, string) {
 // that touched on it that read toward it.
 func directionShare(toward, of int) (float64, string) {
 	if of <= 0 {
-		return 0, "no answers"
+		return 0, "no\nanswers"
 	}
 	toward = min(max(toward, 0), of)
 	share := 100 * float64(toward) / float64(of)
