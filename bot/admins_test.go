@@ -13,7 +13,6 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // TestWorkspaceAdminsMayChangeSettings checks that users.info decides who
@@ -21,7 +20,7 @@ import (
 // admin is not.
 func TestWorkspaceAdminsMayChangeSettings(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		asked := map[string]int{}
 		api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 			c.Handle("/users.info", s.handle("users.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
@@ -64,7 +63,7 @@ func TestWorkspaceAdminsMayChangeSettings(t *testing.T) {
 // other deliveries are still recorded and acknowledged at once.
 func TestSlackLookupHoldsNoDatabaseLock(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		entered := make(chan struct{}, 1)
 		release := make(chan struct{})
 		var once sync.Once
@@ -82,11 +81,7 @@ func TestSlackLookupHoldsNoDatabaseLock(t *testing.T) {
 		})
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
 		h.command("U2", "C1", "cases")
-		select {
-		case <-entered:
-		case <-time.After(20 * time.Second):
-			t.Fatal("the job never asked Slack who U2 is")
-		}
+		within(t, "the job to ask Slack who U2 is", entered)
 		// users.info is now held open. Another delivery must still be
 		// acknowledged: nothing may wait on the call to Slack.
 		body := messageEvent("EvWhileSlow", "U3", "C9", "1700000000.000100", "1700000000.000200", "unrelated")
@@ -103,13 +98,10 @@ func TestSlackLookupHoldsNoDatabaseLock(t *testing.T) {
 			resp.Body.Close()
 			status <- resp.StatusCode
 		}()
-		select {
-		case got := <-status:
-			if got != http.StatusOK {
-				t.Errorf("acknowledgement while Slack is slow: status %d", got)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatal("the acknowledgement waited for a call to Slack")
+		// users.info stays held open until this is acknowledged: an
+		// acknowledgement waiting on it would never come.
+		if got := within(t, "the acknowledgement while Slack is slow (it must not wait on the call to Slack)", status); got != http.StatusOK {
+			t.Errorf("acknowledgement while Slack is slow: status %d", got)
 		}
 		once.Do(func() { close(release) })
 		api.waitForCount(t, 1, "chat.postEphemeral")

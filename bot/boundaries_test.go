@@ -16,7 +16,6 @@ import (
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // The boundaries, over signed requests in Slack's own payload shapes: a
@@ -118,7 +117,7 @@ func ephemeralsTo(calls []apiCall, user string) []apiCall {
 // installation's own admin, sending the same, is obeyed.
 func TestAnotherOrganisationsAdminHasNoRightsHere(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t, twoOrganisations("UEXTADMIN", "UADMIN"))
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
@@ -283,7 +282,7 @@ func (h *harness) homeButton(user, actionID, value string) {
 // message; in its own channel it is marked done.
 func TestActionDoneStaysInItsChannel(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t, privateChannels("CPRIV"))
 		h := boundaryHarness(t, db, api)
@@ -356,7 +355,7 @@ func (h *harness) pressIn(user, channel, thread, actionID, value string) {
 // channel, they act.
 func TestControlsStayInTheirChannel(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
@@ -453,7 +452,7 @@ func (h *harness) homeOpened(eventID, user string) apiCall {
 // workspace) lists none of the team's cases.
 func TestListsStayInTheirChannel(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t, privateChannels("CPRIV"), twoOrganisations())
 		h := boundaryHarness(t, db, api)
 		h.command("U1", "CPUB", "Kestrel")

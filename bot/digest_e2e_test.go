@@ -17,7 +17,6 @@ import (
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 	"whatmatters/themes"
 )
 
@@ -28,7 +27,7 @@ import (
 // channel's words never appear in it, and the record is marked posted.
 func TestWeeklyDigestPostedWithChart(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 			c.Handle("/conversations.info", s.handle("conversations.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
 				ch := v.Get("channel")
@@ -50,7 +49,7 @@ func TestWeeklyDigestPostedWithChart(t *testing.T) {
 			ChannelPrivacy: func(ctx context.Context, team, channel string) (bool, error) {
 				return adapter.Load().ChannelPrivate(ctx, team, channel)
 			}})
-		h := newHarness(t, db, api, harnessOptions{workers: 4, slackOpts: func(o *SlackOptions) { o.Engine = engine.WithStore }})
+		h := newHarness(t, db, api, harnessOptions{workers: 4, periodic: true, slackOpts: func(o *SlackOptions) { o.Engine = engine.WithStore }})
 		adapter.Store(h.slack)
 		ctx := context.Background()
 
@@ -100,22 +99,15 @@ func TestWeeklyDigestPostedWithChart(t *testing.T) {
 		}
 
 		// The coding job codes every answer.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
+		eventually(t, "the coding job to code every answer", func() (bool, string) {
 			coded := 0
 			for _, a := range answered(t, db) {
 				if a.Codes != nil && a.Codes.Coder == themes.OfflineName {
 					coded++
 				}
 			}
-			if coded == 6 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("coded %d of 6 answers; logs:\n%s", coded, h.logs.String())
-			}
-			time.Sleep(20 * time.Millisecond) // polling a database, not timing
-		}
+			return coded == 6, fmt.Sprintf("coded %d of 6 answers", coded)
+		})
 
 		// A lead sets the digest for this very hour, in the leads' channel.
 		if _, err := db.SaveMember(ctx, flows.Member{TeamID: testTeam, UserID: "ULEAD", Role: flows.RoleLead}); err != nil {

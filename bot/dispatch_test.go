@@ -15,7 +15,6 @@ import (
 	"whatmatters/inbox"
 
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // reflectionByHand starts a reflection in C1 and processes its command by
@@ -50,7 +49,7 @@ func deliveryJobs(t testing.TB, db *storage.DB) int {
 // never holds a job for any of its deliveries.
 func TestNewDeliveriesAreProcessedWithoutJobs(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
 		h.command("U1", "C1", "Kestrel")
@@ -73,7 +72,7 @@ func TestNewDeliveriesAreProcessedWithoutJobs(t *testing.T) {
 // delivery is handed to River, whose retry posts it.
 func TestRunnerLeavesAFailureToAJob(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		api.fail = func(method string, n int) (int, string) {
 			if method == "chat.postMessage" && n == 0 {
@@ -97,7 +96,7 @@ func TestRunnerLeavesAFailureToAJob(t *testing.T) {
 // job's stops at its own.
 func TestRunnerRoundTakesEveryWaitingDelivery(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{}) // no jobs, no runners: nothing processes by itself
 		h.command("U1", "C1", "Kestrel")
@@ -131,7 +130,7 @@ func TestRunnerRoundTakesEveryWaitingDelivery(t *testing.T) {
 // busy joins that runner's next round.
 func TestRunnersOverflowToJobs(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		h := newHarness(t, db, newSlackServer(t), harnessOptions{noServer: true})
 		r := newRunners(h.slack, 1)
 		// The ids are in no inbox: each round finds nothing to do.
@@ -154,7 +153,7 @@ func TestRunnersOverflowToJobs(t *testing.T) {
 // from it.
 func TestReactionsOfAThreadGoTogether(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		api.fail = func(method string, n int) (int, string) {
 			if method == "reactions.add" && n == 2 {
@@ -175,7 +174,9 @@ func TestReactionsOfAThreadGoTogether(t *testing.T) {
 		if err != nil || len(pending) != 6 {
 			t.Fatalf("pending = %d, %v; want the six answers", len(pending), err)
 		}
+		before := time.Now()
 		err = h.slack.process(ctx, pending[0].ID, false, true)
+		after := time.Now()
 		var later *retryLater
 		if !errors.As(err, &later) {
 			t.Fatalf("process = %v; want a wait for the rate limit", err)
@@ -190,9 +191,12 @@ func TestReactionsOfAThreadGoTogether(t *testing.T) {
 		if left != 1 {
 			t.Errorf("%d messages left in the outbox; want the rate-limited tick alone", left)
 		}
+		// Held for Retry-After's 30 s from when Slack said so, within the
+		// call to process.
 		until, err := h.slack.limits.HeldUntil(ctx, testTeam, methodScope("reactions.add"))
-		if err != nil || until.Before(time.Now().Add(20*time.Second)) {
-			t.Errorf("reactions.add held until %v (%v); want about 30 s from now", until, err)
+		if err != nil || until.Before(before.Add(30*time.Second)) || until.After(after.Add(30*time.Second)) {
+			t.Errorf("reactions.add held until %v (%v); want 30 s after the 429, between %v and %v", until, err,
+				before.Add(30*time.Second), after.Add(30*time.Second))
 		}
 	})
 }
@@ -203,7 +207,7 @@ func TestReactionsOfAThreadGoTogether(t *testing.T) {
 // otherwise they take every reply waiting, up to 32.
 func TestRunnerBatchesAreShortWhileAcknowledging(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
 		ctx := context.Background()
@@ -270,7 +274,7 @@ func (p panickingStore) GetDelivery(ctx context.Context, id string) (inbox.Deliv
 // (which may hold someone's words) is not logged.
 func TestRunnerSurvivesAPanic(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	logs := &syncBuffer{}
 	s := newSlack(&fakeAPI{}, SlackOptions{Store: panickingStore{db, "EvPanic"}, Engine: engineOn(t),
 		Log: slog.New(slog.NewTextHandler(logs, nil))})
@@ -303,7 +307,7 @@ func TestRunnerSurvivesAPanic(t *testing.T) {
 // stored exactly once and the unreadable one is given up on.
 func TestFailedBatchLeavesNothingHalfDone(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{}) // processed by hand below
 		ctx := context.Background()

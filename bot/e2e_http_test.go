@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // answers are the starter's answers to the five stages of a case
@@ -28,7 +26,7 @@ var answers = []string{
 // Slack would send it, against slacktest's Web API.
 func TestReflectionOverHTTP(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 4})
 		ctx := context.Background()
@@ -118,14 +116,11 @@ func TestReflectionOverHTTP(t *testing.T) {
 }
 
 // assertDrained waits until every delivery is processed, its payload
-// cleared, and every reply sent, failing the test after a deadline.
+// cleared, and every reply sent (failing the test only after hangGuard).
 func assertDrained(t *testing.T, db *storage.DB) {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	eventually(t, "every delivery processed and every reply sent", func() (bool, string) {
 		var pending, payloads, outbox int
 		err := db.SQL().QueryRowContext(ctx, `SELECT
 			(SELECT count(*) FROM inbox WHERE processed_at IS NULL),
@@ -134,12 +129,7 @@ func assertDrained(t *testing.T, db *storage.DB) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pending == 0 && payloads == 0 && outbox == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries unprocessed, %d payloads kept, %d replies unsent; want none", pending, payloads, outbox)
-		}
-		<-tick.C
-	}
+		return pending == 0 && payloads == 0 && outbox == 0,
+			fmt.Sprintf("%d deliveries unprocessed, %d payloads kept, %d replies unsent; want none", pending, payloads, outbox)
+	})
 }

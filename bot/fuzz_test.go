@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"testing"
 	"time"
-
-	"whatmatters/storage/storagetest"
 )
 
 // FuzzRequestPath sends whatever the fuzzer makes, signed as Slack signs,
@@ -33,7 +31,7 @@ func FuzzRequestPath(f *testing.F) {
 		f.Add(seed, "application/json")
 		f.Add(seed, "application/x-www-form-urlencoded")
 	}
-	db := storagetest.SQLite(f)
+	db := sqliteDB(f)
 	s := newSlack(&fakeAPI{}, SlackOptions{Store: db, Engine: engineOn(f)})
 	if err := s.Start(context.Background()); err != nil {
 		f.Fatal(err)

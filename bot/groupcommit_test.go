@@ -13,7 +13,6 @@ import (
 	"whatmatters/flows"
 	"whatmatters/inbox"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // gatedStore counts transactions and can hold the first one open, so a
@@ -66,7 +65,7 @@ func (r refusingStore) RecordDelivery(ctx context.Context, d inbox.Delivery) (bo
 // all, not twenty-one), each once, each enqueued once, a repeat reported
 // as no longer new.
 func TestDeliveriesShareACommit(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		gs := &gatedStore{Store: db, gate: make(chan struct{}), entered: make(chan struct{})}
 		s := newSlack(&fakeAPI{}, SlackOptions{Store: gs, Engine: engineOn(t)})
@@ -121,7 +120,7 @@ func TestDeliveriesShareACommit(t *testing.T) {
 // delivery of a shared transaction, the others are recorded alone and
 // acknowledged; only the refused one fails.
 func TestOneRefusedDeliveryDoesNotFailItsBatch(t *testing.T) {
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	ctx := context.Background()
 	gs := &gatedStore{Store: db, gate: make(chan struct{}), entered: make(chan struct{}), refuse: "EvBad"}
 	s := newSlack(&fakeAPI{}, SlackOptions{Store: gs, Engine: engineOn(t)})
@@ -161,7 +160,7 @@ func TestOneRefusedDeliveryDoesNotFailItsBatch(t *testing.T) {
 // processed in one transaction, in the order they arrived, and each still
 // gets its tick.
 func TestThreadRepliesProcessedTogether(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		gs := &gatedStore{Store: db}

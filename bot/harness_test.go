@@ -73,8 +73,14 @@ type harness struct {
 }
 
 type harnessOptions struct {
-	workers   int  // River workers; 0 means River is not started
-	noServer  bool // no HTTP server
+	workers  int  // River workers; 0 means River is not started
+	noServer bool // no HTTP server
+	// periodic makes River look for due digests and sessions and for
+	// answers to code every 500 ms, for the tests that wait on those
+	// jobs. Otherwise each looks once, at start: every look is a job
+	// inserted, fetched and completed, which on SQLite under the race
+	// detector costs the machine more than most of what a test does.
+	periodic  bool
 	appToken  string
 	slackOpts func(*SlackOptions)
 }
@@ -97,11 +103,16 @@ func newHarness(t *testing.T, db *storage.DB, api *slackServer, o harnessOptions
 		o.slackOpts(&opts)
 	}
 	h := &harness{t: t, db: db, api: api, logs: logs, slack: NewSlack(opts)}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the adapter's logs:\n%s", logs.String())
+		}
+	})
 	if err := h.slack.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if o.workers > 0 {
-		startJobs(t, db, h.slack, o.workers)
+		startJobs(t, db, h.slack, o.workers, o.periodic)
 	}
 	if !o.noServer {
 		h.srv = httptest.NewServer(NewServer(ServerOptions{
@@ -122,13 +133,23 @@ func (quickRetry) NextRetry(*rivertype.JobRow) time.Time {
 	return time.Now().Add(20 * time.Millisecond)
 }
 
-// startJobs runs River for the adapter on the test database.
-func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int) {
+// startJobs runs River for the adapter on the test database; the periodic
+// jobs look often only when periodic is set.
+func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int, periodic bool) {
 	t.Helper()
 	off := themes.NewOffline()
-	opts := JobOptions{Workers: workers, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
-		SweepEvery: time.Hour, TestOnly: true, DigestsEvery: 200 * time.Millisecond, CodesEvery: 250 * time.Millisecond, SessionsEvery: 100 * time.Millisecond,
+	// River polls for jobs every second, its default: a job this process
+	// inserts is fetched at once anyway, and a retry waits for River's
+	// scheduler (every 5 s) before any poll can take it. Each poll is a
+	// query SQLite parses anew, on the one connection everything else
+	// waits for; polled every 20 ms, under the race detector, they were
+	// most of what a test cost the machine.
+	opts := JobOptions{Workers: workers, FetchPollInterval: time.Second, RetryPolicy: quickRetry{},
+		SweepEvery: time.Hour, TestOnly: true, DigestsEvery: time.Hour, CodesEvery: time.Hour, SessionsEvery: time.Hour,
 		Coding: &themes.Coding{Store: db, Primary: off, Offline: off, Name: themes.OfflineName, Version: themes.OfflineVersion}}
+	if periodic {
+		opts.DigestsEvery, opts.CodesEvery, opts.SessionsEvery = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
+	}
 	if db.Dialect() == storage.Postgres {
 		runJobs(t, riverpgxv5.New(db.Pool()), s, opts)
 	} else {

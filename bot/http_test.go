@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // story is text people write: it must never reach the logs.
@@ -38,7 +37,7 @@ func stubEnqueue(s *Slack) func() []string {
 
 func TestSignature(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		h := newHarness(t, db, newSlackServer(t), harnessOptions{})
 		enqueued := stubEnqueue(h.slack)
 		body := messageEvent("EvSig", "U1", "C1", "100.000001", "100.000002", story)
@@ -104,7 +103,7 @@ func TestSignature(t *testing.T) {
 
 func TestURLVerification(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, storagetest.SQLite(t), newSlackServer(t), harnessOptions{})
+	h := newHarness(t, sqliteDB(t), newSlackServer(t), harnessOptions{})
 	body := []byte(`{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
 	status, resp := h.post("application/json", body, nil)
 	if status != http.StatusOK {
@@ -128,7 +127,7 @@ func TestURLVerification(t *testing.T) {
 
 func TestBodyTooLarge(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	h := newHarness(t, db, newSlackServer(t), harnessOptions{})
 	body := []byte(`{"type":"event_callback","padding":"` + strings.Repeat("x", MaxBodyBytes) + `"}`)
 	if status, _ := h.post("application/json", body, nil); status != http.StatusRequestEntityTooLarge {
@@ -141,7 +140,7 @@ func TestBodyTooLarge(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		h := newHarness(t, db, newSlackServer(t), harnessOptions{})
 		enqueued := stubEnqueue(h.slack)
 		const form = "application/x-www-form-urlencoded"

@@ -8,13 +8,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/slack-go/slack/slacktest"
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // TestMentionHomeAndModals covers the ways in besides /reflect: a mention
@@ -22,7 +20,7 @@ import (
 // opened; its buttons open modals at once, and their submissions act.
 func TestMentionHomeAndModals(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
@@ -105,7 +103,7 @@ func TestMentionHomeAndModals(t *testing.T) {
 // the person is told through the command's response_url.
 func TestNotInChannel(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	responded := make(chan string, 1)
 	api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 		c.Handle("/chat.postMessage", s.handle("chat.postMessage", func(http.ResponseWriter, *http.Request, url.Values) any {
@@ -124,13 +122,8 @@ func TestNotInChannel(t *testing.T) {
 	if status, _ := h.post("application/x-www-form-urlencoded", body, nil); status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
-	select {
-	case msg := <-responded:
-		if !strings.Contains(msg, "/invite") || !strings.Contains(msg, `"ephemeral"`) {
-			t.Errorf("response_url got %s; want a private note to invite the bot", msg)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("nothing was said through response_url; logs:\n%s", h.logs)
+	if msg := within(t, "a note through response_url", responded); !strings.Contains(msg, "/invite") || !strings.Contains(msg, `"ephemeral"`) {
+		t.Errorf("response_url got %s; want a private note to invite the bot", msg)
 	}
 	assertDrained(t, db)
 	if m := metric(t, h, `whatmatters_slack_posts_total{method="chat.postMessage",result="dropped"}`); m != "1" {
@@ -143,7 +136,7 @@ func TestNotInChannel(t *testing.T) {
 // answer longer than one box joined whole.
 func TestWholeReflectionInAForm(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
@@ -220,7 +213,7 @@ func TestWholeReflectionInAForm(t *testing.T) {
 // answer edited in Slack changing what is stored.
 func TestMyDataAndEdits(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})

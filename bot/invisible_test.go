@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // invisibles are the characters that change how text reads without
@@ -56,7 +55,7 @@ func TestEscapeRemovesInvisibleCharacters(t *testing.T) {
 // summary quoting it, over the HTTP receiver and the real engine.
 func TestStoryReachesSlackWithoutBidiControls(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
 		h.command("U1", "C1", "Kestrel")

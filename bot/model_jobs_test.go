@@ -20,7 +20,6 @@ import (
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 	"whatmatters/themes"
 )
 
@@ -195,7 +194,7 @@ func TestModelJobsFallBackUnderAFailingEndpoint(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			db := storagetest.SQLite(t)
+			db := sqliteDB(t)
 			srv := newModelServer(t, tc.handle)
 			clock := &simClock{now: time.Now().Truncate(time.Millisecond)}
 			coding := modelCodingFor(db, srv, clock.Now)
@@ -272,7 +271,7 @@ func TestNextModelTry(t *testing.T) {
 // worker for everything else.
 func TestHungModelLeavesOtherJobsRunning(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		release := make(chan struct{})
 		srv := newModelServer(t, func(_ http.ResponseWriter, r *http.Request) {
@@ -284,7 +283,7 @@ func TestHungModelLeavesOtherJobsRunning(t *testing.T) {
 		t.Cleanup(func() { close(release) })
 		addAnswers(t, db, 6)
 		h := newHarness(t, db, newSlackServer(t), harnessOptions{noServer: true})
-		opts := JobOptions{Workers: 1, ModelWorkers: 2, ModelTimeout: time.Minute, FetchPollInterval: 20 * time.Millisecond,
+		opts := JobOptions{Workers: 1, ModelWorkers: 2, ModelTimeout: time.Minute, FetchPollInterval: time.Second,
 			RetryPolicy: quickRetry{}, SweepEvery: time.Hour, CheckInEvery: -1, DigestsEvery: -1, SessionsEvery: time.Hour,
 			CodesEvery: 50 * time.Millisecond, TestOnly: true, Coding: modelCodingFor(db, srv, time.Now)}
 		var client interface {
@@ -296,36 +295,26 @@ func TestHungModelLeavesOtherJobsRunning(t *testing.T) {
 		} else {
 			client = startModelJobs(t, riversqlite.New(db.SQL()), h.slack, opts)
 		}
-		// Generous bounds, for failing only: a loaded machine under the
-		// race detector starts River on SQLite slowly.
+		// Waits bounded only by hangGuard: a loaded machine under the race
+		// detector starts River on SQLite slowly.
 		began := time.Now()
-		deadline := began.Add(time.Minute)
-		for srv.inFlight.Load() < 2 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d model calls in flight, want both model workers waiting", srv.inFlight.Load())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		eventually(t, "both model workers waiting on the model", func() (bool, string) {
+			n := srv.inFlight.Load()
+			return n >= 2, fmt.Sprintf("%d model calls in flight", n)
+		})
 		hung := time.Now()
-		deadline = hung.Add(time.Minute)
 		var res *rivertype.JobInsertResult
 		err := retryBusy(func() (err error) { res, err = client.Insert(ctx, SessionsArgs{}, nil); return err })
 		if err != nil {
 			t.Fatal(err)
 		}
-		for {
+		eventually(t, "the session timer's job completed while the model hangs", func() (bool, string) {
 			var job *rivertype.JobRow
 			if err := retryBusy(func() (err error) { job, err = client.JobGet(ctx, res.Job.ID); return err }); err != nil {
 				t.Fatal(err)
 			}
-			if job.State == rivertype.JobStateCompleted {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the session timer's job is %s while the model hangs, want completed", job.State)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return job.State == rivertype.JobStateCompleted, fmt.Sprintf("the job is %s", job.State)
+		})
 		t.Logf("both model workers hung %s after start; the timer's job completed %s after that",
 			hung.Sub(began).Round(time.Millisecond), time.Since(hung).Round(time.Millisecond))
 		if n := srv.inFlight.Load(); n != 2 {

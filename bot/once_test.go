@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // TestPostWhoseAnswerWasLostIsNotRepeated: Slack posts a reflection's root
@@ -15,7 +14,7 @@ import (
 // post it again; the reflection goes on in the same thread.
 func TestPostWhoseAnswerWasLostIsNotRepeated(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		api.lose = func(method string, n int) bool {
 			return method == "chat.postMessage" && (n == 0 || n == 1) // the root and the first question

@@ -11,7 +11,6 @@ import (
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // outcomeOption is a selected option as Slack sends it in a view's state.
@@ -47,7 +46,7 @@ func outcomeState(values map[string]string) map[string]any {
 // names a case the team does not have in a notice instead.
 func TestOutcomeFormEndToEnd(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})

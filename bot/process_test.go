@@ -15,7 +15,6 @@ import (
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // startReflection starts a reflection in C1 as U1 and returns its thread.
@@ -29,7 +28,7 @@ func (h *harness) startReflection() string {
 
 func TestDuplicateEvent(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
 		thread := h.startReflection()
@@ -96,7 +95,7 @@ func metric(t *testing.T, h *harness, name string) string {
 // order the workers take their jobs in.
 func TestOrderInThread(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 8})
@@ -192,7 +191,7 @@ func TestOrderInThread(t *testing.T) {
 // Retry-After: the job is retried and the post made exactly once.
 func TestFailedPostRetried(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		api.fail = func(method string, n int) (int, string) {
 			if method != "chat.postMessage" {

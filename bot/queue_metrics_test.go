@@ -1,13 +1,13 @@
 package bot
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
 
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // TestQueueMetrics: while Slack fails every post, /metrics shows the
@@ -15,7 +15,7 @@ import (
 // delivery jobs by state.
 func TestQueueMetrics(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		api.fail = func(method string, _ int) (int, string) {
 			if method == "chat.postMessage" {
@@ -29,33 +29,23 @@ func TestQueueMetrics(t *testing.T) {
 		}
 		h.command("U1", "C1", "Kestrel")
 		api.waitForCount(t, 1, "chat.postMessage failed 500")
-		var depth string
-		for range 200 {
-			if depth = metric(t, h, "whatmatters_outbox_messages"); depth != "" && depth != "0" {
-				break
-			}
-			time.Sleep(10 * time.Millisecond) // polling /metrics, not timing
-		}
-		if n, err := strconv.Atoi(depth); err != nil || n < 1 {
-			t.Fatalf("outbox depth = %q; want the root post waiting", depth)
-		}
+		eventually(t, "the root post waiting in the outbox, in /metrics", func() (bool, string) {
+			depth := metric(t, h, "whatmatters_outbox_messages")
+			n, err := strconv.Atoi(depth)
+			return err == nil && n >= 1, fmt.Sprintf("outbox depth = %q; want the root post waiting", depth)
+		})
 		if age, err := strconv.ParseFloat(metric(t, h, "whatmatters_outbox_oldest_seconds"), 64); err != nil || age < 0 {
 			t.Errorf("oldest outbox age = %v, %v", age, err)
 		}
 		// Jobs by state, once a scrape reads them (a busy SQLite may leave a
 		// scrape without them; the figures are left out, never wrong).
-		found := false
-		for range 200 {
+		eventually(t, "slack_delivery jobs in /metrics", func() (bool, string) {
 			for _, state := range []string{"retryable", "available", "running", "scheduled", "completed", "discarded"} {
-				found = found || metric(t, h, `whatmatters_jobs{kind="slack_delivery",state="`+state+`"}`) != ""
+				if metric(t, h, `whatmatters_jobs{kind="slack_delivery",state="`+state+`"}`) != "" {
+					return true, ""
+				}
 			}
-			if found {
-				break
-			}
-			time.Sleep(10 * time.Millisecond) // polling /metrics, not timing
-		}
-		if !found {
-			t.Errorf("no slack_delivery jobs in /metrics")
-		}
+			return false, "no slack_delivery jobs in /metrics"
+		})
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // TestKilledInstancesJobIsRescued: an instance died while its job for an
@@ -21,7 +20,7 @@ import (
 // once, rather than an hour later.
 func TestKilledInstancesJobIsRescued(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{}) // no jobs yet: the instance that died
@@ -31,9 +30,12 @@ func TestKilledInstancesJobIsRescued(t *testing.T) {
 		if err := db.SQL().QueryRowContext(ctx, `SELECT id FROM inbox`).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		opts := JobOptions{Workers: 2, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
+		// The dead instance's job began a minute ago: stuck, by River's
+		// count, after 30 s. A live job is given as long, however slow the
+		// machine.
+		opts := JobOptions{Workers: 2, FetchPollInterval: time.Second, RetryPolicy: quickRetry{},
 			SweepEvery: time.Hour, CheckInEvery: -1, DigestsEvery: -1, TestOnly: true,
-			JobTimeout: time.Second, RescueAfter: 2 * time.Second}
+			JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second}
 		if db.Dialect() == storage.Postgres {
 			startStuck(t, db, riverpgxv5.New(db.Pool()), h.slack, id, opts)
 		} else {
@@ -54,7 +56,7 @@ func TestKilledInstancesJobIsRescued(t *testing.T) {
 // delivery again.
 func TestSweepDoesAKilledInstancesWorkAtOnce(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{slackOpts: func(o *SlackOptions) { o.SweepAge = time.Nanosecond }})
@@ -64,9 +66,9 @@ func TestSweepDoesAKilledInstancesWorkAtOnce(t *testing.T) {
 		if err := db.SQL().QueryRowContext(ctx, `SELECT id FROM inbox`).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		opts := JobOptions{Workers: 2, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
+		opts := JobOptions{Workers: 2, FetchPollInterval: time.Second, RetryPolicy: quickRetry{},
 			SweepEvery: time.Hour, CheckInEvery: -1, DigestsEvery: -1, TestOnly: true,
-			JobTimeout: time.Second, RescueAfter: time.Hour}
+			JobTimeout: 30 * time.Second, RescueAfter: time.Hour}
 		if db.Dialect() == storage.Postgres {
 			startStuck(t, db, riverpgxv5.New(db.Pool()), h.slack, id, opts)
 		} else {
@@ -135,15 +137,17 @@ func startStuck[TTx any](t *testing.T, db *storage.DB, driver riverdriver.Driver
 // a database of its own takes it up: its recorder is gone.
 func TestStartOnSQLiteTakesUpEverythingWaiting(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
-		h := newHarness(t, db, api, harnessOptions{})
+		// The sweep's age an hour, not 10 s: the delivery is younger than
+		// that however slow the machine.
+		h := newHarness(t, db, api, harnessOptions{slackOpts: func(o *SlackOptions) { o.SweepAge = time.Hour }})
 		stubEnqueue(h.slack)
 		h.command("U1", "C1", "Kestrel")
 		h.slack.runners = newRunners(h.slack, 4)
 		if n, err := h.slack.RequeueWaiting(ctx); err != nil || n != 0 {
-			t.Fatalf("sweep took %d, %v; want none (the delivery is seconds old)", n, err)
+			t.Fatalf("sweep took %d, %v; want none (the delivery is younger than the sweep's age)", n, err)
 		}
 		if n, err := h.slack.RequeueAllWaiting(ctx); err != nil || n != 1 {
 			t.Fatalf("start took %d, %v; want the waiting delivery", n, err)

@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/slack-go/slack/slacktest"
-
-	"whatmatters/storage/storagetest"
 )
 
 // Only Slack's response_urls are called: https on hooks.slack.com (or the
@@ -75,7 +73,7 @@ func TestResponseURLOnAnotherHostIsNotCalled(t *testing.T) {
 				return map[string]any{"ok": false, "error": "not_in_channel"}
 			}))
 		})
-		db := storagetest.SQLite(t)
+		db := sqliteDB(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 1, slackOpts: func(o *SlackOptions) {
 			o.HTTPClient = other.Client()
 			if named {

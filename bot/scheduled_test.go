@@ -7,7 +7,6 @@ import (
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // TestScheduled runs Engine.TendIdle as the idle job would: the nudge
@@ -15,7 +14,7 @@ import (
 // leaves nothing behind.
 func TestScheduled(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 1})

@@ -15,7 +15,6 @@ import (
 	"whatmatters/flows"
 	"whatmatters/prompts"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 	"whatmatters/themes"
 )
 
@@ -50,7 +49,7 @@ func buttonValue(t *testing.T, blocks, actionID string) string {
 // message updated in place, and the action on its owner's Home tab, done.
 func TestLearningSessionEndToEnd(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 			c.Handle("/users.info", s.handle("users.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
@@ -65,7 +64,7 @@ func TestLearningSessionEndToEnd(t *testing.T) {
 		}
 		off := themes.NewOffline()
 		engine := flows.NewEngine(flows.Options{Templates: templates, Reader: off, Digests: themes.Digester{Fallback: off}, Now: clock})
-		h := newHarness(t, db, api, harnessOptions{workers: 4, slackOpts: func(o *SlackOptions) { o.Engine = engine.WithStore }})
+		h := newHarness(t, db, api, harnessOptions{workers: 4, periodic: true, slackOpts: func(o *SlackOptions) { o.Engine = engine.WithStore }})
 		if _, err := db.EnsureTeam(ctx, flows.Team{ID: testTeam, Timezone: "Europe/London", CreatedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}

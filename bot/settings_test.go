@@ -13,7 +13,6 @@ import (
 	"whatmatters/flows"
 	"whatmatters/inbox"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // TestSettingsFormSetsDigest: /reflect settings opens the form at once; a
@@ -23,7 +22,7 @@ import (
 // refused inside the form with nothing changed.
 func TestSettingsFormSetsDigest(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 			c.Handle("/users.info", s.handle("users.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
@@ -159,7 +158,7 @@ func TestSettingsFormSetsDigest(t *testing.T) {
 // answer in.
 func TestFailedFormIsToldInADirectMessage(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	ctx := context.Background()
 	api := newSlackServer(t)
 	h := newHarness(t, db, api, harnessOptions{})
@@ -197,7 +196,7 @@ func TestFailedFormIsToldInADirectMessage(t *testing.T) {
 // privately, instead of nothing at all.
 func TestSettingsWhenTheFormWillNotOpen(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	api := newSlackServer(t)
 	api.fail = func(method string, _ int) (int, string) {
 		if method == "views.open" {

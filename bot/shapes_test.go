@@ -11,7 +11,6 @@ import (
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // The payloads below follow the shapes Slack sends (the Events API,
@@ -57,7 +56,7 @@ func (h *harness) storedAnswers(reflectionTeam, channel, thread string) []flows.
 // organisation; a reply in a thread that is no reflection's is counted.
 func TestSlackConnectAndOrgWideInstall(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
 		thread := h.startReflection()
@@ -154,7 +153,7 @@ func TestSlackConnectAndOrgWideInstall(t *testing.T) {
 // that are not work for the bot are answered 200 and record nothing.
 func TestSlackRequestsThatNeedOnlyA200(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	h := newHarness(t, db, newSlackServer(t), harnessOptions{})
 	enqueued := stubEnqueue(h.slack)
 	const form = "application/x-www-form-urlencoded"
@@ -206,7 +205,7 @@ func TestSlackRequestsThatNeedOnlyA200(t *testing.T) {
 // moves the reflection on; a direct message gets the help.
 func TestMessageShapesInAThread(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
 		thread := h.startReflection()

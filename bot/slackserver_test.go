@@ -223,11 +223,11 @@ func (s *slackServer) made(methods ...string) []apiCall {
 	return out
 }
 
-// waitFor waits until cond holds for the calls made so far, failing the
-// test after a deadline.
+// waitFor waits until cond holds for the calls made so far, looking again
+// at each call, and fails the test only after hangGuard.
 func (s *slackServer) waitFor(t *testing.T, what string, cond func([]apiCall) bool) []apiCall {
 	t.Helper()
-	deadline := time.NewTimer(30 * time.Second)
+	deadline := time.NewTimer(hangGuard)
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
@@ -240,7 +240,7 @@ func (s *slackServer) waitFor(t *testing.T, what string, cond func([]apiCall) bo
 		select {
 		case <-changed:
 		case <-deadline.C:
-			t.Fatalf("waiting for %s: gave up; calls so far:\n%s", what, describeCalls(calls))
+			t.Fatalf("waiting for %s: gave up after %s; calls so far:\n%s", what, hangGuard, describeCalls(calls))
 		}
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"whatmatters/storage/storagetest"
 )
 
 // slowBody opens a connection to addr (from the dialer's address) and
@@ -57,20 +55,11 @@ func slowBody(t *testing.T, d *net.Dialer, addr string, interval time.Duration) 
 	return status
 }
 
-// waitUntil polls cond until it holds, failing the test after a generous
-// bound: the wait is on the condition, never on a length of time.
+// waitUntil polls cond until it holds (see eventually): the wait is on the
+// condition, never on a length of time.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	bound := time.After(30 * time.Second)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-bound:
-			t.Fatalf("still waiting for %s", what)
-		}
-	}
+	eventually(t, what, func() (bool, string) { return cond(), "not yet" })
 }
 
 // signedCommand sends a correctly signed /reflect help through client and
@@ -99,7 +88,7 @@ func signedCommand(t *testing.T, client *http.Client, url string) int {
 func TestSlowBodiesFromOneAddressLeaveRoomForOthers(t *testing.T) {
 	t.Parallel()
 	other := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	api := newSlackServer(t)
 	// The slow bodies hold their places for as long as the test needs.
 	h := newHarness(t, db, api, harnessOptions{workers: 1, slackOpts: func(o *SlackOptions) { o.BodyTimeout = time.Hour }})
@@ -133,7 +122,7 @@ func TestSlowBodiesFromOneAddressLeaveRoomForOthers(t *testing.T) {
 // same address gets through.
 func TestSlowBodiesAreCutOff(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	api := newSlackServer(t)
 	h := newHarness(t, db, api, harnessOptions{workers: 1, slackOpts: func(o *SlackOptions) { o.BodyTimeout = 50 * time.Millisecond }})
 	addr := strings.TrimPrefix(h.srv.URL, "http://")

@@ -16,7 +16,6 @@ import (
 
 	"whatmatters/flows"
 	"whatmatters/storage"
-	"whatmatters/storage/storagetest"
 )
 
 // socketServer plays Slack's end of Socket Mode on loopback: it says hello
@@ -87,25 +86,18 @@ func (s *socketServer) send(t *testing.T, envelopeType, id string, payload any) 
 		t.Fatal(err)
 	}
 	s.out <- b
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case msg := <-s.acks:
-			var ack struct {
-				EnvelopeID string          `json:"envelope_id"`
-				Payload    json.RawMessage `json:"payload"`
-			}
-			if err := json.Unmarshal(msg, &ack); err != nil {
-				t.Fatalf("unreadable acknowledgement %q", msg)
-			}
-			if ack.EnvelopeID == id {
-				return ack.Payload
-			}
-			t.Fatalf("acknowledgement of %s while waiting for %s", ack.EnvelopeID, id)
-		case <-deadline:
-			t.Fatalf("envelope %s was not acknowledged", id)
-		}
+	msg := within(t, "the acknowledgement of envelope "+id, s.acks)
+	var ack struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Payload    json.RawMessage `json:"payload"`
 	}
+	if err := json.Unmarshal(msg, &ack); err != nil {
+		t.Fatalf("unreadable acknowledgement %q", msg)
+	}
+	if ack.EnvelopeID != id {
+		t.Fatalf("acknowledgement of %s while waiting for %s", ack.EnvelopeID, id)
+	}
+	return ack.Payload
 }
 
 func commandPayloadJSON(user, channel, text string) map[string]any {
@@ -123,7 +115,7 @@ func eventPayloadJSON(eventID string, ev map[string]any) json.RawMessage {
 // whose envelopes must each be acknowledged.
 func TestReflectionOverSocketMode(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		sock := newSocketServer(t)
 		api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 			c.Handle("/apps.connections.open", s.handle("apps.connections.open", func(_ http.ResponseWriter, r *http.Request, _ url.Values) any {
@@ -134,15 +126,9 @@ func TestReflectionOverSocketMode(t *testing.T) {
 			}))
 		})
 		h := newHarness(t, db, api, harnessOptions{workers: 4, appToken: "xapp-test"})
-		ctx, cancel := context.WithCancel(context.Background())
-		stopped := make(chan error, 1)
-		go func() { stopped <- h.slack.RunSocket(ctx) }()
-		t.Cleanup(func() {
-			cancel()
-			if err := <-stopped; err != nil {
-				t.Errorf("RunSocket: %v", err)
-			}
-		})
+		// The link's clock stands still: it neither pings nor gives up,
+		// however slow the machine.
+		runSocketOn(t, h, newFakeClock())
 
 		if ack := sock.send(t, "slash_commands", "env-cmd", commandPayloadJSON("U1", "C1", "Kestrel")); len(ack) != 0 && string(ack) != "null" {
 			t.Errorf("slash command acknowledged with %s, want no payload", ack)
@@ -209,7 +195,7 @@ func TestReflectionOverSocketMode(t *testing.T) {
 // answer is kept and the next question asked.
 func TestSocketEnvelopeSlackGoCannotParse(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	sock := newSocketServer(t)
 	api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 		c.Handle("/apps.connections.open", s.handle("apps.connections.open", func(http.ResponseWriter, *http.Request, url.Values) any {
@@ -217,10 +203,7 @@ func TestSocketEnvelopeSlackGoCannotParse(t *testing.T) {
 		}))
 	})
 	h := newHarness(t, db, api, harnessOptions{workers: 2, appToken: "xapp-test"})
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- h.slack.RunSocket(ctx) }()
-	t.Cleanup(func() { cancel(); <-stopped })
+	runSocketOn(t, h, newFakeClock())
 
 	sock.send(t, "slash_commands", "env-odd-cmd", commandPayloadJSON("U1", "C1", "Kestrel"))
 	root := api.waitForCount(t, 2, "chat.postMessage")[0]
@@ -247,17 +230,10 @@ func TestSocketEnvelopeSlackGoCannotParse(t *testing.T) {
 		"ts": "1700000700.000009", "deleted_ts": "1700000700.000001", "event_ts": "1700000700.000009",
 		"previous_message": map[string]any{"type": "message", "user": "U1", "text": "Her garden, and her grandson's visits.",
 			"ts": "1700000700.000001", "thread_ts": root.TS}}))
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	eventually(t, "the deleted answer to be withdrawn", func() (bool, string) {
 		stored, err = db.ListAnswers(context.Background(), r.ID)
-		if err == nil && len(stored) == 1 && !stored[0].WithdrawnAt.IsZero() {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after message_deleted: %+v, %v; want the answer withdrawn", stored, err)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the database, not timing
-	}
+		return err == nil && len(stored) == 1 && !stored[0].WithdrawnAt.IsZero(), fmt.Sprintf("answers %+v, %v", stored, err)
+	})
 	if stored[0].Text != "" {
 		t.Errorf("withdrawn answer still holds its text: %q", stored[0].Text)
 	}
@@ -269,7 +245,7 @@ func TestSocketEnvelopeSlackGoCannotParse(t *testing.T) {
 // out slack-go's, and takes envelopes again.
 func TestSocketReconnectsSoonerThanTheClientsBackoff(t *testing.T) {
 	t.Parallel()
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	sock := newSocketServer(t)
 	api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 		c.Handle("/apps.connections.open", s.handle("apps.connections.open", func(http.ResponseWriter, *http.Request, url.Values) any {
@@ -285,10 +261,7 @@ func TestSocketReconnectsSoonerThanTheClientsBackoff(t *testing.T) {
 	h := newHarness(t, db, api, harnessOptions{workers: 2, appToken: "xapp-test", slackOpts: func(o *SlackOptions) {
 		o.SocketBackoff = 50 * time.Millisecond
 	}})
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- h.slack.RunSocket(ctx) }()
-	t.Cleanup(func() { cancel(); <-stopped })
+	runSocketOn(t, h, newFakeClock())
 
 	// Acknowledged well within the minute slack-go would have waited.
 	sock.send(t, "slash_commands", "env-after-429", commandPayloadJSON("U1", "C1", "Kestrel"))

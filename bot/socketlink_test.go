@@ -4,18 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack/slacktest"
-
-	"whatmatters/storage/storagetest"
 )
 
 // linkMode is how the Socket Mode stand-in below treats one connection.
@@ -97,12 +97,21 @@ func (s *linkServer) url() string {
 // next waits for the next connection.
 func (s *linkServer) next(t *testing.T, what string) *linkConn {
 	t.Helper()
+	return within(t, "a connection: "+what, s.conns)
+}
+
+// pinged waits for the bot's next ping on c, failing at once if the bot
+// opens another connection instead.
+func (c *linkConn) pinged(t *testing.T, s *linkServer, what string) {
+	t.Helper()
+	guard := time.NewTimer(hangGuard)
+	defer guard.Stop()
 	select {
-	case c := <-s.conns:
-		return c
-	case <-time.After(20 * time.Second):
-		t.Fatalf("no connection: %s", what)
-		return nil
+	case <-c.pings:
+	case other := <-s.conns:
+		t.Fatalf("waiting for %s on connection %d: connection %d opened instead", what, c.n, other.n)
+	case <-guard.C:
+		t.Fatalf("waiting for %s on connection %d: gave up after %s", what, c.n, hangGuard)
 	}
 }
 
@@ -118,25 +127,128 @@ func (c *linkConn) send(t *testing.T, envelopeType, id string, payload any) {
 	if err := c.conn.WriteMessage(websocket.TextMessage, b); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case msg := <-c.acks:
-		var ack struct {
-			EnvelopeID string `json:"envelope_id"`
-		}
-		if json.Unmarshal(msg, &ack) != nil || ack.EnvelopeID != id {
-			t.Fatalf("acknowledgement %s while waiting for %s", msg, id)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("envelope %s was not acknowledged on connection %d", id, c.n)
+	msg := within(t, fmt.Sprintf("the acknowledgement of envelope %s on connection %d", id, c.n), c.acks)
+	var ack struct {
+		EnvelopeID string `json:"envelope_id"`
+	}
+	if json.Unmarshal(msg, &ack) != nil || ack.EnvelopeID != id {
+		t.Fatalf("acknowledgement %s while waiting for %s", msg, id)
 	}
 }
 
-// runLinkHarness starts RunSocket against the stand-in, with pings every
-// 100 ms and a link taken for dead after 1.5 s of quiet: short for a test,
-// and long beside the pauses of a loaded machine under the race detector.
-func runLinkHarness(t *testing.T, sock *linkServer, open func(n int) map[string]any) (*harness, <-chan error) {
+// fakeClock is a linkClock that moves only when the test moves it, so the
+// link's pings, readiness and replacement follow the test's steps and not
+// the machine's speed.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	tickers []*fakeTicker
+	read    time.Time     // the clock's time when the link last read it
+	reads   chan struct{} // closed and replaced at every read
+}
+
+type fakeTicker struct {
+	every   time.Duration
+	next    time.Time
+	c       chan time.Time
+	stopped chan struct{}
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), reads: make(chan struct{})}
+}
+
+// Now is read by the link whenever it hears from Slack.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.read = c.now
+	close(c.reads)
+	c.reads = make(chan struct{})
+	return c.now
+}
+
+func (c *fakeClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tk := &fakeTicker{every: d, next: c.now.Add(d), c: make(chan time.Time), stopped: make(chan struct{})}
+	c.tickers = append(c.tickers, tk)
+	var once sync.Once
+	return tk.c, func() { once.Do(func() { close(tk.stopped) }) }
+}
+
+// advance moves the clock on by d. Every tick due on the way is taken by
+// its ticker's reader, in order, before the clock moves past it; a ticker
+// stopped meanwhile is dropped.
+func (c *fakeClock) advance(t *testing.T, d time.Duration) {
 	t.Helper()
-	db := storagetest.SQLite(t)
+	c.mu.Lock()
+	end := c.now.Add(d)
+	c.mu.Unlock()
+	for {
+		c.mu.Lock()
+		var due *fakeTicker
+		live := c.tickers[:0]
+		for _, tk := range c.tickers {
+			select {
+			case <-tk.stopped:
+				continue
+			default:
+			}
+			live = append(live, tk)
+			if !tk.next.After(end) && (due == nil || tk.next.Before(due.next)) {
+				due = tk
+			}
+		}
+		c.tickers = live
+		if due == nil {
+			c.now = end
+			c.mu.Unlock()
+			return
+		}
+		c.now = due.next
+		due.next = due.next.Add(due.every)
+		at := c.now
+		c.mu.Unlock()
+		guard := time.NewTimer(hangGuard)
+		select {
+		case due.c <- at:
+		case <-due.stopped:
+		case <-guard.C:
+			t.Fatalf("the link took no tick at %s for %s", at.Format(time.TimeOnly), hangGuard)
+		}
+		guard.Stop()
+	}
+}
+
+// heardNow waits until the link has heard from Slack at the clock's
+// present time (the clock being still, what it heard since the clock last
+// moved).
+func (c *fakeClock) heardNow(t *testing.T, what string) {
+	t.Helper()
+	guard := time.NewTimer(hangGuard)
+	defer guard.Stop()
+	for {
+		c.mu.Lock()
+		heard, reads := !c.read.Before(c.now), c.reads
+		c.mu.Unlock()
+		if heard {
+			return
+		}
+		select {
+		case <-reads:
+		case <-guard.C:
+			t.Fatalf("waiting for the link to hear %s: gave up after %s", what, hangGuard)
+		}
+	}
+}
+
+// runLinkHarness runs the Socket Mode link against the stand-in with its
+// own timing (a ping every 5 s, not ready after 10 s of quiet, replaced
+// after 15 s, looked at every second), on a fake clock that the test moves.
+func runLinkHarness(t *testing.T, sock *linkServer, open func(n int) map[string]any) (*harness, <-chan error, *fakeClock) {
+	t.Helper()
+	db := sqliteDB(t)
 	var opens atomic.Int32
 	api := newSlackServer(t, func(s *slackServer, c slacktest.Customize) {
 		c.Handle("/apps.connections.open", s.handle("apps.connections.open", func(http.ResponseWriter, *http.Request, url.Values) any {
@@ -151,42 +263,49 @@ func runLinkHarness(t *testing.T, sock *linkServer, open func(n int) map[string]
 	})
 	h := newHarness(t, db, api, harnessOptions{workers: 2, appToken: "xapp-test", slackOpts: func(o *SlackOptions) {
 		o.SocketBackoff = 50 * time.Millisecond
-		o.SocketPing, o.SocketDead = 100*time.Millisecond, 1500*time.Millisecond
 	}})
+	clock := newFakeClock()
+	stopped := runSocketOn(t, h, clock)
+	return h, stopped, clock
+}
+
+// runSocketOn runs the adapter's Socket Mode link, timed by clock, until
+// the test ends; the channel has its result.
+func runSocketOn(t *testing.T, h *harness, clock linkClock) <-chan error {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1) // RunSocket's result, for the test
+	stopped := make(chan error, 1) // runSocket's result, for the test
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		stopped <- h.slack.RunSocket(ctx)
+		stopped <- h.slack.runSocket(ctx, clock)
 	}()
 	t.Cleanup(func() {
 		cancel()
+		within(t, "the link to stop after its context ended", finished)
 		select {
-		case <-finished:
-		case <-time.After(20 * time.Second):
-			t.Error("RunSocket did not return after its context ended")
+		case err := <-stopped: // not taken by the test
+			if err != nil {
+				t.Errorf("RunSocket: %v", err)
+			}
+		default:
 		}
 	})
-	return h, stopped
+	return stopped
 }
 
-// waitConnected waits (at most 20 s) until the adapter reads as connected.
+// waitConnected waits until the adapter reads as connected.
 func waitConnected(t *testing.T, h *harness) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !h.slack.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("not connected")
-		}
-		time.Sleep(10 * time.Millisecond) // polling a state, not timing
-	}
+	eventually(t, "the link to read as connected", func() (bool, string) {
+		return h.slack.Connected(), "not connected"
+	})
 }
 
 // TestSocketSilentLinkIsReplaced: a connection that says hello and then
 // carries nothing (no envelope, and no pong to the bot's pings) is marked
-// not ready after two pings' quiet, and taken for dead and replaced after
-// SocketDead; slack-go's client waited 30 s for a ping from Slack.
+// not ready after two pings' quiet (10 s), and taken for dead and replaced
+// after 15 s; slack-go's client waited 30 s for a ping from Slack.
 func TestSocketSilentLinkIsReplaced(t *testing.T) {
 	t.Parallel()
 	sock := newLinkServer(t, func(n int) linkMode {
@@ -195,11 +314,25 @@ func TestSocketSilentLinkIsReplaced(t *testing.T) {
 		}
 		return linkLive
 	})
-	h, _ := runLinkHarness(t, sock, nil)
+	h, _, clock := runLinkHarness(t, sock, nil)
 	first := sock.next(t, "the first connection")
-	// The bot pings the silent link, gets no answer, and gives it up.
-	<-first.pings
-	second := sock.next(t, "a new connection after the silent one (SocketDead is 1.5 s)")
+	waitConnected(t, h) // its hello heard
+	// The link is looked at every second and pinged every 5 s: 1, 6, 11
+	// and 16 s in. Each look's readiness is settled before its ping goes.
+	clock.advance(t, time.Second)
+	first.pinged(t, sock, "the first ping")
+	clock.advance(t, 5*time.Second)
+	first.pinged(t, sock, "the ping 6 s in")
+	if !h.slack.Connected() {
+		t.Fatal("not ready after 6 s of quiet; want ready until 10 s")
+	}
+	clock.advance(t, 5*time.Second)
+	first.pinged(t, sock, "the ping 11 s in")
+	if h.slack.Connected() {
+		t.Fatal("ready after 11 s of quiet; want not ready once 10 s have passed")
+	}
+	clock.advance(t, 5*time.Second)
+	second := sock.next(t, "a new connection after 16 s of quiet")
 	if second.n != 1 {
 		t.Fatalf("connection %d, want the second", second.n)
 	}
@@ -209,26 +342,30 @@ func TestSocketSilentLinkIsReplaced(t *testing.T) {
 	notReady := strings.Index(logs, "not ready until Slack answers")
 	replaced := strings.Index(logs, "replacing the connection")
 	if notReady < 0 || replaced < notReady {
-		t.Errorf("the silent link was not first marked not ready (after two pings' quiet), then replaced:\n%s", logs)
+		t.Errorf("the silent link was not first marked not ready, then replaced:\n%s", logs)
 	}
 }
 
-// TestSocketLiveLinkIsKept: a link that answers the bot's pings is kept,
-// however long no envelope comes: more than twice SocketDead goes by on the
-// first connection, measured in the pings it answers.
+// TestSocketLiveLinkIsKept: a link that answers the bot's pings is kept and
+// stays ready, however long no envelope comes: 40 s, more than twice the
+// 15 s after which a quiet link is replaced.
 func TestSocketLiveLinkIsKept(t *testing.T) {
 	t.Parallel()
 	sock := newLinkServer(t, func(int) linkMode { return linkLive })
-	h, _ := runLinkHarness(t, sock, nil)
+	h, _, clock := runLinkHarness(t, sock, nil)
 	first := sock.next(t, "the first connection")
-	// 40 pings 100 ms apart span more than twice the 1.5 s after which a
-	// quiet link is given up.
-	for range 40 {
-		select {
-		case <-first.pings:
-		case <-time.After(20 * time.Second):
-			t.Fatal("the bot stopped pinging a live link")
+	waitConnected(t, h) // its hello heard
+	for s := 1; s <= 40; s++ {
+		clock.advance(t, time.Second)
+		if s%5 != 1 { // pinged 1, 6, 11, … s in
+			continue
 		}
+		first.pinged(t, sock, fmt.Sprintf("the ping %d s in", s))
+		if !h.slack.Connected() {
+			t.Fatalf("not ready %d s in, with every ping answered", s)
+		}
+		// The pong is heard before the clock moves on.
+		clock.heardNow(t, fmt.Sprintf("the pong to the ping %d s in", s))
 	}
 	select {
 	case c := <-sock.conns:
@@ -250,7 +387,7 @@ func TestSocketRefreshReconnectsAtOnce(t *testing.T) {
 		}
 		return linkLive
 	})
-	_, _ = runLinkHarness(t, sock, nil)
+	_, _, _ = runLinkHarness(t, sock, nil)
 	sock.next(t, "the first connection")
 	second := sock.next(t, "a new connection after Slack's refresh")
 	second.send(t, "slash_commands", "env-after-refresh", commandPayloadJSON("U1", "C1", "Kestrel"))
@@ -262,20 +399,16 @@ func TestSocketRefusedTokenStops(t *testing.T) {
 	t.Parallel()
 	sock := newLinkServer(t, func(int) linkMode { return linkLive })
 	var opened atomic.Int32
-	_, stopped := runLinkHarness(t, sock, func(int) map[string]any {
+	_, stopped, _ := runLinkHarness(t, sock, func(int) map[string]any {
 		opened.Add(1)
 		return map[string]any{"ok": false, "error": "invalid_auth"}
 	})
-	select {
-	case err := <-stopped:
-		if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") {
-			t.Errorf("RunSocket = %v, want the token's refusal", err)
-		}
-		if errors.Is(err, context.Canceled) {
-			t.Errorf("RunSocket stopped by its context, not the refusal")
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("RunSocket went on after Slack refused the token")
+	err := within(t, "the link to stop on the token's refusal", stopped)
+	if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") {
+		t.Errorf("RunSocket = %v, want the token's refusal", err)
+	}
+	if errors.Is(err, context.Canceled) {
+		t.Errorf("RunSocket stopped by its context, not the refusal")
 	}
 	if n := opened.Load(); n != 1 {
 		t.Errorf("apps.connections.open called %d times, want once", n)

@@ -7,7 +7,6 @@ import (
 
 	"whatmatters/flows"
 	"whatmatters/prompts"
-	"whatmatters/storage/storagetest"
 )
 
 // visibleText is everything a person sees of a reply in Slack: the
@@ -57,7 +56,7 @@ func TestCancelledSummaryNamesWhoCancelled(t *testing.T) {
 // action id, which does nothing when typed); it says what to type. The
 // console's half of this test is in package console.
 func TestForgetMePromptSaysWhatWorks(t *testing.T) {
-	db := storagetest.SQLite(t)
+	db := sqliteDB(t)
 	engine := engineOn(t)(db)
 	replies, err := engine.Command(context.Background(), flows.Command{Actor: flows.Actor{TeamID: "T1", UserID: "U0ANN1"}, Channel: "C1", Text: "forget-me"})
 	if err != nil {
