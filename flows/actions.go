@@ -332,10 +332,14 @@ func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]
 	if err != nil {
 		return nil, err
 	}
+	if len(items) == 0 {
+		return []Reply{notice(c.Channel, c.UserID, "No agreed actions are yours.", "Actions agreed in learning sessions with you named show here.")}, nil
+	}
 	items = slices.DeleteFunc(items, func(it ActionItem) bool { return !ownConversation(c.Channel, it.Channel) })
 	if len(items) == 0 {
-		return []Reply{notice(c.Channel, c.UserID, "No agreed actions of yours were agreed in this channel.",
-			"Actions agreed in a learning session here, with you named, show here; those of another channel show in that channel, and those of public channels on your Home tab.")}, nil
+		// Theirs, but of other channels: where is not said here.
+		return []Reply{notice(c.Channel, c.UserID, "None of your agreed actions was agreed in this channel.",
+			"Each channel lists the actions agreed in its own learning sessions: type /reflect actions there. Those of public channels are on your Home tab too.")}, nil
 	}
 	team, err := e.store.GetTeam(ctx, c.TeamID)
 	if err != nil {
