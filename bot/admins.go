@@ -15,10 +15,12 @@ import (
 const adminTTL = 5 * time.Minute
 
 // admins remembers what Slack said about people: who is a workspace admin
-// or owner, and of which workspace and organisation.
+// or owner, and of which workspace and organisation (seen), and who is a
+// member of a channel they chose (members, see members.go).
 type admins struct {
-	mu   sync.Mutex
-	seen map[string]adminEntry
+	mu      sync.Mutex
+	seen    map[string]adminEntry
+	members map[string]memberEntry
 }
 
 type adminEntry struct {

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slacktest"
 
 	"whatmatters/flows"
@@ -476,4 +479,181 @@ func TestListsStayInTheirChannel(t *testing.T) {
 		}
 		assertDrained(t, db)
 	})
+}
+
+// submitView sends a view_submission as Slack does, from user of the
+// installation's workspace.
+func (h *harness) submitView(user string, view map[string]any) {
+	h.t.Helper()
+	view["id"], view["team_id"], view["app_installed_team_id"], view["type"] = "V0SUB", testTeam, testTeam, "modal"
+	view["hash"], view["app_id"], view["bot_id"] = "1.sub", "A1", "B1"
+	status, body := h.post("application/x-www-form-urlencoded", interactionForm(map[string]any{
+		"type": "view_submission", "token": "legacy-verification-token", "api_app_id": "A1", "trigger_id": trigger(),
+		"is_enterprise_install": false, "enterprise": nil,
+		"team": map[string]any{"id": testTeam, "domain": "care"}, "user": map[string]any{"id": user, "username": strings.ToLower(user), "team_id": testTeam},
+		"view": view, "response_urls": []any{},
+	}), nil)
+	if status != http.StatusOK || body != "" {
+		h.t.Fatalf("view_submission %v: %d %q; want it closed", view["callback_id"], status, body)
+	}
+}
+
+// TestPostsOnlyWhereThePersonIs: the bot posts into a channel a person
+// chose only if Slack says they are in it (conversations.members, read a
+// page at a time). A private channel chosen in the start form
+// (selected_conversation), in the write-it-in-a-form form, in a Start
+// button's value, in a session form's metadata and as the weekly digest's
+// channel in the settings form, by someone not in it, gets a kind refusal
+// in a direct message and nothing is posted, stored or audited; a member,
+// found on the third page of a large channel, is obeyed.
+func TestPostsOnlyWhereThePersonIs(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		api := newSlackServer(t)
+		h := newHarness(t, db, api, harnessOptions{workers: 2})
+		members := []string{}
+		for i := range 2500 {
+			members = append(members, fmt.Sprintf("UM%04d", i))
+		}
+		api.setMembers("CPRIV", append(members, "UIN")...)
+		now := time.Now()
+		if _, err := db.EnsureTeam(ctx, flows.Team{ID: testTeam, Timezone: "Europe/London", CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []flows.Member{{UserID: "UOUT", Facilitator: true, Role: flows.RoleLead}, {UserID: "UIN"}} {
+			m.TeamID, m.CreatedAt = testTeam, now
+			if _, err := db.SaveMember(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := len(auditEntries(t, db))
+		start := func() map[string]any {
+			return map[string]any{"callback_id": startModalID, "private_metadata": "", "state": map[string]any{"values": map[string]any{
+				channelBlock: map[string]any{channelAction: map[string]any{"type": "conversations_select", "selected_conversation": "CPRIV"}},
+				nameBlock:    map[string]any{nameAction: map[string]any{"type": "plain_text_input", "value": "Kestrel"}},
+			}}}
+		}
+		refusals := 0
+		refused := func(what string) {
+			t.Helper()
+			refusals++
+			api.waitFor(t, what+" refused", func(cs []apiCall) bool {
+				n := 0
+				for _, c := range ephemeralsTo(cs, "UOUT") {
+					if strings.Contains(c.Text, "You're not a member of that channel, so I can't post there for you.") {
+						n++
+					}
+				}
+				return n == refusals
+			})
+		}
+
+		h.submitView("UOUT", start())
+		refused("the start form")
+		h.submitView("UOUT", map[string]any{"callback_id": formModalID, "private_metadata": `{"template":"case"}`, "state": map[string]any{"values": map[string]any{
+			formChannelBlock:                 map[string]any{channelAction: map[string]any{"type": "conversations_select", "selected_conversation": "CPRIV"}},
+			formLabelBlock:                   map[string]any{formInput: map[string]any{"type": "plain_text_input", "value": "Curlew"}},
+			formStagePrefix + "what_matters": map[string]any{formInput: map[string]any{"type": "plain_text_input", "value": "Her garden."}},
+		}}})
+		refused("the write-it-in-a-form form")
+		h.pressIn("UOUT", "CPUB", "", startAction, "CPRIV")
+		refused("the Start button")
+		h.submitView("UOUT", map[string]any{"callback_id": sessionModalID, "private_metadata": "CPRIV", "state": map[string]any{"values": map[string]any{
+			sessionTemplateBlock: map[string]any{sessionTemplateAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "theme"}}},
+			sessionSubjectBlock:  map[string]any{sessionSubjectAction: map[string]any{"type": "plain_text_input", "value": "handovers"}},
+			sessionMinutesBlock:  map[string]any{sessionMinutesAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "20"}}},
+			sessionPaceBlock:     map[string]any{sessionPaceAction: map[string]any{"type": "radio_buttons", "selected_option": map[string]any{"value": "timed"}}},
+		}}})
+		refused("the session form")
+		h.submitView("UOUT", map[string]any{"callback_id": settingsModalID, "private_metadata": "", "state": map[string]any{"values": map[string]any{
+			disciplineBlock:    map[string]any{disciplineInput: map[string]any{"type": "plain_text_input", "value": nil}},
+			digestChannelBlock: map[string]any{digestChannelAction: map[string]any{"type": "conversations_select", "selected_conversation": "CPRIV"}},
+			digestDayBlock:     map[string]any{digestDayAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "1"}}},
+			digestHourBlock:    map[string]any{digestHourAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "9"}}},
+		}}})
+		refused("the weekly digest's channel")
+		assertDrained(t, db)
+		for _, c := range api.made("chat.postMessage", "chat.postEphemeral") {
+			if c.Channel == "CPRIV" {
+				t.Errorf("posted in the private channel for someone not in it: %s %q", c.Method, c.Text)
+			}
+		}
+		if rs, _ := db.ListReflections(ctx, testTeam); len(rs) != 0 {
+			t.Errorf("reflections = %+v; want none", rs)
+		}
+		if ss, _ := db.ListSessions(ctx, testTeam); len(ss) != 0 {
+			t.Errorf("sessions = %+v; want none", ss)
+		}
+		if team, _ := db.GetTeam(ctx, testTeam); team.DigestChannel != "" {
+			t.Errorf("digest channel = %q; want none", team.DigestChannel)
+		}
+		if got := auditEntries(t, db); len(got) != before {
+			t.Errorf("audit = %+v; want nothing recorded", got[before:])
+		}
+
+		// A member, on the third page of 2,501: the reflection starts there.
+		h.submitView("UIN", start())
+		api.waitFor(t, "the member's reflection in the private channel", func(cs []apiCall) bool {
+			for _, c := range cs {
+				if c.Method == "chat.postMessage" && c.Channel == "CPRIV" && strings.Contains(c.Text, "Kestrel") {
+					return true
+				}
+			}
+			return false
+		})
+		pages := 0
+		for _, c := range api.made("conversations.members") {
+			if c.Channel == "CPRIV" {
+				pages++
+			}
+		}
+		if pages < 3 {
+			t.Errorf("conversations.members read %d pages; want every page to the member's", pages)
+		}
+		assertDrained(t, db)
+	})
+}
+
+// TestChannelMembershipRemembered: what conversations.members said is
+// remembered for a minute, found or not, and then asked again; a failure
+// (the bot not in the channel) is not remembered, and refuses.
+func TestChannelMembershipRemembered(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	asked := 0
+	failing := false
+	api := &fakeAPI{members: func(_ context.Context, p *slack.GetUsersInConversationParameters) ([]string, string, error) {
+		asked++
+		if failing {
+			return nil, "", errors.New("not_in_channel")
+		}
+		if p.Cursor == "" {
+			return []string{"U1"}, "page2", nil
+		}
+		return []string{"U2"}, "", nil
+	}}
+	s := newSlack(api, SlackOptions{Store: storagetest.SQLite(t), Engine: engineOn(t), Now: func() time.Time { return now }})
+	ctx := context.Background()
+	check := func(user string, want bool, wantAsked int) {
+		t.Helper()
+		got, err := s.channelMember(ctx, testTeam, "C1", user)
+		if err != nil || got != want || asked != wantAsked {
+			t.Fatalf("member %s = %v, %v after %d calls; want %v after %d", user, got, err, asked, want, wantAsked)
+		}
+	}
+	check("U2", true, 2)  // the second page
+	check("U2", true, 2)  // remembered
+	check("U3", false, 4) // not found, every page read
+	check("U3", false, 4) // remembered too
+	now = now.Add(memberTTL)
+	check("U2", true, 6) // asked again
+	now = now.Add(memberTTL)
+	failing = true
+	if _, err := s.channelMember(ctx, testTeam, "C1", "U2"); err == nil {
+		t.Fatal("a failed conversations.members gave an answer")
+	}
+	if _, err := s.channelMember(ctx, testTeam, "C1", "U2"); err == nil || asked != 8 {
+		t.Fatalf("a failure was remembered (%d calls)", asked)
+	}
 }

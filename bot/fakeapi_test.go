@@ -26,6 +26,9 @@ type fakeAPI struct {
 	// userInfo answers users.info; when nil, everyone is an ordinary
 	// member, as most tests need.
 	userInfo func(ctx context.Context, user string) (*slack.User, error)
+	// members answers conversations.members, one page; when nil, the
+	// call is unexpected.
+	members func(ctx context.Context, params *slack.GetUsersInConversationParameters) ([]string, string, error)
 }
 
 var _ slackAPI = (*fakeAPI)(nil)
@@ -131,4 +134,11 @@ func (f *fakeAPI) GetConversationInfoContext(ctx context.Context, input *slack.G
 		return ch, nil
 	}
 	return f.conversationInfo(ctx, input.ChannelID)
+}
+
+func (f *fakeAPI) GetUsersInConversationContext(ctx context.Context, params *slack.GetUsersInConversationParameters) ([]string, string, error) {
+	if f.members == nil {
+		return nil, "", errUnexpected
+	}
+	return f.members(ctx, params)
 }

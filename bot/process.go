@@ -297,11 +297,19 @@ func (s *Slack) handle(ctx context.Context, d inbox.Delivery, giveUp bool) error
 	who := s.whoActed(ctx, d)
 	s.warmPrivacy(ctx, d)
 	s.warmHome(ctx, d)
+	// A channel the person chose is one they must be in: else only the
+	// refusal is owed, and the engine is not asked.
+	refused, ro := s.notMember(ctx, d)
 	var o origin
 	err := s.inTx(ctx, func(tx Store) error {
 		var cs []call
 		var err error
-		cs, o, err = s.run(ctx, s.engineOn(tx), d, who)
+		if refused != nil {
+			o = ro
+			cs, err = calls(refused, o)
+		} else {
+			cs, o, err = s.run(ctx, s.engineOn(tx), d, who)
+		}
 		if err != nil {
 			return err
 		}

@@ -22,8 +22,13 @@ type slackAPI interface {
 	// GetConversationInfoContext tells whether a channel is private, so
 	// that a digest never shows a private channel's words elsewhere.
 	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
-	// GetUserInfoContext tells whether a person is a workspace admin.
+	// GetUserInfoContext tells whether a person is a workspace admin, and
+	// of which workspace and organisation.
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+	// GetUsersInConversationContext lists a channel's members
+	// (conversations.members, a page at a time), so that the bot posts
+	// into a channel someone chose only when they are in it.
+	GetUsersInConversationContext(ctx context.Context, params *slack.GetUsersInConversationParameters) ([]string, string, error)
 	// GetConversationHistoryContext and GetConversationRepliesContext find
 	// a post whose earlier attempt ended without an answer, by the outbox
 	// id in its metadata, so it is not posted twice.

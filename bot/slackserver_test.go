@@ -48,6 +48,46 @@ type slackServer struct {
 	// lose, when set, may make Slack do a request's work and then fail
 	// to answer it (as when a connection drops): a 500 after the fact.
 	lose func(method string, n int) bool
+	// known are the people users.info was asked about; members, the
+	// channels whose members a test set (setMembers). A channel not set
+	// has every known person as a member, as in a small open workspace.
+	known   []string
+	members map[string][]string
+}
+
+// setMembers makes users the only members of channel.
+func (s *slackServer) setMembers(channel string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.members == nil {
+		s.members = map[string][]string{}
+	}
+	s.members[channel] = users
+}
+
+// channelMembers answers conversations.members a page at a time, as Slack
+// does: limit members from the cursor on, and the next cursor while more
+// remain.
+func (s *slackServer) channelMembers(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
+	s.mu.Lock()
+	all, set := s.members[v.Get("channel")]
+	if !set {
+		all = slices.Clone(s.known)
+	}
+	s.mu.Unlock()
+	limit, _ := strconv.Atoi(v.Get("limit"))
+	if limit <= 0 {
+		limit = 100
+	}
+	from, _ := strconv.Atoi(v.Get("cursor"))
+	from = min(max(from, 0), len(all))
+	to := min(from+limit, len(all))
+	next := ""
+	if to < len(all) {
+		next = strconv.Itoa(to)
+	}
+	s.record(apiCall{Method: "conversations.members", Channel: v.Get("channel"), TS: v.Get("cursor")})
+	return map[string]any{"ok": true, "members": all[from:to], "response_metadata": map[string]any{"next_cursor": next}}
 }
 
 const (
@@ -102,6 +142,7 @@ func newSlackServer(t *testing.T, extra ...func(*slackServer, slacktest.Customiz
 		c.Handle("/users.info", s.handle("users.info", func(_ http.ResponseWriter, _ *http.Request, v url.Values) any {
 			return map[string]any{"ok": true, "user": map[string]any{"id": v.Get("user"), "team_id": testTeam, "name": strings.ToLower(v.Get("user"))}}
 		}))
+		c.Handle("/conversations.members", s.handle("conversations.members", s.channelMembers))
 	}
 	s.Server = slacktest.NewTestServer(binder)
 	s.Start()
@@ -122,6 +163,9 @@ func (s *slackServer) handle(method string, fn func(http.ResponseWriter, *http.R
 		n := s.tries[method]
 		s.tries[method]++
 		fail := s.fail
+		if u := v.Get("user"); method == "users.info" && u != "" && !slices.Contains(s.known, u) {
+			s.known = append(s.known, u)
+		}
 		s.mu.Unlock()
 		if fail != nil {
 			if status, retryAfter := fail(method, n); status != 0 {

@@ -99,3 +99,18 @@ func (e *Engine) homeShows(ctx context.Context, a Actor) func(channel string) bo
 func sessionGone(channel, user string) Reply {
 	return notice(channel, user, "That session no longer exists.", "Nothing was changed.")
 }
+
+// NotAMember is the refusal, in a direct message, of a post into a channel
+// the person chose (in a form, or with a button) but is not a member of:
+// the adapter asks Slack before the step, and the engine is not asked.
+func NotAMember(user string) Reply {
+	return direct(user, "You're not a member of that channel, so I can't post there for you.",
+		"Nothing was posted or changed. Choose a channel you're in, or ask someone in that channel to start it there.")
+}
+
+// MembershipUnknown is NotAMember when Slack could not say whether the
+// person is in the channel (most often, the bot is not in it).
+func MembershipUnknown(user string) Reply {
+	return direct(user, "I couldn't check that you're a member of that channel, so I haven't posted there.",
+		"Nothing was posted or changed. If I'm not in that channel yet, invite me with /invite @What Matters, then try again.")
+}
