@@ -508,7 +508,7 @@ func (h *harness) submitView(user string, view map[string]any) {
 // found on the third page of a large channel, is obeyed.
 func TestPostsOnlyWhereThePersonIs(t *testing.T) {
 	t.Parallel()
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		api := newSlackServer(t)
 		h := newHarness(t, db, api, harnessOptions{workers: 2})
@@ -633,7 +633,7 @@ func TestChannelMembershipRemembered(t *testing.T) {
 		}
 		return []string{"U2"}, "", nil
 	}}
-	s := newSlack(api, SlackOptions{Store: storagetest.SQLite(t), Engine: engineOn(t), Now: func() time.Time { return now }})
+	s := newSlack(api, SlackOptions{Store: sqliteDB(t), Engine: engineOn(t), Now: func() time.Time { return now }})
 	ctx := context.Background()
 	check := func(user string, want bool, wantAsked int) {
 		t.Helper()
