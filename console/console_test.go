@@ -84,10 +84,10 @@ func TestConsoleRunsAWholeTimedSession(t *testing.T) {
 		"For your discussion: what the team said in this session",
 		"“Families need to be asked early what they hope for.” (district nurse)",
 		"“The daughter said nobody had asked her.” (chaplain)",
-		"Agreed actions: ask about a family meeting by Friday · by Fri 5 Jun · for ann",
+		"Agreed actions: ask about a family meeting · by Fri 5 Jun · for ann",
 		"Read by the offline coder",
 		"No agreed actions are yours.",
-		"#1, from A theme to discuss: family at the bedside: ask about a family meeting by Friday · by Fri 5 Jun",
+		"#1, from A theme to discuss: family at the bedside: ask about a family meeting · by Fri 5 Jun",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("console output lacks %q", want)

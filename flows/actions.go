@@ -26,7 +26,7 @@ var (
 	slackMention = regexp.MustCompile(`<@([^>|\s]+)(?:\|[^>]*)?>`)
 	// A mention typed as @name (the console, where people have names).
 	plainMention = regexp.MustCompile(`(^|\s)@([\p{L}\p{N}._-]+)`)
-	dueWeekday   = regexp.MustCompile(`(?i)\bby\s+(?:next\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b`)
+	dueWeekday   = regexp.MustCompile(`(?i)\bby\s+(?:next\s+)?([a-z]{3,9})\b`)
 	dueDayMonth  = regexp.MustCompile(`(?i)\bby\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b`)
 	dueMonthDay  = regexp.MustCompile(`(?i)\bby\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?\b`)
 	dueISO       = regexp.MustCompile(`\bby\s+(\d{4})-(\d{2})-(\d{2})\b`)
@@ -38,10 +38,71 @@ var (
 var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
 	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
 
+// dueReader reads one way of saying when an action is due: the day, as
+// YYYY-MM-DD, from the phrase's submatches, or "" when the words match
+// but name no day ("by 31 February", "by sunset").
+type dueReader struct {
+	re  *regexp.Regexp
+	day func(m []string, today time.Time, loc *time.Location) string
+}
+
+var dueReaders = []dueReader{
+	{dueISO, func(m []string, _ time.Time, loc *time.Location) string {
+		t, err := time.ParseInLocation("2006-01-02", m[1]+"-"+m[2]+"-"+m[3], loc)
+		if err != nil {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	}},
+	{dueDayMonth, func(m []string, today time.Time, loc *time.Location) string {
+		return dayOfMonth(m[1], m[2], today, loc)
+	}},
+	{dueMonthDay, func(m []string, today time.Time, loc *time.Location) string {
+		return dayOfMonth(m[2], m[1], today, loc)
+	}},
+	{dueWeekday, func(m []string, today time.Time, _ *time.Location) string {
+		w, err := ParseWeekday(m[1])
+		if err != nil {
+			return ""
+		}
+		// The next such day after today: "by Friday" said on a Friday
+		// means a week from now.
+		n := (int(w) - int(today.Weekday()) + 7) % 7
+		if n == 0 {
+			n = 7
+		}
+		return today.AddDate(0, 0, n).Format("2006-01-02")
+	}},
+	{dueNextWeek, func(_ []string, today time.Time, _ *time.Location) string {
+		return today.AddDate(0, 0, 7).Format("2006-01-02")
+	}},
+	{dueTomorrow, func(_ []string, today time.Time, _ *time.Location) string {
+		return today.AddDate(0, 0, 1).Format("2006-01-02")
+	}},
+	{dueToday, func(_ []string, today time.Time, _ *time.Location) string { return today.Format("2006-01-02") }},
+}
+
+// dayOfMonth is the next day d of month mon from today on (this year's,
+// or next year's once it has passed), or "" when there is no such day.
+func dayOfMonth(d, mon string, today time.Time, loc *time.Location) string {
+	n, _ := strconv.Atoi(d)
+	month := months[strings.ToLower(mon[:3])]
+	t := time.Date(today.Year(), month, n, 0, 0, 0, 0, loc)
+	if t.Month() != month {
+		return "" // 31 February
+	}
+	if t.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)) {
+		t = t.AddDate(1, 0, 0)
+	}
+	return t.Format("2006-01-02")
+}
+
 // ParseAction reads an agreed action: its owner (the first person
-// mentioned, as <@U…> in Slack or @name in the console), removed from the
-// text, and its due day ("by Friday", "by 3 March", "tomorrow", "by
-// 2026-03-12"), counted from now in loc. due is YYYY-MM-DD or "".
+// mentioned, as <@U…> in Slack or @name in the console) and its due day
+// ("by Friday", "by 3 March", "tomorrow", "by 2026-03-12"), counted from
+// now in loc, both taken out of the text. A due day is when the action is
+// due, not an identifier: it is kept as the action's date, and never
+// reaches the scrubber as words. due is YYYY-MM-DD or "".
 func ParseAction(text string, loc *time.Location, now time.Time) (rest, owner, due string) {
 	if m := slackMention.FindStringSubmatch(text); m != nil {
 		owner = m[1]
@@ -52,50 +113,43 @@ func ParseAction(text string, loc *time.Location, now time.Time) (rest, owner, d
 	rest = plainMention.ReplaceAllString(rest, "$1")
 	rest = strings.Join(strings.Fields(rest), " ")
 	today := now.In(loc)
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	switch {
-	case dueISO.MatchString(text):
-		m := dueISO.FindStringSubmatch(text)
-		if t, err := time.ParseInLocation("2006-01-02", m[1]+"-"+m[2]+"-"+m[3], loc); err == nil {
-			due = day(t)
+	for _, r := range dueReaders {
+		at := r.re.FindStringSubmatchIndex(rest)
+		if at == nil {
+			continue
 		}
-	case dueDayMonth.MatchString(text) || dueMonthDay.MatchString(text):
-		var d, mon string
-		if m := dueDayMonth.FindStringSubmatch(text); m != nil {
-			d, mon = m[1], m[2]
-		} else {
-			m := dueMonthDay.FindStringSubmatch(text)
-			mon, d = m[1], m[2]
-		}
-		n, _ := strconv.Atoi(d)
-		month := months[strings.ToLower(mon[:3])]
-		t := time.Date(today.Year(), month, n, 0, 0, 0, 0, loc)
-		if t.Month() != month {
-			break // 31 February
-		}
-		if t.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)) {
-			t = t.AddDate(1, 0, 0)
-		}
-		due = day(t)
-	case dueWeekday.MatchString(text):
-		w, err := ParseWeekday(dueWeekday.FindStringSubmatch(text)[1])
-		if err == nil {
-			// The next such day after today: "by Friday" said on a
-			// Friday means a week from now.
-			n := (int(w) - int(today.Weekday()) + 7) % 7
-			if n == 0 {
-				n = 7
+		m := make([]string, len(at)/2)
+		for i := range m {
+			if at[2*i] >= 0 {
+				m[i] = rest[at[2*i]:at[2*i+1]]
 			}
-			due = day(today.AddDate(0, 0, n))
 		}
-	case dueNextWeek.MatchString(text):
-		due = day(today.AddDate(0, 0, 7))
-	case dueTomorrow.MatchString(text):
-		due = day(today.AddDate(0, 0, 1))
-	case dueToday.MatchString(text):
-		due = day(today)
+		if due = r.day(m, today, loc); due != "" {
+			rest = rest[:at[0]] + " " + rest[at[1]:]
+			break
+		}
 	}
-	return rest, owner, due
+	return tidyAction(rest), owner, due
+}
+
+// tidyAction is an action's words once its owner and due day are taken
+// out: single spaces, no space before punctuation, nothing dangling at the
+// end ("call the family, by Friday." becomes "call the family.").
+func tidyAction(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	for _, p := range []string{",", ".", ";", ":", "!", "?"} {
+		s = strings.ReplaceAll(s, " "+p, p)
+	}
+	for {
+		t := strings.TrimRight(s, " ,;:-–—")
+		if strings.HasSuffix(t, ",.") || strings.HasSuffix(t, ";.") {
+			t = t[:len(t)-2] + "."
+		}
+		if t == s {
+			return s
+		}
+		s = t
+	}
 }
 
 // recordAction stores an agreed action said in a session's thread.
@@ -105,11 +159,16 @@ func (e *Engine) recordAction(ctx context.Context, s Store, sess Session, a Acto
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
 	loc := e.location(team)
-	// The due day is read before scrubbing, which removes full dates.
+	// The due day is read, and taken out of the words, before scrubbing,
+	// which would take a full date for an identifier.
 	rest, owner, due := ParseAction(body, loc, e.clock())
 	clean, removed := e.scrub(rest)
 	if strings.TrimSpace(clean) == "" {
 		return []Reply{notice(channel, a.UserID, "What is the action?", "Say what will be done after action:, for example: action: @sam to call the family by Friday. Nothing was saved.")}, nil
+	}
+	if owner == "" {
+		return []Reply{notice(channel, a.UserID, "Who will do it?",
+			"Mention the person the action is for, so it is theirs to see and to mark done: for example action: @sam to call the family by Friday. Nothing was saved yet: send it again with them named.")}, nil
 	}
 	if _, _, err := e.member(ctx, s, a); err != nil {
 		return nil, err

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"whatmatters/flows"
 	"whatmatters/prompts"
+	"whatmatters/scrub"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 )
@@ -338,6 +340,75 @@ func TestListsShowOnlyTheirConversation(t *testing.T) {
 		}
 		if !h.External || len(h.Cases) != 0 || len(h.Recent) != 0 || len(h.Actions) != 0 || h.DigestHeadline != "" || len(h.DigestThemes) != 0 {
 			t.Errorf("Home of someone from another organisation = %+v; want nothing of the team's", h)
+		}
+	})
+}
+
+// actionScrub is the real scrubber, as the command line wires it in.
+func actionScrub(t *testing.T) flows.ScrubFunc {
+	t.Helper()
+	s, err := scrub.New(scrub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(text string, keep ...string) (string, []string) {
+		sc := s
+		if k, err := s.Keeping(keep...); err == nil && len(keep) > 0 {
+			sc = k
+		}
+		res := sc.Scrub(text)
+		var kinds []string
+		for _, k := range res.Kinds() {
+			kinds = append(kinds, string(k))
+		}
+		return res.Text, kinds
+	}
+}
+
+// TestAgreedActionLine: an action's due date is not an identifier: "by 3
+// March" is kept as the due day and taken out of the words before the
+// real scrubber reads them, so nothing is removed and no one is told so;
+// an action reads once, "words · by day · for person"; an action that
+// names nobody is not taken, and the writer is asked who will do it.
+func TestAgreedActionLine(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		c := newBoundaryConvo(t, db, func(o *flows.Options) { o.Scrub = actionScrub(t) })
+		startSession(t, c, "")
+		sess := c.session()
+		london, _ := time.LoadLocation("Europe/London")
+		for _, tc := range []struct{ say, text, due, line string }{
+			{"action: <@ann> check the night sitting rota by 3 March", "check the night sitting rota", "2027-03-03",
+				"check the night sitting rota · by Wed 3 Mar · for"},
+			{"action: <@ann> to call the family, by Friday.", "to call the family.", "2026-04-03",
+				"to call the family. · by Fri 3 Apr · for"},
+		} {
+			replies := c.sayID("bo", "", tc.say)
+			if len(replies) != 1 || replies[0].Title != "Agreed action noted" {
+				t.Errorf("%q: replies %v; want the action noted and nothing removed", tc.say, titles(replies))
+				continue
+			}
+			if got := replies[0].Parts[0].Text; got != tc.line || replies[0].Parts[0].Users[0] != "ann" {
+				t.Errorf("%q shown as %q; want %q for ann", tc.say, got, tc.line)
+			}
+			acts, _ := db.ListSessionActions(c.ctx, sess.ID)
+			last := acts[len(acts)-1]
+			if last.Text != tc.text || last.Due != tc.due || last.Owner != "ann" {
+				t.Errorf("%q stored as %q due %q for %q; want %q due %q for ann", tc.say, last.Text, last.Due, last.Owner, tc.text, tc.due)
+			}
+			if p, _ := time.ParseInLocation("2006-01-02", last.Due, london); p.IsZero() {
+				t.Errorf("due %q is not a day", last.Due)
+			}
+		}
+		before, _ := db.ListSessionActions(c.ctx, sess.ID)
+		replies, _ := db.ListSessionReplies(c.ctx, sess.ID)
+		r := notice(t, c.sayID("bo", "", "action: check the rota by Friday"))
+		if r.Title != "Who will do it?" || !strings.Contains(allText(r), "Nothing was saved") {
+			t.Errorf("an action naming nobody: %q", allText(r))
+		}
+		after, _ := db.ListSessionActions(c.ctx, sess.ID)
+		replies2, _ := db.ListSessionReplies(c.ctx, sess.ID)
+		if len(after) != len(before) || len(replies2) != len(replies) {
+			t.Errorf("an action naming nobody was stored (%d actions, %d replies; were %d, %d)", len(after), len(replies2), len(before), len(replies))
 		}
 	})
 }
