@@ -1,6 +1,9 @@
 package flows
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Who may do what is decided here, in one place, from three things:
 //
@@ -40,6 +43,18 @@ func (e *Engine) standingOf(a Actor, m Member) standing {
 		st.facilitator = st.facilitator || e.facilitators[a.UserID]
 	}
 	return st
+}
+
+// memberOf is the actor's member record in their team (the zero Member
+// when they have none), read without making one: deciding what someone
+// may do records nothing of them (Engine.member records them, and the
+// team, once they are let do it).
+func memberOf(ctx context.Context, s Store, a Actor) (Member, error) {
+	m, err := s.GetMember(ctx, a.TeamID, a.UserID)
+	if err != nil && !isNotFound(err) {
+		return Member{}, fmt.Errorf("loading member: %w", err)
+	}
+	return m, nil
 }
 
 // mayChangeSettings reports whether the actor may change team settings:

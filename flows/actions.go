@@ -343,7 +343,7 @@ func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, action
 				"Nothing was changed. /reflect actions here lists yours agreed in this channel; an action agreed in another channel is marked done there.")
 			return nil
 		}
-		m, _, err := e.member(ctx, s, a)
+		m, err := memberOf(ctx, s, a)
 		if err != nil {
 			return err
 		}
@@ -353,6 +353,9 @@ func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, action
 			}
 			say("Only the person the action is for, or a facilitator, can mark it done.", "Nothing was changed.")
 			return nil
+		}
+		if _, _, err := e.member(ctx, s, a); err != nil {
+			return err
 		}
 		if !act.DoneAt.IsZero() {
 			say("That action is marked done already.", "Nothing was changed.")

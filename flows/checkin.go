@@ -207,12 +207,15 @@ func (e *Engine) changeTeamSettings(ctx context.Context, c Command, change func(
 // teamForSettings loads the team, locked, for a settings change by the
 // command's author; refused holds the reply when they may not change it.
 func (e *Engine) teamForSettings(ctx context.Context, s Store, c Command) (team Team, refused []Reply, err error) {
-	m, _, err := e.member(ctx, s, c.Actor)
+	m, err := memberOf(ctx, s, c.Actor)
 	if err != nil {
 		return Team{}, nil, err
 	}
 	if !e.mayChangeSettings(c.Actor, m) {
 		return Team{}, []Reply{settingsRefused(c.Actor, c.Channel)}, nil
+	}
+	if _, _, err := e.member(ctx, s, c.Actor); err != nil { // the team, on its first sight
+		return Team{}, nil, err
 	}
 	team, err = s.GetTeam(ctx, c.TeamID)
 	if err != nil {

@@ -559,12 +559,15 @@ func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Ac
 	if channel == "" {
 		channel = sess.Channel
 	}
-	m, _, err := e.member(ctx, s, a)
+	m, err := memberOf(ctx, s, a)
 	if err != nil {
 		return nil, err
 	}
 	if !e.mayFacilitate(a, m) {
 		return []Reply{facilitateRefused(channel, a.UserID)}, nil
+	}
+	if _, _, err := e.member(ctx, s, a); err != nil {
+		return nil, err
 	}
 	if sess.Status == SessionEnded {
 		return []Reply{notice(channel, a.UserID, "This session has ended.", "Nothing was changed. Start another with /reflect session.")}, nil

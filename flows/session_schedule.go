@@ -126,13 +126,16 @@ func (e *Engine) scheduleSession(ctx context.Context, c Command, args []string) 
 	usage := "Say, for example, /reflect session every 2 tuesday 13:00 case (every second Tuesday at 13:00, in the team's timezone), with --minutes 45 or --manual if you like; /reflect session every off stops it."
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
-		m, _, err := e.member(ctx, s, c.Actor)
+		m, err := memberOf(ctx, s, c.Actor)
 		if err != nil {
 			return err
 		}
 		if !e.mayFacilitate(c.Actor, m) {
 			replies = []Reply{facilitateRefused(c.Channel, c.UserID)}
 			return nil
+		}
+		if _, _, err := e.member(ctx, s, c.Actor); err != nil {
+			return err
 		}
 		if len(args) == 1 && strings.EqualFold(args[0], "off") {
 			sc, err := s.ScheduleInChannel(ctx, c.TeamID, c.Channel)
