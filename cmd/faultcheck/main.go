@@ -9,6 +9,8 @@
 //	unsigned-flood unsigned and badly signed requests beside signed ones
 //	pg-restart     PostgreSQL (a temporary cluster of its own) stopped and started mid-load
 //	fuzz           random requests over the whole request path: no 5xx
+//	boundaries     another organisation's admin, controls and lists of another
+//	               channel, posts where the person is not: nothing changes
 //
 // Each scenario prints one PASS or FAIL line with its figures; the program
 // exits 1 if any failed. -short runs small counts (CI); without it the
@@ -54,6 +56,7 @@ var scenarios = []scenario{
 	{"pg-restart", runPGRestart},
 	{"fuzz", runFuzz},
 	{"socket", runSocket},
+	{"boundaries", runBoundaries},
 }
 
 func main() {

@@ -2,7 +2,9 @@
 // What Matters under load and faults: a fake Web API that records every call
 // with its time, keeps the messages posted (with their metadata, so that
 // conversations.history and conversations.replies find them), answers
-// reactions.add with already_reacted on a repeat, and can be told to answer
+// reactions.add with already_reacted on a repeat, can describe people of
+// another organisation (users.info), private channels (conversations.info)
+// and channels' members (conversations.members), and can be told to answer
 // 429 with Retry-After or 500 for a while, or to answer slowly; and the
 // signing of requests as Slack signs them.
 //
@@ -17,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,6 +89,56 @@ type API struct {
 	reactions map[string]bool
 	fault     *Fault
 	socketURL string // what apps.connections.open hands out
+	// users are the people users.info describes otherwise than as
+	// ordinary members of Team (SetUser); private the private channels
+	// (SetPrivate); members the channels whose members are set
+	// (SetMembers; any other has everyone users.info was asked about).
+	users   map[string]User
+	private map[string]bool
+	members map[string][]string
+	known   []string
+}
+
+// User is how users.info describes a person: their own workspace and
+// whether they are an admin there.
+type User struct {
+	Team  string
+	Admin bool
+}
+
+// SetUser makes users.info describe id so: of workspace team (another
+// organisation's, in a Slack Connect channel, when not Team), an admin
+// there or not.
+func (a *API) SetUser(id string, u User) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.users == nil {
+		a.users = map[string]User{}
+	}
+	a.users[id] = u
+}
+
+// SetPrivate makes conversations.info call the channels private.
+func (a *API) SetPrivate(channels ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.private == nil {
+		a.private = map[string]bool{}
+	}
+	for _, c := range channels {
+		a.private[c] = true
+	}
+}
+
+// SetMembers makes users the only members of channel
+// (conversations.members).
+func (a *API) SetMembers(channel string, users ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.members == nil {
+		a.members = map[string][]string{}
+	}
+	a.members[channel] = append([]string(nil), users...)
 }
 
 // SetSocketURL makes apps.connections.open hand out url, a Socket Mode
@@ -300,15 +353,49 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = map[string]any{"messages": out, "has_more": false}
 	case "users.info":
 		u := args["user"]
-		resp = map[string]any{"user": map[string]any{"id": u, "team_id": Team, "name": "user-" + strings.ToLower(u),
-			"real_name": "Fault User " + u, "is_admin": false, "is_owner": false, "tz": "Europe/London",
+		a.mu.Lock()
+		who, ok := a.users[u]
+		if !slices.Contains(a.known, u) {
+			a.known = append(a.known, u)
+		}
+		a.mu.Unlock()
+		if !ok {
+			who = User{Team: Team}
+		}
+		resp = map[string]any{"user": map[string]any{"id": u, "team_id": who.Team, "name": "user-" + strings.ToLower(u),
+			"real_name": "Fault User " + u, "is_admin": who.Admin, "is_owner": false, "tz": "Europe/London",
 			"profile": map[string]any{"real_name": "Fault User " + u, "display_name": strings.ToLower(u)}}}
 	case "conversations.info":
+		a.mu.Lock()
+		private := a.private[c.Channel]
+		a.mu.Unlock()
 		resp = map[string]any{"channel": map[string]any{"id": c.Channel, "name": "ward-" + strings.ToLower(c.Channel),
-			"is_channel": true, "is_private": false, "is_member": true, "created": a.base}}
+			"is_channel": true, "is_private": private, "is_member": true, "created": a.base}}
+	case "conversations.members":
+		// A page at a time, as Slack answers: limit members from the
+		// cursor on, and the next cursor while more remain.
+		a.mu.Lock()
+		all, set := a.members[c.Channel]
+		if !set {
+			all = slices.Clone(a.known)
+		}
+		a.mu.Unlock()
+		limit, _ := strconv.Atoi(args["limit"])
+		if limit <= 0 {
+			limit = 100
+		}
+		from, _ := strconv.Atoi(args["cursor"])
+		from = min(max(from, 0), len(all))
+		to := min(from+limit, len(all))
+		next := ""
+		if to < len(all) {
+			next = strconv.Itoa(to)
+		}
+		resp = map[string]any{"members": all[from:to], "response_metadata": map[string]any{"next_cursor": next}}
 	case "conversations.open":
 		resp = map[string]any{"channel": map[string]any{"id": "D" + strings.TrimPrefix(args["users"], "U")}}
 	case "views.publish", "views.open", "views.update", "views.push":
+		c.User, c.Text = args["user_id"], args["view"] // the view's JSON
 		resp = map[string]any{"view": map[string]any{"id": "V" + strconv.FormatInt(a.seq.Add(1), 36),
 			"team_id": Team, "app_id": AppID, "bot_id": BotID}}
 	default:
@@ -358,6 +445,9 @@ func readArgs(r *http.Request) map[string]string {
 				args[k] = v
 			case bool:
 				args[k] = strconv.FormatBool(v)
+			case map[string]any, []any:
+				b, _ := json.Marshal(v)
+				args[k] = string(b)
 			}
 		}
 		return args
