@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -112,7 +113,7 @@ func newHarness(t *testing.T, db *storage.DB, api *slackServer, o harnessOptions
 		t.Fatal(err)
 	}
 	if o.workers > 0 {
-		startJobs(t, db, h.slack, o.workers, o.periodic)
+		startJobs(t, db, h.slack, o.workers, o.periodic, logs)
 	}
 	if !o.noServer {
 		h.srv = httptest.NewServer(NewServer(ServerOptions{
@@ -134,8 +135,9 @@ func (quickRetry) NextRetry(*rivertype.JobRow) time.Time {
 }
 
 // startJobs runs River for the adapter on the test database; the periodic
-// jobs look often only when periodic is set.
-func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int, periodic bool) {
+// jobs look often only when periodic is set. River's warnings and errors
+// (a job that failed, and why) go to logs.
+func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int, periodic bool, logs io.Writer) {
 	t.Helper()
 	off := themes.NewOffline()
 	// River polls for jobs every second, its default: a job this process
@@ -144,9 +146,13 @@ func startJobs(t *testing.T, db *storage.DB, s *Slack, workers int, periodic boo
 	// query SQLite parses anew, on the one connection everything else
 	// waits for; polled every 20 ms, under the race detector, they were
 	// most of what a test cost the machine.
-	opts := JobOptions{Workers: workers, FetchPollInterval: time.Second, RetryPolicy: quickRetry{},
+	// A job is cut off only when it hangs: under load, a digest with its
+	// chart can take longer than production's 15 s, and a job cut off at
+	// each try never ends.
+	opts := JobOptions{Workers: workers, FetchPollInterval: time.Second, RetryPolicy: quickRetry{}, JobTimeout: hangGuard,
 		SweepEvery: time.Hour, TestOnly: true, DigestsEvery: time.Hour, CodesEvery: time.Hour, SessionsEvery: time.Hour,
-		Coding: &themes.Coding{Store: db, Primary: off, Offline: off, Name: themes.OfflineName, Version: themes.OfflineVersion}}
+		Coding: &themes.Coding{Store: db, Primary: off, Offline: off, Name: themes.OfflineName, Version: themes.OfflineVersion},
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if periodic {
 		opts.DigestsEvery, opts.CodesEvery, opts.SessionsEvery = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
 	}

@@ -56,8 +56,14 @@ func TestLearningSessionEndToEnd(t *testing.T) {
 				return map[string]any{"ok": true, "user": map[string]any{"id": v.Get("user"), "is_admin": false}}
 			}))
 		})
+		// The engine's clock stands still until the test moves it, so the
+		// stage's timers fire when the test says, however slow the
+		// machine: on a running clock, a minute lost before the test moved
+		// to the one-minute warning would have carried it past the stage's
+		// end.
 		var offset atomic.Int64
-		clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		base := time.Now()
+		clock := func() time.Time { return base.Add(time.Duration(offset.Load())) }
 		templates, err := prompts.Load()
 		if err != nil {
 			t.Fatal(err)
