@@ -48,7 +48,7 @@ func (c *Catalogue) Find(text string) []Hit {
 			return // already found in a clean sentence, earlier
 		}
 		cu := &t.cues[ref.cue]
-		m := findCue(toks, i, cu)
+		m := findCue(toks, i, cu, true)
 		if m == nil || excluded(toks, t, m) {
 			return
 		}

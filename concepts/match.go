@@ -274,12 +274,14 @@ func negated(toks []token, i int) bool {
 	return false
 }
 
-// findCue returns where a cue matches in sentence s, starting its first part
-// at token i (for a cue of several parts, the other parts anywhere in the
-// sentence), or nil.
-func findCue(toks []token, i int, c *cue) span {
+// findCue returns where a cue matches in token i's sentence, its first
+// part starting at token i (for a cue of several parts, the other parts
+// anywhere in the sentence), or nil. With denied set, a part that a
+// negation stands before does not match (cues); without, it does
+// (exclusions hold negated or not).
+func findCue(toks []token, i int, c *cue, denied bool) span {
 	first, ok := matchPart(toks, i, c.parts[0])
-	if !ok || negated(toks, i) {
+	if !ok || denied && negated(toks, i) {
 		return nil
 	}
 	all := append(span(nil), first...)
@@ -289,7 +291,7 @@ func findCue(toks []token, i int, c *cue) span {
 			if toks[j].sent != toks[i].sent {
 				continue
 			}
-			if m, ok := matchPart(toks, j, p); ok && !negated(toks, j) {
+			if m, ok := matchPart(toks, j, p); ok && !(denied && negated(toks, j)) {
 				got = m
 				break
 			}
@@ -314,7 +316,7 @@ func excluded(toks []token, t *Theme, m span) bool {
 				continue
 			}
 			if len(ex.parts) > 1 {
-				if findCueAnyNegation(toks, j, ex) != nil {
+				if findCue(toks, j, ex, false) != nil {
 					return true
 				}
 				continue
@@ -332,32 +334,6 @@ func excluded(toks []token, t *Theme, m span) bool {
 		}
 	}
 	return false
-}
-
-// findCueAnyNegation is findCue for exclusions, which hold negated or not.
-func findCueAnyNegation(toks []token, i int, c *cue) span {
-	first, ok := matchPart(toks, i, c.parts[0])
-	if !ok {
-		return nil
-	}
-	all := append(span(nil), first...)
-	for _, p := range c.parts[1:] {
-		var got span
-		for j := range toks {
-			if toks[j].sent != toks[i].sent {
-				continue
-			}
-			if m, ok := matchPart(toks, j, p); ok {
-				got = m
-				break
-			}
-		}
-		if got == nil {
-			return nil
-		}
-		all = append(all, got...)
-	}
-	return all
 }
 
 // plural reports whether w is base with "s" or "es" added.

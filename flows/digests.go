@@ -87,17 +87,18 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if _, _, err := e.member(ctx, e.store, c.Actor); err != nil {
 		return nil, err
 	}
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: c.TeamID, Weeks: weeks, To: e.clock(), Shown: e.shownIn(ctx, c.TeamID, c.Channel)})
+	shown := e.shownIn(ctx, c.TeamID, c.Channel)
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: c.TeamID, Weeks: weeks, To: e.clock(), Shown: shown})
 	if err != nil {
 		return nil, fmt.Errorf("building digest: %w", err)
 	}
 	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, d.TeamID, d.From, d.To); err != nil {
 		return nil, err
 	}
-	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, e.shownIn(ctx, c.TeamID, c.Channel)); err != nil {
+	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, shown); err != nil {
 		return nil, err
 	}
-	r := DigestReply(d, c.Channel, e.quoteVisibility(ctx, d, c.Channel))
+	r := DigestReply(d, c.Channel, visibleQuotes(shown))
 	r.Kind, r.User = Notice, c.UserID
 	return []Reply{r}, nil
 }
@@ -127,34 +128,11 @@ func (e *Engine) scheduleDigest(ctx context.Context, c Command, fields []string)
 	})
 }
 
-// quoteVisibility returns which of a digest's quotes may be shown in a
-// channel: those given in that channel, and those from channels known to be
-// public.
-func (e *Engine) quoteVisibility(ctx context.Context, d Digest, channel string) func(Quote) bool {
-	private := map[string]bool{}
-	for _, themes := range [][]Theme{d.Recurring, d.Emerging} {
-		for _, t := range themes {
-			for _, q := range t.Quotes {
-				if q.Channel == channel || q.Channel == "" {
-					continue
-				}
-				if _, seen := private[q.Channel]; seen {
-					continue
-				}
-				if e.privacy == nil {
-					private[q.Channel] = false
-					continue
-				}
-				p, err := e.privacy(ctx, d.TeamID, q.Channel)
-				if err != nil {
-					e.log.WarnContext(ctx, "digest: channel privacy unknown; its quotes are left out", "channel", q.Channel, "err", err)
-					p = true
-				}
-				private[q.Channel] = p
-			}
-		}
-	}
-	return func(q Quote) bool { return q.Channel == channel || q.Channel == "" || !private[q.Channel] }
+// visibleQuotes is which quotes may be shown where shown says which
+// channels' answers may be: the digest draws only on those already, and
+// its post checks each quote again by the same rule.
+func visibleQuotes(shown func(string) bool) func(Quote) bool {
+	return func(q Quote) bool { return shown(q.Channel) }
 }
 
 // shownIn returns which answers' channels a digest shown in channel may
@@ -294,17 +272,18 @@ func (e *Engine) PrepareDigest(ctx context.Context, teamID, channel string, week
 }
 
 func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int, to time.Time) (PreparedDigest, error) {
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: weeks, To: to, Shown: e.shownIn(ctx, teamID, channel)})
+	shown := e.shownIn(ctx, teamID, channel)
+	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: weeks, To: to, Shown: shown})
 	if err != nil {
 		return PreparedDigest{}, err
 	}
 	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
 		return PreparedDigest{}, err
 	}
-	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, e.shownIn(ctx, teamID, channel)); err != nil {
+	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, shown); err != nil {
 		return PreparedDigest{}, err
 	}
-	visible := e.quoteVisibility(ctx, d, channel)
+	visible := visibleQuotes(shown)
 	chart, err := e.digests.Chart(d)
 	if err != nil {
 		e.log.WarnContext(ctx, "digest: chart not drawn; posting without it", "team", teamID, "err", err)

@@ -249,8 +249,7 @@ type demoTimes struct {
 // hold two weeks of them). Within its week a reflection starts its day and
 // hour after the week's start. Times are whole seconds, never rounded up,
 // and none is after now (parseDemo keeps every reflection inside its week).
-func demoClock(refs []demoReflection, loc *time.Location, now time.Time) []demoTimes {
-	_ = loc // the weeks are spans of time, whatever the clocks say
+func demoClock(refs []demoReflection, now time.Time) []demoTimes {
 	now = now.Truncate(time.Second)
 	second := func(t time.Time) time.Time { return t.Truncate(time.Second).UTC() }
 	out := make([]demoTimes, len(refs))
@@ -299,7 +298,7 @@ func loadDemo(ctx context.Context, s flows.Store, scrub flows.ScrubFunc, now tim
 	if err != nil {
 		return demoReport{}, fmt.Errorf("demo data: timezone: %w", err)
 	}
-	times := demoClock(f.Reflections, loc, now)
+	times := demoClock(f.Reflections, now)
 	first := now.UTC().Truncate(time.Second)
 	caseStart := map[string]time.Time{}
 	for i, r := range f.Reflections {

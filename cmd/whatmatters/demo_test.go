@@ -122,7 +122,7 @@ func TestDemoLoadsDatedAndOnce(t *testing.T) {
 		for _, a := range snap.Answers {
 			answers[a.ReflectionID] = append(answers[a.ReflectionID], a)
 		}
-		times := demoClock(f.Reflections, loc, now)
+		times := demoClock(f.Reflections, now)
 		earliest := now.Add(-demoWeeks * 7 * 24 * time.Hour)
 		inRange := func(what string, at time.Time) {
 			t.Helper()
@@ -255,7 +255,7 @@ func TestDemoClockNeverDatesTheFuture(t *testing.T) {
 		time.Date(2026, 6, 14, 23, 30, 0, 0, time.FixedZone("X", -8*3600)), // already Monday in London
 	}
 	for _, now := range nows {
-		times := demoClock(f.Reflections, loc, now)
+		times := demoClock(f.Reflections, now)
 		earliest := now.Add(-demoWeeks * 7 * 24 * time.Hour)
 		perWeek := map[int]int{}
 		for i, tm := range times {

@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
-	"whatmatters/console"
 	"whatmatters/flows"
 )
 
@@ -58,28 +54,12 @@ func outcomesCommand(ctx context.Context, e *env, o outcomesOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.chart != "" {
-		png, err := engine.OutcomeChart(rep)
-		if err != nil {
-			return fmt.Errorf("drawing the chart: %w", err)
-		}
-		if err := os.WriteFile(o.chart, png, 0o644); err != nil {
-			return fmt.Errorf("writing the chart: %w", err)
-		}
+	if err := writeChart(o.chart, func() ([]byte, error) { return engine.OutcomeChart(rep) }); err != nil {
+		return err
 	}
 	if err := db.AddAudit(ctx, flows.AuditEntry{TeamID: teamID, Actor: "cli", Action: flows.AuditOutcomesShown,
 		Detail: fmt.Sprintf("printed, %d quarters, format %s; records=%d", o.quarters, o.format, rep.Records)}); err != nil {
 		return err
 	}
-	switch o.format {
-	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	case "markdown":
-		_, err := io.WriteString(e.stdout, markdown(flows.OutcomesReply(rep, "")))
-		return err
-	}
-	_, err = fmt.Fprintln(e.stdout, console.RenderText(flows.OutcomesReply(rep, "")))
-	return err
+	return printReport(e.stdout, o.format, rep, flows.OutcomesReply(rep, ""))
 }

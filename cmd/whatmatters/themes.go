@@ -317,29 +317,44 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 	if err := reportOffline(ctx, e.stderr, cs, db, coded, d); err != nil {
 		return err
 	}
-	if o.chart != "" {
-		png, err := engine.Chart(d)
-		if err != nil {
-			return fmt.Errorf("drawing the chart: %w", err)
-		}
-		if err := os.WriteFile(o.chart, png, 0o644); err != nil {
-			return fmt.Errorf("writing the chart: %w", err)
-		}
+	if err := writeChart(o.chart, func() ([]byte, error) { return engine.Chart(d) }); err != nil {
+		return err
 	}
 	if err := db.AddAudit(ctx, flows.AuditEntry{TeamID: teamID, Actor: "cli", Action: flows.AuditDigestShown,
 		Detail: fmt.Sprintf("printed, %d weeks, format %s; answers=%d", o.weeks, o.format, d.Answers)}); err != nil {
 		return err
 	}
-	switch o.format {
+	return printReport(stdout, o.format, d, flows.DigestReply(d, "", nil))
+}
+
+// writeChart draws a chart and writes it to path; nothing when path is "".
+func writeChart(path string, draw func() ([]byte, error)) error {
+	if path == "" {
+		return nil
+	}
+	png, err := draw()
+	if err != nil {
+		return fmt.Errorf("drawing the chart: %w", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return fmt.Errorf("writing the chart: %w", err)
+	}
+	return nil
+}
+
+// printReport prints a report in the format asked for: v as indented JSON,
+// or its reply as Markdown or plain text.
+func printReport(w io.Writer, format string, v any, reply flows.Reply) error {
+	switch format {
 	case "json":
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(d)
+		return enc.Encode(v)
 	case "markdown":
-		_, err := io.WriteString(stdout, markdown(flows.DigestReply(d, "", nil)))
+		_, err := io.WriteString(w, markdown(reply))
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, console.RenderText(flows.DigestReply(d, "", nil)))
+	_, err := fmt.Fprintln(w, console.RenderText(reply))
 	return err
 }
 
