@@ -46,7 +46,7 @@ type Config struct {
 	AutoMigrate     bool     `envconfig:"WHATMATTERS_AUTO_MIGRATE" default:"true" desc:"apply pending database migrations on start"`
 	LogLevel        LogLevel `envconfig:"WHATMATTERS_LOG_LEVEL" default:"info" desc:"debug, info, warn or error; logs never hold story text or secrets"`
 	Timezone        Timezone `envconfig:"WHATMATTERS_TIMEZONE" default:"Europe/London" desc:"IANA timezone given to a team when it is first seen"`
-	LocalIDPatterns string   `envconfig:"WHATMATTERS_LOCAL_ID_PATTERNS" desc:"regular expressions for your trust's local hospital numbers, scrubbed from all text (see README)"`
+	LocalIDPatterns string   `envconfig:"WHATMATTERS_LOCAL_ID_PATTERNS" desc:"regular expressions for your trust's local hospital numbers, scrubbed from all text (see docs/operating.md)"`
 	ScrubNames      string   `envconfig:"WHATMATTERS_SCRUB_NAMES" desc:"comma-separated names always scrubbed from text, e.g. local places or people often mentioned"`
 	RetentionDays   Days     `envconfig:"WHATMATTERS_RETENTION_DAYS" default:"365" desc:"story text older than this many days is removed by the daily purge, keeping only anonymous counts"`
 	Facilitators    string   `envconfig:"WHATMATTERS_FACILITATORS" desc:"comma-separated Slack member ids who are facilitators (run learning sessions) in every team they use the bot in, beside those chosen with whatmatters facilitator or /reflect facilitator"`
