@@ -125,106 +125,212 @@ func findNames(text string, toks tokens, list *nameList, ss *spanSet) {
 	if list != nil {
 		findListedNames(text, list, ss)
 	}
-	words := splitWords(text, make([]word, 0, len(text)/5+1))
-	var found []string // name words found
-	addFound := func(first, last int) {
-		for k := first; k <= last; k++ {
-			w := text[words[k].start:words[k].end]
-			if utf8.RuneCountInString(w) < 2 || !isCapitalised(w) || lexHas(w, lexStop|lexContStop|lexRelation) {
-				continue
-			}
-			found = append(found, trimPossessive(w))
-		}
+	n := nameScan{text: text, words: splitWords(text, make([]word, 0, len(text)/5+1))}
+	n.cuedNames(toks, ss)
+	n.otherNames(ss)
+	if n.found != nil {
+		findRepeatedNames(text, n.words, n.found, ss)
 	}
+}
+
+// nameScan is findNames's pass over the words of one text. The spans found
+// are passed to its methods, not held, so that they stay on the stack.
+type nameScan struct {
+	text  string
+	words []word
+	found []string // name words found, looked for again by findRepeatedNames
+}
+
+// mark marks a name from words[first] to words[last] (ending at end) and,
+// if it was free, remembers its words.
+func (n *nameScan) mark(ss *spanSet, start, end, first, last int) {
+	if !ss.add(start, end, Name) {
+		return
+	}
+	for k := first; k <= last; k++ {
+		w := n.text[n.words[k].start:n.words[k].end]
+		if utf8.RuneCountInString(w) < 2 || !isCapitalised(w) || lexHas(w, lexStop|lexContStop|lexRelation) {
+			continue
+		}
+		n.found = append(n.found, trimPossessive(w))
+	}
+}
+
+// cuedNames marks the names after a title, a relation or role word or a
+// two-word cue, and the further names of a list after one cue.
+func (n *nameScan) cuedNames(toks tokens, ss *spanSet) {
+	text, words := n.text, n.words
 	ti := 0
 	for i := 0; i+1 < len(words); i++ {
-		// The word's classes: from its token when the word is plain
-		// letters, otherwise looked up.
-		for ti < len(toks.starts) && toks.starts[ti] < words[i].start {
-			ti++
-		}
 		var f uint16
-		if ti < len(toks.starts) && toks.starts[ti] == words[i].start && plainWord(text, words[i]) {
-			f = toks.flags[ti]
-		} else {
-			f = lookupWord(text[words[i].start:words[i].end])
-		}
+		f, ti = wordClasses(text, toks, words[i], ti)
 		if f&(lexTitle|lexRelation) == 0 && !twoWordCue(text, words, i) {
 			continue
 		}
 		mode := cueAt(text, words, i, f)
-		if mode == notCue || petBefore(text, words, i+1) || keptPhraseAt(text, words, i) || keptPhraseAt(text, words, i+1) ||
-			mode == titleCue && compoundAfterTitle(text, words, i) || mode == wordCue && noteFormAfterCue(text, words, i) {
+		if mode == notCue || cueVetoed(text, words, i, mode) {
 			continue
 		}
 		capsOnly := mode == titleCue && isAllCaps(text[words[i].start:words[i].end])
 		start, end, last := nameFrom(text, words, i+1, mode, capsOnly)
-		if end <= start || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) ||
-			mode == wordCue && serviceAfter(text, words, last, false) {
+		if end <= start || namesThing(text, words, last) || mode == wordCue && serviceAfter(text, words, last, false) {
 			continue
 		}
-		if ss.add(start, end, Name) {
-			addFound(i+1, last)
-		}
-		// A list of names after one cue: "thanks Priya and Kofi", "sons
-		// Gareth, Dennis and Alan".
-		for last+1 < len(words) && listGap(text[words[last].end:words[last+1].start], trimPossessive(text[words[last].start:words[last].end]) != text[words[last].start:words[last].end]) {
-			k := last + 1
-			if isAnd := strings.EqualFold(text[words[k].start:words[k].end], "and"); isAnd {
-				if k+1 >= len(words) || !spaceGap(text[words[k].end:words[k+1].start], 1, 2) {
-					break
-				}
-				k++
-			} else if spaceGap(text[words[last].end:words[k].start], 1, 2) {
-				break // only "and" follows a bare space
-			}
-			if !cuedNameWord(text[words[k].start:words[k].end]) {
-				break
-			}
-			s2, e2, l2 := nameFrom(text, words, k, wordCue, false)
-			if e2 <= s2 || orgAfter(text, words, l2) || thingAfter(text, words[l2].start, words[l2].end) || serviceAfter(text, words, l2, false) {
-				break
-			}
-			if ss.add(s2, e2, Name) {
-				addFound(k, l2)
-			}
-			last = l2
-		}
-		i = last
+		n.mark(ss, start, end, i+1, last)
+		i = n.listAfter(ss, last)
 	}
-	// Names with a cue of another shape, and names on the lists.
+}
+
+// wordClasses returns the lexicon classes of w: from its token when the
+// word is plain letters, otherwise looked up. ti is where to start looking
+// among the tokens; the index reached is returned for the next word.
+func wordClasses(text string, toks tokens, w word, ti int) (uint16, int) {
+	for ti < len(toks.starts) && toks.starts[ti] < w.start {
+		ti++
+	}
+	if ti < len(toks.starts) && toks.starts[ti] == w.start && plainWord(text, w) {
+		return toks.flags[ti], ti
+	}
+	return lookupWord(text[w.start:w.end]), ti
+}
+
+// cueVetoes are the rules by which a title or cue at words[i] does not
+// introduce the word after it, one row each. A row with mode notCue holds
+// after any cue.
+var cueVetoes = []struct {
+	mode cueMode
+	veto func(text string, words []word, i int) bool
+}{
+	// A pet's name: "the dog called Biscuit".
+	{notCue, func(text string, words []word, i int) bool { return petBefore(text, words, i+1) }},
+	// A brand, character or charity: "Dr Martens", "Father Christmas".
+	{notCue, keptPhraseAt},
+	// The same after a cue: "spoke to Marie Curie".
+	{notCue, func(text string, words []word, i int) bool { return keptPhraseAt(text, words, i+1) }},
+	// A compound: "Nurse Led", "the Sister Ward office".
+	{titleCue, compoundAfterTitle},
+	// A note-form clause: "GP: May visit tomorrow".
+	{wordCue, noteFormAfterCue},
+}
+
+// cueVetoed reports whether a row of cueVetoes holds for the cue of the
+// given mode at words[i].
+func cueVetoed(text string, words []word, i int, mode cueMode) bool {
+	for _, v := range cueVetoes {
+		if (v.mode == notCue || v.mode == mode) && v.veto(text, words, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesThing reports whether the words after a name ending at words[last]
+// show that it names an organisation ("Poole Hospital") or a condition,
+// device or event ("Foley catheter", "Carol service"), not a person.
+func namesThing(text string, words []word, last int) bool {
+	return orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end)
+}
+
+// listAfter marks the further names of a list after one cue ("thanks Priya
+// and Kofi", "sons Gareth, Dennis and Alan") whose first name ends at
+// words[last], and returns the index of the list's last word.
+func (n *nameScan) listAfter(ss *spanSet, last int) int {
+	text, words := n.text, n.words
+	for last+1 < len(words) && listGap(text[words[last].end:words[last+1].start], trimPossessive(text[words[last].start:words[last].end]) != text[words[last].start:words[last].end]) {
+		k, ok := n.nextInList(last)
+		if !ok {
+			break
+		}
+		start, end, l := nameFrom(text, words, k, wordCue, false)
+		if end <= start || namesThing(text, words, l) || serviceAfter(text, words, l, false) {
+			break
+		}
+		n.mark(ss, start, end, k, l)
+		last = l
+	}
+	return last
+}
+
+// nextInList returns the index of the word that may be the next name of a
+// list after words[last]: the next word after a comma, "&", "+" or "/",
+// or the word after "and". ok is false when there is none or it cannot be
+// a name after a cue.
+func (n *nameScan) nextInList(last int) (k int, ok bool) {
+	text, words := n.text, n.words
+	k = last + 1
+	if strings.EqualFold(text[words[k].start:words[k].end], "and") {
+		if k+1 >= len(words) || !spaceGap(text[words[k].end:words[k+1].start], 1, 2) {
+			return 0, false
+		}
+		k++
+	} else if spaceGap(text[words[last].end:words[k].start], 1, 2) {
+		return 0, false // only "and" follows a bare space
+	}
+	return k, cuedNameWord(text[words[k].start:words[k].end])
+}
+
+// otherNames marks names with a cue of another shape ("@Mike", "F1 Ahmed",
+// "Jean (wife)", "Jim's daughter") and names on the embedded lists with no
+// cue ("Barbara held his hand"), each with a surname straight after it.
+func (n *nameScan) otherNames(ss *spanSet) {
+	text, words := n.text, n.words
 	for k := 0; k < len(words); k++ {
-		w := text[words[k].start:words[k].end]
-		if !isCapitalised(w) || isAllCaps(w) || !ss.free(words[k].start, words[k].end) || petBefore(text, words, k) {
+		if !n.nameStartAt(ss, k) {
 			continue
 		}
-		if f := lookupWord(w); f&(lexStop|lexTitle|lexContStop|lexRelation|lexMonth) != 0 || utf8.RuneCountInString(w) < 2 || keptPhraseAt(text, words, k) {
-			continue
-		}
-		last := k
-		if w == trimPossessive(w) && k+1 < len(words) && spaceGap(text[words[k].end:words[k+1].start], 1, 1) && surnameWord(text[words[k+1].start:words[k+1].end]) && ss.free(words[k+1].start, words[k+1].end) {
-			last = k + 1
-		}
+		last := n.surnameAfter(ss, k)
 		cued := symbolCueBefore(text, words[k].start) || relationAfter(text, words, last)
-		ok := false
-		if cued {
-			ok = cuedNameWord(w)
-		} else if !placeBefore(text, words, k) && !articleBefore(text, words, k, last) {
-			ok = listedNameWord(w) && (last > k || !inSetFold(faithWords, w)) ||
-				last > k && listedNameWord(text[words[last].start:words[last].end]) && nameClass(w)&nmCommon == 0 && !placeWords[strings.ToLower(w)]
-		}
-		if !ok || orgAfter(text, words, last) || thingAfter(text, words[last].start, words[last].end) || serviceAfter(text, words, last, !cued) {
+		if !nameByShapeOrList(text, words, k, last, cued) || namesThing(text, words, last) || serviceAfter(text, words, last, !cued) {
 			continue
 		}
 		end := words[last].start + len(trimPossessive(text[words[last].start:words[last].end]))
-		if ss.add(words[k].start, end, Name) {
-			addFound(k, last)
-		}
+		n.mark(ss, words[k].start, end, k, last)
 		k = last
 	}
-	if found != nil {
-		findRepeatedNames(text, words, found, ss)
+}
+
+// nameStartAt reports whether words[k] may start a name with no cue word
+// before it: a free capitalised word of two letters or more that is not an
+// acronym, a pet's name, a kept phrase, or a stop, title, relation or
+// month word.
+func (n *nameScan) nameStartAt(ss *spanSet, k int) bool {
+	text, words := n.text, n.words
+	w := text[words[k].start:words[k].end]
+	if !isCapitalised(w) || isAllCaps(w) || !ss.free(words[k].start, words[k].end) || petBefore(text, words, k) {
+		return false
 	}
+	f := lookupWord(w)
+	return f&(lexStop|lexTitle|lexContStop|lexRelation|lexMonth) == 0 && utf8.RuneCountInString(w) >= 2 && !keptPhraseAt(text, words, k)
+}
+
+// surnameAfter returns the index of the last word of a name starting at
+// words[k]: the next word if it is a free surname one space after a word
+// that is not a possessive, else k.
+func (n *nameScan) surnameAfter(ss *spanSet, k int) int {
+	text, words := n.text, n.words
+	w := text[words[k].start:words[k].end]
+	if w == trimPossessive(w) && k+1 < len(words) && spaceGap(text[words[k].end:words[k+1].start], 1, 1) &&
+		surnameWord(text[words[k+1].start:words[k+1].end]) && ss.free(words[k+1].start, words[k+1].end) {
+		return k + 1
+	}
+	return k
+}
+
+// nameByShapeOrList reports whether words[k] to words[last] is a name:
+// after a cue of another shape (cued), a word that can be a name after a
+// cue; with no cue, and not after a place word or an article, a word on
+// the name lists (a faith word only with a surname), or a surname on the
+// lists after a word that is not a common English or place word.
+func nameByShapeOrList(text string, words []word, k, last int, cued bool) bool {
+	w := text[words[k].start:words[k].end]
+	if cued {
+		return cuedNameWord(w)
+	}
+	if placeBefore(text, words, k) || articleBefore(text, words, k, last) {
+		return false
+	}
+	return listedNameWord(w) && (last > k || !inSetFold(faithWords, w)) ||
+		last > k && listedNameWord(text[words[last].start:words[last].end]) && nameClass(w)&nmCommon == 0 && !placeWords[strings.ToLower(w)]
 }
 
 // cuedNameWord reports whether w, after a cue, can be a name: capitalised,
@@ -661,73 +767,119 @@ func spaceGap(gap string, lo, hi int) bool {
 // name must be too. It returns the byte range of the name and the index of
 // its last word; end <= start if there is none.
 func nameFrom(text string, words []word, k0 int, mode cueMode, capsOnly bool) (start, end, last int) {
+	r := nameReader{text: text, words: words, mode: mode, capsOnly: capsOnly}
 	start, end, last = words[k0].start, -1, k0-1
-	nWords, nInitials, nParticles := 0, 0, 0
-	prevInitial := false
 	for k := k0; k < len(words); k++ {
-		if k > k0 {
-			gap := text[words[k-1].end:words[k].start]
-			ok := spaceGap(gap, 1, 2)
-			if prevInitial {
-				ok = ok || gap == "." || strings.HasPrefix(gap, ".") && spaceGap(gap[1:], 1, 2)
-			}
-			if !ok {
-				break
-			}
+		if k > k0 && !r.gapGoesOn(k) {
+			break
 		}
 		w := text[words[k].start:words[k].end]
-		switch {
-		case nWords == 0 && nInitials < 3 && isInitial(w):
-			nInitials++
-			prevInitial = true
-			continue
-		case nParticles < 3 && !isCapitalised(w) && lexHas(w, lexParticle),
-			mode == titleCue && nWords == 0 && nParticles == 0 && (w == "St" || w == "Saint") && k+1 < len(words) && isCapitalised(text[words[k+1].start:words[k+1].end]):
-			// "Dr van der Berg"; after a title, "Mrs St John".
-			nParticles++
-			prevInitial = false
+		if r.skipsPrefix(k, w) {
 			continue
 		}
-		prevInitial = false
-		f := lookupWord(w)
-		if f&lexStop != 0 && mode == wordCue && nWords == 0 && nameClass(w)&nmWordName != 0 && f&lexTitle == 0 {
-			f &^= lexStop // "son Will", "dtr May"
-		}
-		if !isCapitalised(w) || f&lexStop != 0 || capsOnly && !isAllCaps(w) {
+		r.prevInitial = false
+		if !r.takesWord(k, w) {
 			break
 		}
-		// An acronym is not a name ("Mrs Ellis DOB", "NOK GP"), unless the
-		// title is in capitals too ("MRS JONES").
-		if !capsOnly && isAllCaps(w) {
-			break
-		}
-		if nWords > 0 && (f&(lexContStop|lexRelation) != 0 || isDrugWord(w) || dayTimeAt(text, words, k)) || f&lexTitle != 0 {
-			break
-		}
-		// After a word cue, a common English word is not a name unless it
-		// is also a first name ("dtr Hope"), nor is a second word that is
-		// not a likely surname.
-		if mode == wordCue && (nWords == 0 && !cuedNameWord(w) || nWords > 0 && !surnameWord(w)) {
-			break
-		}
-		nWords++
+		r.nWords++
 		trimmed := trimPossessive(w)
 		end, last = words[k].start+len(trimmed), k
-		if nWords == 2 || len(trimmed) < len(w) {
-			break
+		if r.nWords == 2 || len(trimmed) < len(w) {
+			break // two words, or a possessive, end a name
 		}
 	}
-	if nWords == 0 {
-		// Initials alone ("Mrs B."): a name, unless the letter is I or A.
-		if nInitials > 0 && mode == titleCue && !capsOnly {
-			w := text[words[k0].start:words[k0].end]
-			if w != "I" && w != "A" {
-				return start, words[k0+nInitials-1].end, k0 + nInitials - 1
-			}
-		}
-		return 0, -1, k0 - 1
+	if r.nWords == 0 {
+		return r.initialsOnly(k0)
 	}
 	return start, end, last
+}
+
+// nameReader is what nameFrom has read of a name so far.
+type nameReader struct {
+	text        string
+	words       []word
+	mode        cueMode
+	capsOnly    bool
+	nWords      int  // name words read (at most two)
+	nInitials   int  // initials before the first name word
+	nParticles  int  // particles: van, de, al...
+	prevInitial bool // the last word read was an initial
+}
+
+// gapGoesOn reports whether the gap before words[k] keeps the name going:
+// one or two spaces, or after an initial a dot ("J.Smith", "J. Smith").
+func (r *nameReader) gapGoesOn(k int) bool {
+	gap := r.text[r.words[k-1].end:r.words[k].start]
+	if spaceGap(gap, 1, 2) {
+		return true
+	}
+	return r.prevInitial && (gap == "." || strings.HasPrefix(gap, ".") && spaceGap(gap[1:], 1, 2))
+}
+
+// skipsPrefix reads w, at words[k], if it is an initial before the first
+// name word (up to three: "Mrs J. R. Smith") or a particle (up to three:
+// "Dr van der Berg"; after a title also St or Saint before a capitalised
+// word: "Mrs St John"), and reports whether it did.
+func (r *nameReader) skipsPrefix(k int, w string) bool {
+	switch {
+	case r.nWords == 0 && r.nInitials < 3 && isInitial(w):
+		r.nInitials++
+		r.prevInitial = true
+		return true
+	case r.nParticles < 3 && !isCapitalised(w) && lexHas(w, lexParticle), r.saintAt(k, w):
+		r.nParticles++
+		r.prevInitial = false
+		return true
+	}
+	return false
+}
+
+// saintAt reports whether w, at words[k], is St or Saint starting a name
+// after a title ("Mrs St John").
+func (r *nameReader) saintAt(k int, w string) bool {
+	return r.mode == titleCue && r.nWords == 0 && r.nParticles == 0 && (w == "St" || w == "Saint") &&
+		k+1 < len(r.words) && isCapitalised(r.text[r.words[k+1].start:r.words[k+1].end])
+}
+
+// takesWord reports whether w, at words[k], is the next word of the name.
+func (r *nameReader) takesWord(k int, w string) bool {
+	f := lookupWord(w)
+	if f&lexStop != 0 && r.mode == wordCue && r.nWords == 0 && nameClass(w)&nmWordName != 0 && f&lexTitle == 0 {
+		f &^= lexStop // "son Will", "dtr May"
+	}
+	// Capitalised, and not a stop word or a title. An acronym is not a
+	// name ("Mrs Ellis DOB", "NOK GP"), unless the title is in capitals
+	// too ("MRS JONES"), when every word of the name must be.
+	if !isCapitalised(w) || f&(lexStop|lexTitle) != 0 || r.capsOnly != isAllCaps(w) {
+		return false
+	}
+	// A second word is not a ward or street word, a relation, a drug or a
+	// short day name before a time ("Dr Patel Ward 7", "Mrs Ellis Oramorph").
+	if r.nWords > 0 && (f&(lexContStop|lexRelation) != 0 || isDrugWord(w) || dayTimeAt(r.text, r.words, k)) {
+		return false
+	}
+	if r.mode != wordCue {
+		return true
+	}
+	// After a word cue, a common English word is not a name unless it is
+	// also a first name ("dtr Hope"), nor is a second word that is not a
+	// likely surname.
+	if r.nWords == 0 {
+		return cuedNameWord(w)
+	}
+	return surnameWord(w)
+}
+
+// initialsOnly returns the name made of the initials read at words[k0]
+// when no name word follows them ("Mrs B."): a name after a title not in
+// capitals, unless the letter is I or A. end <= start if there is none.
+func (r *nameReader) initialsOnly(k0 int) (start, end, last int) {
+	if r.nInitials > 0 && r.mode == titleCue && !r.capsOnly {
+		if w := r.text[r.words[k0].start:r.words[k0].end]; w != "I" && w != "A" {
+			return r.words[k0].start, r.words[k0+r.nInitials-1].end, k0 + r.nInitials - 1
+		}
+	}
+	return 0, -1, k0 - 1
 }
 
 // isInitial reports whether w is a single capital letter.
