@@ -14,8 +14,14 @@ type rowScanner interface {
 
 // collect scans every row with scan, then closes rows.
 func collect[T any](rows *sql.Rows, doing string, scan func(rowScanner) (T, error)) ([]T, error) {
+	return collectSized(rows, doing, scan, 0)
+}
+
+// collectSized is collect for a result whose length is known about in
+// advance (size), so that a long listing is not copied as it grows.
+func collectSized[T any](rows *sql.Rows, doing string, scan func(rowScanner) (T, error), size int) ([]T, error) {
 	defer rows.Close()
-	var out []T
+	out := make([]T, 0, size)
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
