@@ -1,0 +1,34 @@
+package offline
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestDebugText prints how the coder reads WM_DEBUG_TEXT, word by word.
+func TestDebugText(t *testing.T) {
+	text := os.Getenv("WM_DEBUG_TEXT")
+	if text == "" {
+		t.Skip("set WM_DEBUG_TEXT to trace one answer")
+	}
+	d := analyse(theLexicon(), text)
+	for _, tk := range d.toks {
+		t.Logf("%-14s s=%d c=%d q=%v name=%v descr=%v cats=%s", tk.w, tk.sent, tk.clause, tk.quoted, tk.name, tk.descriptive(), catNames(tk.cat))
+	}
+	f := d.features()
+	t.Logf("%+v", f)
+	stage := os.Getenv("WM_DEBUG_STAGE")
+	t.Logf("%+v", decide(d, stage))
+}
+
+func catNames(c lexCat) string {
+	names := []string{"Person", "NOK", "Pet", "Community", "Service", "Intervention", "Med", "Form", "Clinical", "Reactive", "Assess", "Chrono", "Day", "Plan", "Lesson", "Team", "Comfort", "Recognise", "Wish", "LiveWell", "Strain", "Bereave", "Support", "RelCare", "Label", "Problem", "Refuse", "Fix", "Voice", "Moment", "History", "Feeling", "Negate", "Nobody", "Home", "Tickbox", "Generic", "Experience", "Question", "PaidCarer", "FamilyCarer", "Hypothetical", "WentWrong", "Function", "Intent", "Reason", "Early", "Seq", "HistoryWeak", "When", "Number", "Place", "CommRes", "Unsure", "Patient"}
+	var out []string
+	for i, n := range names {
+		if c&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ",")
+}

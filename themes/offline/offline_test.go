@@ -1,0 +1,189 @@
+package offline
+
+import (
+	"slices"
+	"testing"
+	"unicode/utf8"
+
+	"whatmatters/flows"
+)
+
+// codebookCase is one of docs/codebook.md's example answers, with the labels
+// the codebook states for it. An empty label is one the codebook does not
+// state, and is not checked; tags, when not nil, must be exactly these.
+type codebookCase struct {
+	stage, text        string
+	rel, sto, com, ant flows.Label
+	tags               []string
+	mustTags, notTags  []string
+}
+
+// Short names for the labels, to keep the table readable.
+const (
+	lT = flows.Toward
+	lA = flows.Away
+	lN = flows.None
+)
+
+var codebookCases = []codebookCase{
+	// Direction 1: relationships.
+	{stage: "on_your_mind", text: "His wife Irene, married 60 yrs, still reads him the paper every morning.", rel: lT},
+	{stage: "on_your_mind", text: "Glenys next door checks on her at teatime; they've shared a fence for 40 years.", rel: lT, com: lT},
+	{stage: "on_your_mind", text: "85M, metastatic prostate ca, bedbound, SD in situ, NOK son aware.", rel: lA, sto: lA},
+	{stage: "whos_around", text: "Practice nurse, OT, night sitting service, pharmacy delivers.", rel: lA, sto: lA, com: lA},
+	{stage: "on_your_mind", text: "Can we get the MDT moved to Thursdays?", rel: lN, sto: lN},
+	{stage: "what_matters", text: "Doing the crossword every morning, in pen.", rel: lN, sto: lN, com: lN, ant: lN, mustTags: []string{"what_matters", "live_well"}},
+	{stage: "on_your_mind", text: "No family left; calls the woman at the launderette her best friend.", rel: lT},
+	{stage: "on_your_mind", text: "Daughter difficult, ++ complaints.", rel: lA},
+	{stage: "on_your_mind", text: "Daughter frightened, lost her mum last year too.", rel: lT, mustTags: []string{"those_close"}},
+	{stage: "those_close", text: "Pack posted, GP told.", rel: lA},
+	{stage: "looking_ahead", text: "Monitor", rel: lN, ant: lA},
+	{stage: "looking_ahead", text: "chase OT", rel: lN},
+	{stage: "what_matters", text: "Loves her crosswords.", rel: lN, com: lN, mustTags: []string{"what_matters", "live_well"}},
+	{stage: "why", text: "He was the one the whole allotment society went to for advice.", rel: lT},
+	{stage: "what_matters", text: "Home", rel: lN, sto: lN, com: lN, mustTags: []string{"what_matters"}},
+	{stage: "what_matters", text: "Getting back to the pub her parents ran.", rel: lT},
+
+	// Direction 2: stories.
+	{stage: "on_your_mind", text: "She told me 'I've buried two husbands, I'm not frightened of this bit'.", sto: lT},
+	{stage: "what_happened", text: "When his grandson brought the new baby in, he held her for an hour and didn't stop smiling.", sto: lT},
+	{stage: "what_happened", text: "NEWS 7, sats 88% on 2L, oramorph 2.5mg prn x4 in 24h.", rel: lA, sto: lA, ant: lA, mustTags: []string{"comfort"}},
+	{stage: "happened", text: "Discharged 14/3, fast track CHC approved 18/3, died PPD 22/3.", sto: lA},
+	{stage: "learn", text: "I think we did ok by her.", sto: lN},
+	{stage: "what_matters", text: "She'd rather be in her own bed.", sto: lN, rel: lN, com: lN, mustTags: []string{"what_matters"}},
+	{stage: "happened", text: "Admitted Fri, home Mon, died Weds.", sto: lA, ant: lA},
+	{stage: "happened", text: "Admitted Fri, home Mon, died Weds. On Monday she said \"thank God, my own bed\".", sto: lT},
+	{stage: "why", text: "Always independent.", sto: lN},
+	{stage: "why", text: "Kept the family farm going through two floods.", sto: lT},
+	{stage: "what_matters", text: "independence. no hospital. PPD hospice", sto: lA, mustTags: []string{"what_matters"}},
+	{stage: "what_matters", text: "She wants to be at home.", sto: lN, mustTags: []string{"what_matters"}, notTags: []string{"anticipate"}},
+	{stage: "learn", text: "I found this one hard.", sto: lN, rel: lN, com: lN},
+	{stage: "whos_around", text: "Her sister lives round the corner and then the practice nurse pops by on Fridays.", sto: lN, rel: lT, com: lT},
+	{stage: "what_matters", text: "PPC home", sto: lA, ant: lT, mustTags: []string{"what_matters", "anticipate"}},
+	{stage: "what_happened", text: "DNACPR in place, JIC meds in house.", sto: lA, ant: lT, mustTags: []string{"anticipate"}},
+
+	// Direction 3: community.
+	{stage: "on_your_mind", text: "The bowls club drop his paper round and stay for a natter most days.", com: lT},
+	{stage: "looking_ahead", text: "Could we put her in touch with the befriending volunteers? She misses the company more than anything.", com: lT},
+	{stage: "what_happened", text: "Referred for a riser-recliner, continence service booked, package up to four calls.", com: lA, sto: lA},
+	{stage: "those_close", text: "Bereavement pack posted to the daughter; will note it on the practice system.", com: lA, rel: lA, mustTags: []string{"those_close"}},
+	{stage: "what_matters", text: "What matters is finishing the model railway in his shed.", com: lN, rel: lN, mustTags: []string{"what_matters", "live_well"}},
+	{stage: "why", text: "Ex-postie, knew every street in town.", com: lN},
+	{stage: "what_happened", text: "Son does all her meals and tablets; needs a bigger package though.", com: lT, rel: lT},
+	{stage: "those_close", text: "His cousin is staying over and the darts team keep dropping round.", com: lT, rel: lT, mustTags: []string{"those_close"}},
+	{stage: "those_close", text: "Bereavement pack posted, flagged on the practice system.", com: lA, rel: lA, sto: lA, mustTags: []string{"those_close"}},
+	{stage: "what_happened", text: "Won't have the night sitters.", com: lN},
+	{stage: "what_happened", text: "Fed up with agency staff.", com: lN},
+	{stage: "looking_ahead", text: "Won't have the night sitters, so ask for a bigger package.", com: lA},
+	{stage: "looking_ahead", text: "Need to sort something for him.", com: lN},
+	{stage: "looking_ahead", text: "Ask his darts team to visit.", com: lT, ant: lT},
+	{stage: "looking_ahead", text: "Help the family do the bath together.", com: lT},
+	{stage: "looking_ahead", text: "Carer needs respite referral.", com: lA, mustTags: []string{"those_close"}},
+
+	// Direction 4: anticipation.
+	{stage: "what_happened", text: "Went through with her and her partner what the last days could look like; she'd rather the hospice, a bed is on standby, handover sent to the night team.", ant: lT, mustTags: []string{"anticipate", "what_matters"}},
+	{stage: "learn", text: "Lesson for us: get the night team in the loop before every Friday, not after a bad night.", ant: lT, rel: lN},
+	{stage: "what_happened", text: "Night call-out, vomiting, cyclizine given, settled by 3am.", ant: lA, sto: lA, rel: lA, mustTags: []string{"comfort"}},
+	{stage: "what_happened", text: "Bloods showed AKI, fluids started, will review tomorrow.", ant: lA, sto: lA, rel: lA},
+	{stage: "whos_around", text: "Her brother and the budgie.", ant: lN, rel: lT, com: lT, sto: lN},
+	{stage: "learn", text: "It was all just really sad tbh.", ant: lN, sto: lN, rel: lN, com: lN},
+	{stage: "happened", text: "The form wasn't in the house so the ambulance crew conveyed her.", ant: lA},
+	{stage: "learn", text: "The form wasn't in the house so the ambulance crew conveyed her, so we now leave a copy in the kitchen drawer and tell the family where.", ant: lT},
+	{stage: "difference", text: "In hindsight none of us joined up her falls with her weight loss.", ant: lT},
+	{stage: "looking_ahead", text: "Review prn, call if worse.", ant: lA},
+	{stage: "learn", text: "Sad outcome.", ant: lN},
+	{stage: "why", text: "Son is LPA.", ant: lN},
+
+	// The worked example.
+	{stage: "whos_around", text: "husband (not coping, bad back), daughter in Cardiff rings nightly, DN twice weekly, carers x3",
+		rel: lT, sto: lA, com: lT, ant: lN, tags: []string{"those_close"}},
+
+	// Capabilities.
+	{stage: "what_happened", text: "He asked us to ring the bookies for him.", mustTags: []string{"what_matters"}},
+	{stage: "on_your_mind", text: "Wants to die at home.", mustTags: []string{"what_matters"}, notTags: []string{"anticipate"}},
+	{stage: "what_happened", text: "Breathless on exertion, sats ok.", notTags: []string{"recognise"}},
+	{stage: "what_happened", text: "Deteriorating, likely last few weeks; added to the GSF register.", mustTags: []string{"recognise", "anticipate"}},
+}
+
+func TestCodebookExamples(t *testing.T) {
+	for _, tc := range codebookCases {
+		got := Read(tc.stage, tc.text).Codes
+		check := func(dir string, want, have flows.Label) {
+			if want != "" && want != have {
+				t.Errorf("%s %q: %s = %s, codebook says %s", tc.stage, tc.text, dir, have, want)
+			}
+		}
+		check("relationships", tc.rel, got.Relationships)
+		check("stories", tc.sto, got.Stories)
+		check("community", tc.com, got.Community)
+		check("anticipation", tc.ant, got.Anticipation)
+		if tc.tags != nil && !slices.Equal(tc.tags, got.Capabilities) {
+			t.Errorf("%s %q: tags %v, codebook says %v", tc.stage, tc.text, got.Capabilities, tc.tags)
+		}
+		for _, tag := range tc.mustTags {
+			if !slices.Contains(got.Capabilities, tag) {
+				t.Errorf("%s %q: tags %v lack %s", tc.stage, tc.text, got.Capabilities, tag)
+			}
+		}
+		for _, tag := range tc.notTags {
+			if slices.Contains(got.Capabilities, tag) {
+				t.Errorf("%s %q: tags %v should not hold %s", tc.stage, tc.text, got.Capabilities, tag)
+			}
+		}
+	}
+}
+
+// TestTokenizeMatchesWords checks the coder's tokenizer splits text exactly
+// as Words does, so that phrases and keys agree with the rest of themes.
+func TestTokenizeMatchesWords(t *testing.T) {
+	texts := []string{
+		"His wife Irene, married 60 yrs, still reads him the paper every morning.",
+		"She told me 'I've buried two husbands, I'm not frightened of this bit'.",
+		"mum's ‘best’ friend’s dog… A&E x3; 2.5mg oramorph -- 'quoted' it's",
+		"husband (not coping, bad back), daughter in Cardiff rings nightly, DN twice weekly, carers x3",
+		"'' ' a ' b'c'' d’’ e’", "++ complaints +1 to Sam", "Ünïcödé wörds, naïve café", "tab\tsep\nnew line",
+	}
+	for _, text := range texts {
+		d := tokenize(text)
+		var got []string
+		for _, tk := range d.toks {
+			if tk.synthetic {
+				continue
+			}
+			got = append(got, tk.w)
+			if text[tk.start:tk.end] == "" || !utf8.ValidString(text[tk.start:tk.end]) {
+				t.Errorf("%q: bad span %d:%d", text, tk.start, tk.end)
+			}
+		}
+		if want := Words(text); !slices.Equal(got, want) {
+			t.Errorf("%q:\n got %q\nwant %q", text, got, want)
+		}
+	}
+}
+
+func TestTypos(t *testing.T) {
+	for _, text := range []string{"nieghbour pops in daily", "Her daugther visits every day", "her neighbor checks on her"} {
+		got := Read("on_your_mind", text).Codes
+		if got.Relationships != lT || got.Community != lT {
+			t.Errorf("%q: %+v, want relationships and community toward", text, got)
+		}
+	}
+}
+
+// TestReadMeta checks that replies about answering are read as meta, with
+// none on every direction, no tags and no phrases, and that a short
+// answer that is not meta keeps its reading.
+func TestReadMeta(t *testing.T) {
+	for _, text := range []string{"will add later", "skip", "+1 to Sam", "ditto", "n/a", "same as above", "nothing to add"} {
+		r := Read("whos_around", text)
+		c := r.Codes
+		if !r.Meta || c.Relationships != lN || c.Stories != lN || c.Community != lN || c.Anticipation != lN ||
+			len(c.Capabilities) != 0 || c.Capabilities == nil || len(r.Phrases) != 0 || len(KeyPhrases(text, 3)) != 0 {
+			t.Errorf("%q: %+v, want a meta reply", text, r)
+		}
+	}
+	r := Read("what_matters", "Same nurse every visit")
+	if r.Meta || len(r.Codes.Capabilities) == 0 || len(r.Phrases) == 0 {
+		t.Errorf("short answer read as meta: %+v", r)
+	}
+}
