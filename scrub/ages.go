@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 )
@@ -58,59 +59,81 @@ func findAges(text string, starts []int, ss *spanSet) {
 		if !ageCandidate(text, p, buf[:]) {
 			continue
 		}
-		if m := matchAt(birthdayAtRE, text, p); m != nil {
-			ss.add(m[0], m[1], Age)
-			continue
+		if start, end := ageAt(text, p); end > start {
+			ss.add(start, end, Age)
 		}
-		if m := matchAt(ageTailAtRE, text, p); m != nil {
-			ss.add(m[0], trimDateEnd(text, m[0], m[1]), Age)
-			continue
+	}
+}
+
+// ageAt returns the byte range of the age starting at p, or end <= start
+// if it is not one. The first rule that matches decides: a birthday, a
+// "years old" tail, an age written next to a sex or between commas, then
+// what the words before it say.
+func ageAt(text string, p int) (start, end int) {
+	if m := matchAt(birthdayAtRE, text, p); m != nil {
+		return m[0], m[1]
+	}
+	if m := matchAt(ageTailAtRE, text, p); m != nil {
+		return m[0], trimDateEnd(text, m[0], m[1])
+	}
+	if end := bareAgeEnd(text, p); end > p {
+		return p, end
+	}
+	return ageAfterWords(text, p)
+}
+
+// bareAgeEnd returns the end of the number at p if it is an age by how it
+// is written: with a sex straight after it ("92M", "95F", not "Temp 99F")
+// or between commas after a name ("Dolores, 94, was a dancer"); else -1.
+func bareAgeEnd(text string, p int) int {
+	if !isDigit(text[p]) {
+		return -1
+	}
+	end := p
+	for end < len(text) && isDigit(text[end]) {
+		end++
+	}
+	if end < len(text) && (text[end] == 'M' || text[end] == 'F') && !isWordRune(runeAt(text, end+1)) && !afterVital(text, p) {
+		return end
+	}
+	if afterNameComma(text, p) && end < len(text) && strings.IndexByte(",;)", text[end]) >= 0 {
+		return end
+	}
+	return -1
+}
+
+// ageAfterWords returns the byte range of the age at p if the words before
+// it make it one, or end <= start.
+func ageAfterWords(text string, p int) (start, end int) {
+	prev := previousWords(text, p)
+	switch {
+	case prev.at:
+		// "at 97 she'd outlived her friends", not "sats at 94" or "at 95%".
+		if m := matchAt(ageAtRE, text, p); m != nil && !followedByMeasure(text[m[1]:]) && !followedByNumberPart(text, m[1]) {
+			return m[0], m[1]
 		}
-		if isDigit(text[p]) {
-			end := p
-			for end < len(text) && isDigit(text[end]) {
-				end++
-			}
-			// "92M", "95F": age and sex, as clinicians write them.
-			if end < len(text) && (text[end] == 'M' || text[end] == 'F') && !isWordRune(runeAt(text, end+1)) && !afterVital(text, p) {
-				ss.add(p, end, Age)
-				continue
-			}
-			// "Dolores, 94, was a dancer": an age between commas after a name.
-			if afterNameComma(text, p) && end < len(text) && strings.IndexByte(",;)", text[end]) >= 0 {
-				ss.add(p, end, Age)
-				continue
-			}
+	case prev.cue:
+		if m := matchAt(ageCuedAtRE, text, p); m != nil {
+			return m[0], trimDateEnd(text, m[0], m[1])
 		}
-		prev := previousWords(text, p)
-		switch {
-		case prev.at:
-			// "at 97 she'd outlived her friends", not "sats at 94" or "at 95%".
-			if m := matchAt(ageAtRE, text, p); m != nil && !followedByMeasure(text[m[1]:]) && !followedByNumberPart(text, m[1]) {
-				ss.add(m[0], m[1], Age)
-			}
-		case prev.cue:
-			if m := matchAt(ageCuedAtRE, text, p); m != nil {
-				ss.add(m[0], trimDateEnd(text, m[0], m[1]), Age)
-			}
-		case prev.event:
-			if m := matchAt(ageAtRE, text, p); m != nil {
-				ss.add(m[0], m[1], Age)
-			}
-		case prev.pronoun:
-			if m := matchAt(ageAtRE, text, p); m != nil && !followedByMeasure(text[m[1]:]) {
-				ss.add(m[0], m[1], Age)
-			}
-		case p >= 2 && text[p-1] == '(' && isDigit(text[p]):
-			// "Mum (97)": a bracketed age straight after a word.
-			if m := matchAt(ageAtRE, text, p); m != nil && m[1] < len(text) && text[m[1]] == ')' {
-				prev := strings.TrimRight(text[:p-1], " \t")
-				if isLetterRune(runeBefore(prev, len(prev))) {
-					ss.add(m[0], m[1], Age)
-				}
+	case prev.event:
+		if m := matchAt(ageAtRE, text, p); m != nil {
+			return m[0], m[1]
+		}
+	case prev.pronoun:
+		if m := matchAt(ageAtRE, text, p); m != nil && !followedByMeasure(text[m[1]:]) {
+			return m[0], m[1]
+		}
+	case p >= 2 && text[p-1] == '(' && isDigit(text[p]):
+		// "Mum (97)": a bracketed age straight after a word.
+		if m := matchAt(ageAtRE, text, p); m != nil && m[1] < len(text) && text[m[1]] == ')' {
+			prev := strings.TrimRight(text[:p-1], " \t")
+			if isLetterRune(runeBefore(prev, len(prev))) {
+				return m[0], m[1]
 			}
 		}
 	}
+	return 0, 0
 }
 
 // ageContext says what comes before a possible age.
@@ -121,72 +144,157 @@ type ageContext struct {
 	at      bool // "at 97", not after a reading such as "sats at 94"
 }
 
-// previousWords looks at the few words before p.
+// ageCueKind is which field of ageContext a rule of ageWordRules sets.
+type ageCueKind int
+
+const (
+	ageAfterCue ageCueKind = iota
+	ageAfterEvent
+	ageAfterSubject
+)
+
+// ageWordTest is a test of one word before an age. Exactly one field is set.
+type ageWordTest struct {
+	set        map[string]bool // the word is in the set
+	word       string          // the word is this one
+	contracted string          // the word is a subject and this ending: "she's"
+	name       bool            // a name ends before the previous word ("Ada is")
+}
+
+// ageWordRules are the words before an age that make it one, nearest
+// word first, one row each. Every word of a row is separated from the
+// next by spaces, except that a cue word may be followed by a colon or
+// dash ("age: 95", "Age - 92").
+var ageWordRules = []struct {
+	kind  ageCueKind
+	words []ageWordTest
+}{
+	{ageAfterCue, []ageWordTest{{set: ageCueWords}}},                                                            // aged 93, age: 95
+	{ageAfterEvent, []ageWordTest{{set: ageEventWords}}},                                                        // turned 93
+	{ageAfterEvent, []ageWordTest{{word: "of"}, {set: ageOfWords}}},                                             // a lady of 97
+	{ageAfterSubject, []ageWordTest{{set: ageBeVerbs}, {set: ageSubjects}}},                                     // she was 94
+	{ageAfterSubject, []ageWordTest{{set: ageBeVerbs}, {name: true}}},                                           // Ada is 96, [name] is 96
+	{ageAfterSubject, []ageWordTest{{contracted: "'s"}}},                                                        // she's 96
+	{ageAfterSubject, []ageWordTest{{set: ageAdverbs}, {set: ageBeVerbs}, {set: ageSubjects}}},                  // she is now 101
+	{ageAfterSubject, []ageWordTest{{set: ageAdverbs}, {contracted: "'s"}}},                                     // she's nearly 100
+	{ageAfterSubject, []ageWordTest{{word: "be"}, {set: ageFutureAuxes}, {set: ageSubjects}}},                   // she will be 90
+	{ageAfterSubject, []ageWordTest{{word: "be"}, {contracted: "'ll"}}},                                         // she'll be 90
+	{ageAfterSubject, []ageWordTest{{word: "been"}, {word: "have"}, {set: ageFutureAuxes}, {set: ageSubjects}}}, // she would have been 93
+}
+
+// previousWords looks at the few words before p and applies ageWordRules
+// to them.
 func previousWords(text string, p int) ageContext {
 	var ctx ageContext
-	var bufs [4][12]byte
-	var w [4]string // w[0] is the nearest word
-	var gaps [4]string
-	var starts [4]int
+	var b wordsBefore
+	b.read(text, p)
+	for _, r := range ageWordRules {
+		if !b.match(text, r.kind == ageAfterCue, r.words) {
+			continue
+		}
+		switch r.kind {
+		case ageAfterCue:
+			ctx.cue = true
+		case ageAfterEvent:
+			ctx.event = true
+		case ageAfterSubject:
+			ctx.pronoun = true
+		}
+	}
+	// at 97, but not sats at 94, BP at 90
+	ctx.at = string(b.word(0)) == "at" && onlySpaces(b.gaps[0]) && !vitalWords[string(b.word(1))] && !vitalWords[string(b.word(2))]
+	return ctx
+}
+
+// wordsBefore are up to four words before a point of the text, nearest
+// first, each in lower-case ASCII with ’ read as ', and the gap after
+// each. A word not there is empty. The words are kept in byte arrays, so
+// reading them allocates nothing.
+type wordsBefore struct {
+	bufs   [4][12]byte // word k is the last n[k] bytes of bufs[k]
+	n      [4]int
+	gaps   [4]string
+	starts [4]int
+}
+
+// word returns the k-th word before the point.
+func (b *wordsBefore) word(k int) []byte { return b.bufs[k][len(b.bufs[k])-b.n[k]:] }
+
+// read reads the words before p. A gap is up to eight spaces, tabs,
+// colons and dashes.
+func (b *wordsBefore) read(text string, p int) {
 	end := p
 	for k := 0; k < 4; k++ {
 		start := end
 		for start > 0 && end-start < 8 && strings.IndexByte(" \t:-", text[start-1]) >= 0 {
 			start--
 		}
-		gaps[k] = text[start:end]
-		// The word before the gap, lower-cased, with ’ read as '.
-		b := bufs[k][len(bufs[k]):]
-		ws := start
-		for ws > 0 && len(b) < len(bufs[k]) {
-			switch {
-			case isLetterByte(text[ws-1]) || text[ws-1] == '\'':
-				b = bufs[k][len(bufs[k])-len(b)-1:]
-				b[0] = text[ws-1] | 0x20
-				ws--
-				continue
-			case ws >= 3 && text[ws-3:ws] == "’":
-				b = bufs[k][len(bufs[k])-len(b)-1:]
-				b[0] = '\''
-				ws -= 3
-				continue
-			}
-			break
-		}
+		b.gaps[k] = text[start:end]
+		n, ws := lowerWordBefore(text, start, &b.bufs[k])
 		if ws == start || ws > 0 && isWordRune(runeBefore(text, ws)) {
 			break
 		}
-		w[k] = string(b)
-		starts[k] = ws
+		b.n[k] = n
+		b.starts[k] = ws
 		end = ws
 	}
-	spaces := func(g string) bool { return g != "" && strings.Trim(g, " \t") == "" }
-	// aged 93, age: 95, Age - 92
-	ctx.cue = ageCueWords[w[0]] && gaps[0] != ""
-	// turned 93, a lady of 97
-	ctx.event = spaces(gaps[0]) && (ageEventWords[w[0]] || w[0] == "of" && spaces(gaps[1]) && ageOfWords[w[1]])
-	if !spaces(gaps[0]) {
-		return ctx
-	}
-	ctx.at = w[0] == "at" && !vitalWords[w[1]] && !vitalWords[w[2]]
-	subject := func(x string) bool { return ageSubjects[x] }
-	contracted := func(x, suffix string) bool {
-		return strings.HasSuffix(x, suffix) && subject(x[:len(x)-len(suffix)])
-	}
-	switch {
-	case ageBeVerbs[w[0]]: // she was 94, Ada is 96, [name] is 96
-		ctx.pronoun = spaces(gaps[1]) && (subject(w[1]) || nameBefore(text, starts[0]))
-	case contracted(w[0], "'s"): // she's 96
-		ctx.pronoun = true
-	case ageAdverbs[w[0]]: // she is now 101, she's nearly 100
-		ctx.pronoun = spaces(gaps[1]) && (ageBeVerbs[w[1]] && spaces(gaps[2]) && subject(w[2]) || contracted(w[1], "'s"))
-	case w[0] == "be": // she will be 90, she'll be 90
-		ctx.pronoun = spaces(gaps[1]) && (ageFutureAuxes[w[1]] && spaces(gaps[2]) && subject(w[2]) || contracted(w[1], "'ll"))
-	case w[0] == "been": // she would have been 93
-		ctx.pronoun = spaces(gaps[1]) && w[1] == "have" && spaces(gaps[2]) && ageFutureAuxes[w[2]] && spaces(gaps[3]) && subject(w[3])
-	}
-	return ctx
 }
+
+// lowerWordBefore writes the word of ASCII letters and apostrophes ending
+// at end into the end of buf, lower-cased with ’ read as ', and returns
+// its length in buf and where it starts in text. It stops when buf is
+// full.
+func lowerWordBefore(text string, end int, buf *[12]byte) (n, ws int) {
+	ws = end
+	for ws > 0 && n < len(buf) {
+		switch {
+		case isLetterByte(text[ws-1]) || text[ws-1] == '\'':
+			n++
+			buf[len(buf)-n] = text[ws-1] | 0x20
+			ws--
+			continue
+		case ws >= 3 && text[ws-3:ws] == "’":
+			n++
+			buf[len(buf)-n] = '\''
+			ws -= 3
+			continue
+		}
+		break
+	}
+	return n, ws
+}
+
+// match reports whether the words before the age pass tests, nearest
+// first. anyGap lets the gap after the nearest word be any gap read, not
+// only spaces.
+func (b *wordsBefore) match(text string, anyGap bool, tests []ageWordTest) bool {
+	for i, t := range tests {
+		gapOK := onlySpaces(b.gaps[i]) || i == 0 && anyGap && b.gaps[i] != ""
+		if !gapOK || !t.matches(text, b, i) {
+			return false
+		}
+	}
+	return true
+}
+
+// matches reports whether the i-th word before the age passes t.
+func (t ageWordTest) matches(text string, b *wordsBefore, i int) bool {
+	w := b.word(i)
+	switch {
+	case t.set != nil:
+		return t.set[string(w)]
+	case t.word != "":
+		return string(w) == t.word
+	case t.contracted != "":
+		return bytes.HasSuffix(w, []byte(t.contracted)) && ageSubjects[string(w[:len(w)-len(t.contracted)])]
+	case t.name:
+		return i > 0 && nameBefore(text, b.starts[i-1])
+	}
+	return false
+}
+
+// onlySpaces reports whether g is one or more spaces and tabs.
+func onlySpaces(g string) bool { return g != "" && strings.Trim(g, " \t") == "" }
 
 // ageCandidate reports whether an age may start at p: a number from 90 to
 // 119, or a word that starts one ("ninety", "a hundred", "ninetieth").

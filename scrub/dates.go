@@ -53,75 +53,123 @@ func findDates(text string, toks tokens, ss *spanSet) {
 	if !hasDigit(text) {
 		return
 	}
-	var buf [12]byte
 	for ti, p := range toks.starts {
-		c := text[p]
-		if isDigit(c) {
-			n := 0
-			for p+n < len(text) && isDigit(text[p+n]) {
-				n++
-			}
-			var next byte
-			if p+n < len(text) {
-				next = text[p+n]
-			}
-			sep := next == '/' || next == '.' || next == '-'
-			if n == 4 && sep {
-				if m := matchAt(isoRE, text, p); m != nil && text[m[4]:m[5]] == text[m[8]:m[9]] && numericContextOK(text, m[0], m[1]) {
-					mo, d := atoi2(text[m[6]:m[7]]), atoi2(text[m[10]:m[11]])
-					if validDayMonth(d, mo) {
-						ss.add(m[0], m[1], Date)
-					}
-				}
-				continue
-			}
-			if n > 2 {
-				continue
-			}
-			if sep {
-				if m := matchAt(numericRE, text, p); m != nil && text[m[4]:m[5]] == text[m[8]:m[9]] && numericContextOK(text, m[0], m[1]) {
-					a, b := atoi2(text[m[2]:m[3]]), atoi2(text[m[6]:m[7]])
-					if (validDayMonth(a, b) || validDayMonth(b, a)) && ss.add(m[0], m[1], Date) {
-						continue
-					}
-				}
-			}
-			if next == '/' && !ss.free(p, p+n) {
-				continue
-			}
-			if next == '/' {
-				if m := matchAt(dayMonthNumRE, text, p); m != nil && numericContextOK(text, m[0], m[1]) {
-					d, mo := atoi2(text[m[2]:m[3]]), atoi2(text[m[4]:m[5]])
-					cue := dateCueBefore(text, p)
-					score := mo == 7 || mo == 10 || mo == 12 || mo == 52
-					if validDayMonth(d, mo) && (cue == 2 || cue == 1 && !score) && !durationAfter(text, m[1]) {
-						ss.add(m[0], m[1], Date)
-					}
-				}
-				continue
-			}
-			if monthFollows(text, p+n, buf[:]) {
-				if m := matchAt(dayMonthRE, text, p); m != nil && monthNameOK(text, m[4], m[6] >= 0, ordinalAfter(text, m[3]), dateCueBefore(text, p) > 0) {
-					ss.add(m[0], trimDateEnd(text, m[0], m[1]), Date)
-				}
-			}
-			continue
-		}
 		switch f := toks.flags[ti]; {
+		case isDigit(text[p]):
+			findDateAtNumber(text, p, ss)
 		case f&lexMonth != 0:
-			if m := matchAt(monthDayRE, text, p); m != nil && monthNameOK(text, m[2], m[6] >= 0, ordinalAfter(text, m[5]), dateCueBefore(text, p) > 0) {
-				ss.add(m[0], trimDateEnd(text, m[0], m[1]), Date)
-			}
+			findMonthFirstDate(text, p, ss)
 		case f&lexDOBCue != 0:
-			for _, re := range [...]*regexp.Regexp{dobRE, dobYearRE} {
-				if m := matchAt(re, text, p); m != nil && numericContextOK(text, m[2], m[3]) {
-					ss.add(m[2], trimDateEnd(text, m[2], m[3]), Date)
-				}
-			}
-			if m := matchAt(dobCompactRE, text, p); m != nil && compactDateOK(text[m[2]:m[3]]) {
-				ss.add(m[2], m[3], Date)
-			}
+			findDOBDate(text, p, ss)
 		}
+	}
+}
+
+// findDateAtNumber marks a date that starts with the number at p: a year
+// first ("1941-03-14"), all in numbers ("14/03/1941"), a day and month in
+// numbers after a date cue ("died 3/4") or a day and a month name ("14th
+// of March"). The first shape the number and the byte after it allow is
+// the only one tried, except that a number that is not a full numeric
+// date may still be a day and month.
+func findDateAtNumber(text string, p int, ss *spanSet) {
+	n := 0
+	for p+n < len(text) && isDigit(text[p+n]) {
+		n++
+	}
+	var next byte
+	if p+n < len(text) {
+		next = text[p+n]
+	}
+	sep := next == '/' || next == '.' || next == '-'
+	var buf [12]byte
+	switch {
+	case n == 4 && sep:
+		findISODate(text, p, ss)
+	case n > 2:
+		// Three digits, or four without a separator: not a date's start.
+	case sep && findNumericDate(text, p, ss):
+	case next == '/':
+		if ss.free(p, p+n) {
+			findDayMonthNumber(text, p, ss)
+		}
+	case monthFollows(text, p+n, buf[:]):
+		if m := matchAt(dayMonthRE, text, p); m != nil && monthNameOK(text, m[4], m[6] >= 0, ordinalAfter(text, m[3]), dateCueBefore(text, p) > 0) {
+			ss.add(m[0], trimDateEnd(text, m[0], m[1]), Date)
+		}
+	}
+}
+
+// findISODate marks a date written year first with the same separator
+// twice: "1941-03-14", "1941/3/14".
+func findISODate(text string, p int, ss *spanSet) {
+	m := matchAt(isoRE, text, p)
+	if m == nil || text[m[4]:m[5]] != text[m[8]:m[9]] || !numericContextOK(text, m[0], m[1]) {
+		return
+	}
+	if mo, d := atoi2(text[m[6]:m[7]]), atoi2(text[m[10]:m[11]]); validDayMonth(d, mo) {
+		ss.add(m[0], m[1], Date)
+	}
+}
+
+// findNumericDate marks a date in numbers with the same separator twice,
+// day first or (when the day is over 12) month first: "14/03/1941",
+// "14.3.41". It reports whether it marked one.
+func findNumericDate(text string, p int, ss *spanSet) bool {
+	m := matchAt(numericRE, text, p)
+	if m == nil || text[m[4]:m[5]] != text[m[8]:m[9]] || !numericContextOK(text, m[0], m[1]) {
+		return false
+	}
+	a, b := atoi2(text[m[2]:m[3]]), atoi2(text[m[6]:m[7]])
+	return (validDayMonth(a, b) || validDayMonth(b, a)) && ss.add(m[0], m[1], Date)
+}
+
+// scoreDenominators are the second numbers of a fraction that reads as a
+// score or a duration ("7/10", "2/7", "5/12", "3/52").
+var scoreDenominators = [...]int{7, 10, 12, 52}
+
+// findDayMonthNumber marks a numeric day and month with no year ("3/4")
+// after a strong date cue ("died 3/4"), or after a weak one ("on 3/4")
+// when it does not read as a score; not before "ago" and the like.
+func findDayMonthNumber(text string, p int, ss *spanSet) {
+	m := matchAt(dayMonthNumRE, text, p)
+	if m == nil || !numericContextOK(text, m[0], m[1]) {
+		return
+	}
+	d, mo := atoi2(text[m[2]:m[3]]), atoi2(text[m[4]:m[5]])
+	score := false
+	for _, s := range scoreDenominators {
+		score = score || mo == s
+	}
+	cue := dateCueBefore(text, p)
+	if validDayMonth(d, mo) && (cue == 2 || cue == 1 && !score) && !durationAfter(text, m[1]) {
+		ss.add(m[0], m[1], Date)
+	}
+}
+
+// findMonthFirstDate marks a date that starts with the month name at p:
+// "March 14 1941", "Sept 3rd".
+func findMonthFirstDate(text string, p int, ss *spanSet) {
+	if m := matchAt(monthDayRE, text, p); m != nil && monthNameOK(text, m[2], m[6] >= 0, ordinalAfter(text, m[5]), dateCueBefore(text, p) > 0) {
+		ss.add(m[0], trimDateEnd(text, m[0], m[1]), Date)
+	}
+}
+
+// dobDateREs are the dates after a date-of-birth cue, each with the date
+// as group 1: a month and year ("DOB 03/1941", "born March 1941") and,
+// after "DOB" or "date of birth", a year alone.
+var dobDateREs = [...]*regexp.Regexp{dobRE, dobYearRE}
+
+// findDOBDate marks the date after a date-of-birth cue at p, the cue
+// kept: a month and year, a year alone, or a date typed without
+// separators ("DOB 12031941").
+func findDOBDate(text string, p int, ss *spanSet) {
+	for _, re := range dobDateREs {
+		if m := matchAt(re, text, p); m != nil && numericContextOK(text, m[2], m[3]) {
+			ss.add(m[2], trimDateEnd(text, m[2], m[3]), Date)
+		}
+	}
+	if m := matchAt(dobCompactRE, text, p); m != nil && compactDateOK(text[m[2]:m[3]]) {
+		ss.add(m[2], m[3], Date)
 	}
 }
 
