@@ -102,7 +102,9 @@ func skipComma(text string, i int) int {
 }
 
 // addressAfterNumber returns the end of a street address whose number
-// starts at p, or -1.
+// starts at p, or -1: after the number and an optional comma, up to three
+// capitalised words and a street type ("14 Harbour Road", "2 St Mary's
+// Terrace").
 func addressAfterNumber(text string, p int) int {
 	i := houseNumberEnd(text, p)
 	if i < 0 {
@@ -112,59 +114,84 @@ func addressAfterNumber(text string, p int) int {
 	if j == i {
 		return -1
 	}
-	i = j
-	var buf [16]byte
-	nWords := 0
-	for nWords < 5 && i < len(text) {
-		ws := i
-		r, w := utf8.DecodeRuneInString(text[i:])
-		if !isLetterRune(r) {
+	for nWords := 0; nWords < 5 && j < len(text); nWords++ {
+		end := addressWordEnd(text, j)
+		if end < 0 {
 			return -1
 		}
-		capital := isCapitalised(text[i:])
-		i += w
-		for i < len(text) {
-			r, w := utf8.DecodeRuneInString(text[i:])
-			if isLetterRune(r) || (r == '\'' || r == '’' || r == '-') && startsWithLetter(text[i+w:]) {
-				i += w
-				continue
+		word := text[j:end]
+		switch streetWordAt(text, word, end, nWords) {
+		case streetEnds:
+			return end
+		case streetGoesOn:
+			if !isCapitalised(word) || nWords >= 3 {
+				return -1
 			}
-			break
-		}
-		word := text[ws:i]
-		lw := lowerWordAt(buf[:], word, 0)
-		if nWords > 0 && lw != nil && len(lw) == len(word) && streetTypes[string(lw)] {
-			if string(lw) == "st" || string(lw) == "ct" || string(lw) == "pl" {
-				// "St" ends a street only when no capitalised word follows
-				// ("12 High St, Poole", not "2 St Mary's Road").
-				k := i
-				if k < len(text) && text[k] == '.' {
-					k++
-				}
-				if k+1 < len(text) && text[k] == ' ' && isCapitalised(text[k+1:]) && !isAllCaps(nextWord(text, k+1)) {
-					if !capital || nWords >= 3 {
-						return -1
-					}
-					nWords++
-					if !spaceGap1(text, i) {
-						return -1
-					}
-					i++
-					continue
-				}
+		default:
+			if !isCapitalised(word) || isAllCaps(word) && len(word) > 1 || nWords >= 3 {
+				return -1
 			}
-			return i
 		}
-		if !capital || isAllCaps(word) && len(word) > 1 || nWords >= 3 {
+		if !spaceGap1(text, end) {
 			return -1
 		}
-		nWords++
-		if !spaceGap1(text, i) {
-			return -1
-		}
-		i++
+		j = end + 1
 	}
 	return -1
+}
+
+// addressWordEnd returns the end of the word of an address starting at i:
+// letters, with apostrophes and hyphens between letters ("Mary's",
+// "Stow-on-the-Wold"). It returns -1 if no letter starts at i.
+func addressWordEnd(text string, i int) int {
+	r, w := utf8.DecodeRuneInString(text[i:])
+	if !isLetterRune(r) {
+		return -1
+	}
+	for i += w; i < len(text); i += w {
+		r, w = utf8.DecodeRuneInString(text[i:])
+		if !isLetterRune(r) && !((r == '\'' || r == '’' || r == '-') && startsWithLetter(text[i+w:])) {
+			break
+		}
+	}
+	return i
+}
+
+// streetWord says what a word of an address is.
+type streetWord int
+
+const (
+	notStreet    streetWord = iota // a word of the street's name
+	streetEnds                     // a street type that ends the address: "Road"
+	streetGoesOn                   // St, Ct or Pl before a capitalised word: "2 St Mary's Road"
+)
+
+// streetTypesBeforeName are the short street types that may also come
+// before more of a street's name: they end a street only when no
+// capitalised word follows ("12 High St, Poole", not "2 St Mary's Road").
+var streetTypesBeforeName = setOf(`st ct pl`)
+
+// streetWordAt says whether word, ending at end and preceded by nWords
+// words of the address, is a street type.
+func streetWordAt(text, word string, end, nWords int) streetWord {
+	var buf [16]byte
+	lw := lowerWordAt(buf[:], word, 0)
+	if nWords == 0 || lw == nil || len(lw) != len(word) || !streetTypes[string(lw)] {
+		return notStreet
+	}
+	if streetTypesBeforeName[string(lw)] && capitalisedWordAfter(text, end) {
+		return streetGoesOn
+	}
+	return streetEnds
+}
+
+// capitalisedWordAfter reports whether a capitalised word that is not an
+// acronym follows a space (after an optional dot) at i.
+func capitalisedWordAfter(text string, i int) bool {
+	if i < len(text) && text[i] == '.' {
+		i++
+	}
+	return i+1 < len(text) && text[i] == ' ' && isCapitalised(text[i+1:]) && !isAllCaps(nextWord(text, i+1))
 }
 
 // spaceGap1 reports whether a single space follows at i and a letter after it.

@@ -158,8 +158,7 @@ func tenDigitsAt(text string, p int) int {
 		if n == 10 {
 			break
 		}
-		r, w := utf8.DecodeRuneInString(text[i:])
-		if (r == '.' || isNumberSep(r)) && i+w < len(text) && isDigit(text[i+w]) {
+		if _, w := groupSepAt(text, i); w > 0 {
 			i += w
 			continue
 		}
@@ -169,7 +168,7 @@ func tenDigitsAt(text string, p int) int {
 		return -1
 	}
 	// A further group after a separator makes it a longer number.
-	if r, w := utf8.DecodeRuneInString(text[end:]); (r == '.' || isNumberSep(r)) && end+w < len(text) && isDigit(text[end+w]) {
+	if _, w := groupSepAt(text, end); w > 0 {
 		return -1
 	}
 	return end
@@ -218,39 +217,58 @@ func findGroupedNHSNumbers(text string, ss *spanSet) {
 		if !isDigit(text[i]) || i > 0 && (isWordRune(runeBefore(text, i)) || text[i-1] == '+' || text[i-1] == '.' || text[i-1] == '-') {
 			continue
 		}
-		j, ok := i, true
-		var sep rune
-		for g, want := range [3]int{3, 3, 4} {
-			n := 0
-			for j < len(text) && isDigit(text[j]) {
-				j++
-				n++
-			}
-			if n != want {
-				ok = false
-				break
-			}
-			if g == 2 {
-				break
-			}
-			r, w := utf8.DecodeRuneInString(text[j:])
-			if g == 0 {
-				sep = r
-			}
-			if r != sep || !(r == '.' || isNumberSep(r)) || j+w >= len(text) || !isDigit(text[j+w]) {
-				ok = false
-				break
-			}
-			j += w
-		}
-		if ok && text[i] != '0' && !isWordRune(runeAt(text, j)) {
-			r, w := utf8.DecodeRuneInString(text[j:])
-			if !((r == '.' || isNumberSep(r)) && j+w < len(text) && isDigit(text[j+w])) && ss.free(i, j) {
-				ss.add(i, j, NHSNumber)
-			}
+		if end := groupedNHSEnd(text, i); end > 0 && text[i] != '0' && ss.free(i, end) {
+			ss.add(i, end, NHSNumber)
 		}
 		for i < len(text) && isDigit(text[i]) {
 			i++
 		}
 	}
+}
+
+// nhsGrouping is how an NHS number is written in groups.
+var nhsGrouping = [...]int{3, 3, 4}
+
+// groupedNHSEnd returns the end of a number written in nhsGrouping at i,
+// with the same separator between each group, not glued to a letter or
+// digit and not followed by a further group; else -1.
+func groupedNHSEnd(text string, i int) int {
+	j := i
+	var sep rune
+	for g, want := range nhsGrouping {
+		n := 0
+		for j < len(text) && isDigit(text[j]) {
+			j++
+			n++
+		}
+		if n != want {
+			return -1
+		}
+		if g == len(nhsGrouping)-1 {
+			break
+		}
+		r, w := groupSepAt(text, j)
+		if g == 0 {
+			sep = r
+		}
+		if w == 0 || r != sep {
+			return -1
+		}
+		j += w
+	}
+	if _, w := groupSepAt(text, j); w > 0 || isWordRune(runeAt(text, j)) {
+		return -1
+	}
+	return j
+}
+
+// groupSepAt returns the rune at i and, if it separates two groups of
+// digits (a dot or a separator of isNumberSep before a digit), its width;
+// the width is 0 if not.
+func groupSepAt(text string, i int) (rune, int) {
+	r, w := utf8.DecodeRuneInString(text[i:])
+	if (r == '.' || isNumberSep(r)) && i+w < len(text) && isDigit(text[i+w]) {
+		return r, w
+	}
+	return r, 0
 }
