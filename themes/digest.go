@@ -27,6 +27,9 @@ const (
 const (
 	maxEmerging = 8
 	maxQuotes   = 4
+	// shownQuotes is how many of a theme's quotes a digest shows (flows'
+	// quotesShown): those a weaker theme avoids repeating.
+	shownQuotes = 2
 )
 
 // directionPhrases say in people's words what reading toward a direction

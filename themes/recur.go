@@ -129,6 +129,7 @@ func (f *themeFinder) find(ctx context.Context) (recurring, emerging []flows.The
 			g.add(f.period, i, j, f.noQuotes, ans)
 		}
 	}
+	var recurringGroups, emergingGroups []*themeGroup
 	for _, g := range byTheme {
 		if !g.recurs() {
 			continue
@@ -136,6 +137,7 @@ func (f *themeFinder) find(ctx context.Context) (recurring, emerging []flows.The
 		t, _ := f.cat.Theme(g.key)
 		recurring = append(recurring, f.theme(g, ans[g], flows.Theme{ID: t.ID, Label: t.Label, Definition: t.Definition,
 			SpeaksTo: t.SpeaksTo, Key: t.ID, Phrase: bestPhrase(g.phrases)}))
+		recurringGroups = append(recurringGroups, g)
 	}
 	groups := f.emergingGroups(ans)
 	if f.eg.embedder != nil && len(groups) >= 2 {
@@ -153,17 +155,46 @@ func (f *themeFinder) find(ctx context.Context) (recurring, emerging []flows.The
 		}
 		p := bestPhrase(g.phrases)
 		emerging = append(emerging, f.theme(g, ans[g], flows.Theme{Label: p, Key: g.key, Phrase: p}))
+		emergingGroups = append(emergingGroups, g)
 	}
-	order := func(a, b flows.Theme) int {
-		return cmp.Or(cmp.Compare(b.Cases, a.Cases), cmp.Compare(b.People, a.People),
-			cmp.Compare(b.Answers, a.Answers), cmp.Compare(a.Label, b.Label))
-	}
-	slices.SortFunc(recurring, order)
-	slices.SortFunc(emerging, order)
+	sortThemes(recurring, recurringGroups)
+	sortThemes(emerging, emergingGroups)
 	if len(emerging) > maxEmerging {
-		emerging = emerging[:maxEmerging]
+		emerging, emergingGroups = emerging[:maxEmerging], emergingGroups[:maxEmerging]
+	}
+	// Quotes are chosen strongest theme first, each preferring answers no
+	// stronger theme has quoted already, so that one vivid sentence that
+	// carries three themes does not stand for all three while others said
+	// the same things in other words.
+	quoted := map[int32]bool{}
+	for i, g := range recurringGroups {
+		recurring[i].Quotes = f.pickQuotes(g, quoted)
+	}
+	for i, g := range emergingGroups {
+		emerging[i].Quotes = f.pickQuotes(g, quoted)
 	}
 	return recurring, emerging, gr
+}
+
+// sortThemes orders themes strongest first (cases, then people, then
+// answers, then label), keeping each theme's group beside it.
+func sortThemes(ts []flows.Theme, gs []*themeGroup) {
+	idx := make([]int, len(ts))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		a, b := &ts[i], &ts[j]
+		return cmp.Or(cmp.Compare(b.Cases, a.Cases), cmp.Compare(b.People, a.People),
+			cmp.Compare(b.Answers, a.Answers), cmp.Compare(a.Label, b.Label))
+	})
+	sortedT := make([]flows.Theme, len(ts))
+	sortedG := make([]*themeGroup, len(gs))
+	for k, i := range idx {
+		sortedT[k], sortedG[k] = ts[i], gs[i]
+	}
+	copy(ts, sortedT)
+	copy(gs, sortedG)
 }
 
 // theme fills in a theme's counts, evidence and quotes.
@@ -181,7 +212,6 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 		}
 	}
 	slices.Sort(t.Disciplines)
-	t.Quotes = f.pickQuotes(g)
 	return t
 }
 
@@ -282,12 +312,17 @@ func sharesWord(a, b []string) bool {
 }
 
 // pickQuotes orders a theme's quotes: first one from each case (so the
-// evidence is not one story told twice), the readable length first. Only
-// the first maxQuotes are kept, so only they are made: the best quote of
-// each case, in order, then the best of the rest.
-func (f *themeFinder) pickQuotes(g *themeGroup) []flows.Quote {
+// evidence is not one story told twice), answers that no stronger theme
+// quoted (quoted, which it adds to) before those that one did, the
+// readable length first. Only the first maxQuotes are kept, so only they
+// are made: the best quote of each case, in order, then the best of the
+// rest.
+func (f *themeFinder) pickQuotes(g *themeGroup, quoted map[int32]bool) []flows.Quote {
 	period := f.period
 	less := func(a, b *themeQuote) bool {
+		if qa, qb := quoted[a.ai], quoted[b.ai]; qa != qb {
+			return qb
+		}
 		return a.fit < b.fit || a.fit == b.fit && period[a.ai].ID < period[b.ai].ID
 	}
 	qs := g.quotes
@@ -312,6 +347,9 @@ func (f *themeFinder) pickQuotes(g *themeGroup) []flows.Quote {
 			}
 			qs[best].used = true
 			a := &period[qs[best].ai]
+			if len(out) < shownQuotes {
+				quoted[qs[best].ai] = true
+			}
 			seen[caseOf(a)] = true
 			ph := a.Codes.Phrases[qs[best].pi]
 			q, _ := verifiedQuote(*a, ph.Quote, f.noQuotes, f.attribute)

@@ -79,3 +79,43 @@ func TestReadOfflineSaysWhy(t *testing.T) {
 		t.Errorf("offline only: %+v", got)
 	}
 }
+
+// One sentence that carries two themes is quoted for the stronger theme;
+// the weaker one quotes the other answers that carry it, rather than the
+// same words twice, while it has any.
+func TestQuotesNotRepeatedAcrossThemes(t *testing.T) {
+	themed := func(id, caseID int64, author, text string, themes ...string) flows.CodedAnswer {
+		a := flows.CodedAnswer{Answer: flows.Answer{ID: id, ReflectionID: id, Author: author, Discipline: "district nurse", Text: text},
+			CaseID: caseID, Codes: &flows.Codes{}}
+		for _, th := range themes {
+			a.Codes.Phrases = append(a.Codes.Phrases, flows.Phrase{Phrase: text, Quote: text, Theme: th})
+		}
+		return a
+	}
+	shared := "Wife exhausted and the JIC meds only came on Monday."
+	period := []flows.CodedAnswer{
+		themed(1, 1, "U1", shared, "carer_strain", "jic_meds"),
+		themed(2, 2, "U2", "Anticipatories were in the house by Friday.", "jic_meds"),
+		themed(3, 3, "U3", "The JIC box was there when the pain came.", "jic_meds"),
+		themed(4, 2, "U2", "Her husband is on his knees.", "carer_strain"),
+		themed(5, 3, "U3", "Son is not sleeping, up every night with her.", "carer_strain"),
+		themed(6, 4, "U4", "Daughter is worn out.", "carer_strain"),
+	}
+	f := themeFinder{cat: builtinCatalogue(), period: period, noQuotes: map[string]bool{}, attribute: attribution(period)}
+	recurring, _, _ := f.find(context.Background())
+	if len(recurring) != 2 || recurring[0].ID != "carer_strain" || recurring[1].ID != "jic_meds" {
+		t.Fatalf("recurring = %+v; want carer strain (4 cases), then JIC meds (3 cases)", recurring)
+	}
+	first := map[string]bool{}
+	for _, th := range recurring {
+		if len(th.Quotes) < shownQuotes {
+			t.Fatalf("%s has %d quotes, want at least %d", th.ID, len(th.Quotes), shownQuotes)
+		}
+		for _, q := range th.Quotes[:shownQuotes] {
+			if first[q.Text] {
+				t.Errorf("%s repeats the quote %q shown for a stronger theme", th.ID, q.Text)
+			}
+			first[q.Text] = true
+		}
+	}
+}
