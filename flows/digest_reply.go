@@ -37,36 +37,65 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 	if visible == nil {
 		visible = func(Quote) bool { return true }
 	}
+	b := digestPost{d: d, visible: visible, r: Reply{Kind: Post, Channel: channel, Title: digestTitle(d)}}
+	if d.Empty() {
+		b.add(Part{Text: "A quiet week: no reflections were shared in this period. That happens, and it is fine."})
+		b.add(Part{Text: "When there is a moment, /reflect NAME starts one about a person you are caring for; a few lines about what matters to them is enough."})
+		b.add(Part{Label: "A question to carry into the week", Text: d.Question})
+		b.actions()
+		b.outcomes()
+		return b.r
+	}
+	b.headline()
+	b.recurring()
+	b.directions()
+	b.capabilities()
+	b.emerging()
+	b.actions()
+	b.outcomes()
+	b.add(Part{Label: "A question for your next learning session", Text: d.Question})
+	b.add(Part{Text: coderFootnote(d)})
+	return b.r
+}
+
+// digestTitle names the team and the period, in the team's timezone.
+func digestTitle(d Digest) string {
 	loc, err := time.LoadLocation(d.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}
 	period := fmt.Sprintf("%s to %s", d.From.In(loc).Format("Mon 2 Jan"), d.To.In(loc).Format("Mon 2 Jan 2006"))
-	title := "What recurred in your reflections, " + period
 	if d.TeamName != "" {
-		title = d.TeamName + ": what recurred, " + period
+		return d.TeamName + ": what recurred, " + period
 	}
-	r := Reply{Kind: Post, Channel: channel, Title: title}
-	add := func(p Part) { r.Parts = append(r.Parts, p) }
+	return "What recurred in your reflections, " + period
+}
 
-	actions := func() {
-		if d.ActionsAgreed > 0 {
-			add(Part{Label: "Learning sessions", Text: fmt.Sprintf("Actions agreed: %d, done: %d.", d.ActionsAgreed, d.ActionsDone)})
+// digestPost builds a digest's post, section by section.
+type digestPost struct {
+	d       Digest
+	visible func(Quote) bool
+	r       Reply
+}
+
+func (b *digestPost) add(p Part) { b.r.Parts = append(b.r.Parts, p) }
+
+// quotes adds up to n of a theme's quotes that may be shown here.
+func (b *digestPost) quotes(t Theme, n int) {
+	shown := 0
+	for _, q := range t.Quotes {
+		if shown == n {
+			return
+		}
+		if b.visible(q) {
+			b.add(Part{Text: q.Shown(), Quote: true, By: q.Discipline})
+			shown++
 		}
 	}
-	if d.Empty() {
-		add(Part{Text: "A quiet week: no reflections were shared in this period. That happens, and it is fine."})
-		add(Part{Text: "When there is a moment, /reflect NAME starts one about a person you are caring for; a few lines about what matters to them is enough."})
-		add(Part{Label: "A question to carry into the week", Text: d.Question})
-		actions()
-		if d.Outcomes != nil && !d.Outcomes.Empty() {
-			parts, buttons := OutcomeSectionParts(*d.Outcomes)
-			r.Parts = append(r.Parts, parts...)
-			r.Buttons = append(r.Buttons, buttons...)
-		}
-		return r
-	}
+}
 
+func (b *digestPost) headline() {
+	d := b.d
 	head := fmt.Sprintf("%s on %s, from %s.", count(d.Reflections, "reflection"), count(d.Cases, "case"), count(d.Contributors, "person"))
 	if len(d.Disciplines) > 0 {
 		var ds []string
@@ -75,96 +104,105 @@ func DigestReply(d Digest, channel string, visible func(Quote) bool) Reply {
 		}
 		head += " Disciplines: " + strings.Join(ds, ", ") + "."
 	}
-	add(Part{Text: head + " These themes are offered as prompts for discussion, not findings."})
+	b.add(Part{Text: head + " These themes are offered as prompts for discussion, not findings."})
+}
 
-	if len(d.Recurring) == 0 {
-		add(Part{Label: "Recurring themes", Text: "Nothing recurred across two or more cases from two or more people this time."})
+// recurring adds the strongest recurring themes, each with its counts and
+// quotes, and names the rest.
+func (b *digestPost) recurring() {
+	rec := b.d.Recurring
+	if len(rec) == 0 {
+		b.add(Part{Label: "Recurring themes", Text: "Nothing recurred across two or more cases from two or more people this time."})
 	}
-	for i, t := range d.Recurring {
+	for i, t := range rec {
 		if i == themesShown {
-			add(Part{Text: fmt.Sprintf("And %d more, each in fewer cases: %s.", len(d.Recurring)-themesShown, themeList(d.Recurring[themesShown:]))})
-			break
+			b.add(Part{Text: fmt.Sprintf("And %d more, each in fewer cases: %s.", len(rec)-themesShown, themeList(rec[themesShown:]))})
+			return
 		}
 		label := ""
 		if i == 0 {
 			label = "Recurring themes"
 		}
-		add(Part{Label: label, Text: fmt.Sprintf("%s: in %s, from %s%s.", t.Label, count(t.Cases, "case"), count(t.People, "person"), disciplines(t))})
+		b.add(Part{Label: label, Text: fmt.Sprintf("%s: in %s, from %s%s.", t.Label, count(t.Cases, "case"), count(t.People, "person"), disciplines(t))})
 		if i < discussButtons {
-			r.Buttons = append(r.Buttons, Button{Label: shortLabel("Discuss “"+t.Label+"” in a session", 75), Action: ActionDiscuss, Value: t.Label})
+			b.r.Buttons = append(b.r.Buttons, Button{Label: shortLabel("Discuss “"+t.Label+"” in a session", 75), Action: ActionDiscuss, Value: t.Label})
 		}
-		shown := 0
-		for _, q := range t.Quotes {
-			if shown == quotesShown {
-				break
-			}
-			if visible(q) {
-				add(Part{Text: q.Shown(), Quote: true, By: q.Discipline})
-				shown++
-			}
-		}
+		b.quotes(t, quotesShown)
 	}
+}
 
+// directions adds how the stories read against each direction, beside the
+// four weeks before.
+func (b *digestPost) directions() {
 	var lines []string
-	for _, dr := range d.Directions {
+	for _, dr := range b.d.Directions {
 		if dr.Of == 0 && dr.PrevOf == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s: %d of %s", upperFirst(dr.Phrase), dr.Toward, count(dr.Of, "answer"))
-		if dr.Of == 0 {
-			line = fmt.Sprintf("%s: no answer touched on it this time, against %d of %d in the four weeks before", upperFirst(dr.Phrase), dr.PrevToward, dr.PrevOf)
-		} else if dr.PrevOf > 0 {
-			line += fmt.Sprintf(", %s %d of %d in the four weeks before", trendWord(dr), dr.PrevToward, dr.PrevOf)
-		} else {
-			line += " (nothing to compare with in the four weeks before)"
-		}
-		lines = append(lines, line+".")
+		lines = append(lines, directionLine(dr))
 	}
 	if len(lines) > 0 {
-		add(Part{Label: "How the stories read", Text: strings.Join(lines, "\n")})
+		b.add(Part{Label: "How the stories read", Text: strings.Join(lines, "\n")})
 	}
+}
 
+func directionLine(dr DirectionReading) string {
+	if dr.Of == 0 {
+		return fmt.Sprintf("%s: no answer touched on it this time, against %d of %d in the four weeks before.", upperFirst(dr.Phrase), dr.PrevToward, dr.PrevOf)
+	}
+	line := fmt.Sprintf("%s: %d of %s", upperFirst(dr.Phrase), dr.Toward, count(dr.Of, "answer"))
+	if dr.PrevOf > 0 {
+		line += fmt.Sprintf(", %s %d of %d in the four weeks before", trendWord(dr), dr.PrevToward, dr.PrevOf)
+	} else {
+		line += " (nothing to compare with in the four weeks before)"
+	}
+	return line + "."
+}
+
+func (b *digestPost) capabilities() {
 	var spoken []string
-	for _, c := range d.Spoken {
+	for _, c := range b.d.Spoken {
 		spoken = append(spoken, fmt.Sprintf("%s (%d)", CapabilityName(c.Name), c.N))
 	}
 	capText := "Spoken to: " + orNone(spoken) + "."
-	if len(d.Silent) > 0 {
+	if len(b.d.Silent) > 0 {
 		var silent []string
-		for _, c := range d.Silent {
+		for _, c := range b.d.Silent {
 			silent = append(silent, CapabilityName(c))
 		}
 		capText += "\nSilent: " + strings.Join(silent, ", ") + "."
 	}
-	add(Part{Label: "The six capabilities", Text: capText})
+	b.add(Part{Label: "The six capabilities", Text: capText})
+}
 
-	for i, t := range d.Emerging {
+func (b *digestPost) emerging() {
+	em := b.d.Emerging
+	for i, t := range em {
 		if i == emergingShown {
-			add(Part{Text: fmt.Sprintf("And %d more.", len(d.Emerging)-emergingShown)})
-			break
+			b.add(Part{Text: fmt.Sprintf("And %d more.", len(em)-emergingShown)})
+			return
 		}
 		label := ""
 		if i == 0 {
 			label = "Emerging: recurring words outside the theme catalogue"
 		}
-		add(Part{Label: label, Text: fmt.Sprintf("“%s”: in %s, from %s.", t.Label, count(t.Cases, "case"), count(t.People, "person"))})
-		for _, q := range t.Quotes {
-			if visible(q) {
-				add(Part{Text: q.Shown(), Quote: true, By: q.Discipline})
-				break
-			}
-		}
+		b.add(Part{Label: label, Text: fmt.Sprintf("“%s”: in %s, from %s.", t.Label, count(t.Cases, "case"), count(t.People, "person"))})
+		b.quotes(t, 1)
 	}
+}
 
-	actions()
-	if d.Outcomes != nil && !d.Outcomes.Empty() {
-		parts, buttons := OutcomeSectionParts(*d.Outcomes)
-		r.Parts = append(r.Parts, parts...)
-		r.Buttons = append(r.Buttons, buttons...)
+func (b *digestPost) actions() {
+	if b.d.ActionsAgreed > 0 {
+		b.add(Part{Label: "Learning sessions", Text: fmt.Sprintf("Actions agreed: %d, done: %d.", b.d.ActionsAgreed, b.d.ActionsDone)})
 	}
-	add(Part{Label: "A question for your next learning session", Text: d.Question})
-	add(Part{Text: coderFootnote(d)})
-	return r
+}
+
+func (b *digestPost) outcomes() {
+	if b.d.Outcomes != nil && !b.d.Outcomes.Empty() {
+		parts, buttons := OutcomeSectionParts(*b.d.Outcomes)
+		b.r.Parts = append(b.r.Parts, parts...)
+		b.r.Buttons = append(b.r.Buttons, buttons...)
+	}
 }
 
 func coderFootnote(d Digest) string {
