@@ -156,73 +156,114 @@ var negators = map[string]bool{
 // or "e.g."); a clause also ends at , : brackets, dashes and words such as
 // "but". A scrubber's placeholder in square brackets is one token, a hole.
 func tokenize(text string) []token {
-	var toks []token
-	sent, clause := 0, 0
-	endSentence := func() {
-		if len(toks) > 0 && toks[len(toks)-1].sent == sent {
-			sent++
-			clause++
-		}
-	}
-	endClause := func() {
-		if len(toks) > 0 && toks[len(toks)-1].clause == clause {
-			clause++
-		}
-	}
-	i := 0
-	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
+	t := tokenizer{text: text}
+	for t.i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[t.i:])
 		switch {
-		case r == '[':
-			if j := strings.IndexByte(text[i:], ']'); j > 0 && j < 40 {
-				toks = append(toks, token{start: i, end: i + j + 1, sent: sent, clause: clause, hole: true, norm: "\x00"})
-				i += j + 1
+		case r == '[' && t.hole():
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			t.word()
+			continue
+		default:
+			t.punct(r, size)
+		}
+		t.i += size
+	}
+	return t.toks
+}
+
+// tokenizer is tokenize's state: where it is in the text, and the
+// sentence and clause it is in.
+type tokenizer struct {
+	text         string
+	i            int
+	toks         []token
+	sent, clause int
+}
+
+func (t *tokenizer) last() *token {
+	if len(t.toks) == 0 {
+		return nil
+	}
+	return &t.toks[len(t.toks)-1]
+}
+
+// endSentence starts a new sentence (and clause), unless nothing was said
+// in this one.
+func (t *tokenizer) endSentence() {
+	if l := t.last(); l != nil && l.sent == t.sent {
+		t.sent++
+		t.clause++
+	}
+}
+
+// endClause starts a new clause, unless nothing was said in this one.
+func (t *tokenizer) endClause() {
+	if l := t.last(); l != nil && l.clause == t.clause {
+		t.clause++
+	}
+}
+
+// hole takes a scrubber's placeholder ("[name]") at t.i as one token, and
+// reports whether there was one.
+func (t *tokenizer) hole() bool {
+	j := strings.IndexByte(t.text[t.i:], ']')
+	if j <= 0 || j >= 40 {
+		return false
+	}
+	t.toks = append(t.toks, token{start: t.i, end: t.i + j + 1, sent: t.sent, clause: t.clause, hole: true, norm: "\x00"})
+	t.i += j + 1
+	return true
+}
+
+// word takes the word at t.i, in lower case, an apostrophe inside it
+// dropped ("won't" → "wont").
+func (t *tokenizer) word() {
+	text, start := t.text, t.i
+	var b strings.Builder
+	for t.i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[t.i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+			t.i += size
+			continue
+		}
+		if r == '\'' || r == '’' {
+			if n, _ := utf8.DecodeRuneInString(text[t.i+size:]); t.i+size < len(text) && unicode.IsLetter(n) {
+				t.i += size
 				continue
 			}
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			start := i
-			var b strings.Builder
-			for i < len(text) {
-				r, size := utf8.DecodeRuneInString(text[i:])
-				if unicode.IsLetter(r) || unicode.IsDigit(r) {
-					b.WriteRune(unicode.ToLower(r))
-					i += size
-					continue
-				}
-				// An apostrophe inside a word is dropped: "won't" → "wont".
-				if r == '\'' || r == '’' {
-					if n, _ := utf8.DecodeRuneInString(text[i+size:]); i+size < len(text) && unicode.IsLetter(n) {
-						i += size
-						continue
-					}
-				}
-				break
-			}
-			norm := b.String()
-			if clauseWords[norm] {
-				endClause()
-			}
-			toks = append(toks, token{start: start, end: i, norm: norm, stem: stemOf(norm), sent: sent, clause: clause})
-			continue
-		case r == '.':
-			next, _ := utf8.DecodeRuneInString(text[i+size:])
-			single := len(toks) > 0 && toks[len(toks)-1].end == i && toks[len(toks)-1].end-toks[len(toks)-1].start == 1
-			if (i+size >= len(text) || unicode.IsSpace(next)) && !single {
-				endSentence()
-			}
-		case r == '!' || r == '?' || r == ';' || r == '\n':
-			endSentence()
-		case r == ',' || r == ':' || r == '(' || r == ')' || r == '–' || r == '—':
-			endClause()
-		case r == '-':
-			// A dash between spaces parts clauses; a hyphen joins words.
-			if i > 0 && text[i-1] == ' ' {
-				endClause()
-			}
 		}
-		i += size
+		break
 	}
-	return toks
+	norm := b.String()
+	if clauseWords[norm] {
+		t.endClause()
+	}
+	t.toks = append(t.toks, token{start: start, end: t.i, norm: norm, stem: stemOf(norm), sent: t.sent, clause: t.clause})
+}
+
+// punct ends a sentence or a clause where the character r at t.i does.
+func (t *tokenizer) punct(r rune, size int) {
+	switch r {
+	case '.':
+		next, _ := utf8.DecodeRuneInString(t.text[t.i+size:])
+		l := t.last()
+		single := l != nil && l.end == t.i && l.end-l.start == 1
+		if (t.i+size >= len(t.text) || unicode.IsSpace(next)) && !single {
+			t.endSentence()
+		}
+	case '!', '?', ';', '\n':
+		t.endSentence()
+	case ',', ':', '(', ')', '–', '—':
+		t.endClause()
+	case '-':
+		// A dash between spaces parts clauses; a hyphen joins words.
+		if t.i > 0 && t.text[t.i-1] == ' ' {
+			t.endClause()
+		}
+	}
 }
 
 // span is one place a cue or exclusion matched: its tokens' indexes.
