@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"whatmatters/concepts"
 	"whatmatters/flows"
 )
 
@@ -48,7 +49,22 @@ func (d Digester) ReadStories(ctx context.Context, s flows.Store, req flows.Stor
 	for _, id := range req.CaseIDs {
 		wanted[id] = true
 	}
-	var period, prev []flows.CodedAnswer
+	period, prev := d.periods(ctx, all, wanted, req)
+	out.Directions = readings(period, prev)
+	cases := caseReadings{}
+	for _, a := range all {
+		if wanted[a.CaseID] && a.Codes != nil {
+			cases.add(a, cat)
+		}
+	}
+	cases.signals(out.Cases)
+	return out, nil
+}
+
+// periods returns the answers of [req.From, req.To) and of [req.PrevFrom,
+// req.From). Answers of those periods or of a wanted case that the coding
+// job has not reached are read by the fallback coder, in memory (in all).
+func (d Digester) periods(ctx context.Context, all []flows.CodedAnswer, wanted map[int64]bool, req flows.StoryRequest) (period, prev []flows.CodedAnswer) {
 	for i := range all {
 		a := &all[i]
 		inPeriod := !a.CreatedAt.Before(req.From) && a.CreatedAt.Before(req.To)
@@ -68,55 +84,64 @@ func (d Digester) ReadStories(ctx context.Context, s flows.Store, req flows.Stor
 			prev = append(prev, *a)
 		}
 	}
-	out.Directions = readings(period, prev)
+	return period, prev
+}
 
-	type lean struct{ toward, away int }
-	leans := map[int64]map[string]*lean{}
-	seen := map[int64]map[string]bool{}
-	for _, a := range all {
-		if !wanted[a.CaseID] || a.Codes == nil {
+// caseReadings gathers, case by case, the catalogue themes its answers
+// carry (each once, in the order first met) and how many of its answers
+// read toward and away on each direction.
+type caseReadings map[int64]*caseReading
+
+type caseReading struct {
+	themes []flows.StorySignal
+	seen   map[string]bool
+	lean   map[string]*[2]int // direction → toward, away
+}
+
+func (cs caseReadings) add(a flows.CodedAnswer, cat *concepts.Catalogue) {
+	c := cs[a.CaseID]
+	if c == nil {
+		c = &caseReading{seen: map[string]bool{}, lean: map[string]*[2]int{}}
+		for _, dir := range flows.Directions {
+			c.lean[dir] = &[2]int{}
+		}
+		cs[a.CaseID] = c
+	}
+	for _, p := range a.Codes.Phrases {
+		if p.Theme == "" || c.seen[p.Theme] {
 			continue
 		}
-		if seen[a.CaseID] == nil {
-			seen[a.CaseID] = map[string]bool{}
-			leans[a.CaseID] = map[string]*lean{}
-			out.Cases[a.CaseID] = []flows.StorySignal{}
+		c.seen[p.Theme] = true
+		label := cat.Label(p.Theme)
+		if label == "" {
+			label = p.Theme // a theme no longer in the catalogue keeps its id
 		}
-		for _, p := range a.Codes.Phrases {
-			if p.Theme == "" || seen[a.CaseID][p.Theme] {
-				continue
-			}
-			seen[a.CaseID][p.Theme] = true
-			label := cat.Label(p.Theme)
-			if label == "" {
-				label = p.Theme // a theme no longer in the catalogue keeps its id
-			}
-			out.Cases[a.CaseID] = append(out.Cases[a.CaseID], flows.StorySignal{Kind: flows.SignalTheme, ID: p.Theme, Label: label})
-		}
-		for _, dir := range flows.Directions {
-			l := leans[a.CaseID][dir]
-			if l == nil {
-				l = &lean{}
-				leans[a.CaseID][dir] = l
-			}
-			switch a.Codes.Direction(dir) {
-			case flows.Toward:
-				l.toward++
-			case flows.Away:
-				l.away++
-			}
+		c.themes = append(c.themes, flows.StorySignal{Kind: flows.SignalTheme, ID: p.Theme, Label: label})
+	}
+	for _, dir := range flows.Directions {
+		switch a.Codes.Direction(dir) {
+		case flows.Toward:
+			c.lean[dir][0]++
+		case flows.Away:
+			c.lean[dir][1]++
 		}
 	}
-	for id, byDir := range leans {
+}
+
+// signals puts each case's themes, then its leaning on each direction
+// (toward when more of its answers read toward than away, away when more
+// read away), into out.
+func (cs caseReadings) signals(out map[int64][]flows.StorySignal) {
+	for id, c := range cs {
+		sig := append([]flows.StorySignal{}, c.themes...)
 		for _, dir := range flows.Directions {
-			l := byDir[dir]
-			switch {
-			case l.toward > l.away:
-				out.Cases[id] = append(out.Cases[id], flows.StorySignal{Kind: flows.SignalReading, ID: "toward:" + dir, Label: readingPhrases[dir][0]})
-			case l.away > l.toward:
-				out.Cases[id] = append(out.Cases[id], flows.StorySignal{Kind: flows.SignalReading, ID: "away:" + dir, Label: readingPhrases[dir][1]})
+			switch l := c.lean[dir]; {
+			case l[0] > l[1]:
+				sig = append(sig, flows.StorySignal{Kind: flows.SignalReading, ID: "toward:" + dir, Label: readingPhrases[dir][0]})
+			case l[1] > l[0]:
+				sig = append(sig, flows.StorySignal{Kind: flows.SignalReading, ID: "away:" + dir, Label: readingPhrases[dir][1]})
 			}
 		}
+		out[id] = sig
 	}
-	return out, nil
 }
