@@ -187,3 +187,38 @@ func TestReadMeta(t *testing.T) {
 		t.Errorf("short answer read as meta: %+v", r)
 	}
 }
+
+// TestTokenizeSpans checks where the tokenizer breaks sentences and
+// clauses, what it reads as quoted, and its markers.
+func TestTokenizeSpans(t *testing.T) {
+	d := tokenize(`Son (tired, coping) rings daily. Is she ok? Dose 2.5mg -- "not today, love" ++ worry +1`)
+	if got := len(d.sentences); got != 3 {
+		t.Errorf("%d sentences, want 3", got)
+	}
+	if !d.question || !d.plusOne {
+		t.Errorf("question %v plusOne %v, want both", d.question, d.plusOne)
+	}
+	clauseOf := map[string]int{}
+	var quoted, markers []string
+	for _, tk := range d.toks {
+		clauseOf[tk.w] = tk.clause
+		if tk.quoted {
+			quoted = append(quoted, tk.w)
+		}
+		if tk.synthetic {
+			markers = append(markers, tk.w)
+		}
+	}
+	if clauseOf["son"] == clauseOf["tired"] || clauseOf["tired"] == clauseOf["coping"] || clauseOf["coping"] == clauseOf["rings"] {
+		t.Errorf("brackets and commas do not split clauses: %v", clauseOf)
+	}
+	if clauseOf["2"] != clauseOf["5mg"] {
+		t.Errorf("a decimal point split a clause: %v", clauseOf)
+	}
+	if !slices.Equal(quoted, []string{"not", "today", "love"}) || d.quoteWords != 3 {
+		t.Errorf("quoted %q (%d words), want not today love", quoted, d.quoteWords)
+	}
+	if !slices.Equal(markers, []string{"plusplus"}) {
+		t.Errorf("markers %q, want one plusplus", markers)
+	}
+}

@@ -30,24 +30,31 @@ type phraseCandidate struct {
 	score    float64
 }
 
-// phraseWeight is how much a word adds to a phrase's score, by what the
-// lexicon says of it. Words of people, community, what matters and living
-// well weigh most: they are what a team's themes are about.
+// phraseWeights say how much a word adds to a phrase's score, by what the
+// lexicon says of it: the first row whose categories the word has (and
+// none of whose excluded ones), or that is a name, gives its weight; other
+// words weigh 1. Words of people, community, what matters and living well
+// weigh most: they are what a team's themes are about.
+var phraseWeights = []struct {
+	any, none lexCat
+	name      bool // a likely name, when no row before matched
+	weight    float64
+}{
+	{any: cPerson | cPet | cCommunity | cCommRes | cPlace | cLiveWell | cBereave | cRelCare, none: cFunction, weight: 2.2},
+	// "wants", "plan", "needs", "aware": every answer has them.
+	{any: cGeneric | cIntent | cLabel, weight: 0.2},
+	{any: cWish | cStrain, weight: 2.0},
+	{any: cForm | cPlan | cComfort | cRecognise | cLesson | cSupport | cHome, weight: 1.8},
+	{any: cService | cMed | cIntervention | cClinical | cReactive | cAssess, weight: 1.6},
+	{name: true, weight: 0.4},
+}
+
+// phraseWeight is how much word t adds to a phrase's score (phraseWeights).
 func phraseWeight(t *token) float64 {
-	switch {
-	case t.cat&(cPerson|cPet|cCommunity|cCommRes|cPlace|cLiveWell|cBereave|cRelCare) != 0 && t.cat&cFunction == 0:
-		return 2.2
-	case t.cat&(cGeneric|cIntent|cLabel) != 0:
-		// "wants", "plan", "needs", "aware": every answer has them.
-		return 0.2
-	case t.cat&(cWish|cStrain) != 0:
-		return 2.0
-	case t.cat&(cForm|cPlan|cComfort|cRecognise|cLesson|cSupport|cHome) != 0:
-		return 1.8
-	case t.cat&(cService|cMed|cIntervention|cClinical|cReactive|cAssess) != 0:
-		return 1.6
-	case t.name:
-		return 0.4
+	for _, w := range phraseWeights {
+		if w.name && t.name || t.cat&w.any != 0 && t.cat&w.none == 0 {
+			return w.weight
+		}
 	}
 	return 1.0
 }

@@ -1,0 +1,184 @@
+package offline
+
+import "strings"
+
+// speech reports quoted words that are someone's speech, not scare quotes:
+// a quote of one word, or a short quote right after an article ("the
+// 'right moment'"), is a label.
+func (d *doc) speech() bool {
+	for i := 0; i < len(d.toks); {
+		if !d.toks[i].quoted || d.toks[i].synthetic {
+			i++
+			continue
+		}
+		j := i
+		for j < len(d.toks) && d.toks[j].quoted {
+			j++
+		}
+		n := j - i
+		scare := false
+		if i > 0 && n <= 3 {
+			switch d.toks[i-1].w {
+			case "the", "a", "an", "our", "this", "that", "their", "so", "called":
+				scare = true
+			}
+		}
+		if n >= 2 && !scare {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// hasVoice finds the person's or a relative's own words: speech verbs not
+// said by a professional or by the writer's team.
+func (d *doc) hasVoice() bool {
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.cat&cVoice == 0 {
+			continue
+		}
+		ok := true
+		for k := i - 1; k >= 0 && k >= i-2 && d.toks[k].clause == t.clause; k-- {
+			u := &d.toks[k]
+			if u.cat&(cService|cForm) != 0 && u.cat&lexOwnLife == 0 || u.w == "we" || u.w == "we've" || u.w == "i" || u.w == "i've" || u.w == "we'd" {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// pastWords are common past-tense verbs a "when" clause tells a moment
+// with; words ending in -ed count too.
+var pastWords = map[string]bool{
+	"went": true, "came": true, "saw": true, "brought": true, "held": true, "sat": true,
+	"said": true, "told": true, "got": true, "was": true, "were": true, "took": true,
+	"gave": true, "made": true, "found": true, "heard": true, "had": true, "met": true,
+	"left": true, "ran": true, "sang": true, "began": true, "knew": true, "thought": true,
+	"felt": true, "wore": true, "put": true, "rang": true, "drove": true, "stood": true,
+	"walked": true, "arrived": true, "visited": true, "asked": true, "opened": true,
+}
+
+// hasMoment finds a particular moment or scene: a moment marker in a
+// sentence that is not mostly record, or a "when" clause told in the past.
+func (d *doc) hasMoment() bool {
+	for _, s := range d.sentences {
+		rec, content := 0, 0
+		moment := false
+		for i := s[0]; i < s[1]; i++ {
+			t := &d.toks[i]
+			if t.cat&cFunction == 0 {
+				content++
+				if t.cat&lexRecord != 0 && t.cat&(lexDescribing|lexOwnLife) == 0 {
+					rec++
+				}
+			}
+			if t.cat&cMoment != 0 {
+				moment = true
+			}
+			if t.cat&cWhen != 0 && d.whenPast(i, s[1]) {
+				moment = true
+			}
+		}
+		if moment && !(rec >= 2 && rec*3 >= content*2) {
+			return true
+		}
+	}
+	return false
+}
+
+// whenPast reports whether "when" at i opens a clause told in the past
+// ("when his grandson brought the baby in"), not a condition ("when she
+// deteriorates"), a question ("what to do when"), or a time of life ("when
+// she was young" is history).
+func (d *doc) whenPast(i, end int) bool {
+	if i > 0 {
+		switch d.toks[i-1].w {
+		case "knew", "know", "knows", "do", "to", "what", "about", "ask", "asked", "remember", "or":
+			return false
+		}
+	}
+	for k := i + 1; k < end && k <= i+5; k++ {
+		t := &d.toks[k]
+		if t.cat&(cHypothetical|cClinical|cReactive|cChrono) != 0 || t.w == "will" || t.w == "comes" || t.w == "needs" {
+			return false
+		}
+		if k == i+1 && (t.w == "something" || t.w == "anything" || t.w == "it" || t.w == "things") {
+			return false
+		}
+		if t.w == "was" && k+1 < end && (d.toks[k+1].w == "young" || d.toks[k+1].w == "little" || d.toks[k+1].w == "a") {
+			return false
+		}
+		if pastWords[t.w] || (strings.HasSuffix(t.w, "ed") && len(t.w) > 4) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWish finds something the person or their family wants, not the team.
+func (d *doc) hasWish() bool {
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.all&cWish == 0 {
+			continue
+		}
+		if t.quoted {
+			return true
+		}
+		team := false
+		for k := i - 1; k >= 0 && k >= i-2 && d.toks[k].clause == t.clause; k-- {
+			u := d.toks[k]
+			if u.w == "we" || u.w == "i" || u.w == "team" || u.cat&cService != 0 && u.cat&lexOwnLife == 0 {
+				team = true
+			}
+		}
+		if !team {
+			return true
+		}
+	}
+	return false
+}
+
+// recognises reports words about the last phase of life, leaving out a
+// fear of it ("not scared of dying") and a process named as its object
+// ("monitor for deterioration").
+func (d *doc) recognises() bool {
+	for i := range d.toks {
+		if d.toks[i].all&cRecognise == 0 {
+			continue
+		}
+		if i > 0 && (d.toks[i-1].w == "of" || d.toks[i-1].w == "for") {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// hasStem reports whether any word of the answer has the stem.
+func (d *doc) hasStem(s string) bool {
+	for i := range d.toks {
+		if d.toks[i].s == s {
+			return true
+		}
+	}
+	return false
+}
+
+// strongBereave reports bereavement and carer-support words that speak to
+// those close by themselves.
+func (d *doc) strongBereave() bool {
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.all&cBereave != 0 && t.all&cService == 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,382 @@
+package offline
+
+// Categories that mark words of the record register, and words of
+// everyday description.
+const (
+	lexOwnLife    = cPerson | cPet | cCommunity | cFamilyCarer
+	lexServices   = cService | cIntervention | cMed
+	lexRecord     = cService | cIntervention | cMed | cForm | cClinical | cReactive | cAssess | cChrono | cTickbox | cNumber | cNOK | cPaidCarer | cLabel | cPatient
+	lexDescribing = cSupport | cStrain | cLiveWell | cHistory | cHistoryWeak | cMoment | cRelCare | cWish | cExperience
+	// lexNonDescribing are words that say nothing about someone by
+	// themselves: who they are (labels), what is done to them, function
+	// words.
+	lexNonDescribing = lexOwnLife | cNOK | cPlace | cBereave | lexServices | cForm | cClinical | cLabel | cProblem | cGeneric | cNumber |
+		cTickbox | cReactive | cAssess | cDay | cNegate | cTeam | cPaidCarer | cChrono | cFunction | cSeq | cIntent | cFix |
+		cVoice | cCommRes | cPatient | cHome | cUnsure
+	// lexQuoteMasked are categories a quoted word does not bring to the
+	// directions: an ambulance in "I'll leave in a box, not an ambulance"
+	// is the person's voice, not a service put forward.
+	lexQuoteMasked = lexServices | cClinical | cReactive | cAssess | cChrono | cForm | cPlan | cIntent | cTickbox |
+		cNumber | cLabel | cRefuse | cWentWrong | cFix | cPatient | cHypothetical | cLesson
+)
+
+// coreFunction are pronouns, articles and auxiliaries: the words note form
+// leaves out. An answer with none of them is written in note form.
+var coreFunction = map[string]bool{
+	"he": true, "she": true, "they": true, "i": true, "we": true, "you": true, "it": true,
+	"him": true, "her": true, "them": true, "his": true, "their": true, "its": true, "my": true,
+	"our": true, "your": true, "me": true, "us": true, "the": true, "a": true, "an": true,
+	"is": true, "was": true, "were": true, "are": true, "be": true, "been": true, "has": true,
+	"had": true, "have": true, "do": true, "does": true, "did": true, "will": true, "would": true,
+	"could": true, "should": true, "can": true, "may": true, "might": true, "must": true,
+	"she's": true, "he's": true, "it's": true, "they're": true, "i'm": true, "we're": true,
+	"she'd": true, "he'd": true, "i'd": true, "we'd": true, "they'd": true, "i've": true,
+	"we've": true, "they've": true, "she'll": true, "he'll": true, "i'll": true, "we'll": true,
+	"im": true, "ive": true, "hes": true, "shes": true, "theyre": true, "thats": true,
+	"that's": true, "there's": true, "this": true, "who": true, "whose": true,
+}
+
+// descriptive reports whether a word says something about someone: a
+// bond, a state, a habit, their history. Labels, services, clinical words
+// and speech verbs do not, nor do names or quoted words.
+func (t *token) descriptive() bool {
+	if t.synthetic || t.name || t.cat&(lexOwnLife|cNOK|cFunction|cLabel) != 0 {
+		return false
+	}
+	if t.cat&lexDescribing != 0 {
+		return true
+	}
+	return t.cat&lexNonDescribing == 0 && !hasDigit(t.w) && len(t.w) > 2 && !countWords[t.w]
+}
+
+// countWords say how many, not what someone is like: "two sons" is
+// still a bare label.
+var countWords = map[string]bool{
+	"one": true, "two": true, "three": true, "four": true, "five": true, "six": true, "seven": true,
+	"eight": true, "nine": true, "ten": true, "both": true, "several": true, "few": true,
+}
+
+// clause is what one clause holds.
+type clause struct {
+	ownLife, place, nok, negPeople bool
+	descr, label, problem, support bool
+	strain, bereave, service       bool
+	refuse, fix, relCare, commRes  bool
+	history, nobodyInSentence      bool
+	warmth                         bool // more than a problem: a state, history, a moment
+}
+
+// problemOnly reports a clause that has a problem and nothing warmer: "son
+// demanding" without why or how he is.
+func (c *clause) problemOnly() bool { return c.problem && !c.warmth }
+
+// readClause reads clause ci.
+func (d *doc) readClause(ci int) clause {
+	var c clause
+	from, to := d.clauses[ci][0], d.clauses[ci][1]
+	for i := from; i < to; i++ {
+		t := &d.toks[i]
+		neg := d.negated(i)
+		d.readPeople(&c, t, neg)
+		c.place = c.place || t.cat&cPlace != 0
+		c.descr = c.descr || t.descriptive()
+		c.label = c.label || t.cat&cLabel != 0
+		c.problem = c.problem || t.cat&cProblem != 0
+		c.support = c.support || t.cat&cSupport != 0 && !neg
+		c.strain = c.strain || t.cat&cStrain != 0
+		c.bereave = c.bereave || t.cat&cBereave != 0
+		c.service = c.service || t.cat&lexServices != 0 && !neg
+		c.refuse = c.refuse || t.cat&cRefuse != 0 || t.cat&lexServices != 0 && neg
+		c.fix = c.fix || t.cat&(cFix|cIntent) != 0
+		c.relCare = c.relCare || t.cat&cRelCare != 0
+		c.commRes = c.commRes || t.cat&cCommRes != 0 && !neg
+		c.history = c.history || t.cat&(cHistory|cHistoryWeak) != 0
+		c.warmth = c.warmth || t.cat&(cStrain|cHistory|cMoment|cLiveWell|cRelCare|cExperience) != 0
+	}
+	s := d.sentences[d.clauseOf[ci]]
+	for i := s[0]; i < s[1]; i++ {
+		if d.toks[i].cat&cNobody != 0 {
+			c.nobodyInSentence = true
+		}
+	}
+	return c
+}
+
+// readPeople notes in c someone from the person's own life, or their next
+// of kin, named by t, or named only to say there is no one ("no family").
+func (d *doc) readPeople(c *clause, t *token, neg bool) {
+	if t.cat&(lexOwnLife|cNOK) == 0 {
+		return
+	}
+	if neg {
+		c.negPeople = true
+		return
+	}
+	c.ownLife = c.ownLife || t.cat&lexOwnLife != 0
+	c.nok = c.nok || t.cat&cNOK != 0
+}
+
+// negated reports whether word i follows a negation in its clause ("no
+// family", "no NOK", "couldn't be with him").
+func (d *doc) negated(i int) bool {
+	c := d.toks[i].clause
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		if d.toks[k].clause != c {
+			return false
+		}
+		if d.toks[k].cat&cNegate != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// feats are the answer-level facts the decision rules read: the categories
+// present, the counts of wordCounts, and the facts of factRules and of the
+// clauses.
+type feats struct {
+	has    lexCat // every category present, quoted words' record categories left out
+	hasAll lexCat // every category present, quoted words included (for tags)
+	n      [numCounts]int
+	facts  fact
+}
+
+// features reads the answer-level facts of an analysed answer.
+func (d *doc) features() feats {
+	var f feats
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.synthetic {
+			continue
+		}
+		f.has |= t.cat
+		f.hasAll |= t.all
+		for _, wc := range wordCounts {
+			if wc.matches(d, i) {
+				f.n[wc.count]++
+			}
+		}
+	}
+	f.facts = d.peopleFacts()
+	if d.question {
+		f.facts |= fQuestion
+	}
+	for _, r := range answerFacts {
+		if f.facts&r.fact == 0 && r.test(d) {
+			f.facts |= r.fact
+		}
+	}
+	for _, r := range categoryFacts {
+		if f.has&r.any != 0 {
+			f.facts |= r.fact
+		}
+	}
+	f.facts |= f.registerFacts()
+	for _, r := range countFacts {
+		if n := f.n[r.count]; n >= r.min && (r.max < 0 || n <= r.max) {
+			f.facts |= r.fact
+		}
+	}
+	return f
+}
+
+// registerFacts reads the register of the answer from its counts: note
+// form, mostly the words of a record, a chronology of care events.
+func (f *feats) registerFacts() fact {
+	var out fact
+	words, core, content, record := f.n[nWords], f.n[nCore], f.n[nContent], f.n[nRecord]
+	if words >= 2 && core == 0 || words >= 8 && float64(core) < 0.08*float64(words) {
+		out |= fTelegraphic
+	}
+	if record >= 2 && float64(record) >= 0.5*float64(content) || content <= 2 && record == content && record > 0 {
+		out |= fMostlyRecord
+	}
+	events := f.n[nEvents]
+	if events >= 2 || events >= 1 && f.n[nDates] >= 2 && f.has&(cSeq|cDay) != 0 {
+		out |= fChronology
+	}
+	return out
+}
+
+// peopleFacts reads, clause by clause, who is in the answer and where help
+// comes from.
+func (d *doc) peopleFacts() fact {
+	infos := make([]clause, len(d.clauses))
+	for ci := range d.clauses {
+		infos[ci] = d.readClause(ci)
+	}
+	var f fact
+	for ci := range infos {
+		f |= d.clauseFacts(ci, infos)
+	}
+	if f&fFailing != 0 && f&fFixOutside == 0 {
+		f |= fFailingOnly
+	}
+	// "they help her to the loo", "Church is where all her friends are.
+	// They've been bringing flowers round": what "they" do, when people
+	// from their own life are named.
+	if f&fOwnLife != 0 && f&fSupportPerson == 0 && (d.theySupport() || d.theySentenceSupport()) {
+		f |= fSupportPerson
+	}
+	if d.withCompany() {
+		f |= fSupportPerson
+	}
+	return f
+}
+
+// clauseFacts reads the facts of clause ci, with infos the clauses read.
+func (d *doc) clauseFacts(ci int, infos []clause) fact {
+	c := &infos[ci]
+	f := c.peopleFacts() | c.serviceFacts()
+	if d.clearInstance(ci, infos) {
+		f |= fClearPerson
+	}
+	if d.givesSupport(ci, c) {
+		f |= fSupportPerson
+	}
+	if d.closeStrain(ci, infos) {
+		f |= fStrainPerson
+	}
+	if c.commRes && !c.refuse && (c.descr || c.fix || c.support || d.sentenceHasOther(ci)) {
+		f |= fCommunitySrc
+	}
+	return f
+}
+
+// peopleFacts are the facts of who a clause names from the person's life.
+func (c *clause) peopleFacts() fact {
+	var f fact
+	if c.negPeople {
+		f |= fNegPeople
+	}
+	if !c.ownLife {
+		return f
+	}
+	f |= fOwnLife
+	if c.problemOnly() {
+		return f | fProblemPerson
+	}
+	if !c.nok && !c.label {
+		f |= fNamedOwnLife
+	}
+	if !c.nobodyInSentence && !c.nok {
+		f |= fOwnLifeAround
+	}
+	return f
+}
+
+// serviceFacts are the facts of the services and care a clause names.
+func (c *clause) serviceFacts() fact {
+	var f fact
+	if c.relCare {
+		f |= fRelCare
+	}
+	if c.refuse {
+		f |= fFailing
+	} else if c.fix {
+		f |= fFixOutside
+	}
+	if c.service {
+		f |= fServiceAny
+		if !c.history && !c.refuse {
+			f |= fServiceHelp
+		}
+	}
+	return f
+}
+
+// clearInstance reports a clear instance in clause ci: someone from the
+// person's own life, or a place with its people, with something about
+// them.
+func (d *doc) clearInstance(ci int, infos []clause) bool {
+	c := &infos[ci]
+	if !(c.ownLife || c.place) || c.problemOnly() {
+		return false
+	}
+	if c.descr {
+		return c.ownLife || d.placeWithPeople(ci)
+	}
+	if !c.ownLife || c.label || ci+1 >= len(infos) {
+		return false
+	}
+	// "His wife Irene, married 60 yrs": the clause after a bare name may
+	// say what the person is to them.
+	n := &infos[ci+1]
+	near := d.clauseOf[ci+1] == d.clauseOf[ci] || d.clauses[ci][1]-d.clauses[ci][0] <= 4
+	return near && !n.ownLife && n.descr && !n.service && !n.problemOnly()
+}
+
+// givesSupport reports someone from the person's own life (or a place of
+// their community) giving help, care or company in clause ci, or a
+// relative shown as their carer.
+func (d *doc) givesSupport(ci int, c *clause) bool {
+	if (c.ownLife || c.place) && c.support && !c.problemOnly() && !(c.nobodyInSentence && !d.nobodyApart(ci)) {
+		return true
+	}
+	return c.ownLife && d.clauseHas(ci, cFamilyCarer) && (c.descr || d.clauseFamilyCarer(ci))
+}
+
+// closeStrain reports how someone close is doing, told of someone from
+// their own life in clause ci.
+func (d *doc) closeStrain(ci int, infos []clause) bool {
+	c := &infos[ci]
+	if !c.ownLife {
+		return false
+	}
+	// "dtr does everything. She's shattered": the state may follow in the
+	// same sentence, or the next one, about her.
+	if c.strain || c.bereave || d.sentenceStrain(d.clauseOf[ci]) {
+		return true
+	}
+	// "husband (not coping, bad back)": the state may follow in the next
+	// clause of the sentence.
+	return ci+1 < len(infos) && d.clauseOf[ci+1] == d.clauseOf[ci] && !infos[ci+1].ownLife && infos[ci+1].strain
+}
+
+// theySupport reports a support verb after "they", or before "them" ("they
+// help her to the loo"), outside a clause of services.
+func (d *doc) theySupport() bool {
+	for i := 1; i < len(d.toks); i++ {
+		if d.toks[i].cat&cSupport == 0 || d.negated(i) || d.clauseHas(d.toks[i].clause, lexServices) {
+			continue
+		}
+		if d.toks[i-1].w == "they" || i+1 < len(d.toks) && d.toks[i+1].w == "them" && d.toks[i+1].clause == d.toks[i].clause {
+			return true
+		}
+	}
+	return false
+}
+
+// theySentenceSupport reports a sentence whose subject is "they", after a
+// sentence naming people from their own life, that says what those people
+// do ("Church is where all her friends are. They've been bringing flowers
+// round").
+func (d *doc) theySentenceSupport() bool {
+	for si, s := range d.sentences {
+		if si == 0 || s[0] >= s[1] || !theyWords[d.toks[s[0]].w] || !d.sentenceOwnLife(si-1) {
+			continue
+		}
+		for i := s[0]; i < s[1]; i++ {
+			if d.toks[i].cat&cSupport != 0 && !d.negated(i) && !d.clauseHas(d.toks[i].clause, lexServices) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withCompany reports company with someone from their own life ("to watch
+// the cricket with his nephew").
+func (d *doc) withCompany() bool {
+	for i := range d.toks {
+		if d.toks[i].w != "with" || d.negated(i) {
+			continue
+		}
+		for k := i + 1; k < len(d.toks) && k <= i+2 && d.toks[k].clause == d.toks[i].clause; k++ {
+			if d.toks[k].cat&cPerson != 0 && d.toks[k].cat&cGeneric == 0 && !d.clauseHas(d.toks[i].clause, cPlan|cForm|cLabel|cProblem|cHistory|cChrono) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,352 @@
+package offline
+
+import "whatmatters/flows"
+
+// This file holds the coder's rules as data: what is counted in an answer
+// (wordCounts), the facts read from the counts and categories (countFacts,
+// categoryFacts, answerFacts), and, for each direction and capability tag,
+// the decision rules of docs/codebook.md as ordered rows (the first row that
+// matches gives the label; none if no row does). Adding a rule is adding a
+// row. The cue words of each category are the lexicon's (cues.go).
+
+// A count is one of the counts feats keeps of an answer's words.
+type count uint8
+
+const (
+	nWords          count = iota // words
+	nCore                        // pronouns, articles, auxiliaries (coreFunction)
+	nContent                     // words that are not function words
+	nRecord                      // content words of the record register only
+	nClinical                    // clinical words, not negated
+	nClinicalInTeam              // clinical and patient words, not negated
+	nReactive                    // reactive and assessment words
+	nAssess                      // assessment words
+	nEvents                      // runs of care events
+	nServices                    // services, interventions and medicines, not negated
+	nPersonState                 // words of the person's clinical state, and events that happened to them
+	nTickboxRuns                 // runs of tick-box phrases
+	nDates                       // days, dates and numbers
+	numCounts
+)
+
+// A wordPattern matches one word by its categories and its neighbours.
+type wordPattern struct {
+	any        lexCat          // the word has one of these (0: any word)
+	all        lexCat          // and all of these
+	none       lexCat          // and none of these
+	words      map[string]bool // and is one of these words (nil: any)
+	notNegated bool            // and does not follow a negation in its clause
+	runStart   bool            // and the word before it has none of any: one count per run
+}
+
+func (p *wordPattern) matches(d *doc, i int) bool {
+	t := &d.toks[i]
+	if p.any != 0 && t.cat&p.any == 0 || t.cat&p.all != p.all || t.cat&p.none != 0 {
+		return false
+	}
+	if p.words != nil && !p.words[t.w] {
+		return false
+	}
+	if p.runStart && i > 0 && d.toks[i-1].cat&p.any != 0 {
+		return false
+	}
+	return !p.notNegated || !d.negated(i)
+}
+
+// A wordCount adds one to its count for each word that matches one of its
+// patterns.
+type wordCount struct {
+	count count
+	when  []wordPattern
+}
+
+func (wc *wordCount) matches(d *doc, i int) bool {
+	for k := range wc.when {
+		if wc.when[k].matches(d, i) {
+			return true
+		}
+	}
+	return false
+}
+
+var wordCounts = []wordCount{
+	{nWords, []wordPattern{{}}},
+	{nCore, []wordPattern{{words: coreFunction}}},
+	{nContent, []wordPattern{{none: cFunction | cNegate}}},
+	{nRecord, []wordPattern{{any: lexRecord, none: cFunction | cNegate | lexDescribing | lexOwnLife}}},
+	{nClinical, []wordPattern{{any: cClinical, notNegated: true}}},
+	{nClinicalInTeam, []wordPattern{{any: cClinical | cPatient, notNegated: true}}},
+	{nReactive, []wordPattern{{any: cReactive | cAssess}}},
+	{nAssess, []wordPattern{{any: cAssess}}},
+	{nEvents, []wordPattern{{any: cChrono, runStart: true}}},
+	{nServices, []wordPattern{{any: lexServices, notNegated: true}}},
+	{nPersonState, []wordPattern{{any: cClinical | cPatient | cChrono | cAssess, notNegated: true}, {all: cReactive | cService}}},
+	{nTickboxRuns, []wordPattern{{any: cTickbox, runStart: true}}},
+	{nDates, []wordPattern{{any: cDay | cNumber}}},
+}
+
+// A fact is one thing the decision rules read of an answer, one bit each.
+type fact uint64
+
+const (
+	// Who is in the answer and where help comes from (peopleFacts).
+	fOwnLife       fact = 1 << iota // someone from the person's own life, not negated
+	fNamedOwnLife                   // someone from their own life named as more than a bare label
+	fClearPerson                    // a clear instance: someone with something about them
+	fProblemPerson                  // a relative described only as a problem
+	fNegPeople                      // "no family", "no NOK"
+	fOwnLifeAround                  // someone from their own life around them, not gone or estranged
+	fSupportPerson                  // someone from their own life gives help, care or company
+	fCommunitySrc                   // a community resource put forward (befriending, the vicar)
+	fRelCare                        // care given as a relationship
+	fServiceHelp                    // a service, intervention or medicine put forward as help
+	fServiceAny                     // a service named at all
+	fFailing                        // services refused, failing, or a care failure told
+	fFixOutside                     // a fix or plan outside the failing clauses
+	fFailingOnly                    // failing, with no fix put forward
+	fStrainPerson                   // how someone close is doing
+	fQuestion                       // the answer asks something
+
+	// What the answer holds (answerFacts, categoryFacts).
+	fVoice         // the person's or a relative's own words
+	fMoment        // a particular moment or scene
+	fFormPlan      // a form named as done or planned
+	fStrongPlan    // a plan word that is not a form
+	fWish          // something the person or their family wants
+	fRecognises    // the last phase of life recognised
+	fPlanWord      // the word "plan"
+	fStrongBereave // bereavement or carer support, not a service's
+	fNobody        // "nobody", "lives alone", "on his own"
+	fHistory       // a remembered piece of the person's history
+	fExperience    // what an experience was like or meant
+	fLesson        // a lesson drawn, hindsight
+	fHypothetical  // what may happen
+	fTeamTalk      // the team and its processes
+	fUnsure        // the writer does not know yet
+	fIntent        // a plan or fix, however weak
+	fReason        // explaining why
+
+	// The register (registerFacts).
+	fTelegraphic  // note form
+	fMostlyRecord // mostly the words of a record
+	fChronology   // a sequence of care events
+
+	// Thresholds on counts (countFacts).
+	fReactive       // reacting or assessing
+	fReactive2      // more than once
+	fClinical       // a clinical word
+	fClinical3      // three or more
+	fClinicalInTeam // a clinical or patient word
+	fPersonState    // the person's clinical state or events
+	fServices2      // two or more services
+	fTickbox        // a tick-box phrase
+	fTickbox2       // two runs or more
+	fFewContent     // four content words at most
+	fTwoContent     // two content words or more
+	fRecordWord     // a word of the record register
+	fEvents         // a care event
+	fEightWords     // eight words or more
+)
+
+// countFacts are facts of a count at least min and at most max (-1: no
+// bound).
+var countFacts = []struct {
+	fact     fact
+	count    count
+	min, max int
+}{
+	{fReactive, nReactive, 1, -1},
+	{fReactive2, nReactive, 2, -1},
+	{fClinical, nClinical, 1, -1},
+	{fClinical3, nClinical, 3, -1},
+	{fClinicalInTeam, nClinicalInTeam, 1, -1},
+	{fPersonState, nPersonState, 1, -1},
+	{fServices2, nServices, 2, -1},
+	{fTickbox, nTickboxRuns, 1, -1},
+	{fTickbox2, nTickboxRuns, 2, -1},
+	{fFewContent, nContent, 0, 4},
+	{fTwoContent, nContent, 2, -1},
+	{fRecordWord, nRecord, 1, -1},
+	{fEvents, nEvents, 1, -1},
+	{fEightWords, nWords, 8, -1},
+}
+
+// categoryFacts are facts of a category present in the answer (quoted
+// words' record categories left out).
+var categoryFacts = []struct {
+	fact fact
+	any  lexCat
+}{
+	{fNobody, cNobody},
+	{fHistory, cHistory},
+	{fExperience, cExperience},
+	{fLesson, cLesson},
+	{fHypothetical, cHypothetical},
+	{fTeamTalk, cTeam},
+	{fUnsure, cUnsure},
+	{fIntent, cIntent | cFix},
+	{fReason, cReason},
+}
+
+// answerFacts are facts read from the answer's words in order (evidence.go).
+var answerFacts = []struct {
+	fact fact
+	test func(*doc) bool
+}{
+	{fVoice, (*doc).speech},
+	{fVoice, (*doc).hasVoice},
+	{fMoment, (*doc).hasMoment},
+	{fFormPlan, (*doc).formPlanned},
+	{fStrongPlan, (*doc).planOutsideForms},
+	{fWish, (*doc).hasWish},
+	{fRecognises, (*doc).recognises},
+	{fPlanWord, func(d *doc) bool { return d.hasStem("plan") }},
+	{fStrongBereave, (*doc).strongBereave},
+}
+
+// A rule gives its label (or its tag) when the answer's stage and facts
+// match it.
+type rule struct {
+	stages []string // the stages it applies at (nil: every stage)
+	except []string // stages it does not apply at
+	all    fact     // every one of these facts
+	any    fact     // at least one of these (0: no condition)
+	none   fact     // none of these
+	has    lexCat   // a word of one of these categories (0: no condition)
+	hasQ   lexCat   // the same, quoted words' categories counted
+	label  flows.Label
+	tag    string
+}
+
+// Stages that ask about the person (what matters, why, who is around, what
+// we hoped for): there a plan is rare, and an answer that only describes
+// the person is off the subject of planning.
+var personStages = []string{"what_matters", "why", "whos_around", "hoped"}
+
+// Stages that ask about the team's own work (looking ahead, why the
+// difference, what we learn): there a clinical word is usually the object
+// of a team action, not a description of the person.
+var teamStages = []string{"looking_ahead", "difference", "learn"}
+
+func at(stages ...string) []string { return stages }
+
+const (
+	toward = flows.Toward
+	away   = flows.Away
+	none   = flows.None
+)
+
+// relationshipRules: seeing the person on their own, as a patient (away),
+// or through the people and places around them (toward).
+var relationshipRules = []rule{
+	// "In a whos_around answer, naming people from the person's own life
+	// (not only services) as being around them is enough." "A whos_around
+	// or those_close answer that names only services or processes is
+	// away, and so is a bare 'no one' or 'no NOK'."
+	{stages: at("whos_around"), any: fClearPerson | fNamedOwnLife, label: toward},
+	{stages: at("whos_around"), any: fServiceAny | fNegPeople | fNobody | fOwnLife, label: away},
+	{stages: at("whos_around"), has: cNOK | cPaidCarer, label: away},
+	{stages: at("whos_around"), label: none},
+	{stages: at("those_close"), all: fClearPerson, label: toward},
+	{stages: at("those_close"), any: fServiceAny | fOwnLife | fNegPeople | fNobody, label: away},
+	{stages: at("those_close"), has: cBereave | cLabel | cNOK | cTickbox, label: away},
+	{stages: at("those_close"), label: none},
+	// "At least one person, pet or community from the person's own life
+	// appears as part of that life, with something about the bond."
+	{all: fClearPerson, label: toward},
+	{stages: at("what_matters", "hoped"), all: fNamedOwnLife, label: toward},
+	// "A relative as a problem only is away."
+	{all: fProblemPerson, label: away},
+	// The person described in their own words, a moment, their history or
+	// what they enjoy is not seen "only as a patient".
+	{any: fVoice | fMoment | fHistory | fExperience, label: none},
+	{has: cLiveWell | cRelCare, label: none},
+	{stages: teamStages, all: fClinicalInTeam, label: away},
+	{stages: teamStages, label: none},
+	// "The person appears only as a patient (diagnosis, symptoms,
+	// function, risks, medicines, inputs from services)."
+	{all: fPersonState, label: away},
+	{all: fServices2, none: fTeamTalk | fQuestion, label: away},
+	{all: fOwnLife | fServiceAny, none: fTeamTalk | fQuestion, label: away},
+	{all: fTickbox | fFewContent, has: cLabel | cNOK, none: fTeamTalk | fQuestion, label: away},
+}
+
+// storyRules: recording facts (away) or telling stories (toward).
+var storyRules = []rule{
+	// "A particular moment or scene; the person's or a relative's own
+	// words; a piece of their history; the writer's account of an
+	// experience together with what it was like."
+	{any: fVoice | fMoment | fHistory | fExperience, label: toward},
+	// "The register of a record, with no moment and no voice … a sequence
+	// of care events."
+	{any: fChronology | fMostlyRecord | fTickbox2, label: away},
+	{all: fTickbox | fFewContent, label: away},
+	// "A clipped list of wishes ('no hosp. PPC home. dog.') is away."
+	{all: fTelegraphic | fRecordWord | fTwoContent, label: away},
+}
+
+// communityRules: help located in services (away) or in relationships and
+// community (toward).
+var communityRules = []rule{
+	// "whos_around answers that name people from the person's own life
+	// locate support in relationships: toward."
+	{stages: at("whos_around"), any: fSupportPerson | fCommunitySrc | fOwnLifeAround, label: toward},
+	{stages: at("whos_around"), all: fServiceHelp, label: away},
+	{stages: at("whos_around"), label: none},
+	// "At least one source of support, company or meaning is found in
+	// relationships or community … Care given as a human relationship."
+	{any: fSupportPerson | fCommunitySrc | fRelCare, label: toward},
+	{stages: at("those_close"), all: fClearPerson, has: cSupport, label: toward},
+	// "Services named only as refused, resented or failing, with no help
+	// put forward, are none."
+	{all: fServiceHelp, none: fFailingOnly, label: away},
+}
+
+// anticipationRules: reacting to what happened (away) or planning ahead and
+// learning together (toward).
+var anticipationRules = []rule{
+	{stages: personStages, any: fFormPlan | fStrongPlan | fLesson, label: toward},
+	{stages: personStages, any: fReactive | fClinical3, label: away},
+	{stages: personStages, label: none},
+	// "A plan or conversation made ahead of need … a lesson drawn for
+	// next time." "A form listed as done is planning ahead: toward."
+	{any: fFormPlan | fStrongPlan | fLesson, label: toward},
+	// "What may happen, named together with what to do about it."
+	{all: fHypothetical | fIntent, none: fReactive, label: toward},
+	// "Sooner", "earlier", with a lesson, a reason or a plan.
+	{has: cEarly, any: fLesson | fReason | fIntent, none: fFailing, label: toward},
+	{stages: at("learn"), has: cIntent | cFix | cReason | cEarly, none: fUnsure, label: toward},
+	// "Working out why, as a team, is toward."
+	{stages: at("difference"), all: fReason, none: fFailing, label: toward},
+	{stages: at("looking_ahead"), all: fIntent, none: fReactive | fUnsure, label: toward},
+	{stages: at("those_close", "on_your_mind"), has: cIntentStrong, none: fReactive | fUnsure, label: toward},
+	{any: fVoice | fMoment, none: fReactive2 | fClinical | fFailing | fChronology, label: none},
+	// "Events dealt with as they came … assessments, diagnoses and
+	// results; a plan that only waits and reacts; an account of what went
+	// wrong with no lesson drawn."
+	{any: fReactive | fChronology | fClinical, label: away},
+	{all: fFailing, any: fServiceAny | fEvents, label: away},
+	// Care events told as they came ("SD set up Tuesday, settled since").
+	{all: fEvents, label: away},
+	{all: fTickbox, has: cMed | cIntervention, label: away},
+}
+
+// tagRules: a capability tag is given when one of its rows matches. Tags
+// come in flows.Capabilities' order.
+var tagRules = []rule{
+	{tag: "recognise", all: fRecognises},
+	// "In what_matters and hoped answers, whatever is offered as the
+	// answer counts."
+	{tag: "what_matters", stages: at("what_matters", "hoped")},
+	{tag: "what_matters", all: fWish},
+	{tag: "what_matters", stages: at("why"), any: fVoice | fHistory | fExperience},
+	{tag: "what_matters", stages: at("why"), all: fEightWords, none: fPersonState},
+	{tag: "live_well", except: at("those_close"), hasQ: cLiveWell},
+	{tag: "anticipate", hasQ: cForm | cPlan},
+	{tag: "anticipate", all: fPlanWord},
+	{tag: "comfort", hasQ: cComfort},
+	{tag: "those_close", all: fStrainPerson},
+	{tag: "those_close", all: fStrongBereave},
+	{tag: "those_close", stages: at("those_close"), all: fOwnLife},
+	{tag: "those_close", stages: at("those_close"), hasQ: cBereave},
+}

@@ -1,0 +1,94 @@
+package offline
+
+// wordRules adjust a word's categories, once the lexicon has been matched,
+// by the words around it. They run in this order, word by word from the
+// first; a rule may change the words after or before the one it reads.
+// Adding a rule is adding a row.
+var wordRules = []func(d *doc, i int){
+	// A capitalised word inside a sentence that the lexicon does not know
+	// is likely a name.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.upper && !t.sentStart && t.cat == 0 && !t.quoted {
+			t.name = true
+		}
+	},
+	// "to stay at home", "be with the dog": words of a wish say what the
+	// person wants, not who helps them.
+	func(d *doc, i int) {
+		if t := &d.toks[i]; t.wishSpan {
+			t.cat &^= cSupport
+		}
+	},
+	// "making sure his wife is looked after": a support word in the
+	// passive, with no "by" saying who helps, makes its subject the one
+	// helped.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.cat&cSupport == 0 || !d.passiveSupport(i) {
+			return
+		}
+		for k := i; k < len(d.toks) && d.toks[k].clause == t.clause && d.toks[k].cat&cSupport != 0; k++ {
+			d.toks[k].cat &^= cSupport
+		}
+	},
+	// "the men from the shed" are people of their community; "the ladies
+	// from the agency" are a service.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.cat&cPerson == 0 || t.w != "from" || i+1 >= len(d.toks) {
+			return
+		}
+		for k := i + 1; k < len(d.toks) && k <= i+3 && d.toks[k].clause == t.clause; k++ {
+			if d.toks[k].cat&lexServices != 0 {
+				for j := i; j >= 0 && j >= i-2 && d.toks[j].cat&cPerson != 0; j-- {
+					d.toks[j].cat &^= cPerson
+				}
+				return
+			}
+		}
+	},
+	// "her main carer", "he's her carer": a relative caring, not a paid
+	// service.
+	func(d *doc, i int) {
+		if t := &d.toks[i]; t.familyCarer {
+			t.cat &^= cService | cPaidCarer
+		}
+	},
+	// "carer's assessment" is support for those close, not a test.
+	func(d *doc, i int) {
+		if t := &d.toks[i]; t.cat&cBereave != 0 {
+			t.cat &^= cAssess
+		}
+	},
+	// "compassionate neighbours", "good neighbours scheme": a community
+	// resource, not the person's own neighbours.
+	func(d *doc, i int) {
+		if t := &d.toks[i]; t.cat&cCommRes != 0 {
+			t.cat &^= cPerson
+		}
+	},
+	// "Father Tom" is a priest.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.w == "father" && t.upper && i+1 < len(d.toks) && d.toks[i+1].upper && d.toks[i+1].cat == 0 {
+			t.cat = t.cat&^cPerson | cCommRes
+		}
+	},
+	// "on the ward", "home from the hospital": a place, not help put
+	// forward.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.cat&cService != 0 && placeServices[t.s] && d.locative(i) {
+			t.cat = t.cat&^(cService|cReactive) | cHome
+		}
+	},
+	// "the young dad on our caseload", "this lady": a relation word after a
+	// patient word is the patient, not someone in their life.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if i > 0 && t.cat&lexOwnLife != 0 && d.toks[i-1].cat&cPatient != 0 && i <= 3 {
+			t.cat = t.cat&^lexOwnLife | cPatient
+		}
+	},
+}
