@@ -1,6 +1,9 @@
 package flows
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLooksLikeSubcommand(t *testing.T) {
 	tests := []struct {
@@ -79,5 +82,40 @@ func TestNextPseudonym(t *testing.T) {
 	}
 	if got := nextPseudonym(all); got != "Kestrel 2" {
 		t.Errorf("when all are used = %q", got)
+	}
+}
+
+// The subcommand table is the one place a subcommand is added: every entry
+// runs, every entry but the bare pseudonym says what it does in help, and
+// every line of help begins with a word that the table dispatches to that
+// same entry, so help never offers a word that does something else.
+func TestSubcommandTable(t *testing.T) {
+	for i, sc := range subcommands {
+		if sc.run == nil || len(sc.words) == 0 {
+			t.Errorf("subcommand %d (%v) has no run or no words", i, sc.words)
+		}
+		if len(sc.help) == 0 && sc.words[0] != "case" {
+			t.Errorf("subcommand %v has no help", sc.words)
+		}
+		for _, u := range sc.help {
+			first, _, _ := strings.Cut(u.name, " ")
+			if first == "NAME" {
+				first = ""
+			}
+			got, ok := subcommandFor(first)
+			if !ok || got.words[0] != sc.words[0] {
+				t.Errorf("help line %q: /reflect %s dispatches to %v, not to %v", u.name, first, got.words, sc.words)
+			}
+		}
+	}
+	// Each word calls one subcommand only.
+	seen := map[string]bool{}
+	for _, sc := range subcommands {
+		for _, w := range sc.words {
+			if seen[w] {
+				t.Errorf("the word %q calls two subcommands", w)
+			}
+			seen[w] = true
+		}
 	}
 }
