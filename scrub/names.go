@@ -499,6 +499,22 @@ var thingHeads = setOf(`service services singers concert wreath wreaths`)
 // them also first names: "Niki T34", "McKinley T34 pump".
 var deviceMakers = setOf(`niki mckinley graseby cme alaris`)
 
+// thingHeadClasses are the classes of word that, after a name-like word,
+// show it names a thing, one row each, and whether they still do after a
+// possessive and after a first name (after a first name, a device is the
+// person's: "Doris catheter out", unless the name is a maker's: "Niki
+// driver").
+var thingHeadClasses = []struct {
+	heads      map[string]bool
+	possessive bool // still a thing after a possessive: "Bell's palsy"
+	firstName  bool // still a thing after a first name: "Carol service"
+	maker      bool // still a thing after a first name that is a maker's name
+}{
+	{thingHeads, false, true, false},
+	{conditionHeads, true, false, false},
+	{deviceHeads, false, false, true},
+}
+
 // thingAfter reports whether the name-like word at text[start:p] names a
 // condition, a device or an event rather than a person, by the word after
 // it: "Foley catheter", "Bell's palsy", "Carol service", or a model number
@@ -511,15 +527,8 @@ func thingAfter(text string, start, p int) bool {
 		return false
 	}
 	q := p + 1
-	// A model number: one to three capitals and two or three digits.
-	if n := upperRun(text[q:]); n >= 1 && n <= 3 && !possessive && inSetFold(deviceMakers, t) {
-		d := 0
-		for q+n+d < len(text) && isDigit(text[q+n+d]) {
-			d++
-		}
-		if d >= 2 && d <= 3 && (q+n+d == len(text) || !isWordRune(runeAt(text, q+n+d))) {
-			return true
-		}
+	if !possessive && inSetFold(deviceMakers, t) && modelNumberAt(text, q) {
+		return true
 	}
 	e := q
 	for e < len(text) && 'a' <= text[e] && text[e] <= 'z' {
@@ -530,15 +539,26 @@ func thingAfter(text string, start, p int) bool {
 	}
 	h := text[q:e]
 	first := nameClass(t)&nmFirst != 0
-	switch {
-	case thingHeads[h]:
-		return !possessive
-	case conditionHeads[h]:
-		return !first
-	case deviceHeads[h]:
-		return !possessive && (!first || inSetFold(deviceMakers, t))
+	for _, c := range thingHeadClasses {
+		if c.heads[h] {
+			return (!possessive || c.possessive) && (!first || c.firstName || c.maker && inSetFold(deviceMakers, t))
+		}
 	}
 	return false
+}
+
+// modelNumberAt reports whether a model number starts at q: one to three
+// capitals and two or three digits ("T34"), then no letter or digit.
+func modelNumberAt(text string, q int) bool {
+	n := upperRun(text[q:])
+	if n < 1 || n > 3 {
+		return false
+	}
+	d := 0
+	for q+n+d < len(text) && isDigit(text[q+n+d]) {
+		d++
+	}
+	return d >= 2 && d <= 3 && (q+n+d == len(text) || !isWordRune(runeAt(text, q+n+d)))
 }
 
 // inSetFold reports whether w, in lower case, is in set, without
