@@ -61,6 +61,7 @@ type clause struct {
 	ownLife, place, nok, negPeople bool
 	descr, label, problem, support bool
 	strain, bereave, service       bool
+	process, form, wentWrong       bool // a process put forward (cProcess), a form holding a plan, a failure told in the sentence
 	refuse, fix, relCare, commRes  bool
 	history, nobodyInSentence      bool
 	warmth                         bool // more than a problem: a state, history, a moment
@@ -82,11 +83,17 @@ func (d *doc) readClause(ci int) clause {
 		c.descr = c.descr || t.descriptive()
 		c.label = c.label || t.cat&cLabel != 0
 		c.problem = c.problem || t.cat&cProblem != 0
-		c.support = c.support || t.cat&cSupport != 0 && !neg
+		// "a night sitter so his wife can sleep": a word inside a service
+		// is help from the service, not support from someone close ("people
+		// close appear only as people who receive services ('wife needs
+		// referral for respite')": community away).
+		c.support = c.support || t.cat&cSupport != 0 && t.cat&cService == 0 && !neg
 		c.strain = c.strain || t.cat&cStrain != 0
 		c.bereave = c.bereave || t.cat&cBereave != 0
 		c.service = c.service || t.cat&lexServices != 0 && !neg
 		c.refuse = c.refuse || t.cat&cRefuse != 0 || t.cat&lexServices != 0 && neg
+		c.process = c.process || t.cat&cProcess != 0 && !neg
+		c.form = c.form || d.formAsHelp(i, neg)
 		c.fix = c.fix || t.cat&(cFix|cIntent) != 0
 		c.relCare = c.relCare || t.cat&cRelCare != 0
 		c.commRes = c.commRes || t.cat&cCommRes != 0 && !neg
@@ -95,11 +102,23 @@ func (d *doc) readClause(ci int) clause {
 	}
 	s := d.sentences[d.clauseOf[ci]]
 	for i := s[0]; i < s[1]; i++ {
-		if d.toks[i].cat&cNobody != 0 {
+		t := &d.toks[i]
+		if t.cat&cNobody != 0 {
 			c.nobodyInSentence = true
+		}
+		// "OOH didn't know about the DNACPR, the crew started CPR": the
+		// sentence tells services failing.
+		if t.cat&cWentWrong != 0 && (t.cat&cNegate != 0 || failWords[t.w]) {
+			c.wentWrong = true
 		}
 	}
 	return c
+}
+
+// failWords tell that something failed, without a negation.
+var failWords = map[string]bool{
+	"failed": true, "failure": true, "forgot": true, "forgotten": true, "missed": true, "mistake": true,
+	"error": true, "unaware": true, "unavailable": true, "wrong": true, "missing": true,
 }
 
 // readPeople notes in c someone from the person's own life, or their next
@@ -221,6 +240,9 @@ func (d *doc) peopleFacts() fact {
 	if d.withCompany() {
 		f |= fSupportPerson
 	}
+	if d.objectSupport() {
+		f |= fSupportPerson
+	}
 	return f
 }
 
@@ -278,9 +300,16 @@ func (c *clause) serviceFacts() fact {
 	}
 	if c.service {
 		f |= fServiceAny
-		if !c.history && !c.refuse {
-			f |= fServiceHelp
-		}
+	}
+	// "Services named only as refused, resented or failing, with no help
+	// put forward, are none" ("OOH didn't know about the DNACPR, the crew
+	// started CPR": community none); a referral or a leaflet is help put
+	// forward in services.
+	if (c.service || c.process) && !c.history && !c.refuse && !c.wentWrong {
+		f |= fServiceHelp
+	}
+	if c.form && !c.history && !c.refuse && !c.wentWrong {
+		f |= fFormHelp
 	}
 	return f
 }
@@ -376,6 +405,63 @@ func (d *doc) withCompany() bool {
 			if d.toks[k].cat&cPerson != 0 && d.toks[k].cat&cGeneric == 0 && !d.clauseHas(d.toks[i].clause, cPlan|cForm|cLabel|cProblem|cHistory|cChrono) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// formAsHelp reports word i as a form that holds a plan: community away
+// finds plans "only in … forms or processes" ("ACP done with GP", "DNACPR
+// discussed + signed"). Not a form negated, nor one that states a wish
+// ("PPD home" is what matters to the person), nor one that only says who
+// someone is ("daughter has LPA").
+func (d *doc) formAsHelp(i int, neg bool) bool {
+	t := &d.toks[i]
+	if t.cat&cForm == 0 || t.cat&cWish != 0 || neg {
+		return false
+	}
+	// "an ACP or ReSPECT conversation" is a talk with the person, not a
+	// form.
+	if i+1 < len(d.toks) && d.toks[i+1].clause == t.clause && talkStems[d.toks[i+1].s] {
+		return false
+	}
+	return !(lpaWords[t.w] && d.clauseHas(t.clause, cPerson|cNOK))
+}
+
+// talkStems are the stems of a conversation.
+var talkStems = map[string]bool{"discuss": true, "convers": true, "chat": true, "talk": true}
+
+// lpaWords name a lasting power of attorney, which says who decides, not
+// a plan, when said of someone.
+var lpaWords = map[string]bool{"lpa": true, "lpoa": true, "attorney": true}
+
+// objectPronouns are the person as the object of what someone does.
+var objectPronouns = map[string]bool{"her": true, "him": true}
+
+// objectSupport reports someone from the person's own life doing
+// something to, for or with them ("her son drives her to the hospice",
+// "his brother reads to him"): support found in relationships.
+func (d *doc) objectSupport() bool {
+	for p := range d.toks {
+		t := &d.toks[p]
+		if t.cat&lexOwnLife == 0 || t.cat&(cNOK|cLabel) != 0 || d.negated(p) {
+			continue
+		}
+		// A life history is off the subject of support ("his dad died in
+		// the back bedroom with the whole family round him").
+		if d.clauseHas(t.clause, cHistory|cHistoryWeak|cChrono) {
+			continue
+		}
+		verb := false
+		for k := p + 1; k < len(d.toks) && k <= p+5 && d.toks[k].clause == t.clause; k++ {
+			u := &d.toks[k]
+			if u.cat&(lexOwnLife|cProblem|cStrain|cClinical|lexServices|cNegate|cVoice|cWish|cHistory|cHistoryWeak|cChrono|cFeeling) != 0 {
+				break
+			}
+			if objectPronouns[u.w] && verb {
+				return true
+			}
+			verb = verb || u.cat&cFunction == 0 && !objectPronouns[u.w]
 		}
 	}
 	return false

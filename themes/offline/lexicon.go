@@ -70,6 +70,7 @@ const (
 	cUnsure                          // the writer does not know yet
 	cPatient                         // the patient as a patient: pt, patient
 	cIntentStrong                    // a plain intention about what comes next: will, going to, need to, maybe
+	cProcess                         // a referral, leaflet or scheme that puts help in services (community only)
 )
 
 // lexEntry is one compiled lexicon entry: its words as keys (a stem, or

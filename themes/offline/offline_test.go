@@ -222,3 +222,43 @@ func TestTokenizeSpans(t *testing.T) {
 		t.Errorf("markers %q, want one plusplus", markers)
 	}
 }
+
+// TestCommunityRules checks the community direction on the codebook's own
+// examples and borderline cases, and on answers in the same terms: each
+// case failed before the rule that reads it (offline coder v4).
+func TestCommunityRules(t *testing.T) {
+	cases := []struct {
+		stage, text string
+		want        flows.Label
+	}{
+		// "An action that works through them ('show his daughter how to do
+		// his mouth care with us')."
+		{"looking_ahead", "Show his daughter how to do his mouth care with us.", lT},
+		// "A family carer shown giving care … is toward."
+		{"what_happened", "Husband giving all the medication, very knowledgeable.", lT},
+		{"what_happened", "Wife gave him his oramorph overnight and rang us in the morning.", lT},
+		{"on_your_mind", "The lads from the pub fetch his paper.", lT},
+		{"looking_ahead", "Ask whether his brother could come up from Devon for a few days.", lT},
+		{"what_happened", "Her son drives her to the hospice every week.", lT},
+		// "People close appear only as people who receive services ('wife
+		// needs referral for respite')."
+		{"looking_ahead", "Wife needs referral for respite.", lA},
+		{"looking_ahead", "Request a night sitter so his wife can sleep.", lA},
+		// "Bereavement support given only as a process … is away."
+		{"those_close", "Daughter given the Cruse leaflet.", lA},
+		// Plans found only in forms are away; in an answer about what
+		// matters a form names a wish.
+		{"what_happened", "ReSPECT completed, DNACPR signed.", lA},
+		{"what_matters", "ReSPECT completed, DNACPR signed.", lN},
+		// "Services named only as refused, resented or failing … are none."
+		{"what_happened", "Sick of the agency.", lN},
+		{"happened", "OOH didn't know about the DNACPR, the crew started CPR and she died in the ambulance bay.", lN},
+		// Care events in services, told without a failure, stay away.
+		{"happened", "Conveyed to ED Sat night, died on AMU Sunday.", lA},
+	}
+	for _, c := range cases {
+		if got := Read(c.stage, c.text).Codes.Community; got != c.want {
+			t.Errorf("%s %q: community %s, want %s", c.stage, c.text, got, c.want)
+		}
+	}
+}

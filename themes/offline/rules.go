@@ -101,6 +101,7 @@ const (
 	fRelCare                        // care given as a relationship
 	fServiceHelp                    // a service, intervention or medicine put forward as help
 	fServiceAny                     // a service named at all
+	fFormHelp                       // a form that holds a plan, not failing
 	fFailing                        // services refused, failing, or a care failure told
 	fFixOutside                     // a fix or plan outside the failing clauses
 	fFailingOnly                    // failing, with no fix put forward
@@ -300,6 +301,11 @@ var communityRules = []rule{
 	// "Services named only as refused, resented or failing, with no help
 	// put forward, are none."
 	{all: fServiceHelp, none: fFailingOnly, label: away},
+	// "Help, support and plans are found only in services, interventions,
+	// organisations, referrals, packages, equipment, medicines, forms or
+	// processes" ("ACP done, ReSPECT completed"); where the stage asks
+	// what matters to the person, a form names their wish, off subject.
+	{except: personStages, all: fFormHelp, none: fFailingOnly, label: away},
 }
 
 // anticipationRules: reacting to what happened (away) or planning ahead and

@@ -130,7 +130,7 @@ func (d *doc) formPlanned() bool {
 		if d.clauseHas(t.clause, cRefuse|cWentWrong) {
 			continue
 		}
-		if (t.w == "lpa" || t.w == "lpoa" || t.w == "attorney") && d.clauseHas(t.clause, cPerson|cNOK) {
+		if lpaWords[t.w] && d.clauseHas(t.clause, cPerson|cNOK) {
 			continue
 		}
 		return true

@@ -91,4 +91,38 @@ var wordRules = []func(d *doc, i int){
 			t.cat = t.cat&^lexOwnLife | cPatient
 		}
 	},
+	// "husband giving all the medication", "his wife does all his
+	// injections": someone from the person's own life giving their care
+	// is support ("a family carer shown giving care … is toward").
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if !careVerbs[t.w] || d.negated(i) {
+			return
+		}
+		if d.near(i, -4, lexOwnLife) && d.near(i, 4, cMed|cIntervention|cComfort) {
+			t.cat |= cSupport
+		}
+	},
+}
+
+// careVerbs give or do care, when someone close is their subject.
+var careVerbs = map[string]bool{
+	"give": true, "gives": true, "gave": true, "giving": true, "do": true, "does": true, "did": true,
+	"doing": true, "manage": true, "manages": true, "managed": true, "managing": true,
+	"administer": true, "administers": true, "administered": true, "administering": true,
+}
+
+// near reports a word of the category within n words after word i (before
+// it, for a negative n), in its clause.
+func (d *doc) near(i, n int, cat lexCat) bool {
+	step, end := 1, i+n
+	if n < 0 {
+		step = -1
+	}
+	for k := i + step; k >= 0 && k < len(d.toks) && k != end+step && d.toks[k].clause == d.toks[i].clause; k += step {
+		if d.toks[k].cat&cat != 0 {
+			return true
+		}
+	}
+	return false
 }
