@@ -440,7 +440,9 @@ var objectPronouns = map[string]bool{"her": true, "him": true}
 
 // objectSupport reports someone from the person's own life doing
 // something to, for or with them ("her son drives her to the hospice",
-// "his brother reads to him"): support found in relationships.
+// "his brother reads to him"): community toward, "at least one source of
+// support, company or meaning is found in relationships … family,
+// friends, neighbours".
 func (d *doc) objectSupport() bool {
 	for p := range d.toks {
 		t := &d.toks[p]
