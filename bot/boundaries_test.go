@@ -502,8 +502,9 @@ func (h *harness) submitView(user string, view map[string]any) {
 // chose only if Slack says they are in it (conversations.members, read a
 // page at a time). A private channel chosen in the start form
 // (selected_conversation), in the write-it-in-a-form form, in a Start
-// button's value, in a session form's metadata and as the weekly digest's
-// channel in the settings form, by someone not in it, gets a kind refusal
+// button's value, in a session form's metadata, in an outcome form's
+// metadata and as the weekly digest's channel in the settings form, by
+// someone not in it, gets a kind refusal
 // in a direct message and nothing is posted, stored or audited; a member,
 // found on the third page of a large channel, is obeyed.
 func TestPostsOnlyWhereThePersonIs(t *testing.T) {
@@ -573,7 +574,20 @@ func TestPostsOnlyWhereThePersonIs(t *testing.T) {
 			digestHourBlock:    map[string]any{digestHourAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "9"}}},
 		}}})
 		refused("the weekly digest's channel")
+		kestrel, err := db.CreateCase(ctx, flows.Case{TeamID: testTeam, Label: "Kestrel", CreatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.submitView("UOUT", map[string]any{"callback_id": outcomeModalID,
+			"private_metadata": fmt.Sprintf(`{"case_id":%d,"channel":"CPRIV"}`, kestrel.ID),
+			"state": map[string]any{"values": map[string]any{
+				outcomeBlockPrefix + flows.OutcomeDiedAt: map[string]any{outcomeAction: map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "home"}}},
+			}}})
+		refused("the outcome form")
 		assertDrained(t, db)
+		if os, _ := db.ListOutcomes(ctx, testTeam); len(os) != 0 {
+			t.Errorf("outcomes = %+v; want none", os)
+		}
 		for _, c := range api.made("chat.postMessage", "chat.postEphemeral") {
 			if c.Channel == "CPRIV" {
 				t.Errorf("posted in the private channel for someone not in it: %s %q", c.Method, c.Text)

@@ -77,10 +77,10 @@ func (s *Slack) channelMember(ctx context.Context, teamID, channel, user string)
 }
 
 // chosenChannel is the channel a delivery asks the bot to post into on
-// the person's word rather than where they typed: the start form's and
-// the write-it-in-a-form form's channel, a session form's channel (its
-// metadata), a Start button's value, and the settings form's digest
-// channel when it moves the digest. "" when there is none.
+// the person's word rather than where they typed (its handler's chosen):
+// the start form's, the write-it-in-a-form form's, a session form's and
+// the outcome form's channel, a Start button's value, and the settings
+// form's digest channel when it moves the digest. "" when there is none.
 func (s *Slack) chosenChannel(ctx context.Context, d inbox.Delivery) (team, channel, user string) {
 	if d.Kind != kindInteraction {
 		return "", "", ""
@@ -89,16 +89,8 @@ func (s *Slack) chosenChannel(ctx context.Context, d inbox.Delivery) (team, chan
 	if err := json.Unmarshal(d.Payload, &in); err != nil {
 		return "", "", ""
 	}
-	switch {
-	case in.View == startModalID, in.View == formModalID, in.View == sessionModalID:
-		channel = in.Fields["channel"]
-	case in.View == settingsModalID:
-		channel = in.Fields["digest_channel"]
-		if t, err := s.store.GetTeam(ctx, in.TeamID); err == nil && t.DigestChannel == channel {
-			channel = "" // where it goes already: moving nothing
-		}
-	case in.ActionID == startAction:
-		channel = in.Value
+	if h, ok := handlerFor(in); ok && h.chosen != nil {
+		channel = h.chosen(s, ctx, in)
 	}
 	if channel == "" {
 		return "", "", ""

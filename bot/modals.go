@@ -179,9 +179,3 @@ func submission(v slack.View) (fields map[string]string, problems map[string]str
 	}
 	return fields, problems
 }
-
-// knownModal reports whether a view's callback id is one of the modals
-// submission reads.
-func knownModal(callbackID string) bool {
-	return callbackID == startModalID || callbackID == settingsModalID
-}

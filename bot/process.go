@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"whatmatters/flows"
@@ -450,127 +448,6 @@ func (s *Slack) runEvent(ctx context.Context, eng *flows.Engine, e eventPayload,
 		return []call{c}, o, nil
 	}
 	return nil, o, fmt.Errorf("%w: event type %q", errUnreadable, ev.Type)
-}
-
-func (s *Slack) runInteraction(ctx context.Context, eng *flows.Engine, in interactionPayload, actor flows.Actor) ([]call, origin, error) {
-	o := origin{team: in.TeamID, channel: in.ChannelID, thread: in.ThreadTS, user: in.UserID, responseURL: in.ResponseURL}
-	switch {
-	case in.View == startModalID:
-		o.channel, o.thread = in.Fields["channel"], ""
-		text := ""
-		if name := in.Fields["name"]; name != "" {
-			text = "case " + name // a pseudonym, never read as a subcommand
-		}
-		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: o.channel, Text: text})
-		return s.replied(replies, o, err)
-	case in.View == formModalID:
-		o.channel, o.thread = in.Fields["channel"], ""
-		sub := flows.FormSubmission{Actor: actor, Channel: o.channel, Template: in.Fields["template"],
-			Label: in.Fields["label"], Answers: map[string]string{}}
-		for k, v := range in.Fields {
-			if stage, ok := strings.CutPrefix(k, formAnswerField); ok {
-				sub.Answers[stage] = v
-			}
-		}
-		replies, err := eng.SubmitForm(ctx, sub)
-		return s.replied(replies, o, err)
-	case in.View == settingsModalID:
-		o.channel = ""
-		var replies []flows.Reply
-		if d := in.Fields["discipline"]; d != "" || in.Fields["digest_day"] == "" {
-			if err := eng.SetDiscipline(ctx, actor, d); err != nil {
-				return nil, o, err
-			}
-		}
-		if _, team := in.Fields["digest_day"]; team {
-			day, derr := strconv.Atoi(in.Fields["digest_day"])
-			hour, herr := strconv.Atoi(in.Fields["digest_hour"])
-			if derr != nil || herr != nil {
-				return nil, o, fmt.Errorf("%w: settings form without a digest day or hour", errUnreadable)
-			}
-			rs, err := eng.SetDigestSchedule(ctx, actor, flows.DigestSchedule{
-				Channel: in.Fields["digest_channel"], Day: time.Weekday(day), Hour: hour})
-			if err != nil {
-				return nil, o, err
-			}
-			replies = rs
-			if in.Fields["facilitators_shown"] != "" {
-				var users []string
-				if f := in.Fields["facilitators"]; f != "" {
-					users = strings.Split(f, ",")
-				}
-				rs, err := eng.SetFacilitators(ctx, actor, users)
-				if err != nil {
-					return nil, o, err
-				}
-				replies = append(replies, rs...)
-			}
-		}
-		return s.repliedWithHome(ctx, eng, replies, o, actor)
-	case in.View == outcomeModalID:
-		return s.runOutcomeForm(ctx, eng, in, actor, o)
-	case in.View == sessionModalID:
-		o.channel, o.thread = in.Fields["channel"], ""
-		minutes, _ := strconv.Atoi(in.Fields["minutes"])
-		var quotes []flows.SessionQuote
-		if in.Fields["template"] == "theme" {
-			// A theme from the digest brings its quotes shared in this channel.
-			q, err := eng.ThemeQuotes(ctx, in.TeamID, o.channel, in.Fields["subject"])
-			if err != nil {
-				return nil, o, err
-			}
-			quotes = q
-		}
-		replies, err := eng.StartSession(ctx, flows.SessionStart{Actor: actor, Channel: o.channel,
-			Template: in.Fields["template"], Subject: in.Fields["subject"], Minutes: minutes, Manual: in.Fields["manual"] == "true",
-			Quotes: quotes})
-		return s.replied(replies, o, err)
-	case in.ActionID == markActionShortcut:
-		o.channel, o.thread = in.ChannelID, in.ThreadTS
-		writer := flows.Actor{TeamID: in.TeamID, UserID: in.Fields["author"]}
-		replies, err := eng.MarkAction(ctx, actor, flows.Message{Actor: writer, Channel: in.ChannelID, Thread: in.ThreadTS,
-			ID: in.MessageTS, Text: in.Fields["text"]})
-		return s.replied(replies, o, err)
-	case in.ActionID == "wm_"+flows.ActionDiscuss:
-		return s.replied([]flows.Reply{flows.FacilitateRefused(in.ChannelID, in.UserID)}, o, nil)
-	case in.ActionID == homeActionDone:
-		o.channel = ""
-		id, _ := strconv.ParseInt(in.Value, 10, 64)
-		replies, err := eng.ActionDone(ctx, actor, "", id)
-		if errors.Is(err, flows.ErrForbidden) || errors.Is(err, flows.ErrNotFound) {
-			// Said privately; the Home tab, published again, shows the truth.
-			replies, err = []flows.Reply{flows.HomeActionRefused(in.UserID)}, nil
-		}
-		if err != nil {
-			return nil, o, err
-		}
-		return s.repliedWithHome(ctx, eng, replies, o, actor)
-	case in.ActionID == startAction:
-		o.channel, o.thread = in.Value, ""
-		replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Value})
-		return s.replied(replies, o, err)
-	case reflectionActions[in.ActionID] != "":
-		a := flows.Action{Actor: actor, Channel: in.ChannelID, Name: reflectionActions[in.ActionID]}
-		// An id that does not parse is 0, which names nothing: the engine
-		// then says the reflection or answer no longer exists.
-		id, _ := strconv.ParseInt(in.Value, 10, 64)
-		switch a.Name {
-		case flows.ActionWithdraw:
-			a.AnswerID = id
-		case flows.ActionForgetMe:
-			if in.Value != in.UserID {
-				// Someone else's confirmation button: it is not theirs to press.
-				return s.replied([]flows.Reply{{Kind: flows.Notice, Channel: in.ChannelID, User: in.UserID,
-					Title: "That button is for the person who asked to be forgotten.",
-					Parts: []flows.Part{{Text: "Nothing was changed. To delete your own contributions: /reflect forget-me."}}}}, o, nil)
-			}
-		default:
-			a.ReflectionID, a.Stage = flows.ParseReflectionButton(in.Value)
-		}
-		replies, err := eng.Act(ctx, a)
-		return s.replied(replies, o, err)
-	}
-	return nil, o, fmt.Errorf("%w: interaction %q", errUnreadable, in.ActionID)
 }
 
 // repliedWithHome renders the replies, then publishes the person's Home

@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/slack-go/slack"
-
-	"whatmatters/flows"
 )
 
 // An eventRoute takes one type of Events API event: it returns the event
@@ -84,33 +82,20 @@ func ignoreInteraction(why string) interactionRoute {
 	}
 }
 
-// actionRoutes routes button presses by action_id: those that are not a
-// reflection's or a session's (reflectionActions); the bot ignores any
-// other.
-var actionRoutes = map[string]interactionRoute{
-	startAction:                 routeStartButton,
-	homeStartAction:             routeHomeStart,
-	homeSettingsAction:          routeHomeSettings,
-	homeActionDone:              routeActionDone,
-	"wm_" + flows.ActionDiscuss: routeDiscuss,
-	homeFormAction:              routeHomeForm,
-	"wm_" + flows.ActionOutcome: routeOutcomeButton,
-}
-
 func routeBlockActions(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
 	if len(cb.ActionCallback.BlockActions) == 0 {
 		return "", nil, malformed("block_actions without an action")
 	}
 	a := cb.ActionCallback.BlockActions[0]
 	in.ActionID, in.Value = a.ActionID, a.Value
+	h, ok := buttonHandlers[a.ActionID]
 	if reflectionActions[a.ActionID] != "" {
-		return routeReflectionButton(s, ctx, cb, in)
+		h, ok = reflectionButton, true
 	}
-	route := actionRoutes[a.ActionID]
-	if route == nil {
+	if !ok {
 		return "", ignored("action " + ident(a.ActionID)), nil
 	}
-	return route(s, ctx, cb, in)
+	return h.route(s, ctx, cb, in)
 }
 
 // routeReflectionButton takes the buttons the engine puts on its replies.
@@ -177,26 +162,15 @@ func routeHomeForm(s *Slack, _ context.Context, cb slack.InteractionCallback, _ 
 	return "", &receipt{modal: &m, trigger: cb.TriggerID, ignored: "modal opened"}, nil
 }
 
-// viewRoutes routes the submissions of the modals with forms of their
-// own, by callback id; the other modals the bot knows are submissions of
-// fields (routeFieldsSubmission).
-var viewRoutes = map[string]interactionRoute{
-	formModalID:    routeFormSubmission,
-	sessionModalID: routeSessionSubmission,
-	outcomeModalID: routeOutcomeSubmission,
-}
-
 func routeViewSubmission(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
-	if route := viewRoutes[cb.View.CallbackID]; route != nil {
-		return route(s, ctx, cb, in)
-	}
-	if !knownModal(cb.View.CallbackID) {
+	h, ok := viewHandlers[cb.View.CallbackID]
+	if !ok {
 		// A modal of an older version, or another app's: closing it
 		// quietly is kinder than an error shown in it.
 		s.log.InfoContext(ctx, "slack: submission of a view the bot does not know; closed", "callback_id", ident(cb.View.CallbackID))
 		return "", ignored("submission of an unknown view"), nil
 	}
-	return routeFieldsSubmission(s, ctx, cb, in)
+	return h.route(s, ctx, cb, in)
 }
 
 func routeFormSubmission(s *Slack, _ context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
@@ -221,8 +195,8 @@ func routeSessionSubmission(_ *Slack, _ context.Context, cb slack.InteractionCal
 	return in.TeamID + "/" + fields["channel"], nil, nil
 }
 
-// routeFieldsSubmission takes a modal of fields (settings, and the rest
-// knownModal lists): checked before the acknowledgement, so that the
+// routeFieldsSubmission takes a modal of fields (the start form and
+// settings): checked before the acknowledgement, so that the
 // person sees any problem in the form.
 func routeFieldsSubmission(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
 	fields, problems := submission(cb.View)
@@ -239,12 +213,18 @@ func routeFieldsSubmission(s *Slack, ctx context.Context, cb slack.InteractionCa
 	return userKey(in.TeamID, in.UserID), nil, nil
 }
 
-// routeMessageAction takes "Mark as agreed action" on a reply in a
-// session's thread.
+// routeMessageAction takes a message shortcut by its callback id.
 func routeMessageAction(s *Slack, ctx context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
-	if cb.CallbackID != markActionShortcut {
+	h, ok := shortcutHandlers[cb.CallbackID]
+	if !ok {
 		return routeShortcut(s, ctx, cb, in)
 	}
+	return h.route(s, ctx, cb, in)
+}
+
+// routeMarkAction takes "Mark as agreed action" on a reply in a session's
+// thread.
+func routeMarkAction(_ *Slack, _ context.Context, cb slack.InteractionCallback, in *interactionPayload) (string, *receipt, error) {
 	in.ActionID = markActionShortcut
 	in.MessageTS = cb.Message.Timestamp
 	in.ThreadTS = cb.Message.ThreadTimestamp
