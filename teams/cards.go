@@ -104,60 +104,99 @@ type cardAction struct {
 	Fallback *cardAction `json:"fallback,omitempty"`
 }
 
-// RenderCard renders r as an Adaptive Card, shortening the longest texts
-// with CutNote until it fits the size limit. It fails only when even the
-// shortened card cannot fit (a reply with hundreds of parts).
+// RenderCard renders r as an Adaptive Card. When the card would be over the
+// size limit, the longest texts are shortened to a common length (each ends
+// with an ellipsis) and CutNote closes the card. It fails only when even the
+// card's structure cannot fit (a reply with hundreds of parts).
 func RenderCard(r flows.Reply, opt CardOptions) (json.RawMessage, error) {
-	max := opt.MaxBytes
-	if max == 0 {
-		max = MaxCardBytes
+	limit := opt.MaxBytes
+	if limit == 0 {
+		limit = MaxCardBytes
 	}
-	texts := cardTexts{title: r.Title}
-	for _, p := range r.Parts {
-		texts.parts = append(texts.parts, p.Text)
+	texts := make([]string, len(r.Parts))
+	for i, p := range r.Parts {
+		texts[i] = p.Text
 	}
-	cut := make([]bool, len(r.Parts))
-	for range 64 {
-		out, err := encodeCard(buildCard(r, texts, cut, opt))
+	out, err := encodeCard(buildCard(r, texts, false, opt))
+	if err != nil {
+		return nil, err
+	}
+	if utf16Bytes(out) <= limit {
+		return out, nil
+	}
+	// What the card takes without any part text.
+	bare, err := encodeCard(buildCard(r, make([]string, len(r.Parts)), true, opt))
+	if err != nil {
+		return nil, err
+	}
+	budget := limit - utf16Bytes(bare)
+	for range 8 {
+		if budget <= 0 {
+			break
+		}
+		cut := fitTexts(texts, budget)
+		out, err := encodeCard(buildCard(r, cut, true, opt))
 		if err != nil {
 			return nil, err
 		}
 		size := utf16Bytes(out)
-		if size <= max {
+		if size <= limit {
 			return out, nil
 		}
-		i, n := texts.longest()
-		if i < 0 || n <= len(CutNote)*2 {
-			break
-		}
-		over := size - max
-		// Cut what is over, plus room for the note and the ellipsis, but
-		// never more than the whole text.
-		keep := n - over - 2*(len(CutNote)+16)
-		if keep < 0 {
-			keep = 0
-		}
-		texts.parts[i] = shorten(texts.parts[i], keep)
-		cut[i] = true
+		// Paragraph blocks and escapes took more than counted: give up
+		// what was over, and a little more.
+		budget -= size - limit + 256
 	}
 	return nil, errors.New("teams: reply does not fit in a Teams card")
 }
 
-type cardTexts struct {
-	title string
-	parts []string
-}
-
-// longest returns the index of the longest part text and its UTF-16 size
-// in bytes.
-func (t cardTexts) longest() (int, int) {
-	best, size := -1, 0
-	for i, s := range t.parts {
-		if n := utf16Bytes([]byte(s)); n > size {
-			best, size = i, n
+// fitTexts shortens the texts longer than a common cap so that together
+// they take at most budget bytes (UTF-16, as encoded in JSON); shorter
+// texts are kept whole.
+func fitTexts(texts []string, budget int) []string {
+	sizes := make([]int, len(texts))
+	longest := 0
+	for i, t := range texts {
+		sizes[i] = jsonTextBytes(t)
+		longest = max(longest, sizes[i])
+	}
+	total := func(cap int) int {
+		n := 0
+		for _, s := range sizes {
+			n += min(s, cap)
+		}
+		return n
+	}
+	lo, hi := 0, longest // the largest cap whose total fits
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if total(mid) <= budget {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
 	}
-	return best, size
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		if sizes[i] <= lo {
+			out[i] = t
+			continue
+		}
+		// Escapes make the JSON longer than the text; scale the cap down
+		// by the same ratio, and leave room for the ellipsis.
+		keep := (lo - 2) * utf16Bytes([]byte(t)) / max(sizes[i], 1)
+		out[i] = shorten(t, max(keep, 0))
+	}
+	return out
+}
+
+// jsonTextBytes is the UTF-16 size of t as a JSON string's contents.
+func jsonTextBytes(t string) int {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(t)
+	return utf16Bytes(bytes.TrimSpace(buf.Bytes())) - 4 // the quotes
 }
 
 // shorten keeps at most keep UTF-16 bytes of s, ending at a word boundary
@@ -183,25 +222,22 @@ func shorten(s string, keep int) string {
 	return strings.TrimRightFunc(head, unicode.IsSpace) + "…"
 }
 
-func buildCard(r flows.Reply, t cardTexts, cut []bool, opt CardOptions) card {
+func buildCard(r flows.Reply, texts []string, cut bool, opt CardOptions) card {
 	c := card{Type: "AdaptiveCard", Schema: cardSchema, Version: CardVersion}
-	if t.title != "" {
-		c.Body = append(c.Body, richText(textRun{Type: "TextRun", Text: t.title, Weight: "bolder", Size: "medium"}))
+	if r.Title != "" {
+		c.Body = append(c.Body, richText(textRun{Type: "TextRun", Text: plain(r.Title), Weight: "bolder", Size: "medium"}))
 	}
 	var mentions []Entity
 	for i, p := range r.Parts {
 		var items []element
 		if p.Label != "" {
-			items = append(items, richText(textRun{Type: "TextRun", Text: p.Label, Weight: "bolder"}))
+			items = append(items, richText(textRun{Type: "TextRun", Text: plain(p.Label), Weight: "bolder"}))
 		}
-		for _, para := range paragraphs(t.parts[i]) {
-			items = append(items, richText(textRun{Type: "TextRun", Text: para, Italic: p.Quote}))
-		}
-		if cut[i] {
-			items = append(items, richText(textRun{Type: "TextRun", Text: CutNote, IsSubtle: true, Size: "small"}))
+		for _, para := range paragraphs(texts[i]) {
+			items = append(items, richText(textRun{Type: "TextRun", Text: plain(para), Italic: p.Quote}))
 		}
 		if p.Quote && p.By != "" {
-			items = append(items, richText(textRun{Type: "TextRun", Text: "— " + p.By, IsSubtle: true}))
+			items = append(items, richText(textRun{Type: "TextRun", Text: "— " + plain(p.By), IsSubtle: true}))
 		}
 		if names, ents := mentionLine(p.Users, opt); names != "" {
 			items = append(items, element{Type: "TextBlock", Text: names, Wrap: true})
@@ -218,7 +254,7 @@ func buildCard(r flows.Reply, t cardTexts, cut []bool, opt CardOptions) card {
 				}
 				names = append(names, "#"+name)
 			}
-			items = append(items, richText(textRun{Type: "TextRun", Text: strings.Join(names, ", "), IsSubtle: true}))
+			items = append(items, richText(textRun{Type: "TextRun", Text: plain(strings.Join(names, ", ")), IsSubtle: true}))
 		}
 		if p.Link != nil && opt.MessageURL != nil {
 			if u := opt.MessageURL(*p.Link); strings.HasPrefix(u, "https://") {
@@ -233,10 +269,14 @@ func buildCard(r flows.Reply, t cardTexts, cut []bool, opt CardOptions) card {
 		if p.Quote {
 			box.Style = "emphasis"
 		}
-		if i > 0 || t.title != "" {
+		if i > 0 || r.Title != "" {
 			box.Spacing = "medium"
 		}
 		c.Body = append(c.Body, box)
+	}
+	if cut {
+		c.Body = append(c.Body, element{Type: "RichTextBlock", Spacing: "medium",
+			Inlines: []textRun{{Type: "TextRun", Text: CutNote, IsSubtle: true, Size: "small"}}})
 	}
 	for _, b := range r.Buttons {
 		data := &cardData{Action: b.Action, Value: b.Value}
@@ -251,6 +291,27 @@ func buildCard(r flows.Reply, t cardTexts, cut []bool, opt CardOptions) card {
 		c.Body = []element{}
 	}
 	return c
+}
+
+// plain breaks the mention markup "<at>…</at>" in text that is not a
+// mention, with an invisible zero-width space after the "<", so a story
+// cannot pose as a mention. (TextRuns do not read Markdown; whether a
+// client reads <at> in one is not documented, so it is not left to chance.)
+func plain(s string) string {
+	if !strings.Contains(strings.ToLower(s), "at>") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '<' {
+			rest := strings.ToLower(s[i+1:])
+			if strings.HasPrefix(rest, "at>") || strings.HasPrefix(rest, "/at>") || strings.HasPrefix(rest, "at ") {
+				b.WriteString("\u200b")
+			}
+		}
+	}
+	return b.String()
 }
 
 func richText(runs ...textRun) element {
