@@ -80,4 +80,13 @@ var lexiconSource = []struct {
 	// "Services named only as refused, resented or failing ('won't have
 	// the carers back', 'sick of the agency') … are none."
 	{cRefuse, `sick of|sick to death of|had enough of|tired of`},
+	// Anticipation toward: "a plan or conversation made ahead of need".
+	// The person's own affairs, not the care planning the anticipate tag
+	// lists (ACP, ReSPECT, JIC …).
+	{cOwnPlan, `affairs in order|his affairs|her affairs|their affairs|made a will|make a will|making a will|write a will|wrote a will|writing a will|will written|funeral plan|funeral plans|planned his funeral|planned her funeral|planning his funeral|planning her funeral`},
+	// A proposal for what comes next is a plan ("could we", "can we" are
+	// already): anticipation toward, "a plan … made ahead of need".
+	{cIntent, `=could the|=could his|=could her|=could they|=could someone|=could a|=worth asking|=worth trying|=might be worth`},
+	// Anticipation away: "a plan that only waits and reacts".
+	{cReactive, `waiting on|waiting for|still waiting on|still waiting for`},
 }

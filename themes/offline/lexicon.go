@@ -71,6 +71,7 @@ const (
 	cPatient                         // the patient as a patient: pt, patient
 	cIntentStrong                    // a plain intention about what comes next: will, going to, need to, maybe
 	cProcess                         // a referral, leaflet or scheme that puts help in services (community only)
+	cOwnPlan                         // the person's own affairs put in order: a will, a funeral plan (anticipation only)
 )
 
 // lexEntry is one compiled lexicon entry: its words as keys (a stem, or

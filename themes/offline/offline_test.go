@@ -262,3 +262,32 @@ func TestCommunityRules(t *testing.T) {
 		}
 	}
 }
+
+// TestAnticipationRules checks the anticipation rules added in v4, in the
+// codebook's terms: each case failed before.
+func TestAnticipationRules(t *testing.T) {
+	cases := []struct {
+		stage, text string
+		want        flows.Label
+	}{
+		// The writer's visit told as a moment is not an admission.
+		{"what_happened", "When I went in on Sunday her son was reading to her and she was laughing.", lN},
+		// "An account of what went wrong with no lesson drawn."
+		{"difference", "No bed available so she stayed on the ward.", lA},
+		// "A plan or conversation made ahead of need."
+		{"what_matters", "Getting her affairs in order before the baby comes.", lT},
+		{"looking_ahead", "Could her sister come and stay for a few days?", lT},
+		// "A plan that only waits and reacts."
+		{"on_your_mind", "Waiting on the hospital bed and the OT.", lA},
+	}
+	for _, c := range cases {
+		if got := Read(c.stage, c.text).Codes.Anticipation; got != c.want {
+			t.Errorf("%s %q: anticipation %s, want %s", c.stage, c.text, got, c.want)
+		}
+	}
+	// The person's own affairs are not the care planning the anticipate
+	// tag names.
+	if tags := Read("what_matters", "Getting her affairs in order before the baby comes.").Codes.Capabilities; slices.Contains(tags, "anticipate") {
+		t.Errorf("affairs in order tagged anticipate: %v", tags)
+	}
+}

@@ -187,6 +187,7 @@ var categoryFacts = []struct {
 	{fUnsure, cUnsure},
 	{fIntent, cIntent | cFix},
 	{fReason, cReason},
+	{fStrongPlan, cOwnPlan},
 }
 
 // answerFacts are facts read from the answer's words in order (evidence.go).
@@ -332,6 +333,9 @@ var anticipationRules = []rule{
 	// wrong with no lesson drawn."
 	{any: fReactive | fChronology | fClinical, label: away},
 	{all: fFailing, any: fServiceAny | fEvents, label: away},
+	// "An account of what went wrong with no lesson drawn" ("no package
+	// available so he stayed in hospital").
+	{all: fFailing, has: cWentWrong, label: away},
 	// Care events told as they came ("SD set up Tuesday, settled since").
 	{all: fEvents, label: away},
 	{all: fTickbox, has: cMed | cIntervention, label: away},

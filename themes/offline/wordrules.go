@@ -103,6 +103,15 @@ var wordRules = []func(d *doc, i int){
 			t.cat |= cSupport
 		}
 	},
+	// "when I went in": the writer's visit told as a moment is not an
+	// admission. Anticipation away is "events dealt with as they came
+	// (call-outs, crises, admissions …)"; a moment is the stories
+	// direction's "particular moment or scene".
+	func(d *doc, i int) {
+		if t := &d.toks[i]; t.cat&cMoment != 0 {
+			t.cat &^= cReactive
+		}
+	},
 }
 
 // careVerbs give or do care, when someone close is their subject.
