@@ -143,7 +143,7 @@ func (c *Connector) ReplyInThread(ctx context.Context, serviceURL, channelConver
 	return c.Send(ctx, serviceURL, ThreadConversationID(channelConversationID, rootMessageID), a)
 }
 
-// Update replaces the bot's message activityID with a.
+// Update replaces the bot's message activityID with a (setting a.ID).
 func (c *Connector) Update(ctx context.Context, serviceURL, conversationID, activityID string, a *Activity) error {
 	if conversationID == "" || activityID == "" {
 		return errors.New("teams: update needs a conversation and an activity id")

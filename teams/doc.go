@@ -1,0 +1,32 @@
+// Package teams holds the foundations of the Microsoft Teams adapter: what
+// talks to the Bot Framework, with nothing of the engine's delivery in it.
+//
+// What is here:
+//
+//   - auth.go: Verifier checks the JWT on each POST /api/messages (Bot
+//     Framework OpenID metadata and key set, cached, refreshed daily and on
+//     an unknown kid at most once per gap; issuer, audience, RS256 only,
+//     clock skew, the serviceurl claim, the key's endorsement of the
+//     channel, a tenant allow-list) and fills ServiceURLs, the only service
+//     URLs the connector will send to.
+//   - handler.go: Handler, the HTTP wrapper: bounded body, parse, verify,
+//     then the callback; 400 for bad JSON and 403 for a failed check, both
+//     before anything is handed on.
+//   - token.go: TokenSource, the bot's client-credentials token from its
+//     own Entra ID tenant, cached until shortly before expiry.
+//   - connector.go: Connector sends, replies in a channel thread, updates,
+//     deletes and opens 1:1 chats; it never retries or sleeps, but returns
+//     SendError saying whether to retry, after how long, and whether the
+//     outcome is uncertain.
+//   - activity.go: the activity shapes (messages, invokes, conversation
+//     updates, edits and deletions), mention stripping, card actions,
+//     dialog payloads and invoke responses.
+//   - cards.go: a flows.Reply as an Adaptive Card (Action.Execute buttons,
+//     text that cannot carry Markdown, kept under Teams' size limit).
+//
+// What is not here yet: the adapter's integration with the delivery
+// machinery (inbox, outbox, runners and pacing, deduplication of re-sent
+// activities, looking for an earlier attempt after an uncertain send),
+// dialogs for answers, the home card, the chart, the app manifest and the
+// configuration. docs/teams.md gives the rules and their sources.
+package teams
