@@ -77,6 +77,13 @@ var lexiconSource = []struct {
 	// giving care ('his wife does all his injections and his crossword
 	// clues') is toward"; "a neighbour who does her shopping".
 	{cSupport, `show how|showed how|shown how|showing how|how to do|how to give|how to use|gave him his|gave her her|gives him his|gives her her|giving him his|giving her her|gave him the|gave her the|gives him the|gives her the|does his|does her|does all his|does all her|did all his|did all her|doing his|doing her|fetch|fetches|fetched|fetching|shopping for|cooks for|come up|come down|come over|coming up|coming down|coming over|came up|came down|came over|comes up|comes down|comes over`},
+	// "A neighbour who does her shopping", "his brother came too": the
+	// everyday help and company of people close (community toward).
+	{cSupport, `the shopping|the cooking|the cleaning|the washing|the ironing|the hoovering|lifts|a lift|drives|drove|driving|takes her|takes him|took her|took him|sits with|sat with|sitting with|reads to|read to|reading to|sings to|sang to|plays with|played with|makes her|makes him|made her|made him|brings in|brought in|bringing in|collects her|collects him|collected her|collected him`},
+	// "Care given as a human relationship, where the relationship is the
+	// point (time spent with someone, being known, the same nurse each
+	// time)" (community toward).
+	{cRelCare, `listened to her|listened to him|sat and listened|sat and talked|sat and chatted|had a chat with|a natter with|knew his routine|knew her routine|knows his routine|knows her routine|stayed late|stayed on after|popped back|went back to see|took time|takes time|made time|same team every|same faces every|same nurse every`},
 	// "Services named only as refused, resented or failing ('won't have
 	// the carers back', 'sick of the agency') … are none."
 	{cRefuse, `sick of|sick to death of|had enough of|tired of`},

@@ -240,6 +240,8 @@ func TestCommunityRules(t *testing.T) {
 		{"on_your_mind", "The lads from the pub fetch his paper.", lT},
 		{"looking_ahead", "Ask whether his brother could come up from Devon for a few days.", lT},
 		{"what_happened", "Her son drives her to the hospice every week.", lT},
+		// "Care given as a human relationship … (time spent with someone)."
+		{"what_happened", "We sat and talked for an hour, he told me about the war.", lT},
 		// "People close appear only as people who receive services ('wife
 		// needs referral for respite')."
 		{"looking_ahead", "Wife needs referral for respite.", lA},
