@@ -346,7 +346,7 @@ func TestNoKeysAtAll(t *testing.T) {
 
 func TestMetadataWithoutRS256IsRefused(t *testing.T) {
 	f := newVerifierFixture(t, nil)
-	f.bf.algs = []string{"ES256"}
+	f.bf.setAlgs("ES256")
 	if _, err := f.verify(mint(t, f.key, "k1", goodClaims(f.clock.Now())), activityFor()); err == nil {
 		t.Fatal("accepted although the metadata does not list RS256")
 	}

@@ -139,6 +139,12 @@ func (f *fakeBotFramework) setKeys(ks ...publishedKey) {
 	f.mu.Unlock()
 }
 
+func (f *fakeBotFramework) setAlgs(algs ...string) {
+	f.mu.Lock()
+	f.algs = algs
+	f.mu.Unlock()
+}
+
 func (f *fakeBotFramework) setDown(down bool) {
 	f.mu.Lock()
 	f.down = down
