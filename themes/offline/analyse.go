@@ -89,12 +89,16 @@ var placeServices = map[string]bool{
 }
 
 // locative reports whether word i follows a preposition of place ("on the
-// ward", "from hospital", "in the hospice").
+// ward", "from hospital", "in the hospice", "back into the hospice", "out of
+// hospital").
 func (d *doc) locative(i int) bool {
 	for k := i - 1; k >= 0 && k >= i-2; k-- {
 		switch d.toks[k].w {
-		case "on", "in", "from", "at", "onto":
+		case "on", "in", "from", "at", "onto", "into":
 			return true
+		case "of":
+			// "out of hospital"
+			return k > 0 && d.toks[k-1].w == "out"
 		case "the", "a":
 			continue
 		}

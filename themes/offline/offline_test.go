@@ -255,6 +255,10 @@ func TestCommunityRules(t *testing.T) {
 		// "Services named only as refused, resented or failing … are none."
 		{"what_happened", "Sick of the agency.", lN},
 		{"happened", "OOH didn't know about the DNACPR, the crew started CPR and she died in the ambulance bay.", lN},
+		// "A statement of what matters … on its own is off subject": a
+		// service named as where the person would not be is a place.
+		{"what_matters", "Staying out of hospital.", lN},
+		{"what_matters", "Not going back into the hospice, she was adamant.", lN},
 		// Care events in services, told without a failure, stay away.
 		{"happened", "Conveyed to ED Sat night, died on AMU Sunday.", lA},
 	}
