@@ -41,13 +41,14 @@ func (c *Catalogue) Find(text string) []Hit {
 	}
 	best := make(map[int]Hit)      // theme index → hit
 	bestHole := make(map[int]bool) // whether the kept hit's sentence has a hole
+	weak := map[int][]Hit{}        // theme index → hits of its weak cues
 	seen := map[cueRef]bool{}
 	try := func(ref cueRef, i int) {
 		t := &c.Themes[ref.theme]
-		if h, ok := best[ref.theme]; ok && !bestHole[ref.theme] && h.Start <= toks[i].start {
+		cu := &t.cues[ref.cue]
+		if h, ok := best[ref.theme]; ok && !bestHole[ref.theme] && h.Start <= toks[i].start && !cu.weak {
 			return // already found in a clean sentence, earlier
 		}
-		cu := &t.cues[ref.cue]
 		m := findCue(toks, i, cu, true)
 		if m == nil || excluded(toks, t, m) {
 			return
@@ -56,6 +57,10 @@ func (c *Catalogue) Find(text string) []Hit {
 		// gap apart): the other parts may be anywhere in the sentence.
 		first := m[:len(cu.parts[0])]
 		h := Hit{Theme: t.ID, Cue: cu.raw, Start: toks[first[0]].start, End: toks[first[len(first)-1]].end}
+		if cu.weak {
+			weak[ref.theme] = append(weak[ref.theme], h)
+			return
+		}
 		hole := holes[toks[i].sent]
 		if old, ok := best[ref.theme]; ok {
 			// Keep the earlier one unless this one is in a clean sentence
@@ -87,6 +92,7 @@ func (c *Catalogue) Find(text string) []Hit {
 			try(ref, i)
 		}
 	}
+	corroborate(best, weak)
 	if len(best) == 0 {
 		return nil
 	}
@@ -97,6 +103,32 @@ func (c *Catalogue) Find(text string) []Hit {
 		}
 	}
 	return out
+}
+
+// corroborate counts a theme found only by weak cues when two different
+// weak cues of it were found in the answer, on different words: "stairs" alone is a staircase,
+// "stairs" beside "commode" is getting the home ready. The first weak hit
+// stands for it.
+func corroborate(best map[int]Hit, weak map[int][]Hit) {
+	for th, hits := range weak {
+		if _, ok := best[th]; ok {
+			continue
+		}
+		for _, h := range hits[1:] {
+			// A different cue on different words: "painful" is one word,
+			// whether "~pain" or "~painful" found it.
+			if h.Cue != hits[0].Cue && (h.End <= hits[0].Start || h.Start >= hits[0].End) {
+				first := hits[0]
+				for _, o := range hits {
+					if o.Start < first.Start {
+						first = o
+					}
+				}
+				best[th] = first
+				break
+			}
+		}
+	}
 }
 
 // maxQuoteWords is the longest quote kept whole; a longer sentence is cut to

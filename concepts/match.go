@@ -36,14 +36,21 @@ type element struct {
 }
 
 // cue is a compiled cue: one or more parts, all found in one sentence.
+// A weak cue ("~word") is a word with other common senses: it finds its
+// theme only beside another of the theme's cues in the same answer.
 type cue struct {
 	raw   string
+	weak  bool
 	parts [][]element
 }
 
 func compileCue(raw string) (cue, error) {
 	c := cue{raw: raw}
-	for _, part := range strings.Split(raw, "+") {
+	body := raw
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(raw), "~"); ok {
+		c.weak, body = true, rest
+	}
+	for _, part := range strings.Split(body, "+") {
 		fields := strings.Fields(part)
 		var els []element
 		gap := false

@@ -161,3 +161,51 @@ func TestWithAddsAndReplaces(t *testing.T) {
 		t.Error("the fingerprint did not change with the team's themes")
 	}
 }
+
+// A weak cue ("~word": a word with other common senses) finds its theme
+// only beside another of the theme's cues in the answer: a strong one, or a
+// different weak one. The quote is where the theme was first said.
+func TestWeakCuesNeedCorroboration(t *testing.T) {
+	c, err := Load(strings.NewReader(`{"version": "w1", "themes": [
+ {"id": "home_equipment", "label": "Equipment at home", "definition": "d",
+  "cues": ["hospital bed", "commode", "~stairs", "~downstairs", "~deliver*"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text, want string
+		start      int
+	}{
+		{"Got up the stairs with his son's help to sit with her.", "", 0},
+		{"Stairs again today, and the stairs are steep.", "", 0}, // one weak cue twice
+		{"Cant manage the stairs, so a bed downstairs now.", "home_equipment", 16},
+		{"Stairs are the problem. Commode ordered.", "home_equipment", 24},
+		{"Hospital bed delivered Tues.", "home_equipment", 0},
+		{"Waiting for it to be delivered, then the stairs.", "home_equipment", 21},
+	} {
+		hits := c.Find(tc.text)
+		if got := themesOf(hits); got != tc.want {
+			t.Errorf("%q: themes %q, want %q", tc.text, got, tc.want)
+			continue
+		}
+		if len(hits) > 0 && hits[0].Start != tc.start {
+			t.Errorf("%q: found at %d (%q), want %d", tc.text, hits[0].Start, tc.text[hits[0].Start:hits[0].End], tc.start)
+		}
+	}
+}
+
+// Two weak cues that match the same word ("~pain" and "~painful" both
+// match "painful") are one word, not corroboration.
+func TestWeakCuesOnOneWordAreOne(t *testing.T) {
+	c, err := Load(strings.NewReader(`{"version": "w2", "themes": [
+ {"id": "symptom_control", "label": "Symptoms eased", "definition": "d", "cues": ["~pain", "~painful", "in pain"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := themesOf(c.Find(`Sister says "it'll be a painful few days whatever happens"`)); got != "" {
+		t.Errorf("one weak word found %q", got)
+	}
+	if got := themesOf(c.Find("Painful hip, and the pain is worse at night.")); got != "symptom_control" {
+		t.Errorf("two weak words found %q, want symptom_control", got)
+	}
+}
