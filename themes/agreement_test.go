@@ -133,27 +133,36 @@ func TestLoadGold(t *testing.T) {
 }
 
 // Floors for the agreement of the offline coder with the labelled data,
-// each set just below what the coder reached (offline v2: tune kappa
-// 1.000 / 0.953 / 0.940 / 0.974, F1 0.920; tune_extra 0.822 / 0.590 /
-// 0.960 / 0.691, F1 0.784; held-out 0.782 / 0.686 / 0.567 / 0.651, F1
-// 0.770), so that a change of rules that loses agreement fails the test.
-// The rules were tuned on the tune files only (tune_extra was written and
+// each set just below what the coder reached, so that a change of rules
+// that loses agreement fails the test. Kappa per direction (relationships
+// / stories / community / anticipation) and capability micro-F1:
+//
+//	offline v3:  tune 1.000 / 0.953 / 0.940 / 0.974, F1 0.920;
+//	             tune_extra 0.822 / 0.590 / 0.960 / 0.691, F1 0.784;
+//	             held-out 0.782 / 0.686 / 0.567 / 0.651, F1 0.770.
+//	offline v4:  tune 1.000 / 0.953 / 0.952 / 0.974, F1 0.920;
+//	             tune_extra 0.822 / 0.618 / 0.960 / 0.806, F1 0.784;
+//	             held-out 0.782 / 0.686 / 0.593 / 0.651, F1 0.770.
+//
+// v3 moved into package themes/offline with byte-identical codes; v4 added
+// community and anticipation rules, each quoting docs/codebook.md. The
+// rules were tuned on the tune files only (tune_extra was written and
 // labelled for v2, to find where v1 failed on wording it had not seen);
 // the held-out figures were only ever measured in aggregate. Held-out
-// community kappa is below the 0.6 the project aims for (v1 reached 0.579,
-// v2 0.567: one answer's difference): that is the honest figure, not a
+// community kappa is below the 0.65 the team set for every direction (v1
+// 0.579, v2 and v3 0.567, v4 0.593): that is the honest figure, not a
 // target met.
 var agreementFloors = map[string]map[string]float64{
 	"tune": {
-		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.93, flows.DirAnticipation: 0.96,
+		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.94, flows.DirAnticipation: 0.96,
 		"capabilities": 0.91,
 	},
 	"tune_extra": {
-		flows.DirRelationships: 0.81, flows.DirStories: 0.57, flows.DirCommunity: 0.94, flows.DirAnticipation: 0.67,
+		flows.DirRelationships: 0.81, flows.DirStories: 0.60, flows.DirCommunity: 0.94, flows.DirAnticipation: 0.79,
 		"capabilities": 0.77,
 	},
 	"heldout": {
-		flows.DirRelationships: 0.77, flows.DirStories: 0.67, flows.DirCommunity: 0.55, flows.DirAnticipation: 0.64,
+		flows.DirRelationships: 0.77, flows.DirStories: 0.67, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.64,
 		"capabilities": 0.76,
 	},
 }
