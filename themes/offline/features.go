@@ -234,7 +234,7 @@ func (d *doc) peopleFacts() fact {
 	// "they help her to the loo", "Church is where all her friends are.
 	// They've been bringing flowers round": what "they" do, when people
 	// from their own life are named.
-	if f&fOwnLife != 0 && f&fSupportPerson == 0 && (d.theySupport() || d.theySentenceSupport()) {
+	if f&fOwnLife != 0 && f&fSupportPerson == 0 && (d.theySupport() || d.theySentenceSupport() || d.pronounClauseSupport(infos)) {
 		f |= fSupportPerson
 	}
 	if d.withCompany() {
@@ -464,6 +464,31 @@ func (d *doc) objectSupport() bool {
 				return true
 			}
 			verb = verb || u.cat&cFunction == 0 && !objectPronouns[u.w]
+		}
+	}
+	return false
+}
+
+// subjectPronouns open a clause about someone named just before.
+var subjectPronouns = map[string]bool{
+	"she": true, "he": true, "they": true, "she's": true, "he's": true, "they've": true, "they're": true,
+	"shes": true, "hes": true, "theyve": true, "theyre": true,
+}
+
+// pronounClauseSupport reports a clause opened by a pronoun, after a
+// clause of the same sentence naming someone from the person's own life,
+// that says what that someone does ("his daughter has been amazing, she's
+// done all the nights"): support from relationships.
+func (d *doc) pronounClauseSupport(infos []clause) bool {
+	for ci := 1; ci < len(d.clauses); ci++ {
+		from, to := d.clauses[ci][0], d.clauses[ci][1]
+		if d.clauseOf[ci] != d.clauseOf[ci-1] || !subjectPronouns[d.toks[from].w] || !infos[ci-1].ownLife || infos[ci].service {
+			continue
+		}
+		for i := from; i < to; i++ {
+			if d.toks[i].cat&cSupport != 0 && d.toks[i].cat&cService == 0 && !d.negated(i) {
+				return true
+			}
 		}
 	}
 	return false

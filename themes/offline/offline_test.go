@@ -240,6 +240,9 @@ func TestCommunityRules(t *testing.T) {
 		{"on_your_mind", "The lads from the pub fetch his paper.", lT},
 		{"looking_ahead", "Ask whether his brother could come up from Devon for a few days.", lT},
 		{"what_happened", "Her son drives her to the hospice every week.", lT},
+		{"on_your_mind", "Mr P, breathless, but his wife knows exactly how to settle him with the fan.", lT},
+		{"what_happened", "His daughter has been amazing, she's done all the nights.", lT},
+		{"learn", "Families can do so much more than we think if we show them how.", lT},
 		// "Care given as a human relationship … (time spent with someone)."
 		{"what_happened", "We sat and talked for an hour, he told me about the war.", lT},
 		// "People close appear only as people who receive services ('wife
