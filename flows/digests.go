@@ -12,10 +12,26 @@ import (
 // DigestMaker builds digests and draws their trend charts; the themes
 // package provides one. flows owns this interface so that it needs nothing
 // of themes.
+// DigestSource is what a digest reads: the team, its members (for who
+// asked not to be quoted), its cases (whose pseudonyms are never themes)
+// and its coded answers. Store satisfies it.
+type DigestSource interface {
+	GetTeam(ctx context.Context, id string) (Team, error)
+	ListMembers(ctx context.Context, teamID string) ([]Member, error)
+	ListCases(ctx context.Context, teamID string) ([]Case, error)
+	AnswerLister
+}
+
+// AnswerLister lists a team's coded answers: all the stories beside the
+// outcomes read (StoryReader). Store satisfies it.
+type AnswerLister interface {
+	ListCodedAnswers(ctx context.Context, teamID string, from, to time.Time) ([]CodedAnswer, error)
+}
+
 type DigestMaker interface {
 	// BuildDigest builds the digest req asks for, reading through s. It
 	// returns ErrNotFound for an unknown team.
-	BuildDigest(ctx context.Context, s Store, req DigestRequest) (Digest, error)
+	BuildDigest(ctx context.Context, s DigestSource, req DigestRequest) (Digest, error)
 	// Chart draws the digest's trend as a PNG.
 	Chart(d Digest) ([]byte, error)
 }

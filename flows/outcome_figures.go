@@ -183,7 +183,7 @@ func (r OutcomeReport) previousWords() string {
 // needs nothing of themes. An engine's DigestMaker that is also a
 // StoryReader is used for outcome reports.
 type StoryReader interface {
-	ReadStories(ctx context.Context, s Store, req StoryRequest) (Stories, error)
+	ReadStories(ctx context.Context, s AnswerLister, req StoryRequest) (Stories, error)
 }
 
 // StoryRequest says which stories to read: every answer of the cases

@@ -9,13 +9,26 @@ import (
 	"whatmatters/flows"
 )
 
+// CodingStore is what coding reads and writes: the answers waiting for
+// codes, an answer with its reflection (for its template) and the team's
+// cases (whose pseudonyms are kept in what a model is sent), and the codes.
+// flows.Store satisfies it; a store that also keeps a Pace shares it.
+type CodingStore interface {
+	AnswersToCode(ctx context.Context, coder, version string, limit int) ([]flows.CodedAnswer, error)
+	GetAnswer(ctx context.Context, id int64) (flows.Answer, error)
+	GetReflection(ctx context.Context, id int64) (flows.Reflection, error)
+	ListCases(ctx context.Context, teamID string) ([]flows.Case, error)
+	SaveCodes(ctx context.Context, answerID int64, textHash string, c flows.Codes) error
+	SaveManyCodes(ctx context.Context, codes []flows.AnswerCodes) (int, error)
+}
+
 // Coding makes and stores the codes of answers: the job behind "codes are
 // made when an answer is saved or edited". Primary is the configured coder
 // (the model, or the offline coder); Offline stands in for a model that
 // fails on a job's last attempt, and reads the answers that read as
 // instructions to a model, which are never sent.
 type Coding struct {
-	Store   flows.Store
+	Store   CodingStore
 	Primary flows.Coder
 	Offline flows.Coder
 	// Name and Version are the primary coder's, as its codes carry them:

@@ -73,7 +73,7 @@ type DigestOptions struct {
 // period of opts.Weeks weeks ending at opts.Now. A quiet period gives a
 // digest with no answers, not an error. It returns flows.ErrNotFound if the
 // team does not exist.
-func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.Digest, error) {
+func BuildDigest(ctx context.Context, s flows.DigestSource, opts DigestOptions) (flows.Digest, error) {
 	d, _, err := BuildDigestWithGrouping(ctx, s, opts)
 	return d, err
 }
@@ -81,7 +81,7 @@ func BuildDigest(ctx context.Context, s flows.Store, opts DigestOptions) (flows.
 // BuildDigestWithGrouping is BuildDigest, and says how the digest's themes
 // were grouped: by stems, or by stems and embeddings, and why not by
 // embeddings when opts.Embedder failed.
-func BuildDigestWithGrouping(ctx context.Context, s flows.Store, opts DigestOptions) (flows.Digest, Grouping, error) {
+func BuildDigestWithGrouping(ctx context.Context, s flows.DigestSource, opts DigestOptions) (flows.Digest, Grouping, error) {
 	if opts.Weeks <= 0 {
 		opts.Weeks = 1
 	}

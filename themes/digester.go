@@ -26,7 +26,7 @@ type Digester struct {
 }
 
 // BuildDigest builds the team's digest for the weeks weeks ending at to.
-func (d Digester) BuildDigest(ctx context.Context, s flows.Store, req flows.DigestRequest) (flows.Digest, error) {
+func (d Digester) BuildDigest(ctx context.Context, s flows.DigestSource, req flows.DigestRequest) (flows.Digest, error) {
 	dg, g, err := BuildDigestWithGrouping(ctx, s, DigestOptions{TeamID: req.TeamID, Weeks: req.Weeks, Now: req.To,
 		Shown: req.Shown, Catalogue: d.Catalogue, Fallback: d.Fallback, Embedder: d.Embedder, MergeThreshold: d.MergeThreshold})
 	if err == nil && d.OnGrouping != nil {

@@ -32,7 +32,7 @@ var readingPhrases = map[string][2]string{
 // and, over the team's answers in [req.From, req.To) beside [req.PrevFrom,
 // req.From), how they read on the four directions. Answers the coding job
 // has not reached are read by the fallback coder, in memory.
-func (d Digester) ReadStories(ctx context.Context, s flows.Store, req flows.StoryRequest) (flows.Stories, error) {
+func (d Digester) ReadStories(ctx context.Context, s flows.AnswerLister, req flows.StoryRequest) (flows.Stories, error) {
 	out := flows.Stories{Cases: map[int64][]flows.StorySignal{}}
 	cat := d.Catalogue
 	if cat == nil {
