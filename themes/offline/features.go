@@ -90,16 +90,30 @@ func (d *doc) readClause(ci int) clause {
 		c.support = c.support || t.cat&cSupport != 0 && t.cat&cService == 0 && !neg
 		c.strain = c.strain || t.cat&cStrain != 0
 		c.bereave = c.bereave || t.cat&cBereave != 0
-		c.service = c.service || t.cat&lexServices != 0 && !neg
-		c.refuse = c.refuse || t.cat&cRefuse != 0 || t.cat&lexServices != 0 && neg
-		c.process = c.process || t.cat&cProcess != 0 && !neg
-		c.form = c.form || d.formAsHelp(i, neg)
-		c.fix = c.fix || t.cat&(cFix|cIntent) != 0
+		d.readServices(&c, i, neg)
 		c.relCare = c.relCare || t.cat&cRelCare != 0
 		c.commRes = c.commRes || t.cat&cCommRes != 0 && !neg
 		c.history = c.history || t.cat&(cHistory|cHistoryWeak) != 0
 		c.warmth = c.warmth || t.cat&(cStrain|cHistory|cMoment|cLiveWell|cRelCare|cExperience) != 0
 	}
+	d.readSentence(&c, ci)
+	return c
+}
+
+// readServices notes in c the services, processes and forms word i puts
+// forward, refuses or fixes.
+func (d *doc) readServices(c *clause, i int, neg bool) {
+	t := &d.toks[i]
+	c.service = c.service || t.cat&lexServices != 0 && !neg
+	c.refuse = c.refuse || t.cat&cRefuse != 0 || t.cat&lexServices != 0 && neg
+	c.process = c.process || t.cat&cProcess != 0 && !neg
+	c.form = c.form || d.formAsHelp(i, neg)
+	c.fix = c.fix || t.cat&(cFix|cIntent) != 0
+}
+
+// readSentence notes in c what the sentence of clause ci says around it:
+// that there is no one, or that something failed.
+func (d *doc) readSentence(c *clause, ci int) {
 	s := d.sentences[d.clauseOf[ci]]
 	for i := s[0]; i < s[1]; i++ {
 		t := &d.toks[i]
@@ -112,7 +126,6 @@ func (d *doc) readClause(ci int) clause {
 			c.wentWrong = true
 		}
 	}
-	return c
 }
 
 // failWords tell that something failed, without a negation.
