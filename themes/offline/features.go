@@ -62,6 +62,7 @@ type clause struct {
 	descr, label, problem, support bool
 	strain, bereave, service       bool
 	process, form, wentWrong       bool // a process put forward (cProcess), a form holding a plan, a failure told in the sentence
+	teamCare                       bool // the writer's team visiting or reviewing
 	refuse, fix, relCare, commRes  bool
 	history, nobodyInSentence      bool
 	warmth                         bool // more than a problem: a state, history, a moment
@@ -109,6 +110,33 @@ func (d *doc) readServices(c *clause, i int, neg bool) {
 	c.process = c.process || t.cat&cProcess != 0 && !neg
 	c.form = c.form || d.formAsHelp(i, neg)
 	c.fix = c.fix || t.cat&(cFix|cIntent) != 0
+	c.teamCare = c.teamCare || d.teamCare(i)
+}
+
+// teamWords are the writer and their team as the subject of a visit.
+var teamWords = map[string]bool{"we": true, "we'll": true, "we've": true, "we'd": true, "i": true, "i'll": true, "i've": true, "i'd": true}
+
+// teamCareStems are what a team does when it visits.
+var teamCareStems = map[string]bool{"visit": true, "review": true, "ring": true, "phone": true, "call": true, "pop": true, "check": true, "monitor": true, "assess": true}
+
+// teamCare reports the writer's team, at word i, as the subject of a visit
+// or a review within three words ("we'll keep visiting daily", "I'll ring
+// her tomorrow"): help found in a service, the team's own (community
+// away), when no one from the person's own life is in the clause.
+func (d *doc) teamCare(i int) bool {
+	if !teamWords[d.toks[i].w] || d.clauseHas(d.toks[i].clause, lexOwnLife) {
+		return false
+	}
+	// "When I visited her there she wouldn't look at me" is a moment.
+	if d.clauseHas(d.toks[i].clause, cWhen|cMoment) {
+		return false
+	}
+	for k := i + 1; k < len(d.toks) && k <= i+3 && d.toks[k].clause == d.toks[i].clause; k++ {
+		if teamCareStems[d.toks[k].s] && !d.negated(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // readSentence notes in c what the sentence of clause ci says around it:
@@ -318,7 +346,7 @@ func (c *clause) serviceFacts() fact {
 	// put forward, are none" ("OOH didn't know about the DNACPR, the crew
 	// started CPR": community none); a referral or a leaflet is help put
 	// forward in services.
-	if (c.service || c.process) && !c.history && !c.refuse && !c.wentWrong {
+	if (c.service || c.process || c.teamCare) && !c.history && !c.refuse && !c.wentWrong {
 		f |= fServiceHelp
 	}
 	if c.form && !c.history && !c.refuse && !c.wentWrong {

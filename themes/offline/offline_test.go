@@ -255,6 +255,10 @@ func TestCommunityRules(t *testing.T) {
 		// matters a form names a wish.
 		{"what_happened", "ReSPECT completed, DNACPR signed.", lA},
 		{"what_matters", "ReSPECT completed, DNACPR signed.", lN},
+		// The writer's team visiting is help found in a service; a visit
+		// told as a moment is not help put forward.
+		{"looking_ahead", "We'll keep visiting daily and review the pain.", lA},
+		{"what_happened", "When I visited her she wouldn't look at me.", lN},
 		// "Services named only as refused, resented or failing … are none."
 		{"what_happened", "Sick of the agency.", lN},
 		{"happened", "OOH didn't know about the DNACPR, the crew started CPR and she died in the ambulance bay.", lN},
