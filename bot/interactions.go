@@ -38,13 +38,14 @@ type interactionRun func(s *Slack, ctx context.Context, eng *flows.Engine, in in
 // buttonHandlers are the buttons that are not a reflection's or a
 // session's (reflectionButton takes those, by reflectionActions).
 var buttonHandlers = map[string]handler{
-	startAction:                 {route: routeStartButton, run: runStartButton, chosen: valueChannel},
-	homeStartAction:             {route: routeHomeStart},
-	homeSettingsAction:          {route: routeHomeSettings},
-	homeActionDone:              {route: routeActionDone, run: runHomeActionDone},
-	"wm_" + flows.ActionDiscuss: {route: routeDiscuss, run: runDiscuss},
-	homeFormAction:              {route: routeHomeForm},
-	"wm_" + flows.ActionOutcome: {route: routeOutcomeButton},
+	startAction:                      {route: routeStartButton, run: runStartButton, chosen: valueChannel},
+	homeStartAction:                  {route: routeHomeStart},
+	homeSettingsAction:               {route: routeHomeSettings},
+	homeActionDone:                   {route: routeActionDone, run: runHomeActionDone},
+	"wm_" + flows.ActionDiscuss:      {route: routeDiscuss, run: runDiscuss},
+	homeFormAction:                   {route: routeHomeForm},
+	"wm_" + flows.ActionOutcome:      {route: routeOutcomeButton},
+	"wm_" + flows.ActionNotTheirName: {route: routeReflectionButton, run: runNotTheirName},
 }
 
 // reflectionButton takes the buttons the engine puts on its replies.
@@ -221,6 +222,19 @@ func runHomeActionDone(s *Slack, ctx context.Context, eng *flows.Engine, in inte
 		return nil, o, err
 	}
 	return s.repliedWithHome(ctx, eng, replies, o, actor)
+}
+
+// runNotTheirName runs the refused command again with the confirmation
+// that the pseudonym is not the person's name, as the person who pressed,
+// where they pressed. Only a command that confirms is run: the button's
+// value is the bot's own, but nothing else may come through it.
+func runNotTheirName(s *Slack, ctx context.Context, eng *flows.Engine, in interactionPayload, actor flows.Actor, o origin) ([]call, origin, error) {
+	o.thread = ""
+	if !strings.HasSuffix(in.Value, " "+flows.NotTheirName) {
+		return nil, o, fmt.Errorf("%w: not-their-name button without the confirmation", errUnreadable)
+	}
+	replies, err := eng.Command(ctx, flows.Command{Actor: actor, Channel: in.ChannelID, Text: in.Value})
+	return s.replied(replies, o, err)
 }
 
 func runStartButton(s *Slack, ctx context.Context, eng *flows.Engine, in interactionPayload, actor flows.Actor, o origin) ([]call, origin, error) {

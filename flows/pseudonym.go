@@ -189,8 +189,15 @@ func confirmHint(label, command string) string {
 	return "If " + label + " is not their name, say so with " + command + " " + NotTheirName + " (recorded in the audit log, with your name)."
 }
 
+// ActionNotTheirName is the button on a refused pseudonym that is also a
+// name: pressing it runs the refused command again (its value, what
+// followed /reflect) with NotTheirName, as the person who pressed it, so
+// the confirmation is one deliberate press rather than retyping.
+const ActionNotTheirName = "not_their_name"
+
 // pseudonymRefusal is the notice refusing a pseudonym, with the
-// confirmation when that is all it lacks, and a suggestion unless it is "".
+// confirmation when that is all it lacks (said, and a button), and a
+// suggestion unless it is "".
 func pseudonymRefusal(channel, user string, v pseudonymVerdict, label, command, suggestion string) Reply {
 	text := v.problem
 	if len(v.names) > 0 {
@@ -201,7 +208,12 @@ func pseudonymRefusal(channel, user string, v pseudonymVerdict, label, command, 
 	} else if suggestion != "" {
 		text += " How about " + suggestion + "?"
 	}
-	return notice(channel, user, "Please choose another pseudonym", text+" Nothing was started.")
+	r := notice(channel, user, "Please choose another pseudonym", text+" Nothing was started.")
+	if len(v.names) > 0 {
+		r.Buttons = []Button{{Label: shortLabel(label+" is not their name: go ahead", 75), Action: ActionNotTheirName,
+			Value: strings.TrimPrefix(command, "/reflect ") + " " + NotTheirName}}
+	}
+	return r
 }
 
 // takeNotTheirName removes NotTheirName from what followed a command and

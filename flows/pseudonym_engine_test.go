@@ -61,7 +61,8 @@ func pseudonymAudits(t *testing.T, c *convo) []flows.AuditEntry {
 
 // TestPseudonymAlsoANameIsConfirmedNotRefused: a pseudonym that is also a
 // first name is refused saying why, with its suggestion one the rule
-// accepts and the command that confirms it is not their name; confirmed,
+// accepts, the command that confirms it is not their name and a button
+// that runs that command; confirmed,
 // the case is made and the audit log says who confirmed it. The case is
 // then the team's, and anyone reflects on it with no confirmation.
 func TestPseudonymAlsoANameIsConfirmedNotRefused(t *testing.T) {
@@ -86,7 +87,12 @@ func TestPseudonymAlsoANameIsConfirmedNotRefused(t *testing.T) {
 			t.Fatalf("audited before any confirmation: %+v", a)
 		}
 
-		start := c.cmd("ann", "case Hazel --not-their-name")
+		// The refusal's button carries the confirming command: pressing it
+		// is the same as typing it.
+		if len(n.Buttons) != 1 || n.Buttons[0].Action != flows.ActionNotTheirName || n.Buttons[0].Value != "case Hazel --not-their-name" {
+			t.Fatalf("refusal buttons = %+v; want one confirming \"case Hazel --not-their-name\"", n.Buttons)
+		}
+		start := c.cmd("ann", n.Buttons[0].Value)
 		if len(start) == 0 || start[0].Kind != flows.Post || start[0].Title != "Case reflection: Hazel" {
 			t.Fatalf("confirmed: %v", titles(start))
 		}
