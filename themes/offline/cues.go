@@ -96,4 +96,9 @@ var lexiconSource = []struct {
 	{cIntent, `=could the|=could his|=could her|=could they|=could someone|=could a|=worth asking|=worth trying|=might be worth`},
 	// Anticipation away: "a plan that only waits and reacts".
 	{cReactive, `waiting on|waiting for|still waiting on|still waiting for`},
+	// Anticipation away: "admissions, trips to ED".
+	{cReactive, `sent him in|sent her in|sent them in|sends him in|sends her in`},
+	// Anticipation toward: "a shared understanding reached ('his wife
+	// knows what the breathing may sound like')".
+	{cPlan, `knows what the|knew what the|know what the|knows what might|knows what may|knew what might|now knows what|now understands|understands what will|understands what may|understood what would`},
 }

@@ -352,6 +352,9 @@ func (c *clause) serviceFacts() fact {
 	if c.form && !c.history && !c.refuse && !c.wentWrong {
 		f |= fFormHelp
 	}
+	if c.wentWrong {
+		f |= fWentWrong
+	}
 	return f
 }
 

@@ -292,6 +292,12 @@ func TestAnticipationRules(t *testing.T) {
 		{"looking_ahead", "Could her sister come and stay for a few days?", lT},
 		// "A plan that only waits and reacts."
 		{"on_your_mind", "Waiting on the hospital bed and the OT.", lA},
+		// The codebook's own examples: "a shared understanding reached",
+		// "a failure without a lesson is away", and the same failure with a
+		// change made.
+		{"what_happened", "His wife knows what the breathing may sound like.", lT},
+		{"happened", "The JICs weren't in, so the out-of-hours GP sent him in.", lA},
+		{"learn", "The JICs weren't in, so the out-of-hours GP sent him in, so we now check the box is in the house at the first visit.", lT},
 	}
 	for _, c := range cases {
 		if got := Read(c.stage, c.text).Codes.Anticipation; got != c.want {

@@ -102,6 +102,7 @@ const (
 	fServiceHelp                    // a service, intervention or medicine put forward as help
 	fServiceAny                     // a service named at all
 	fFormHelp                       // a form that holds a plan, not failing
+	fWentWrong                      // a sentence tells a failure ("weren't in", "failed")
 	fFailing                        // services refused, failing, or a care failure told
 	fFixOutside                     // a fix or plan outside the failing clauses
 	fFailingOnly                    // failing, with no fix put forward
@@ -336,6 +337,9 @@ var anticipationRules = []rule{
 	// "An account of what went wrong with no lesson drawn" ("no package
 	// available so he stayed in hospital").
 	{all: fFailing, has: cWentWrong, label: away},
+	// "A failure without a lesson is away ('the JICs weren't in, so the
+	// out-of-hours GP sent him in')."
+	{all: fWentWrong, any: fServiceAny | fEvents, label: away},
 	// Care events told as they came ("SD set up Tuesday, settled since").
 	{all: fEvents, label: away},
 	{all: fTickbox, has: cMed | cIntervention, label: away},

@@ -143,9 +143,16 @@ func (d *doc) formPlanned() bool {
 func (d *doc) planOutsideForms() bool {
 	for i := range d.toks {
 		t := &d.toks[i]
-		if t.cat&cPlan != 0 && t.cat&cForm == 0 {
-			return true
+		if t.cat&cPlan == 0 || t.cat&cForm != 0 {
+			continue
 		}
+		// "A failure without a lesson is away ('the JICs weren't in, so
+		// the out-of-hours GP sent him in')": a plan told as missing or
+		// failed is not one, as for forms.
+		if d.negated(i) || d.clauseHas(t.clause, cRefuse|cWentWrong) {
+			continue
+		}
+		return true
 	}
 	return false
 }
