@@ -241,6 +241,7 @@ func TestCommunityRules(t *testing.T) {
 		{"looking_ahead", "Ask whether his brother could come up from Devon for a few days.", lT},
 		{"what_happened", "Her son drives her to the hospice every week.", lT},
 		{"on_your_mind", "Mr P, breathless, but his wife knows exactly how to settle him with the fan.", lT},
+		{"difference", "Her husband was there the whole time, day and night.", lT},
 		{"what_happened", "His daughter has been amazing, she's done all the nights.", lT},
 		{"learn", "Families can do so much more than we think if we show them how.", lT},
 		// "Care given as a human relationship … (time spent with someone)."
