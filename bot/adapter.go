@@ -75,8 +75,11 @@ type SlackOptions struct {
 
 	Metrics *Metrics     // nil: a private set, not served
 	Log     *slog.Logger // nil: discard
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil means time.Now. AfterFunc, on the same
+	// clock, runs a function after a wait (owed replies handed on when
+	// due) and returns a function that stops it; nil means time.AfterFunc.
+	Now       func() time.Time
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 }
 
 // Locker takes a lock on a key that holds across every instance sharing the
@@ -109,7 +112,10 @@ type Slack struct {
 	metrics  *Metrics
 	log      *slog.Logger
 	now      func() time.Time
+	after    afterFunc
 	sweepAge time.Duration
+	// wakes are the wake-ups armed for owed replies (see wake.go).
+	wakes wakes
 
 	// socketBackoff caps the wait before reconnecting Socket Mode;
 	// socketPing and socketDead time the link's pings (see RunSocket).
@@ -167,6 +173,10 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.after = o.AfterFunc
+	if s.after == nil {
+		s.after = wallAfter
 	}
 	if s.sweepAge == 0 {
 		s.sweepAge = 10 * time.Second

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 )
@@ -19,8 +20,8 @@ import (
 // picked up by it on its next round, so a busy thread's replies are
 // processed in batches rather than one job each. What a runner cannot do
 // goes to the job queue: a delivery that fails is enqueued for River's
-// retries, one whose post must wait for its channel's slot is scheduled for
-// when the slot opens, and deliveries arriving while every runner is busy
+// retries, one whose post must wait for its channel's slot is handed back
+// to a runner when the slot opens (wake.go), and deliveries arriving while every runner is busy
 // elsewhere are enqueued at once. If the process dies with deliveries in
 // hand, the inbox sweep (SweepArgs) finds them unprocessed and takes them
 // up again; nothing recorded is lost.
@@ -41,11 +42,27 @@ type runners struct {
 }
 
 // keyRun is one key's runner's work: a delivery recorded for it since its
-// last round began. A round processes every unprocessed delivery of the
-// key, in order.
+// last round began, and owed deliveries handed back when their replies
+// became due (or found by the sweep). A round processes every
+// unprocessed delivery of the key, in order; an owed delivery's round also
+// sends what it owes under other keys (a thread's first question), which
+// the round of a later delivery would not, so owed ones are kept apart
+// rather than replaced by the latest.
 type keyRun struct {
 	latest string
-	more   bool // a delivery came after the round in progress began
+	owed   []string
+	more   bool // work came after the round in progress began
+}
+
+// add gives the run a delivery.
+func (kr *keyRun) add(d recorded) {
+	if !d.owed {
+		kr.latest = d.id
+		return
+	}
+	if !slices.Contains(kr.owed, d.id) {
+		kr.owed = append(kr.owed, d.id)
+	}
 }
 
 // newRunners returns runners for s that work at most max keys at once.
@@ -72,14 +89,16 @@ func (r *runners) dispatch(ds []recorded) (overflow []string) {
 			continue
 		}
 		if kr := r.keys[d.key]; kr != nil {
-			kr.latest, kr.more = d.id, true
+			kr.add(d)
+			kr.more = true
 			continue
 		}
 		if len(r.keys) >= r.max {
 			overflow = append(overflow, d.id)
 			continue
 		}
-		kr := &keyRun{latest: d.id}
+		kr := &keyRun{}
+		kr.add(d)
 		r.keys[d.key] = kr
 		r.s.metrics.inHand.Inc()
 		r.wg.Add(1)
@@ -88,19 +107,30 @@ func (r *runners) dispatch(ds []recorded) (overflow []string) {
 	return overflow
 }
 
-// recorded is a delivery just recorded: its id and ordering key.
-type recorded struct{ id, key string }
+// recorded is a delivery just recorded, or owed (handed back when its
+// replies became due): its id and ordering key.
+type recorded struct {
+	id, key string
+	owed    bool
+}
 
 // run processes a key's deliveries until none is left in hand.
 func (r *runners) run(key string, kr *keyRun) {
 	defer r.wg.Done()
 	for {
 		r.mu.Lock()
-		id := kr.latest
-		kr.more = false
+		id, owed := kr.latest, kr.owed
+		kr.latest, kr.owed, kr.more = "", nil, false
 		r.mu.Unlock()
 
-		r.process(id)
+		for _, o := range owed {
+			if o != id {
+				r.process(o, key)
+			}
+		}
+		if id != "" {
+			r.process(id, key)
+		}
 
 		r.mu.Lock()
 		if !kr.more {
@@ -113,22 +143,23 @@ func (r *runners) run(key string, kr *keyRun) {
 	}
 }
 
-// process runs Process for a delivery, bounded like a job, and hands what
-// it could not finish to the job queue.
-func (r *runners) process(id string) {
+// process runs Process for a delivery, bounded like a job. What must wait
+// (a channel's slot, a hold) is handed back to a runner when it is due;
+// what failed otherwise goes to the job queue, for River's retries.
+func (r *runners) process(id, key string) {
 	ctx, cancel := context.WithTimeout(r.ctx, runTimeout)
 	defer cancel()
 	err := r.processSafely(ctx, id)
 	if err == nil {
 		return
 	}
-	at := r.s.now()
 	var later *retryLater
 	if errors.As(err, &later) {
-		at = at.Add(later.wait)
-	} else {
-		r.s.log.WarnContext(ctx, "slack: delivery left to a job after a failure", "delivery", id, "err", err)
+		r.s.wakeFor(id, key, later)
+		return
 	}
+	at := r.s.now()
+	r.s.log.WarnContext(ctx, "slack: delivery left to a job after a failure", "delivery", id, "err", err)
 	// The job is made outside the run's deadline: a run that timed out
 	// must still leave its delivery to a job.
 	jctx, jcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -68,9 +68,10 @@ func TestNewDeliveriesAreProcessedWithoutJobs(t *testing.T) {
 	})
 }
 
-// TestRunnerLeavesAFailureToAJob: when Slack fails a runner's post, the
-// delivery is handed to River, whose retry posts it.
-func TestRunnerLeavesAFailureToAJob(t *testing.T) {
+// TestRunnerRetriesAFailedPostItself: when Slack fails a runner's post
+// (a 500), the runner backs off and posts it again itself when the wait
+// is over, with no job.
+func TestRunnerRetriesAFailedPostItself(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		api := newSlackServer(t)
@@ -84,8 +85,40 @@ func TestRunnerLeavesAFailureToAJob(t *testing.T) {
 		h.command("U1", "C1", "Kestrel")
 		api.waitForCount(t, 2, "chat.postMessage")
 		assertDrained(t, db)
-		if n := deliveryJobs(t, db); n != 1 {
-			t.Errorf("%d delivery jobs; want the failed delivery's one", n)
+		if n := deliveryJobs(t, db); n != 0 {
+			t.Errorf("%d delivery jobs; want none: the runner retried the post itself", n)
+		}
+	})
+}
+
+// TestRunnerRetriesALostPostOnce: when Slack made a post but its answer
+// was lost (a 500 after the fact), and then the look for that post failed
+// too, the runner backs off each time and, when Slack answers again, finds
+// the post and does not make it again; no job is needed. (A round that
+// fails for another reason is left to a job: TestRunnerSurvivesAPanic.)
+func TestRunnerRetriesALostPostOnce(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		api := newSlackServer(t)
+		api.lose = func(method string, n int) bool { return method == "chat.postMessage" && n == 0 }
+		api.fail = func(method string, n int) (int, string) {
+			if method == "conversations.history" && n == 0 {
+				return http.StatusInternalServerError, ""
+			}
+			return 0, ""
+		}
+		h := newHarness(t, db, api, harnessOptions{workers: 2})
+		h.command("U1", "C1", "Kestrel")
+		api.waitForCount(t, 2, "chat.postMessage")
+		assertDrained(t, db)
+		if n := deliveryJobs(t, db); n != 0 {
+			t.Errorf("%d delivery jobs; want none", n)
+		}
+		if n := len(api.made("conversations.history")); n != 1 {
+			t.Errorf("the channel was read %d times (after the failed look); want once", n)
+		}
+		if posts := api.made("chat.postMessage"); len(posts) != 2 {
+			t.Errorf("%d posts, want the root once and its question:\n%s", len(posts), describeCalls(posts))
 		}
 	})
 }

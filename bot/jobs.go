@@ -317,13 +317,18 @@ type deliveryWorker struct {
 	s *Slack
 }
 
-// Work processes the delivery; a 429 snoozes the job for Slack's
-// Retry-After, which does not use up an attempt.
+// Work processes the delivery. What must wait (a channel's slot, a 429's
+// Retry-After, a failing Slack's backoff) is handed to a runner when it is
+// due, by a wake-up in this process, and the job ends: a job snoozed or
+// scheduled for later waits for River's next fetch, or for its scheduler
+// (every 5 s, on the leader), after it is due. If this process dies first,
+// the sweep finds the delivery.
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
 	err := w.s.Process(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
 	var later *retryLater
 	if errors.As(err, &later) {
-		return river.JobSnooze(later.wait)
+		w.s.wakeFor(job.Args.DeliveryID, "outbox:"+job.Args.DeliveryID, later)
+		return nil
 	}
 	return err
 }
@@ -374,7 +379,7 @@ func (s *Slack) requeue(ctx context.Context, before time.Time) (int, error) {
 		if !slices.ContainsFunc(found, func(r recorded) bool { return r.id == id }) {
 			// A runner's round of a delivery sends what it owes under
 			// every key; the key here only groups rounds.
-			found = append(found, recorded{id: id, key: "outbox:" + id})
+			found = append(found, recorded{id: id, key: "outbox:" + id, owed: true})
 		}
 	}
 	if len(found) == 0 {

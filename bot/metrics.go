@@ -23,6 +23,7 @@ type Metrics struct {
 	enqueue   prometheus.Counter       // jobs that could not be enqueued (the sweep catches them)
 	swept     prometheus.Counter       // deliveries re-enqueued by the sweep
 	inHand    prometheus.Gauge         // keys being processed by runners, without a job
+	wakes     prometheus.Counter       // deliveries whose owed replies were timed to go when due
 	// unknownThread counts replies in threads that are no reflection's.
 	unknownThread prometheus.Counter
 	posts         *prometheus.CounterVec // Web API calls, by method and result
@@ -74,6 +75,10 @@ func NewMetrics() *Metrics {
 			Name: "whatmatters_slack_keys_in_hand",
 			Help: "Threads and channels whose new deliveries are being processed at once, in the process that recorded them, without a job.",
 		}),
+		wakes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "whatmatters_slack_wakeups_total",
+			Help: "Deliveries whose owed replies had to wait (a channel's pace, a hold, a failing Slack) and were timed to be handed to a runner when due.",
+		}),
 		swept: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "whatmatters_slack_deliveries_swept_total",
 			Help: "Deliveries and unsent replies found waiting by the inbox sweep and enqueued again.",
@@ -100,7 +105,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	reg.MustRegister(m.received, m.duplicate, m.ignored, m.rejected, m.processed, m.failed,
-		m.ackTime, m.enqueue, m.swept, m.inHand, m.unknownThread, m.posts, m.rateWaits, m.waited, m.connected,
+		m.ackTime, m.enqueue, m.swept, m.inHand, m.wakes, m.unknownThread, m.posts, m.rateWaits, m.waited, m.connected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -227,10 +227,14 @@ func outboxMessages(d inbox.Delivery, cs []call, now time.Time) ([]inbox.OutboxM
 	return msgs, nil
 }
 
-// retryLater is a failure Slack asked the bot to wait out (a 429).
+// retryLater is a wait before a message may go: its channel's pace, a
+// 429's Retry-After, or the backoff of a failing Slack. delivery and key
+// are the waiting message's (set by flush), so that whoever meets the
+// wait can hand that delivery's round on when it ends.
 type retryLater struct {
-	wait time.Duration
-	err  error
+	wait          time.Duration
+	err           error
+	delivery, key string
 }
 
 func (e *retryLater) Error() string { return fmt.Sprintf("rate limited for %s: %v", e.wait, e.err) }
@@ -258,18 +262,30 @@ func (s *Slack) flush(ctx context.Context, key string) error {
 		}
 		for i := 0; i < len(pending); {
 			if n := reactRun(cs[i:]); n > 1 {
-				if err := s.sendReactions(ctx, pending[i:i+n], cs[i:i+n]); err != nil {
-					return err
+				sent, err := s.sendReactions(ctx, pending[i:i+n], cs[i:i+n])
+				if err != nil {
+					return owedBy(err, pending[i])
 				}
-				i += n
+				i += sent
 				continue
 			}
 			if err := s.send(ctx, pending[i]); err != nil {
-				return err
+				return owedBy(err, pending[i])
 			}
 			i++
 		}
 	}
+}
+
+// owedBy names m as the message a wait holds back, unless a message
+// flushed within (a thread's first question, sent after its root) was
+// named already.
+func owedBy(err error, m inbox.OutboxMessage) error {
+	var later *retryLater
+	if errors.As(err, &later) && later.delivery == "" {
+		later.delivery, later.key = m.DeliveryID, m.Key
+	}
+	return err
 }
 
 // reactRun is how many of cs, from the start, are reactions (the tick on
@@ -290,14 +306,20 @@ const (
 )
 
 // sendReactions adds a run of reactions (ms, decoded as cs) at once and
-// removes them from the outbox together. Their order does not matter (each
-// marks its own message), and adding one twice is harmless
-// (already_reacted), so they need not go one at a time like posts; those
-// added are removed in one statement. Failures are then judged one by one,
-// in order, as send judges them.
-func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage, cs []call) error {
-	if err := s.held(ctx, teamOf(ms[0].Key), opMethod[opReact]); err != nil {
-		return err
+// removes them from the outbox together, returning how many it dealt
+// with. Their order does not matter (each marks its own message), and
+// adding one twice is harmless (already_reacted), so they need not go one
+// at a time like posts; those added are removed in one statement.
+// Failures are then judged one by one, in order, as send judges them.
+// While Slack fails reactions.add, only the first goes, as the probe.
+func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage, cs []call) (int, error) {
+	team, method := teamOf(ms[0].Key), opMethod[opReact]
+	g, err := s.held(ctx, team, method)
+	if err != nil {
+		return 0, err
+	}
+	if g.probe {
+		ms, cs = ms[:1], cs[:1]
 	}
 	errs := make([]error, len(ms))
 	conc := reactConcurrency
@@ -322,22 +344,25 @@ func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage, cs 
 	var done []int64
 	for i, err := range errs {
 		if err == nil {
-			s.metrics.posts.WithLabelValues(opMethod[opReact], "ok").Inc()
+			s.metrics.posts.WithLabelValues(method, "ok").Inc()
 			done = append(done, ms[i].ID)
 		}
 	}
+	if len(done) > 0 {
+		s.answered(ctx, team, method, g)
+	}
 	if err := s.store.DeleteOutboxes(ctx, done); err != nil {
-		return fmt.Errorf("removing sent reactions from the outbox: %w", err)
+		return 0, fmt.Errorf("removing sent reactions from the outbox: %w", err)
 	}
 	for i, err := range errs {
 		if err == nil {
 			continue
 		}
-		if err := s.failed(ctx, ms[i], cs[i], opMethod[opReact], err); err != nil {
-			return err
+		if err := s.failed(ctx, ms[i], cs[i], method, err, g); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	return len(ms), nil
 }
 
 // send makes one outbox message's call, then deletes the message.
@@ -347,7 +372,8 @@ func (s *Slack) send(ctx context.Context, m inbox.OutboxMessage) error {
 		return s.drop(ctx, m, &unreadable{what: "an outbox message", err: err})
 	}
 	team := teamOf(m.Key)
-	if err := s.held(ctx, team, opMethod[c.Op]); err != nil {
+	g, err := s.held(ctx, team, opMethod[c.Op])
+	if err != nil {
 		return err
 	}
 	sender := senders[c.Op]
@@ -365,8 +391,9 @@ func (s *Slack) send(ctx context.Context, m inbox.OutboxMessage) error {
 		return err
 	}
 	if out.err != nil {
-		return s.failed(ctx, m, c, out.method, out.err)
+		return s.failed(ctx, m, c, out.method, out.err, g)
 	}
+	s.answered(ctx, team, opMethod[c.Op], g)
 	s.metrics.posts.WithLabelValues(out.method, "ok").Inc()
 	if c.Op == opPost && (c.Anchor != 0 || c.Session != 0) {
 		return s.anchor(ctx, m, c, out.ts)
@@ -666,10 +693,11 @@ func (s *Slack) anchor(ctx context.Context, m inbox.OutboxMessage, c call, ts st
 	return s.flushLocked(ctx, thread)
 }
 
-// failed decides what a failed call means: wait and retry (429), retry
-// (network trouble, Slack's 5xx, a token or scope to fix), or drop (Slack
-// refused the call itself, e.g. the bot is not in the channel).
-func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, method string, err error) error {
+// failed decides what a failed call means: wait and retry (429), back off
+// and retry (network trouble, Slack's 5xx, a token or scope to fix), or
+// drop (Slack refused the call itself, e.g. the bot is not in the
+// channel). g is what held found before the call.
+func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, method string, err error, g methodGate) error {
 	var limited *slack.RateLimitedError
 	if errors.As(err, &limited) {
 		wait := max(limited.RetryAfter, time.Second)
@@ -686,7 +714,16 @@ func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, metho
 	code := slackError(err)
 	if code == "" || retryable[code] {
 		s.metrics.posts.WithLabelValues(method, "retry").Inc()
-		return fmt.Errorf("%s for delivery %s: %w", method, m.DeliveryID, err)
+		if ctx.Err() != nil {
+			// Cut off by the round's own deadline, not Slack's failure.
+			return fmt.Errorf("%s for delivery %s: %w", method, m.DeliveryID, err)
+		}
+		// Every job and instance backs off this method, the op's own
+		// (what held looks at), until Slack answers again.
+		wait := s.backOff(ctx, teamOf(m.Key), opMethod[c.Op], g)
+		s.log.WarnContext(ctx, "slack: a call failed; backing off", "method", method, "delivery", m.DeliveryID,
+			"failures", g.failures+1, "wait", wait, "err", err)
+		return &retryLater{wait: wait, err: fmt.Errorf("%s for delivery %s: %w", method, m.DeliveryID, err)}
 	}
 	s.metrics.posts.WithLabelValues(method, "dropped").Inc()
 	s.log.ErrorContext(ctx, "slack: Slack refused a reply; dropping it", "method", method, "error", code,

@@ -11,8 +11,9 @@ import (
 )
 
 // TestQueueMetrics: while Slack fails every post, /metrics shows the
-// replies waiting in the outbox and how old the oldest is, and the
-// delivery jobs by state.
+// replies waiting in the outbox and how old the oldest is, and River's
+// jobs by kind and state (the sweep's, run at start: the failed post
+// waits in this process for its backoff, with no job).
 func TestQueueMetrics(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *storage.DB) {
@@ -39,13 +40,13 @@ func TestQueueMetrics(t *testing.T) {
 		}
 		// Jobs by state, once a scrape reads them (a busy SQLite may leave a
 		// scrape without them; the figures are left out, never wrong).
-		eventually(t, "slack_delivery jobs in /metrics", func() (bool, string) {
+		eventually(t, "slack_inbox_sweep jobs in /metrics", func() (bool, string) {
 			for _, state := range []string{"retryable", "available", "running", "scheduled", "completed", "discarded"} {
-				if metric(t, h, `whatmatters_jobs{kind="slack_delivery",state="`+state+`"}`) != "" {
+				if metric(t, h, `whatmatters_jobs{kind="slack_inbox_sweep",state="`+state+`"}`) != "" {
 					return true, ""
 				}
 			}
-			return false, "no slack_delivery jobs in /metrics"
+			return false, "no slack_inbox_sweep jobs in /metrics"
 		})
 	})
 }

@@ -72,3 +72,74 @@ func (s *store) HeldUntil(ctx context.Context, team, scope string) (time.Time, e
 	}
 	return time.UnixMilli(next), nil
 }
+
+// Gate returns until when calls of scope in a team are held back, and how
+// many failures in a row they have met (zero while Slack answers).
+func (s *store) Gate(ctx context.Context, team, scope string) (time.Time, int, error) {
+	const doing = "reading a hold on calls to Slack"
+	var next int64
+	var failures int
+	err := s.q.QueryRowContext(ctx, `SELECT next_ms, failures FROM slack_limits WHERE team_id = $1 AND scope = $2`,
+		team, scope).Scan(&next, &failures)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, 0, nil
+	}
+	if err != nil {
+		return time.Time{}, 0, wrap(doing, err)
+	}
+	return time.UnixMilli(next), failures, nil
+}
+
+// Probe books the one call of a failing scope that may go now, holding
+// every other back until next, if no one has booked it since the hold
+// ended and no failure has been recorded since failures were read. It
+// returns whether it was booked, and otherwise until when calls are held.
+func (s *store) Probe(ctx context.Context, team, scope string, now, next time.Time, failures int) (bool, time.Time, error) {
+	const doing = "booking a call to a failing Slack"
+	if err := checkText(doing, team, scope); err != nil {
+		return false, time.Time{}, err
+	}
+	res, err := s.q.ExecContext(ctx, `
+		UPDATE slack_limits SET next_ms = CAST($3 AS BIGINT)
+		WHERE team_id = $1 AND scope = $2 AND next_ms <= CAST($4 AS BIGINT) AND failures = CAST($5 AS INTEGER)`,
+		team, scope, next.UnixMilli(), now.UnixMilli(), failures)
+	if err != nil {
+		return false, time.Time{}, wrap(doing, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, time.Time{}, wrap(doing, err)
+	} else if n == 1 {
+		return true, next, nil
+	}
+	until, _, err := s.Gate(ctx, team, scope)
+	return false, until, err
+}
+
+// Backoff records a failure of scope in a team that had met seen failures
+// in a row: it now has met one more, and calls are held back until the
+// given time (or a later hold already in place). A failure recorded by
+// another call since seen was read stands instead: calls in flight
+// together that fail together count once.
+func (s *store) Backoff(ctx context.Context, team, scope string, seen int, until time.Time) error {
+	const doing = "backing calls to Slack off"
+	if err := checkText(doing, team, scope); err != nil {
+		return err
+	}
+	_, err := s.q.ExecContext(ctx, `
+		INSERT INTO slack_limits (team_id, scope, next_ms, failures) VALUES ($1, $2, CAST($3 AS BIGINT), CAST($4 AS INTEGER) + 1)
+		ON CONFLICT (team_id, scope) DO UPDATE SET failures = CAST($4 AS INTEGER) + 1,
+			next_ms = CASE WHEN slack_limits.next_ms > CAST($3 AS BIGINT) THEN slack_limits.next_ms ELSE CAST($3 AS BIGINT) END
+		WHERE slack_limits.failures = CAST($4 AS INTEGER)`, team, scope, until.UnixMilli(), seen)
+	return wrap(doing, err)
+}
+
+// Recovered ends a scope's run of failures, once a call has gone through:
+// calls go again from now.
+func (s *store) Recovered(ctx context.Context, team, scope string, now time.Time) error {
+	const doing = "recording that Slack answers again"
+	_, err := s.q.ExecContext(ctx, `
+		UPDATE slack_limits SET failures = 0,
+			next_ms = CASE WHEN next_ms > CAST($3 AS BIGINT) THEN CAST($3 AS BIGINT) ELSE next_ms END
+		WHERE team_id = $1 AND scope = $2 AND failures > 0`, team, scope, now.UnixMilli())
+	return wrap(doing, err)
+}
