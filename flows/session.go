@@ -145,95 +145,120 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 		return []Reply{notice(st.Channel, st.UserID, "How long should the session be?",
 			fmt.Sprintf("Give its length in minutes, from %d to %d. Nothing was started.", MinSessionMinutes, MaxSessionMinutes))}, nil
 	}
+	subject, verdict, refusal, err := e.sessionSubject(ctx, st, tpl)
+	if err != nil || refusal != nil {
+		return refusal, err
+	}
+	var replies []Reply
+	err = e.store.InTx(ctx, func(s Store) error {
+		var err error
+		replies, err = e.openSession(ctx, s, st, tpl, subject, minutes, verdict)
+		return err
+	})
+	return replies, err
+}
+
+// sessionSubject checks a session's subject: for a case review, a
+// pseudonym the rule accepts (or confirms); for a theme, the words
+// scrubbed and cut to length. A refusal says why nothing was started.
+func (e *Engine) sessionSubject(ctx context.Context, st SessionStart, tpl prompts.Template) (string, pseudonymVerdict, []Reply, error) {
 	subject := CleanText(st.Subject)
 	var verdict pseudonymVerdict
 	if tpl.NeedsCase {
 		var confirmed bool
 		subject, confirmed = takeNotTheirName(subject)
 		if subject == "" {
-			return []Reply{notice(st.Channel, st.UserID, "Which person is the session about?",
+			return "", verdict, []Reply{notice(st.Channel, st.UserID, "Which person is the session about?",
 				"Give the pseudonym the team uses, for example /reflect session case Kestrel. Nothing was started.")}, nil
 		}
 		verdict = e.judgeTeamPseudonym(ctx, e.store, st.TeamID, subject, confirmed || st.NotTheirName)
 		if verdict.problem != "" {
 			command := "/reflect session " + strings.ReplaceAll(tpl.Key, "_", "-") + " " + subject
-			return []Reply{pseudonymRefusal(st.Channel, st.UserID, verdict, subject, command, "")}, nil
+			return "", verdict, []Reply{pseudonymRefusal(st.Channel, st.UserID, verdict, subject, command, "")}, nil
 		}
-	} else if subject != "" {
-		keep, err := e.caseWords(ctx, e.store, st.TeamID)
-		if err != nil {
+		return subject, verdict, nil, nil
+	}
+	if subject == "" {
+		return "", verdict, nil, nil
+	}
+	keep, err := e.caseWords(ctx, e.store, st.TeamID)
+	if err != nil {
+		return "", verdict, nil, err
+	}
+	subject, _ = e.scrub(subject, keep...)
+	if r := []rune(subject); len(r) > maxSubjectRunes {
+		subject = string(r[:maxSubjectRunes])
+	}
+	return subject, verdict, nil, nil
+}
+
+// openSession opens the session in s, StartSession's transaction: unless
+// the person may not run sessions (read again, in the transaction) or one
+// is open in the channel already. It makes the case of a new pseudonym
+// (recording its confirmation), keeps the theme's quotes (scrubbed) and
+// audits the session.
+func (e *Engine) openSession(ctx context.Context, s Store, st SessionStart, tpl prompts.Template, subject string, minutes int, verdict pseudonymVerdict) ([]Reply, error) {
+	m, created, err := e.member(ctx, s, st.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if !e.mayFacilitate(st.Actor, m) {
+		return []Reply{facilitateRefused(st.Channel, st.UserID)}, nil
+	}
+	if open, err := s.OpenSessionInChannel(ctx, st.TeamID, st.Channel); err == nil {
+		return []Reply{alreadyRunning(open, st.Channel, st.UserID)}, nil
+	} else if !isNotFound(err) {
+		return nil, fmt.Errorf("finding open session: %w", err)
+	}
+	now := e.clock()
+	if tpl.NeedsCase {
+		if err := e.sessionCase(ctx, s, st, subject, verdict, now); err != nil {
 			return nil, err
 		}
-		subject, _ = e.scrub(subject, keep...)
-		if r := []rune(subject); len(r) > maxSubjectRunes {
-			subject = string(r[:maxSubjectRunes])
+	}
+	quotes := make([]SessionQuote, 0, len(st.Quotes))
+	for _, q := range st.Quotes {
+		text, _ := e.scrub(CleanText(q.Text))
+		if text != "" {
+			quotes = append(quotes, SessionQuote{AnswerID: q.AnswerID, Text: text, Discipline: q.Discipline})
 		}
 	}
-	var replies []Reply
-	err = e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		m, created, err := e.member(ctx, s, st.Actor)
-		if err != nil {
-			return err
-		}
-		if !e.mayFacilitate(st.Actor, m) {
-			replies = []Reply{facilitateRefused(st.Channel, st.UserID)}
-			return nil
-		}
-		if open, err := s.OpenSessionInChannel(ctx, st.TeamID, st.Channel); err == nil {
-			replies = []Reply{alreadyRunning(open, st.Channel, st.UserID)}
-			return nil
-		} else if !isNotFound(err) {
-			return fmt.Errorf("finding open session: %w", err)
-		}
-		now := e.clock()
-		if tpl.NeedsCase {
-			// A confirmed pseudonym is recorded when it makes a new case.
-			confirming := false
-			if len(verdict.names) > 0 {
-				_, err := s.CaseByLabel(ctx, st.TeamID, subject)
-				confirming = isNotFound(err)
-			}
-			cs, _, err := e.findOrCreateCase(ctx, s, st.TeamID, subject, now)
-			if err != nil {
-				return err
-			}
-			if confirming {
-				if err := e.confirmedNotTheirName(ctx, s, st.Actor, cs, verdict); err != nil {
-					return err
-				}
-			}
-		}
-		quotes := make([]SessionQuote, 0, len(st.Quotes))
-		for _, q := range st.Quotes {
-			text, _ := e.scrub(CleanText(q.Text))
-			if text != "" {
-				quotes = append(quotes, SessionQuote{AnswerID: q.AnswerID, Text: text, Discipline: q.Discipline})
-			}
-		}
-		sess, err := s.CreateSession(ctx, Session{TeamID: st.TeamID, Channel: st.Channel, Facilitator: st.UserID,
-			Template: tpl.Key, Subject: subject, Minutes: minutes, Timed: !st.Manual, Status: SessionRunning,
-			CreatedAt: now, UpdatedAt: now}, quotes)
-		if err != nil {
-			return fmt.Errorf("creating session: %w", err)
-		}
-		if err := e.audit(ctx, s, AuditEntry{TeamID: st.TeamID, Actor: st.UserID, Action: AuditSession,
-			Detail: fmt.Sprintf("session %d, %s, %d minutes, %s", sess.ID, tpl.Key, minutes, timedWord(sess.Timed))}); err != nil {
-			return err
-		}
-		team, err := s.GetTeam(ctx, st.TeamID)
-		if err != nil {
-			return fmt.Errorf("loading team: %w", err)
-		}
-		root := e.sessionMessage(sess, tpl, e.location(team))
-		root.Kind, root.Session = Post, sess.ID
-		replies = append(replies, root)
-		if created && m.Discipline == "" {
-			replies = append(replies, askDiscipline(st.Channel, st.UserID))
-		}
-		return nil
-	})
-	return replies, err
+	sess, err := s.CreateSession(ctx, Session{TeamID: st.TeamID, Channel: st.Channel, Facilitator: st.UserID,
+		Template: tpl.Key, Subject: subject, Minutes: minutes, Timed: !st.Manual, Status: SessionRunning,
+		CreatedAt: now, UpdatedAt: now}, quotes)
+	if err != nil {
+		return nil, fmt.Errorf("creating session: %w", err)
+	}
+	if err := e.audit(ctx, s, AuditEntry{TeamID: st.TeamID, Actor: st.UserID, Action: AuditSession,
+		Detail: fmt.Sprintf("session %d, %s, %d minutes, %s", sess.ID, tpl.Key, minutes, timedWord(sess.Timed))}); err != nil {
+		return nil, err
+	}
+	team, err := s.GetTeam(ctx, st.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("loading team: %w", err)
+	}
+	root := e.sessionMessage(sess, tpl, e.location(team))
+	root.Kind, root.Session = Post, sess.ID
+	replies := []Reply{root}
+	if created && m.Discipline == "" {
+		replies = append(replies, askDiscipline(st.Channel, st.UserID))
+	}
+	return replies, nil
+}
+
+// sessionCase finds or makes a case review's case; a confirmed pseudonym
+// is recorded when it makes a new case.
+func (e *Engine) sessionCase(ctx context.Context, s Store, st SessionStart, subject string, verdict pseudonymVerdict, now time.Time) error {
+	confirming := false
+	if len(verdict.names) > 0 {
+		_, err := s.CaseByLabel(ctx, st.TeamID, subject)
+		confirming = isNotFound(err)
+	}
+	cs, _, err := e.findOrCreateCase(ctx, s, st.TeamID, subject, now)
+	if err != nil || !confirming {
+		return err
+	}
+	return e.confirmedNotTheirName(ctx, s, st.Actor, cs, verdict)
 }
 
 func timedWord(timed bool) string {
@@ -579,72 +604,126 @@ func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Ac
 	if err != nil {
 		return nil, err
 	}
-	now := e.clock()
-	var out []Reply
-	say := func(title, text string) {
-		r := Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: title}
-		if text != "" {
-			r.Parts = []Part{{Text: text}}
-		}
-		out = append(out, r)
+	control, ok := sessionControls[c.Control]
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown session control %q", ErrInvalid, c.Control)
 	}
-	unchanged := func(title string) ([]Reply, error) {
-		return []Reply{notice(channel, a.UserID, title, "Nothing was changed.")}, nil
-	}
+	st := &sessionStep{e: e, ctx: ctx, s: s, sess: sess, tpl: tpl, loc: loc, now: e.clock(), channel: channel, user: a.UserID}
 	if sess.Facilitator != a.UserID {
-		sess.Facilitator = a.UserID
-		out = append(out, Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "A new facilitator",
+		st.sess.Facilitator = a.UserID
+		st.out = append(st.out, Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "A new facilitator",
 			Parts: []Part{{Text: "is facilitating this session now.", Users: []string{a.UserID}}}})
 	}
-	switch c.Control {
-	case ActionSessionStart:
-		if sess.Status != SessionWaiting {
-			return unchanged("This session has started already.")
+	out, save, err := control(st)
+	if err != nil || !save {
+		return out, err
+	}
+	st.sess.UpdatedAt = st.now
+	st.sess.DueAt = sessionDue(st.sess)
+	return out, s.UpdateSession(ctx, st.sess)
+}
+
+// sessionStep is one control of a session in progress: the session as it
+// will be saved, and what is said.
+type sessionStep struct {
+	e             *Engine
+	ctx           context.Context
+	s             Store
+	sess          Session
+	tpl           prompts.Template
+	loc           *time.Location
+	now           time.Time
+	channel, user string // where the control came from, and whose it is
+	out           []Reply
+}
+
+// say posts in the session's thread.
+func (st *sessionStep) say(title, text string) {
+	r := Reply{Kind: Post, Channel: st.sess.Channel, Thread: st.sess.Thread, Title: title}
+	if text != "" {
+		r.Parts = []Part{{Text: text}}
+	}
+	st.out = append(st.out, r)
+}
+
+// done returns what was said, with the session's message brought up to
+// date, for the session to be saved.
+func (st *sessionStep) done() ([]Reply, bool, error) {
+	return append(st.out, st.e.sessionUpdate(st.sess, st.tpl, st.loc)), true, nil
+}
+
+// ask moves on to the session's current stage: its message, and its question.
+func (st *sessionStep) ask() ([]Reply, bool, error) {
+	return append(st.out, st.e.sessionUpdate(st.sess, st.tpl, st.loc), st.e.stageQuestion(st.ctx, st.s, st.sess, st.tpl, st.loc)), true, nil
+}
+
+// unchanged tells the person, privately, why nothing was changed.
+func (st *sessionStep) unchanged(title string) ([]Reply, bool, error) {
+	return []Reply{notice(st.channel, st.user, title, "Nothing was changed.")}, false, nil
+}
+
+// end ends the session (which saves it).
+func (st *sessionStep) end() ([]Reply, bool, error) {
+	more, err := st.e.endSession(st.ctx, st.s, &st.sess, st.tpl, st.loc, st.now)
+	return append(st.out, more...), false, err
+}
+
+// sessionControls are what each control does: the replies, and whether
+// the session is to be saved.
+var sessionControls = map[string]func(*sessionStep) ([]Reply, bool, error){
+	ActionSessionStart: func(st *sessionStep) ([]Reply, bool, error) {
+		if st.sess.Status != SessionWaiting {
+			return st.unchanged("This session has started already.")
 		}
-		if sess.Thread == "" {
-			return unchanged("The session's message isn't posted yet: try again in a moment.")
+		if st.sess.Thread == "" {
+			return st.unchanged("The session's message isn't posted yet: try again in a moment.")
 		}
-		e.begin(&sess, tpl, now)
-		out = append(out, e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc))
-	case ActionSessionNext:
-		switch sess.Status {
+		st.e.begin(&st.sess, st.tpl, st.now)
+		return st.ask()
+	},
+	ActionSessionNext: func(st *sessionStep) ([]Reply, bool, error) {
+		switch st.sess.Status {
 		case SessionWaiting:
-			return unchanged("This session hasn't started yet: start it first.")
+			return st.unchanged("This session hasn't started yet: start it first.")
 		case SessionPaused:
-			return unchanged("This session is paused: resume it first.")
+			return st.unchanged("This session is paused: resume it first.")
 		}
-		if tpl.StageIndex(sess.Stage) >= len(tpl.Stages)-1 {
-			more, err := e.endSession(ctx, s, &sess, tpl, loc, now)
-			return append(out, more...), err
+		if st.tpl.StageIndex(st.sess.Stage) >= len(st.tpl.Stages)-1 {
+			return st.end()
 		}
-		e.nextStage(&sess, tpl, now, now.Add(stageLength(sess, tpl)))
-		out = append(out, e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc))
-	case ActionSessionMore:
+		st.e.nextStage(&st.sess, st.tpl, st.now, st.now.Add(stageLength(st.sess, st.tpl)))
+		return st.ask()
+	},
+	ActionSessionMore: func(st *sessionStep) ([]Reply, bool, error) {
+		sess := &st.sess
 		if sess.Status == SessionWaiting {
-			return unchanged("This session hasn't started yet: start it first.")
+			return st.unchanged("This session hasn't started yet: start it first.")
 		}
 		if sess.Timed {
 			sess.StageDeadline = sess.StageDeadline.Add(SessionExtension)
 		}
 		sess.EndsAt = sess.EndsAt.Add(SessionExtension)
-		what := "Five more minutes for this session, until " + clockText(sess.EndsAt, loc, sess.Status == SessionPaused) + "."
+		what := "Five more minutes for this session, until " + clockText(sess.EndsAt, st.loc, sess.Status == SessionPaused) + "."
 		if sess.Timed {
-			what = "Five more minutes on this stage, until " + clockText(sess.StageDeadline, loc, sess.Status == SessionPaused) + "."
+			what = "Five more minutes on this stage, until " + clockText(sess.StageDeadline, st.loc, sess.Status == SessionPaused) + "."
 		}
-		say(what, "")
-		out = append(out, e.sessionUpdate(sess, tpl, loc))
-	case ActionSessionPause:
-		if sess.Status != SessionRunning {
-			return unchanged("This session isn't running, so there is nothing to pause.")
+		st.say(what, "")
+		return st.done()
+	},
+	ActionSessionPause: func(st *sessionStep) ([]Reply, bool, error) {
+		if st.sess.Status != SessionRunning {
+			return st.unchanged("This session isn't running, so there is nothing to pause.")
 		}
-		sess.Status, sess.PausedAt = SessionPaused, now
-		say("Paused.", "The clock has stopped; the facilitator resumes when the team is ready. Replies are still kept.")
-		out = append(out, e.sessionUpdate(sess, tpl, loc))
-	case ActionSessionResume:
+		st.sess.Status, st.sess.PausedAt = SessionPaused, st.now
+		st.say("Paused.", "The clock has stopped; the facilitator resumes when the team is ready. Replies are still kept.")
+		return st.done()
+	},
+	ActionSessionResume: func(st *sessionStep) ([]Reply, bool, error) {
+		sess := &st.sess
 		if sess.Status != SessionPaused {
-			return unchanged("This session isn't paused.")
+			return st.unchanged("This session isn't paused.")
 		}
-		shift := now.Sub(sess.PausedAt)
+		shift := st.now.Sub(sess.PausedAt)
 		if !sess.StageDeadline.IsZero() {
 			sess.StageDeadline = sess.StageDeadline.Add(shift)
 		}
@@ -653,17 +732,10 @@ func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Ac
 		}
 		sess.EndsAt = sess.EndsAt.Add(shift)
 		sess.Status, sess.PausedAt = SessionRunning, time.Time{}
-		say("Resumed.", "")
-		out = append(out, e.sessionUpdate(sess, tpl, loc))
-	case ActionSessionEnd:
-		more, err := e.endSession(ctx, s, &sess, tpl, loc, now)
-		return append(out, more...), err
-	default:
-		return nil, fmt.Errorf("%w: unknown session control %q", ErrInvalid, c.Control)
-	}
-	sess.UpdatedAt = now
-	sess.DueAt = sessionDue(sess)
-	return out, s.UpdateSession(ctx, sess)
+		st.say("Resumed.", "")
+		return st.done()
+	},
+	ActionSessionEnd: func(st *sessionStep) ([]Reply, bool, error) { return st.end() },
 }
 
 // clockText is a time of day in the team's timezone; paused times are
@@ -884,12 +956,14 @@ func sessionByThread(ctx context.Context, s Store, teamID, channel, thread strin
 	return sess, true, nil
 }
 
+// sessionUsage is what /reflect session takes.
+const sessionUsage = "Open one with /reflect session [TEMPLATE] [CASE OR THEME] [--minutes N] [--manual], for example /reflect session case Kestrel --minutes 40, or /reflect session theme family at the bedside. Then: /reflect session next, more, pause, resume or end."
+
 // sessionCommand handles /reflect session and its words. Someone who may
 // not run sessions gets the same kind refusal whatever they typed (the
 // names setting, for leads and admins, answers for itself).
 func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]Reply, error) {
 	fields := strings.Fields(args)
-	usage := "Open one with /reflect session [TEMPLATE] [CASE OR THEME] [--minutes N] [--manual], for example /reflect session case Kestrel --minutes 40, or /reflect session theme family at the bedside. Then: /reflect session next, more, pause, resume or end."
 	if len(fields) == 0 || !strings.EqualFold(fields[0], "names") {
 		if ok, err := e.MayFacilitate(ctx, c.Actor); err != nil {
 			return nil, err
@@ -898,63 +972,21 @@ func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]
 		}
 	}
 	if len(fields) == 0 {
-		return []Reply{notice(c.Channel, c.UserID, "A learning session: which template, and about what?", usage)}, nil
+		return []Reply{notice(c.Channel, c.UserID, "A learning session: which template, and about what?", sessionUsage)}, nil
 	}
-	if len(fields) == 1 {
-		if control := SessionControlWord(fields[0]); control != "" {
-			sess, err := e.store.OpenSessionInChannel(ctx, c.TeamID, c.Channel)
-			if isNotFound(err) {
-				return []Reply{notice(c.Channel, c.UserID, "No session is open in this channel.", usage)}, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-			return e.SessionControl(ctx, c.Actor, SessionCommand{Channel: c.Channel, SessionID: sess.ID, Control: control})
-		}
+	if control := SessionControlWord(fields[0]); control != "" && len(fields) == 1 {
+		return e.controlOpenSession(ctx, c, control)
 	}
 	switch strings.ToLower(fields[0]) {
 	case "every":
 		return e.scheduleSession(ctx, c, fields[1:])
 	case "names":
-		if len(fields) != 2 || (!strings.EqualFold(fields[1], "on") && !strings.EqualFold(fields[1], "off")) {
-			return []Reply{notice(c.Channel, c.UserID, "Names on or off?", "/reflect session names on lets a session's synthesis name people beside their discipline; off (the default) attributes by discipline only.")}, nil
-		}
-		on := strings.EqualFold(fields[1], "on")
-		return e.changeTeamSettings(ctx, c, func(team *Team) ([]Reply, string) {
-			team.SessionNames = on
-			if on {
-				return []Reply{notice(c.Channel, c.UserID, "Session syntheses will name people beside their discipline.", "/reflect session names off changes it back.")}, "session names on"
-			}
-			return []Reply{notice(c.Channel, c.UserID, "Session syntheses will attribute by discipline only.", "")}, "session names off"
-		})
+		return e.sessionNames(ctx, c, fields[1:])
 	}
-	st := SessionStart{Actor: c.Actor, Channel: c.Channel}
-	var words []string
-	for i := 0; i < len(fields); i++ {
-		switch f := strings.ToLower(fields[i]); {
-		case f == "--manual":
-			st.Manual = true
-		case f == NotTheirName || f == "—not-their-name" || f == "–not-their-name":
-			st.NotTheirName = true
-		case f == "--minutes" && i+1 < len(fields):
-			n, err := strconv.Atoi(fields[i+1])
-			if err != nil || n <= 0 {
-				return []Reply{notice(c.Channel, c.UserID, "How many minutes?", usage)}, nil
-			}
-			st.Minutes = n
-			i++
-		case strings.HasPrefix(f, "--"):
-			return []Reply{notice(c.Channel, c.UserID, "I don't know "+fields[i]+".", usage)}, nil
-		default:
-			words = append(words, fields[i])
-		}
+	st, problem := e.parseSessionStart(c, fields)
+	if problem != nil {
+		return []Reply{*problem}, nil
 	}
-	if len(words) > 0 {
-		if tpl, err := e.sessionTemplate(words[0]); err == nil {
-			st.Template, words = tpl.Key, words[1:]
-		}
-	}
-	st.Subject = strings.Join(words, " ")
 	if st.Template == "" {
 		// /reflect session NAME: a case review when the team has a case of
 		// that name, else a theme to discuss.
@@ -966,4 +998,68 @@ func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]
 		}
 	}
 	return e.StartSession(ctx, st)
+}
+
+// controlOpenSession runs a control word (next, pause, end…) on the
+// session open in the command's channel.
+func (e *Engine) controlOpenSession(ctx context.Context, c Command, control string) ([]Reply, error) {
+	sess, err := e.store.OpenSessionInChannel(ctx, c.TeamID, c.Channel)
+	if isNotFound(err) {
+		return []Reply{notice(c.Channel, c.UserID, "No session is open in this channel.", sessionUsage)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.SessionControl(ctx, c.Actor, SessionCommand{Channel: c.Channel, SessionID: sess.ID, Control: control})
+}
+
+// sessionNames sets whether syntheses name people (leads and admins).
+func (e *Engine) sessionNames(ctx context.Context, c Command, args []string) ([]Reply, error) {
+	if len(args) != 1 || (!strings.EqualFold(args[0], "on") && !strings.EqualFold(args[0], "off")) {
+		return []Reply{notice(c.Channel, c.UserID, "Names on or off?", "/reflect session names on lets a session's synthesis name people beside their discipline; off (the default) attributes by discipline only.")}, nil
+	}
+	on := strings.EqualFold(args[0], "on")
+	return e.changeTeamSettings(ctx, c, func(team *Team) ([]Reply, string) {
+		team.SessionNames = on
+		if on {
+			return []Reply{notice(c.Channel, c.UserID, "Session syntheses will name people beside their discipline.", "/reflect session names off changes it back.")}, "session names on"
+		}
+		return []Reply{notice(c.Channel, c.UserID, "Session syntheses will attribute by discipline only.", "")}, "session names off"
+	})
+}
+
+// parseSessionStart reads /reflect session's words and flags into a
+// session to start (its template, when the first word names one, and its
+// subject), or the notice saying what was wrong.
+func (e *Engine) parseSessionStart(c Command, fields []string) (SessionStart, *Reply) {
+	st := SessionStart{Actor: c.Actor, Channel: c.Channel}
+	var words []string
+	for i := 0; i < len(fields); i++ {
+		switch f := strings.ToLower(fields[i]); {
+		case f == "--manual":
+			st.Manual = true
+		case f == NotTheirName || f == "—not-their-name" || f == "–not-their-name":
+			st.NotTheirName = true
+		case f == "--minutes" && i+1 < len(fields):
+			n, err := strconv.Atoi(fields[i+1])
+			if err != nil || n <= 0 {
+				r := notice(c.Channel, c.UserID, "How many minutes?", sessionUsage)
+				return st, &r
+			}
+			st.Minutes = n
+			i++
+		case strings.HasPrefix(f, "--"):
+			r := notice(c.Channel, c.UserID, "I don't know "+fields[i]+".", sessionUsage)
+			return st, &r
+		default:
+			words = append(words, fields[i])
+		}
+	}
+	if len(words) > 0 {
+		if tpl, err := e.sessionTemplate(words[0]); err == nil {
+			st.Template, words = tpl.Key, words[1:]
+		}
+	}
+	st.Subject = strings.Join(words, " ")
+	return st, nil
 }
