@@ -473,10 +473,13 @@ func sendPost(s *Slack, ctx context.Context, m inbox.OutboxMessage, c *call) (se
 	return sendResult{method: "chat.postMessage", ts: ts, err: err}, nil
 }
 
+// sendEphemeral shows a notice to one person. It takes no place in the
+// channel's pace: Slack's one post a second per channel is
+// chat.postMessage's, and chat.postEphemeral has a workspace-wide limit of
+// its own (a 429 to it holds the method back, as for any). A notice used
+// to take one, so a few notices held up the question a person waited for
+// (Next question pressed after them).
 func sendEphemeral(s *Slack, ctx context.Context, _ inbox.OutboxMessage, c *call) (sendResult, error) {
-	if err := s.paced(ctx, c.Channel); err != nil {
-		return sendResult{}, err
-	}
 	opts, err := options(*c)
 	if err != nil {
 		return sendResult{}, err

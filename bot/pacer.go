@@ -10,8 +10,9 @@ import (
 )
 
 // Limits keeps the pace of the bot's calls to Slack: at most a short burst
-// of posts to a channel, then one a second, as Slack asks; and no call of a
-// method in a workspace until a 429's Retry-After has passed. The database
+// of posts to a channel, then one a second, as Slack asks; no call of a
+// method in a workspace until a 429's Retry-After has passed; and, while
+// Slack fails a method, calls of it backed off. The database
 // (storage.DB) keeps them for every instance at once; without one, a
 // process keeps its own.
 type Limits interface {
