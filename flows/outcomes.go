@@ -241,66 +241,84 @@ func SetOutcomeValue(o *Outcome, key, value string, now time.Time, loc *time.Loc
 	notKnown := slices.Contains(notKnownWords, v) || slices.Contains(notKnownWords, strings.ReplaceAll(v, "_", " "))
 	switch {
 	case f.Key == OutcomeDiedWeek:
-		if notKnown {
-			o.DiedWeek = ""
-			return nil
-		}
-		w, err := ParseOutcomeWeek(v, now, loc)
-		if err != nil {
-			return err
-		}
-		o.DiedWeek = w
-		return nil
+		return setDiedWeek(o, v, notKnown, now, loc)
 	case f.Choices == nil:
-		n := OutcomeUnknown
-		if !notKnown {
-			var err error
-			n, err = strconv.Atoi(v)
-			if err != nil || n < 0 || n > f.Max {
-				return fmt.Errorf("%w: %s is a number from 0 to %d, or not_known", ErrInvalid, f.Short, f.Max)
-			}
-		}
-		if f.Key == OutcomeAdmissions {
-			o.Admissions = n
-		} else {
-			o.BedDays = n
-		}
+		return setOutcomeNumber(o, f, v, notKnown)
+	}
+	chosen, err := outcomeChoice(f, v, notKnown)
+	if err != nil {
+		return err
+	}
+	field := outcomeChoiceField(o, f.Key)
+	if field == nil {
+		return fmt.Errorf("the fact %q has choices but no field to keep them", f.Key)
+	}
+	*field = chosen
+	return nil
+}
+
+func setDiedWeek(o *Outcome, v string, notKnown bool, now time.Time, loc *time.Location) error {
+	if notKnown {
+		o.DiedWeek = ""
 		return nil
 	}
-	chosen := ""
-	if notKnown {
-		chosen = OutcomeNotKnown
+	w, err := ParseOutcomeWeek(v, now, loc)
+	if err != nil {
+		return err
 	}
-	for _, c := range f.Choices {
-		if chosen == "" && (v == c.Value || v == strings.ReplaceAll(c.Value, "_", " ") || v == strings.ToLower(c.Label) ||
-			strings.ReplaceAll(v, "-", "_") == c.Value) {
-			chosen = c.Value
+	o.DiedWeek = w
+	return nil
+}
+
+// setOutcomeNumber sets a counted fact (admissions, bed-days).
+func setOutcomeNumber(o *Outcome, f OutcomeField, v string, notKnown bool) error {
+	n := OutcomeUnknown
+	if !notKnown {
+		var err error
+		n, err = strconv.Atoi(v)
+		if err != nil || n < 0 || n > f.Max {
+			return fmt.Errorf("%w: %s is a number from 0 to %d, or not_known", ErrInvalid, f.Short, f.Max)
 		}
 	}
-	if chosen == "" {
-		var allowed []string
-		for _, c := range f.Choices {
-			allowed = append(allowed, c.Value)
-		}
-		return fmt.Errorf("%w: %s is one of %s", ErrInvalid, f.Short, strings.Join(allowed, ", "))
-	}
-	switch f.Key {
-	case OutcomePreferredPlace:
-		o.PreferredPlace = chosen
-	case OutcomeDiedAt:
-		o.DiedAt = chosen
-	case OutcomeCarePlan:
-		o.CarePlan = chosen
-	case OutcomePlanShared:
-		o.PlanShared = chosen
-	case OutcomeJICMeds:
-		o.JICMeds = chosen
-	case OutcomeInformalSupport:
-		o.InformalSupport = chosen
-	case OutcomeCarerStrain:
-		o.CarerStrain = chosen
+	if f.Key == OutcomeAdmissions {
+		o.Admissions = n
+	} else {
+		o.BedDays = n
 	}
 	return nil
+}
+
+// outcomeChoice is the choice of f that v names (its value, its value with
+// spaces, or its label), or OutcomeNotKnown.
+func outcomeChoice(f OutcomeField, v string, notKnown bool) (string, error) {
+	if notKnown {
+		return OutcomeNotKnown, nil
+	}
+	for _, c := range f.Choices {
+		if v == c.Value || v == strings.ReplaceAll(c.Value, "_", " ") || v == strings.ToLower(c.Label) ||
+			strings.ReplaceAll(v, "-", "_") == c.Value {
+			return c.Value, nil
+		}
+	}
+	var allowed []string
+	for _, c := range f.Choices {
+		allowed = append(allowed, c.Value)
+	}
+	return "", fmt.Errorf("%w: %s is one of %s", ErrInvalid, f.Short, strings.Join(allowed, ", "))
+}
+
+// outcomeChoiceField is the field of o that holds the fact key, one of
+// the facts with choices.
+func outcomeChoiceField(o *Outcome, key string) *string {
+	return map[string]*string{
+		OutcomePreferredPlace:  &o.PreferredPlace,
+		OutcomeDiedAt:          &o.DiedAt,
+		OutcomeCarePlan:        &o.CarePlan,
+		OutcomePlanShared:      &o.PlanShared,
+		OutcomeJICMeds:         &o.JICMeds,
+		OutcomeInformalSupport: &o.InformalSupport,
+		OutcomeCarerStrain:     &o.CarerStrain,
+	}[key]
 }
 
 func outcomeKeyList() string {

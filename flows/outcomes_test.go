@@ -347,3 +347,17 @@ func TestForgetMeKeepsTheOutcomeRecord(t *testing.T) {
 		}
 	})
 }
+
+// Every fact with choices is kept in a field of the record, so that each
+// can be set from what a person chose.
+func TestEveryChoiceFactHasAField(t *testing.T) {
+	for _, f := range flows.OutcomeFields {
+		if f.Choices == nil || f.Key == flows.OutcomeDiedWeek {
+			continue
+		}
+		var o flows.Outcome
+		if err := flows.SetOutcomeValue(&o, f.Key, f.Choices[0].Value, time.Now(), time.UTC); err != nil {
+			t.Errorf("%s = %s: %v", f.Key, f.Choices[0].Value, err)
+		}
+	}
+}

@@ -120,10 +120,12 @@ func (e *Engine) openScheduled(ctx context.Context, s Store, sc SessionSchedule,
 	return []Reply{root}, nil
 }
 
+// scheduleUsage is what /reflect session every takes.
+const scheduleUsage = "Say, for example, /reflect session every 2 tuesday 13:00 case (every second Tuesday at 13:00, in the team's timezone), with --minutes 45 or --manual if you like; /reflect session every off stops it."
+
 // scheduleSession handles /reflect session every [N] DAY HH:MM [TEMPLATE]
 // [--minutes N] [--manual] and /reflect session every off.
 func (e *Engine) scheduleSession(ctx context.Context, c Command, args []string) ([]Reply, error) {
-	usage := "Say, for example, /reflect session every 2 tuesday 13:00 case (every second Tuesday at 13:00, in the team's timezone), with --minutes 45 or --manual if you like; /reflect session every off stops it."
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
 		m, err := memberOf(ctx, s, c.Actor)
@@ -138,95 +140,128 @@ func (e *Engine) scheduleSession(ctx context.Context, c Command, args []string) 
 			return err
 		}
 		if len(args) == 1 && strings.EqualFold(args[0], "off") {
-			sc, err := s.ScheduleInChannel(ctx, c.TeamID, c.Channel)
-			if isNotFound(err) {
-				replies = []Reply{notice(c.Channel, c.UserID, "No session is scheduled in this channel.", "")}
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := s.DeleteSessionSchedule(ctx, sc.ID); err != nil {
-				return err
-			}
-			replies = []Reply{notice(c.Channel, c.UserID, "The recurring session in this channel is off.", "")}
-			return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "session schedule off in " + c.Channel})
-		}
-		weeks, minutes, manual := 1, DefaultSessionMinutes, false
-		var rest []string
-		for i := 0; i < len(args); i++ {
-			switch a := strings.ToLower(args[i]); {
-			case a == "--manual":
-				manual = true
-			case a == "--minutes" && i+1 < len(args):
-				n, err := strconv.Atoi(args[i+1])
-				if err != nil {
-					replies = []Reply{notice(c.Channel, c.UserID, "How many minutes?", usage)}
-					return nil
-				}
-				minutes = n
-				i++
-			default:
-				rest = append(rest, a)
-			}
-		}
-		if len(rest) > 0 {
-			if n, err := strconv.Atoi(rest[0]); err == nil {
-				weeks, rest = n, rest[1:]
-			}
-		}
-		if len(rest) < 2 || weeks < 1 || weeks > 12 || minutes < MinSessionMinutes || minutes > MaxSessionMinutes {
-			replies = []Reply{notice(c.Channel, c.UserID, "When should the session come?", usage)}
-			return nil
-		}
-		day, err := ParseWeekday(rest[0])
-		if err != nil {
-			replies = []Reply{notice(c.Channel, c.UserID, "Which day?", usage)}
-			return nil
-		}
-		h, mi, err := ParseClock(rest[1])
-		if err != nil {
-			replies = []Reply{notice(c.Channel, c.UserID, "What time?", usage)}
-			return nil
-		}
-		key := "theme"
-		if len(rest) > 2 {
-			key = strings.ReplaceAll(rest[2], "-", "_")
-		}
-		tpl, err := e.template(key)
-		if err != nil || tpl.NeedsCase {
-			replies = []Reply{notice(c.Channel, c.UserID, "Which template?",
-				"A recurring session uses a template not tied to one person, such as theme (a theme to discuss), or the default. "+usage)}
-			return nil
-		}
-		team, err := s.GetTeam(ctx, c.TeamID)
-		if err != nil {
+			replies, err = e.unscheduleSession(ctx, s, c)
 			return err
 		}
-		loc, now := e.location(team), e.clock()
-		clock := fmt.Sprintf("%02d:%02d", h, mi)
-		next, err := NextWeekly(loc, day, clock, now)
-		if err != nil {
-			return err
+		want, problem := e.parseSchedule(c, args)
+		if problem != nil {
+			replies = []Reply{*problem}
+			return nil
 		}
-		sc := SessionSchedule{TeamID: c.TeamID, Channel: c.Channel, Facilitator: c.UserID, Template: tpl.Key,
-			EveryWeeks: weeks, Weekday: day, Clock: clock, Minutes: minutes, Timed: !manual, NextAt: next, CreatedAt: now}
-		if next.Sub(now) < remindBefore {
-			sc.RemindedFor = next
-		}
-		sc.DueAt = scheduleDue(sc)
-		if _, err := s.SaveSessionSchedule(ctx, sc); err != nil {
-			return err
-		}
-		every := "Every " + day.String()
-		if weeks > 1 {
-			every = fmt.Sprintf("Every %d weeks on %s", weeks, day)
-		}
-		replies = []Reply{notice(c.Channel, c.UserID, "The learning session is scheduled.",
-			fmt.Sprintf("%s at %s (%s), %s, %d minutes, in this channel, with you as facilitator. A reminder comes the day before; at its time the session opens for you to start. The first is on %s.",
-				every, clock, loc, tpl.Name, minutes, next.In(loc).Format("Monday 2 January")))}
-		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings,
-			Detail: fmt.Sprintf("session every %d weeks %s %s in %s", weeks, day, clock, c.Channel)})
+		replies, err = e.saveSchedule(ctx, s, c, want)
+		return err
 	})
 	return replies, err
+}
+
+// unscheduleSession stops the recurring session in the command's channel.
+func (e *Engine) unscheduleSession(ctx context.Context, s Store, c Command) ([]Reply, error) {
+	sc, err := s.ScheduleInChannel(ctx, c.TeamID, c.Channel)
+	if isNotFound(err) {
+		return []Reply{notice(c.Channel, c.UserID, "No session is scheduled in this channel.", "")}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.DeleteSessionSchedule(ctx, sc.ID); err != nil {
+		return nil, err
+	}
+	return []Reply{notice(c.Channel, c.UserID, "The recurring session in this channel is off.", "")},
+		e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "session schedule off in " + c.Channel})
+}
+
+// scheduleWish is a recurring session as asked for.
+type scheduleWish struct {
+	weeks, minutes int
+	manual         bool
+	day            time.Weekday
+	clock          string // HH:MM
+	tpl            prompts.Template
+}
+
+// parseSchedule reads /reflect session every's words, or says what is
+// wrong with them.
+func (e *Engine) parseSchedule(c Command, args []string) (scheduleWish, *Reply) {
+	w := scheduleWish{weeks: 1, minutes: DefaultSessionMinutes}
+	problem := func(title string) (scheduleWish, *Reply) {
+		r := notice(c.Channel, c.UserID, title, scheduleUsage)
+		return w, &r
+	}
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := strings.ToLower(args[i]); {
+		case a == "--manual":
+			w.manual = true
+		case a == "--minutes" && i+1 < len(args):
+			n, err := strconv.Atoi(args[i+1])
+			if err != nil {
+				return problem("How many minutes?")
+			}
+			w.minutes = n
+			i++
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) > 0 {
+		if n, err := strconv.Atoi(rest[0]); err == nil {
+			w.weeks, rest = n, rest[1:]
+		}
+	}
+	if len(rest) < 2 || w.weeks < 1 || w.weeks > 12 || w.minutes < MinSessionMinutes || w.minutes > MaxSessionMinutes {
+		return problem("When should the session come?")
+	}
+	day, err := ParseWeekday(rest[0])
+	if err != nil {
+		return problem("Which day?")
+	}
+	h, mi, err := ParseClock(rest[1])
+	if err != nil {
+		return problem("What time?")
+	}
+	w.day, w.clock = day, fmt.Sprintf("%02d:%02d", h, mi)
+	key := "theme"
+	if len(rest) > 2 {
+		key = strings.ReplaceAll(rest[2], "-", "_")
+	}
+	tpl, err := e.template(key)
+	if err != nil || tpl.NeedsCase {
+		r := notice(c.Channel, c.UserID, "Which template?",
+			"A recurring session uses a template not tied to one person, such as theme (a theme to discuss), or the default. "+scheduleUsage)
+		return w, &r
+	}
+	w.tpl = tpl
+	return w, nil
+}
+
+// saveSchedule saves the recurring session, says when it comes, and
+// audits it.
+func (e *Engine) saveSchedule(ctx context.Context, s Store, c Command, w scheduleWish) ([]Reply, error) {
+	team, err := s.GetTeam(ctx, c.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	loc, now := e.location(team), e.clock()
+	next, err := NextWeekly(loc, w.day, w.clock, now)
+	if err != nil {
+		return nil, err
+	}
+	sc := SessionSchedule{TeamID: c.TeamID, Channel: c.Channel, Facilitator: c.UserID, Template: w.tpl.Key,
+		EveryWeeks: w.weeks, Weekday: w.day, Clock: w.clock, Minutes: w.minutes, Timed: !w.manual, NextAt: next, CreatedAt: now}
+	if next.Sub(now) < remindBefore {
+		sc.RemindedFor = next
+	}
+	sc.DueAt = scheduleDue(sc)
+	if _, err := s.SaveSessionSchedule(ctx, sc); err != nil {
+		return nil, err
+	}
+	every := "Every " + w.day.String()
+	if w.weeks > 1 {
+		every = fmt.Sprintf("Every %d weeks on %s", w.weeks, w.day)
+	}
+	replies := []Reply{notice(c.Channel, c.UserID, "The learning session is scheduled.",
+		fmt.Sprintf("%s at %s (%s), %s, %d minutes, in this channel, with you as facilitator. A reminder comes the day before; at its time the session opens for you to start. The first is on %s.",
+			every, w.clock, loc, w.tpl.Name, w.minutes, next.In(loc).Format("Monday 2 January")))}
+	return replies, e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings,
+		Detail: fmt.Sprintf("session every %d weeks %s %s in %s", w.weeks, w.day, w.clock, c.Channel)})
 }
