@@ -58,109 +58,26 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 		http.Error(w, http.StatusText(status), status)
 		return status
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		return refuse(http.StatusMethodNotAllowed, "method "+r.Method)
+	body, err := s.readVerified(w, r, secret)
+	var rej rejection
+	if errors.As(err, &rej) {
+		return refuse(rej.status, rej.reason)
 	}
-	verifier, err := slack.NewSecretsVerifier(r.Header, secret)
-	if err != nil {
-		return refuse(http.StatusUnauthorized, "signature headers: "+verifyProblem(err))
-	}
-	// Reading and hashing a body not yet known to be Slack's is bounded:
-	// at most maxUnverifiedPerAddress at once from one address and
-	// maxUnverified in all; past that, a request waits a little, then is
-	// told to come again (Slack retries). A body must arrive within
-	// bodyTimeout of its turn, so a slow one holds its place no longer:
-	// slow bodies from one address cannot hold every place, nor hold
-	// theirs for long.
-	from := remoteKey(r.RemoteAddr)
-	if !s.unverifiedFrom.acquire(ctx, from, unverifiedWait) {
-		return refuse(http.StatusServiceUnavailable, "too many requests being verified from one address")
-	}
-	if !s.unverified.acquire(ctx, unverifiedWait) {
-		s.unverifiedFrom.release(from)
-		return refuse(http.StatusServiceUnavailable, "too many requests being verified")
-	}
-	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.bodyTimeout)); err != nil {
-		s.log.DebugContext(ctx, "slack: no read deadline for the body", "err", err)
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	s.unverified.release()
-	s.unverifiedFrom.release(from)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return refuse(http.StatusRequestEntityTooLarge, "body over the size limit")
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return refuse(http.StatusRequestTimeout, "body too slow")
-		}
-		return refuse(http.StatusBadRequest, "reading the body failed")
-	}
-	if _, err := verifier.Write(body); err != nil {
-		return refuse(http.StatusUnauthorized, "signature: "+err.Error())
-	}
-	if err := verifier.Ensure(); err != nil {
-		return refuse(http.StatusUnauthorized, "signature does not match")
-	}
-
-	var rc receipt
-	if looksLikeJSON(r, body) {
-		var env envelope
-		if err := json.Unmarshal(body, &env); err != nil {
-			return refuse(http.StatusBadRequest, "malformed JSON")
-		}
-		switch env.Type {
-		case "url_verification":
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": env.Challenge})
-			return http.StatusOK
-		case "app_rate_limited":
-			s.log.WarnContext(ctx, "slack: Slack is rate-limiting the events it sends this app", "team", env.TeamID)
-			w.WriteHeader(http.StatusOK)
-			return http.StatusOK
-		case "event_callback":
-			rc, err = s.routeEvent(env)
-		default:
-			return refuse(http.StatusBadRequest, "unknown request type "+ident(env.Type))
-		}
-	} else {
-		form, perr := url.ParseQuery(string(body))
-		switch {
-		case perr != nil:
-			return refuse(http.StatusBadRequest, "malformed form")
-		case form.Get("ssl_check") == "1":
-			// Slack checking the endpoint's certificate: nothing to do.
-			s.log.DebugContext(ctx, "slack: ssl_check answered")
-			w.WriteHeader(http.StatusOK)
-			return http.StatusOK
-		case form.Has("payload"):
-			var cb slack.InteractionCallback
-			if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-				return refuse(http.StatusBadRequest, "malformed interaction payload")
-			}
-			rc, err = s.routeInteraction(ctx, cb)
-		case form.Has("command"):
-			rc, err = s.routeCommand(ctx, commandFromForm(form.Get))
-		default:
-			return refuse(http.StatusBadRequest, "form with neither payload nor command")
-		}
-	}
-	if err != nil {
-		var rej rejection
-		if errors.As(err, &rej) {
-			return refuse(rej.status, rej.reason)
-		}
-		if errors.Is(err, flows.ErrInvalid) {
-			// The database refused something the request carried.
-			return refuse(http.StatusBadRequest, "request the database cannot store")
-		}
+	rc, answered, err := s.routeBody(ctx, w, r, body)
+	switch {
+	case answered != 0:
+		return answered
+	case errors.As(err, &rej):
+		return refuse(rej.status, rej.reason)
+	case errors.Is(err, flows.ErrInvalid):
+		// The database refused something the request carried.
+		return refuse(http.StatusBadRequest, "request the database cannot store")
+	case err != nil:
 		s.log.ErrorContext(ctx, "slack: request not understood", "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return http.StatusInternalServerError
 	}
 	if err := s.settle(ctx, rc); err != nil {
-		var rej rejection
 		if errors.As(err, &rej) {
 			return refuse(rej.status, rej.reason)
 		}
@@ -181,6 +98,107 @@ func (s *Slack) serveEvents(w http.ResponseWriter, r *http.Request, secret strin
 	// Slash commands get an empty 200: replies go through the Web API.
 	w.WriteHeader(http.StatusOK)
 	return http.StatusOK
+}
+
+// readVerified reads a POST's body and checks Slack's signature on it, or
+// returns the rejection that says why not.
+func (s *Slack) readVerified(w http.ResponseWriter, r *http.Request, secret string) ([]byte, error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return nil, rejection{http.StatusMethodNotAllowed, "method " + r.Method}
+	}
+	verifier, err := slack.NewSecretsVerifier(r.Header, secret)
+	if err != nil {
+		return nil, rejection{http.StatusUnauthorized, "signature headers: " + verifyProblem(err)}
+	}
+	// Reading and hashing a body not yet known to be Slack's is bounded:
+	// at most maxUnverifiedPerAddress at once from one address and
+	// maxUnverified in all; past that, a request waits a little, then is
+	// told to come again (Slack retries). A body must arrive within
+	// bodyTimeout of its turn, so a slow one holds its place no longer:
+	// slow bodies from one address cannot hold every place, nor hold
+	// theirs for long.
+	ctx := r.Context()
+	from := remoteKey(r.RemoteAddr)
+	if !s.unverifiedFrom.acquire(ctx, from, unverifiedWait) {
+		return nil, rejection{http.StatusServiceUnavailable, "too many requests being verified from one address"}
+	}
+	if !s.unverified.acquire(ctx, unverifiedWait) {
+		s.unverifiedFrom.release(from)
+		return nil, rejection{http.StatusServiceUnavailable, "too many requests being verified"}
+	}
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.bodyTimeout)); err != nil {
+		s.log.DebugContext(ctx, "slack: no read deadline for the body", "err", err)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	s.unverified.release()
+	s.unverifiedFrom.release(from)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, rejection{http.StatusRequestEntityTooLarge, "body over the size limit"}
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, rejection{http.StatusRequestTimeout, "body too slow"}
+		}
+		return nil, rejection{http.StatusBadRequest, "reading the body failed"}
+	}
+	if _, err := verifier.Write(body); err != nil {
+		return nil, rejection{http.StatusUnauthorized, "signature: " + err.Error()}
+	}
+	if err := verifier.Ensure(); err != nil {
+		return nil, rejection{http.StatusUnauthorized, "signature does not match"}
+	}
+	return body, nil
+}
+
+// routeBody reads a verified body: an Events API envelope (JSON), or a
+// slash command or interaction (a form). It returns the receipt to
+// settle, or the status it answered with itself (a URL verification, an
+// ssl_check, Slack saying it is rate-limiting the app), or why it was
+// refused.
+func (s *Slack) routeBody(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte) (receipt, int, error) {
+	if looksLikeJSON(r, body) {
+		var env envelope
+		if err := json.Unmarshal(body, &env); err != nil {
+			return receipt{}, 0, malformed("malformed JSON")
+		}
+		switch env.Type {
+		case "url_verification":
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": env.Challenge})
+			return receipt{}, http.StatusOK, nil
+		case "app_rate_limited":
+			s.log.WarnContext(ctx, "slack: Slack is rate-limiting the events it sends this app", "team", env.TeamID)
+			w.WriteHeader(http.StatusOK)
+			return receipt{}, http.StatusOK, nil
+		case "event_callback":
+			rc, err := s.routeEvent(env)
+			return rc, 0, err
+		}
+		return receipt{}, 0, malformed("unknown request type " + ident(env.Type))
+	}
+	form, err := url.ParseQuery(string(body))
+	switch {
+	case err != nil:
+		return receipt{}, 0, malformed("malformed form")
+	case form.Get("ssl_check") == "1":
+		// Slack checking the endpoint's certificate: nothing to do.
+		s.log.DebugContext(ctx, "slack: ssl_check answered")
+		w.WriteHeader(http.StatusOK)
+		return receipt{}, http.StatusOK, nil
+	case form.Has("payload"):
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+			return receipt{}, 0, malformed("malformed interaction payload")
+		}
+		rc, err := s.routeInteraction(ctx, cb)
+		return rc, 0, err
+	case form.Has("command"):
+		rc, err := s.routeCommand(ctx, commandFromForm(form.Get))
+		return rc, 0, err
+	}
+	return receipt{}, 0, malformed("form with neither payload nor command")
 }
 
 // looksLikeJSON tells the Events API's JSON from the form-encoded commands

@@ -293,66 +293,95 @@ func (s *Slack) routeCommand(ctx context.Context, c commandPayload) (receipt, er
 	if bad := unstorableIDs(c.TeamID, c.ChannelID, c.UserID, c.TriggerID); bad != "" {
 		return receipt{}, malformed("slash command with " + bad)
 	}
-	if strings.EqualFold(strings.TrimSpace(plainText(c.Text)), "settings") && c.TriggerID != "" {
-		// The settings form opens at once: its trigger id lasts 3 seconds.
-		// If Slack will not open it, the command goes to the engine, which
-		// lists the settings and the commands that change them.
-		r, err := s.settingsReceipt(ctx, c.TeamID, c.UserID, c.UserTeam, c.TriggerID)
-		r.kind = kindCommand
-		if err == nil {
-			r.fallback, err = commandDelivery(c)
-		}
-		return r, err
-	}
-	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "session") && c.TriggerID != "" && flows.SessionOpens(rest) {
-		// The session form opens at once, for a facilitator; anyone else's
-		// command goes on to the engine, which says who may run sessions,
-		// as it does (with how to open one) if Slack will not open the form.
-		r, ok, err := s.sessionReceipt(ctx, c, strings.TrimSpace(rest))
-		if err == nil && ok {
-			r.fallback, err = commandDelivery(c)
-		}
-		if err != nil || ok {
+	word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " ")
+	if open := commandForms[strings.ToLower(word)]; open != nil {
+		if r, done, err := open(s, ctx, c, strings.TrimSpace(rest)); err != nil || done {
 			return r, err
 		}
-	}
-	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "outcome") && strings.TrimSpace(rest) != "" && c.TriggerID != "" {
-		// A case's outcome form opens at once (bot/outcomes.go); a case the
-		// team does not have, or a form Slack will not open, goes on to the
-		// engine, which says so or shows the record.
-		r, ok, err := s.outcomeReceipt(ctx, c.TeamID, 0, strings.TrimSpace(rest), c.ChannelID, c.TriggerID)
-		r.kind = kindCommand
-		if err == nil && ok {
-			r.fallback, err = commandDelivery(c)
-		}
-		if err != nil || ok {
-			return r, err
-		}
-	}
-	if word, rest, _ := strings.Cut(strings.TrimSpace(plainText(c.Text)), " "); strings.EqualFold(word, "form") {
-		// The form opens at once: its trigger id lasts only 3 seconds.
-		key := strings.TrimSpace(rest)
-		if key == "" {
-			key = "case"
-		}
-		f, err := s.engineOn(s.store).FormFor(key)
-		if err != nil {
-			return receipt{kind: kindCommand, ignored: "form for an unknown template", body: map[string]string{
-				"response_type": "ephemeral",
-				"text":          "I don't know that kind of reflection. /reflect templates lists them; /reflect form on its own is a case reflection.",
-			}}, nil
-		}
-		m, err := formModal(f, c.ChannelID)
-		if err != nil {
-			return receipt{}, err
-		}
-		return receipt{kind: kindCommand, modal: &m, trigger: c.TriggerID, ignored: "form opened"}, nil
 	}
 	d, err := commandDelivery(c)
 	if err != nil {
 		return receipt{}, err
 	}
 	return receipt{kind: kindCommand, delivery: d}, nil
+}
+
+// A formOpener opens a command's form before the acknowledgement (its
+// trigger id lasts 3 seconds). It reports whether it dealt with the
+// command; when it did not (not a facilitator, a case the team does not
+// have), the command goes on to the engine, which says why.
+type formOpener func(s *Slack, ctx context.Context, c commandPayload, rest string) (receipt, bool, error)
+
+// commandForms are the subcommands that open a form in Slack, by word.
+var commandForms = map[string]formOpener{
+	"settings": openSettingsForm,
+	"session":  openSessionForm,
+	"outcome":  openOutcomeForm,
+	"form":     openWrittenForm,
+}
+
+// openSettingsForm opens the settings form. If Slack will not open it, the
+// command goes to the engine, which lists the settings and the commands
+// that change them.
+func openSettingsForm(s *Slack, ctx context.Context, c commandPayload, rest string) (receipt, bool, error) {
+	if rest != "" || c.TriggerID == "" {
+		return receipt{}, false, nil
+	}
+	r, err := s.settingsReceipt(ctx, c.TeamID, c.UserID, c.UserTeam, c.TriggerID)
+	r.kind = kindCommand
+	if err == nil {
+		r.fallback, err = commandDelivery(c)
+	}
+	return r, true, err
+}
+
+// openSessionForm opens the session form, for a facilitator; anyone
+// else's command goes on to the engine, which says who may run sessions,
+// as it does (with how to open one) if Slack will not open the form.
+func openSessionForm(s *Slack, ctx context.Context, c commandPayload, rest string) (receipt, bool, error) {
+	if !flows.SessionOpens(rest) || c.TriggerID == "" {
+		return receipt{}, false, nil
+	}
+	r, ok, err := s.sessionReceipt(ctx, c, rest)
+	if err == nil && ok {
+		r.fallback, err = commandDelivery(c)
+	}
+	return r, err != nil || ok, err
+}
+
+// openOutcomeForm opens a case's outcome form (bot/outcomes.go); a case
+// the team does not have, or a form Slack will not open, goes on to the
+// engine, which says so or shows the record.
+func openOutcomeForm(s *Slack, ctx context.Context, c commandPayload, rest string) (receipt, bool, error) {
+	if rest == "" || c.TriggerID == "" {
+		return receipt{}, false, nil
+	}
+	r, ok, err := s.outcomeReceipt(ctx, c.TeamID, 0, rest, c.ChannelID, c.TriggerID)
+	r.kind = kindCommand
+	if err == nil && ok {
+		r.fallback, err = commandDelivery(c)
+	}
+	return r, err != nil || ok, err
+}
+
+// openWrittenForm opens the form that writes a whole reflection at once.
+func openWrittenForm(s *Slack, _ context.Context, c commandPayload, rest string) (receipt, bool, error) {
+	key := rest
+	if key == "" {
+		key = "case"
+	}
+	f, err := s.engineOn(s.store).FormFor(key)
+	if err != nil {
+		return receipt{kind: kindCommand, ignored: "form for an unknown template", body: map[string]string{
+			"response_type": "ephemeral",
+			"text":          "I don't know that kind of reflection. /reflect templates lists them; /reflect form on its own is a case reflection.",
+		}}, true, nil
+	}
+	m, err := formModal(f, c.ChannelID)
+	if err != nil {
+		return receipt{}, true, err
+	}
+	return receipt{kind: kindCommand, modal: &m, trigger: c.TriggerID, ignored: "form opened"}, true, nil
 }
 
 // routeInteraction decides what to do with an interaction payload.

@@ -170,36 +170,14 @@ func (l *socketLink) AckCtx(ctx context.Context, envelopeID string, payload any)
 // ctx ends (nil), Slack asks for a new one, the link goes quiet, or it
 // fails. up reports whether Slack said hello on it.
 func (s *Slack) runLink(ctx context.Context, api *webAPI, clock linkClock) (up bool, err error) {
-	s.log.InfoContext(ctx, "slack: connecting over Socket Mode")
-	_, url, err := api.StartSocketModeContext(ctx)
+	conn, err := s.dialLink(ctx, api)
 	if err != nil {
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && refusedToken(se.Err) {
-			return false, tokenRefused(se.Err)
-		}
-		return false, fmt.Errorf("apps.connections.open: %w", err)
-	}
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
-	conn, _, err := dialer.DialContext(ctx, url, nil)
-	if err != nil {
-		return false, fmt.Errorf("opening the websocket: %w", err)
+		return false, err
 	}
 	defer conn.Close()
 	defer s.setConnected(false)
-	// An envelope's payload may be as large as an HTTP delivery's body.
-	conn.SetReadLimit(2*MaxBodyBytes + 64<<10)
-	var heard atomic.Int64 // when anything last came from Slack, Unix ns
-	hear := func() { heard.Store(clock.Now().UnixNano()) }
-	hear()
-	conn.SetPingHandler(func(data string) error {
-		hear()
-		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-		if errors.Is(err, websocket.ErrCloseSent) {
-			return nil
-		}
-		return err
-	})
-	conn.SetPongHandler(func(string) error { hear(); return nil })
+	w := &linkWatch{s: s, conn: conn, link: &socketLink{conn: conn}}
+	w.listen(clock)
 
 	// The reader keeps reading (and so answering Slack's pings) while an
 	// envelope is being recorded.
@@ -214,7 +192,7 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI, clock linkClock) (up b
 				readErr <- err
 				return
 			}
-			hear()
+			w.hear(clock)
 			select {
 			case msgs <- msg:
 			case <-stop:
@@ -222,69 +200,135 @@ func (s *Slack) runLink(ctx context.Context, api *webAPI, clock linkClock) (up b
 			}
 		}
 	}()
-	link := &socketLink{conn: conn}
-	// Every socketDead/15 (1 s by default) the link is looked at: pinged
-	// when socketPing has passed since the last ping; not ready once
-	// nothing has been heard for two pings (Slack answers a ping at once);
-	// replaced once nothing has been heard for socketDead.
+	// Every socketDead/15 (1 s by default) the link is looked at (tick).
 	ticks, stopTicks := clock.NewTicker(max(s.socketDead/15, time.Millisecond))
 	defer stopTicks()
-	var pinged time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			_ = conn.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-			return up, nil
+			return w.up, nil
 		case err := <-readErr:
-			return up, fmt.Errorf("reading: %w", err)
+			return w.up, fmt.Errorf("reading: %w", err)
 		case now := <-ticks:
-			quiet := now.Sub(time.Unix(0, heard.Load()))
-			switch {
-			case quiet > s.socketDead:
-				s.setConnected(false)
-				s.log.WarnContext(ctx, "slack: nothing heard over Socket Mode; replacing the connection", "quiet_for", quiet.Round(time.Millisecond))
-				return up, errLinkSilent
-			case quiet > 2*s.socketPing:
-				if s.connected.Load() {
-					s.setConnected(false)
-					s.log.WarnContext(ctx, "slack: nothing heard over Socket Mode; not ready until Slack answers", "quiet_for", quiet.Round(time.Millisecond))
-				}
-			case up && !s.connected.Load():
-				s.setConnected(true)
-				s.log.InfoContext(ctx, "slack: Socket Mode heard from again")
-			}
-			if now.Sub(pinged) >= s.socketPing {
-				pinged = now
-				if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.socketPing)); err != nil {
-					return up, fmt.Errorf("pinging: %w", err)
-				}
+			if err := w.tick(ctx, now); err != nil {
+				return w.up, err
 			}
 		case msg := <-msgs:
-			var env socketEnvelope
-			if err := json.Unmarshal(msg, &env); err != nil {
-				s.metrics.rejected.WithLabelValues("malformed").Inc()
-				s.log.WarnContext(ctx, "slack: unreadable Socket Mode message dropped")
-				continue
-			}
-			switch env.Type {
-			case "hello":
-				if !s.connected.Load() {
-					s.log.InfoContext(ctx, "slack: connected over Socket Mode")
-				}
-				up = true
-				s.setConnected(true)
-				continue
-			case "disconnect":
-				s.setConnected(false)
-				s.log.InfoContext(ctx, "slack: Slack asked for a new Socket Mode connection", "reason", ident(env.Reason))
-				return up, errLinkRefresh
-			}
-			if env.EnvelopeID != "" {
-				s.onEnvelope(ctx, link, env)
+			if err := w.message(ctx, msg); err != nil {
+				return w.up, err
 			}
 		}
 	}
+}
+
+// dialLink asks Slack for a Socket Mode URL and opens the websocket.
+func (s *Slack) dialLink(ctx context.Context, api *webAPI) (*websocket.Conn, error) {
+	s.log.InfoContext(ctx, "slack: connecting over Socket Mode")
+	_, url, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && refusedToken(se.Err) {
+			return nil, tokenRefused(se.Err)
+		}
+		return nil, fmt.Errorf("apps.connections.open: %w", err)
+	}
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	conn, _, err := dialer.DialContext(ctx, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening the websocket: %w", err)
+	}
+	// An envelope's payload may be as large as an HTTP delivery's body.
+	conn.SetReadLimit(2*MaxBodyBytes + 64<<10)
+	return conn, nil
+}
+
+// linkWatch is one Socket Mode connection's state: when anything was last
+// heard from Slack, when it was last pinged, and whether Slack said hello.
+type linkWatch struct {
+	s      *Slack
+	conn   *websocket.Conn
+	link   *socketLink
+	heard  atomic.Int64 // Unix ns
+	pinged time.Time
+	up     bool
+}
+
+func (w *linkWatch) hear(clock linkClock) { w.heard.Store(clock.Now().UnixNano()) }
+
+// listen counts Slack's pings and pongs as hearing from it, and answers
+// its pings.
+func (w *linkWatch) listen(clock linkClock) {
+	w.hear(clock)
+	w.conn.SetPingHandler(func(data string) error {
+		w.hear(clock)
+		err := w.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	w.conn.SetPongHandler(func(string) error { w.hear(clock); return nil })
+}
+
+// tick looks at the link: it pings when socketPing has passed since the
+// last ping; the bot is not ready once nothing has been heard for two
+// pings (Slack answers a ping at once); the link is replaced once nothing
+// has been heard for socketDead.
+func (w *linkWatch) tick(ctx context.Context, now time.Time) error {
+	s := w.s
+	quiet := now.Sub(time.Unix(0, w.heard.Load()))
+	switch {
+	case quiet > s.socketDead:
+		s.setConnected(false)
+		s.log.WarnContext(ctx, "slack: nothing heard over Socket Mode; replacing the connection", "quiet_for", quiet.Round(time.Millisecond))
+		return errLinkSilent
+	case quiet > 2*s.socketPing:
+		if s.connected.Load() {
+			s.setConnected(false)
+			s.log.WarnContext(ctx, "slack: nothing heard over Socket Mode; not ready until Slack answers", "quiet_for", quiet.Round(time.Millisecond))
+		}
+	case w.up && !s.connected.Load():
+		s.setConnected(true)
+		s.log.InfoContext(ctx, "slack: Socket Mode heard from again")
+	}
+	if now.Sub(w.pinged) >= s.socketPing {
+		w.pinged = now
+		if err := w.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.socketPing)); err != nil {
+			return fmt.Errorf("pinging: %w", err)
+		}
+	}
+	return nil
+}
+
+// message takes one message from Slack: hello, a request for a new
+// connection (errLinkRefresh), or an envelope to record and acknowledge.
+func (w *linkWatch) message(ctx context.Context, msg []byte) error {
+	s := w.s
+	var env socketEnvelope
+	if err := json.Unmarshal(msg, &env); err != nil {
+		s.metrics.rejected.WithLabelValues("malformed").Inc()
+		s.log.WarnContext(ctx, "slack: unreadable Socket Mode message dropped")
+		return nil
+	}
+	switch env.Type {
+	case "hello":
+		if !s.connected.Load() {
+			s.log.InfoContext(ctx, "slack: connected over Socket Mode")
+		}
+		w.up = true
+		s.setConnected(true)
+		return nil
+	case "disconnect":
+		s.setConnected(false)
+		s.log.InfoContext(ctx, "slack: Slack asked for a new Socket Mode connection", "reason", ident(env.Reason))
+		return errLinkRefresh
+	}
+	if env.EnvelopeID != "" {
+		s.onEnvelope(ctx, w.link, env)
+	}
+	return nil
 }
 
 // refusedToken reports whether apps.connections.open's error means the
