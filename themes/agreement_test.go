@@ -152,6 +152,12 @@ func TestLoadGold(t *testing.T) {
 // community kappa is below the 0.65 the team set for every direction (v1
 // 0.579, v2 and v3 0.567, v4 0.593): that is the honest figure, not a
 // target met.
+//
+// heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
+// later by another writer from docs/codebook.md alone, and scored once,
+// with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
+// held-out set on every direction but anticipation: a second writer's
+// wording and labelling, which is what a team's own answers will be.
 var agreementFloors = map[string]map[string]float64{
 	"tune": {
 		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.94, flows.DirAnticipation: 0.96,
@@ -164,6 +170,10 @@ var agreementFloors = map[string]map[string]float64{
 	"heldout": {
 		flows.DirRelationships: 0.77, flows.DirStories: 0.67, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.64,
 		"capabilities": 0.76,
+	},
+	"heldout2": {
+		flows.DirRelationships: 0.61, flows.DirStories: 0.63, flows.DirCommunity: 0.52, flows.DirAnticipation: 0.65,
+		"capabilities": 0.69,
 	},
 }
 
@@ -197,7 +207,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "heldout"} {
+	for _, set := range []string{"tune", "tune_extra", "heldout", "heldout2"} {
 		t.Run(set, func(t *testing.T) {
 			gold, got := offCodeFile(t, "testdata/codes_"+set+".jsonl")
 			r := Agreement(gold, got)
