@@ -306,26 +306,49 @@ const maxReplyBytes = 32 << 10
 // in the stored text would hold something the scrubber now removes, which
 // the model could only have guessed.
 func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (flows.Codes, error) {
-	if len(resp.Choices) == 0 {
-		return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply had no message"}
-	}
-	choice := resp.Choices[0]
-	if choice.Message.Refusal != "" || choice.FinishReason == openai.FinishReasonContentFilter {
-		// The refusal's wording is not kept: it may quote the answer.
-		return flows.Codes{}, &ModelError{Retryable: true, Reason: "the model refused to code the answer"}
-	}
-	if choice.FinishReason == openai.FinishReasonLength {
-		return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply was cut off at the token limit"}
-	}
-	if len(choice.Message.Content) > maxReplyBytes {
-		return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply was longer than any reply asked for"}
+	content, err := replyContent(resp)
+	if err != nil {
+		return flows.Codes{}, err
 	}
 	var r modelReply
-	if err := json.Unmarshal([]byte(stripCodeFence(choice.Message.Content)), &r); err != nil {
+	if err := json.Unmarshal([]byte(stripCodeFence(content)), &r); err != nil {
 		return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply was not the JSON asked for", err: err}
 	}
-
 	c := flows.Codes{Capabilities: []string{}, Phrases: []flows.Phrase{}}
+	if err := readLabels(&c, r); err != nil {
+		return flows.Codes{}, err
+	}
+	m.readThemes(&c, r, stored, sent)
+	m.readPhrases(&c, r, stored, sent)
+	if c.DroppedQuotes > 0 {
+		m.dropped.Add(float64(c.DroppedQuotes))
+	}
+	return c, nil
+}
+
+// replyContent is the reply's message, or why there is none to read: no
+// message, a refusal, a reply cut off, or one longer than any asked for.
+func replyContent(resp openai.ChatCompletionResponse) (string, error) {
+	if len(resp.Choices) == 0 {
+		return "", &ModelError{Retryable: true, Reason: "the reply had no message"}
+	}
+	choice := resp.Choices[0]
+	switch {
+	case choice.Message.Refusal != "" || choice.FinishReason == openai.FinishReasonContentFilter:
+		// The refusal's wording is not kept: it may quote the answer.
+		return "", &ModelError{Retryable: true, Reason: "the model refused to code the answer"}
+	case choice.FinishReason == openai.FinishReasonLength:
+		return "", &ModelError{Retryable: true, Reason: "the reply was cut off at the token limit"}
+	case len(choice.Message.Content) > maxReplyBytes:
+		return "", &ModelError{Retryable: true, Reason: "the reply was longer than any reply asked for"}
+	}
+	return choice.Message.Content, nil
+}
+
+// readLabels takes the four directions' labels and the capability tags
+// (in the codebook's order, each once); anything the codebook does not
+// have is an error.
+func readLabels(c *flows.Codes, r modelReply) error {
 	for _, d := range []struct {
 		key string
 		got string
@@ -339,23 +362,26 @@ func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (f
 		l := flows.Label(d.got)
 		if !l.Valid() {
 			// The value is not quoted: it came from the model.
-			return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply gave an invalid label for " + d.key}
+			return &ModelError{Retryable: true, Reason: "the reply gave an invalid label for " + d.key}
 		}
 		*d.to = l
 	}
 	for _, tag := range r.Capabilities {
 		if !slices.Contains(flows.Capabilities, tag) {
-			return flows.Codes{}, &ModelError{Retryable: true, Reason: "the reply gave a capability tag the codebook does not have"}
+			return &ModelError{Retryable: true, Reason: "the reply gave a capability tag the codebook does not have"}
 		}
 	}
-	// In the codebook's order, each tag once.
 	for _, tag := range flows.Capabilities {
 		if slices.Contains(r.Capabilities, tag) {
 			c.Capabilities = append(c.Capabilities, tag)
 		}
 	}
+	return nil
+}
 
-	// Catalogue themes: a known id, with a quote of the answer's words.
+// readThemes keeps the catalogue themes the reply gives: a known id, with
+// a quote of the answer's words, each once. Others count as dropped.
+func (m *Model) readThemes(c *flows.Codes, r modelReply, stored, sent string) {
 	themes := map[string]bool{}
 	for i, t := range r.Themes {
 		id := strings.TrimSpace(t.ID)
@@ -376,9 +402,12 @@ func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (f
 		c.Phrases = append(c.Phrases, flows.Phrase{Phrase: m.themeWords(id, quote), Key: id, Theme: id,
 			Quote: quote, CutBefore: before, CutAfter: after})
 	}
+}
 
-	// Key phrases: labels of emerging themes, so made of the quote's own
-	// words and nothing a scrubber would take out.
+// readPhrases keeps the key phrases the reply gives: labels of emerging
+// themes, so made of the quote's own words and nothing a scrubber would
+// take out, each once. Others count as dropped.
+func (m *Model) readPhrases(c *flows.Codes, r modelReply, stored, sent string) {
 	keys := map[string]bool{}
 	for i, p := range r.Phrases {
 		quote, ok := quoteSpan(p.Quote, stored, sent)
@@ -387,12 +416,8 @@ func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (f
 			continue
 		}
 		phrase, ok := m.keepPhrase(p.Phrase, quote)
-		if !ok {
-			c.DroppedQuotes++
-			continue
-		}
 		key := PhraseKey(phrase)
-		if key == "" {
+		if !ok || key == "" {
 			c.DroppedQuotes++
 			continue
 		}
@@ -403,10 +428,6 @@ func (m *Model) read(resp openai.ChatCompletionResponse, stored, sent string) (f
 		before, after := cutEdges(stored, quote)
 		c.Phrases = append(c.Phrases, flows.Phrase{Phrase: phrase, Key: key, Quote: quote, CutBefore: before, CutAfter: after})
 	}
-	if c.DroppedQuotes > 0 {
-		m.dropped.Add(float64(c.DroppedQuotes))
-	}
-	return c, nil
 }
 
 // quoteSpan returns a quote without its surrounding white space, when
