@@ -6,13 +6,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"whatmatters/storage"
+	"whatmatters/inbox"
 )
 
 // QueueReader reads how much work waits in the database; storage.DB is
 // one.
 type QueueReader interface {
-	QueueStats(ctx context.Context, stuckBefore time.Time) (storage.QueueStats, error)
+	QueueStats(ctx context.Context, stuckBefore time.Time) (inbox.QueueStats, error)
 }
 
 // queueCollector reads, when /metrics is scraped, how much work waits in

@@ -3,21 +3,15 @@ package storage
 import (
 	"context"
 	"time"
-)
 
-// QueueStats is how much work waits in the database, for /metrics.
-type QueueStats struct {
-	Jobs         map[[2]string]int // River jobs by kind and state
-	Stuck        map[string]int    // running jobs attempted before the given time, by kind
-	Outbox       int               // replies owed to Slack
-	OutboxOldest time.Time         // when the oldest was owed; zero when none
-}
+	"whatmatters/inbox"
+)
 
 // QueueStats reads River's jobs by kind and state, the running jobs
 // attempted before stuckBefore, and the outbox's depth and oldest message.
-func (db *DB) QueueStats(ctx context.Context, stuckBefore time.Time) (QueueStats, error) {
+func (db *DB) QueueStats(ctx context.Context, stuckBefore time.Time) (inbox.QueueStats, error) {
 	const doing = "reading the queues"
-	qs := QueueStats{Jobs: map[[2]string]int{}, Stuck: map[string]int{}}
+	qs := inbox.QueueStats{Jobs: map[[2]string]int{}, Stuck: map[string]int{}}
 	rows, err := db.sql.QueryContext(ctx, `SELECT kind, state, count(*) FROM river_job GROUP BY kind, state`)
 	if err != nil {
 		return qs, wrap(doing, err)
