@@ -11,9 +11,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -186,7 +186,7 @@ func (s *slack) message(eventID, channel, thread, user, text string) ([]byte, st
 // pseudonym is the name a team would use for the person a reflection is
 // about (never a real name), one of a dozen in turn.
 func pseudonym(i int) string {
-	words := []string{"Rowan", "Heron", "Sorrel", "Linnet", "Alder", "Wren", "Teasel", "Bracken", "Plover", "Juniper", "Sedge", "Tansy"}
+	words := []string{"Heron", "Sorrel", "Alder", "Teasel", "Bracken", "Plover", "Sedge", "Burdock", "Lichen", "Shingle", "Thistle", "Kestrel"}
 	return words[i%len(words)]
 }
 
@@ -244,7 +244,36 @@ func (s *slack) postsBy(ctx context.Context, mark int, channels []string, want i
 		}
 		return true
 	})
-	return at, err
+	if err != nil {
+		return at, fmt.Errorf("%w; calls seen in those channels: %s", err, s.tally(mark, channels))
+	}
+	return at, nil
+}
+
+// tally counts the calls since mark in channels, by method and result,
+// for an error message.
+func (s *slack) tally(mark int, channels []string) string {
+	ours := map[string]bool{}
+	for _, ch := range channels {
+		ours[ch] = true
+	}
+	n := map[string]int{}
+	for _, c := range s.calls(mark) {
+		if ours[c.Channel] {
+			k := fmt.Sprintf("%s %d%s", c.Method, c.Status, c.Error)
+			if c.Method == "chat.postEphemeral" {
+				// A notice instead of the posts: say which.
+				k += fmt.Sprintf(" %q", firstLine(c.Text))
+			}
+			n[k]++
+		}
+	}
+	keys := slices.Sorted(maps.Keys(n))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, n[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // roots is each channel's first top-level post since mark: the thread
@@ -305,4 +334,7 @@ func processedEvents(ctx context.Context, metrics string) (int, error) {
 	return 0, nil // no event processed yet: the series is not there
 }
 
-var errDeadline = errors.New("deadline passed")
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -373,7 +373,7 @@ func burst(ctx context.Context, cfg config, sys system, sl *slack) (Burst, error
 	}))
 	at, err := sl.postsBy(ctx, mark, channels, sys.postsPerStart)
 	if err != nil {
-		return b, fmt.Errorf("not every reflection's posts were out within %s", cfg.deadline)
+		return b, fmt.Errorf("not every reflection's posts were out within %s: %w", cfg.deadline, err)
 	}
 	b.PostsOutS = at.Sub(start).Seconds()
 
@@ -393,7 +393,7 @@ func burst(ctx context.Context, cfg config, sys system, sl *slack) (Burst, error
 	}))
 	at, err = sl.postsBy(ctx, mark, channels, 1)
 	if err != nil {
-		return b, fmt.Errorf("not every answer had its next post within %s", cfg.deadline)
+		return b, fmt.Errorf("not every answer had its next post within %s: %w", cfg.deadline, err)
 	}
 	b.AnswersS = at.Sub(start).Seconds()
 	return b, nil

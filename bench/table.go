@@ -65,16 +65,22 @@ func rows(c config) []row {
 		b := func(r Run) (*Burst, bool) { return r.Burst, r.Burst != nil }
 		rs = append(rs,
 			row{fmt.Sprintf("burst: %d /reflect, ack p99 (ms)", c.burst), 1, func(r Run) (float64, bool) {
-				x, ok := b(r)
-				return x.Commands.P99, ok && x.Commands.OK > 0
+				if x, ok := b(r); ok {
+					return x.Commands.P99, x.Commands.OK > 0
+				}
+				return 0, false
 			}, true},
 			row{fmt.Sprintf("burst: %d /reflect → every root post and first question out (s)", c.burst), 2, func(r Run) (float64, bool) {
-				x, ok := b(r)
-				return x.PostsOutS, ok && x.PostsOutS > 0
+				if x, ok := b(r); ok {
+					return x.PostsOutS, x.PostsOutS > 0
+				}
+				return 0, false
 			}, true},
 			row{fmt.Sprintf("burst: %d starters' answers → every next post out (s)", c.burst), 2, func(r Run) (float64, bool) {
-				x, ok := b(r)
-				return x.AnswersS, ok && x.AnswersS > 0
+				if x, ok := b(r); ok {
+					return x.AnswersS, x.AnswersS > 0
+				}
+				return 0, false
 			}, true},
 		)
 	}
