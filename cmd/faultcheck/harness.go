@@ -308,7 +308,9 @@ type env struct {
 }
 
 // setup starts the fake API and serve on a database: dbURL if given, else
-// a new database on the server adminURL names.
+// a new database on the server adminURL names; "sqlite" is a SQLite file
+// in the scenario's directory, which the checks that read PostgreSQL
+// (e.db is nil) cannot read.
 func setup(ctx context.Context, o options, name, dbURL string, before ...func(*env) error) (*env, error) {
 	e := &env{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 15 * time.Second}}
 	dir, err := os.MkdirTemp("", "faultcheck-"+name+"-")
@@ -316,6 +318,10 @@ func setup(ctx context.Context, o options, name, dbURL string, before ...func(*e
 		return nil, err
 	}
 	e.dir = dir
+	sqlite := dbURL == "sqlite"
+	if sqlite {
+		dbURL = "sqlite:" + filepath.Join(dir, "wm.db")
+	}
 	if dbURL == "" {
 		dbname := fmt.Sprintf("faultcheck_%s_%d_%d", strings.ReplaceAll(name, "-", "_"), os.Getpid(), time.Now().UnixNano()%1_000_000)
 		u, drop, err := tempDatabase(ctx, o.pg, dbname)
@@ -346,6 +352,9 @@ func setup(ctx context.Context, o options, name, dbURL string, before ...func(*e
 	if err := e.srv.start(ctx); err != nil {
 		e.close()
 		return nil, err
+	}
+	if sqlite {
+		return e, nil
 	}
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {

@@ -11,6 +11,8 @@
 //	fuzz           random requests over the whole request path: no 5xx
 //	boundaries     another organisation's admin, controls and lists of another
 //	               channel, posts where the person is not: nothing changes
+//	waits          a burst of /reflect, answers and Next presses: the wait from
+//	               each to the question it owes (SQLite; PostgreSQL, 1 and 2 instances)
 //
 // Each scenario prints one PASS or FAIL line with its figures; the program
 // exits 1 if any failed. -short runs small counts (CI); without it the
@@ -57,6 +59,7 @@ var scenarios = []scenario{
 	{"fuzz", runFuzz},
 	{"socket", runSocket},
 	{"boundaries", runBoundaries},
+	{"waits", runWaits},
 }
 
 func main() {

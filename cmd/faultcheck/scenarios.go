@@ -276,10 +276,12 @@ func runSlackFaults(ctx context.Context, o options) (summary string, err error) 
 			break
 		}
 	}
+	storm := stormRate(calls, start.Add(window), start.Add(2*window))
 	summary = fmt.Sprintf("429 (Retry-After: %d) for %s then 500 for %s: %d answered 429 %v, %d answered 500; all processed and sent %s after the faults began; "+
-		"min gap from a 429 to the next chat.postMessage %s (%d sooner than Retry-After; %d within %s, already in flight, not counted; raw min %s); %s",
+		"min gap from a 429 to the next chat.postMessage %s (%d sooner than Retry-After; %d within %s, already in flight, not counted; raw min %s); "+
+		"during the 500s: %s; %s",
 		retryAfter, window, window, n429, by429, n500, took.Round(100*time.Millisecond), minGap.Round(time.Millisecond), violations,
-		inflight, inFlightAllowance, rawMin.Round(time.Millisecond), res)
+		inflight, inFlightAllowance, rawMin.Round(time.Millisecond), storm, res)
 	switch {
 	case derr != nil:
 		return summary, failf("%v", derr)
@@ -293,6 +295,42 @@ func runSlackFaults(ctx context.Context, o options) (summary string, err error) 
 		return summary, failf("%v", res.problems)
 	}
 	return summary, nil
+}
+
+// stormRate describes the Web API calls made while Slack answered 500
+// (from..until): how many, the most in one second (all methods, and of
+// the busiest method), and the most tries of one reaction.
+func stormRate(calls []slackfake.Call, from, until time.Time) string {
+	perSec := map[int64]int{}
+	perMethodSec := map[string]int{}
+	tries := map[string]int{}
+	total := 0
+	for _, c := range calls {
+		if c.At.Before(from) || !c.At.Before(until) || c.Method == "auth.test" {
+			continue
+		}
+		total++
+		sec := int64(c.At.Sub(from) / time.Second)
+		perSec[sec]++
+		perMethodSec[c.Method+"@"+strconv.FormatInt(sec, 10)]++
+		if c.Method == "reactions.add" {
+			tries[c.Channel+"/"+c.TS]++
+		}
+	}
+	peak, peakMethod, busiest, mostTries := 0, 0, "", 0
+	for _, n := range perSec {
+		peak = max(peak, n)
+	}
+	for k, n := range perMethodSec {
+		if n > peakMethod {
+			peakMethod, busiest = n, k[:strings.LastIndex(k, "@")]
+		}
+	}
+	for _, n := range tries {
+		mostTries = max(mostTries, n)
+	}
+	return fmt.Sprintf("%d calls in %s, peak %d a second (of one method: %d, %s), one reaction tried at most %d times",
+		total, until.Sub(from), peak, peakMethod, busiest, mostTries)
 }
 
 // runUnsignedFlood sends signed deliveries alone, then again beside a

@@ -59,6 +59,7 @@ func (c Call) OK() bool { return c.Status == http.StatusOK && c.Error == "" }
 // Message is a message the fake holds, as posted.
 type Message struct {
 	Channel, TS, Thread, Text string
+	Blocks                    string // as posted, JSON
 	Outbox                    int64
 	Meta                      map[string]any
 }
@@ -243,6 +244,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	args := readArgs(r)
 	c.Channel, c.User, c.Text, c.Thread = args["channel"], args["user"], args["text"], args["thread_ts"]
+	if method == "reactions.add" {
+		c.TS = args["timestamp"] // so that a failed try is told apart too
+	}
 
 	a.mu.Lock()
 	f := a.fault
@@ -291,7 +295,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "chat.postMessage":
 		ts := a.nextTS()
 		c.TS = ts
-		m := Message{Channel: c.Channel, TS: ts, Thread: c.Thread, Text: c.Text}
+		m := Message{Channel: c.Channel, TS: ts, Thread: c.Thread, Text: c.Text, Blocks: args["blocks"]}
 		if raw := args["metadata"]; raw != "" {
 			_ = json.Unmarshal([]byte(raw), &m.Meta)
 			if p, ok := m.Meta["event_payload"].(map[string]any); ok {
