@@ -32,11 +32,11 @@ import (
 )
 
 type config struct {
-	wm, boltDir, boltVersion, node, work, pgURL string
-	systems                                     []string
-	rounds, n, channels, users, burst           int
-	concs                                       []int
-	burstLatency, quietWait, deadline           time.Duration
+	wm, boltDir, boltVersion, node, work, pgURL, pgVersion string
+	systems                                                []string
+	rounds, n, channels, users, burst                      int
+	concs                                                  []int
+	burstLatency, quietWait, deadline                      time.Duration
 }
 
 func main() {
@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string) error {
 				return err
 			}
 			defer pg.close()
+			_ = pg.pool.QueryRow(ctx, "SHOW server_version").Scan(&cfg.pgVersion)
 		}
 	}
 	var runs []Run

@@ -43,7 +43,7 @@ while [[ $# -gt 0 ]]; do
 	-rev) rev=${2:?-rev needs a commit}; shift 2 ;;
 	-wm) wm=${2:?-wm needs a binary}; shift 2 ;;
 	--) shift; pass+=("$@"); break ;;
-	-h | -help | --help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h | -help | --help) sed -n '2,26p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown flag $1 (see bench/run.sh -h)" >&2; exit 2 ;;
 	esac
 done
@@ -55,7 +55,7 @@ echo "building the bench program into $work" >&2
 
 if [[ -n $wm ]]; then
 	wm=$(cd "$(dirname "$wm")" && pwd)/$(basename "$wm")
-	echo "whatmatters: $wm as given" >&2
+	what="binary $wm"
 elif [[ -n $rev ]]; then
 	commit=$(git -C "$repo" rev-parse --verify "$rev^{commit}")
 	rm -rf "$work/src"
@@ -63,13 +63,13 @@ elif [[ -n $rev ]]; then
 	git -C "$repo" archive "$commit" | tar -x -C "$work/src"
 	(cd "$work/src" && go build -o "$work/whatmatters" ./cmd/whatmatters)
 	wm=$work/whatmatters
-	echo "whatmatters: commit $(git -C "$repo" rev-parse --short "$commit")" >&2
+	what="commit $(git -C "$repo" rev-parse --short "$commit")"
 else
 	(cd "$repo" && go build -o "$work/whatmatters" ./cmd/whatmatters)
 	wm=$work/whatmatters
 	dirty=
 	[[ -n $(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null) ]] && dirty=", with uncommitted changes"
-	echo "whatmatters: the work tree at $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$dirty" >&2
+	what="work tree at $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$dirty"
 fi
 
 # The Bolt app: installed in the work folder, never in the repository.
@@ -84,7 +84,10 @@ if [[ ! -f $work/bolt/node_modules/.wmbench-lock || $(cat "$work/bolt/node_modul
 	echo "$stamp" >"$work/bolt/node_modules/.wmbench-lock"
 fi
 
-echo "machine: $(nproc) cores; $(go version | cut -d' ' -f3); node $(node --version)" >&2
-echo "before: $(uptime)" >&2
-"$work/wmbench" -wm "$wm" -bolt-dir "$work/bolt" -work "$work" "${pass[@]}" | tee "$work/table.md"
-echo "after: $(uptime)" >&2
+{
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'): whatmatters $what; $(nproc) cores, $(go version | cut -d' ' -f3), node $(node --version)"
+	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	"$work/wmbench" -wm "$wm" -bolt-dir "$work/bolt" -work "$work" "${pass[@]}"
+	echo
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$work/table.md"

@@ -108,8 +108,12 @@ func title(c config, id string) string {
 
 func table(c config, runs []Run) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%d round(s); each ack run: %d thread replies over %d threads from %d members; median (min–max)\n\n",
+	fmt.Fprintf(&b, "\n%d round(s); each ack run: %d thread replies over %d threads from %d members; median (min–max)",
 		c.rounds, c.n, c.channels, c.users)
+	if c.pgVersion != "" {
+		fmt.Fprintf(&b, "; PostgreSQL %s", c.pgVersion)
+	}
+	b.WriteString("\n\n")
 	var wms []string
 	for _, id := range c.systems {
 		if id != "bolt" {
