@@ -6,6 +6,7 @@
 //	retries        every delivery also sent again as Slack's retries
 //	sigkill        serve killed mid-reflection with jobs and posts in flight
 //	slack-429-500  the Web API answers 429 (Retry-After) then 500 for a while
+//	slack-500      the Web API answers 500 for 10 s as reactions and questions are owed
 //	unsigned-flood unsigned and badly signed requests beside signed ones
 //	pg-restart     PostgreSQL (a temporary cluster of its own) stopped and started mid-load
 //	fuzz           random requests over the whole request path: no 5xx
@@ -54,6 +55,7 @@ var scenarios = []scenario{
 	{"retries", runRetries},
 	{"sigkill", runSigkill},
 	{"slack-429-500", runSlackFaults},
+	{"slack-500", runSlack500},
 	{"unsigned-flood", runUnsignedFlood},
 	{"pg-restart", runPGRestart},
 	{"fuzz", runFuzz},

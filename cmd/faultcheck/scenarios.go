@@ -297,6 +297,41 @@ func runSlackFaults(ctx context.Context, o options) (summary string, err error) 
 	return summary, nil
 }
 
+// runSlack500 has the fake Web API answer every call 500 for a window
+// from the first event on, as the load is sent (most of it other members'
+// messages, each owing a reaction): every reply must still arrive, once;
+// the calls made while Slack failed are reported (see stormRate).
+func runSlack500(ctx context.Context, o options) (summary string, err error) {
+	e, err := setup(ctx, o, "slack-500", "")
+	if err != nil {
+		return "", err
+	}
+	defer finish(o, e, &err)
+	w := newWorkload(pick(o, 4, 8), pick(o, 6, 10), 1, pick(o, 8, 16))
+	if err := w.start(ctx, e, 1, 30*time.Second); err != nil {
+		return "", err
+	}
+	w.plan()
+	window := 10 * time.Second
+	start := time.Now()
+	e.api.SetFault(&slackfake.Fault{Status: http.StatusInternalServerError, Until: start.Add(window)})
+	w.send(ctx, w.msgs, func(m *message) { w.deliver(ctx, e, m, 0) }, nil)
+	took, derr := drained(ctx, e, start, time.Now().Add(pick(o, 60*time.Second, 2*time.Minute)))
+	res := w.check(ctx, e)
+	storm := stormRate(e.api.Calls(), start, start.Add(window))
+	summary = fmt.Sprintf("%d events (%d owing a reaction) sent during %s of 500s: %s; all processed and sent %s after the 500s began; %s",
+		len(w.msgs), len(w.msgs)-w.reflections*w.starter, window, storm, took.Round(100*time.Millisecond), res)
+	switch {
+	case derr != nil:
+		return summary, failf("%v", derr)
+	case res.acked != len(w.msgs):
+		return summary, failf("only %d of %d deliveries acknowledged", res.acked, len(w.msgs))
+	case !res.ok():
+		return summary, failf("%v", res.problems)
+	}
+	return summary, nil
+}
+
 // stormRate describes the Web API calls made while Slack answered 500
 // (from..until): how many, the most in one second (all methods, and of
 // the busiest method), and the most tries of one reaction.
