@@ -330,7 +330,7 @@ func ackRun(ctx context.Context, cfg config, sys system, sl *slack, k, inFlight 
 			return err == nil && n-processed0 >= a.Replies.OK
 		})
 		if err != nil {
-			return a, fmt.Errorf("not all replies processed within %s", cfg.deadline)
+			return a, fmt.Errorf("not all replies processed (deadline %s): %w", cfg.deadline, err)
 		}
 		a.ProcessedS = time.Since(start).Seconds()
 	}
@@ -342,7 +342,7 @@ func ackRun(ctx context.Context, cfg config, sys system, sl *slack, k, inFlight 
 	})
 	if err != nil {
 		n, _ := sl.countSince(mark, owed)
-		return a, fmt.Errorf("%d of the %d calls the replies owe seen within %s", n, a.Replies.OK, cfg.deadline)
+		return a, fmt.Errorf("%d of the %d calls the replies owe seen (deadline %s): %w", n, a.Replies.OK, cfg.deadline, err)
 	}
 	a.CallsOutS = last.Sub(start).Seconds()
 	if sys.bolt {
