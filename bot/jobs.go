@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -117,9 +118,8 @@ type JobOptions struct {
 	TestOnly bool
 }
 
-// NewJobs returns the River client that works Slack deliveries, and makes s
-// enqueue its jobs in it. Start the client before the transports.
-func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*river.Client[TTx], error) {
+// withDefaults fills in the options left zero.
+func (o JobOptions) withDefaults() JobOptions {
 	if o.Workers == 0 {
 		o.Workers = 8
 	}
@@ -129,15 +129,9 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 	if o.FetchPollInterval != 0 && o.FetchPollInterval < o.FetchCooldown {
 		o.FetchCooldown = o.FetchPollInterval
 	}
-	if o.SweepEvery == 0 {
-		o.SweepEvery = 15 * time.Second
-	}
-	if o.JobTimeout == 0 {
-		o.JobTimeout = 15 * time.Second
-	}
-	if o.RescueAfter == 0 {
-		o.RescueAfter = 25 * time.Second
-	}
+	o.SweepEvery = cmp.Or(o.SweepEvery, 15*time.Second)
+	o.JobTimeout = cmp.Or(o.JobTimeout, 15*time.Second)
+	o.RescueAfter = cmp.Or(o.RescueAfter, 25*time.Second)
 	if o.ModelWorkers <= 0 {
 		o.ModelWorkers = defaultModelWorkers
 	}
@@ -151,73 +145,70 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.CheckInEvery = cmp.Or(o.CheckInEvery, time.Minute)
+	o.DigestsEvery = cmp.Or(o.DigestsEvery, time.Minute)
+	o.SessionsEvery = cmp.Or(o.SessionsEvery, 5*time.Second)
+	o.CodesEvery = cmp.Or(o.CodesEvery, 30*time.Second)
+	return o
+}
+
+// periodicJob is one kind of job River runs every so often (every, when
+// positive: zero or less is never), with its worker.
+type periodicJob struct {
+	id     string
+	every  time.Duration
+	args   river.JobArgs
+	worker func(*river.Workers) error
+}
+
+// periodicJobs are the kinds of job run every so often, as o asks.
+func periodicJobs(s *Slack, o JobOptions) []periodicJob {
+	idleEvery := time.Duration(0)
+	if o.IdleAfter > 0 {
+		idleEvery = min(max(o.IdleAfter/8, time.Minute), time.Hour)
+	}
+	retentionEvery := time.Duration(0)
+	if o.Retention > 0 {
+		retentionEvery = 24 * time.Hour
+	}
+	return []periodicJob{
+		{"slack_inbox_sweep", o.SweepEvery, SweepArgs{}, addWorker(&sweepWorker{s: s})},
+		{"checkins_due", o.CheckInEvery, CheckInsArgs{}, addWorker(&checkInsWorker{s: s})},
+		{"idle_reflections", idleEvery, IdleArgs{}, addWorker(&idleWorker{s: s, idleAfter: o.IdleAfter})},
+		{"retention_purge", retentionEvery, PurgeArgs{}, addWorker(&purgeWorker{s: s, retention: o.Retention})},
+		{"digests_due", o.DigestsEvery, DigestsArgs{}, addWorker(&digestsWorker{s: s})},
+		{"sessions_due", o.SessionsEvery, SessionsArgs{}, addWorker(&sessionsWorker{s: s})},
+	}
+}
+
+// addWorker registers a worker.
+func addWorker[T river.JobArgs](w river.Worker[T]) func(*river.Workers) error {
+	return func(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) }
+}
+
+// NewJobs returns the River client that works Slack deliveries, and makes s
+// enqueue its jobs in it. Start the client before the transports.
+func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*river.Client[TTx], error) {
+	o = o.withDefaults()
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliveryWorker{s: s}); err != nil {
 		return nil, fmt.Errorf("registering the delivery worker: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &sweepWorker{s: s}); err != nil {
-		return nil, fmt.Errorf("registering the sweep worker: %w", err)
-	}
-	periodic := []*river.PeriodicJob{river.NewPeriodicJob(
-		river.PeriodicInterval(o.SweepEvery),
-		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "slack_inbox_sweep", RunOnStart: true},
-	)}
-	if o.CheckInEvery == 0 {
-		o.CheckInEvery = time.Minute
-	}
-	if o.CheckInEvery > 0 {
-		if err := river.AddWorkerSafely(workers, &checkInsWorker{s: s}); err != nil {
-			return nil, fmt.Errorf("registering the check-in worker: %w", err)
+	var periodic []*river.PeriodicJob
+	for _, j := range periodicJobs(s, o) {
+		if j.every <= 0 {
+			continue
 		}
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.CheckInEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return CheckInsArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "checkins_due", RunOnStart: true}))
-	}
-	if o.IdleAfter > 0 {
-		if err := river.AddWorkerSafely(workers, &idleWorker{s: s, idleAfter: o.IdleAfter}); err != nil {
-			return nil, fmt.Errorf("registering the idle worker: %w", err)
+		if err := j.worker(workers); err != nil {
+			return nil, fmt.Errorf("registering the %s worker: %w", j.id, err)
 		}
-		every := min(max(o.IdleAfter/8, time.Minute), time.Hour)
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) { return IdleArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "idle_reflections", RunOnStart: true}))
-	}
-	if o.Retention > 0 {
-		if err := river.AddWorkerSafely(workers, &purgeWorker{s: s, retention: o.Retention}); err != nil {
-			return nil, fmt.Errorf("registering the retention worker: %w", err)
-		}
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "retention_purge", RunOnStart: true}))
-	}
-	if o.DigestsEvery == 0 {
-		o.DigestsEvery = time.Minute
-	}
-	if o.DigestsEvery > 0 {
-		if err := river.AddWorkerSafely(workers, &digestsWorker{s: s}); err != nil {
-			return nil, fmt.Errorf("registering the digest worker: %w", err)
-		}
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.DigestsEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return DigestsArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "digests_due", RunOnStart: true}))
-	}
-	if o.SessionsEvery == 0 {
-		o.SessionsEvery = 5 * time.Second
-	}
-	if o.SessionsEvery > 0 {
-		if err := river.AddWorkerSafely(workers, &sessionsWorker{s: s}); err != nil {
-			return nil, fmt.Errorf("registering the sessions worker: %w", err)
-		}
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(o.SessionsEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return SessionsArgs{}, nil },
-			&river.PeriodicJobOpts{ID: "sessions_due", RunOnStart: true}))
+		args := j.args
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(j.every),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			&river.PeriodicJobOpts{ID: j.id, RunOnStart: true}))
 	}
 	var codesDue *codesDueWorker
 	if o.Coding != nil {
-		if o.CodesEvery == 0 {
-			o.CodesEvery = 30 * time.Second
-		}
 		codesDue = &codesDueWorker{coding: o.Coding}
 		if err := river.AddWorkerSafely(workers, codesDue); err != nil {
 			return nil, fmt.Errorf("registering the coding worker: %w", err)
