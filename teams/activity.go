@@ -126,11 +126,22 @@ type TeamInfo struct {
 	AADGroupID string `json:"aadGroupId,omitempty"`
 }
 
-// ChannelInfo names a channel of a team.
+// ChannelInfo names a channel of a team. Type, when Teams gives it, is
+// "standard", "shared" or "private" (the Teams SDKs' channel info:
+// Microsoft.Teams.Api Channel.Type, "Valid values are standard, shared and
+// private").
 type ChannelInfo struct {
 	ID   string `json:"id"`
 	Name string `json:"name,omitempty"`
+	Type string `json:"type,omitempty"`
 }
+
+// Channel types, as ChannelInfo.Type gives them.
+const (
+	ChannelStandard = "standard"
+	ChannelShared   = "shared"
+	ChannelPrivate  = "private"
+)
 
 // TenantInfo names the Entra ID tenant an activity comes from.
 type TenantInfo struct {

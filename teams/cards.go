@@ -53,6 +53,9 @@ type CardOptions struct {
 	MessageURL func(l flows.MessageLink) string
 	// MaxBytes overrides MaxCardBytes (tests).
 	MaxBytes int
+	// Marker, when set, is the id of the card's first element: a hidden
+	// idempotency marker (see Send.Marker) that CardMarker reads back.
+	Marker string
 }
 
 // card is the part of the Adaptive Card schema used here.
@@ -72,6 +75,7 @@ type cardTeams struct {
 
 type element struct {
 	Type    string      `json:"type"`
+	ID      string      `json:"id,omitempty"`
 	Inlines []textRun   `json:"inlines,omitempty"` // RichTextBlock
 	Text    string      `json:"text,omitempty"`    // TextBlock
 	Wrap    bool        `json:"wrap,omitempty"`
@@ -287,6 +291,12 @@ func buildCard(r flows.Reply, texts []string, cut bool, opt CardOptions) card {
 		c.Actions = append(c.Actions, a)
 	}
 	c.MSTeams = &cardTeams{Width: "Full", Entities: mentions}
+	if opt.Marker != "" {
+		if len(c.Body) == 0 {
+			c.Body = append(c.Body, richText(textRun{Type: "TextRun"}))
+		}
+		c.Body[0].ID = opt.Marker
+	}
 	if len(c.Body) == 0 {
 		c.Body = []element{}
 	}
@@ -410,4 +420,22 @@ func CardActivity(r flows.Reply, opt CardOptions) (*Activity, error) {
 		Summary:     r.Title,
 		Attachments: []Attachment{{ContentType: ContentTypeAdaptiveCard, Content: content}},
 	}, nil
+}
+
+// CardMarker reads the idempotency marker (CardOptions.Marker) of a card
+// as the bot sent it, or "" when it has none: for recognising the bot's
+// own earlier attempt among messages read back.
+func CardMarker(content []byte) string {
+	var c struct {
+		Body []struct {
+			ID string `json:"id"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal(content, &c); err != nil || len(c.Body) == 0 {
+		return ""
+	}
+	if !strings.HasPrefix(c.Body[0].ID, MarkerPrefix) {
+		return ""
+	}
+	return c.Body[0].ID
 }
