@@ -27,7 +27,7 @@ type Metrics struct {
 	// unknownThread counts replies in threads that are no reflection's.
 	unknownThread prometheus.Counter
 	posts         *prometheus.CounterVec // Web API calls, by method and result
-	rateWaits     *prometheus.CounterVec // waits before a post, by cause (pace, rate_limited)
+	rateWaits     *prometheus.CounterVec // waits before a post, by cause (pace, rate_limited, backoff)
 	waited        prometheus.Counter     // seconds spent waiting before posts
 	connected     prometheus.Gauge       // 1 while Socket Mode is connected
 }
@@ -89,7 +89,7 @@ func NewMetrics() *Metrics {
 		}, []string{"method", "result"}),
 		rateWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "whatmatters_slack_rate_limit_waits_total",
-			Help: "Posts held back: to keep one post a second per channel (pace), or after a 429 (rate_limited).",
+			Help: "Posts held back: to keep one post a second per channel (pace), after a 429 (rate_limited), or while Slack fails the method (backoff).",
 		}, []string{"cause"}),
 		waited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "whatmatters_slack_rate_limit_wait_seconds_total",

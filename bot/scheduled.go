@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -42,8 +43,13 @@ func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Co
 	}
 	s.log.InfoContext(ctx, "slack: scheduled step has replies to send", "step", name, "delivery", id, "calls", owed)
 	if err := s.Process(ctx, id, false); err != nil {
-		// Left to the delivery's own job, which waits for a rate limit or
-		// a channel's slot without holding this one up.
+		// What must wait (a channel's slot, a hold) is handed to a runner
+		// when it is due; anything else is left to the delivery's own job.
+		var later *retryLater
+		if errors.As(err, &later) {
+			s.wakeFor(id, "outbox:"+id, later)
+			return nil
+		}
 		if _, qerr := s.enqueue(ctx, id); qerr != nil {
 			s.log.WarnContext(ctx, "slack: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
 		}
