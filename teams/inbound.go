@@ -373,21 +373,20 @@ func editStamp(a *Activity) string {
 }
 
 // ident keeps a protocol name (an activity type, an invoke name, an event
-// type) fit for a log: ASCII letters, digits and _.:/- only, 40 at most.
+// type) fit for a log: a name of at most 40 ASCII letters, digits and
+// _.:/- is kept; anything else, which no protocol name looks like, is
+// replaced whole, so no text can reach a log through it.
 func ident(s string) string {
-	out := make([]rune, 0, min(len(s), 40))
-	for _, r := range s {
-		if len(out) == 40 {
-			break
-		}
-		if r < 128 && (r == '_' || r == '.' || r == ':' || r == '/' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			out = append(out, r)
-		} else {
-			out = append(out, '?')
-		}
-	}
-	if len(out) == 0 {
+	if s == "" {
 		return `""`
 	}
-	return string(out)
+	if len(s) > 40 {
+		return "(unrecognised name)"
+	}
+	for _, r := range s {
+		if r >= 128 || !(r == '_' || r == '.' || r == ':' || r == '/' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return "(unrecognised name)"
+		}
+	}
+	return s
 }
