@@ -22,11 +22,25 @@
 //     updates, edits and deletions), mention stripping, card actions,
 //     dialog payloads and invoke responses.
 //   - cards.go: a flows.Reply as an Adaptive Card (Action.Execute buttons,
-//     text that cannot carry Markdown, kept under Teams' size limit).
+//     text that cannot carry Markdown, kept under Teams' size limit, a
+//     hidden idempotency marker that CardMarker reads back).
+//   - inbound.go: ReadInbound, a verified activity as what the engine is
+//     asked (command, help, reply, control, edit, delete, install, or
+//     ignore with a reason safe to log), with its team, person, channel,
+//     reply chain, dedup key and ordering key. Commands are "reflect …"
+//     after the bot's @mention, or in a 1:1 chat.
+//   - outbound.go: Outbound, the engine's replies as connector sends
+//     (root post, reply in a chain, update, 1:1 chat for notices and
+//     direct messages), each with its card, marker and what to do after
+//     an uncertain outcome; private channels and reflections outside
+//     channels refused, and the person told.
 //
 // What is not here yet: the adapter's integration with the delivery
-// machinery (inbox, outbox, runners and pacing, deduplication of re-sent
-// activities, looking for an earlier attempt after an uncertain send),
-// dialogs for answers, the home card, the chart, the app manifest and the
-// configuration. docs/teams.md gives the rules and their sources.
+// machinery (recording inbound activities under their dedup and ordering
+// keys, running the engine, keeping sends in the outbox, runners and
+// pacing, opening 1:1 chats and storing them, looking for a marker
+// through Graph after an uncertain send), answering invokes with a
+// refreshed card, dialogs for answers, files (my data, the digest's
+// chart), the home card, the app manifest and the configuration.
+// docs/teams.md gives the rules and their sources.
 package teams
