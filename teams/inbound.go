@@ -128,8 +128,17 @@ func UserKey(team, user string) string              { return team + "/@" + user 
 // ReadInbound decides what a verified activity asks of the engine. botID
 // is the bot's own id ("28:<app id>" or the app id); empty means the
 // activity's recipient. It reads, never logs, and keeps no text it does
-// not return.
+// not return. An ignored invoke keeps Invoke set: it still needs its
+// answer in the HTTP response.
 func ReadInbound(a *Activity, botID string) Inbound {
+	in := readInbound(a, botID)
+	if a != nil && a.Type == TypeInvoke {
+		in.Invoke = true
+	}
+	return in
+}
+
+func readInbound(a *Activity, botID string) Inbound {
 	if a == nil {
 		return ignore("no activity")
 	}

@@ -227,6 +227,11 @@ func TestIgnored(t *testing.T) {
 			t.Errorf("%s: an ignored activity keeps nothing: %+v", name, got)
 		}
 	}
+	task := fixture(t, "invoke_card_action.json")
+	task.Name = InvokeTaskFetch
+	if got := ReadInbound(task, ""); got.Kind != InboundIgnore || !got.Invoke || got.Reason != "invoke task/fetch" {
+		t.Errorf("an ignored invoke still needs its answer: %+v", got)
+	}
 	if got := ReadInbound(nil, ""); got.Kind != InboundIgnore {
 		t.Errorf("nil: %+v", got)
 	}

@@ -376,3 +376,19 @@ func (b *planner) add(r flows.Reply, s Send) error {
 	b.plan.Sends = append(b.plan.Sends, s)
 	return nil
 }
+
+// ReflectionsHere says whether a reflection or session can happen where
+// the activity came from: nil in a standard or shared channel;
+// ErrPrivateChannel in a private one; ErrNoReplyChains in a chat. The
+// integration can refuse a command that would start one before asking the
+// engine (as the Slack adapter refuses a channel the person is not in);
+// Outbound refuses the posts anyway.
+func (in Inbound) ReflectionsHere() error {
+	switch {
+	case in.ConversationType != ConversationChannel:
+		return ErrNoReplyChains
+	case in.Private():
+		return ErrPrivateChannel
+	}
+	return nil
+}

@@ -282,3 +282,17 @@ func TestSendKindNames(t *testing.T) {
 		t.Error("zero kind named")
 	}
 }
+
+func TestReflectionsHere(t *testing.T) {
+	in := ReadInbound(fixture(t, "message_channel_command.json"), "")
+	if err := in.ReflectionsHere(); err != nil {
+		t.Errorf("standard channel: %v", err)
+	}
+	in.ChannelType = ChannelPrivate
+	if err := in.ReflectionsHere(); !errors.Is(err, ErrPrivateChannel) {
+		t.Errorf("private channel: %v", err)
+	}
+	if err := ReadInbound(fixture(t, "message_personal.json"), "").ReflectionsHere(); !errors.Is(err, ErrNoReplyChains) {
+		t.Errorf("1:1 chat: %v", err)
+	}
+}
