@@ -169,7 +169,7 @@ func (s *Slack) flushLocked(ctx context.Context, key string) error {
 const maxProcessBatch = 32
 
 // maxBatchWhileAcking bounds a runner's batch while deliveries wait to be
-// recorded. Measured with ../shared/bench at 64 in flight, 4,000 replies,
+// recorded. Measured with the side-by-side benchmark at 64 in flight, 4,000 replies,
 // against 32: SQLite 3,600 -> 7,700 acknowledgements a second, p99 45-54 ->
 // 21-33 ms, all processed after 1.2 -> 1.4 s (8 gave 5,400-6,000 and
 // 31-38 ms).

@@ -7,7 +7,7 @@ import (
 	"text/template"
 )
 
-// The model coder's prompt: the coding scheme of ../shared/CODEBOOK.md told
+// The model coder's prompt: the coding scheme of docs/codebook.md told
 // to a language model (coding/system.txt), and the message that carries one
 // answer (coding/user.txt).
 //
