@@ -325,7 +325,7 @@ func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage, cs 
 	conc := reactConcurrency
 	if s.commits.busy() {
 		// Acknowledgements are waiting: fewer calls at once leave them
-		// the CPU (../shared/bench, SQLite, 64 in flight: p99 23-30 ->
+		// the CPU (the side-by-side benchmark, SQLite, 64 in flight: p99 23-30 ->
 		// 19 ms; processing time unchanged).
 		conc = reactBusyConcurrency
 	}
