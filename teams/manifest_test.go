@@ -38,8 +38,8 @@ type appManifest struct {
 	Developer       struct {
 		Name, WebsiteURL, PrivacyURL, TermsOfUseURL string
 	} `json:"developer"`
-	Name        struct{ Short, Full string } `json:"name"`
-	Description struct{ Short, Full string } `json:"description"`
+	Name        struct{ Short, Full string }    `json:"name"`
+	Description struct{ Short, Full string }    `json:"description"`
 	Icons       struct{ Outline, Color string } `json:"icons"`
 	AccentColor string                          `json:"accentColor"`
 	Bots        []struct {
