@@ -375,9 +375,17 @@ type gate struct {
 	ch   chan struct{}
 }
 
+func (g *gate) init() { g.once.Do(func() { g.ch = make(chan struct{}, maxUnverified) }) }
+
+// held is how many places are taken now.
+func (g *gate) held() int {
+	g.init()
+	return len(g.ch)
+}
+
 // acquire takes a place, waiting at most wait (or until ctx ends).
 func (g *gate) acquire(ctx context.Context, wait time.Duration) bool {
-	g.once.Do(func() { g.ch = make(chan struct{}, maxUnverified) })
+	g.init()
 	select {
 	case g.ch <- struct{}{}:
 		return true

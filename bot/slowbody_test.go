@@ -104,7 +104,7 @@ func TestSlowBodiesFromOneAddressLeaveRoomForOthers(t *testing.T) {
 	waitUntil(t, "the slow bodies to hold their address's places", func() bool {
 		return h.slack.unverifiedFrom.held("127.0.0.1") == maxUnverifiedPerAddress
 	})
-	if n := len(h.slack.unverified.ch); n > maxUnverifiedPerAddress {
+	if n := h.slack.unverified.held(); n > maxUnverifiedPerAddress {
 		t.Fatalf("one address holds %d places", n)
 	}
 	client := &http.Client{Transport: &http.Transport{DialContext: other.DialContext}}
