@@ -34,6 +34,10 @@
 //     direct messages), each with its card, marker and what to do after
 //     an uncertain outcome; private channels and reflections outside
 //     channels refused, and the person told.
+//   - manifest.go: Manifest and AppPackage, the Teams app manifest and the
+//     zip to upload (bot in team and personal scopes, the reflect commands,
+//     the RSC permission ChannelMessage.Read.Group, icons drawn here),
+//     checked against the schema's required fields and lengths.
 //
 // What is not here yet: the adapter's integration with the delivery
 // machinery (recording inbound activities under their dedup and ordering
@@ -41,6 +45,7 @@
 // pacing, opening 1:1 chats and storing them, looking for a marker
 // through Graph after an uncertain send), answering invokes with a
 // refreshed card, dialogs for answers, files (my data, the digest's
-// chart), the home card, the app manifest and the configuration.
+// chart) and the home card. The TEAMS_* settings are read and checked by
+// cmd/whatmatters, but nothing serves Teams yet.
 // docs/teams.md gives the rules and their sources.
 package teams
