@@ -40,6 +40,13 @@ type Config struct {
 	ThemesFile           ThemesFile `envconfig:"WHATMATTERS_THEMES_FILE" desc:"a JSON file of the team's own themes, added to the built-in catalogue (docs/themes.md); a theme with a built-in id replaces it"`
 	ModelWorkers         int        `envconfig:"WHATMATTERS_MODEL_WORKERS" default:"2" desc:"answers one serve instance reads with the model at once, in a job queue of their own"`
 
+	TeamsAppID          TeamsGUID    `envconfig:"TEAMS_APP_ID" desc:"Microsoft Teams (not served yet): the bot's Microsoft App ID, the Application (client) ID of its Entra ID app registration (a GUID)"`
+	TeamsAppPassword    Secret       `envconfig:"TEAMS_APP_PASSWORD" desc:"Teams: the app registration's client secret, for the bot's token from Entra ID; never printed"`
+	TeamsTenantID       TeamsTenant  `envconfig:"TEAMS_TENANT_ID" desc:"Teams: the Entra ID tenant the bot is registered in (its GUID or a verified domain such as trust.onmicrosoft.com): its token comes from that tenant"`
+	TeamsTenants        TeamsTenants `envconfig:"TEAMS_ALLOWED_TENANTS" desc:"Teams: comma-separated tenant GUIDs the bot accepts activities from; unset: any tenant the app is installed in"`
+	TeamsOpenIDMetadata EndpointURL  `envconfig:"TEAMS_OPENID_METADATA_URL" desc:"Teams: the OpenID metadata naming the keys that sign incoming requests (tests); unset: https://login.botframework.com/v1/.well-known/openidconfiguration"`
+	TeamsTokenURL       EndpointURL  `envconfig:"TEAMS_TOKEN_URL" desc:"Teams: the token endpoint (tests); unset: https://login.microsoftonline.com/TEAMS_TENANT_ID/oauth2/v2.0/token"`
+
 	Port        Port        `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`
 	BindAddress BindAddress `envconfig:"WHATMATTERS_BIND_ADDRESS" desc:"IP address serve listens on, with PORT: e.g. 127.0.0.1 behind a proxy on the same machine; unset: every interface, IPv4 and IPv6"`
 
@@ -68,6 +75,9 @@ func loadConfig() (Config, error) {
 			return cfg, fmt.Errorf("%s: %q is not a valid %s", pe.KeyName, pe.Value, pe.TypeName)
 		}
 		return cfg, fmt.Errorf("configuration: %w", err)
+	}
+	if err := cfg.checkTeams(); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
