@@ -154,7 +154,7 @@ const (
 		"about what matters to the person, why, who is around them, what happened and what to do next. Anyone in the channel can add their perspective by replying in the chain. " +
 		"People are named by a pseudonym, never by their real name, and identifiers such as NHS numbers are removed before anything is saved. " +
 		"When a reflection ends, the bot posts the story by stage, attributed by discipline; weekly check-ins keep the habit going, and leads can have a weekly digest of the themes that recur. " +
-		"Each person can see, export and delete what they wrote.\n\n" +
+		"Each person can delete everything they wrote.\n\n" +
 		"Why the app asks to read this team's channel messages (the resource-specific permission " + RSCPermission + ", which a team owner grants when adding the app): " +
 		"so that answers written as ordinary replies in a reflection's reply chain reach the bot without an @mention before each one. " +
 		"What Matters keeps only replies in the reply chains of reflections and sessions it started itself; every other message is dropped unread and never stored or logged. " +
