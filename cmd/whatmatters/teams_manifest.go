@@ -14,6 +14,7 @@ import (
 // teamsManifestOptions are manifest's flags for the Teams app package
 // (manifest --teams).
 type teamsManifestOptions struct {
+	cmd           string // how errors name the command
 	on            *bool
 	appID         *string
 	version       *string
@@ -46,6 +47,7 @@ func manifestCommandFlags(fs *flag.FlagSet) func(context.Context, *env, []string
 
 func defineTeamsManifestFlags(fs *flag.FlagSet) *teamsManifestOptions {
 	return &teamsManifestOptions{
+		cmd:           "manifest --teams",
 		on:            fs.Bool("teams", false, "the Microsoft Teams app package instead of the Slack manifest (needs --app-id, --developer-name, --developer-url, --privacy-url and --terms-url; --name names the Teams app too, at most 30 characters)"),
 		appID:         fs.String("app-id", "", "Teams: the bot's Microsoft App `ID`, the Application (client) ID of its Entra ID app registration (a GUID)"),
 		version:       fs.String("app-version", teams.DefaultAppVersion, "Teams: the app package's `VERSION` (MAJOR.MINOR.PATCH); raise it for each upload that replaces one"),
@@ -95,22 +97,57 @@ func (o *teamsManifestOptions) run(e *env, name string) error {
 	if *o.out == "" {
 		m, err := teams.Manifest(opts)
 		if err != nil {
-			return usageError{"manifest --teams: " + strings.TrimPrefix(err.Error(), "teams manifest: ")}
+			return usageError{o.cmd + ": " + strings.TrimPrefix(err.Error(), "teams manifest: ")}
 		}
 		_, err = e.stdout.Write(m)
 		return err
 	}
 	pkg, err := teams.AppPackage(opts)
 	if err != nil {
-		return usageError{"manifest --teams: " + strings.TrimPrefix(err.Error(), "teams manifest: ")}
+		return usageError{o.cmd + ": " + strings.TrimPrefix(err.Error(), "teams manifest: ")}
 	}
 	if !strings.EqualFold(filepath.Ext(*o.out), ".zip") {
-		return usageError{fmt.Sprintf("manifest --teams: --out %q: the app package is a zip; name the file FILE.zip", *o.out)}
+		return usageError{fmt.Sprintf("%s: --out %q: the app package is a zip; name the file FILE.zip", o.cmd, *o.out)}
 	}
 	if err := os.WriteFile(*o.out, pkg, 0o644); err != nil {
-		return fmt.Errorf("manifest --teams: %w", err)
+		return fmt.Errorf("%s: %w", o.cmd, err)
 	}
 	_, err = fmt.Fprintf(e.stdout, "wrote %s: %s, %s and %s; upload it in the Teams admin centre (Manage apps, Upload new app)\n",
 		*o.out, teams.ManifestFile, teams.ColorIconFile, teams.OutlineIconFile)
 	return err
+}
+
+// defaultTeamsPackage is where teams-manifest writes the app package.
+const defaultTeamsPackage = "whatmatters-teams.zip"
+
+// teamsManifestFlags is teams-manifest's flags: the Teams app package, as
+// manifest --teams --out makes it, for TEAMS_APP_ID (or --app-id), written
+// to whatmatters-teams.zip unless --out says where.
+func teamsManifestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	name := fs.String("name", "What Matters", "the app's `NAME` in Teams (at most 30 characters)")
+	on := true
+	o := &teamsManifestOptions{
+		cmd:           "teams-manifest",
+		on:            &on,
+		appID:         fs.String("app-id", "", "the bot's Microsoft App `ID` (a GUID); default: TEAMS_APP_ID"),
+		version:       fs.String("app-version", teams.DefaultAppVersion, "the app package's `VERSION` (MAJOR.MINOR.PATCH); raise it for each upload that replaces one"),
+		developerName: fs.String("developer-name", "", "`NAME` of who publishes the app, e.g. the trust (at most 32 characters)"),
+		developerURL:  fs.String("developer-url", "", "https `URL` of the publisher's page about the app"),
+		privacyURL:    fs.String("privacy-url", "", "https `URL` of the privacy notice"),
+		termsURL:      fs.String("terms-url", "", "https `URL` of the terms of use"),
+		domains:       fs.String("domain", "", "comma-separated valid `DOMAINS` (host names); default: the developer URL's host"),
+		out:           fs.String("out", defaultTeamsPackage, "where to write the app package, a zip (`FILE.zip`)"),
+	}
+	return func(_ context.Context, e *env, _ []string) error {
+		if *o.appID == "" {
+			*o.appID = strings.TrimSpace(os.Getenv("TEAMS_APP_ID")) // as envconfig reads the rest
+		}
+		if *o.appID == "" {
+			return usageError{"teams-manifest: set TEAMS_APP_ID (or give --app-id): the bot's Microsoft App ID"}
+		}
+		if *o.out == "" {
+			return usageError{"teams-manifest: --out names the zip to write"}
+		}
+		return o.run(e, *name)
+	}
 }

@@ -109,3 +109,51 @@ func TestManifestTeamsRefusals(t *testing.T) {
 		t.Errorf("refused runs left files: %v", entries)
 	}
 }
+
+// teams-manifest (the contract's name for it) writes the app package for
+// TEAMS_APP_ID to whatmatters-teams.zip, in the directory it runs in; with
+// no app id it says what to set and writes nothing.
+func TestTeamsManifestCommandWritesThePackage(t *testing.T) {
+	setEnv(t)
+	t.Chdir(t.TempDir())
+	args := []string{"teams-manifest", "--developer-name", "Example NHS Trust", "--developer-url", "https://wm.example.nhs.uk/",
+		"--privacy-url", "https://wm.example.nhs.uk/privacy", "--terms-url", "https://wm.example.nhs.uk/terms"}
+	res := runWith(t, "", args...)
+	if res.err == nil || !strings.Contains(res.err.Error(), "TEAMS_APP_ID") {
+		t.Fatalf("without an app id: %v", res.err)
+	}
+	if _, err := os.Stat(defaultTeamsPackage); err == nil {
+		t.Fatal("a package was written without an app id")
+	}
+	t.Setenv("TEAMS_APP_ID", teamsTestAppID)
+	if res := runWith(t, "", args...); res.err != nil {
+		t.Fatal(res.err)
+	}
+	zr, err := zip.OpenReader(defaultTeamsPackage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if f.Name == "manifest.json" {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				ID string `json:"id"`
+			}
+			err = json.NewDecoder(rc).Decode(&m)
+			rc.Close()
+			if err != nil || m.ID != teamsTestAppID {
+				t.Errorf("manifest.json id = %q, %v; want TEAMS_APP_ID", m.ID, err)
+			}
+		}
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"color.png", "manifest.json", "outline.png"}) {
+		t.Errorf("package holds %v", names)
+	}
+}
