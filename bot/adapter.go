@@ -83,9 +83,12 @@ type SlackOptions struct {
 }
 
 // Locker takes a lock on a key that holds across every instance sharing the
-// database. storage.Locker implements it.
+// database. storage.Locker implements it. Hold returns, with the function
+// that releases the lock, a context in which the locks of other keys taken
+// while it is held (a new thread's, under its channel's) share its
+// connection: one connection per holder, however many keys it nests.
 type Locker interface {
-	Lock(ctx context.Context, key string) (unlock func(), err error)
+	Hold(ctx context.Context, key string) (context.Context, func(), error)
 }
 
 // Slack is the Slack adapter. Both transports (HTTP and Socket Mode) hand it

@@ -65,11 +65,14 @@ func (s *Slack) process(ctx context.Context, deliveryID string, giveUp, all bool
 	}
 	defer unlock()
 	if s.locker != nil {
-		unlockShared, err := s.locker.Lock(ctx, d.Key)
+		// The keys flushed under this one's (flushOwn, a new thread's
+		// first question) take their locks on its connection.
+		held, unlockShared, err := s.locker.Hold(ctx, d.Key)
 		if err != nil {
 			return fmt.Errorf("locking the key of delivery %s: %w", d.ID, err)
 		}
 		defer unlockShared()
+		ctx = held
 	}
 	// Messages this delivery owes under other keys (a reflection's first
 	// question, owed in its new thread) go first, each under its key's
@@ -155,7 +158,7 @@ func (s *Slack) flushLocked(ctx context.Context, key string) error {
 	}
 	defer unlock()
 	if s.locker != nil {
-		unlockShared, err := s.locker.Lock(ctx, key)
+		_, unlockShared, err := s.locker.Hold(ctx, key)
 		if err != nil {
 			return fmt.Errorf("locking the key %s: %w", key, err)
 		}

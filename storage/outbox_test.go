@@ -218,6 +218,61 @@ func TestLocker(t *testing.T) {
 	})
 }
 
+// TestLockerNested: a lock taken within the context Hold returned shares
+// the holder's connection (a pool of one does not make it wait), holds
+// the key against other holders, and is released before the outer one.
+func TestLockerNested(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		l, err := storage.NewLocker(ctx, db, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		held, unlockOuter, err := l.Hold(ctx, "T/C")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// With one connection in the pool, a second connection would
+		// wait for ever: the test's deadline would end it.
+		unlockInner, err := l.Lock(held, "T/C/1.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() == storage.Postgres {
+			granted := func() (sessions, locks int) {
+				t.Helper()
+				err := db.SQL().QueryRowContext(ctx, `SELECT count(DISTINCT pid), count(*) FROM pg_locks
+					WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&sessions, &locks)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return sessions, locks
+			}
+			if s, n := granted(); s != 1 || n != 2 {
+				t.Fatalf("both keys held: %d sessions hold %d advisory locks, want 1 and 2", s, n)
+			}
+			unlockInner()
+			if s, n := granted(); s != 1 || n != 1 {
+				t.Fatalf("inner key released: %d sessions hold %d advisory locks, want 1 and 1", s, n)
+			}
+		} else {
+			unlockInner()
+		}
+		unlockOuter()
+		// Both gone, and the connection back in the pool: a new holder of
+		// either key gets it at once.
+		for _, key := range []string{"T/C", "T/C/1.0"} {
+			unlock, err := l.Lock(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unlock()
+		}
+	})
+}
+
 // TestOutboxManyKeepsOrder: 70 messages added at once (several INSERTs of
 // many rows on PostgreSQL) come back in the order given.
 func TestOutboxManyKeepsOrder(t *testing.T) {

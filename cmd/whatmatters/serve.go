@@ -29,8 +29,12 @@ import (
 const jobWorkers = 16
 
 // jobRunners is how many threads and channels one instance processes at
-// once straight after recording their deliveries, without a job each.
-const jobRunners = 16
+// once straight after recording their deliveries, without a job each. A
+// new reflection's runner spends most of its round waiting for Slack (the
+// root post, then the first question): with 16, a burst of 64 `/reflect`
+// in 64 channels went in waves, the last question out after 0.57-0.63 s;
+// with 48, 0.4x s (bench/run.sh, PostgreSQL, see docs/performance.md).
+const jobRunners = 48
 
 // shutdownTimeout bounds a graceful stop: requests in flight and jobs
 // running get this long, together, to finish. Jobs still running then are
@@ -102,10 +106,11 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Each worker and runner may hold a channel's lock and, while it sends
-	// a new reflection's first question, that thread's: two each, and one
-	// spare.
-	locker, err := storage.NewLocker(ctx, db, 2*(jobWorkers+jobRunners)+1)
+	// Each worker and runner may hold a key's lock; a thread's, taken while
+	// its channel's is held to send a new reflection's first question,
+	// shares the channel's connection (storage.Locker.Hold). One each, and
+	// one spare: 65, as many as when 16 runners took two each.
+	locker, err := storage.NewLocker(ctx, db, jobWorkers+jobRunners+1)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
