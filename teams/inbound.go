@@ -145,31 +145,10 @@ func readInbound(a *Activity, botID string) Inbound {
 	if botID == "" && a.Recipient != nil {
 		botID = a.Recipient.ID
 	}
-	in := Inbound{
-		ServiceURL: a.ServiceURL,
-		TenantID:   a.TenantID(),
-		Invoke:     a.Type == TypeInvoke,
+	in, why := whereFrom(a)
+	if why != "" {
+		return ignore(why)
 	}
-	if a.ChannelID != "" && a.ChannelID != ChannelTeams {
-		return ignore("channel " + ident(a.ChannelID))
-	}
-	if a.Conversation == nil || a.Conversation.ID == "" {
-		return ignore(ident(a.Type) + " without a conversation")
-	}
-	if a.ID == "" {
-		return ignore(ident(a.Type) + " without an id")
-	}
-	in.ConversationType = a.Conversation.ConversationType
-	in.Channel = RootConversationID(a.Conversation.ID)
-	if a.ChannelData != nil && a.ChannelData.Channel != nil {
-		in.ChannelType = strings.ToLower(a.ChannelData.Channel.Type)
-	}
-	in.TeamID = teamOf(a)
-	if in.TeamID == "" {
-		return ignore(ident(a.Type) + " without a team or tenant")
-	}
-	in.DedupKey = DedupPrefix + a.ID
-
 	if a.Type == TypeConversationUpdate {
 		if !a.BotAdded() {
 			return ignore("conversationUpdate " + ident(a.EventType()))
@@ -181,20 +160,61 @@ func readInbound(a *Activity, botID string) Inbound {
 		}
 		return in
 	}
-
 	// Everything else is something a person did.
-	if a.From == nil || a.From.ID == "" {
-		return ignore(ident(a.Type) + " without a sender")
-	}
-	if strings.EqualFold(a.From.Role, "bot") || sameBotID(a.From.ID, botID) || strings.HasPrefix(a.From.ID, "28:") {
-		return ignore(ident(a.Type) + " from a bot")
-	}
-	if a.From.AADObjectID == "" {
-		return ignore(ident(a.Type) + " from a sender without aadObjectId")
+	if why := notAPerson(a, botID); why != "" {
+		return ignore(why)
 	}
 	in.UserID, in.TeamsUserID = a.From.AADObjectID, a.From.ID
 	in.Thread = replyChainRoot(a)
+	return whatTheyDid(a, in, botID)
+}
 
+// whereFrom reads where an activity came from (its service, tenant, team,
+// conversation and channel), or why it is not one to take.
+func whereFrom(a *Activity) (Inbound, string) {
+	in := Inbound{
+		ServiceURL: a.ServiceURL,
+		TenantID:   a.TenantID(),
+		Invoke:     a.Type == TypeInvoke,
+	}
+	switch {
+	case a.ChannelID != "" && a.ChannelID != ChannelTeams:
+		return in, "channel " + ident(a.ChannelID)
+	case a.Conversation == nil || a.Conversation.ID == "":
+		return in, ident(a.Type) + " without a conversation"
+	case a.ID == "":
+		return in, ident(a.Type) + " without an id"
+	}
+	in.ConversationType = a.Conversation.ConversationType
+	in.Channel = RootConversationID(a.Conversation.ID)
+	if a.ChannelData != nil && a.ChannelData.Channel != nil {
+		in.ChannelType = strings.ToLower(a.ChannelData.Channel.Type)
+	}
+	in.TeamID = teamOf(a)
+	if in.TeamID == "" {
+		return in, ident(a.Type) + " without a team or tenant"
+	}
+	in.DedupKey = DedupPrefix + a.ID
+	return in, ""
+}
+
+// notAPerson says why an activity is not a person's (no sender, a bot,
+// no Entra object id), or "".
+func notAPerson(a *Activity, botID string) string {
+	switch {
+	case a.From == nil || a.From.ID == "":
+		return ident(a.Type) + " without a sender"
+	case strings.EqualFold(a.From.Role, "bot") || sameBotID(a.From.ID, botID) || strings.HasPrefix(a.From.ID, "28:"):
+		return ident(a.Type) + " from a bot"
+	case a.From.AADObjectID == "":
+		return ident(a.Type) + " from a sender without aadObjectId"
+	}
+	return ""
+}
+
+// whatTheyDid reads a person's activity: a card's button, a message, an
+// edit or a deletion.
+func whatTheyDid(a *Activity, in Inbound, botID string) Inbound {
 	switch a.Type {
 	case TypeInvoke:
 		if a.Name != InvokeCardAction {
