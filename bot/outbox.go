@@ -462,14 +462,15 @@ func options(c call) ([]slack.MsgOption, error) {
 }
 
 func sendPost(s *Slack, ctx context.Context, m inbox.OutboxMessage, c *call) (sendResult, error) {
-	if err := s.paced(ctx, c.Channel); err != nil {
+	marked, err := s.pacedPost(ctx, c.Channel, m.ID)
+	if err != nil {
 		return sendResult{}, err
 	}
 	opts, err := options(*c)
 	if err != nil {
 		return sendResult{}, err
 	}
-	ts, err := s.postOnce(ctx, m, c.Channel, c.Thread, opts)
+	ts, err := s.postOnce(ctx, m, c.Channel, c.Thread, opts, marked)
 	return sendResult{method: "chat.postMessage", ts: ts, err: err}, nil
 }
 
@@ -496,7 +497,13 @@ func sendDirect(s *Slack, ctx context.Context, m inbox.OutboxMessage, c *call) (
 		return sendResult{method: "conversations.open", err: err}, nil
 	}
 	c.Channel = ch.ID
-	if err := s.paced(ctx, c.Channel); err != nil {
+	marked := false
+	if c.Op == opUpload {
+		err = s.paced(ctx, c.Channel)
+	} else {
+		marked, err = s.pacedPost(ctx, c.Channel, m.ID)
+	}
+	if err != nil {
 		return sendResult{}, err
 	}
 	if c.Op == opUpload {
@@ -513,7 +520,7 @@ func sendDirect(s *Slack, ctx context.Context, m inbox.OutboxMessage, c *call) (
 	if err != nil {
 		return sendResult{}, err
 	}
-	_, err = s.postOnce(ctx, m, c.Channel, "", opts)
+	_, err = s.postOnce(ctx, m, c.Channel, "", opts, marked)
 	return sendResult{method: "chat.postMessage", err: err}, nil
 }
 
@@ -569,8 +576,9 @@ const outboxEvent = "whatmatters_outbox"
 // dropped connection, the process killed), the message is looked for in
 // the channel or thread first, and not posted again if it is there.
 // Ephemeral messages and file uploads cannot be looked for and may, after
-// such a failure, be repeated.
-func (s *Slack) postOnce(ctx context.Context, m inbox.OutboxMessage, channel, thread string, opts []slack.MsgOption) (string, error) {
+// such a failure, be repeated. marked says the attempt is recorded already,
+// with the post's booking in its channel's pace (pacedPost).
+func (s *Slack) postOnce(ctx context.Context, m inbox.OutboxMessage, channel, thread string, opts []slack.MsgOption, marked bool) (string, error) {
 	if m.Attempts > 0 {
 		ts, found, err := s.findPosted(ctx, m, channel, thread)
 		if err != nil {
@@ -583,8 +591,10 @@ func (s *Slack) postOnce(ctx context.Context, m inbox.OutboxMessage, channel, th
 			return ts, nil
 		}
 	}
-	if err := s.store.MarkOutboxAttempt(ctx, m.ID); err != nil {
-		return "", fmt.Errorf("recording an attempt to post: %w", err)
+	if !marked { // else recorded with the booking, before the look above
+		if err := s.store.MarkOutboxAttempt(ctx, m.ID); err != nil {
+			return "", fmt.Errorf("recording an attempt to post: %w", err)
+		}
 	}
 	opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
 		EventType: outboxEvent, EventPayload: map[string]any{"outbox_id": m.ID}}))

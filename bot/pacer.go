@@ -256,3 +256,31 @@ func (s *Slack) paced(ctx context.Context, channel string) error {
 	}
 	return nil
 }
+
+// attemptBooker books a post in its channel's pace and records the attempt
+// to make it (Store.MarkOutboxAttempt) in one commit: storage.DB.
+type attemptBooker interface {
+	TakeSlotAndAttempt(ctx context.Context, team, scope string, now time.Time, interval time.Duration, burst int, outboxID int64) (time.Duration, error)
+}
+
+// pacedPost is paced for the post of outbox message outboxID, and, when
+// the limits can (attemptBooker), records the attempt to post it in the
+// same commit as the booking, reporting marked: postOnce then need not.
+// Each post of a burst of new reflections (a root, then its first
+// question) thus commits once before it goes, not twice.
+func (s *Slack) pacedPost(ctx context.Context, channel string, outboxID int64) (marked bool, err error) {
+	b, ok := s.limits.(attemptBooker)
+	if s.interval <= 0 || !ok {
+		return false, s.paced(ctx, channel)
+	}
+	wait, err := b.TakeSlotAndAttempt(ctx, "", paceScope(channel), s.now(), s.interval, postBurst, outboxID)
+	if err != nil {
+		return false, fmt.Errorf("booking a post: %w", err)
+	}
+	if wait > 0 {
+		s.metrics.rateWaits.WithLabelValues("pace").Inc()
+		s.metrics.waited.Add(wait.Seconds())
+		return false, &retryLater{wait: wait, err: fmt.Errorf("channel's next post is due in %s", wait)}
+	}
+	return true, nil
+}

@@ -122,3 +122,48 @@ func TestOutboxAttemptsCounted(t *testing.T) {
 		}
 	})
 }
+
+// TestTakeSlotAndAttempt: a booked post has its attempt recorded with the
+// booking; one the pace holds back books nothing and records nothing, and
+// says how long to wait; a message no longer in the outbox is not found.
+func TestTakeSlotAndAttempt(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		now := time.UnixMilli(1_800_000_000_000)
+		if err := db.AddOutbox(ctx, []inbox.OutboxMessage{
+			{DeliveryID: "d1", Key: "T1/C1", Payload: []byte(`{"op":"post"}`), CreatedAt: now},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		pending, err := db.PendingOutbox(ctx, "T1/C1", 10)
+		if err != nil || len(pending) != 1 {
+			t.Fatalf("outbox: %v, %v", pending, err)
+		}
+		id := pending[0].ID
+		attempts := func() int {
+			t.Helper()
+			ms, err := db.PendingOutbox(ctx, "T1/C1", 10)
+			if err != nil || len(ms) != 1 {
+				t.Fatalf("outbox: %v, %v", ms, err)
+			}
+			return ms[0].Attempts
+		}
+		for i := range 3 {
+			if w, err := db.TakeSlotAndAttempt(ctx, "", "channel:C1", now, time.Second, 3, id); err != nil || w != 0 {
+				t.Fatalf("post %d of the burst: wait %s, %v; want booked", i+1, w, err)
+			}
+			if n := attempts(); n != i+1 {
+				t.Fatalf("after post %d of the burst, %d attempts recorded", i+1, n)
+			}
+		}
+		if w, err := db.TakeSlotAndAttempt(ctx, "", "channel:C1", now, time.Second, 3, id); err != nil || w != time.Second {
+			t.Fatalf("fourth post: wait %s, %v; want 1s", w, err)
+		}
+		if n := attempts(); n != 3 {
+			t.Fatalf("a post held back recorded an attempt: %d", n)
+		}
+		if w, err := db.TakeSlotAndAttempt(ctx, "", "channel:C1", now.Add(time.Second), time.Second, 3, id+1000); !errors.Is(err, flows.ErrNotFound) {
+			t.Fatalf("a message not in the outbox: wait %s, %v; want not found", w, err)
+		}
+	})
+}

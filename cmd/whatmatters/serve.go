@@ -33,7 +33,7 @@ const jobWorkers = 16
 // new reflection's runner spends most of its round waiting for Slack (the
 // root post, then the first question): with 16, a burst of 64 `/reflect`
 // in 64 channels went in waves, the last question out after 0.57-0.63 s;
-// with 48, 0.4x s (bench/run.sh, PostgreSQL, see docs/performance.md).
+// with 48, 0.33-0.44 s (bench/run.sh, PostgreSQL; docs/performance.md).
 const jobRunners = 48
 
 // shutdownTimeout bounds a graceful stop: requests in flight and jobs
