@@ -32,9 +32,10 @@ const jobWorkers = 16
 // once straight after recording their deliveries, without a job each. A
 // new reflection's runner spends most of its round waiting for Slack (the
 // root post, then the first question): with 16, a burst of 64 `/reflect`
-// in 64 channels went in waves, the last question out after 0.57-0.63 s;
-// with 48, 0.33-0.44 s (bench/run.sh, PostgreSQL; docs/performance.md).
-const jobRunners = 48
+// in 64 channels went in waves, the last question out after 0.77-0.92 s;
+// with 48, 0.60-0.63 s, the last commands left to jobs (on SQLite River
+// polls every 200 ms); with 64, none is (bench/run.sh; docs/performance.md).
+const jobRunners = 64
 
 // shutdownTimeout bounds a graceful stop: requests in flight and jobs
 // running get this long, together, to finish. Jobs still running then are
@@ -109,7 +110,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	// Each worker and runner may hold a key's lock; a thread's, taken while
 	// its channel's is held to send a new reflection's first question,
 	// shares the channel's connection (storage.Locker.Hold). One each, and
-	// one spare: 65, as many as when 16 runners took two each.
+	// one spare (81; 16 runners took two each, 65), so that no holder
+	// waits for a connection while another waits for its key.
 	locker, err := storage.NewLocker(ctx, db, jobWorkers+jobRunners+1)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
