@@ -59,21 +59,11 @@ func (s *Slack) process(ctx context.Context, deliveryID string, giveUp, all bool
 			return nil
 		}
 	}
-	unlock, err := s.keys.lock(ctx, d.Key)
+	ctx, unlock, err := s.lockKey(ctx, d)
 	if err != nil {
-		return fmt.Errorf("waiting for the key of delivery %s: %w", d.ID, err)
+		return err
 	}
 	defer unlock()
-	if s.locker != nil {
-		// The keys flushed under this one's (flushOwn, a new thread's
-		// first question) take their locks on its connection.
-		held, unlockShared, err := s.locker.Hold(ctx, d.Key)
-		if err != nil {
-			return fmt.Errorf("locking the key of delivery %s: %w", d.ID, err)
-		}
-		defer unlockShared()
-		ctx = held
-	}
 	// Messages this delivery owes under other keys (a reflection's first
 	// question, owed in its new thread) go first, each under its key's
 	// lock, so that they keep their place among that thread's posts.
@@ -82,53 +72,85 @@ func (s *Slack) process(ctx context.Context, deliveryID string, giveUp, all bool
 		return err
 	}
 	for {
-		if err := s.flush(ctx, d.Key); err != nil {
-			s.metrics.failed.WithLabelValues(d.Kind).Inc()
+		more, err := s.round(ctx, d, upTo, giveUp, all)
+		if err != nil || !more {
 			return err
-		}
-		limit := maxProcessBatch
-		if all && s.commits.busy() {
-			// Short transactions while acknowledgements wait: on SQLite
-			// they wait for the one connection a batch holds.
-			limit = maxBatchWhileAcking
-		}
-		batch, err := s.store.NextDeliveries(ctx, d.Key, upTo, limit)
-		if err != nil {
-			return fmt.Errorf("finding the next deliveries of a key: %w", err)
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		n := eventRun(batch)
-		done := func() {}
-		if all && n > 0 {
-			// A runner lets acknowledgements go first (groupCommit.yield).
-			// Only for thread replies: their transaction waits on nothing
-			// outside the database, where a command may ask Slack first.
-			if done, err = s.commits.yield(ctx); err != nil {
-				return err
-			}
-		}
-		// Thread replies waiting together are processed in one transaction
-		// (one commit, not one each); anything else, or a batch that
-		// fails, one at a time as before.
-		next := batch[0]
-		if n > 1 && s.handleBatch(ctx, batch[:n]) == nil {
-			next = batch[n-1]
-		} else if err := s.handle(ctx, next, giveUp && next.ID == d.ID); err != nil {
-			done()
-			return err
-		}
-		done()
-		if next.Kind != kindScheduled && s.codesDue != nil && s.codesAsked() {
-			// An answer may have been saved or edited: code it soon (asked
-			// at most every quarter second, however busy; the periodic look
-			// catches anything this misses).
-			if err := s.codesDue(ctx); err != nil {
-				s.log.WarnContext(ctx, "slack: could not ask for new answers to be coded", "err", err)
-			}
 		}
 	}
+}
+
+// lockKey takes the delivery's key: in this process, then (with a shared
+// locker) across instances. The keys flushed under it (flushOwn, a new
+// thread's first question) take their locks on its connection, through
+// the context it returns.
+func (s *Slack) lockKey(ctx context.Context, d inbox.Delivery) (context.Context, func(), error) {
+	unlock, err := s.keys.lock(ctx, d.Key)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("waiting for the key of delivery %s: %w", d.ID, err)
+	}
+	if s.locker == nil {
+		return ctx, unlock, nil
+	}
+	held, unlockShared, err := s.locker.Hold(ctx, d.Key)
+	if err != nil {
+		unlock()
+		return ctx, nil, fmt.Errorf("locking the key of delivery %s: %w", d.ID, err)
+	}
+	return held, func() { unlockShared(); unlock() }, nil
+}
+
+// round is one round of a key, under its lock: what the key owes is sent,
+// then its next deliveries (up to upTo) are processed, thread replies
+// waiting together in one transaction. It reports whether there may be
+// more to do.
+func (s *Slack) round(ctx context.Context, d inbox.Delivery, upTo int64, giveUp, all bool) (bool, error) {
+	if err := s.flush(ctx, d.Key); err != nil {
+		s.metrics.failed.WithLabelValues(d.Kind).Inc()
+		return false, err
+	}
+	limit := maxProcessBatch
+	if all && s.commits.busy() {
+		// Short transactions while acknowledgements wait: on SQLite
+		// they wait for the one connection a batch holds.
+		limit = maxBatchWhileAcking
+	}
+	batch, err := s.store.NextDeliveries(ctx, d.Key, upTo, limit)
+	if err != nil {
+		return false, fmt.Errorf("finding the next deliveries of a key: %w", err)
+	}
+	if len(batch) == 0 {
+		return false, nil
+	}
+	n := eventRun(batch)
+	done := func() {}
+	if all && n > 0 {
+		// A runner lets acknowledgements go first (groupCommit.yield).
+		// Only for thread replies: their transaction waits on nothing
+		// outside the database, where a command may ask Slack first.
+		if done, err = s.commits.yield(ctx); err != nil {
+			return false, err
+		}
+	}
+	// Thread replies waiting together are processed in one transaction
+	// (one commit, not one each); anything else, or a batch that fails,
+	// one at a time as before.
+	next := batch[0]
+	if n > 1 && s.handleBatch(ctx, batch[:n]) == nil {
+		next = batch[n-1]
+	} else if err := s.handle(ctx, next, giveUp && next.ID == d.ID); err != nil {
+		done()
+		return false, err
+	}
+	done()
+	if next.Kind != kindScheduled && s.codesDue != nil && s.codesAsked() {
+		// An answer may have been saved or edited: code it soon (asked at
+		// most every quarter second, however busy; the periodic look
+		// catches anything this misses).
+		if err := s.codesDue(ctx); err != nil {
+			s.log.WarnContext(ctx, "slack: could not ask for new answers to be coded", "err", err)
+		}
+	}
+	return true, nil
 }
 
 // flushOwn sends what a delivery owes under keys other than its own.
