@@ -53,7 +53,7 @@ func newFakeGraph(t *testing.T) *fakeGraph {
 // fixture serves a testdata file, its {{base}} and {{marker}} filled in.
 func (f *fakeGraph) fixture(t *testing.T, key, file string, status int, marker string) {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + file)
+	b, err := os.ReadFile("testdata/graph/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +83,8 @@ const (
 func TestFindEarlierInAReplyChainAcrossPages(t *testing.T) {
 	f := newFakeGraph(t)
 	marker := Marker("T1/delivery-42", 1)
-	f.fixture(t, repliesPage1, "graph_replies_page1.json", http.StatusOK, marker)
-	f.fixture(t, repliesPage2, "graph_replies_page2.json", http.StatusOK, marker)
+	f.fixture(t, repliesPage1, "replies_page1.json", http.StatusOK, marker)
+	f.fixture(t, repliesPage2, "replies_page2.json", http.StatusOK, marker)
 	tokens := &staticTokens{token: "graph-token"}
 	g := newTestGraph(t, f, tokens, 0)
 
@@ -118,8 +118,8 @@ func TestFindEarlierInAReplyChainAcrossPages(t *testing.T) {
 func TestFindEarlierStopsAtThePageBound(t *testing.T) {
 	f := newFakeGraph(t)
 	marker := Marker("T1/delivery-42", 1)
-	f.fixture(t, repliesPage1, "graph_replies_page1.json", http.StatusOK, marker)
-	f.fixture(t, repliesPage2, "graph_replies_page2.json", http.StatusOK, marker)
+	f.fixture(t, repliesPage1, "replies_page1.json", http.StatusOK, marker)
+	f.fixture(t, repliesPage2, "replies_page2.json", http.StatusOK, marker)
 	g := newTestGraph(t, f, &staticTokens{token: "t"}, 1)
 	id, err := g.FindEarlier(context.Background(), SentTo{TeamGroupID: graphTeam, Channel: graphChannel, Root: graphRoot}, marker)
 	if err != nil || id != "" || len(f.asked) != 1 {
@@ -130,8 +130,8 @@ func TestFindEarlierStopsAtThePageBound(t *testing.T) {
 func TestFindEarlierOnlyTheBotsOwnMessage(t *testing.T) {
 	f := newFakeGraph(t)
 	marker := Marker("T1/delivery-42", 1)
-	f.fixture(t, repliesPage1, "graph_replies_page1.json", http.StatusOK, marker)
-	f.fixture(t, repliesPage2, "graph_replies_page2.json", http.StatusOK, marker)
+	f.fixture(t, repliesPage1, "replies_page1.json", http.StatusOK, marker)
+	f.fixture(t, repliesPage2, "replies_page2.json", http.StatusOK, marker)
 	g, err := NewGraph(GraphConfig{Tokens: &staticTokens{token: "t"}, BotAppID: "00000000-0000-0000-0000-000000000001",
 		BaseURL: f.srv.URL + "/v1.0", HTTPClient: f.srv.Client()})
 	if err != nil {
@@ -147,9 +147,9 @@ func TestFindEarlierRootPostAndChatPaths(t *testing.T) {
 	f := newFakeGraph(t)
 	marker := Marker("T1/delivery-7", 0)
 	rootKey := "/v1.0/teams/" + graphTeam + "/channels/" + graphChannel + "/messages?$top=50"
-	f.fixture(t, rootKey, "graph_replies_page2.json", http.StatusOK, marker)
+	f.fixture(t, rootKey, "replies_page2.json", http.StatusOK, marker)
 	chatKey := "/v1.0/chats/a:1xyzPersonalChat/messages?$top=50"
-	f.fixture(t, chatKey, "graph_forbidden.json", http.StatusForbidden, "")
+	f.fixture(t, chatKey, "forbidden.json", http.StatusForbidden, "")
 	g := newTestGraph(t, f, &staticTokens{token: "t"}, 0)
 
 	id, err := g.FindEarlier(context.Background(), SentTo{TeamGroupID: graphTeam, Channel: graphChannel}, marker)
