@@ -86,10 +86,10 @@ var Dialogs = []DialogID{DialogStart, DialogWrite, DialogSettings, DialogSession
 // Keys of a dialog's hidden data: the submit button's data, merged with the
 // inputs by Teams. No input uses them as its id.
 const (
-	dataAction   = "action"
-	dataValue    = "value"
-	dataMSTeams  = "msteams"
-	dataTeamPart = "team_part" // settings: the team's part was shown
+	dlgKeyAction   = "action"
+	dlgKeyValue    = "value"
+	dlgKeyMSTeams  = "msteams"
+	dlgKeyTeamPart = "team_part" // settings: the team's part was shown
 )
 
 // Input ids. A stage of DialogWrite is DialogStagePrefix + the stage's key.
@@ -121,14 +121,14 @@ const (
 	// MaxSubjectRunes is a session's case or theme: Slack's form allows
 	// twice a pseudonym.
 	MaxSubjectRunes = 2 * MaxPseudonymRunes
-	// maxIDBytes bounds anything that is an id rather than text: a choice's
+	// dlgMaxIDBytes bounds anything that is an id rather than text: a choice's
 	// value, a button's value.
-	maxIDBytes = 256
-	// maxChoices bounds a choice set built from values passed in, so the
+	dlgMaxIDBytes = 256
+	// dlgMaxChoices bounds a choice set built from values passed in, so the
 	// dialog stays well within a card's size.
-	maxChoices = 100
-	// maxChoiceTitle bounds a choice's title, in characters.
-	maxChoiceTitle = 60
+	dlgMaxChoices = 100
+	// dlgMaxChoiceTitle bounds a choice's title, in characters.
+	dlgMaxChoiceTitle = 60
 )
 
 // SessionMinutes are the lengths the session dialog offers (Slack's too).
@@ -277,9 +277,9 @@ type dialogButton struct {
 // Teams sends a task/fetch invoke with that data (msteams-docs
 // task-modules-bots.md). It marshals to the action's JSON.
 func DialogButton(title string, id DialogID, value string) any {
-	data := map[string]any{dataMSTeams: map[string]string{"type": InvokeTaskFetch}, dataAction: string(id)}
+	data := map[string]any{dlgKeyMSTeams: map[string]string{"type": InvokeTaskFetch}, dlgKeyAction: string(id)}
 	if value != "" {
-		data[dataValue] = value
+		data[dlgKeyValue] = value
 	}
 	return dialogButton{Type: "Action.Submit", Title: title, Data: data}
 }
@@ -303,11 +303,11 @@ func ReadDialogOpen(a *Activity) (DialogOpen, error) {
 	if a == nil || a.Type != TypeInvoke || a.Name != InvokeTaskFetch {
 		return DialogOpen{}, ErrNotDialog
 	}
-	data, err := dialogData(a)
+	data, err := dlgData(a)
 	if err != nil {
 		return DialogOpen{}, err
 	}
-	action, value, err := hiddenAction(data)
+	action, value, err := dlgHidden(data)
 	if err != nil {
 		return DialogOpen{}, err
 	}
@@ -316,13 +316,13 @@ func ReadDialogOpen(a *Activity) (DialogOpen, error) {
 		return DialogOpen{}, fmt.Errorf("%w: %s", ErrUnknownDialog, ident(action))
 	}
 	o := DialogOpen{Dialog: id, Value: value}
-	o.Channel, o.Thread, o.Personal = dialogWhere(a)
+	o.Channel, o.Thread, o.Personal = dlgWhere(a)
 	return o, nil
 }
 
 // dialogWhere is where a dialog invoke comes from, as Teams says it (the
 // activity's conversation), never as the card's data says it.
-func dialogWhere(a *Activity) (channel, thread string, personal bool) {
+func dlgWhere(a *Activity) (channel, thread string, personal bool) {
 	switch a.ConversationType() {
 	case ConversationChannel:
 		return RootConversationID(a.Conversation.ID), ThreadRoot(a.Conversation.ID), false
@@ -332,7 +332,7 @@ func dialogWhere(a *Activity) (channel, thread string, personal bool) {
 	return "", "", false
 }
 
-func dialogData(a *Activity) (map[string]json.RawMessage, error) {
+func dlgData(a *Activity) (map[string]json.RawMessage, error) {
 	req, err := a.TaskRequest()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDialogData, err)
@@ -346,24 +346,24 @@ func dialogData(a *Activity) (map[string]json.RawMessage, error) {
 
 // hiddenAction reads the dialog's id and value, both the bot's own: ids,
 // never text, so anything else is refused.
-func hiddenAction(data map[string]json.RawMessage) (action, value string, err error) {
-	if err := json.Unmarshal(data[dataAction], &action); err != nil || action == "" {
+func dlgHidden(data map[string]json.RawMessage) (action, value string, err error) {
+	if err := json.Unmarshal(data[dlgKeyAction], &action); err != nil || action == "" {
 		return "", "", fmt.Errorf("%w: no action", ErrDialogData)
 	}
-	if raw, ok := data[dataValue]; ok {
+	if raw, ok := data[dlgKeyValue]; ok {
 		if err := json.Unmarshal(raw, &value); err != nil {
 			return "", "", fmt.Errorf("%w: value is not a string", ErrDialogData)
 		}
 	}
-	if !idLike(action) || (value != "" && !textLike(value, maxIDBytes)) {
+	if !dlgIDLike(action) || (value != "" && !dlgTextLike(value, dlgMaxIDBytes)) {
 		return "", "", fmt.Errorf("%w: action or value not as sent", ErrDialogData)
 	}
 	return action, value, nil
 }
 
 // idLike reports whether s could be one of the bot's ids.
-func idLike(s string) bool {
-	if s == "" || len(s) > maxIDBytes {
+func dlgIDLike(s string) bool {
+	if s == "" || len(s) > dlgMaxIDBytes {
 		return false
 	}
 	for _, r := range s {
@@ -376,8 +376,8 @@ func idLike(s string) bool {
 
 // textLike reports whether s is short, valid text without control
 // characters: a value the bot itself put in a card.
-func textLike(s string, maxBytes int) bool {
-	return len(s) <= maxBytes && utf8.ValidString(s) && controlIn(s, false) == 0
+func dlgTextLike(s string, maxBytes int) bool {
+	return len(s) <= maxBytes && utf8.ValidString(s) && dlgControls(s, false) == 0
 }
 
 // DialogFetch answers a task/fetch with the dialog d.
@@ -494,10 +494,10 @@ func DialogCard(d Dialog) (json.RawMessage, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownDialog, ident(string(d.ID)))
 	}
-	// Channels are offered up to maxChoices, fewer when that would not
+	// Channels are offered up to dlgMaxChoices, fewer when that would not
 	// fit: the adapter passes the likeliest first.
-	for limit := maxChoices; ; limit /= 2 {
-		out, err := dialogCard(d, info, limit)
+	for limit := dlgMaxChoices; ; limit /= 2 {
+		out, err := dlgRender(d, info, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -510,7 +510,7 @@ func DialogCard(d Dialog) (json.RawMessage, error) {
 	}
 }
 
-func dialogCard(d Dialog, info dialogInfo, channelLimit int) (json.RawMessage, error) {
+func dlgRender(d Dialog, info dialogInfo, channelLimit int) (json.RawMessage, error) {
 	b := &dlgBuilder{d: d, channelLimit: channelLimit}
 	if len(d.Problems) > 0 {
 		msg := "Please check what is marked below: nothing has been saved yet."
@@ -520,9 +520,9 @@ func dialogCard(d Dialog, info dialogInfo, channelLimit int) (json.RawMessage, e
 		b.body = append(b.body, dlgText{Type: "RichTextBlock", ID: "problems",
 			Inlines: []dlgRun{{Type: "TextRun", Text: plain(msg), Color: "attention", Weight: "bolder"}}})
 	}
-	data := map[string]any{dataAction: string(d.ID)}
+	data := map[string]any{dlgKeyAction: string(d.ID)}
 	if d.Value != "" {
-		data[dataValue] = d.Value
+		data[dlgKeyValue] = d.Value
 	}
 	submit := true
 	switch d.ID {
@@ -532,7 +532,7 @@ func dialogCard(d Dialog, info dialogInfo, channelLimit int) (json.RawMessage, e
 		submit = b.write()
 	case DialogSettings:
 		if b.settings() {
-			data[dataTeamPart] = "1"
+			data[dlgKeyTeamPart] = "1"
 		}
 	case DialogSession:
 		submit = b.session()
@@ -545,10 +545,10 @@ func dialogCard(d Dialog, info dialogInfo, channelLimit int) (json.RawMessage, e
 	if submit {
 		c.Actions = []dlgSubmit{{Type: "Action.Submit", Title: info.submit, Style: "positive", Data: data}}
 	}
-	return encodeJSON(c)
+	return dlgEncode(c)
 }
 
-func encodeJSON(v any) (json.RawMessage, error) {
+func dlgEncode(v any) (json.RawMessage, error) {
 	var buf strings.Builder
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -588,7 +588,7 @@ func (b *dlgBuilder) input(in dlgInput) {
 	}
 }
 
-func textInput(id, label string, required bool, maxRunes int) dlgInput {
+func dlgTextInput(id, label string, required bool, maxRunes int) dlgInput {
 	in := dlgInput{Type: "Input.Text", ID: id, Label: label, IsRequired: required, MaxLength: maxRunes}
 	if required {
 		in.ErrorMessage = "Please fill this in."
@@ -596,7 +596,7 @@ func textInput(id, label string, required bool, maxRunes int) dlgInput {
 	return in
 }
 
-func choiceInput(id, label string, required bool, choices []dlgChoice) dlgInput {
+func dlgChoiceInput(id, label string, required bool, choices []dlgChoice) dlgInput {
 	in := dlgInput{Type: "Input.ChoiceSet", ID: id, Label: label, IsRequired: required, Choices: choices, Style: "compact", Wrap: true}
 	if len(choices) > 10 {
 		in.Style = "filtered" // a searchable list (1.5)
@@ -609,12 +609,12 @@ func choiceInput(id, label string, required bool, choices []dlgChoice) dlgInput 
 
 // choice is a choice of a set: its title shortened and made plain, its
 // value kept as it is (an id).
-func choice(title, value string) dlgChoice {
-	return dlgChoice{Title: plain(shortRunes(strings.TrimSpace(title), maxChoiceTitle)), Value: value}
+func dlgChoiceOf(title, value string) dlgChoice {
+	return dlgChoice{Title: plain(dlgShort(strings.TrimSpace(title), dlgMaxChoiceTitle)), Value: value}
 }
 
 // shortRunes keeps at most n characters of s, ending with "…" when cut.
-func shortRunes(s string, n int) string {
+func dlgShort(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -623,18 +623,18 @@ func shortRunes(s string, n int) string {
 }
 
 // channelChoices are the channels a dialog offers: never a private one,
-// none whose id could not come back in a choice, at most maxChoices.
-func channelChoices(chs []ChannelChoice, limit int) []dlgChoice {
+// none whose id could not come back in a choice, at most dlgMaxChoices.
+func dlgChannelChoices(chs []ChannelChoice, limit int) []dlgChoice {
 	var out []dlgChoice
 	for _, ch := range chs {
-		if ch.Private || !idLike(ch.ID) || len(out) == limit {
+		if ch.Private || !dlgIDLike(ch.ID) || len(out) == limit {
 			continue
 		}
 		name := ch.Name
 		if strings.TrimSpace(name) == "" {
 			name = ch.ID
 		}
-		out = append(out, choice("#"+strings.TrimPrefix(name, "#"), ch.ID))
+		out = append(out, dlgChoiceOf("#"+strings.TrimPrefix(name, "#"), ch.ID))
 	}
 	return out
 }
@@ -643,13 +643,13 @@ func channelChoices(chs []ChannelChoice, limit int) []dlgChoice {
 // outside a channel; false when there is none to choose (the dialog then
 // explains, and offers no submit).
 func (b *dlgBuilder) channelInput(id, label string) bool {
-	chs := channelChoices(b.d.Channels, b.channelLimit)
+	chs := dlgChannelChoices(b.d.Channels, b.channelLimit)
 	if len(chs) == 0 {
 		b.text("I'm not in any channel you can choose yet. Add me to a team, then try again from one of its channels: " +
 			"say reflect after @mentioning me there. (Bots cannot post in private channels.)")
 		return false
 	}
-	b.input(choiceInput(id, label, true, chs))
+	b.input(dlgChoiceInput(id, label, true, chs))
 	return true
 }
 
@@ -661,20 +661,20 @@ func (b *dlgBuilder) start() bool {
 	var kinds []dlgChoice
 	initial := ""
 	for _, t := range b.d.Templates {
-		if !idLike(t.Key) || len(kinds) == maxChoices {
+		if !dlgIDLike(t.Key) || len(kinds) == dlgMaxChoices {
 			continue
 		}
-		kinds = append(kinds, choice(t.Name, t.Key))
+		kinds = append(kinds, dlgChoiceOf(t.Name, t.Key))
 		if t.Key == "case" || initial == "" {
 			initial = t.Key
 		}
 	}
 	if len(kinds) > 0 {
-		in := choiceInput(FieldTemplate, "Kind of reflection", true, kinds)
+		in := dlgChoiceInput(FieldTemplate, "Kind of reflection", true, kinds)
 		in.Value = initial
 		b.input(in)
 	}
-	name := textInput(FieldLabel, "Pseudonym of the person (optional)", false, MaxPseudonymRunes)
+	name := dlgTextInput(FieldLabel, "Pseudonym of the person (optional)", false, MaxPseudonymRunes)
 	name.Placeholder = "e.g. Kestrel: a name the team chooses, never a real name"
 	b.input(name)
 	return true
@@ -689,19 +689,19 @@ func (b *dlgBuilder) write() bool {
 		return false
 	}
 	if f.NeedsCase {
-		name := textInput(FieldLabel, "Pseudonym of the person", true, MaxPseudonymRunes)
+		name := dlgTextInput(FieldLabel, "Pseudonym of the person", true, MaxPseudonymRunes)
 		name.Placeholder = "A name the team chooses, never a real name"
 		b.input(name)
 	}
 	for _, st := range f.Stages {
-		if !idLike(st.Key) {
+		if !dlgIDLike(st.Key) {
 			continue
 		}
 		if q := strings.TrimSpace(st.Question); q != "" {
 			b.heading(st.Title)
 			b.text(q)
 		}
-		in := textInput(DialogStagePrefix+st.Key, st.Title, false, flows.MaxAnswerRunes)
+		in := dlgTextInput(DialogStagePrefix+st.Key, st.Title, false, flows.MaxAnswerRunes)
 		in.IsMultiline = true
 		b.input(in)
 	}
@@ -713,7 +713,7 @@ func (b *dlgBuilder) write() bool {
 func (b *dlgBuilder) settings() bool {
 	set := b.d.Settings
 	// A lead may change the digest without ever giving a discipline.
-	d := textInput(FieldDiscipline, "Your discipline", !set.MayChangeTeam || set.Discipline != "", flows.MaxDisciplineRunes)
+	d := dlgTextInput(FieldDiscipline, "Your discipline", !set.MayChangeTeam || set.Discipline != "", flows.MaxDisciplineRunes)
 	d.Placeholder = "e.g. district nurse: shown beside your answers instead of your name"
 	d.Value = set.Discipline
 	b.input(d)
@@ -722,7 +722,7 @@ func (b *dlgBuilder) settings() bool {
 	}
 	b.heading("The team's weekly digest")
 	b.text("What recurred in the week's reflections, posted in a channel. Leave the channel empty for no weekly digest.")
-	ch := choiceInput(FieldDigestChannel, "Channel", false, channelChoices(b.d.Channels, b.channelLimit))
+	ch := dlgChoiceInput(FieldDigestChannel, "Channel", false, dlgChannelChoices(b.d.Channels, b.channelLimit))
 	ch.Placeholder = "No weekly digest"
 	if set.Team.DigestChannel != "" && slices.ContainsFunc(ch.Choices, func(c dlgChoice) bool { return c.Value == set.Team.DigestChannel }) {
 		ch.Value = set.Team.DigestChannel
@@ -731,16 +731,16 @@ func (b *dlgBuilder) settings() bool {
 	days := make([]dlgChoice, 7)
 	for i := range days {
 		wd := time.Weekday((i + 1) % 7) // Monday first
-		days[i] = choice(wd.String(), strconv.Itoa(int(wd)))
+		days[i] = dlgChoiceOf(wd.String(), strconv.Itoa(int(wd)))
 	}
-	day := choiceInput(FieldDigestDay, "Day", true, days)
+	day := dlgChoiceInput(FieldDigestDay, "Day", true, days)
 	day.Value = strconv.Itoa(int(set.Team.DigestDay))
 	b.input(day)
 	hours := make([]dlgChoice, 24)
 	for h := range hours {
-		hours[h] = choice(fmt.Sprintf("%02d:00", h), strconv.Itoa(h))
+		hours[h] = dlgChoiceOf(fmt.Sprintf("%02d:00", h), strconv.Itoa(h))
 	}
-	hour := choiceInput(FieldDigestHour, "Hour, in the team's timezone", true, hours)
+	hour := dlgChoiceInput(FieldDigestHour, "Hour, in the team's timezone", true, hours)
 	if set.Team.DigestHour >= 0 && set.Team.DigestHour < 24 {
 		hour.Value = strconv.Itoa(set.Team.DigestHour)
 	}
@@ -763,10 +763,10 @@ func (b *dlgBuilder) settings() bool {
 		if strings.TrimSpace(name) == "" {
 			name = "someone no longer listed"
 		}
-		current = append(current, choice(name, u))
+		current = append(current, dlgChoiceOf(name, u))
 		ids = append(ids, u)
 	}
-	fac := choiceInput(FieldFacilitators, "Facilitators", false, current)
+	fac := dlgChoiceInput(FieldFacilitators, "Facilitators", false, current)
 	fac.Style = ""
 	fac.IsMultiSelect = true
 	fac.ChoicesData = &dlgDataQery{Type: "Data.Query", Dataset: "graph.microsoft.com/users"}
@@ -788,30 +788,30 @@ func (b *dlgBuilder) session() bool {
 	var kinds []dlgChoice
 	initial := ""
 	for _, t := range b.d.SessionTemplates {
-		if !idLike(t.Key) || len(kinds) == maxChoices {
+		if !dlgIDLike(t.Key) || len(kinds) == dlgMaxChoices {
 			continue
 		}
-		kinds = append(kinds, choice(t.Name, t.Key))
+		kinds = append(kinds, dlgChoiceOf(t.Name, t.Key))
 		if initial == "" || t.Key == "theme" && subject != "" || t.Key == "case" && subject == "" {
 			initial = t.Key
 		}
 	}
-	tpl := choiceInput(FieldTemplate, "Kind of session", true, kinds)
+	tpl := dlgChoiceInput(FieldTemplate, "Kind of session", true, kinds)
 	tpl.Value = initial
 	b.input(tpl)
-	subj := textInput(FieldSubject, "The case or theme", false, MaxSubjectRunes)
+	subj := dlgTextInput(FieldSubject, "The case or theme", false, MaxSubjectRunes)
 	subj.Placeholder = "A case's pseudonym, never a real name, or a theme from the digest"
-	subj.Value = shortRunes(subject, MaxSubjectRunes)
+	subj.Value = dlgShort(subject, MaxSubjectRunes)
 	b.input(subj)
 	mins := make([]dlgChoice, len(SessionMinutes))
 	for i, m := range SessionMinutes {
-		mins[i] = choice(strconv.Itoa(m)+" minutes", strconv.Itoa(m))
+		mins[i] = dlgChoiceOf(strconv.Itoa(m)+" minutes", strconv.Itoa(m))
 	}
-	length := choiceInput(FieldMinutes, "Length", true, mins)
+	length := dlgChoiceInput(FieldMinutes, "Length", true, mins)
 	length.Value = "30"
 	b.input(length)
-	pace := choiceInput(FieldPace, "Stages move on", true, []dlgChoice{
-		choice("On a timer, with a minute's warning", PaceTimed), choice("When I say (press Next)", PaceManual)})
+	pace := dlgChoiceInput(FieldPace, "Stages move on", true, []dlgChoice{
+		dlgChoiceOf("On a timer, with a minute's warning", PaceTimed), dlgChoiceOf("When I say (press Next)", PaceManual)})
 	pace.Style = "expanded"
 	pace.Value = PaceTimed
 	b.input(pace)
@@ -820,7 +820,7 @@ func (b *dlgBuilder) session() bool {
 
 // outcomeChoices are the answers a field's choice set offers (as Slack's
 // form: not known first for weeks and numbers).
-func outcomeChoices(f flows.OutcomeField, weeks []flows.OutcomeChoice) []flows.OutcomeChoice {
+func dlgOutcomeChoices(f flows.OutcomeField, weeks []flows.OutcomeChoice) []flows.OutcomeChoice {
 	switch {
 	case f.Key == flows.OutcomeDiedWeek:
 		return append([]flows.OutcomeChoice{{Value: flows.OutcomeNotKnown, Label: "not known"}}, weeks...)
@@ -835,17 +835,17 @@ func outcomeChoices(f flows.OutcomeField, weeks []flows.OutcomeChoice) []flows.O
 }
 
 func (b *dlgBuilder) outcome() {
-	b.text("What happened for " + shortRunes(b.d.Case.Label, 60) + ", as far as the team knows. " +
+	b.text("What happened for " + dlgShort(b.d.Case.Label, 60) + ", as far as the team knows. " +
 		"Every question allows not known, and anyone in the team can change the record later. Only the week is kept, never a date. " +
 		"It is read beside the stories each quarter: prompts for learning, never a measure of anyone.")
 	for _, f := range flows.OutcomeFields {
 		var cs []dlgChoice
-		for _, c := range outcomeChoices(f, b.d.Weeks) {
-			if idLike(c.Value) {
-				cs = append(cs, choice(c.Label, c.Value))
+		for _, c := range dlgOutcomeChoices(f, b.d.Weeks) {
+			if dlgIDLike(c.Value) {
+				cs = append(cs, dlgChoiceOf(c.Label, c.Value))
 			}
 		}
-		in := choiceInput(f.Key, f.Question, false, cs)
+		in := dlgChoiceInput(f.Key, f.Question, false, cs)
 		if f.Radio {
 			in.Style = "expanded"
 		}
@@ -868,7 +868,7 @@ func (b *dlgBuilder) answer() {
 	if q.Question != "" {
 		b.text(q.Question)
 	}
-	in := textInput(FieldAnswer, "Your answer", true, flows.MaxAnswerRunes)
+	in := dlgTextInput(FieldAnswer, "Your answer", true, flows.MaxAnswerRunes)
 	in.IsMultiline = true
 	b.input(in)
 }
@@ -901,10 +901,10 @@ type Submission struct {
 	Facilitators []string
 }
 
-// fieldRule is how one input is read.
-type fieldRule struct {
+// dlgRule is how one input is read.
+type dlgRule struct {
 	id        string
-	maxRunes  int  // 0: an id (a choice), at most maxIDBytes
+	maxRunes  int  // 0: an id (a choice), at most dlgMaxIDBytes
 	multiline bool // newlines allowed
 	required  bool
 	problem   string // said when required and empty
@@ -912,44 +912,44 @@ type fieldRule struct {
 
 // dialogFields are the inputs of each dialog and how to read them. The
 // stages of DialogWrite are read by prefix.
-func dialogFields(id DialogID, inChannel, teamPart bool) []fieldRule {
+func dlgFields(id DialogID, inChannel, teamPart bool) []dlgRule {
 	switch id {
 	case DialogStart:
-		rs := []fieldRule{{id: FieldTemplate}, {id: FieldLabel, maxRunes: MaxPseudonymRunes}}
+		rs := []dlgRule{{id: FieldTemplate}, {id: FieldLabel, maxRunes: MaxPseudonymRunes}}
 		if !inChannel {
-			rs = append(rs, fieldRule{id: FieldChannel, required: true, problem: "Choose the channel where the team will reflect."})
+			rs = append(rs, dlgRule{id: FieldChannel, required: true, problem: "Choose the channel where the team will reflect."})
 		}
 		return rs
 	case DialogWrite:
-		rs := []fieldRule{{id: FieldLabel, maxRunes: MaxPseudonymRunes}}
+		rs := []dlgRule{{id: FieldLabel, maxRunes: MaxPseudonymRunes}}
 		if !inChannel {
-			rs = append(rs, fieldRule{id: FieldChannel, required: true, problem: "Choose the channel where the reflection should go."})
+			rs = append(rs, dlgRule{id: FieldChannel, required: true, problem: "Choose the channel where the reflection should go."})
 		}
 		return rs
 	case DialogSettings:
-		rs := []fieldRule{{id: FieldDiscipline, maxRunes: flows.MaxDisciplineRunes, required: !teamPart,
+		rs := []dlgRule{{id: FieldDiscipline, maxRunes: flows.MaxDisciplineRunes, required: !teamPart,
 			problem: "Say your discipline in a word or two, such as nurse or social worker."}}
 		if teamPart {
-			rs = append(rs, fieldRule{id: FieldDigestChannel},
-				fieldRule{id: FieldDigestDay, required: true, problem: "Choose the day the digest goes out."},
-				fieldRule{id: FieldDigestHour, required: true, problem: "Choose the hour the digest goes out."},
-				fieldRule{id: FieldFacilitators, maxRunes: 0})
+			rs = append(rs, dlgRule{id: FieldDigestChannel},
+				dlgRule{id: FieldDigestDay, required: true, problem: "Choose the day the digest goes out."},
+				dlgRule{id: FieldDigestHour, required: true, problem: "Choose the hour the digest goes out."},
+				dlgRule{id: FieldFacilitators, maxRunes: 0})
 		}
 		return rs
 	case DialogSession:
-		return []fieldRule{
+		return []dlgRule{
 			{id: FieldTemplate, required: true, problem: "Choose the kind of session."},
 			{id: FieldSubject, maxRunes: MaxSubjectRunes},
 			{id: FieldMinutes, required: true, problem: "Choose how long the session lasts."},
 			{id: FieldPace}}
 	case DialogOutcome:
-		rs := make([]fieldRule, 0, len(flows.OutcomeFields))
+		rs := make([]dlgRule, 0, len(flows.OutcomeFields))
 		for _, f := range flows.OutcomeFields {
-			rs = append(rs, fieldRule{id: f.Key})
+			rs = append(rs, dlgRule{id: f.Key})
 		}
 		return rs
 	case DialogAnswer:
-		return []fieldRule{{id: FieldAnswer, maxRunes: flows.MaxAnswerRunes, multiline: true, required: true,
+		return []dlgRule{{id: FieldAnswer, maxRunes: flows.MaxAnswerRunes, multiline: true, required: true,
 			problem: "Write your answer, or close the form to leave it."}}
 	}
 	return nil
@@ -965,11 +965,11 @@ func ReadSubmission(a *Activity) (Submission, error) {
 	if a == nil || a.Type != TypeInvoke || a.Name != InvokeTaskSubmit {
 		return Submission{}, ErrNotDialog
 	}
-	data, err := dialogData(a)
+	data, err := dlgData(a)
 	if err != nil {
 		return Submission{}, err
 	}
-	action, value, err := hiddenAction(data)
+	action, value, err := dlgHidden(data)
 	if err != nil {
 		return Submission{}, err
 	}
@@ -978,12 +978,12 @@ func ReadSubmission(a *Activity) (Submission, error) {
 		return Submission{}, fmt.Errorf("%w: %s", ErrUnknownDialog, ident(action))
 	}
 	sub := Submission{Dialog: id, Value: value, Fields: map[string]string{}}
-	sub.OpenedIn, sub.Thread, sub.Personal = dialogWhere(a)
+	sub.OpenedIn, sub.Thread, sub.Personal = dlgWhere(a)
 	inChannel := sub.OpenedIn != ""
 	if dialogInfos[id].needsInChannel && !inChannel {
 		return sub, fmt.Errorf("%w: %s submitted outside a channel", ErrDialogData, id)
 	}
-	if raw, ok := data[dataTeamPart]; ok {
+	if raw, ok := data[dlgKeyTeamPart]; ok {
 		var s string
 		if json.Unmarshal(raw, &s) != nil || s != "1" || id != DialogSettings {
 			return sub, fmt.Errorf("%w: team_part not as sent", ErrDialogData)
@@ -996,22 +996,22 @@ func ReadSubmission(a *Activity) (Submission, error) {
 			return sub, fmt.Errorf("%w: %s without its id", ErrDialogData, id)
 		}
 	case DialogWrite:
-		if value == "" || !idLike(value) {
+		if value == "" || !dlgIDLike(value) {
 			return sub, fmt.Errorf("%w: form without its template", ErrDialogData)
 		}
 	}
 	problems := map[string]string{}
-	rules := dialogFields(id, inChannel, sub.TeamPart)
+	rules := dlgFields(id, inChannel, sub.TeamPart)
 	if id == DialogWrite {
 		for k := range data {
-			if key, ok := strings.CutPrefix(k, DialogStagePrefix); ok && idLike(key) {
-				rules = append(rules, fieldRule{id: k, maxRunes: flows.MaxAnswerRunes, multiline: true})
+			if key, ok := strings.CutPrefix(k, DialogStagePrefix); ok && dlgIDLike(key) {
+				rules = append(rules, dlgRule{id: k, maxRunes: flows.MaxAnswerRunes, multiline: true})
 			}
 		}
 		sort.Slice(rules, func(i, j int) bool { return rules[i].id < rules[j].id })
 	}
 	for _, r := range rules {
-		text, p := readField(data, r)
+		text, p := dlgReadField(data, r)
 		sub.Fields[r.id] = text
 		if p != "" {
 			problems[r.id] = p
@@ -1027,7 +1027,7 @@ func ReadSubmission(a *Activity) (Submission, error) {
 // readField reads one input: a string, or absent (empty). Text inputs are
 // held to their limit and refused with control characters; choices must
 // look like the bot's ids.
-func readField(data map[string]json.RawMessage, r fieldRule) (string, string) {
+func dlgReadField(data map[string]json.RawMessage, r dlgRule) (string, string) {
 	raw, ok := data[r.id]
 	var s string
 	if ok && string(raw) != "null" {
@@ -1049,12 +1049,12 @@ func readField(data map[string]json.RawMessage, r fieldRule) (string, string) {
 		if r.id == FieldFacilitators {
 			return s, ""
 		}
-		if !idLike(s) {
+		if !dlgIDLike(s) {
 			return "", "Choose one of the answers offered."
 		}
 		return s, ""
 	}
-	if n := controlIn(s, r.multiline); n > 0 {
+	if n := dlgControls(s, r.multiline); n > 0 {
 		return s, "This text holds invisible control characters I can't keep (often from copying and pasting): please remove them or type it again."
 	}
 	if n := utf8.RuneCountInString(s); n > r.maxRunes {
@@ -1066,7 +1066,7 @@ func readField(data map[string]json.RawMessage, r fieldRule) (string, string) {
 // controlIn counts the control characters in s that are not kept: all but
 // newline and tab in text that may have lines, and the invisible line and
 // paragraph separators and byte-order mark that flows.CleanText drops.
-func controlIn(s string, multiline bool) int {
+func dlgControls(s string, multiline bool) int {
 	n := 0
 	for _, r := range s {
 		switch {
@@ -1136,7 +1136,7 @@ func (sub *Submission) check(problems map[string]string) {
 				f[fld.Key] = flows.OutcomeNotKnown
 				continue
 			}
-			if !outcomeOffered(fld, v) {
+			if !dlgOutcomeOffered(fld, v) {
 				problems[fld.Key] = "Choose one of the answers offered."
 			}
 		}
@@ -1147,7 +1147,7 @@ func (sub *Submission) check(problems map[string]string) {
 
 // outcomeOffered reports whether value is one the outcome dialog's choice
 // set for f could have given (the rule of Slack's form).
-func outcomeOffered(f flows.OutcomeField, value string) bool {
+func dlgOutcomeOffered(f flows.OutcomeField, value string) bool {
 	if value == flows.OutcomeNotKnown {
 		return true
 	}

@@ -581,11 +581,11 @@ func TestDialogWithManyChannelsFits(t *testing.T) {
 	}
 	_, byID := dlgInputs(dlgCardOf(t, r))
 	ch := byID[FieldDigestChannel]
-	if n := len(ch["choices"].([]any)); n < 10 || n > maxChoices || ch["style"] != "filtered" {
+	if n := len(ch["choices"].([]any)); n < 10 || n > dlgMaxChoices || ch["style"] != "filtered" {
 		t.Errorf("%d channels offered, style %v", n, ch["style"])
 	}
 	for _, c := range ch["choices"].([]any) {
-		if title := c.(map[string]any)["title"].(string); len([]rune(title)) > maxChoiceTitle {
+		if title := c.(map[string]any)["title"].(string); len([]rune(title)) > dlgMaxChoiceTitle {
 			t.Fatalf("choice title of %d characters", len([]rune(title)))
 		}
 	}
