@@ -620,3 +620,18 @@ func TestStartCommand(t *testing.T) {
 		}
 	}
 }
+
+// The home card's "Start a reflection" dialog, submitted in the 1:1 chat:
+// the channel comes from the dialog, the command from its fields.
+func TestDialogSubmitFromThePersonalChat(t *testing.T) {
+	sub, err := ReadSubmission(fixture(t, "invoke_task_submit_personal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub.Dialog != DialogStart || !sub.Personal || sub.OpenedIn != "" || sub.Channel != dlgChannel || sub.StartCommand() != "case Kestrel" {
+		t.Errorf("submission = %+v, command %q", sub, sub.StartCommand())
+	}
+	if body := dlgResponse(t, DialogAccepted(sub.Dialog)); body["task"].(map[string]any)["type"] != "message" {
+		t.Errorf("accepted = %v", body)
+	}
+}
