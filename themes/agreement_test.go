@@ -153,6 +153,12 @@ func TestLoadGold(t *testing.T) {
 // 0.579, v2 and v3 0.567, v4 0.593): that is the honest figure, not a
 // target met.
 //
+// tune3 (codes_tune3.jsonl, 105 answers) was written on 2026-12-07 by a
+// writer who had not seen the held-out files, rich in community-direction
+// borderline cases (services named in passing, paid carers called "the
+// girls", family named collectively). Measured with v4 before any rule
+// was fitted to it: 0.653 / 0.535 / 0.533 / 0.693, F1 0.764.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -166,6 +172,10 @@ var agreementFloors = map[string]map[string]float64{
 	"tune_extra": {
 		flows.DirRelationships: 0.81, flows.DirStories: 0.60, flows.DirCommunity: 0.94, flows.DirAnticipation: 0.79,
 		"capabilities": 0.77,
+	},
+	"tune3": {
+		flows.DirRelationships: 0.64, flows.DirStories: 0.52, flows.DirCommunity: 0.52, flows.DirAnticipation: 0.68,
+		"capabilities": 0.75,
 	},
 	"heldout": {
 		flows.DirRelationships: 0.77, flows.DirStories: 0.67, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.64,
@@ -207,8 +217,11 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "heldout", "heldout2"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "heldout", "heldout2"} {
 		t.Run(set, func(t *testing.T) {
+			if strings.HasPrefix(set, "heldout") {
+				skipHeldOut(t)
+			}
 			gold, got := offCodeFile(t, "testdata/codes_"+set+".jsonl")
 			r := Agreement(gold, got)
 			t.Logf("offline coder v%s on %s:\n%s", OfflineVersion, set, r)

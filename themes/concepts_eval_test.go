@@ -243,7 +243,36 @@ func TestThemeFinderTuningSet2(t *testing.T) {
 	checkConceptFloors(t, s, 0.75, 0.80, 3)
 }
 
+// TestThemeFinderTuningSet3 scores the finder on the third tuning set,
+// written to hold what the finder was known (in aggregate) to miss: a
+// working life named in passing, family named collectively or by
+// nickname, and services named in passing; the cues may be fitted to it.
+func TestThemeFinderTuningSet3(t *testing.T) {
+	s := scoreConcepts(t, "testdata/concepts_tune3.json")
+	t.Logf("third tuning set\n%s", s)
+	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
+		for _, w := range s.wrongEvidence {
+			t.Log(w)
+		}
+	}
+	// Measured before any rule was fitted to it (2026-12-07): 29 of 30
+	// found (honest_conversations missed), 79% of evidence (117 of 148), no
+	// spurious theme; per answer precision 77%, recall 60%.
+	checkConceptFloors(t, s, 0.95, 0.77, 1)
+}
+
+// skipHeldOut skips a held-out test when WHATMATTERS_NO_HELDOUT is set, so
+// that rules can be worked on with every other test run and the held-out
+// sets scored only once, at the end.
+func skipHeldOut(t *testing.T) {
+	t.Helper()
+	if os.Getenv("WHATMATTERS_NO_HELDOUT") != "" {
+		t.Skip("WHATMATTERS_NO_HELDOUT is set")
+	}
+}
+
 func TestThemeFinderHeldOut(t *testing.T) {
+	skipHeldOut(t)
 	s := scoreConcepts(t, "testdata/concepts_heldout.json")
 	t.Logf("held-out set\n%s", s)
 	// Measured: 31 of 34 found, 71% of evidence (under the 80% goal), no
@@ -255,6 +284,7 @@ func TestThemeFinderHeldOut(t *testing.T) {
 // written later by another writer from the catalogue's definitions and the
 // codebook only, never from the cues, and never used to change them.
 func TestThemeFinderHeldOut2(t *testing.T) {
+	skipHeldOut(t)
 	s := scoreConcepts(t, "testdata/concepts_heldout2.json")
 	t.Logf("second held-out set\n%s", s)
 	// Measured the first time it was run (2026-12-07): 23 of 30 found
