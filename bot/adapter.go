@@ -2,13 +2,13 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
 
+	"whatmatters/delivery"
 	"whatmatters/flows"
 	"whatmatters/inbox"
 )
@@ -36,6 +36,11 @@ type SlackOptions struct {
 	// other is never called: the URL comes in the request, and a signed
 	// request may still name any host (see responseURLAllowed).
 	ResponseHosts []string
+
+	// Delivery is the delivery machinery the adapter registers with (as
+	// the platform of every delivery id no other platform claims). Nil
+	// makes one from the options below, for the adapter alone.
+	Delivery *delivery.Service
 
 	// Store is the database: the inbox, the outbox and what the engine
 	// keeps.
@@ -82,14 +87,12 @@ type SlackOptions struct {
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 }
 
-// Locker takes a lock on a key that holds across every instance sharing the
-// database. storage.Locker implements it. Hold returns, with the function
-// that releases the lock, a context in which the locks of other keys taken
-// while it is held (a new thread's, under its channel's) share its
-// connection: one connection per holder, however many keys it nests.
-type Locker interface {
-	Hold(ctx context.Context, key string) (context.Context, func(), error)
-}
+// Store, Queue and Locker are the delivery machinery's (package delivery).
+type (
+	Store  = delivery.Store
+	Queue  = delivery.Queue
+	Locker = delivery.Locker
+)
 
 // Slack is the Slack adapter. Both transports (HTTP and Socket Mode) hand it
 // verified requests; it records each delivery in the inbox, enqueues a job
@@ -99,10 +102,10 @@ type Slack struct {
 	api      slackAPI
 	store    Store
 	engineOn func(flows.Store) *flows.Engine
-	locker   Locker
-	keys     keyLocks
-	limits   Limits
-	commits  *groupCommit
+	// delivery is the machinery the adapter is a platform of; pacer keeps
+	// the pace of its calls.
+	delivery *delivery.Service
+	pacer    *delivery.Pacer
 	refusals refusalLog
 	// unverified bounds the bodies read before their signature is checked,
 	// and unverifiedFrom those from each address; bodyTimeout is how long
@@ -115,10 +118,6 @@ type Slack struct {
 	metrics  *Metrics
 	log      *slog.Logger
 	now      func() time.Time
-	after    afterFunc
-	sweepAge time.Duration
-	// wakes are the wake-ups armed for owed replies (see wake.go).
-	wakes wakes
 
 	// socketBackoff caps the wait before reconnecting Socket Mode;
 	// socketPing and socketDead time the link's pings (see RunSocket).
@@ -131,24 +130,10 @@ type Slack struct {
 
 	// Set by Start.
 	botUserID string
-	// enqueue inserts a job for each delivery; set by NewJobs before the
-	// transports start.
-	// It returns how many were new: a delivery whose job is waiting or
-	// running already is not enqueued twice.
-	enqueue func(ctx context.Context, deliveryIDs ...string) (int, error)
-	// schedule enqueues a delivery's job to run at a time; set by NewJobs.
-	schedule func(ctx context.Context, deliveryID string, at time.Time) error
-	// runners process new deliveries without jobs; set by NewJobs, nil
-	// when every delivery gets a job.
-	runners *runners
 	// connected is true while Socket Mode is connected.
 	connected atomic.Bool
 	admins    admins
 	privacy   privacyCache
-	// codesDue, when set by NewJobs, asks for new answers to be coded.
-	codesDue func(ctx context.Context) error
-	// codesLast is when codesDue was last called, in Unix nanoseconds.
-	codesLast atomic.Int64
 }
 
 // NewSlack returns the Slack adapter, calling the real Web API. Call Start
@@ -160,8 +145,8 @@ func NewSlack(o SlackOptions) *Slack {
 // newSlack returns the adapter over the given Web API, which tests fake.
 func newSlack(api slackAPI, o SlackOptions) *Slack {
 	s := &Slack{
-		api: api, store: o.Store, engineOn: o.Engine, locker: o.Locker,
-		metrics: o.Metrics, log: o.Log, now: o.Now, sweepAge: o.SweepAge,
+		api: api, store: o.Store, engineOn: o.Engine,
+		metrics: o.Metrics, log: o.Log, now: o.Now,
 		botToken: o.BotToken, appToken: o.AppToken, apiURL: o.APIURL, httpClient: o.HTTPClient,
 		responseHosts: o.ResponseHosts,
 	}
@@ -177,13 +162,6 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.after = o.AfterFunc
-	if s.after == nil {
-		s.after = wallAfter
-	}
-	if s.sweepAge == 0 {
-		s.sweepAge = 10 * time.Second
-	}
 	s.bodyTimeout = o.BodyTimeout
 	if s.bodyTimeout <= 0 {
 		s.bodyTimeout = defaultBodyTimeout
@@ -196,7 +174,6 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 		interval = 0
 	}
 	s.interval = interval
-	s.commits = &groupCommit{s: s, max: max(o.RecordConcurrency, 1), lane: make(chan struct{}, 1)}
 	s.socketBackoff = o.SocketBackoff
 	if s.socketBackoff <= 0 {
 		s.socketBackoff = 5 * time.Second
@@ -208,20 +185,16 @@ func newSlack(api slackAPI, o SlackOptions) *Slack {
 	if s.socketDead <= 0 {
 		s.socketDead = 15 * time.Second
 	}
-	s.limits = o.Limits
-	if s.limits == nil {
-		if l, ok := o.Store.(Limits); ok {
-			s.limits = l
-		} else {
-			s.limits = newMemLimits()
-		}
+	s.delivery = o.Delivery
+	if s.delivery == nil {
+		s.delivery = delivery.New(delivery.Options{
+			Store: o.Store, Engine: o.Engine, Locker: o.Locker, Limits: o.Limits,
+			RecordConcurrency: o.RecordConcurrency, SweepAge: o.SweepAge,
+			Metrics: s.metrics.Delivery, Log: s.log, Now: s.now, AfterFunc: o.AfterFunc,
+		})
 	}
-	s.enqueue = func(context.Context, ...string) (int, error) {
-		return 0, errors.New("no job queue: call NewJobs before serving")
-	}
-	s.schedule = func(context.Context, string, time.Time) error {
-		return errors.New("no job queue: call NewJobs before serving")
-	}
+	s.delivery.Register("", s)
+	s.pacer = s.delivery.Pacer()
 	return s
 }
 
@@ -240,25 +213,10 @@ func (s *Slack) Start(ctx context.Context) error {
 // Connected reports whether Socket Mode is connected.
 func (s *Slack) Connected() bool { return s.connected.Load() }
 
-// accept records a delivery and enqueues its job. A delivery seen before is
-// acknowledged without being done again. Only a failure to record is an
-// error: once recorded, a delivery whose job could not be enqueued is
-// picked up by the sweep.
+// accept records a delivery and hands it on (delivery.Service.Accept).
 func (s *Slack) accept(ctx context.Context, d inbox.Delivery) error {
-	if d.ReceivedAt.IsZero() {
-		d.ReceivedAt = s.now()
-	}
-	// Recorded in a transaction shared with the deliveries arriving at
-	// the same time, and enqueued with them (see groupCommit).
-	isNew, err := s.commits.record(ctx, d)
-	if err != nil {
-		return err
-	}
-	if !isNew {
-		s.metrics.duplicate.WithLabelValues(d.Kind).Inc()
-		s.log.InfoContext(ctx, "slack: duplicate delivery acknowledged", "delivery", d.ID, "kind", d.Kind)
-		return nil
-	}
-	s.metrics.received.WithLabelValues(d.Kind).Inc()
-	return nil
+	return s.delivery.Accept(ctx, d)
 }
+
+// Delivery is the machinery the adapter is a platform of.
+func (s *Slack) Delivery() *delivery.Service { return s.delivery }

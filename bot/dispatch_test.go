@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"whatmatters/inbox"
-
+	"whatmatters/delivery"
 	"whatmatters/storage"
 )
 
@@ -146,7 +143,7 @@ func TestRunnerRoundTakesEveryWaitingDelivery(t *testing.T) {
 		if left, _ := db.PendingDeliveries(ctx, 10); len(left) != 1 {
 			t.Fatalf("a job's run left %d deliveries; want the later one", len(left))
 		}
-		if err := h.slack.process(ctx, first, false, true); err != nil {
+		if err := h.slack.delivery.RunKey(ctx, first); err != nil {
 			t.Fatal(err)
 		}
 		if left, _ := db.PendingDeliveries(ctx, 10); len(left) != 0 {
@@ -154,28 +151,6 @@ func TestRunnerRoundTakesEveryWaitingDelivery(t *testing.T) {
 		}
 		if eph := api.made("chat.postEphemeral"); len(eph) == 0 {
 			t.Errorf("calls: %s; want the help answered", describeCalls(api.made()))
-		}
-	})
-}
-
-// TestRunnersOverflowToJobs: with every runner busy, and once stopped,
-// deliveries are handed back for jobs; a delivery for a key whose runner is
-// busy joins that runner's next round.
-func TestRunnersOverflowToJobs(t *testing.T) {
-	t.Parallel()
-	eachDB(t, func(t *testing.T, db *storage.DB) {
-		h := newHarness(t, db, newSlackServer(t), harnessOptions{noServer: true})
-		r := newRunners(h.slack, 1)
-		// The ids are in no inbox: each round finds nothing to do.
-		over := r.dispatch([]recorded{{id: "EvA", key: "T1/C1"}, {id: "EvB", key: "T1/C1"}, {id: "EvC", key: "T1/C2"}})
-		if len(over) != 1 || over[0] != "EvC" {
-			t.Errorf("overflow = %v; want EvC alone (EvB joins C1's runner)", over)
-		}
-		if err := r.stop(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if over := r.dispatch([]recorded{{id: "EvD", key: "T1/C3"}}); len(over) != 1 {
-			t.Errorf("after stop, overflow = %v; want EvD", over)
 		}
 	})
 }
@@ -208,9 +183,9 @@ func TestReactionsOfAThreadGoTogether(t *testing.T) {
 			t.Fatalf("pending = %d, %v; want the six answers", len(pending), err)
 		}
 		before := time.Now()
-		err = h.slack.process(ctx, pending[0].ID, false, true)
+		err = h.slack.delivery.RunKey(ctx, pending[0].ID)
 		after := time.Now()
-		var later *retryLater
+		var later *delivery.RetryLater
 		if !errors.As(err, &later) {
 			t.Fatalf("process = %v; want a wait for the rate limit", err)
 		}
@@ -226,7 +201,7 @@ func TestReactionsOfAThreadGoTogether(t *testing.T) {
 		}
 		// Held for Retry-After's 30 s from when Slack said so, within the
 		// call to process.
-		until, err := h.slack.limits.HeldUntil(ctx, testTeam, methodScope("reactions.add"))
+		until, err := h.slack.delivery.Limits().HeldUntil(ctx, testTeam, methodScope("reactions.add"))
 		if err != nil || until.Before(before.Add(30*time.Second)) || until.After(after.Add(30*time.Second)) {
 			t.Errorf("reactions.add held until %v (%v); want 30 s after the 429, between %v and %v", until, err,
 				before.Add(30*time.Second), after.Add(30*time.Second))
@@ -254,15 +229,15 @@ func TestRunnerBatchesAreShortWhileAcknowledging(t *testing.T) {
 			if err != nil || len(pending) != 10 {
 				t.Fatalf("pending = %d, %v; want 10", len(pending), err)
 			}
-			before := strings.Count(h.logs.String(), "delivery processed")
-			if err := h.slack.process(ctx, pending[0].ID, false, true); err != nil {
+			before := strings.Count(h.logs.String(), "delivery: processed")
+			if err := h.slack.delivery.RunKey(ctx, pending[0].ID); err != nil {
 				t.Fatal(err)
 			}
 			var sizes []int
 			lines := strings.Split(h.logs.String(), "\n")
 			seen := 0
 			for _, l := range lines {
-				if !strings.Contains(l, "delivery processed") {
+				if !strings.Contains(l, "delivery: processed") {
 					continue
 				}
 				if seen++; seen <= before {
@@ -276,62 +251,17 @@ func TestRunnerBatchesAreShortWhileAcknowledging(t *testing.T) {
 			}
 			return sizes
 		}
-		h.slack.commits.enter() // an acknowledgement is being recorded
+		done := h.slack.delivery.Acknowledging() // an acknowledgement is being recorded
 		busy := batches("Busy")
-		h.slack.commits.leave()
+		done()
 		quiet := batches("Quiet")
-		if len(busy) != 10 || slices.Max(busy) > maxBatchWhileAcking {
-			t.Errorf("while acknowledging, batch sizes %v; want 10 replies in batches of at most %d", busy, maxBatchWhileAcking)
+		if len(busy) != 10 || slices.Max(busy) > 4 /* delivery.maxBatchWhileAcking */ {
+			t.Errorf("while acknowledging, batch sizes %v; want 10 replies in batches of at most %d", busy, 4 /* delivery.maxBatchWhileAcking */)
 		}
 		if len(quiet) != 10 || slices.Max(quiet) < 9 {
 			t.Errorf("when quiet, batch sizes %v; want the replies (after the first) in one batch", quiet)
 		}
 	})
-}
-
-// panickingStore panics when the delivery it is told of is loaded.
-type panickingStore struct {
-	Store
-	id string
-}
-
-func (p panickingStore) GetDelivery(ctx context.Context, id string) (inbox.Delivery, error) {
-	if id == p.id {
-		panic("a bug met by this delivery: " + id)
-	}
-	return p.Store.GetDelivery(ctx, id)
-}
-
-// TestRunnerSurvivesAPanic: a bug that panics on one delivery does not take
-// the process down; the delivery is left to a job, and the panic's value
-// (which may hold someone's words) is not logged.
-func TestRunnerSurvivesAPanic(t *testing.T) {
-	t.Parallel()
-	db := sqliteDB(t)
-	logs := &syncBuffer{}
-	s := newSlack(&fakeAPI{}, SlackOptions{Store: panickingStore{db, "EvPanic"}, Engine: engineOn(t),
-		Log: slog.New(slog.NewTextHandler(logs, nil))})
-	var mu sync.Mutex
-	var scheduled []string
-	s.schedule = func(_ context.Context, id string, _ time.Time) error {
-		mu.Lock()
-		defer mu.Unlock()
-		scheduled = append(scheduled, id)
-		return nil
-	}
-	r := newRunners(s, 4)
-	r.dispatch([]recorded{{id: "EvPanic", key: "T1/C1"}})
-	if err := r.stop(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(scheduled) != 1 || scheduled[0] != "EvPanic" {
-		t.Errorf("scheduled %v; want the delivery left to a job", scheduled)
-	}
-	if l := logs.String(); !strings.Contains(l, "runner panicked") || strings.Contains(l, "a bug met by") {
-		t.Errorf("logs:\n%s\nwant the panic noted, without its value", l)
-	}
 }
 
 // TestFailedBatchLeavesNothingHalfDone: replies processed together in one

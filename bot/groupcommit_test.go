@@ -82,9 +82,7 @@ func TestDeliveriesShareACommit(t *testing.T) {
 		}
 		// All twenty are waiting behind the first commit before it ends.
 		for {
-			s.commits.mu.Lock()
-			n := len(s.commits.queue)
-			s.commits.mu.Unlock()
+			n := s.delivery.Waiting()
 			if n == 20 {
 				break
 			}
@@ -109,9 +107,11 @@ func TestDeliveriesShareACommit(t *testing.T) {
 		if ids := enqueued(); len(ids) != 21 {
 			t.Errorf("%d enqueued, want 21", len(ids))
 		}
-		isNew, err := s.commits.record(ctx, inbox.Delivery{ID: "Ev3", Kind: kindEvent, Key: "T1/C1"})
-		if err != nil || isNew {
-			t.Errorf("a repeat: new %v, %v; want known", isNew, err)
+		if err := s.accept(ctx, inbox.Delivery{ID: "Ev3", Kind: kindEvent, Key: "T1/C1"}); err != nil {
+			t.Errorf("a repeat: %v", err)
+		}
+		if n, ids := deliveries(t, db), enqueued(); n != 21 || len(ids) != 21 {
+			t.Errorf("after a repeat, %d deliveries recorded and %d enqueued; want it known, 21 of each", n, len(ids))
 		}
 	})
 }
@@ -133,9 +133,7 @@ func TestOneRefusedDeliveryDoesNotFailItsBatch(t *testing.T) {
 		go func() { ch <- s.accept(ctx, inbox.Delivery{ID: id, Kind: kindEvent, Key: "T1/C1"}) }()
 	}
 	for {
-		s.commits.mu.Lock()
-		n := len(s.commits.queue)
-		s.commits.mu.Unlock()
+		n := s.delivery.Waiting()
 		if n == 3 {
 			break
 		}
@@ -211,56 +209,4 @@ func TestThreadRepliesProcessedTogether(t *testing.T) {
 			t.Errorf("%d ticks, want 10", n)
 		}
 	})
-}
-
-// TestRunnersGiveWayToAcknowledgements: with no delivery waiting to be
-// recorded, runners' batches go side by side; while one waits, one batch
-// at a time goes into the database, and the next waits for it.
-func TestRunnersGiveWayToAcknowledgements(t *testing.T) {
-	g := &groupCommit{lane: make(chan struct{}, 1)}
-	ctx := context.Background()
-	a, err := g.yield(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := g.yield(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a()
-	b()
-
-	g.enter() // an acknowledgement is being recorded
-	first, err := g.yield(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	second := make(chan func(), 1)
-	go func() {
-		done, err := g.yield(ctx)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		second <- done
-	}()
-	select {
-	case <-second:
-		t.Fatal("a second batch went in beside the first while an acknowledgement waited")
-	default:
-	}
-	first()
-	(<-second)()
-	g.leave()
-
-	// A batch waiting its turn gives up when its context ends.
-	g.enter()
-	defer g.leave()
-	hold, _ := g.yield(ctx)
-	defer hold()
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := g.yield(cctx); err == nil {
-		t.Error("yield with a cancelled context and the lane taken: no error")
-	}
 }

@@ -22,12 +22,12 @@ const story = "SECRET-STORY she wants her daughter near"
 func stubEnqueue(s *Slack) func() []string {
 	var mu sync.Mutex
 	var ids []string
-	s.enqueue = func(_ context.Context, more ...string) (int, error) {
+	s.delivery.UseQueue(queueFuncs{enqueue: func(_ context.Context, more ...string) (int, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		ids = append(ids, more...)
 		return len(more), nil
-	}
+	}})
 	return func() []string {
 		mu.Lock()
 		defer mu.Unlock()

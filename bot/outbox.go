@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"whatmatters/delivery"
 	"whatmatters/flows"
 	"whatmatters/inbox"
 )
@@ -214,88 +215,40 @@ func messageCall(op, channel, thread string, m Message) (call, error) {
 	return call{Op: op, Channel: channel, Thread: thread, Text: m.Text, Blocks: blocks}, nil
 }
 
-// outboxMessages wraps calls for the outbox.
-func outboxMessages(d inbox.Delivery, cs []call, now time.Time) ([]inbox.OutboxMessage, error) {
-	msgs := make([]inbox.OutboxMessage, len(cs))
-	for i, c := range cs {
-		b, err := json.Marshal(c)
-		if err != nil {
-			return nil, fmt.Errorf("encoding an outbox message: %w", err)
-		}
-		msgs[i] = inbox.OutboxMessage{DeliveryID: d.ID, Key: d.Key, Payload: b, CreatedAt: now}
+// outboxMessages wraps calls for the outbox, owed by d under its key.
+func (s *Slack) outboxMessages(d inbox.Delivery, cs []call) ([]inbox.OutboxMessage, error) {
+	payloads, err := encodeCalls(cs)
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]inbox.OutboxMessage, len(payloads))
+	for i, p := range payloads {
+		msgs[i] = inbox.OutboxMessage{DeliveryID: d.ID, Key: d.Key, Payload: p, CreatedAt: s.now()}
 	}
 	return msgs, nil
 }
 
-// retryLater is a wait before a message may go: its channel's pace, a
-// 429's Retry-After, or the backoff of a failing Slack. delivery and key
-// are the waiting message's (set by flush), so that whoever meets the
-// wait can hand that delivery's round on when it ends.
-type retryLater struct {
-	wait          time.Duration
-	err           error
-	delivery, key string
-}
-
-func (e *retryLater) Error() string { return fmt.Sprintf("rate limited for %s: %v", e.wait, e.err) }
-func (e *retryLater) Unwrap() error { return e.err }
-
-// flush sends every outbox message of a key, in order, deleting each once
-// Slack has it. It stops at the first failure that may pass, returning it,
-// so that the job is retried and sends what is still unsent; a message
-// Slack refuses outright is logged and dropped, since sending it again
-// would never succeed and would hold up every later message of its key.
-func (s *Slack) flush(ctx context.Context, key string) error {
-	for {
-		pending, err := s.store.PendingOutbox(ctx, key, 64)
-		if err != nil {
-			return fmt.Errorf("reading the outbox: %w", err)
+// Send sends outbox messages of one key from the start of pending,
+// removing each once Slack has it: a run of reactions at once
+// (sendReactions), else the first message alone. It stops at the first
+// failure that may pass, returning it; a message Slack refuses outright is
+// logged and dropped, since sending it again would never succeed and would
+// hold up every later message of its key.
+func (s *Slack) Send(ctx context.Context, pending []inbox.OutboxMessage) (int, error) {
+	// Decoded here only to find a run of ticks; a message that cannot be
+	// read is left to send, which drops it.
+	cs := make([]call, 0, len(pending))
+	for _, m := range pending {
+		var c call
+		if json.Unmarshal(m.Payload, &c) != nil || c.Op != opReact {
+			break
 		}
-		if len(pending) == 0 {
-			return nil
-		}
-		// Decoded here only to find runs of ticks; a message that cannot
-		// be read is left to send, which drops it.
-		cs := make([]call, len(pending))
-		for i, m := range pending {
-			_ = json.Unmarshal(m.Payload, &cs[i])
-		}
-		for i := 0; i < len(pending); {
-			if n := reactRun(cs[i:]); n > 1 {
-				sent, err := s.sendReactions(ctx, pending[i:i+n], cs[i:i+n])
-				if err != nil {
-					return owedBy(err, pending[i])
-				}
-				i += sent
-				continue
-			}
-			if err := s.send(ctx, pending[i]); err != nil {
-				return owedBy(err, pending[i])
-			}
-			i++
-		}
+		cs = append(cs, c)
 	}
-}
-
-// owedBy names m as the message a wait holds back, unless a message
-// flushed within (a thread's first question, sent after its root) was
-// named already.
-func owedBy(err error, m inbox.OutboxMessage) error {
-	var later *retryLater
-	if errors.As(err, &later) && later.delivery == "" {
-		later.delivery, later.key = m.DeliveryID, m.Key
+	if n := len(cs); n > 1 {
+		return s.sendReactions(ctx, pending[:n], cs)
 	}
-	return err
-}
-
-// reactRun is how many of cs, from the start, are reactions (the tick on
-// each answer in a busy thread).
-func reactRun(cs []call) int {
-	n := 0
-	for n < len(cs) && cs[n].Op == opReact {
-		n++
-	}
-	return n
+	return 1, s.send(ctx, pending[0])
 }
 
 // reactConcurrency bounds the reactions.add calls one key has in flight;
@@ -318,12 +271,12 @@ func (s *Slack) sendReactions(ctx context.Context, ms []inbox.OutboxMessage, cs 
 	if err != nil {
 		return 0, err
 	}
-	if g.probe {
+	if g.Probe() {
 		ms, cs = ms[:1], cs[:1]
 	}
 	errs := make([]error, len(ms))
 	conc := reactConcurrency
-	if s.commits.busy() {
+	if s.delivery.Busy() {
 		// Acknowledgements are waiting: fewer calls at once leave them
 		// the CPU (the side-by-side benchmark, SQLite, 64 in flight: p99 23-30 ->
 		// 19 ms; processing time unchanged).
@@ -672,7 +625,7 @@ func (s *Slack) anchor(ctx context.Context, m inbox.OutboxMessage, c call, ts st
 	if team := teamOf(m.Key); team != "" {
 		thread = threadKey(team, c.Channel, ts)
 	}
-	err := s.inTx(ctx, func(tx Store) error {
+	err := s.delivery.InTx(ctx, func(tx Store) error {
 		var replies []flows.Reply
 		var err error
 		if c.Session != 0 {
@@ -687,7 +640,7 @@ func (s *Slack) anchor(ctx context.Context, m inbox.OutboxMessage, c call, ts st
 		if err != nil {
 			return err
 		}
-		msgs, err := outboxMessages(inbox.Delivery{ID: m.DeliveryID, Key: thread}, cs, s.now())
+		msgs, err := s.outboxMessages(inbox.Delivery{ID: m.DeliveryID, Key: thread}, cs)
 		if err != nil {
 			return err
 		}
@@ -703,26 +656,25 @@ func (s *Slack) anchor(ctx context.Context, m inbox.OutboxMessage, c call, ts st
 	if err != nil || thread == m.Key {
 		return err
 	}
-	return s.flushLocked(ctx, thread)
+	return s.delivery.FlushKey(ctx, thread)
 }
 
 // failed decides what a failed call means: wait and retry (429), back off
 // and retry (network trouble, Slack's 5xx, a token or scope to fix), or
 // drop (Slack refused the call itself, e.g. the bot is not in the
 // channel). g is what held found before the call.
-func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, method string, err error, g methodGate) error {
+func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, method string, err error, g delivery.Gate) error {
 	var limited *slack.RateLimitedError
 	if errors.As(err, &limited) {
 		wait := max(limited.RetryAfter, time.Second)
 		// Every job and instance waits it out: Slack's limits are per
 		// method and workspace.
-		if herr := s.limits.Hold(ctx, teamOf(m.Key), methodScope(method), s.now().Add(wait)); herr != nil {
+		if herr := s.pacer.Hold(ctx, teamOf(m.Key), methodScope(method), s.now().Add(wait)); herr != nil {
 			s.log.WarnContext(ctx, "slack: could not record a rate limit for other jobs", "method", method, "err", herr)
 		}
-		s.metrics.rateWaits.WithLabelValues("rate_limited").Inc()
 		s.metrics.posts.WithLabelValues(method, "retry").Inc()
 		s.log.WarnContext(ctx, "slack: rate limited", "method", method, "channel", c.Channel, "retry_after", wait)
-		return &retryLater{wait: wait, err: fmt.Errorf("%s: %w", method, err)}
+		return &delivery.RetryLater{Wait: wait, Err: fmt.Errorf("%s: %w", method, err)}
 	}
 	code := slackError(err)
 	if code == "" || retryable[code] {
@@ -733,10 +685,10 @@ func (s *Slack) failed(ctx context.Context, m inbox.OutboxMessage, c call, metho
 		}
 		// Every job and instance backs off this method, the op's own
 		// (what held looks at), until Slack answers again.
-		wait := s.backOff(ctx, teamOf(m.Key), opMethod[c.Op], g)
+		wait := s.pacer.BackOff(ctx, teamOf(m.Key), methodScope(opMethod[c.Op]), g)
 		s.log.WarnContext(ctx, "slack: a call failed; backing off", "method", method, "delivery", m.DeliveryID,
-			"failures", g.failures+1, "wait", wait, "err", err)
-		return &retryLater{wait: wait, err: fmt.Errorf("%s for delivery %s: %w", method, m.DeliveryID, err)}
+			"failures", g.Failures()+1, "wait", wait, "err", err)
+		return &delivery.RetryLater{Wait: wait, Err: fmt.Errorf("%s for delivery %s: %w", method, m.DeliveryID, err)}
 	}
 	s.metrics.posts.WithLabelValues(method, "dropped").Inc()
 	s.log.ErrorContext(ctx, "slack: Slack refused a reply; dropping it", "method", method, "error", code,

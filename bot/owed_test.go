@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"whatmatters/flows"
@@ -109,7 +108,7 @@ type queuedJob struct {
 }
 
 func (q *fakeQueue) install() {
-	q.s.enqueue = func(_ context.Context, ids ...string) (int, error) {
+	q.s.delivery.UseQueue(queueFuncs{enqueue: func(_ context.Context, ids ...string) (int, error) {
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		for _, id := range ids {
@@ -117,14 +116,13 @@ func (q *fakeQueue) install() {
 			q.due = append(q.due, queuedJob{id: id, at: q.clock.Now()})
 		}
 		return len(ids), nil
-	}
-	q.s.schedule = func(_ context.Context, id string, at time.Time) error {
+	}, schedule: func(_ context.Context, id string, at time.Time) error {
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		q.asked = append(q.asked, fmt.Sprintf("schedule %s +%s", id, at.Sub(q.clock.Now())))
 		q.due = append(q.due, queuedJob{id: id, at: at})
 		return nil
-	}
+	}})
 }
 
 // next is the earliest time a job is due.
@@ -157,9 +155,7 @@ func (q *fakeQueue) work(*testing.T) {
 	for _, j := range due {
 		go func() {
 			defer func() { q.mu.Lock(); q.running--; q.mu.Unlock() }()
-			w := &deliveryWorker{s: q.s}
-			err := w.Work(context.Background(), &river.Job[DeliveryArgs]{
-				JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: 25}, Args: DeliveryArgs{DeliveryID: j.id}})
+			err := q.s.delivery.Work(context.Background(), j.id, false)
 			// Snoozed, the job runs again after its snooze; failed, after
 			// a second (River's first retry).
 			var snooze *rivertype.JobSnoozeError
@@ -201,7 +197,7 @@ func owedHarness(t *testing.T, db *storage.DB, api *slackServer) (*harness, *ste
 	}})
 	q := &fakeQueue{s: h.slack, clock: clock}
 	q.install()
-	h.slack.runners = newRunners(h.slack, 4)
+	h.slack.delivery.UseRunners(4)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 		defer cancel()
@@ -215,10 +211,7 @@ func owedHarness(t *testing.T, db *storage.DB, api *slackServer) (*harness, *ste
 func (h *harness) settle(q *fakeQueue) {
 	h.t.Helper()
 	eventually(h.t, "the runners and jobs to finish their rounds", func() (bool, string) {
-		r := h.slack.runners
-		r.mu.Lock()
-		keys := len(r.keys)
-		r.mu.Unlock()
+		keys := h.slack.delivery.InHand()
 		return keys == 0 && q.idle(), fmt.Sprintf("%d keys in hand; jobs idle %v", keys, q.idle())
 	})
 }

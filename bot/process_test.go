@@ -138,7 +138,7 @@ func TestOrderInThread(t *testing.T) {
 			ids = append(ids, rc.delivery.ID)
 		}
 		slices.Reverse(ids)
-		if _, err := h.slack.enqueue(ctx, ids...); err != nil {
+		if _, err := h.slack.delivery.Enqueue(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		assertDrained(t, db)

@@ -59,8 +59,7 @@ func benchmarkQuietChannel(b *testing.B, db *storage.DB) {
 	stubEnqueue(s)
 	// Posts waiting for their slot would become River jobs; here they
 	// simply wait.
-	s.schedule = func(context.Context, string, time.Time) error { return nil }
-	s.runners = newRunners(s, 16)
+	s.delivery.UseRunners(16)
 	defer func() { _ = s.StopRunners(ctx) }()
 	reflect := func(channel, user string, i int) {
 		rc, err := s.routeCommand(ctx, commandFromForm(func(k string) string {

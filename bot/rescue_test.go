@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
+	"whatmatters/delivery"
 	"whatmatters/storage"
 )
 
@@ -97,7 +98,7 @@ func startStuck[TTx any](t *testing.T, db *storage.DB, driver riverdriver.Driver
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := client.Insert(ctx, DeliveryArgs{DeliveryID: deliveryID}, nil)
+	res, err := client.Insert(ctx, delivery.DeliveryArgs{DeliveryID: deliveryID}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func startStuck[TTx any](t *testing.T, db *storage.DB, driver riverdriver.Driver
 		t.Fatalf("queue stats = %+v, %v; want one stuck delivery job", qs, err)
 	}
 	// Slack's retry of the command cannot enqueue it again while it is stuck.
-	if again, err := client.Insert(ctx, DeliveryArgs{DeliveryID: deliveryID}, nil); err != nil || !again.UniqueSkippedAsDuplicate {
+	if again, err := client.Insert(ctx, delivery.DeliveryArgs{DeliveryID: deliveryID}, nil); err != nil || !again.UniqueSkippedAsDuplicate {
 		t.Fatalf("a second job for a stuck delivery: %+v, %v; want it skipped as a duplicate", again, err)
 	}
 	if err := client.Start(ctx); err != nil {
@@ -145,7 +146,7 @@ func TestStartOnSQLiteTakesUpEverythingWaiting(t *testing.T) {
 		h := newHarness(t, db, api, harnessOptions{slackOpts: func(o *SlackOptions) { o.SweepAge = time.Hour }})
 		stubEnqueue(h.slack)
 		h.command("U1", "C1", "Kestrel")
-		h.slack.runners = newRunners(h.slack, 4)
+		h.slack.delivery.UseRunners(4)
 		if n, err := h.slack.RequeueWaiting(ctx); err != nil || n != 0 {
 			t.Fatalf("sweep took %d, %v; want none (the delivery is younger than the sweep's age)", n, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/riverqueue/river"
 	"github.com/slack-go/slack"
 
 	"whatmatters/flows"
@@ -118,27 +117,4 @@ func (s *Slack) sessionReceipt(ctx context.Context, c commandPayload, subject st
 	}
 	m := sessionModal(eng.SessionTemplates(), c.ChannelID, subject)
 	return receipt{kind: kindCommand, modal: &m, trigger: c.TriggerID, ignored: "session form opened"}, true, nil
-}
-
-// SessionsArgs is the periodic job that keeps learning sessions' time: the
-// one-minute warnings, timed stages moving on, endings with their
-// synthesis, and recurring sessions' reminders and openings. The times are
-// in the database, so a restart loses none, and each is taken under a row
-// lock, so several instances post each once.
-type SessionsArgs struct{}
-
-// Kind names the job in River's tables.
-func (SessionsArgs) Kind() string { return "sessions_due" }
-
-type sessionsWorker struct {
-	river.WorkerDefaults[SessionsArgs]
-	s *Slack
-}
-
-// Work posts what the sessions' clocks say is due.
-func (w *sessionsWorker) Work(ctx context.Context, _ *river.Job[SessionsArgs]) error {
-	return w.s.Scheduled(ctx, "sessions", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
-		replies, _, err := e.SessionsDue(ctx)
-		return replies, err
-	})
 }

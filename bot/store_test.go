@@ -30,16 +30,16 @@ func (s txStore) InTx(_ context.Context, fn func(flows.Store) error) error {
 func TestInTxNeedsTheQueue(t *testing.T) {
 	ctx := context.Background()
 	s := newSlack(nil, SlackOptions{Store: txStore{narrow: true}})
-	err := s.inTx(ctx, func(Store) error {
+	err := s.delivery.InTx(ctx, func(Store) error {
 		t.Error("fn ran on a transaction with no inbox and outbox")
 		return nil
 	})
 	if err == nil || !strings.Contains(err.Error(), "keeps no inbox and outbox") {
-		t.Errorf("inTx = %v, want it refused", err)
+		t.Errorf("InTx = %v, want it refused", err)
 	}
 	s = newSlack(nil, SlackOptions{Store: txStore{}})
 	ran := false
-	if err := s.inTx(ctx, func(Store) error { ran = true; return nil }); err != nil || !ran {
-		t.Errorf("inTx = %v, ran %v", err, ran)
+	if err := s.delivery.InTx(ctx, func(Store) error { ran = true; return nil }); err != nil || !ran {
+		t.Errorf("InTx = %v, ran %v", err, ran)
 	}
 }

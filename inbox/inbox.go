@@ -2,7 +2,7 @@
 // the deliveries it acknowledged and the calls to Slack it owes. They are
 // transport concepts, not the domain's, so they live neither in flows nor
 // in bot: storage keeps them and bot uses them, and neither imports the
-// other. The interface over them is bot.Queue.
+// other. The interface over them is delivery.Queue.
 package inbox
 
 import "time"

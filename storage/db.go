@@ -11,7 +11,7 @@ import (
 )
 
 // DB is an open What Matters database. It implements flows.Store, with the
-// Slack adapter's inbox and outbox beside it (bot.Store; a transaction's
+// delivery machinery's inbox and outbox beside it (delivery.Store; a transaction's
 // Store keeps them too), and gives the job queue and the health check what
 // they need of the database beneath.
 type DB struct {

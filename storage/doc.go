@@ -1,7 +1,7 @@
 // Package storage keeps What Matters' records in PostgreSQL or SQLite,
 // implementing flows.Store once over database/sql. It also keeps the Slack
 // adapter's inbox and outbox (the records of package inbox), and the pace
-// of its calls to Slack: the methods bot.Store and bot.Limits ask for,
+// of its calls to Slack: the methods delivery.Store and delivery.Limits ask for,
 // which storage provides without importing bot.
 //
 // The SQL is written once, in the subset both databases speak ($1

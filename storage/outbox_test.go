@@ -81,7 +81,7 @@ func TestOutbox(t *testing.T) {
 			{DeliveryID: "d3", Key: "k1", Payload: []byte("third"), CreatedAt: t0.Add(time.Hour)},
 		}
 		// The Slack adapter adds to the outbox in the engine's transaction,
-		// so the Store InTx binds to it keeps the outbox too (bot.Store).
+		// so the Store InTx binds to it keeps the outbox too (delivery.Store).
 		err := db.InTx(ctx, func(s flows.Store) error {
 			q, ok := s.(interface {
 				AddOutbox(context.Context, []inbox.OutboxMessage) error

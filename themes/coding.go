@@ -53,7 +53,7 @@ type Coding struct {
 
 // Pace holds calls to an endpoint back, for every process sharing it: the
 // database's slack_limits table keeps it (storage.DB implements it, as it
-// does bot.Limits), under the scope "model:HOST" and no team.
+// does delivery.Limits), under the scope "model:HOST" and no team.
 type Pace interface {
 	// Hold keeps every call of scope in team back until the given time; a
 	// longer hold already in place stands.

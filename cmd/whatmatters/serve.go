@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"whatmatters/bot"
+	"whatmatters/delivery"
 	"whatmatters/storage"
 )
 
@@ -123,11 +124,17 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if db.Dialect() == storage.Postgres {
 		recorders = 4
 	}
+	// The delivery machinery (inbox, runners, outbox, pacing, jobs), which
+	// each platform's adapter registers with.
+	deliveries := delivery.New(delivery.Options{
+		Store: db, Engine: engine.WithStore, Locker: locker,
+		Metrics: metrics.Delivery, Log: log, RecordConcurrency: recorders,
+	})
 	slack = bot.NewSlack(bot.SlackOptions{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
-		HTTPClient: slackHTTPClient(),
-		Store:      db, Engine: engine.WithStore, Locker: locker,
-		Metrics: metrics, Log: log, RecordConcurrency: recorders,
+		HTTPClient: slackHTTPClient(), Delivery: deliveries,
+		Store: db, Engine: engine.WithStore,
+		Metrics: metrics, Log: log,
 	})
 	// The jobs, which read what the token's check learns, start after it.
 	authc := make(chan error, 1)
@@ -143,7 +150,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := <-authc; err != nil {
 		return err
 	}
-	opts := bot.JobOptions{Workers: jobWorkers, Runners: jobRunners, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
+	opts := delivery.JobOptions{Workers: jobWorkers, Runners: jobRunners, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
 		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db), ModelWorkers: cfg.ModelWorkers}
 	if db.Dialect() == storage.Postgres {
 		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, metrics, opts, log)
@@ -164,16 +171,16 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 // database's dialect.
 func migrateJobs(ctx context.Context, db *storage.DB, log *slog.Logger) error {
 	if db.Dialect() == storage.Postgres {
-		return bot.MigrateJobs(ctx, riverpgxv5.New(db.Pool()), log)
+		return delivery.MigrateJobs(ctx, riverpgxv5.New(db.Pool()), log)
 	}
-	return bot.MigrateJobs(ctx, riversqlite.New(db.SQL()), log)
+	return delivery.MigrateJobs(ctx, riversqlite.New(db.SQL()), log)
 }
 
 // runServe starts the job queue, the transports and the HTTP server, and
 // stops them in reverse order when ctx ends.
 func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, db *storage.DB,
-	slack *bot.Slack, metrics *bot.Metrics, opts bot.JobOptions, log *slog.Logger) error {
-	jobs, err := bot.NewJobs(driver, slack, opts)
+	slack *bot.Slack, metrics *bot.Metrics, opts delivery.JobOptions, log *slog.Logger) error {
+	jobs, err := delivery.NewJobs(driver, slack.Delivery(), opts)
 	if err != nil {
 		return err
 	}
@@ -192,7 +199,7 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		// Deliveries in hand without a job are finished first: what
 		// they leave (a failure, a post to schedule) may need the jobs.
 		rctx, rcancel := context.WithDeadline(context.Background(), jobsDeadline)
-		if err := slack.StopRunners(rctx); err != nil {
+		if err := slack.Delivery().StopRunners(rctx); err != nil {
 			log.Warn("shutdown: deliveries in hand did not finish in time; the inbox sweep will finish them", "err", err)
 		}
 		rcancel()
@@ -203,9 +210,9 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	// instance shares the database, so everything waiting was left by a
 	// process that is gone, however recent; on PostgreSQL another instance
 	// may be working on the recent ones.
-	requeue := slack.RequeueWaiting
+	requeue := slack.Delivery().RequeueWaiting
 	if db.Dialect() != storage.Postgres {
-		requeue = slack.RequeueAllWaiting
+		requeue = slack.Delivery().RequeueAllWaiting
 	}
 	if _, err := requeue(ctx); err != nil {
 		log.WarnContext(ctx, "first sweep of the inbox failed; the periodic sweep will retry", "err", err)

@@ -301,7 +301,7 @@ func digestCommand(ctx context.Context, e *env, o digestOptions) error {
 			return err
 		}
 		d := p.Digest
-		err = slackAdapter.PostNow(ctx, "digest-cli", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
+		err = slackAdapter.Delivery().PostNow(ctx, "digest-cli", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
 			return e.OweDigests(ctx, []flows.PreparedDigest{p})
 		})
 		if err != nil {

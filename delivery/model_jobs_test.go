@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -282,7 +281,7 @@ func TestHungModelLeavesOtherJobsRunning(t *testing.T) {
 		})
 		t.Cleanup(func() { close(release) })
 		addAnswers(t, db, 6)
-		h := newHarness(t, db, newSlackServer(t), harnessOptions{noServer: true})
+		svc := newService(t, db)
 		opts := JobOptions{Workers: 1, ModelWorkers: 2, ModelTimeout: time.Minute, FetchPollInterval: time.Second,
 			RetryPolicy: quickRetry{}, SweepEvery: time.Hour, CheckInEvery: -1, DigestsEvery: -1, SessionsEvery: time.Hour,
 			CodesEvery: 50 * time.Millisecond, TestOnly: true, Coding: modelCodingFor(db, srv, time.Now)}
@@ -291,9 +290,9 @@ func TestHungModelLeavesOtherJobsRunning(t *testing.T) {
 			JobGet(context.Context, int64) (*rivertype.JobRow, error)
 		}
 		if db.Dialect() == storage.Postgres {
-			client = startModelJobs(t, riverpgxv5.New(db.Pool()), h.slack, opts)
+			client = startModelJobs(t, riverpgxv5.New(db.Pool()), svc, opts)
 		} else {
-			client = startModelJobs(t, riversqlite.New(db.SQL()), h.slack, opts)
+			client = startModelJobs(t, riversqlite.New(db.SQL()), svc, opts)
 		}
 		// Waits bounded only by hangGuard: a loaded machine under the race
 		// detector starts River on SQLite slowly.
@@ -328,7 +327,7 @@ func TestHungModelLeavesOtherJobsRunning(t *testing.T) {
 
 // startModelJobs starts River on the model-queue options, and stops it,
 // cancelling the hung jobs, when the test ends.
-func startModelJobs[TTx any](t *testing.T, driver riverdriver.Driver[TTx], s *Slack, opts JobOptions) *river.Client[TTx] {
+func startModelJobs[TTx any](t *testing.T, driver riverdriver.Driver[TTx], s *Service, opts JobOptions) *river.Client[TTx] {
 	t.Helper()
 	ctx := context.Background()
 	if err := retryBusy(func() error { return MigrateJobs(ctx, driver, nil) }); err != nil {
@@ -347,17 +346,4 @@ func startModelJobs[TTx any](t *testing.T, driver riverdriver.Driver[TTx], s *Sl
 		_ = client.StopAndCancel(ctx)
 	})
 	return client
-}
-
-// retryBusy runs fn again, a few times, while SQLite says it is busy: on a
-// loaded machine the adapter's own writes can outlast SQLite's busy wait.
-func retryBusy(fn func() error) error {
-	var err error
-	for range 5 {
-		if err = fn(); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return err
 }

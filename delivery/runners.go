@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -30,7 +30,7 @@ import (
 // row written three times (inserted, fetched, completed) and the waits of
 // River's fetch loop; see docs/performance.md.
 type runners struct {
-	s   *Slack
+	s   *Service
 	max int
 
 	mu      sync.Mutex
@@ -66,7 +66,7 @@ func (kr *keyRun) add(d recorded) {
 }
 
 // newRunners returns runners for s that work at most max keys at once.
-func newRunners(s *Slack, max int) *runners {
+func newRunners(s *Service, max int) *runners {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &runners{s: s, max: max, keys: map[string]*keyRun{}, ctx: ctx, cancel: cancel}
 }
@@ -153,21 +153,21 @@ func (r *runners) process(id, key string) {
 	if err == nil {
 		return
 	}
-	var later *retryLater
+	var later *RetryLater
 	if errors.As(err, &later) {
 		r.s.wakeFor(id, key, later)
 		return
 	}
 	at := r.s.now()
-	r.s.log.WarnContext(ctx, "slack: delivery left to a job after a failure", "delivery", id, "err", err)
+	r.s.log.WarnContext(ctx, "delivery: left to a job after a failure", "delivery", id, "err", err)
 	// The job is made outside the run's deadline: a run that timed out
 	// must still leave its delivery to a job.
 	jctx, jcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer jcancel()
-	if err := r.s.schedule(jctx, id, at); err != nil {
+	if err := r.s.queue.Schedule(jctx, id, at); err != nil {
 		// The sweep finds it.
 		r.s.metrics.enqueue.Inc()
-		r.s.log.WarnContext(jctx, "slack: delivery not enqueued; the sweep will enqueue it", "delivery", id, "err", err)
+		r.s.log.WarnContext(jctx, "delivery: not enqueued; the sweep will enqueue it", "delivery", id, "err", err)
 	}
 }
 
@@ -179,7 +179,7 @@ func (r *runners) process(id, key string) {
 func (r *runners) processSafely(ctx context.Context, id string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.s.log.ErrorContext(ctx, "slack: a runner panicked; the delivery is left to a job",
+			r.s.log.ErrorContext(ctx, "delivery: a runner panicked; the delivery is left to a job",
 				"delivery", id, "panic", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("a runner panicked (%T)", p)
 		}
@@ -214,7 +214,7 @@ func (r *runners) stop(ctx context.Context) error {
 // and waits until ctx ends for those in hand to be processed; past that it
 // cancels them, leaving them in the inbox for the sweep. Call it after the
 // transports have stopped and before the job queue stops.
-func (s *Slack) StopRunners(ctx context.Context) error {
+func (s *Service) StopRunners(ctx context.Context) error {
 	if s.runners == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -11,12 +11,6 @@ import (
 	"whatmatters/flows"
 	"whatmatters/inbox"
 )
-
-// kindScheduled marks the record of an engine step no delivery caused: a
-// weekly check-in, a nudge to a quiet thread. It is recorded processed
-// already, so that its replies in the outbox have a delivery the sweep can
-// enqueue if sending them fails.
-const kindScheduled = "scheduled"
 
 // CheckInsArgs is the periodic job that posts the weekly check-ins that are
 // due, in every team that has them.
@@ -36,22 +30,26 @@ func (IdleArgs) Kind() string { return "idle_reflections" }
 // transaction with its replies in the outbox, then sends the replies. A
 // step with nothing to say leaves no trace. If sending fails, the replies
 // wait in the outbox for the sweep.
-func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) error {
-	id, owed, err := s.owedStep(ctx, name, step)
+func (s *Service) Scheduled(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) error {
+	ids, owed, err := s.owedStep(ctx, name, step)
 	if err != nil || owed == 0 {
 		return err
 	}
-	s.log.InfoContext(ctx, "slack: scheduled step has replies to send", "step", name, "delivery", id, "calls", owed)
-	if err := s.Process(ctx, id, false); err != nil {
+	s.log.InfoContext(ctx, "delivery: scheduled step has replies to send", "step", name, "deliveries", len(ids), "calls", owed)
+	for _, id := range ids {
+		err := s.Process(ctx, id, false)
+		if err == nil {
+			continue
+		}
 		// What must wait (a channel's slot, a hold) is handed to a runner
 		// when it is due; anything else is left to the delivery's own job.
-		var later *retryLater
+		var later *RetryLater
 		if errors.As(err, &later) {
 			s.wakeFor(id, "outbox:"+id, later)
-			return nil
+			continue
 		}
-		if _, qerr := s.enqueue(ctx, id); qerr != nil {
-			s.log.WarnContext(ctx, "slack: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
+		if _, qerr := s.queue.Enqueue(ctx, id); qerr != nil {
+			s.log.WarnContext(ctx, "delivery: scheduled replies not sent yet; the sweep will retry", "step", name, "err", err)
 		}
 	}
 	return nil
@@ -61,47 +59,62 @@ func (s *Slack) Scheduled(ctx context.Context, name string, step func(context.Co
 // job queue behind it: it returns the step's error, or the error of
 // sending its replies (which then wait in the outbox for a running
 // instance's sweep).
-func (s *Slack) PostNow(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) error {
-	id, owed, err := s.owedStep(ctx, name, step)
+func (s *Service) PostNow(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) error {
+	ids, owed, err := s.owedStep(ctx, name, step)
 	if err != nil || owed == 0 {
 		return err
 	}
-	return s.Process(ctx, id, false)
+	var errs []error
+	for _, id := range ids {
+		errs = append(errs, s.Process(ctx, id, false))
+	}
+	return errors.Join(errs...)
 }
 
 // owedStep runs the step in one transaction with its replies in the
-// outbox, recorded under a delivery of their own, and returns that
-// delivery's id and how many calls it owes.
-func (s *Slack) owedStep(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) (string, int, error) {
+// outbox, recorded under a delivery of their own for each platform that
+// owes some (its prefix, the step's name and the time), and returns those
+// deliveries' ids and how many messages they owe.
+func (s *Service) owedStep(ctx context.Context, name string, step func(context.Context, *flows.Engine) ([]flows.Reply, error)) ([]string, int, error) {
 	now := s.now()
-	d := inbox.Delivery{ID: fmt.Sprintf("%s:%d", name, now.UnixNano()), Kind: kindScheduled, Key: "scheduled/" + name,
-		ReceivedAt: now, ProcessedAt: now}
+	var ids []string
 	owed := 0
-	err := s.inTx(ctx, func(tx Store) error {
-		owed = 0
+	err := s.InTx(ctx, func(tx Store) error {
+		ids, owed = nil, 0
 		replies, err := step(ctx, s.engineOn(tx))
-		if err != nil {
+		if err != nil || len(replies) == 0 {
 			return err
 		}
-		cs, err := calls(replies, origin{})
-		if err != nil || len(cs) == 0 {
-			return err
+		for prefix, p := range s.platforms {
+			payloads, err := p.Render(replies)
+			if err != nil {
+				return err
+			}
+			if len(payloads) == 0 {
+				continue
+			}
+			d := inbox.Delivery{ID: fmt.Sprintf("%s%s:%d", prefix, name, now.UnixNano()), Kind: KindScheduled,
+				Key: prefix + "scheduled/" + name, ReceivedAt: now, ProcessedAt: now}
+			if _, err := tx.RecordDelivery(ctx, d); err != nil {
+				return err
+			}
+			n, err := s.owe(ctx, tx, d, payloads)
+			if err != nil {
+				return err
+			}
+			ids, owed = append(ids, d.ID), owed+n
 		}
-		if _, err := tx.RecordDelivery(ctx, d); err != nil {
-			return err
-		}
-		owed, err = s.owe(ctx, tx, d, cs)
-		return err
+		return nil
 	})
 	if err != nil {
-		return "", 0, fmt.Errorf("%s: %w", name, err)
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
 	}
-	return d.ID, owed, nil
+	return ids, owed, nil
 }
 
 type checkInsWorker struct {
 	river.WorkerDefaults[CheckInsArgs]
-	s *Slack
+	s *Service
 }
 
 // Work posts the check-ins that are due.
@@ -113,7 +126,7 @@ func (w *checkInsWorker) Work(ctx context.Context, _ *river.Job[CheckInsArgs]) e
 
 type idleWorker struct {
 	river.WorkerDefaults[IdleArgs]
-	s         *Slack
+	s         *Service
 	idleAfter time.Duration
 }
 
@@ -133,11 +146,11 @@ func (PurgeArgs) Kind() string { return "retention_purge" }
 
 type purgeWorker struct {
 	river.WorkerDefaults[PurgeArgs]
-	s         *Slack
+	s         *Service
 	retention time.Duration
 }
 
-// Work purges; it has nothing to say in Slack.
+// Work purges; it has nothing to say in any chat.
 func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	rep, err := w.s.engineOn(w.s.store).Purge(ctx, w.retention)
 	if err != nil {

@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 )
 
 // Owed work (a reply waiting for its channel's slot, a hold after a 429 or
-// a failing Slack, a thread's order) is handed back to a runner the moment
+// a failing platform, a thread's order) is handed back to a runner the moment
 // it becomes due, by a timer in the process that met the wait: never left
 // for the inbox sweep, which stays the safety net for a process that died
 // with wake-ups armed.
@@ -35,7 +35,7 @@ type wakes struct {
 // wakeAt hands ds to runners (or, past their number, to jobs) at the given
 // time. A delivery with an earlier wake-up armed already keeps it: its
 // round, if still too early, arms the next.
-func (s *Slack) wakeAt(ds []recorded, at time.Time) {
+func (s *Service) wakeAt(ds []recorded, at time.Time) {
 	s.wakes.mu.Lock()
 	if s.wakes.due == nil {
 		s.wakes.due = map[string]time.Time{}
@@ -71,7 +71,7 @@ func (s *Slack) wakeAt(ds []recorded, at time.Time) {
 
 // handOn gives owed deliveries to runners, enqueueing a job for those no
 // runner can take.
-func (s *Slack) handOn(ds []recorded) {
+func (s *Service) handOn(ds []recorded) {
 	if len(ds) == 0 {
 		return
 	}
@@ -81,19 +81,19 @@ func (s *Slack) handOn(ds []recorded) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := s.enqueue(ctx, ids...); err != nil {
+	if _, err := s.queue.Enqueue(ctx, ids...); err != nil {
 		s.metrics.enqueue.Add(float64(len(ids)))
-		s.log.WarnContext(ctx, "slack: owed replies not handed on; the sweep will find them", "count", len(ids), "err", err)
+		s.log.WarnContext(ctx, "delivery: owed replies not handed on; the sweep will find them", "count", len(ids), "err", err)
 	}
 }
 
-// wakeFor arms the wake-up a *retryLater asks for: the delivery whose
+// wakeFor arms the wake-up a *RetryLater asks for: the delivery whose
 // round met the wait (under key), and the one owing the message that
 // waits.
-func (s *Slack) wakeFor(id, key string, later *retryLater) {
+func (s *Service) wakeFor(id, key string, later *RetryLater) {
 	ds := []recorded{{id: id, key: key}}
-	if later.delivery != "" && later.delivery != id {
-		ds = append(ds, recorded{id: later.delivery, key: later.key})
+	if later.Delivery != "" && later.Delivery != id {
+		ds = append(ds, recorded{id: later.Delivery, key: later.Key})
 	}
-	s.wakeAt(ds, s.now().Add(later.wait))
+	s.wakeAt(ds, s.now().Add(later.Wait))
 }

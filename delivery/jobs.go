@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"cmp"
@@ -15,13 +15,14 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// DeliveryArgs is the job that processes one recorded Slack delivery and
+// DeliveryArgs is the job that processes one recorded delivery and
 // sends its replies.
 type DeliveryArgs struct {
 	DeliveryID string `json:"delivery_id"`
 }
 
-// Kind names the job in River's tables.
+// Kind names the job in River's tables. The name is from when Slack was
+// the only platform; jobs already queued keep working under it.
 func (DeliveryArgs) Kind() string { return "slack_delivery" }
 
 // InsertOpts makes the job unique by delivery while it waits, runs or is to
@@ -49,7 +50,7 @@ type SweepArgs struct{}
 // Kind names the job in River's tables.
 func (SweepArgs) Kind() string { return "slack_inbox_sweep" }
 
-// JobOptions configures the River client that works Slack deliveries.
+// JobOptions configures the River client that works deliveries.
 type JobOptions struct {
 	// Workers is how many deliveries this instance works at once; zero
 	// means 8.
@@ -98,7 +99,7 @@ type JobOptions struct {
 	// means every minute, negative never.
 	DigestsEvery time.Duration
 	// JobTimeout bounds one run of a job; zero means 15 seconds. Posts
-	// never wait inside a job (a job waiting for Slack is snoozed), so
+	// never wait inside a job (a job waiting for a platform is snoozed), so
 	// runs are short.
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may be running before it counts as
@@ -162,7 +163,7 @@ type periodicJob struct {
 }
 
 // periodicJobs are the kinds of job run every so often, as o asks.
-func periodicJobs(s *Slack, o JobOptions) []periodicJob {
+func periodicJobs(s *Service, o JobOptions) []periodicJob {
 	idleEvery := time.Duration(0)
 	if o.IdleAfter > 0 {
 		idleEvery = min(max(o.IdleAfter/8, time.Minute), time.Hour)
@@ -186,9 +187,9 @@ func addWorker[T river.JobArgs](w river.Worker[T]) func(*river.Workers) error {
 	return func(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) }
 }
 
-// NewJobs returns the River client that works Slack deliveries, and makes s
+// NewJobs returns the River client that works deliveries, and makes s
 // enqueue its jobs in it. Start the client before the transports.
-func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*river.Client[TTx], error) {
+func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Service, o JobOptions) (*river.Client[TTx], error) {
 	o = o.withDefaults()
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliveryWorker{s: s}); err != nil {
@@ -255,40 +256,47 @@ func NewJobs[TTx any](driver riverdriver.Driver[TTx], s *Slack, o JobOptions) (*
 			return err
 		}
 	}
-	s.schedule = func(ctx context.Context, id string, at time.Time) error {
-		var opts *river.InsertOpts
-		if at.After(s.now()) {
-			opts = &river.InsertOpts{ScheduledAt: at}
-		}
-		if _, err := client.Insert(ctx, DeliveryArgs{DeliveryID: id}, opts); err != nil {
-			return fmt.Errorf("enqueueing delivery %s: %w", id, err)
-		}
-		return nil
-	}
 	if o.Runners == 0 {
 		o.Runners = o.Workers
 	}
-	if o.Runners > 0 {
-		s.runners = newRunners(s, o.Runners)
-	}
-	s.enqueue = func(ctx context.Context, ids ...string) (int, error) {
-		params := make([]river.InsertManyParams, len(ids))
-		for i, id := range ids {
-			params[i] = river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id}}
-		}
-		res, err := client.InsertMany(ctx, params)
-		if err != nil {
-			return 0, fmt.Errorf("enqueueing %d deliveries: %w", len(ids), err)
-		}
-		inserted := 0
-		for _, r := range res {
-			if !r.UniqueSkippedAsDuplicate {
-				inserted++
-			}
-		}
-		return inserted, nil
-	}
+	s.UseRunners(o.Runners)
+	s.UseQueue(riverQueue[TTx]{client: client, now: s.now})
 	return client, nil
+}
+
+// riverQueue makes deliveries' jobs in River.
+type riverQueue[TTx any] struct {
+	client *river.Client[TTx]
+	now    func() time.Time
+}
+
+func (q riverQueue[TTx]) Schedule(ctx context.Context, id string, at time.Time) error {
+	var opts *river.InsertOpts
+	if at.After(q.now()) {
+		opts = &river.InsertOpts{ScheduledAt: at}
+	}
+	if _, err := q.client.Insert(ctx, DeliveryArgs{DeliveryID: id}, opts); err != nil {
+		return fmt.Errorf("enqueueing delivery %s: %w", id, err)
+	}
+	return nil
+}
+
+func (q riverQueue[TTx]) Enqueue(ctx context.Context, ids ...string) (int, error) {
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id}}
+	}
+	res, err := q.client.InsertMany(ctx, params)
+	if err != nil {
+		return 0, fmt.Errorf("enqueueing %d deliveries: %w", len(ids), err)
+	}
+	inserted := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			inserted++
+		}
+	}
+	return inserted, nil
 }
 
 // MigrateJobs applies River's own migrations.
@@ -305,20 +313,27 @@ func MigrateJobs[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], l
 
 type deliveryWorker struct {
 	river.WorkerDefaults[DeliveryArgs]
-	s *Slack
+	s *Service
 }
 
 // Work processes the delivery. What must wait (a channel's slot, a 429's
-// Retry-After, a failing Slack's backoff) is handed to a runner when it is
+// Retry-After, a failing platform's backoff) is handed to a runner when it is
 // due, by a wake-up in this process, and the job ends: a job snoozed or
 // scheduled for later waits for River's next fetch, or for its scheduler
 // (every 5 s, on the leader), after it is due. If this process dies first,
 // the sweep finds the delivery.
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
-	err := w.s.Process(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
-	var later *retryLater
+	return w.s.Work(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
+}
+
+// Work is a delivery job's work: Process, and what must wait is handed to
+// a runner when it is due, by a wake-up in this process, and the job ends
+// (nil). lastAttempt says this is the job's last try.
+func (s *Service) Work(ctx context.Context, deliveryID string, lastAttempt bool) error {
+	err := s.Process(ctx, deliveryID, lastAttempt)
+	var later *RetryLater
 	if errors.As(err, &later) {
-		w.s.wakeFor(job.Args.DeliveryID, "outbox:"+job.Args.DeliveryID, later)
+		s.wakeFor(deliveryID, "outbox:"+deliveryID, later)
 		return nil
 	}
 	return err
@@ -326,7 +341,7 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 
 type sweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
-	s *Slack
+	s *Service
 }
 
 // Work runs the sweep.
@@ -340,18 +355,18 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 // longer than the sweep age, and returns how many. The periodic inbox sweep
 // (SweepArgs) runs it. Keys' locks and River's unique jobs make this
 // harmless for deliveries whose runner or job is only slow.
-func (s *Slack) RequeueWaiting(ctx context.Context) (int, error) {
+func (s *Service) RequeueWaiting(ctx context.Context) (int, error) {
 	return s.requeue(ctx, s.now().Add(-s.sweepAge))
 }
 
 // RequeueAllWaiting is RequeueWaiting whatever the deliveries' age: for a
 // process starting on a database no other instance uses (SQLite), where
 // everything left waiting was left by a process that is gone.
-func (s *Slack) RequeueAllWaiting(ctx context.Context) (int, error) {
+func (s *Service) RequeueAllWaiting(ctx context.Context) (int, error) {
 	return s.requeue(ctx, s.now().Add(time.Second))
 }
 
-func (s *Slack) requeue(ctx context.Context, before time.Time) (int, error) {
+func (s *Service) requeue(ctx context.Context, before time.Time) (int, error) {
 	pending, err := s.store.PendingDeliveries(ctx, 1000)
 	if err != nil {
 		return 0, fmt.Errorf("sweeping the inbox: %w", err)
@@ -383,13 +398,13 @@ func (s *Slack) requeue(ctx context.Context, before time.Time) (int, error) {
 	ids := s.runners.dispatch(found)
 	inserted := 0
 	if len(ids) > 0 {
-		if inserted, err = s.enqueue(ctx, ids...); err != nil {
+		if inserted, err = s.queue.Enqueue(ctx, ids...); err != nil {
 			return 0, err
 		}
 	}
 	taken := len(found) - len(ids) + inserted
 	s.metrics.swept.Add(float64(taken))
-	s.log.InfoContext(ctx, "slack: sweep found waiting deliveries", "waiting", len(found),
+	s.log.InfoContext(ctx, "delivery: sweep found waiting deliveries", "waiting", len(found),
 		"to_runners", len(found)-len(ids), "enqueued", inserted)
 	return taken, nil
 }

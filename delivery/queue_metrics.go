@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -31,15 +31,15 @@ type queueCollector struct {
 
 // RegisterQueueMetrics adds the job and outbox gauges to m, read from db;
 // jobs running longer than stuckAfter count as stuck.
-func (m *Metrics) RegisterQueueMetrics(db QueueReader, stuckAfter time.Duration) error {
-	return m.registry.Register(&queueCollector{
+func RegisterQueueMetrics(reg prometheus.Registerer, db QueueReader, stuckAfter time.Duration) error {
+	return reg.Register(&queueCollector{
 		db: db, stuckAfter: stuckAfter,
 		jobs: prometheus.NewDesc("whatmatters_jobs", "River jobs by kind and state (available, scheduled, running, retryable, completed, discarded, cancelled).",
 			[]string{"kind", "state"}, nil),
 		stuck: prometheus.NewDesc("whatmatters_jobs_stuck", "Jobs running for longer than a job may: their instance probably died; River rescues them.",
 			[]string{"kind"}, nil),
-		outboxDepth: prometheus.NewDesc("whatmatters_outbox_messages", "Replies owed to Slack and not yet sent.", nil, nil),
-		outboxAge:   prometheus.NewDesc("whatmatters_outbox_oldest_seconds", "Age of the oldest reply owed to Slack; 0 when none.", nil, nil),
+		outboxDepth: prometheus.NewDesc("whatmatters_outbox_messages", "Replies owed to the chat platforms and not yet sent.", nil, nil),
+		outboxAge:   prometheus.NewDesc("whatmatters_outbox_oldest_seconds", "Age of the oldest reply owed to a chat platform; 0 when none.", nil, nil),
 	})
 }
 

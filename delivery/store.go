@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -9,17 +9,17 @@ import (
 	"whatmatters/inbox"
 )
 
-// Store is what the Slack adapter needs of the database: what the engine
-// keeps, and the adapter's own inbox and outbox. storage.DB implements it.
-// The Store its InTx passes fn must be a Store too (see inTx).
+// Store is what the delivery machinery needs of the database: what the
+// engine keeps, and the inbox and outbox. storage.DB implements it. The
+// Store its InTx passes fn must be a Store too (see inTx).
 type Store interface {
 	flows.Store
 	Queue
 }
 
-// Queue is the Slack adapter's inbox (deliveries recorded before they are
-// acknowledged) and outbox (calls to Slack owed for processed deliveries).
-// The engine never sees them: they are the transport's, not the domain's.
+// Queue is the inbox (deliveries recorded before they are acknowledged) and
+// the outbox (calls to a platform owed for processed deliveries). The
+// engine never sees them: they are the transport's, not the domain's.
 type Queue interface {
 	// RecordDelivery stores a delivery unless one with the same ID is already
 	// stored, giving it the next sequence number (d.Seq is ignored). It
@@ -74,8 +74,8 @@ type Queue interface {
 	StaleOutbox(ctx context.Context, before time.Time, limit int) ([]string, error)
 }
 
-// inTx runs fn in one transaction of the adapter's Store, as the Store's
-// InTx does, but hands fn the transaction as a bot Store, so that the
+// InTx runs fn in one transaction of the machinery's Store, as the Store's
+// InTx does, but hands fn the transaction as a delivery Store, so that the
 // engine's step, the outbox and the inbox's marks commit together.
 //
 // flows.Store.InTx can only promise fn a flows.Store: flows knows nothing
@@ -85,12 +85,20 @@ type Queue interface {
 // flows.Store again, or give every Store a second InTx, the one place that
 // needs the wider view asserts it here, and says plainly if a Store's
 // transactions ever lose it.
-func (s *Slack) inTx(ctx context.Context, fn func(tx Store) error) error {
+func (s *Service) InTx(ctx context.Context, fn func(tx Store) error) error {
 	return s.store.InTx(ctx, func(tx flows.Store) error {
 		q, ok := tx.(Store)
 		if !ok {
-			return fmt.Errorf("the Store's transaction (%T) keeps no inbox and outbox: a bot.Store's InTx must pass fn a bot.Store", tx)
+			return fmt.Errorf("the Store's transaction (%T) keeps no inbox and outbox: a delivery.Store's InTx must pass fn a delivery.Store", tx)
 		}
 		return fn(q)
 	})
 }
+
+// flatTx is a transaction's Store whose nested transactions run inline,
+// without a savepoint (two statements each on PostgreSQL): for a batch in
+// which any error undoes the whole transaction anyway.
+type flatTx struct{ Store }
+
+// InTx runs fn in the transaction f already is.
+func (f flatTx) InTx(_ context.Context, fn func(flows.Store) error) error { return fn(f) }

@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -18,7 +18,7 @@ const maxBatch = 256
 // paying one each; their jobs are then enqueued in one call. No delivery
 // is acknowledged before the commit that records it.
 type groupCommit struct {
-	s   *Slack
+	s   *Service
 	max int // transactions at once
 
 	mu      sync.Mutex
@@ -33,7 +33,7 @@ type groupCommit struct {
 
 // yield is called by a runner before a batch's transaction: while
 // deliveries are waiting to be recorded, it lets only one runner's batch
-// into the database at a time, so that acknowledgements, which Slack
+// into the database at a time, so that acknowledgements, which the platform
 // times, get most of the CPU and the database (on SQLite, its one
 // connection) without processing ever stopping. When none is waiting,
 // runners go side by side. The returned function ends the batch.
@@ -98,7 +98,7 @@ func (g *groupCommit) record(ctx context.Context, d inbox.Delivery) (bool, error
 	case res := <-r.done:
 		return res.isNew, res.err
 	case <-ctx.Done():
-		// It may still be recorded; unacknowledged, Slack sends it again
+		// It may still be recorded; unacknowledged, the platform sends it again
 		// and the inbox knows it.
 		return false, ctx.Err()
 	}
@@ -141,7 +141,7 @@ func (g *groupCommit) commit(batch []*ackReq) {
 	for i, r := range batch {
 		ds[i] = r.d
 	}
-	err := g.s.inTx(ctx, func(tx Store) error {
+	err := g.s.InTx(ctx, func(tx Store) error {
 		// One statement for the batch: on PostgreSQL, one round trip
 		// instead of one per delivery while the transaction is open.
 		isNew, err := tx.RecordDeliveries(ctx, ds)
@@ -169,9 +169,9 @@ func (g *groupCommit) commit(batch []*ackReq) {
 	}
 	// Processed here and now by runners when they can; otherwise by jobs.
 	if ids := g.s.runners.dispatch(fresh); len(ids) > 0 {
-		if _, err := g.s.enqueue(ctx, ids...); err != nil {
+		if _, err := g.s.queue.Enqueue(ctx, ids...); err != nil {
 			g.s.metrics.enqueue.Add(float64(len(ids)))
-			g.s.log.WarnContext(ctx, "slack: deliveries recorded but not enqueued; the sweep will enqueue them",
+			g.s.log.WarnContext(ctx, "delivery: deliveries recorded but not enqueued; the sweep will enqueue them",
 				"count", len(ids), "err", err)
 		}
 	}
