@@ -969,6 +969,28 @@ func ReadSubmission(a *Activity) (Submission, error) {
 	if err != nil {
 		return Submission{}, err
 	}
+	sub, err := dlgSubmissionOf(a, data)
+	if err != nil {
+		return sub, err
+	}
+	problems := map[string]string{}
+	for _, r := range dlgRules(sub, data) {
+		text, p := dlgReadField(data, r)
+		sub.Fields[r.id] = text
+		if p != "" {
+			problems[r.id] = p
+		}
+	}
+	sub.check(problems)
+	if len(problems) > 0 {
+		return sub, &DialogProblems{Dialog: sub.Dialog, Problems: problems}
+	}
+	return sub, nil
+}
+
+// dlgSubmissionOf reads what the bot itself put in a submission: the
+// dialog, its value, the team part's mark; and where it came from.
+func dlgSubmissionOf(a *Activity, data map[string]json.RawMessage) (Submission, error) {
 	action, value, err := dlgHidden(data)
 	if err != nil {
 		return Submission{}, err
@@ -979,8 +1001,7 @@ func ReadSubmission(a *Activity) (Submission, error) {
 	}
 	sub := Submission{Dialog: id, Value: value, Fields: map[string]string{}}
 	sub.OpenedIn, sub.Thread, sub.Personal = dlgWhere(a)
-	inChannel := sub.OpenedIn != ""
-	if dialogInfos[id].needsInChannel && !inChannel {
+	if dialogInfos[id].needsInChannel && sub.OpenedIn == "" {
 		return sub, fmt.Errorf("%w: %s submitted outside a channel", ErrDialogData, id)
 	}
 	if raw, ok := data[dlgKeyTeamPart]; ok {
@@ -1000,28 +1021,23 @@ func ReadSubmission(a *Activity) (Submission, error) {
 			return sub, fmt.Errorf("%w: form without its template", ErrDialogData)
 		}
 	}
-	problems := map[string]string{}
-	rules := dlgFields(id, inChannel, sub.TeamPart)
-	if id == DialogWrite {
-		for k := range data {
-			if key, ok := strings.CutPrefix(k, DialogStagePrefix); ok && dlgIDLike(key) {
-				rules = append(rules, dlgRule{id: k, maxRunes: flows.MaxAnswerRunes, multiline: true})
-			}
-		}
-		sort.Slice(rules, func(i, j int) bool { return rules[i].id < rules[j].id })
-	}
-	for _, r := range rules {
-		text, p := dlgReadField(data, r)
-		sub.Fields[r.id] = text
-		if p != "" {
-			problems[r.id] = p
-		}
-	}
-	sub.check(problems)
-	if len(problems) > 0 {
-		return sub, &DialogProblems{Dialog: id, Problems: problems}
-	}
 	return sub, nil
+}
+
+// dlgRules are the inputs to read from a submission: its dialog's, and for
+// DialogWrite each stage submitted (the engine keeps only its template's).
+func dlgRules(sub Submission, data map[string]json.RawMessage) []dlgRule {
+	rules := dlgFields(sub.Dialog, sub.OpenedIn != "", sub.TeamPart)
+	if sub.Dialog != DialogWrite {
+		return rules
+	}
+	for k := range data {
+		if key, ok := strings.CutPrefix(k, DialogStagePrefix); ok && dlgIDLike(key) {
+			rules = append(rules, dlgRule{id: k, maxRunes: flows.MaxAnswerRunes, multiline: true})
+		}
+	}
+	sort.Slice(rules, func(i, j int) bool { return rules[i].id < rules[j].id })
+	return rules
 }
 
 // readField reads one input: a string, or absent (empty). Text inputs are
@@ -1081,47 +1097,21 @@ func dlgControls(s string, multiline bool) int {
 // check applies what each dialog needs beyond its fields' rules, and fills
 // the typed parts (Channel, Answers, Facilitators).
 func (sub *Submission) check(problems map[string]string) {
-	f := sub.Fields
 	switch sub.Dialog {
-	case DialogStart, DialogWrite:
+	case DialogStart:
 		sub.Channel = sub.OpenedIn
-		if ch := f[FieldChannel]; ch != "" {
+		if ch := sub.Fields[FieldChannel]; ch != "" {
 			sub.Channel = ch
 		}
-		if sub.Dialog == DialogWrite {
-			sub.Answers = map[string]string{}
-			for k, v := range f {
-				if key, ok := strings.CutPrefix(k, DialogStagePrefix); ok && v != "" {
-					sub.Answers[key] = v
-				}
-			}
-			if len(sub.Answers) == 0 && len(problems) == 0 {
-				problems[FieldGeneral] = "Answer at least one question, or close the form to leave nothing."
-			}
-		}
+	case DialogWrite:
+		sub.checkWrite(problems)
 	case DialogSettings:
-		if !sub.TeamPart {
-			break
-		}
-		if d, err := strconv.Atoi(f[FieldDigestDay]); f[FieldDigestDay] != "" && (err != nil || d < 0 || d > 6) {
-			problems[FieldDigestDay] = "Choose the day the digest goes out."
-		}
-		if h, err := strconv.Atoi(f[FieldDigestHour]); f[FieldDigestHour] != "" && (err != nil || h < 0 || h > 23) {
-			problems[FieldDigestHour] = "Choose the hour the digest goes out."
-		}
-		for u := range strings.SplitSeq(f[FieldFacilitators], ",") {
-			if u = strings.TrimSpace(u); u == "" {
-				continue
-			}
-			if !IsGUID(u) {
-				problems[FieldFacilitators] = "Choose people from the list."
-				sub.Facilitators = nil
-				break
-			}
-			sub.Facilitators = append(sub.Facilitators, strings.ToLower(u))
+		if sub.TeamPart {
+			sub.checkTeamPart(problems)
 		}
 	case DialogSession:
 		sub.Channel = sub.OpenedIn
+		f := sub.Fields
 		if m, err := strconv.Atoi(f[FieldMinutes]); f[FieldMinutes] != "" && (err != nil || !slices.Contains(SessionMinutes, m)) {
 			problems[FieldMinutes] = "Choose how long the session lasts."
 		}
@@ -1131,17 +1121,56 @@ func (sub *Submission) check(problems map[string]string) {
 	case DialogOutcome:
 		sub.Channel = sub.OpenedIn
 		for _, fld := range flows.OutcomeFields {
-			v := f[fld.Key]
-			if v == "" {
-				f[fld.Key] = flows.OutcomeNotKnown
-				continue
-			}
-			if !dlgOutcomeOffered(fld, v) {
+			switch v := sub.Fields[fld.Key]; {
+			case v == "":
+				sub.Fields[fld.Key] = flows.OutcomeNotKnown
+			case !dlgOutcomeOffered(fld, v):
 				problems[fld.Key] = "Choose one of the answers offered."
 			}
 		}
 	case DialogAnswer:
 		sub.Channel = sub.OpenedIn
+	}
+}
+
+// checkWrite takes the channel and the stages' answers of a written
+// reflection, which must answer at least one question.
+func (sub *Submission) checkWrite(problems map[string]string) {
+	sub.Channel = sub.OpenedIn
+	if ch := sub.Fields[FieldChannel]; ch != "" {
+		sub.Channel = ch
+	}
+	sub.Answers = map[string]string{}
+	for k, v := range sub.Fields {
+		if key, ok := strings.CutPrefix(k, DialogStagePrefix); ok && v != "" {
+			sub.Answers[key] = v
+		}
+	}
+	if len(sub.Answers) == 0 && len(problems) == 0 {
+		problems[FieldGeneral] = "Answer at least one question, or close the form to leave nothing."
+	}
+}
+
+// checkTeamPart checks the settings' team part: a day and an hour offered,
+// facilitators who are people (Entra object ids).
+func (sub *Submission) checkTeamPart(problems map[string]string) {
+	f := sub.Fields
+	if d, err := strconv.Atoi(f[FieldDigestDay]); f[FieldDigestDay] != "" && (err != nil || d < 0 || d > 6) {
+		problems[FieldDigestDay] = "Choose the day the digest goes out."
+	}
+	if h, err := strconv.Atoi(f[FieldDigestHour]); f[FieldDigestHour] != "" && (err != nil || h < 0 || h > 23) {
+		problems[FieldDigestHour] = "Choose the hour the digest goes out."
+	}
+	for u := range strings.SplitSeq(f[FieldFacilitators], ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if !IsGUID(u) {
+			problems[FieldFacilitators] = "Choose people from the list."
+			sub.Facilitators = nil
+			return
+		}
+		sub.Facilitators = append(sub.Facilitators, strings.ToLower(u))
 	}
 }
 
