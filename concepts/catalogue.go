@@ -62,7 +62,7 @@ var knownTargets = []string{
 // Builtin returns the catalogue shipped with What Matters. It panics if the
 // embedded file is broken, which its tests rule out.
 func Builtin() *Catalogue {
-	c, err := Load(bytes.NewReader(prompts.ThemeCatalogue()))
+	c, err := load(bytes.NewReader(prompts.ThemeCatalogue()), builtinCues)
 	if err != nil {
 		panic("the built-in theme catalogue: " + err.Error())
 	}
@@ -73,11 +73,20 @@ func Builtin() *Catalogue {
 // and checks it: ids, labels and definitions present, ids unique, at least
 // one cue per theme, every cue and exclusion well formed.
 func Load(r io.Reader) (*Catalogue, error) {
+	return load(r, nil)
+}
+
+// load reads a catalogue file, adds extra cues to its themes, and checks
+// it.
+func load(r io.Reader, extra []themeCues) (*Catalogue, error) {
 	var c Catalogue
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("reading the theme catalogue: %w", err)
+	}
+	if err := c.addCues(extra); err != nil {
+		return nil, err
 	}
 	if err := c.compile(); err != nil {
 		return nil, err

@@ -1,0 +1,48 @@
+package concepts
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestBuiltinCues checks the cues added to the built-in catalogue
+// (cues.go) on the senses they were written for and against.
+func TestBuiltinCues(t *testing.T) {
+	cat := Builtin()
+	cases := []struct {
+		text, theme string
+		want        bool
+	}{
+		{"Did 40 yrs on the buses, knows every route", "life_story", true},
+		{"Says he's not a house man, was a postie for 40 yrs", "life_story", true},
+		{"Worked the docks from 15 till they closed", "life_story", true},
+		{"Found on the floor by the postman, long lie", "life_story", false},
+		{"Son runs the farm now and pops in at dinner time", "life_story", false},
+		{"The girls are shattered, the eldest was in tears in the kitchen", "carer_strain", true},
+		{"Our kid (his sister) does everything, she's 78 herself and not sleeping", "carer_strain", true},
+		{"The girls from the agency are shattered, short staffed again", "carer_strain", false},
+		{"Not being a burden on the girls", "independence_control", true},
+		{"ReSPECT to follow", "advance_care_plan", true},
+		{"We respect his decision to go home", "advance_care_plan", false},
+		{"New diagnosis, not for chemo", "stopping_treatment", true},
+		{"The girls don't agree on hospice vs home", "family_conflict", true},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, h := range cat.Find(c.text) {
+			got = append(got, h.Theme)
+		}
+		if slices.Contains(got, c.theme) != c.want {
+			t.Errorf("%q: themes %v, want %s %v", c.text, got, c.theme, c.want)
+		}
+	}
+}
+
+func TestAddCuesUnknownTheme(t *testing.T) {
+	_, err := load(strings.NewReader(`{"version":"1","themes":[{"id":"pets","label":"Pets","definition":"Pets.","cues":["dog"]}]}`),
+		[]themeCues{{id: "no_such_theme", cues: []string{"x"}}})
+	if err == nil || !strings.Contains(err.Error(), "no_such_theme") {
+		t.Errorf("err = %v, want one naming the unknown theme", err)
+	}
+}
