@@ -157,7 +157,11 @@ func TestLoadGold(t *testing.T) {
 // writer who had not seen the held-out files, rich in community-direction
 // borderline cases (services named in passing, paid carers called "the
 // girls", family named collectively). Measured with v4 before any rule
-// was fitted to it: 0.653 / 0.535 / 0.533 / 0.693, F1 0.764.
+// was fitted to it: 0.653 / 0.535 / 0.559 / 0.693, F1 0.764 (community
+// 0.533 before two slips of labelling were put right, v025 and v098).
+// v5 (people close who move in, offer, do the mouth care or rally round,
+// and carers or a team who knew the person well, are relationships): tune3 0.667 / 0.535 / 0.628 / 0.693, F1 0.764; tune
+// and tune_extra unchanged.
 //
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
@@ -174,7 +178,7 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.77,
 	},
 	"tune3": {
-		flows.DirRelationships: 0.64, flows.DirStories: 0.52, flows.DirCommunity: 0.52, flows.DirAnticipation: 0.68,
+		flows.DirRelationships: 0.66, flows.DirStories: 0.52, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.68,
 		"capabilities": 0.75,
 	},
 	"heldout": {

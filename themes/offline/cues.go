@@ -87,6 +87,13 @@ var lexiconSource = []struct {
 	// "Services named only as refused, resented or failing ('won't have
 	// the carers back', 'sick of the agency') … are none."
 	{cRefuse, `sick of|sick to death of|had enough of|tired of`},
+	// Community toward: people close who move in, offer, do the mouth care,
+	// close ranks or rally round are "a source of support, company … found in relationships".
+	{cSupport, `done his mouth care|done her mouth care|does his mouth care|does her mouth care|turns him|turns her|has offered|hes offered|shes offered|theyve offered|offered to help|offered to do|what the family can do|family can do|moved in|has moved in|moving in|closed ranks|rallied round|rallied around|did more than any of us|more than any of us|more than we did|got there in time|got there just in time`},
+	// "Care given as a human relationship, where the relationship is the
+	// point (… being known …)": a team who knew him well, carers who came
+	// to the funeral.
+	{cRelCare, `knew him so well|knew her so well|knew them so well|knows him so well|knows her so well|knew him well|knew her well|came to the funeral|come to the funeral|went to the funeral`},
 	// Anticipation toward: "a plan or conversation made ahead of need".
 	// The person's own affairs, not the care planning the anticipate tag
 	// lists (ACP, ReSPECT, JIC …).

@@ -244,6 +244,11 @@ func TestCommunityRules(t *testing.T) {
 		{"difference", "Her husband was there the whole time, day and night.", lT},
 		{"what_happened", "His daughter has been amazing, she's done all the nights.", lT},
 		{"learn", "Families can do so much more than we think if we show them how.", lT},
+		// v5: people close who move in, offer or rally round, and a team
+		// or carers who knew the person well, are relationships.
+		{"on_your_mind", "His sister moved in and does all his tablets. She's knackered though", lT},
+		{"difference", "The neighbours. Honestly, they did more than any of us", lT},
+		{"happened", "The agency girls came to the funeral, they'd been going in three years", lT},
 		// "Care given as a human relationship … (time spent with someone)."
 		{"what_happened", "We sat and talked for an hour, he told me about the war.", lT},
 		// "People close appear only as people who receive services ('wife
