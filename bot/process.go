@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"whatmatters/delivery"
 	"whatmatters/flows"
@@ -89,9 +90,17 @@ func (s *Slack) Sorry(d inbox.Delivery, st delivery.Stepped) ([][]byte, error) {
 	return encodeCalls(cs)
 }
 
-// Render renders the replies of a step no delivery caused.
+// Render renders the replies of a step no delivery caused that go to
+// Slack: those for Slack's channels, whose ids never hold a colon (another
+// platform's do: Teams' "19:…@thread.tacv2").
 func (s *Slack) Render(replies []flows.Reply) ([][]byte, error) {
-	cs, err := calls(replies, origin{})
+	mine := make([]flows.Reply, 0, len(replies))
+	for _, r := range replies {
+		if !strings.Contains(r.Channel, ":") {
+			mine = append(mine, r)
+		}
+	}
+	cs, err := calls(mine, origin{})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"whatmatters/bot"
 	"whatmatters/delivery"
 	"whatmatters/storage"
+	"whatmatters/teams"
 )
 
 // jobWorkers is how many jobs one instance works at once: deliveries that
@@ -70,6 +71,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "What Matters: HTTP mode, because SLACK_APP_TOKEN is not set: Slack calls POST /slack/events on port %d.\n", cfg.Port)
 	}
+	if cfg.teamsEnabled() {
+		fmt.Fprintf(stdout, "What Matters: Microsoft Teams too, because TEAMS_APP_ID is set: Teams calls POST /api/messages on port %d.\n", cfg.Port)
+	}
 
 	db, err := storage.Open(ctx, string(cfg.DatabaseURL), log)
 	if err != nil {
@@ -100,9 +104,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		log.Info("shutdown: database closed")
 	}()
 	var slack *bot.Slack
-	privacy := func(ctx context.Context, teamID, channel string) (bool, error) {
-		return slack.ChannelPrivate(ctx, teamID, channel)
-	}
+	var teamsAdapter *teams.Adapter
+	privacy := channelPrivacy(func() channelPrivate { return slack }, func() *teams.Adapter { return teamsAdapter })
 	metrics := bot.NewMetrics()
 	engine, cs, err := buildEngine(cfg, db, log, privacy, metrics.Registry())
 	if err != nil {
@@ -136,6 +139,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Store: db, Engine: engine.WithStore,
 		Metrics: metrics, Log: log,
 	})
+	if teamsAdapter, err = newTeams(cfg, deliveries, db, engine.WithStore, log); err != nil {
+		return err
+	}
 	// The jobs, which read what the token's check learns, start after it.
 	authc := make(chan error, 1)
 	go func() { authc <- slack.Start(ctx) }()
@@ -150,10 +156,15 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := <-authc; err != nil {
 		return err
 	}
+	if teamsAdapter != nil {
+		if err := teamsAdapter.Start(ctx); err != nil {
+			return err
+		}
+	}
 	opts := delivery.JobOptions{Workers: jobWorkers, Runners: jobRunners, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
 		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db), ModelWorkers: cfg.ModelWorkers}
 	if db.Dialect() == storage.Postgres {
-		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, metrics, opts, log)
+		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, teamsAdapter, metrics, opts, log)
 	}
 	// SQLite has no LISTEN/NOTIFY; River polls for new jobs, so poll often.
 	opts.FetchPollInterval = 200 * time.Millisecond
@@ -164,7 +175,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	// p99 430ms → 57ms at 800 deliveries a second). Nothing in the bot
 	// holds a connection while it asks for another.
 	db.SQL().SetMaxOpenConns(1)
-	return runServe(ctx, riversqlite.New(db.SQL()), cfg, db, slack, metrics, opts, log)
+	return runServe(ctx, riversqlite.New(db.SQL()), cfg, db, slack, teamsAdapter, metrics, opts, log)
 }
 
 // migrateJobs applies the job queue's (River's) own migrations, on the
@@ -179,7 +190,7 @@ func migrateJobs(ctx context.Context, db *storage.DB, log *slog.Logger) error {
 // runServe starts the job queue, the transports and the HTTP server, and
 // stops them in reverse order when ctx ends.
 func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, db *storage.DB,
-	slack *bot.Slack, metrics *bot.Metrics, opts delivery.JobOptions, log *slog.Logger) error {
+	slack *bot.Slack, teamsAdapter *teams.Adapter, metrics *bot.Metrics, opts delivery.JobOptions, log *slog.Logger) error {
 	jobs, err := delivery.NewJobs(driver, slack.Delivery(), opts)
 	if err != nil {
 		return err
@@ -228,11 +239,17 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 			if socket && !slack.Connected() {
 				return errors.New("not connected to Slack")
 			}
+			if teamsAdapter != nil {
+				return teamsAdapter.Ready(ctx)
+			}
 			return nil
 		},
 	}
 	if cfg.SlackSigningSecret != "" {
 		srvOpts.Events = slack.EventsHandler(cfg.SlackSigningSecret)
+	}
+	if teamsAdapter != nil {
+		srvOpts.Teams = teamsAdapter.Handler()
 	}
 	srv := &http.Server{
 		Handler:           bot.NewServer(srvOpts),
@@ -265,7 +282,7 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	} else {
 		close(socketDone)
 	}
-	log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "socket_mode", socket, "dialect", db.Dialect())
+	log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "socket_mode", socket, "teams", teamsAdapter != nil, "dialect", db.Dialect())
 	// Start-up leaves garbage the heap would keep until the next collection,
 	// which an idle bot may not need for hours: chiefly the migrations'
 	// parse buffers, pooled by goose (12 MB, held by a sync.Pool until a

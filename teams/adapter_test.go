@@ -1,0 +1,282 @@
+package teams
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"whatmatters/delivery"
+	"whatmatters/flows"
+	"whatmatters/prompts"
+	"whatmatters/storage"
+	"whatmatters/storage/storagetest"
+	"whatmatters/themes"
+)
+
+// A Teams stand-in for the adapter end to end: the Bot Framework's keys,
+// the connector (TLS, on loopback), a real database and engine, and the
+// delivery machinery with runners. Activities are posted to the adapter's
+// handler, signed as the Bot Framework signs them.
+type teamsRig struct {
+	t       *testing.T
+	db      *storage.DB
+	conn    *fakeConnector
+	handler http.Handler
+	adapter *Adapter
+	svc     *delivery.Service
+	key     func(serviceURL string) string // a signed token for a request
+	queue   *stubQueue
+}
+
+// stubQueue stands in for River: what no runner takes is noted.
+type stubQueue struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (q *stubQueue) Enqueue(_ context.Context, ids ...string) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ids = append(q.ids, ids...)
+	return len(ids), nil
+}
+
+func (q *stubQueue) Schedule(_ context.Context, id string, _ time.Time) error {
+	_, err := q.Enqueue(context.Background(), id)
+	return err
+}
+
+func newTeamsRig(t *testing.T, db *storage.DB) *teamsRig {
+	t.Helper()
+	conn := newFakeConnector(t)
+	key, _ := keys(t)
+	bf := newFakeBotFramework(t, publishedKey{kid: "k1", pub: &key.PublicKey, endorsements: []string{"msteams"}})
+	trusted := NewServiceURLs()
+	v, err := NewVerifier(VerifierConfig{AppID: testAppID, MetadataURL: bf.metadataURL(), HTTPClient: bf.srv.Client(),
+		Tenants: []string{testTenant}, Trusted: trusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewConnector(ConnectorConfig{Tokens: &staticTokens{token: "t"}, Trusted: trusted, HTTPClient: conn.srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates, err := prompts.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := themes.NewOffline()
+	eng := flows.NewEngine(flows.Options{Templates: templates, Reader: off, Digests: themes.Digester{Fallback: off}})
+	svc := delivery.New(delivery.Options{Store: db, Engine: eng.WithStore})
+	q := &stubQueue{}
+	svc.UseQueue(q)
+	svc.UseRunners(4)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = svc.StopRunners(ctx)
+	})
+	a, err := NewAdapter(AdapterOptions{AppID: testAppID, Verifier: v, Connector: c, Trusted: trusted,
+		Delivery: svc, Conversations: db, Engine: eng.WithStore})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &teamsRig{t: t, db: db, conn: conn, handler: a.Handler(), adapter: a, svc: svc, queue: q}
+	r.key = func(serviceURL string) string {
+		claims := goodClaims(time.Now())
+		claims["serviceurl"] = serviceURL
+		return mint(t, key, "k1", claims)
+	}
+	return r
+}
+
+// post signs and posts an activity, returning the response.
+func (r *teamsRig) post(a *Activity) *httptest.ResponseRecorder {
+	r.t.Helper()
+	a.ServiceURL = r.conn.serviceURL()
+	body, err := json.Marshal(a)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/messages", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+r.key(a.ServiceURL))
+	w := httptest.NewRecorder()
+	r.handler.ServeHTTP(w, req)
+	return w
+}
+
+// rigFixture reads a testdata activity for the rig.
+func rigFixture(t *testing.T, name string) *Activity {
+	t.Helper()
+	a := fixture(t, name)
+	// The fixtures' tenant is Microsoft's sample tenant; the rig accepts
+	// testTenant.
+	a.Conversation.TenantID = testTenant
+	if a.ChannelData != nil && a.ChannelData.Tenant != nil {
+		a.ChannelData.Tenant.ID = testTenant
+	}
+	a.Recipient = &ChannelAccount{ID: "28:" + testAppID, Name: "What Matters"}
+	for i := range a.Entities {
+		if a.Entities[i].Mentioned != nil {
+			a.Entities[i].Mentioned.ID = "28:" + testAppID
+		}
+	}
+	return a
+}
+
+// waitFor waits until the connector has had want requests.
+func (r *teamsRig) waitFor(what string, cond func([]recorded) bool) []recorded {
+	r.t.Helper()
+	deadline := time.NewTimer(2 * time.Minute)
+	defer deadline.Stop()
+	pause := 5 * time.Millisecond
+	for {
+		r.conn.mu.Lock()
+		reqs := append([]recorded(nil), r.conn.requests...)
+		r.conn.mu.Unlock()
+		if cond(reqs) {
+			return reqs
+		}
+		look := time.NewTimer(pause)
+		select {
+		case <-deadline.C:
+			look.Stop()
+			r.t.Fatalf("waiting for %s: %d connector requests: %+v", what, len(reqs), reqs)
+		case <-look.C:
+		}
+		pause = min(2*pause, 200*time.Millisecond)
+	}
+}
+
+// sentText is the JSON of what a request carried.
+func sentText(rec recorded) string {
+	b, _ := json.Marshal(rec.Body)
+	return string(b)
+}
+
+// A reflection in a Teams channel, end to end: the command after an
+// @mention starts it (its root post), the first question goes into the
+// root's reply chain, an answer in the chain is kept and the next question
+// follows; the same activity sent again (Teams' retry) changes nothing.
+func TestTeamsReflectionEndToEnd(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := newTeamsRig(t, db)
+		cmd := rigFixture(t, "message_channel_command.json")
+		if w := r.post(cmd); w.Code != http.StatusOK {
+			t.Fatalf("command: %d %s", w.Code, w.Body)
+		}
+		channel := "19:a1b2c3d4e5f60718293a4b5c6d7e8f90@thread.tacv2"
+		reqs := r.waitFor("the root post and the first question in its chain", func(rs []recorded) bool {
+			return len(rs) >= 2
+		})
+		root, first := reqs[0], reqs[1]
+		if root.Method != http.MethodPost || root.Path != "/emea/v3/conversations/"+channel+"/activities" {
+			t.Errorf("root post %s %s; want a post into the channel", root.Method, root.Path)
+		}
+		if !strings.Contains(sentText(root), "Kestrel") {
+			t.Errorf("root post does not name the case: %s", sentText(root))
+		}
+		// The server sees the path unescaped (the connector escapes ";").
+		chain := "/emea/v3/conversations/" + channel + ";messageid=1733569999999/activities"
+		if first.Path != chain {
+			t.Errorf("first question went to %s; want the root's reply chain %s", first.Path, chain)
+		}
+
+		// An answer in the chain.
+		ans := rigFixture(t, "message_channel_reply.json")
+		ans.Conversation.ID = channel + ";messageid=1733569999999"
+		ans.ReplyToID = "1733569999999"
+		ans.ID = "1733569999100"
+		if w := r.post(ans); w.Code != http.StatusOK {
+			t.Fatalf("answer: %d %s", w.Code, w.Body)
+		}
+		drained(t, db)
+		if n := answers(t, db); n != 1 {
+			t.Errorf("%d answers kept; want 1", n)
+		}
+		// Teams sends the same activity again after 15 s without an
+		// answer: it is known, and nothing more is kept or sent.
+		before := r.conn.count()
+		if w := r.post(ans); w.Code != http.StatusOK {
+			t.Fatalf("repeated answer: %d", w.Code)
+		}
+		if w := r.post(cmd); w.Code != http.StatusOK {
+			t.Fatalf("repeated command: %d", w.Code)
+		}
+		drained(t, db)
+		if n := answers(t, db); n != 1 {
+			t.Errorf("%d answers after the repeat; want 1", n)
+		}
+		if after := r.conn.count(); after != before {
+			t.Errorf("a repeated activity made %d more connector requests", after-before)
+		}
+		// Where the channel lives is kept, for later posts.
+		c, err := db.Conversation(context.Background(), Platform, channel)
+		if err != nil || c.ServiceURL != r.conn.serviceURL() || c.TenantID != testTenant {
+			t.Errorf("conversation record %+v, %v", c, err)
+		}
+	})
+}
+
+// A reflection cannot start in a chat (no reply chains): the person is told
+// in their 1:1 chat and no reflection is kept.
+func TestTeamsReflectionRefusedInAChat(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	a := rigFixture(t, "message_personal.json")
+	a.Text = "reflect Kestrel"
+	if w := r.post(a); w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	reqs := r.waitFor("the refusal", func(rs []recorded) bool { return len(rs) >= 1 })
+	if !strings.Contains(sentText(reqs[0]), "Reflections happen in a channel") {
+		t.Errorf("sent %s; want the refusal", sentText(reqs[0]))
+	}
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM reflections`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d reflections kept (%v); want none", n, err)
+	}
+}
+
+func answers(t *testing.T, db *storage.DB) int {
+	t.Helper()
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM answers`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// drained waits until the inbox and outbox hold nothing unfinished.
+func drained(t *testing.T, db *storage.DB) {
+	t.Helper()
+	deadline := time.NewTimer(2 * time.Minute)
+	defer deadline.Stop()
+	pause := 5 * time.Millisecond
+	for {
+		var inbox, outbox int
+		if err := db.SQL().QueryRow(`SELECT count(*) FROM inbox WHERE processed_at IS NULL`).Scan(&inbox); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SQL().QueryRow(`SELECT count(*) FROM outbox`).Scan(&outbox); err != nil {
+			t.Fatal(err)
+		}
+		if inbox == 0 && outbox == 0 {
+			return
+		}
+		look := time.NewTimer(pause)
+		select {
+		case <-deadline.C:
+			look.Stop()
+			t.Fatalf("%d deliveries and %d messages still waiting", inbox, outbox)
+		case <-look.C:
+		}
+		pause = min(2*pause, 200*time.Millisecond)
+	}
+}
