@@ -95,6 +95,7 @@ type textRun struct {
 	Size     string      `json:"size,omitempty"`
 	Italic   bool        `json:"italic,omitempty"`
 	IsSubtle bool        `json:"isSubtle,omitempty"`
+	FontType string      `json:"fontType,omitempty"`
 	Select   *cardAction `json:"selectAction,omitempty"`
 }
 

@@ -70,6 +70,10 @@ type ChartOptions struct {
 	MaxBytes int
 	// MinWidth overrides ChartMinWidth.
 	MinWidth int
+	// Heading and AltText, when set, stand in for the card's heading and
+	// the image's alternative text, made from the digest otherwise: for a
+	// chart whose figures the message before it gives.
+	Heading, AltText string
 }
 
 // ChartMessage is a digest's chart as one Teams message.
@@ -119,6 +123,12 @@ func DigestChart(d flows.Digest, pngData []byte, opt ChartOptions) (ChartMessage
 	figures := chartFigures(d)
 	alt := chartAltText(figures)
 	heading := chartHeading(d)
+	if opt.AltText != "" {
+		alt = opt.AltText
+	}
+	if opt.Heading != "" {
+		heading = opt.Heading
+	}
 
 	why := "the chart could not be read"
 	if img, err := png.Decode(bytes.NewReader(pngData)); err == nil {

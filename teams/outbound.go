@@ -98,9 +98,9 @@ type Send struct {
 	// (Engine.SessionAnchored) and the digest (Engine.DigestPosted) to
 	// tell once the post is accepted, with its new id.
 	Anchor, Session, Digest int64
-	// Attachment is a file the reply carries (a digest's chart, my data):
-	// not yet sent by the integration (docs/teams.md).
-	Attachment *flows.Attachment
+	// Attachment is unused: a reply's file goes in sends of its own after
+	// it (files.go). Kept so that sends already in an outbox still read.
+	Attachment *flows.Attachment `json:",omitempty"`
 }
 
 // Refusal is a reply the adapter will not send because Teams cannot
@@ -235,14 +235,17 @@ func (b *planner) reply(i int, r flows.Reply) error {
 		return ignoreRefusal(err)
 	}
 	s := Send{Kind: SendPost, Conversation: channel, OnUncertain: LookFirst,
-		Anchor: r.Anchor, Session: r.Session, Digest: r.Digest, Attachment: r.Attachment}
+		Anchor: r.Anchor, Session: r.Session, Digest: r.Digest}
 	if r.Thread != "" && b.conversationType(channel) == ConversationChannel {
 		s.Kind, s.Thread = SendReply, r.Thread
 	}
 	if b.conversationType(channel) != ConversationChannel {
 		s.OnUncertain = Resend
 	}
-	return b.add(r, s)
+	if err := b.add(r, s); err != nil {
+		return err
+	}
+	return b.fileSends(r, b.plan.Sends[len(b.plan.Sends)-1])
 }
 
 // errRefused says a refusal was recorded: not a failure of the plan.
@@ -342,9 +345,6 @@ func (b *planner) personal(r flows.Reply, user string, notice bool) error {
 		return nil
 	}
 	s := Send{Kind: SendPersonal, User: user, Notice: notice, OnUncertain: Resend}
-	if !notice {
-		s.Attachment = r.Attachment
-	}
 	if user == b.o.UserID {
 		s.TeamsUserID = b.o.TeamsUserID
 		if b.o.ConversationType == ConversationPersonal {
@@ -359,7 +359,10 @@ func (b *planner) personal(r flows.Reply, user string, notice bool) error {
 		s.Conversation = chat
 	}
 	s.OpenChat = s.Conversation == ""
-	return b.add(r, s)
+	if err := b.add(r, s); err != nil || notice {
+		return err
+	}
+	return b.fileSends(r, b.plan.Sends[len(b.plan.Sends)-1])
 }
 
 // add renders r's card, marks it and appends the send.

@@ -62,7 +62,7 @@ func TestRepliesToSends(t *testing.T) {
 		{Kind: flows.Ack, User: testAAD, Message: "1733561234567"},
 	}
 	p := plan(t, replies, o, OutboundOptions{})
-	if len(p.Refused) != 0 || len(p.Sends) != 5 {
+	if len(p.Refused) != 0 || len(p.Sends) != 6 {
 		t.Fatalf("plan: %+v", p)
 	}
 	for _, s := range p.Sends {
@@ -71,7 +71,7 @@ func TestRepliesToSends(t *testing.T) {
 		}
 		cardOf(t, s)
 	}
-	root, reply, session, digest, update := p.Sends[0], p.Sends[1], p.Sends[2], p.Sends[3], p.Sends[4]
+	root, reply, session, digest, chart, update := p.Sends[0], p.Sends[1], p.Sends[2], p.Sends[3], p.Sends[4], p.Sends[5]
 	if root.Kind != SendPost || root.Thread != "" || root.Anchor != 7 || root.OnUncertain != LookFirst {
 		t.Errorf("root post: %+v", root)
 	}
@@ -93,8 +93,13 @@ func TestRepliesToSends(t *testing.T) {
 	if session.Kind != SendPost || session.Session != 3 {
 		t.Errorf("session post: %+v", session)
 	}
-	if digest.Kind != SendPost || digest.Digest != 9 || digest.Attachment == nil || digest.Attachment.Name != "chart.png" {
+	if digest.Kind != SendPost || digest.Digest != 9 || digest.Attachment != nil {
 		t.Errorf("digest post: %+v", digest)
+	}
+	// Its chart follows as a card of its own (files.go); this one cannot
+	// be read as a PNG, so its figures stand in.
+	if chart.Kind != SendPost || chart.Digest != 0 || chart.Marker == digest.Marker {
+		t.Errorf("chart: %+v", chart)
 	}
 	if update.Kind != SendUpdate || update.MessageID != "1733564000000" || update.OnUncertain != RetrySafe {
 		t.Errorf("update: %+v", update)
@@ -153,12 +158,16 @@ func TestDirectMessage(t *testing.T) {
 		{Kind: flows.Direct, User: otherAAD, Title: "Your data", Attachment: file},
 		{Kind: flows.Direct, Title: "nobody"}, // no user: nowhere to go
 	}, o, OutboundOptions{})
-	if len(p.Sends) != 1 {
+	if len(p.Sends) != 2 {
 		t.Fatalf("sends: %+v", p.Sends)
 	}
 	s := p.Sends[0]
-	if s.Kind != SendPersonal || s.Notice || s.User != otherAAD || s.Attachment != file || !s.OpenChat {
+	if s.Kind != SendPersonal || s.Notice || s.User != otherAAD || !s.OpenChat {
 		t.Errorf("direct: %+v", s)
+	}
+	// The file follows in the same chat, as its text (files.go).
+	if f := p.Sends[1]; f.Kind != SendPersonal || f.User != otherAAD || !strings.Contains(cardText(t, f), file.Name) {
+		t.Errorf("file: %+v", f)
 	}
 }
 

@@ -348,7 +348,7 @@ func TestHelpIsAccurate(t *testing.T) {
 		"digest [--weeks N] [--team ID] [--format text|markdown|json] [--chart FILE] [--post [--channel ID]]",
 		"forget --user ID [--team ID]",
 		"lead --team ID --user ID [--remove]",
-		"With no command: serve when SLACK_BOT_TOKEN is set, else console.",
+		"With no command: serve when SLACK_BOT_TOKEN or TEAMS_APP_ID is set, else console.",
 	} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q:\n%s", want, help)

@@ -97,7 +97,7 @@ func init() {
 			define:  manifestCommandFlags},
 		{name: "teams-manifest", synopsis: "--developer-name NAME --developer-url URL --privacy-url URL --terms-url URL [--app-id ID] [--name NAME] [--app-version V] [--domain HOSTS] [--out FILE.zip]", noConfig: true,
 			summary: "write the Microsoft Teams app package (a zip of manifest.json and its icons) for TEAMS_APP_ID, to " + defaultTeamsPackage + " or --out",
-			about:   "The same package as manifest --teams --out FILE.zip. Upload it in the Teams admin centre. Teams is not served yet (docs/teams.md).",
+			about:   "The same package as manifest --teams --out FILE.zip. Upload it in the Teams admin centre (docs/teams.md).",
 			define:  teamsManifestFlags},
 		{name: "config", noConfig: true,
 			summary: "list every environment variable, its default and meaning",
@@ -177,7 +177,7 @@ func (c *command) usage() string {
 func usageText() string {
 	var b strings.Builder
 	b.WriteString("Usage: whatmatters [command] [flags]\n\n")
-	b.WriteString("With no command: serve when SLACK_BOT_TOKEN is set, else console.\n\nCommands:\n")
+	b.WriteString("With no command: serve when SLACK_BOT_TOKEN or TEAMS_APP_ID is set, else console.\n\nCommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(c.name+" "+c.synopsis))
 		b.WriteString(wrap(c.summary, 72, "      "))

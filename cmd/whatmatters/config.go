@@ -40,7 +40,7 @@ type Config struct {
 	ThemesFile           ThemesFile `envconfig:"WHATMATTERS_THEMES_FILE" desc:"a JSON file of the team's own themes, added to the built-in catalogue (docs/themes.md); a theme with a built-in id replaces it"`
 	ModelWorkers         int        `envconfig:"WHATMATTERS_MODEL_WORKERS" default:"2" desc:"answers one serve instance reads with the model at once, in a job queue of their own"`
 
-	TeamsAppID          TeamsGUID    `envconfig:"TEAMS_APP_ID" desc:"Microsoft Teams (not served yet): the bot's Microsoft App ID, the Application (client) ID of its Entra ID app registration (a GUID)"`
+	TeamsAppID          TeamsGUID    `envconfig:"TEAMS_APP_ID" desc:"Microsoft Teams: when set, serve answers Teams on POST /api/messages too (alone when SLACK_BOT_TOKEN is unset); the bot's Microsoft App ID, the Application (client) ID of its Entra ID app registration (a GUID)"`
 	TeamsAppPassword    Secret       `envconfig:"TEAMS_APP_PASSWORD" desc:"Teams: the app registration's client secret, for the bot's token from Entra ID; never printed"`
 	TeamsTenantID       TeamsTenant  `envconfig:"TEAMS_TENANT_ID" desc:"Teams: the Entra ID tenant the bot is registered in (its GUID or a verified domain such as trust.onmicrosoft.com): its token comes from that tenant"`
 	TeamsTenants        TeamsTenants `envconfig:"TEAMS_ALLOWED_TENANTS" desc:"Teams: comma-separated tenant GUIDs the bot accepts activities from; unset: any tenant the app is installed in"`

@@ -11,9 +11,9 @@ import (
 	"whatmatters/teams"
 )
 
-// The Microsoft Teams settings (TEAMS_*). The adapter is not served yet:
-// these are read and checked so that a deployment can be made ready, and
-// teamsVerifierConfig and teamsTokenConfig give the adapter what it needs.
+// The Microsoft Teams settings (TEAMS_*): read and checked here;
+// teamsVerifierConfig and teamsTokenConfig give the adapter (serve_teams.go)
+// what it needs.
 
 // TeamsGUID is a GUID such as an app id; empty when unset.
 type TeamsGUID string

@@ -147,7 +147,7 @@ func TestConfigNeverShowsTheTeamsSecret(t *testing.T) {
 	if strings.Contains(res.stdout, "hunter2") {
 		t.Error("config output shows the secret")
 	}
-	if !strings.Contains(res.stdout, "not served yet") {
-		t.Error("config output does not say Teams is not served yet")
+	if !strings.Contains(res.stdout, "POST /api/messages") {
+		t.Error("config output does not say where Teams is served")
 	}
 }

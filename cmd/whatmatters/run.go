@@ -72,8 +72,8 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 	return runCmd(ctx, e, fs.Args())
 }
 
-// runDefault is whatmatters with no command: serve when SLACK_BOT_TOKEN is
-// set, else console, saying which and why on the first line. The only flags
+// runDefault is whatmatters with no command: serve when SLACK_BOT_TOKEN (or
+// TEAMS_APP_ID) is set, else console, saying which and why on the first line. The only flags
 // are -h and --version.
 func runDefault(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("whatmatters", flag.ContinueOnError)
@@ -97,6 +97,10 @@ func runDefault(ctx context.Context, e *env, args []string) error {
 	}
 	if e.cfg.SlackBotToken != "" {
 		fmt.Fprintln(e.stdout, "What Matters: serve mode, because SLACK_BOT_TOKEN is set.")
+		return serve(ctx, e.cfg, e.stdout, e.stderr)
+	}
+	if e.cfg.teamsEnabled() {
+		fmt.Fprintln(e.stdout, "What Matters: serve mode, because TEAMS_APP_ID is set.")
 		return serve(ctx, e.cfg, e.stdout, e.stderr)
 	}
 	fmt.Fprintf(e.stdout, "What Matters: console mode, because SLACK_BOT_TOKEN is not set. Database: %s. Theme coder: %s.\n",

@@ -59,16 +59,18 @@ const (
 // the locks and the database are closed.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, true, cfg.LogLevel, string(cfg.DatabaseURL))
-	if cfg.SlackBotToken == "" {
-		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page")
+	slackOn := cfg.SlackBotToken != ""
+	if !slackOn && !cfg.teamsEnabled() {
+		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page, or TEAMS_APP_ID and its settings for Microsoft Teams")
 	}
-	socket := cfg.SlackAppToken != ""
-	if !socket && cfg.SlackSigningSecret == "" {
+	socket := slackOn && cfg.SlackAppToken != ""
+	if slackOn && !socket && cfg.SlackSigningSecret == "" {
 		return errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)")
 	}
-	if socket {
+	switch {
+	case socket:
 		fmt.Fprintf(stdout, "What Matters: Socket Mode, because SLACK_APP_TOKEN is set. Health and metrics on port %d.\n", cfg.Port)
-	} else {
+	case slackOn:
 		fmt.Fprintf(stdout, "What Matters: HTTP mode, because SLACK_APP_TOKEN is not set: Slack calls POST /slack/events on port %d.\n", cfg.Port)
 	}
 	if cfg.teamsEnabled() {
@@ -105,7 +107,12 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}()
 	var slack *bot.Slack
 	var teamsAdapter *teams.Adapter
-	privacy := channelPrivacy(func() channelPrivate { return slack }, func() *teams.Adapter { return teamsAdapter })
+	privacy := channelPrivacy(func() channelPrivate {
+		if slack == nil {
+			return nil
+		}
+		return slack
+	}, func() *teams.Adapter { return teamsAdapter })
 	metrics := bot.NewMetrics()
 	engine, cs, err := buildEngine(cfg, db, log, privacy, metrics.Registry())
 	if err != nil {
@@ -133,18 +140,26 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Store: db, Engine: engine.WithStore, Locker: locker,
 		Metrics: metrics.Delivery, Log: log, RecordConcurrency: recorders,
 	})
-	slack = bot.NewSlack(bot.SlackOptions{
-		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
-		HTTPClient: slackHTTPClient(), Delivery: deliveries,
-		Store: db, Engine: engine.WithStore,
-		Metrics: metrics, Log: log,
-	})
+	if slackOn {
+		slack = bot.NewSlack(bot.SlackOptions{
+			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
+			HTTPClient: slackHTTPClient(), Delivery: deliveries,
+			Store: db, Engine: engine.WithStore,
+			Metrics: metrics, Log: log,
+		})
+	}
 	if teamsAdapter, err = newTeams(cfg, deliveries, db, engine.WithStore, log); err != nil {
 		return err
 	}
 	// The jobs, which read what the token's check learns, start after it.
 	authc := make(chan error, 1)
-	go func() { authc <- slack.Start(ctx) }()
+	go func() {
+		if slack == nil {
+			authc <- nil
+			return
+		}
+		authc <- slack.Start(ctx)
+	}()
 	if err := waitSchema(); err != nil {
 		return err
 	}
@@ -164,7 +179,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	opts := delivery.JobOptions{Workers: jobWorkers, Runners: jobRunners, Logger: riverLog, IdleAfter: time.Duration(cfg.IdleAfter),
 		Retention: cfg.RetentionDays.Duration(), Coding: cs.coding(db), ModelWorkers: cfg.ModelWorkers}
 	if db.Dialect() == storage.Postgres {
-		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, slack, teamsAdapter, metrics, opts, log)
+		return runServe(ctx, riverpgxv5.New(db.Pool()), cfg, db, deliveries, slack, teamsAdapter, metrics, opts, log)
 	}
 	// SQLite has no LISTEN/NOTIFY; River polls for new jobs, so poll often.
 	opts.FetchPollInterval = 200 * time.Millisecond
@@ -175,7 +190,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	// p99 430ms → 57ms at 800 deliveries a second). Nothing in the bot
 	// holds a connection while it asks for another.
 	db.SQL().SetMaxOpenConns(1)
-	return runServe(ctx, riversqlite.New(db.SQL()), cfg, db, slack, teamsAdapter, metrics, opts, log)
+	return runServe(ctx, riversqlite.New(db.SQL()), cfg, db, deliveries, slack, teamsAdapter, metrics, opts, log)
 }
 
 // migrateJobs applies the job queue's (River's) own migrations, on the
@@ -189,9 +204,9 @@ func migrateJobs(ctx context.Context, db *storage.DB, log *slog.Logger) error {
 
 // runServe starts the job queue, the transports and the HTTP server, and
 // stops them in reverse order when ctx ends.
-func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, db *storage.DB,
+func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, db *storage.DB, deliveries *delivery.Service,
 	slack *bot.Slack, teamsAdapter *teams.Adapter, metrics *bot.Metrics, opts delivery.JobOptions, log *slog.Logger) error {
-	jobs, err := delivery.NewJobs(driver, slack.Delivery(), opts)
+	jobs, err := delivery.NewJobs(driver, deliveries, opts)
 	if err != nil {
 		return err
 	}
@@ -210,7 +225,7 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		// Deliveries in hand without a job are finished first: what
 		// they leave (a failure, a post to schedule) may need the jobs.
 		rctx, rcancel := context.WithDeadline(context.Background(), jobsDeadline)
-		if err := slack.Delivery().StopRunners(rctx); err != nil {
+		if err := deliveries.StopRunners(rctx); err != nil {
 			log.Warn("shutdown: deliveries in hand did not finish in time; the inbox sweep will finish them", "err", err)
 		}
 		rcancel()
@@ -221,15 +236,15 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 	// instance shares the database, so everything waiting was left by a
 	// process that is gone, however recent; on PostgreSQL another instance
 	// may be working on the recent ones.
-	requeue := slack.Delivery().RequeueWaiting
+	requeue := deliveries.RequeueWaiting
 	if db.Dialect() != storage.Postgres {
-		requeue = slack.Delivery().RequeueAllWaiting
+		requeue = deliveries.RequeueAllWaiting
 	}
 	if _, err := requeue(ctx); err != nil {
 		log.WarnContext(ctx, "first sweep of the inbox failed; the periodic sweep will retry", "err", err)
 	}
 
-	socket := cfg.SlackAppToken != ""
+	socket := slack != nil && cfg.SlackAppToken != ""
 	srvOpts := bot.ServerOptions{
 		Metrics: metrics.Handler(),
 		Ready: func(ctx context.Context) error {
@@ -245,7 +260,7 @@ func runServe[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 			return nil
 		},
 	}
-	if cfg.SlackSigningSecret != "" {
+	if slack != nil && cfg.SlackSigningSecret != "" {
 		srvOpts.Events = slack.EventsHandler(cfg.SlackSigningSecret)
 	}
 	if teamsAdapter != nil {

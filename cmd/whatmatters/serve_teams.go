@@ -62,7 +62,12 @@ func channelPrivacy(slack func() channelPrivate, teamsAdapter func() *teams.Adap
 			}
 			return t.ChannelPrivate(ctx, channel)
 		}
-		return slack().ChannelPrivate(ctx, teamID, channel)
+		s := slack()
+		if s == nil {
+			// Slack not served: its channels cannot be asked about.
+			return true, nil
+		}
+		return s.ChannelPrivate(ctx, teamID, channel)
 	}
 }
 
