@@ -136,6 +136,9 @@ func (a *Adapter) receive(ctx context.Context, act *Activity, _ *Claims) (Invoke
 	if err := a.remember(ctx, act, in); err != nil {
 		return InvokeResponse{}, err
 	}
+	if in.Kind == InboundControl && in.Action == HomeRefresh {
+		return a.refreshHome(ctx, in)
+	}
 	payload, err := json.Marshal(in)
 	if err != nil {
 		return InvokeResponse{}, fmt.Errorf("teams: encoding an activity for the inbox: %w", err)

@@ -280,3 +280,37 @@ func drained(t *testing.T, db *storage.DB) {
 		pause = min(2*pause, 200*time.Millisecond)
 	}
 }
+
+// A person who adds the bot in a 1:1 chat gets their home card there; the
+// card's Refresh is answered at once with the card drawn again, and
+// nothing is recorded for it.
+func TestTeamsHomeCard(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	add := rigFixture(t, "message_personal.json")
+	add.Type, add.Text, add.ID = TypeConversationUpdate, "", "f:home-added"
+	add.MembersAdded = []ChannelAccount{{ID: "28:" + testAppID}}
+	if w := r.post(add); w.Code != http.StatusOK {
+		t.Fatalf("install: %d %s", w.Code, w.Body)
+	}
+	reqs := r.waitFor("the home card", func(rs []recorded) bool { return len(rs) >= 1 })
+	if !strings.Contains(sentText(reqs[0]), `"refresh":{"action"`) || !strings.Contains(sentText(reqs[0]), add.From.ID) ||
+		!strings.Contains(reqs[0].Path, add.Conversation.ID) {
+		t.Errorf("sent %s %s; want the home card in the 1:1 chat", reqs[0].Path, sentText(reqs[0]))
+	}
+	drained(t, db)
+
+	refresh := rigFixture(t, "invoke_card_action.json")
+	refresh.Conversation = add.Conversation
+	refresh.ChannelData = add.ChannelData
+	refresh.ReplyToID = ""
+	refresh.Value = json.RawMessage(`{"action":{"type":"Action.Execute","verb":"` + HomeRefresh + `","data":{"action":"` + HomeRefresh + `"}},"trigger":"manual"}`)
+	w := r.post(refresh)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), ContentTypeAdaptiveCard) || !strings.Contains(w.Body.String(), HomeRefresh) {
+		t.Fatalf("refresh answered %d %s; want the card again", w.Code, w.Body)
+	}
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM inbox WHERE id = $1`, DedupPrefix+refresh.ID).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the refresh was recorded (%d, %v); want nothing kept", n, err)
+	}
+}

@@ -40,6 +40,11 @@ func (a *Adapter) Step(ctx context.Context, tx delivery.Store, d inbox.Delivery,
 	in := rec.In
 	o := OriginOf(in)
 	st := delivery.Stepped{Team: in.TeamID, Channel: in.Channel, Origin: o}
+	if d.Kind != kindSubmit && homeWanted(in) {
+		owed, err := a.homeSend(ctx, a.engineOn(tx), in)
+		st.Owed = owed
+		return st, err
+	}
 	var replies []flows.Reply
 	var err error
 	if d.Kind == kindSubmit {
@@ -119,6 +124,9 @@ var settingsWords = map[string]bool{
 func (a *Adapter) control(ctx context.Context, eng *flows.Engine, in Inbound, actor flows.Actor) ([]flows.Reply, error) {
 	if cmd, ok := HomeCommand(in.Action); ok {
 		return eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Channel, Text: cmd})
+	}
+	if in.Action == HomeActionDone {
+		return actionDone(ctx, eng, in, actor)
 	}
 	act := flows.Action{Actor: actor, Channel: in.Channel, Name: in.Action}
 	switch in.Action {
