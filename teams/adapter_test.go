@@ -314,3 +314,106 @@ func TestTeamsHomeCard(t *testing.T) {
 		t.Errorf("the refresh was recorded (%d, %v); want nothing kept", n, err)
 	}
 }
+
+// A learning session in a Teams channel: a facilitator opens it, its
+// message is posted and kept current in place (updated in its own reply
+// chain), each stage's question goes into the chain, and Next stage, a
+// card button, moves it on.
+func TestTeamsSessionEndToEnd(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	const team = "19:f0e1d2c3b4a5968778695a4b3c2d1e0f@thread.tacv2"
+	const channel = "19:a1b2c3d4e5f60718293a4b5c6d7e8f90@thread.tacv2"
+	first := rigFixture(t, "message_channel_command.json")
+	r.post(first)
+	drained(t, db)
+	if err := r.adapter.engineOn(db).SetFacilitator(context.Background(), team, first.From.AADObjectID, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	before := r.conn.count()
+	cmd := rigFixture(t, "message_channel_command.json")
+	cmd.ID = "1733563000001"
+	cmd.Text = "<at>What Matters</at> reflect session Kestrel --minutes 15"
+	r.post(cmd)
+	drained(t, db)
+	r.conn.mu.Lock()
+	reqs := append([]recorded(nil), r.conn.requests[before:]...)
+	r.conn.mu.Unlock()
+	var root, update, stage bool
+	for _, q := range reqs {
+		text := sentText(q)
+		switch {
+		case q.Method == http.MethodPost && q.Path == "/emea/v3/conversations/"+channel+"/activities" && strings.Contains(text, flows.ActionSessionNext):
+			root = true
+		case q.Method == http.MethodPut && q.Path == "/emea/v3/conversations/"+channel+";messageid=1733569999999/activities/1733569999999":
+			update = true
+		case q.Method == http.MethodPost && q.Path == "/emea/v3/conversations/"+channel+";messageid=1733569999999/activities" && strings.Contains(text, "Stage 1 of"):
+			stage = true
+		}
+	}
+	if !root || !update || !stage {
+		t.Fatalf("session opened: root %v, kept current %v, first stage in its chain %v; requests %+v", root, update, stage, reqs)
+	}
+
+	next := rigFixture(t, "invoke_card_action.json")
+	next.ID = "f:next-stage"
+	next.Conversation.ID = channel + ";messageid=1733569999999"
+	next.ReplyToID = "1733569999999"
+	next.Value = json.RawMessage(`{"action":{"type":"Action.Execute","verb":"` + flows.ActionSessionNext + `","data":{"action":"` + flows.ActionSessionNext + `","value":"1:what_matters"}},"trigger":"manual"}`)
+	if w := r.post(next); w.Code != http.StatusOK {
+		t.Fatalf("next stage: %d %s", w.Code, w.Body)
+	}
+	drained(t, db)
+	r.conn.mu.Lock()
+	last := sentText(r.conn.requests[len(r.conn.requests)-1])
+	r.conn.mu.Unlock()
+	if !strings.Contains(last, "Stage 2 of") {
+		t.Errorf("after Next stage, last sent %.300s; want stage 2's question", last)
+	}
+}
+
+// A digest posted to a Teams channel (as `whatmatters digest --post` and the
+// weekly job post it): where the channel lives is looked up when it is
+// sent, and its chart follows as a card of its own.
+func TestTeamsDigestPosted(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	const team = "19:f0e1d2c3b4a5968778695a4b3c2d1e0f@thread.tacv2"
+	const channel = "19:a1b2c3d4e5f60718293a4b5c6d7e8f90@thread.tacv2"
+	r.post(rigFixture(t, "message_channel_command.json"))
+	drained(t, db)
+	ans := rigFixture(t, "message_channel_reply.json")
+	ans.Conversation.ID = channel + ";messageid=1733569999999"
+	ans.ReplyToID, ans.ID = "1733569999999", "1733569999100"
+	r.post(ans)
+	drained(t, db)
+	before := r.conn.count()
+	err := r.svc.PostNow(context.Background(), "digest-test", func(ctx context.Context, e *flows.Engine) ([]flows.Reply, error) {
+		p, err := e.PrepareDigest(ctx, team, channel, 1)
+		if err != nil {
+			return nil, err
+		}
+		return e.OweDigests(ctx, []flows.PreparedDigest{p})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.conn.mu.Lock()
+	reqs := append([]recorded(nil), r.conn.requests[before:]...)
+	r.conn.mu.Unlock()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests for the digest; want its post and its chart: %+v", len(reqs), reqs)
+	}
+	for _, q := range reqs {
+		if q.Method != http.MethodPost || q.Path != "/emea/v3/conversations/"+channel+"/activities" {
+			t.Errorf("digest sent %s %s; want a post into the channel", q.Method, q.Path)
+		}
+	}
+	if !strings.Contains(sentText(reqs[1]), "data:image/png;base64,") {
+		t.Errorf("the second post carries no chart: %.300s", sentText(reqs[1]))
+	}
+	var posted int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM digests WHERE message_id = '1733569999999'`).Scan(&posted); err != nil || posted != 1 {
+		t.Errorf("digest marked posted: %d (%v); want 1", posted, err)
+	}
+}

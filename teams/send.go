@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"whatmatters/delivery"
@@ -86,7 +87,17 @@ func (a *Adapter) locate(ctx context.Context, s *Send) error {
 // whose outcome was not known; it returns the message's id.
 func (a *Adapter) deliver(ctx context.Context, m inbox.OutboxMessage, s *Send) (string, error) {
 	if s.Kind == SendUpdate {
-		return s.MessageID, a.connector.Update(ctx, s.ServiceURL, ThreadConversationID(s.Conversation, s.Thread), s.MessageID, s.Activity)
+		// A channel's message lives in its reply chain: a root post's
+		// chain is its own.
+		chain := s.Thread
+		if chain == "" {
+			chain = s.MessageID
+		}
+		conv := s.Conversation
+		if strings.HasSuffix(conv, "@thread.tacv2") || strings.HasSuffix(conv, "@thread.skype") {
+			conv = ThreadConversationID(conv, chain)
+		}
+		return s.MessageID, a.connector.Update(ctx, s.ServiceURL, conv, s.MessageID, s.Activity)
 	}
 	if s.Kind == SendPersonal && s.Conversation == "" {
 		if err := a.openChat(ctx, s); err != nil {
