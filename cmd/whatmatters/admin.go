@@ -52,7 +52,7 @@ func forgetFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 // leadFlags is lead --team ID --user ID [--remove].
 func leadFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	team := fs.String("team", "", "the `ID` of the team, which must be in the database (required)")
-	user := fs.String("user", "", "the Slack member `ID` of the person (required)")
+	user := fs.String("user", "", "the `ID` of the person: a Slack member id, or a Teams user's Entra object id (required)")
 	remove := fs.Bool("remove", false, "take the role away instead")
 	return func(ctx context.Context, e *env, _ []string) error {
 		if *user == "" || *team == "" {
@@ -80,7 +80,7 @@ func leadFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 // facilitatorFlags is facilitator --team ID --user ID [--remove].
 func facilitatorFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	team := fs.String("team", "", "the `ID` of the team, which must be in the database (required)")
-	user := fs.String("user", "", "the Slack member `ID` of the person (required)")
+	user := fs.String("user", "", "the `ID` of the person: a Slack member id, or a Teams user's Entra object id (required)")
 	remove := fs.Bool("remove", false, "take the role away instead")
 	return func(ctx context.Context, e *env, _ []string) error {
 		if *user == "" || *team == "" {
