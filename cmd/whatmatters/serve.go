@@ -59,23 +59,10 @@ const (
 // the locks and the database are closed.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, true, cfg.LogLevel, string(cfg.DatabaseURL))
+	if err := sayWhatIsServed(cfg, stdout); err != nil {
+		return err
+	}
 	slackOn := cfg.SlackBotToken != ""
-	if !slackOn && !cfg.teamsEnabled() {
-		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page, or TEAMS_APP_ID and its settings for Microsoft Teams")
-	}
-	socket := slackOn && cfg.SlackAppToken != ""
-	if slackOn && !socket && cfg.SlackSigningSecret == "" {
-		return errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)")
-	}
-	switch {
-	case socket:
-		fmt.Fprintf(stdout, "What Matters: Socket Mode, because SLACK_APP_TOKEN is set. Health and metrics on port %d.\n", cfg.Port)
-	case slackOn:
-		fmt.Fprintf(stdout, "What Matters: HTTP mode, because SLACK_APP_TOKEN is not set: Slack calls POST /slack/events on port %d.\n", cfg.Port)
-	}
-	if cfg.teamsEnabled() {
-		fmt.Fprintf(stdout, "What Matters: Microsoft Teams too, because TEAMS_APP_ID is set: Teams calls POST /api/messages on port %d.\n", cfg.Port)
-	}
 
 	db, err := storage.Open(ctx, string(cfg.DatabaseURL), log)
 	if err != nil {
@@ -191,6 +178,33 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	// holds a connection while it asks for another.
 	db.SQL().SetMaxOpenConns(1)
 	return runServe(ctx, riversqlite.New(db.SQL()), cfg, db, deliveries, slack, teamsAdapter, metrics, opts, log)
+}
+
+// sayWhatIsServed checks that serve has a platform to answer, with what
+// each needs, and says on the first lines what it serves and why.
+func sayWhatIsServed(cfg Config, stdout io.Writer) error {
+	slackOn := cfg.SlackBotToken != ""
+	if !slackOn && !cfg.teamsEnabled() {
+		return errors.New("SLACK_BOT_TOKEN is not set: serve needs the bot token (xoxb-…) from the app's OAuth & Permissions page, or TEAMS_APP_ID and its settings for Microsoft Teams")
+	}
+	socket := slackOn && cfg.SlackAppToken != ""
+	if slackOn && !socket && cfg.SlackSigningSecret == "" {
+		return errors.New("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	switch {
+	case socket:
+		fmt.Fprintf(stdout, "What Matters: Socket Mode, because SLACK_APP_TOKEN is set. Health and metrics on port %d.\n", cfg.Port)
+	case slackOn:
+		fmt.Fprintf(stdout, "What Matters: HTTP mode, because SLACK_APP_TOKEN is not set: Slack calls POST /slack/events on port %d.\n", cfg.Port)
+	}
+	if cfg.teamsEnabled() {
+		also := " too"
+		if !slackOn {
+			also = ""
+		}
+		fmt.Fprintf(stdout, "What Matters: Microsoft Teams%s, because TEAMS_APP_ID is set: Teams calls POST /api/messages on port %d.\n", also, cfg.Port)
+	}
+	return nil
 }
 
 // migrateJobs applies the job queue's (River's) own migrations, on the
