@@ -36,11 +36,11 @@ type standing struct {
 
 // standingOf is the actor's standing in their team, m being their member
 // record there (the zero Member when they have none).
-func (e *Engine) standingOf(a Actor, m Member) standing {
+func (k *kernel) standingOf(a Actor, m Member) standing {
 	st := standing{lead: m.Role == RoleLead, facilitator: m.Facilitator}
 	if !a.External {
 		st.admin = a.Admin
-		st.facilitator = st.facilitator || e.facilitators[a.UserID]
+		st.facilitator = st.facilitator || k.facilitators[a.UserID]
 	}
 	return st
 }
@@ -49,7 +49,7 @@ func (e *Engine) standingOf(a Actor, m Member) standing {
 // when they have none), read without making one: deciding what someone
 // may do records nothing of them (Engine.member records them, and the
 // team, once they are let do it).
-func memberOf(ctx context.Context, s Store, a Actor) (Member, error) {
+func memberOf(ctx context.Context, s kernelStore, a Actor) (Member, error) {
 	m, err := s.GetMember(ctx, a.TeamID, a.UserID)
 	if err != nil && !isNotFound(err) {
 		return Member{}, fmt.Errorf("loading member: %w", err)
@@ -59,16 +59,16 @@ func memberOf(ctx context.Context, s Store, a Actor) (Member, error) {
 
 // mayChangeSettings reports whether the actor may change team settings:
 // admins and the team's leads.
-func (e *Engine) mayChangeSettings(a Actor, m Member) bool {
-	st := e.standingOf(a, m)
+func (k *kernel) mayChangeSettings(a Actor, m Member) bool {
+	st := k.standingOf(a, m)
 	return st.admin || st.lead
 }
 
 // mayFacilitate reports whether the actor may start and run learning
 // sessions: the team's facilitators (stored, or listed in the engine's
 // Facilitators), its leads, and workspace admins.
-func (e *Engine) mayFacilitate(a Actor, m Member) bool {
-	st := e.standingOf(a, m)
+func (k *kernel) mayFacilitate(a Actor, m Member) bool {
+	st := k.standingOf(a, m)
 	return st.admin || st.lead || st.facilitator
 }
 

@@ -153,16 +153,16 @@ func tidyAction(s string) string {
 }
 
 // recordAction stores an agreed action said in a session's thread.
-func (e *Engine) recordAction(ctx context.Context, s Store, sess Session, a Actor, channel, messageID, body string) ([]Reply, error) {
-	team, err := s.GetTeam(ctx, sess.TeamID)
+func (ses *sessions) recordAction(ctx context.Context, sess Session, a Actor, channel, messageID, body string) ([]Reply, error) {
+	team, err := ses.st.GetTeam(ctx, sess.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
-	loc := e.location(team)
+	loc := ses.location(team)
 	// The due day is read, and taken out of the words, before scrubbing,
 	// which would take a full date for an identifier.
-	rest, owner, due := ParseAction(body, loc, e.clock())
-	clean, removed := e.scrub(rest)
+	rest, owner, due := ParseAction(body, loc, ses.clock())
+	clean, removed := ses.scrub(rest)
 	if strings.TrimSpace(clean) == "" {
 		return []Reply{notice(channel, a.UserID, "What is the action?", "Say what will be done after action:, for example: action: @sam to call the family by Friday. Nothing was saved.")}, nil
 	}
@@ -170,11 +170,11 @@ func (e *Engine) recordAction(ctx context.Context, s Store, sess Session, a Acto
 		return []Reply{notice(channel, a.UserID, "Who will do it?",
 			"Mention the person the action is for, so it is theirs to see and to mark done: for example action: @sam to call the family by Friday. Nothing was saved yet: send it again with them named.")}, nil
 	}
-	if _, _, err := e.member(ctx, s, a); err != nil {
+	if _, _, err := ses.member(ctx, ses.st, a); err != nil {
 		return nil, err
 	}
-	act, err := s.AddSessionAction(ctx, SessionAction{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
-		Text: clean, Author: a.UserID, Owner: owner, Due: due, MessageID: messageID, CreatedAt: e.clock()})
+	act, err := ses.st.AddSessionAction(ctx, SessionAction{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
+		Text: clean, Author: a.UserID, Owner: owner, Due: due, MessageID: messageID, CreatedAt: ses.clock()})
 	if err != nil {
 		return nil, fmt.Errorf("saving action: %w", err)
 	}
@@ -210,33 +210,34 @@ func actionPart(a SessionAction, loc *time.Location) Part {
 // (the "Mark as agreed action" message shortcut): m is the message, with
 // its writer as m.Actor; by is who marked it. Anyone in the team may.
 func (e *Engine) MarkAction(ctx context.Context, by Actor, m Message) ([]Reply, error) {
+	return inTx(ctx, e.store, e.sessionsOn, func(ses *sessions) ([]Reply, error) { return ses.markAction(ctx, by, m) })
+}
+
+// markAction is MarkAction, the sessions part's own.
+func (ses *sessions) markAction(ctx context.Context, by Actor, m Message) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		sess, ok, err := sessionByThread(ctx, s, m.TeamID, m.Channel, m.Thread)
-		if err != nil {
-			return err
+	sess, ok, err := sessionByThread(ctx, ses.st, m.TeamID, m.Channel, m.Thread)
+	if err != nil {
+		return replies, err
+	}
+	if !ok || by.TeamID != m.TeamID {
+		replies = []Reply{notice(m.Channel, by.UserID, "Only replies in a learning session's thread can be agreed actions.", "Nothing was saved.")}
+		return replies, nil
+	}
+	if sess.Status == SessionWaiting || sess.Status == SessionEnded && sess.Thread == "" {
+		replies = []Reply{notice(m.Channel, by.UserID, "This session isn't running.", "Nothing was saved.")}
+		return replies, nil
+	}
+	text := CleanText(m.Text)
+	if body, ok := actionText(text); ok {
+		text = body
+	}
+	replies, err = ses.recordAction(ctx, sess, m.Actor, m.Channel, m.ID, text)
+	for i := range replies {
+		if replies[i].Kind == Notice {
+			replies[i].User = by.UserID
 		}
-		if !ok || by.TeamID != m.TeamID {
-			replies = []Reply{notice(m.Channel, by.UserID, "Only replies in a learning session's thread can be agreed actions.", "Nothing was saved.")}
-			return nil
-		}
-		if sess.Status == SessionWaiting || sess.Status == SessionEnded && sess.Thread == "" {
-			replies = []Reply{notice(m.Channel, by.UserID, "This session isn't running.", "Nothing was saved.")}
-			return nil
-		}
-		text := CleanText(m.Text)
-		if body, ok := actionText(text); ok {
-			text = body
-		}
-		replies, err = e.recordAction(ctx, s, sess, m.Actor, m.Channel, m.ID, text)
-		for i := range replies {
-			if replies[i].Kind == Notice {
-				replies[i].User = by.UserID
-			}
-		}
-		return err
-	})
+	}
 	return replies, err
 }
 
@@ -255,7 +256,12 @@ type ActionItem struct {
 // done, most recent first. What is shown somewhere is filtered by where
 // (actionsCommand, Home).
 func (e *Engine) MyActions(ctx context.Context, a Actor) ([]ActionItem, error) {
-	all, err := e.store.ListTeamActions(ctx, a.TeamID)
+	return e.sessionsOn(e.store).myActions(ctx, a)
+}
+
+// myActions is MyActions, the sessions part's own.
+func (ses *sessions) myActions(ctx context.Context, a Actor) ([]ActionItem, error) {
+	all, err := ses.st.ListTeamActions(ctx, a.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing actions: %w", err)
 	}
@@ -267,13 +273,13 @@ func (e *Engine) MyActions(ctx context.Context, a Actor) ([]ActionItem, error) {
 		}
 		sess, ok := sessions[act.SessionID]
 		if !ok {
-			if sess, err = e.store.GetSession(ctx, act.SessionID); err != nil {
+			if sess, err = ses.st.GetSession(ctx, act.SessionID); err != nil {
 				return nil, fmt.Errorf("loading session: %w", err)
 			}
 			sessions[act.SessionID] = sess
 		}
 		title := sess.Template
-		if tpl, ok := e.templates.Get(sess.Template); ok {
+		if tpl, ok := ses.templates.Get(sess.Template); ok {
 			title = tpl.Name
 		}
 		if sess.Subject != "" {
@@ -305,70 +311,72 @@ func (e *Engine) MyActions(ctx context.Context, a Actor) ([]ActionItem, error) {
 // ErrForbidden, an action the Home tab does not show ErrNotFound
 // (HomeActionRefused says so to the person).
 func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, actionID int64) ([]Reply, error) {
+	var home func(string) bool
+	if channel == "" {
+		home = e.homeShows(ctx, a)
+	}
+	return inTx(ctx, e.store, e.sessionsOn, func(ses *sessions) ([]Reply, error) { return ses.actionDone(ctx, a, channel, actionID, home) })
+}
+
+// actionDone is ActionDone, the sessions part's own: home is what the Home
+// tab shows, when there is no channel.
+func (ses *sessions) actionDone(ctx context.Context, a Actor, channel string, actionID int64, home func(string) bool) ([]Reply, error) {
 	var replies []Reply
 	say := func(title, text string) {
 		if channel != "" {
 			replies = []Reply{notice(channel, a.UserID, title, text)}
 		}
 	}
-	var home func(string) bool
-	if channel == "" {
-		home = e.homeShows(ctx, a)
+	act, err := ses.st.GetSessionAction(ctx, actionID)
+	if err != nil && !isNotFound(err) {
+		return replies, fmt.Errorf("loading action: %w", err)
 	}
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		act, err := s.GetSessionAction(ctx, actionID)
-		if err != nil && !isNotFound(err) {
-			return fmt.Errorf("loading action: %w", err)
-		}
-		here := err == nil && act.TeamID == a.TeamID
-		if here {
-			sess, err := s.GetSession(ctx, act.SessionID)
-			if err != nil {
-				return fmt.Errorf("loading the action's session: %w", err)
-			}
-			if channel == "" {
-				here = home(sess.Channel)
-			} else {
-				here = ownConversation(channel, sess.Channel)
-			}
-		}
-		if !here {
-			// An action of another conversation is answered as one that
-			// does not exist: nothing of it is told here.
-			if channel == "" {
-				return fmt.Errorf("action %d: %w", actionID, ErrNotFound)
-			}
-			say(fmt.Sprintf("There is no action %d in this channel.", actionID),
-				"Nothing was changed. /reflect actions here lists yours agreed in this channel; an action agreed in another channel is marked done there.")
-			return nil
-		}
-		m, err := memberOf(ctx, s, a)
+	here := err == nil && act.TeamID == a.TeamID
+	if here {
+		sess, err := ses.st.GetSession(ctx, act.SessionID)
 		if err != nil {
-			return err
+			return replies, fmt.Errorf("loading the action's session: %w", err)
 		}
-		if act.Owner != a.UserID && (channel == "" || !e.mayFacilitate(a, m)) {
-			if channel == "" {
-				return fmt.Errorf("marking action %d done: %w", actionID, ErrForbidden)
-			}
-			say("Only the person the action is for, or a facilitator, can mark it done.", "Nothing was changed.")
-			return nil
+		if channel == "" {
+			here = home(sess.Channel)
+		} else {
+			here = ownConversation(channel, sess.Channel)
 		}
-		if _, _, err := e.member(ctx, s, a); err != nil {
-			return err
+	}
+	if !here {
+		// An action of another conversation is answered as one that
+		// does not exist: nothing of it is told here.
+		if channel == "" {
+			return replies, fmt.Errorf("action %d: %w", actionID, ErrNotFound)
 		}
-		if !act.DoneAt.IsZero() {
-			say("That action is marked done already.", "Nothing was changed.")
-			return nil
+		say(fmt.Sprintf("There is no action %d in this channel.", actionID),
+			"Nothing was changed. /reflect actions here lists yours agreed in this channel; an action agreed in another channel is marked done there.")
+		return replies, nil
+	}
+	m, err := memberOf(ctx, ses.st, a)
+	if err != nil {
+		return replies, err
+	}
+	if act.Owner != a.UserID && (channel == "" || !ses.mayFacilitate(a, m)) {
+		if channel == "" {
+			return replies, fmt.Errorf("marking action %d done: %w", actionID, ErrForbidden)
 		}
-		act.DoneAt, act.DoneBy = e.clock(), a.UserID
-		if err := s.UpdateSessionAction(ctx, act); err != nil {
-			return err
-		}
-		say("Marked done: "+act.Text, "Thank you.")
-		return nil
-	})
-	return replies, err
+		say("Only the person the action is for, or a facilitator, can mark it done.", "Nothing was changed.")
+		return replies, nil
+	}
+	if _, _, err := ses.member(ctx, ses.st, a); err != nil {
+		return replies, err
+	}
+	if !act.DoneAt.IsZero() {
+		say("That action is marked done already.", "Nothing was changed.")
+		return replies, nil
+	}
+	act.DoneAt, act.DoneBy = ses.clock(), a.UserID
+	if err := ses.st.UpdateSessionAction(ctx, act); err != nil {
+		return replies, err
+	}
+	say("Marked done: "+act.Text, "Thank you.")
+	return replies, nil
 }
 
 // HomeActionRefused is the direct message for a Mark done pressed on the
@@ -420,7 +428,7 @@ func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]
 
 // actionCounts counts the team's actions agreed in [from, to) and how many
 // of those are done.
-func (e *Engine) actionCounts(ctx context.Context, s Store, teamID string, from, to time.Time) (agreed, done int, err error) {
+func actionCounts(ctx context.Context, s actionLister, teamID string, from, to time.Time) (agreed, done int, err error) {
 	all, err := s.ListTeamActions(ctx, teamID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("listing actions: %w", err)

@@ -137,17 +137,6 @@ func (e *Engine) closeScheduledCheckIns(ctx context.Context, s Store, team Team)
 	return replies, nil
 }
 
-// location is the team's timezone, or the engine's default if the stored
-// name is unknown.
-func (e *Engine) location(t Team) *time.Location {
-	for _, name := range []string{t.Timezone, e.tz} {
-		if loc, err := time.LoadLocation(name); err == nil && name != "" {
-			return loc
-		}
-	}
-	return time.UTC
-}
-
 // scheduleCheckIn handles /reflect check-in every DAY HH:MM and
 // /reflect check-in off.
 func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([]Reply, error) {

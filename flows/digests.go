@@ -108,7 +108,7 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if err != nil {
 		return nil, fmt.Errorf("building digest: %w", err)
 	}
-	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, d.TeamID, d.From, d.To); err != nil {
+	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, d.TeamID, d.From, d.To); err != nil {
 		return nil, err
 	}
 	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, shown); err != nil {
@@ -250,7 +250,7 @@ func (e *Engine) Digest(ctx context.Context, teamID string, weeks int) (Digest, 
 	if err != nil {
 		return Digest{}, err
 	}
-	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
+	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
 		return d, err
 	}
 	d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, nil)
@@ -293,7 +293,7 @@ func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int,
 	if err != nil {
 		return PreparedDigest{}, err
 	}
-	if d.ActionsAgreed, d.ActionsDone, err = e.actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
+	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
 		return PreparedDigest{}, err
 	}
 	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, shown); err != nil {

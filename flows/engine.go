@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -46,41 +45,37 @@ type Options struct {
 
 // Engine runs the conversations. It is safe for concurrent use: every step
 // on a reflection runs in one transaction that locks that reflection.
+//
+// Engine is the adapters' facade: each exported method opens the
+// transaction it needs and hands the work to the part of the engine that
+// owns the rule (kernel.go lists them), over only that part's store.
 type Engine struct {
-	store        Store
-	templates    *prompts.Set
-	scrub        ScrubFunc
-	now          func() time.Time
-	log          *slog.Logger
-	tz           string
-	reader       Coder
-	digests      DigestMaker
-	privacy      ChannelPrivacy
-	facilitators map[string]bool
+	*kernel
+	store Store
 }
 
 // NewEngine returns an Engine over the given options.
 func NewEngine(o Options) *Engine {
-	e := &Engine{store: o.Store, templates: o.Templates, scrub: o.Scrub, now: o.Now, log: o.Log, tz: o.DefaultTimezone,
+	k := &kernel{templates: o.Templates, scrub: o.Scrub, now: o.Now, log: o.Log, tz: o.DefaultTimezone,
 		reader: o.Reader, digests: o.Digests, privacy: o.ChannelPrivacy, facilitators: map[string]bool{}}
 	for _, id := range o.Facilitators {
 		if id = strings.TrimSpace(id); id != "" {
-			e.facilitators[id] = true
+			k.facilitators[id] = true
 		}
 	}
-	if e.scrub == nil {
-		e.scrub = func(s string, _ ...string) (string, []string) { return s, nil }
+	if k.scrub == nil {
+		k.scrub = func(s string, _ ...string) (string, []string) { return s, nil }
 	}
-	if e.now == nil {
-		e.now = time.Now
+	if k.now == nil {
+		k.now = time.Now
 	}
-	if e.log == nil {
-		e.log = slog.New(slog.DiscardHandler)
+	if k.log == nil {
+		k.log = slog.New(slog.DiscardHandler)
 	}
-	if e.tz == "" {
-		e.tz = "Europe/London"
+	if k.tz == "" {
+		k.tz = "Europe/London"
 	}
-	return e
+	return &Engine{kernel: k, store: o.Store}
 }
 
 // WithStore returns an engine like e that works on s: the Slack adapter
@@ -111,37 +106,6 @@ type Actor struct {
 	// Such a person is never an admin, lead or facilitator here unless a
 	// role was stored for them in this team (access.go).
 	External bool
-}
-
-func (e *Engine) clock() time.Time { return e.now().UTC().Truncate(time.Microsecond) }
-
-// member returns the actor's member record, creating the team and member on
-// first sight. created reports whether the member is new.
-func (e *Engine) member(ctx context.Context, s Store, a Actor) (m Member, created bool, err error) {
-	m, err = s.GetMember(ctx, a.TeamID, a.UserID)
-	if err == nil {
-		if (a.Name != "" && a.Name != m.Name) || (a.HomeTeam != "" && a.HomeTeam != m.HomeTeam) {
-			if a.Name != "" {
-				m.Name = a.Name
-			}
-			if a.HomeTeam != "" {
-				m.HomeTeam = a.HomeTeam
-			}
-			m, err = s.SaveMember(ctx, m)
-		}
-		return m, false, err
-	}
-	if !errors.Is(err, ErrNotFound) {
-		return Member{}, false, fmt.Errorf("loading member: %w", err)
-	}
-	if _, err := s.EnsureTeam(ctx, Team{ID: a.TeamID, Timezone: e.tz, CreatedAt: e.clock()}); err != nil {
-		return Member{}, false, fmt.Errorf("creating team: %w", err)
-	}
-	m, err = s.SaveMember(ctx, Member{TeamID: a.TeamID, UserID: a.UserID, Name: a.Name, HomeTeam: a.HomeTeam, CreatedAt: e.clock()})
-	if err != nil {
-		return Member{}, false, fmt.Errorf("creating member: %w", err)
-	}
-	return m, true, nil
 }
 
 // MaxDisciplineRunes is the longest discipline, in characters.
@@ -180,12 +144,4 @@ func (e *Engine) SetDiscipline(ctx context.Context, a Actor, discipline string) 
 		_, err = s.SaveMember(ctx, m)
 		return err
 	})
-}
-
-func (e *Engine) template(key string) (prompts.Template, error) {
-	t, ok := e.templates.Get(key)
-	if !ok {
-		return prompts.Template{}, fmt.Errorf("%w: unknown template %q", ErrNotFound, key)
-	}
-	return t, nil
 }

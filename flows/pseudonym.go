@@ -77,7 +77,7 @@ func listedAs(w string) string {
 
 // judgePseudonym applies the pseudonym rule to label. confirmed says the
 // person confirmed it is not the person's name (NotTheirName).
-func (e *Engine) judgePseudonym(label string, confirmed bool) pseudonymVerdict {
+func (k *kernel) judgePseudonym(label string, confirmed bool) pseudonymVerdict {
 	words := pseudonymWords(label)
 	for i, w := range words {
 		if i < len(words)-1 && scrub.IsTitle(w) {
@@ -112,12 +112,12 @@ func (e *Engine) judgePseudonym(label string, confirmed bool) pseudonymVerdict {
 	// not, except the listed words: the rule below judges those, and says
 	// why. (Kept for that second look, not the first: a kept "Jan" would
 	// hide the date in "7 Jan".)
-	_, removed := e.scrub(label)
+	_, removed := k.scrub(label)
 	if slices.ContainsFunc(removed, func(k string) bool { return k != string(scrub.Name) }) || len(removed) > 0 && len(names) == 0 {
 		return identifies(removed)
 	}
 	if len(removed) > 0 {
-		if _, removed := e.scrub(label, names...); len(removed) > 0 {
+		if _, removed := k.scrub(label, names...); len(removed) > 0 {
 			return identifies(removed)
 		}
 	}
@@ -162,21 +162,21 @@ func joinAnd(items []string) string {
 
 // judgeTeamPseudonym is judgePseudonym for a team: a pseudonym the team
 // already uses for a case is accepted as it is.
-func (e *Engine) judgeTeamPseudonym(ctx context.Context, s Store, teamID, label string, confirmed bool) pseudonymVerdict {
+func (k *kernel) judgeTeamPseudonym(ctx context.Context, s caseStore, teamID, label string, confirmed bool) pseudonymVerdict {
 	if label != "" {
 		if _, err := s.CaseByLabel(ctx, teamID, label); err == nil {
 			return pseudonymVerdict{}
 		}
 	}
-	return e.judgePseudonym(label, confirmed)
+	return k.judgePseudonym(label, confirmed)
 }
 
 // labelProblem is the pseudonym rule for a team, as one sentence or "":
 // for the places that offer no confirmation of their own (a form, a
 // check-in's "reflect NAME"), a word that is also a name is refused with
 // the command that confirms it.
-func (e *Engine) labelProblem(ctx context.Context, s Store, teamID, label string) string {
-	v := e.judgeTeamPseudonym(ctx, s, teamID, label, false)
+func (k *kernel) labelProblem(ctx context.Context, s caseStore, teamID, label string) string {
+	v := k.judgeTeamPseudonym(ctx, s, teamID, label, false)
 	if v.problem != "" && len(v.names) > 0 {
 		return v.problem + " " + confirmHint(label, "/reflect case "+label)
 	}
@@ -241,19 +241,19 @@ func takeNotTheirName(text string) (string, bool) {
 // new case's pseudonym, a word also on the scrubber's name lists, is not
 // the person's name. The pseudonym itself is not written there: the case's
 // id leads to it.
-func (e *Engine) confirmedNotTheirName(ctx context.Context, s Store, actor Actor, cs Case, v pseudonymVerdict) error {
+func (k *kernel) confirmedNotTheirName(ctx context.Context, s caseStore, actor Actor, cs Case, v pseudonymVerdict) error {
 	var lists []string
 	for _, w := range v.names {
 		lists = append(lists, listedAs(w))
 	}
-	return e.audit(ctx, s, AuditEntry{TeamID: cs.TeamID, Actor: actor.UserID, Action: AuditPseudonym,
+	return k.audit(ctx, s, AuditEntry{TeamID: cs.TeamID, Actor: actor.UserID, Action: AuditPseudonym,
 		Detail: fmt.Sprintf("case %d: pseudonym also %s on the scrubber's lists, confirmed not the person's name", cs.ID, joinAnd(lists))})
 }
 
 // caseWords are the words the scrubber must keep in a team's answers: its
 // cases' pseudonyms, which the team chose and which may also be first
 // names ("Hazel"), whichever reflection mentions them.
-func (e *Engine) caseWords(ctx context.Context, s Store, teamID string) ([]string, error) {
+func (k *kernel) caseWords(ctx context.Context, s caseStore, teamID string) ([]string, error) {
 	cases, err := s.ListCases(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing cases: %w", err)

@@ -153,7 +153,7 @@ func reflectionTitle(tpl prompts.Template, cs Case) string {
 
 // findOrCreateCase returns the team's case with this label, creating it if
 // need be. An empty label gets a neutral pseudonym; chosen reports that.
-func (e *Engine) findOrCreateCase(ctx context.Context, s Store, teamID, label string, now time.Time) (Case, bool, error) {
+func (k *kernel) findOrCreateCase(ctx context.Context, s caseStore, teamID, label string, now time.Time) (Case, bool, error) {
 	chosen := false
 	if label == "" {
 		cases, err := s.ListCases(ctx, teamID)
@@ -289,7 +289,7 @@ func (e *Engine) Resume(ctx context.Context, teamID, channel string) ([]Reply, e
 		return nil, fmt.Errorf("finding open session: %w", serr)
 	}
 	if serr == nil && (err != nil || !sess.CreatedAt.Before(r.CreatedAt)) {
-		return e.resumeSession(ctx, sess)
+		return e.sessionsOn(e.store).resumeSession(ctx, sess)
 	}
 	if err != nil {
 		return nil, err

@@ -13,16 +13,6 @@ import (
 // each person's right to see and to delete what they wrote, the audit of
 // who did what, and retention. Who may do what is decided in access.go.
 
-// audit appends to the audit log, failing the step with it: an action that
-// can't be recorded doesn't happen.
-func (e *Engine) audit(ctx context.Context, s Store, entry AuditEntry) error {
-	entry.At = e.clock()
-	if err := s.AddAudit(ctx, entry); err != nil {
-		return fmt.Errorf("recording %s in the audit log: %w", entry.Action, err)
-	}
-	return nil
-}
-
 // MyData sends the actor everything they contributed to their team, as a
 // JSON file in a direct message, and records the export in the audit log.
 func (e *Engine) MyData(ctx context.Context, a Actor, channel string) ([]Reply, error) {

@@ -117,8 +117,8 @@ type SessionCommand struct {
 	Stage string
 }
 
-func (e *Engine) sessionTemplate(key string) (prompts.Template, error) {
-	return e.template(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(key)), "-", "_"))
+func (k *kernel) sessionTemplate(key string) (prompts.Template, error) {
+	return k.template(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(key)), "-", "_"))
 }
 
 // StartSession opens a learning session in a channel: it returns the
@@ -145,14 +145,14 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 		return []Reply{notice(st.Channel, st.UserID, "How long should the session be?",
 			fmt.Sprintf("Give its length in minutes, from %d to %d. Nothing was started.", MinSessionMinutes, MaxSessionMinutes))}, nil
 	}
-	subject, verdict, refusal, err := e.sessionSubject(ctx, st, tpl)
+	subject, verdict, refusal, err := e.sessionsOn(e.store).sessionSubject(ctx, st, tpl)
 	if err != nil || refusal != nil {
 		return refusal, err
 	}
 	var replies []Reply
 	err = e.store.InTx(ctx, func(s Store) error {
 		var err error
-		replies, err = e.openSession(ctx, s, st, tpl, subject, minutes, verdict)
+		replies, err = e.sessionsOn(s).openSession(ctx, st, tpl, subject, minutes, verdict)
 		return err
 	})
 	return replies, err
@@ -161,7 +161,7 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 // sessionSubject checks a session's subject: for a case review, a
 // pseudonym the rule accepts (or confirms); for a theme, the words
 // scrubbed and cut to length. A refusal says why nothing was started.
-func (e *Engine) sessionSubject(ctx context.Context, st SessionStart, tpl prompts.Template) (string, pseudonymVerdict, []Reply, error) {
+func (ses *sessions) sessionSubject(ctx context.Context, st SessionStart, tpl prompts.Template) (string, pseudonymVerdict, []Reply, error) {
 	subject := CleanText(st.Subject)
 	var verdict pseudonymVerdict
 	if tpl.NeedsCase {
@@ -171,7 +171,7 @@ func (e *Engine) sessionSubject(ctx context.Context, st SessionStart, tpl prompt
 			return "", verdict, []Reply{notice(st.Channel, st.UserID, "Which person is the session about?",
 				"Give the pseudonym the team uses, for example /reflect session case Kestrel. Nothing was started.")}, nil
 		}
-		verdict = e.judgeTeamPseudonym(ctx, e.store, st.TeamID, subject, confirmed || st.NotTheirName)
+		verdict = ses.judgeTeamPseudonym(ctx, ses.st, st.TeamID, subject, confirmed || st.NotTheirName)
 		if verdict.problem != "" {
 			command := "/reflect session " + strings.ReplaceAll(tpl.Key, "_", "-") + " " + subject
 			return "", verdict, []Reply{pseudonymRefusal(st.Channel, st.UserID, verdict, subject, command, "")}, nil
@@ -181,11 +181,11 @@ func (e *Engine) sessionSubject(ctx context.Context, st SessionStart, tpl prompt
 	if subject == "" {
 		return "", verdict, nil, nil
 	}
-	keep, err := e.caseWords(ctx, e.store, st.TeamID)
+	keep, err := ses.caseWords(ctx, ses.st, st.TeamID)
 	if err != nil {
 		return "", verdict, nil, err
 	}
-	subject, _ = e.scrub(subject, keep...)
+	subject, _ = ses.scrub(subject, keep...)
 	if r := []rune(subject); len(r) > maxSubjectRunes {
 		subject = string(r[:maxSubjectRunes])
 	}
@@ -197,47 +197,47 @@ func (e *Engine) sessionSubject(ctx context.Context, st SessionStart, tpl prompt
 // is open in the channel already. It makes the case of a new pseudonym
 // (recording its confirmation), keeps the theme's quotes (scrubbed) and
 // audits the session.
-func (e *Engine) openSession(ctx context.Context, s Store, st SessionStart, tpl prompts.Template, subject string, minutes int, verdict pseudonymVerdict) ([]Reply, error) {
-	m, created, err := e.member(ctx, s, st.Actor)
+func (ses *sessions) openSession(ctx context.Context, st SessionStart, tpl prompts.Template, subject string, minutes int, verdict pseudonymVerdict) ([]Reply, error) {
+	m, created, err := ses.member(ctx, ses.st, st.Actor)
 	if err != nil {
 		return nil, err
 	}
-	if !e.mayFacilitate(st.Actor, m) {
+	if !ses.mayFacilitate(st.Actor, m) {
 		return []Reply{facilitateRefused(st.Channel, st.UserID)}, nil
 	}
-	if open, err := s.OpenSessionInChannel(ctx, st.TeamID, st.Channel); err == nil {
+	if open, err := ses.st.OpenSessionInChannel(ctx, st.TeamID, st.Channel); err == nil {
 		return []Reply{alreadyRunning(open, st.Channel, st.UserID)}, nil
 	} else if !isNotFound(err) {
 		return nil, fmt.Errorf("finding open session: %w", err)
 	}
-	now := e.clock()
+	now := ses.clock()
 	if tpl.NeedsCase {
-		if err := e.sessionCase(ctx, s, st, subject, verdict, now); err != nil {
+		if err := ses.sessionCase(ctx, st, subject, verdict, now); err != nil {
 			return nil, err
 		}
 	}
 	quotes := make([]SessionQuote, 0, len(st.Quotes))
 	for _, q := range st.Quotes {
-		text, _ := e.scrub(CleanText(q.Text))
+		text, _ := ses.scrub(CleanText(q.Text))
 		if text != "" {
 			quotes = append(quotes, SessionQuote{AnswerID: q.AnswerID, Text: text, Discipline: q.Discipline})
 		}
 	}
-	sess, err := s.CreateSession(ctx, Session{TeamID: st.TeamID, Channel: st.Channel, Facilitator: st.UserID,
+	sess, err := ses.st.CreateSession(ctx, Session{TeamID: st.TeamID, Channel: st.Channel, Facilitator: st.UserID,
 		Template: tpl.Key, Subject: subject, Minutes: minutes, Timed: !st.Manual, Status: SessionRunning,
 		CreatedAt: now, UpdatedAt: now}, quotes)
 	if err != nil {
 		return nil, fmt.Errorf("creating session: %w", err)
 	}
-	if err := e.audit(ctx, s, AuditEntry{TeamID: st.TeamID, Actor: st.UserID, Action: AuditSession,
+	if err := ses.audit(ctx, ses.st, AuditEntry{TeamID: st.TeamID, Actor: st.UserID, Action: AuditSession,
 		Detail: fmt.Sprintf("session %d, %s, %d minutes, %s", sess.ID, tpl.Key, minutes, timedWord(sess.Timed))}); err != nil {
 		return nil, err
 	}
-	team, err := s.GetTeam(ctx, st.TeamID)
+	team, err := ses.st.GetTeam(ctx, st.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
-	root := e.sessionMessage(sess, tpl, e.location(team))
+	root := sessionMessage(sess, tpl, ses.location(team), ses.clock())
 	root.Kind, root.Session = Post, sess.ID
 	replies := []Reply{root}
 	if created && m.Discipline == "" {
@@ -248,17 +248,17 @@ func (e *Engine) openSession(ctx context.Context, s Store, st SessionStart, tpl 
 
 // sessionCase finds or makes a case review's case; a confirmed pseudonym
 // is recorded when it makes a new case.
-func (e *Engine) sessionCase(ctx context.Context, s Store, st SessionStart, subject string, verdict pseudonymVerdict, now time.Time) error {
+func (ses *sessions) sessionCase(ctx context.Context, st SessionStart, subject string, verdict pseudonymVerdict, now time.Time) error {
 	confirming := false
 	if len(verdict.names) > 0 {
-		_, err := s.CaseByLabel(ctx, st.TeamID, subject)
+		_, err := ses.st.CaseByLabel(ctx, st.TeamID, subject)
 		confirming = isNotFound(err)
 	}
-	cs, _, err := e.findOrCreateCase(ctx, s, st.TeamID, subject, now)
+	cs, _, err := ses.findOrCreateCase(ctx, ses.st, st.TeamID, subject, now)
 	if err != nil || !confirming {
 		return err
 	}
-	return e.confirmedNotTheirName(ctx, s, st.Actor, cs, verdict)
+	return ses.confirmedNotTheirName(ctx, ses.st, st.Actor, cs, verdict)
 }
 
 func timedWord(timed bool) string {
@@ -283,41 +283,42 @@ func alreadyRunning(open Session, channel, user string) Reply {
 // the first stage's question in the thread. A scheduled session waits for
 // its facilitator's start. Anchoring again with the same id does nothing.
 func (e *Engine) SessionAnchored(ctx context.Context, sessionID int64, thread string) ([]Reply, error) {
-	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		sess, err := s.GetSession(ctx, sessionID)
-		if err != nil {
-			return fmt.Errorf("loading session: %w", err)
-		}
-		if sess.Thread != "" {
-			return nil // anchored already: a retried post
-		}
-		sess.Thread = thread
-		tpl, loc, err := e.sessionContext(ctx, s, sess)
-		if err != nil {
-			return err
-		}
-		if sess.Status == SessionRunning && sess.StartedAt.IsZero() {
-			e.begin(&sess, tpl, e.clock())
-			replies = []Reply{e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc)}
-		}
-		sess.DueAt = sessionDue(sess)
-		return s.UpdateSession(ctx, sess)
-	})
-	return replies, err
+	return inTx(ctx, e.store, e.sessionsOn, func(ses *sessions) ([]Reply, error) { return ses.anchored(ctx, sessionID, thread) })
 }
 
-func (e *Engine) sessionContext(ctx context.Context, s Store, sess Session) (prompts.Template, *time.Location, error) {
-	tpl, err := e.template(sess.Template)
+// anchored is SessionAnchored, the sessions part's own.
+func (ses *sessions) anchored(ctx context.Context, sessionID int64, thread string) ([]Reply, error) {
+	var replies []Reply
+	sess, err := ses.st.GetSession(ctx, sessionID)
+	if err != nil {
+		return replies, fmt.Errorf("loading session: %w", err)
+	}
+	if sess.Thread != "" {
+		return replies, nil // anchored already: a retried post
+	}
+	sess.Thread = thread
+	tpl, loc, err := ses.sessionContext(ctx, sess)
+	if err != nil {
+		return replies, err
+	}
+	if sess.Status == SessionRunning && sess.StartedAt.IsZero() {
+		ses.begin(&sess, tpl, ses.clock())
+		replies = []Reply{sessionUpdate(sess, tpl, loc, ses.clock()), ses.stageQuestion(ctx, sess, tpl, loc)}
+	}
+	sess.DueAt = sessionDue(sess)
+	return replies, ses.st.UpdateSession(ctx, sess)
+}
+
+func (ses *sessions) sessionContext(ctx context.Context, sess Session) (prompts.Template, *time.Location, error) {
+	tpl, err := ses.template(sess.Template)
 	if err != nil {
 		return tpl, nil, err
 	}
-	team, err := s.GetTeam(ctx, sess.TeamID)
+	team, err := ses.st.GetTeam(ctx, sess.TeamID)
 	if err != nil {
 		return tpl, nil, fmt.Errorf("loading team: %w", err)
 	}
-	return tpl, e.location(team), nil
+	return tpl, ses.location(team), nil
 }
 
 // stageLength is how long each stage of a timed session lasts: the
@@ -327,7 +328,7 @@ func stageLength(sess Session, tpl prompts.Template) time.Duration {
 }
 
 // begin starts the session's clock at its first stage.
-func (e *Engine) begin(sess *Session, tpl prompts.Template, now time.Time) {
+func (ses *sessions) begin(sess *Session, tpl prompts.Template, now time.Time) {
 	sess.Status = SessionRunning
 	sess.Stage = tpl.Stages[0].Key
 	sess.StartedAt = now
@@ -398,7 +399,7 @@ func (e *Engine) SessionsDue(ctx context.Context) ([]Reply, time.Time, error) {
 	}
 	for _, id := range ids {
 		err := e.store.InTx(ctx, func(s Store) error {
-			more, err := e.sessionTick(ctx, s, id)
+			more, err := e.sessionsOn(s).sessionTick(ctx, id)
 			replies = append(replies, more...)
 			return err
 		})
@@ -412,7 +413,7 @@ func (e *Engine) SessionsDue(ctx context.Context) ([]Reply, time.Time, error) {
 	}
 	for _, id := range sids {
 		err := e.store.InTx(ctx, func(s Store) error {
-			more, err := e.scheduleTick(ctx, s, id)
+			more, err := e.schedulesOn(s).scheduleTick(ctx, id)
 			replies = append(replies, more...)
 			return err
 		})
@@ -428,24 +429,24 @@ func (e *Engine) SessionsDue(ctx context.Context) ([]Reply, time.Time, error) {
 }
 
 // sessionTick does what is due for one session, locked.
-func (e *Engine) sessionTick(ctx context.Context, s Store, id int64) ([]Reply, error) {
-	sess, err := s.GetSession(ctx, id)
+func (ses *sessions) sessionTick(ctx context.Context, id int64) ([]Reply, error) {
+	sess, err := ses.st.GetSession(ctx, id)
 	if err != nil {
 		if isNotFound(err) {
 			return nil, nil
 		}
 		return nil, err
 	}
-	now := e.clock()
+	now := ses.clock()
 	if due := sessionDue(sess); due.IsZero() || due.After(now) {
 		// Done by another instance meanwhile, or changed by a control.
 		if !sess.DueAt.Equal(due) {
 			sess.DueAt = due
-			return nil, s.UpdateSession(ctx, sess)
+			return nil, ses.st.UpdateSession(ctx, sess)
 		}
 		return nil, nil
 	}
-	tpl, loc, err := e.sessionContext(ctx, s, sess)
+	tpl, loc, err := ses.sessionContext(ctx, sess)
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +457,7 @@ func (e *Engine) sessionTick(ctx context.Context, s Store, id int64) ([]Reply, e
 			break
 		}
 		if sess.Status == SessionWaiting {
-			more, err := e.endSession(ctx, s, &sess, tpl, loc, now)
+			more, err := ses.endSession(ctx, &sess, tpl, loc, now)
 			if err != nil {
 				return nil, err
 			}
@@ -476,7 +477,7 @@ func (e *Engine) sessionTick(ctx context.Context, s Store, id int64) ([]Reply, e
 			continue
 		}
 		if !sess.Timed || tpl.StageIndex(sess.Stage) >= len(tpl.Stages)-1 {
-			more, err := e.endSession(ctx, s, &sess, tpl, loc, d)
+			more, err := ses.endSession(ctx, &sess, tpl, loc, d)
 			if err != nil {
 				return nil, err
 			}
@@ -484,15 +485,15 @@ func (e *Engine) sessionTick(ctx context.Context, s Store, id int64) ([]Reply, e
 		}
 		// A timed stage moves on at its deadline; the next keeps to the
 		// schedule even if this runs late.
-		e.nextStage(&sess, tpl, d, d.Add(stageLength(sess, tpl)))
-		replies = append(replies, e.sessionUpdate(sess, tpl, loc), e.stageQuestion(ctx, s, sess, tpl, loc))
+		ses.nextStage(&sess, tpl, d, d.Add(stageLength(sess, tpl)))
+		replies = append(replies, sessionUpdate(sess, tpl, loc, ses.clock()), ses.stageQuestion(ctx, sess, tpl, loc))
 	}
-	return replies, s.UpdateSession(ctx, sess)
+	return replies, ses.st.UpdateSession(ctx, sess)
 }
 
 // nextStage moves the session to its next stage, due to move on at
 // deadline (for a timed session).
-func (e *Engine) nextStage(sess *Session, tpl prompts.Template, now, deadline time.Time) {
+func (ses *sessions) nextStage(sess *Session, tpl prompts.Template, now, deadline time.Time) {
 	i := tpl.StageIndex(sess.Stage)
 	sess.Stage = tpl.Stages[i+1].Key
 	if sess.Timed {
@@ -507,12 +508,12 @@ func (e *Engine) nextStage(sess *Session, tpl prompts.Template, now, deadline ti
 
 // endSession ends the session and returns its closing posts: the
 // synthesis, or a kind note when nobody took part.
-func (e *Engine) endSession(ctx context.Context, s Store, sess *Session, tpl prompts.Template, loc *time.Location, at time.Time) ([]Reply, error) {
-	replies, err := s.ListSessionReplies(ctx, sess.ID)
+func (ses *sessions) endSession(ctx context.Context, sess *Session, tpl prompts.Template, loc *time.Location, at time.Time) ([]Reply, error) {
+	replies, err := ses.st.ListSessionReplies(ctx, sess.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing session replies: %w", err)
 	}
-	actions, err := s.ListSessionActions(ctx, sess.ID)
+	actions, err := ses.st.ListSessionActions(ctx, sess.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing actions: %w", err)
 	}
@@ -530,13 +531,13 @@ func (e *Engine) endSession(ctx context.Context, s Store, sess *Session, tpl pro
 			Parts: []Part{{Text: text}}})
 	} else {
 		sess.Outcome = OutcomeSynthesis
-		team, err := s.GetTeam(ctx, sess.TeamID)
+		team, err := ses.st.GetTeam(ctx, sess.TeamID)
 		if err != nil {
 			return nil, fmt.Errorf("loading team: %w", err)
 		}
 		names := map[string]string{}
 		if team.SessionNames {
-			ms, err := s.ListMembers(ctx, sess.TeamID)
+			ms, err := ses.st.ListMembers(ctx, sess.TeamID)
 			if err != nil {
 				return nil, fmt.Errorf("listing members: %w", err)
 			}
@@ -544,15 +545,15 @@ func (e *Engine) endSession(ctx context.Context, s Store, sess *Session, tpl pro
 				names[m.UserID] = m.Name
 			}
 		}
-		out = append(out, e.Synthesis(ctx, *sess, tpl, loc, replies, actions, team.SessionNames, names))
+		out = append(out, ses.synthesis(ctx, *sess, tpl, loc, replies, actions, team.SessionNames, names))
 	}
 	if sess.Thread != "" {
-		out = append([]Reply{e.sessionUpdate(*sess, tpl, loc)}, out...)
+		out = append([]Reply{sessionUpdate(*sess, tpl, loc, ses.clock())}, out...)
 	}
-	if err := s.UpdateSession(ctx, *sess); err != nil {
+	if err := ses.st.UpdateSession(ctx, *sess); err != nil {
 		return nil, fmt.Errorf("ending session: %w", err)
 	}
-	e.log.DebugContext(ctx, "session ended", "session", sess.ID, "outcome", sess.Outcome, "replies", len(replies), "actions", len(actions))
+	ses.log.DebugContext(ctx, "session ended", "session", sess.ID, "outcome", sess.Outcome, "replies", len(replies), "actions", len(actions))
 	return out, nil
 }
 
@@ -562,36 +563,37 @@ func (e *Engine) endSession(ctx context.Context, s Store, sess *Session, tpl pro
 // ended session, a second press, or a stage control for a stage already
 // left changes nothing and says so, privately.
 func (e *Engine) SessionControl(ctx context.Context, a Actor, c SessionCommand) ([]Reply, error) {
+	return inTx(ctx, e.store, e.sessionsOn, func(ses *sessions) ([]Reply, error) { return ses.control(ctx, a, c) })
+}
+
+// control is SessionControl, the sessions part's own.
+func (ses *sessions) control(ctx context.Context, a Actor, c SessionCommand) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		sess, err := s.GetSession(ctx, c.SessionID)
-		if isNotFound(err) || (err == nil && sess.TeamID != a.TeamID) {
-			replies = []Reply{notice(c.Channel, a.UserID, "That session no longer exists.", "Nothing was changed.")}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("loading session: %w", err)
-		}
-		replies, err = e.sessionControl(ctx, s, sess, a, c)
-		return err
-	})
+	sess, err := ses.st.GetSession(ctx, c.SessionID)
+	if isNotFound(err) || (err == nil && sess.TeamID != a.TeamID) {
+		replies = []Reply{notice(c.Channel, a.UserID, "That session no longer exists.", "Nothing was changed.")}
+		return replies, nil
+	}
+	if err != nil {
+		return replies, fmt.Errorf("loading session: %w", err)
+	}
+	replies, err = ses.sessionControl(ctx, sess, a, c)
 	return replies, err
 }
 
-func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Actor, c SessionCommand) ([]Reply, error) {
+func (ses *sessions) sessionControl(ctx context.Context, sess Session, a Actor, c SessionCommand) ([]Reply, error) {
 	channel := c.Channel
 	if channel == "" {
 		channel = sess.Channel
 	}
-	m, err := memberOf(ctx, s, a)
+	m, err := memberOf(ctx, ses.st, a)
 	if err != nil {
 		return nil, err
 	}
-	if !e.mayFacilitate(a, m) {
+	if !ses.mayFacilitate(a, m) {
 		return []Reply{facilitateRefused(channel, a.UserID)}, nil
 	}
-	if _, _, err := e.member(ctx, s, a); err != nil {
+	if _, _, err := ses.member(ctx, ses.st, a); err != nil {
 		return nil, err
 	}
 	if sess.Status == SessionEnded {
@@ -600,7 +602,7 @@ func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Ac
 	if c.Stage != "" && c.Stage != sess.Stage && (c.Control == ActionSessionNext || c.Control == ActionSessionMore) {
 		return []Reply{notice(channel, a.UserID, "The session has already moved on.", "Nothing was changed.")}, nil
 	}
-	tpl, loc, err := e.sessionContext(ctx, s, sess)
+	tpl, loc, err := ses.sessionContext(ctx, sess)
 	if err != nil {
 		return nil, err
 	}
@@ -608,7 +610,7 @@ func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Ac
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown session control %q", ErrInvalid, c.Control)
 	}
-	st := &sessionStep{e: e, ctx: ctx, s: s, sess: sess, tpl: tpl, loc: loc, now: e.clock(), channel: channel, user: a.UserID}
+	st := &sessionStep{ses: ses, ctx: ctx, sess: sess, tpl: tpl, loc: loc, now: ses.clock(), channel: channel, user: a.UserID}
 	if sess.Facilitator != a.UserID {
 		st.sess.Facilitator = a.UserID
 		st.out = append(st.out, Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "A new facilitator",
@@ -620,15 +622,14 @@ func (e *Engine) sessionControl(ctx context.Context, s Store, sess Session, a Ac
 	}
 	st.sess.UpdatedAt = st.now
 	st.sess.DueAt = sessionDue(st.sess)
-	return out, s.UpdateSession(ctx, st.sess)
+	return out, ses.st.UpdateSession(ctx, st.sess)
 }
 
 // sessionStep is one control of a session in progress: the session as it
 // will be saved, and what is said.
 type sessionStep struct {
-	e             *Engine
+	ses           *sessions
 	ctx           context.Context
-	s             Store
 	sess          Session
 	tpl           prompts.Template
 	loc           *time.Location
@@ -649,12 +650,12 @@ func (st *sessionStep) say(title, text string) {
 // done returns what was said, with the session's message brought up to
 // date, for the session to be saved.
 func (st *sessionStep) done() ([]Reply, bool, error) {
-	return append(st.out, st.e.sessionUpdate(st.sess, st.tpl, st.loc)), true, nil
+	return append(st.out, sessionUpdate(st.sess, st.tpl, st.loc, st.ses.clock())), true, nil
 }
 
 // ask moves on to the session's current stage: its message, and its question.
 func (st *sessionStep) ask() ([]Reply, bool, error) {
-	return append(st.out, st.e.sessionUpdate(st.sess, st.tpl, st.loc), st.e.stageQuestion(st.ctx, st.s, st.sess, st.tpl, st.loc)), true, nil
+	return append(st.out, sessionUpdate(st.sess, st.tpl, st.loc, st.ses.clock()), st.ses.stageQuestion(st.ctx, st.sess, st.tpl, st.loc)), true, nil
 }
 
 // unchanged tells the person, privately, why nothing was changed.
@@ -664,7 +665,7 @@ func (st *sessionStep) unchanged(title string) ([]Reply, bool, error) {
 
 // end ends the session (which saves it).
 func (st *sessionStep) end() ([]Reply, bool, error) {
-	more, err := st.e.endSession(st.ctx, st.s, &st.sess, st.tpl, st.loc, st.now)
+	more, err := st.ses.endSession(st.ctx, &st.sess, st.tpl, st.loc, st.now)
 	return append(st.out, more...), false, err
 }
 
@@ -678,7 +679,7 @@ var sessionControls = map[string]func(*sessionStep) ([]Reply, bool, error){
 		if st.sess.Thread == "" {
 			return st.unchanged("The session's message isn't posted yet: try again in a moment.")
 		}
-		st.e.begin(&st.sess, st.tpl, st.now)
+		st.ses.begin(&st.sess, st.tpl, st.now)
 		return st.ask()
 	},
 	ActionSessionNext: func(st *sessionStep) ([]Reply, bool, error) {
@@ -691,7 +692,7 @@ var sessionControls = map[string]func(*sessionStep) ([]Reply, bool, error){
 		if st.tpl.StageIndex(st.sess.Stage) >= len(st.tpl.Stages)-1 {
 			return st.end()
 		}
-		st.e.nextStage(&st.sess, st.tpl, st.now, st.now.Add(stageLength(st.sess, st.tpl)))
+		st.ses.nextStage(&st.sess, st.tpl, st.now, st.now.Add(stageLength(st.sess, st.tpl)))
 		return st.ask()
 	},
 	ActionSessionMore: func(st *sessionStep) ([]Reply, bool, error) {
@@ -749,7 +750,7 @@ func clockText(t time.Time, loc *time.Location, paused bool) string {
 }
 
 // sessionMessage is the session's message as it stands.
-func (e *Engine) sessionMessage(sess Session, tpl prompts.Template, loc *time.Location) Reply {
+func sessionMessage(sess Session, tpl prompts.Template, loc *time.Location, now time.Time) Reply {
 	title := "Learning session: " + tpl.Name
 	if sess.Subject != "" {
 		title += ": " + sess.Subject
@@ -760,7 +761,6 @@ func (e *Engine) sessionMessage(sess Session, tpl prompts.Template, loc *time.Lo
 	} else {
 		r.Parts = append(r.Parts, Part{Label: "Facilitator", Text: "none at the moment: any facilitator can take over with the buttons."})
 	}
-	now := e.clock()
 	i := tpl.StageIndex(sess.Stage)
 	stage := func() string {
 		return fmt.Sprintf("Stage %d of %d · %s", i+1, len(tpl.Stages), tpl.Stages[max(i, 0)].Title)
@@ -819,8 +819,8 @@ func (e *Engine) sessionMessage(sess Session, tpl prompts.Template, loc *time.Lo
 }
 
 // sessionUpdate is the Update of the session's message to how it stands.
-func (e *Engine) sessionUpdate(sess Session, tpl prompts.Template, loc *time.Location) Reply {
-	r := e.sessionMessage(sess, tpl, loc)
+func sessionUpdate(sess Session, tpl prompts.Template, loc *time.Location, now time.Time) Reply {
+	r := sessionMessage(sess, tpl, loc, now)
 	r.Kind, r.Message = Update, sess.Thread
 	return r
 }
@@ -840,7 +840,7 @@ func minutesLeft(d time.Duration) string {
 
 // stageQuestion asks the session's current stage in its thread; the first
 // stage carries the quotes the session was seeded with.
-func (e *Engine) stageQuestion(ctx context.Context, s Store, sess Session, tpl prompts.Template, loc *time.Location) Reply {
+func (ses *sessions) stageQuestion(ctx context.Context, sess Session, tpl prompts.Template, loc *time.Location) Reply {
 	i := tpl.StageIndex(sess.Stage)
 	st := tpl.Stages[max(i, 0)]
 	title := fmt.Sprintf("Stage %d of %d · %s", i+1, len(tpl.Stages), st.Title)
@@ -854,9 +854,9 @@ func (e *Engine) stageQuestion(ctx context.Context, s Store, sess Session, tpl p
 	r := Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: title,
 		Parts: []Part{{Text: prompts.Fill(st.Question, subject)}}}
 	if i == 0 {
-		quotes, err := s.ListSessionQuotes(ctx, sess.ID)
+		quotes, err := ses.st.ListSessionQuotes(ctx, sess.ID)
 		if err != nil {
-			e.log.WarnContext(ctx, "session: seeded quotes not read", "session", sess.ID, "err", err)
+			ses.log.WarnContext(ctx, "session: seeded quotes not read", "session", sess.ID, "err", err)
 		}
 		for j, q := range quotes {
 			label := ""
@@ -873,12 +873,12 @@ func (e *Engine) stageQuestion(ctx context.Context, s Store, sess Session, tpl p
 // that restarted (Resume): its stage with the time left and the stage's
 // question, or that it waits to start. A session whose message was never
 // posted gets it posted again, to be anchored as a new one is.
-func (e *Engine) resumeSession(ctx context.Context, sess Session) ([]Reply, error) {
-	tpl, loc, err := e.sessionContext(ctx, e.store, sess)
+func (ses *sessions) resumeSession(ctx context.Context, sess Session) ([]Reply, error) {
+	tpl, loc, err := ses.sessionContext(ctx, sess)
 	if err != nil {
 		return nil, err
 	}
-	msg := e.sessionMessage(sess, tpl, loc)
+	msg := sessionMessage(sess, tpl, loc, ses.clock())
 	if sess.Thread == "" {
 		msg.Kind, msg.Session = Post, sess.ID
 		return []Reply{msg}, nil
@@ -890,16 +890,16 @@ func (e *Engine) resumeSession(ctx context.Context, sess Session) ([]Reply, erro
 		}
 	}
 	if sess.Status != SessionWaiting && !sess.StartedAt.IsZero() {
-		q := e.stageQuestion(ctx, e.store, sess, tpl, loc)
+		q := ses.stageQuestion(ctx, sess, tpl, loc)
 		r.Parts = append(r.Parts, Part{Text: q.Parts[0].Text})
 	}
 	return []Reply{r}, nil
 }
 
 // sessionReply handles a reply in a session's thread.
-func (e *Engine) sessionReply(ctx context.Context, s Store, sess Session, m Message, text string) ([]Reply, error) {
+func (ses *sessions) sessionReply(ctx context.Context, sess Session, m Message, text string) ([]Reply, error) {
 	if control := SessionControlWord(text); control != "" {
-		return e.sessionControl(ctx, s, sess, m.Actor, SessionCommand{Channel: m.Channel, SessionID: sess.ID, Control: control})
+		return ses.sessionControl(ctx, sess, m.Actor, SessionCommand{Channel: m.Channel, SessionID: sess.ID, Control: control})
 	}
 	switch sess.Status {
 	case SessionEnded:
@@ -918,18 +918,18 @@ func (e *Engine) sessionReply(ctx context.Context, s Store, sess Session, m Mess
 			fmt.Sprintf("It has %d characters and I keep at most %d in one reply. Nothing was saved: please send it in two or more replies.", n, MaxAnswerRunes))}, nil
 	}
 	if body, ok := actionText(text); ok {
-		return e.recordAction(ctx, s, sess, m.Actor, m.Channel, m.ID, body)
+		return ses.recordAction(ctx, sess, m.Actor, m.Channel, m.ID, body)
 	}
-	mem, created, err := e.member(ctx, s, m.Actor)
+	mem, created, err := ses.member(ctx, ses.st, m.Actor)
 	if err != nil {
 		return nil, err
 	}
-	clean, removed := e.scrub(text)
-	if _, err := s.AddSessionReply(ctx, SessionReply{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
-		Author: m.UserID, Discipline: mem.Discipline, Text: clean, MessageID: m.ID, CreatedAt: e.clock()}); err != nil {
+	clean, removed := ses.scrub(text)
+	if _, err := ses.st.AddSessionReply(ctx, SessionReply{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
+		Author: m.UserID, Discipline: mem.Discipline, Text: clean, MessageID: m.ID, CreatedAt: ses.clock()}); err != nil {
 		return nil, fmt.Errorf("saving session reply: %w", err)
 	}
-	e.log.DebugContext(ctx, "session reply saved", "session", sess.ID, "stage", sess.Stage, "chars", len([]rune(clean)), "scrubbed", removed)
+	ses.log.DebugContext(ctx, "session reply saved", "session", sess.ID, "stage", sess.Stage, "chars", len([]rune(clean)), "scrubbed", removed)
 	replies := []Reply{{Kind: Ack, Channel: sess.Channel, Thread: sess.Thread, User: m.UserID, Message: m.ID}}
 	if len(removed) > 0 {
 		replies = append(replies, scrubNotice(m.Channel, m.UserID, removed))
@@ -942,7 +942,7 @@ func (e *Engine) sessionReply(ctx context.Context, s Store, sess Session, m Mess
 
 // sessionByThread finds the session of a thread, locked; ok is false when
 // the thread is not a session's.
-func sessionByThread(ctx context.Context, s Store, teamID, channel, thread string) (Session, bool, error) {
+func sessionByThread(ctx context.Context, s sessionRows, teamID, channel, thread string) (Session, bool, error) {
 	if thread == "" {
 		return Session{}, false, nil
 	}

@@ -39,24 +39,24 @@ func scheduleDue(sc SessionSchedule) time.Time {
 // scheduleTick does what is due for one schedule, locked: the day-before
 // reminder, or opening the session at its time for its facilitator to
 // start.
-func (e *Engine) scheduleTick(ctx context.Context, s Store, id int64) ([]Reply, error) {
-	sc, err := s.GetSessionSchedule(ctx, id)
+func (sch *schedules) scheduleTick(ctx context.Context, id int64) ([]Reply, error) {
+	sc, err := sch.st.GetSessionSchedule(ctx, id)
 	if err != nil {
 		if isNotFound(err) {
 			return nil, nil
 		}
 		return nil, err
 	}
-	now := e.clock()
+	now := sch.clock()
 	if scheduleDue(sc).After(now) {
 		return nil, nil // done by another instance meanwhile
 	}
-	team, err := s.GetTeam(ctx, sc.TeamID)
+	team, err := sch.st.GetTeam(ctx, sc.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
-	loc := e.location(team)
-	tpl, err := e.template(sc.Template)
+	loc := sch.location(team)
+	tpl, err := sch.template(sc.Template)
 	if err != nil {
 		return nil, err
 	}
@@ -72,13 +72,13 @@ func (e *Engine) scheduleTick(ctx context.Context, s Store, id int64) ([]Reply, 
 		replies = append(replies, r)
 	} else {
 		if now.Sub(sc.NextAt) <= lateSession {
-			more, err := e.openScheduled(ctx, s, sc, tpl, loc, now)
+			more, err := sch.openScheduled(ctx, sc, tpl, loc, now)
 			if err != nil {
 				return nil, err
 			}
 			replies = append(replies, more...)
 		} else {
-			e.log.InfoContext(ctx, "skipped a late scheduled session", "schedule", sc.ID, "due", sc.NextAt)
+			sch.log.InfoContext(ctx, "skipped a late scheduled session", "schedule", sc.ID, "due", sc.NextAt)
 		}
 		for !sc.NextAt.After(now) {
 			if sc.NextAt, err = NextSessionAt(loc, sc.NextAt, sc.EveryWeeks, sc.Clock); err != nil {
@@ -90,21 +90,21 @@ func (e *Engine) scheduleTick(ctx context.Context, s Store, id int64) ([]Reply, 
 		}
 	}
 	sc.DueAt = scheduleDue(sc)
-	if _, err := s.SaveSessionSchedule(ctx, sc); err != nil {
+	if _, err := sch.st.SaveSessionSchedule(ctx, sc); err != nil {
 		return nil, fmt.Errorf("saving schedule: %w", err)
 	}
 	return replies, nil
 }
 
 // openScheduled opens a scheduled session, waiting for its facilitator.
-func (e *Engine) openScheduled(ctx context.Context, s Store, sc SessionSchedule, tpl prompts.Template, loc *time.Location, now time.Time) ([]Reply, error) {
-	if open, err := s.OpenSessionInChannel(ctx, sc.TeamID, sc.Channel); err == nil {
-		e.log.InfoContext(ctx, "scheduled session not opened: one is open in the channel", "schedule", sc.ID, "open", open.ID)
+func (sch *schedules) openScheduled(ctx context.Context, sc SessionSchedule, tpl prompts.Template, loc *time.Location, now time.Time) ([]Reply, error) {
+	if open, err := sch.st.OpenSessionInChannel(ctx, sc.TeamID, sc.Channel); err == nil {
+		sch.log.InfoContext(ctx, "scheduled session not opened: one is open in the channel", "schedule", sc.ID, "open", open.ID)
 		return nil, nil
 	} else if !isNotFound(err) {
 		return nil, err
 	}
-	sess, err := s.CreateSession(ctx, Session{TeamID: sc.TeamID, Channel: sc.Channel, Facilitator: sc.Facilitator,
+	sess, err := sch.st.CreateSession(ctx, Session{TeamID: sc.TeamID, Channel: sc.Channel, Facilitator: sc.Facilitator,
 		Template: sc.Template, Minutes: sc.Minutes, Timed: sc.Timed, Status: SessionWaiting,
 		EndsAt: sc.NextAt.Add(time.Duration(sc.Minutes) * time.Minute), ScheduleID: sc.ID,
 		CreatedAt: now, UpdatedAt: now}, nil)
@@ -112,10 +112,10 @@ func (e *Engine) openScheduled(ctx context.Context, s Store, sc SessionSchedule,
 		return nil, fmt.Errorf("opening scheduled session: %w", err)
 	}
 	sess.DueAt = sessionDue(sess)
-	if err := s.UpdateSession(ctx, sess); err != nil {
+	if err := sch.st.UpdateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	root := e.sessionMessage(sess, tpl, loc)
+	root := sessionMessage(sess, tpl, loc, sch.clock())
 	root.Kind, root.Session = Post, sess.ID
 	return []Reply{root}, nil
 }
@@ -126,48 +126,50 @@ const scheduleUsage = "Say, for example, /reflect session every 2 tuesday 13:00 
 // scheduleSession handles /reflect session every [N] DAY HH:MM [TEMPLATE]
 // [--minutes N] [--manual] and /reflect session every off.
 func (e *Engine) scheduleSession(ctx context.Context, c Command, args []string) ([]Reply, error) {
+	return inTx(ctx, e.store, e.schedulesOn, func(sch *schedules) ([]Reply, error) { return sch.schedule(ctx, c, args) })
+}
+
+// schedule is scheduleSession, the schedules part's own.
+func (sch *schedules) schedule(ctx context.Context, c Command, args []string) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		m, err := memberOf(ctx, s, c.Actor)
-		if err != nil {
-			return err
-		}
-		if !e.mayFacilitate(c.Actor, m) {
-			replies = []Reply{facilitateRefused(c.Channel, c.UserID)}
-			return nil
-		}
-		if _, _, err := e.member(ctx, s, c.Actor); err != nil {
-			return err
-		}
-		if len(args) == 1 && strings.EqualFold(args[0], "off") {
-			replies, err = e.unscheduleSession(ctx, s, c)
-			return err
-		}
-		want, problem := e.parseSchedule(c, args)
-		if problem != nil {
-			replies = []Reply{*problem}
-			return nil
-		}
-		replies, err = e.saveSchedule(ctx, s, c, want)
-		return err
-	})
+	m, err := memberOf(ctx, sch.st, c.Actor)
+	if err != nil {
+		return replies, err
+	}
+	if !sch.mayFacilitate(c.Actor, m) {
+		replies = []Reply{facilitateRefused(c.Channel, c.UserID)}
+		return replies, nil
+	}
+	if _, _, err := sch.member(ctx, sch.st, c.Actor); err != nil {
+		return replies, err
+	}
+	if len(args) == 1 && strings.EqualFold(args[0], "off") {
+		replies, err = sch.unscheduleSession(ctx, c)
+		return replies, err
+	}
+	want, problem := sch.parseSchedule(c, args)
+	if problem != nil {
+		replies = []Reply{*problem}
+		return replies, nil
+	}
+	replies, err = sch.saveSchedule(ctx, c, want)
 	return replies, err
 }
 
 // unscheduleSession stops the recurring session in the command's channel.
-func (e *Engine) unscheduleSession(ctx context.Context, s Store, c Command) ([]Reply, error) {
-	sc, err := s.ScheduleInChannel(ctx, c.TeamID, c.Channel)
+func (sch *schedules) unscheduleSession(ctx context.Context, c Command) ([]Reply, error) {
+	sc, err := sch.st.ScheduleInChannel(ctx, c.TeamID, c.Channel)
 	if isNotFound(err) {
 		return []Reply{notice(c.Channel, c.UserID, "No session is scheduled in this channel.", "")}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := s.DeleteSessionSchedule(ctx, sc.ID); err != nil {
+	if err := sch.st.DeleteSessionSchedule(ctx, sc.ID); err != nil {
 		return nil, err
 	}
 	return []Reply{notice(c.Channel, c.UserID, "The recurring session in this channel is off.", "")},
-		e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "session schedule off in " + c.Channel})
+		sch.audit(ctx, sch.st, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "session schedule off in " + c.Channel})
 }
 
 // scheduleWish is a recurring session as asked for.
@@ -181,7 +183,7 @@ type scheduleWish struct {
 
 // parseSchedule reads /reflect session every's words, or says what is
 // wrong with them.
-func (e *Engine) parseSchedule(c Command, args []string) (scheduleWish, *Reply) {
+func (sch *schedules) parseSchedule(c Command, args []string) (scheduleWish, *Reply) {
 	w := scheduleWish{weeks: 1, minutes: DefaultSessionMinutes}
 	problem := func(title string) (scheduleWish, *Reply) {
 		r := notice(c.Channel, c.UserID, title, scheduleUsage)
@@ -224,7 +226,7 @@ func (e *Engine) parseSchedule(c Command, args []string) (scheduleWish, *Reply) 
 	if len(rest) > 2 {
 		key = strings.ReplaceAll(rest[2], "-", "_")
 	}
-	tpl, err := e.template(key)
+	tpl, err := sch.template(key)
 	if err != nil || tpl.NeedsCase {
 		r := notice(c.Channel, c.UserID, "Which template?",
 			"A recurring session uses a template not tied to one person, such as theme (a theme to discuss), or the default. "+scheduleUsage)
@@ -236,12 +238,12 @@ func (e *Engine) parseSchedule(c Command, args []string) (scheduleWish, *Reply) 
 
 // saveSchedule saves the recurring session, says when it comes, and
 // audits it.
-func (e *Engine) saveSchedule(ctx context.Context, s Store, c Command, w scheduleWish) ([]Reply, error) {
-	team, err := s.GetTeam(ctx, c.TeamID)
+func (sch *schedules) saveSchedule(ctx context.Context, c Command, w scheduleWish) ([]Reply, error) {
+	team, err := sch.st.GetTeam(ctx, c.TeamID)
 	if err != nil {
 		return nil, err
 	}
-	loc, now := e.location(team), e.clock()
+	loc, now := sch.location(team), sch.clock()
 	next, err := NextWeekly(loc, w.day, w.clock, now)
 	if err != nil {
 		return nil, err
@@ -252,7 +254,7 @@ func (e *Engine) saveSchedule(ctx context.Context, s Store, c Command, w schedul
 		sc.RemindedFor = next
 	}
 	sc.DueAt = scheduleDue(sc)
-	if _, err := s.SaveSessionSchedule(ctx, sc); err != nil {
+	if _, err := sch.st.SaveSessionSchedule(ctx, sc); err != nil {
 		return nil, err
 	}
 	every := "Every " + w.day.String()
@@ -262,6 +264,6 @@ func (e *Engine) saveSchedule(ctx context.Context, s Store, c Command, w schedul
 	replies := []Reply{notice(c.Channel, c.UserID, "The learning session is scheduled.",
 		fmt.Sprintf("%s at %s (%s), %s, %d minutes, in this channel, with you as facilitator. A reminder comes the day before; at its time the session opens for you to start. The first is on %s.",
 			every, w.clock, loc, w.tpl.Name, w.minutes, next.In(loc).Format("Monday 2 January")))}
-	return replies, e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings,
+	return replies, sch.audit(ctx, sch.st, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings,
 		Detail: fmt.Sprintf("session every %d weeks %s %s in %s", w.weeks, w.day, w.clock, c.Channel)})
 }

@@ -136,6 +136,13 @@ type SessionSchedule struct {
 // SessionStore keeps learning sessions, what was said in them and their
 // schedules.
 type SessionStore interface {
+	sessionRows
+	sessionTalk
+	scheduleRows
+}
+
+// sessionRows keeps the sessions themselves.
+type sessionRows interface {
 	// CreateSession stores a new session, with the quotes it was seeded
 	// with, and returns it with its ID.
 	CreateSession(ctx context.Context, s Session, quotes []SessionQuote) (Session, error)
@@ -159,7 +166,10 @@ type SessionStore interface {
 	DueSessions(ctx context.Context, t time.Time) ([]int64, error)
 	// ListSessionQuotes returns the quotes a session was seeded with.
 	ListSessionQuotes(ctx context.Context, sessionID int64) ([]SessionQuote, error)
+}
 
+// sessionTalk keeps what was said in sessions: replies and agreed actions.
+type sessionTalk interface {
 	// AddSessionReply stores a reply and returns it with its ID.
 	AddSessionReply(ctx context.Context, r SessionReply) (SessionReply, error)
 	// ListSessionReplies returns a session's replies in the order added.
@@ -177,7 +187,10 @@ type SessionStore interface {
 	ListSessionActions(ctx context.Context, sessionID int64) ([]SessionAction, error)
 	// ListTeamActions returns the team's actions, oldest first.
 	ListTeamActions(ctx context.Context, teamID string) ([]SessionAction, error)
+}
 
+// scheduleRows keeps sessions' schedules.
+type scheduleRows interface {
 	// SaveSessionSchedule creates (ID 0) or replaces the channel's schedule
 	// (a channel has at most one) and returns it with its ID.
 	SaveSessionSchedule(ctx context.Context, s SessionSchedule) (SessionSchedule, error)

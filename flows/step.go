@@ -31,7 +31,7 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 				return err
 			}
 			if ok {
-				replies, err = e.sessionReply(ctx, s, sess, m, text)
+				replies, err = e.sessionsOn(s).sessionReply(ctx, sess, m, text)
 				return err
 			}
 			return ErrUnknownThread

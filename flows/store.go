@@ -19,37 +19,9 @@ type Store interface {
 	// same transaction.
 	InTx(ctx context.Context, fn func(Store) error) error
 
-	// EnsureTeam creates the team if it does not exist and returns the stored
-	// team. An existing team is returned unchanged.
-	EnsureTeam(ctx context.Context, t Team) (Team, error)
-	// GetTeam returns ErrNotFound if there is no such team. Inside InTx it
-	// locks the team until the transaction ends.
-	GetTeam(ctx context.Context, id string) (Team, error)
-	// ListTeams returns every team, oldest first.
-	ListTeams(ctx context.Context) ([]Team, error)
-	// UpdateTeam saves a team's name, timezone and check-in settings. It
-	// returns ErrNotFound if the team does not exist.
-	UpdateTeam(ctx context.Context, t Team) error
+	kernelStore
 
-	// SaveMember creates or updates the member (by team and user id),
-	// setting UpdatedAt, and returns the stored member.
-	SaveMember(ctx context.Context, m Member) (Member, error)
-	// GetMember returns ErrNotFound if the team has no such member.
-	GetMember(ctx context.Context, teamID, userID string) (Member, error)
-	// ListMembers returns the team's members, oldest first.
-	ListMembers(ctx context.Context, teamID string) ([]Member, error)
-
-	// CreateCase stores a new case and returns it with its ID. It returns
-	// ErrConflict if the team already has a case with that label, ignoring
-	// letter case.
-	CreateCase(ctx context.Context, c Case) (Case, error)
-	// GetCase returns ErrNotFound if there is no such case.
-	GetCase(ctx context.Context, id int64) (Case, error)
-	// CaseByLabel finds a team's case by label, ignoring letter case; it
-	// returns ErrNotFound if there is none.
-	CaseByLabel(ctx context.Context, teamID, label string) (Case, error)
-	// ListCases returns the team's cases, oldest first.
-	ListCases(ctx context.Context, teamID string) ([]Case, error)
+	caseStore
 
 	// CreateReflection stores a new reflection and returns it with its ID.
 	CreateReflection(ctx context.Context, r Reflection) (Reflection, error)

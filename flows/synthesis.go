@@ -33,6 +33,12 @@ const maxSynthesisQuotes = 12
 // days.
 func (e *Engine) Synthesis(ctx context.Context, sess Session, tpl prompts.Template, loc *time.Location,
 	replies []SessionReply, actions []SessionAction, withNames bool, names map[string]string) Reply {
+	return e.sessionsOn(e.store).synthesis(ctx, sess, tpl, loc, replies, actions, withNames, names)
+}
+
+// synthesis is Synthesis, the sessions part's own.
+func (ses *sessions) synthesis(ctx context.Context, sess Session, tpl prompts.Template, loc *time.Location,
+	replies []SessionReply, actions []SessionAction, withNames bool, names map[string]string) Reply {
 	r := Reply{Kind: Post, Channel: sess.Channel, Thread: sess.Thread, Title: "For your discussion: what the team said in this session"}
 	add := func(p Part) { r.Parts = append(r.Parts, p) }
 	people := map[string]bool{}
@@ -77,7 +83,7 @@ func (e *Engine) Synthesis(ctx context.Context, sess Session, tpl prompts.Templa
 			}
 		}
 	}
-	if reading := e.sessionReading(ctx, sess, replies); reading != "" {
+	if reading := ses.sessionReading(ctx, sess, replies); reading != "" {
 		add(Part{Label: "How it reads against the codebook", Text: reading})
 	}
 	if len(actions) == 0 {
@@ -97,8 +103,8 @@ func (e *Engine) Synthesis(ctx context.Context, sess Session, tpl prompts.Templa
 // sessionReading reads the session's replies with the engine's coder and
 // says, per direction and capability, how many spoke to it; "" when there
 // is no coder or nothing to read.
-func (e *Engine) sessionReading(ctx context.Context, sess Session, replies []SessionReply) string {
-	if e.reader == nil {
+func (ses *sessions) sessionReading(ctx context.Context, sess Session, replies []SessionReply) string {
+	if ses.reader == nil {
 		return ""
 	}
 	toward, away := map[string]int{}, map[string]int{}
@@ -109,7 +115,7 @@ func (e *Engine) sessionReading(ctx context.Context, sess Session, replies []Ses
 		if x.Text == "" {
 			continue
 		}
-		c, err := e.reader.Code(ctx, CodeInput{Template: sess.Template, Stage: x.Stage, Text: x.Text})
+		c, err := ses.reader.Code(ctx, CodeInput{Template: sess.Template, Stage: x.Stage, Text: x.Text})
 		if err != nil {
 			continue
 		}

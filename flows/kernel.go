@@ -1,0 +1,158 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"whatmatters/prompts"
+)
+
+// The engine is a thin kernel and the parts that own the rules, each over a
+// narrow store, so that the compiler keeps every part to its own records:
+//
+//   - the kernel (this file): the engine's settings, the clock, scrubbing,
+//     teams and members, the audit log, and who may do what (access.go);
+//     its store is kernelStore;
+//   - sessions (session*.go, actions.go, synthesis.go): learning sessions,
+//     their stages, replies, agreed actions, schedules and synthesis, over
+//     sessionStore, scheduleStore and actionStore;
+//
+// Engine (engine.go) is the adapters' facade over them: it opens each
+// step's transaction and hands the step to the part that owns it, built
+// over the transaction's Store but holding it only as its narrow
+// interface. flows.Store is the union of them that storage implements.
+
+// kernelStore is what every part of the engine may read and write: teams,
+// their members, and the audit log. Every narrow store embeds it.
+type kernelStore interface {
+	// EnsureTeam creates the team if it does not exist and returns the stored
+	// team. An existing team is returned unchanged.
+	EnsureTeam(ctx context.Context, t Team) (Team, error)
+	// GetTeam returns ErrNotFound if there is no such team. Inside InTx it
+	// locks the team until the transaction ends.
+	GetTeam(ctx context.Context, id string) (Team, error)
+	// ListTeams returns every team, oldest first.
+	ListTeams(ctx context.Context) ([]Team, error)
+	// UpdateTeam saves a team's name, timezone and check-in settings. It
+	// returns ErrNotFound if the team does not exist.
+	UpdateTeam(ctx context.Context, t Team) error
+
+	// SaveMember creates or updates the member (by team and user id),
+	// setting UpdatedAt, and returns the stored member.
+	SaveMember(ctx context.Context, m Member) (Member, error)
+	// GetMember returns ErrNotFound if the team has no such member.
+	GetMember(ctx context.Context, teamID, userID string) (Member, error)
+	// ListMembers returns the team's members, oldest first.
+	ListMembers(ctx context.Context, teamID string) ([]Member, error)
+
+	// AddAudit appends an entry to the audit log (GovernanceStore.AddAudit).
+	AddAudit(ctx context.Context, e AuditEntry) error
+}
+
+// caseStore keeps cases: the reflections' own, and read or made by the
+// parts that concern a case (a case review, an outcome record).
+type caseStore interface {
+	kernelStore
+
+	// CreateCase stores a new case and returns it with its ID. It returns
+	// ErrConflict if the team already has a case with that label, ignoring
+	// letter case.
+	CreateCase(ctx context.Context, c Case) (Case, error)
+	// GetCase returns ErrNotFound if there is no such case.
+	GetCase(ctx context.Context, id int64) (Case, error)
+	// CaseByLabel finds a team's case by label, ignoring letter case; it
+	// returns ErrNotFound if there is none.
+	CaseByLabel(ctx context.Context, teamID, label string) (Case, error)
+	// ListCases returns the team's cases, oldest first.
+	ListCases(ctx context.Context, teamID string) ([]Case, error)
+}
+
+// kernel is what every part of the engine shares: its settings, its clock
+// and its scrubber, and the helpers over kernelStore that each part uses
+// in its own transaction. It never changes once made.
+type kernel struct {
+	templates    *prompts.Set
+	scrub        ScrubFunc
+	now          func() time.Time
+	log          *slog.Logger
+	tz           string
+	reader       Coder
+	digests      DigestMaker
+	privacy      ChannelPrivacy
+	facilitators map[string]bool
+}
+
+func (k *kernel) clock() time.Time { return k.now().UTC().Truncate(time.Microsecond) }
+
+// member returns the actor's member record, creating the team and member on
+// first sight. created reports whether the member is new.
+func (k *kernel) member(ctx context.Context, s kernelStore, a Actor) (m Member, created bool, err error) {
+	m, err = s.GetMember(ctx, a.TeamID, a.UserID)
+	if err == nil {
+		if (a.Name != "" && a.Name != m.Name) || (a.HomeTeam != "" && a.HomeTeam != m.HomeTeam) {
+			if a.Name != "" {
+				m.Name = a.Name
+			}
+			if a.HomeTeam != "" {
+				m.HomeTeam = a.HomeTeam
+			}
+			m, err = s.SaveMember(ctx, m)
+		}
+		return m, false, err
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Member{}, false, fmt.Errorf("loading member: %w", err)
+	}
+	if _, err := s.EnsureTeam(ctx, Team{ID: a.TeamID, Timezone: k.tz, CreatedAt: k.clock()}); err != nil {
+		return Member{}, false, fmt.Errorf("creating team: %w", err)
+	}
+	m, err = s.SaveMember(ctx, Member{TeamID: a.TeamID, UserID: a.UserID, Name: a.Name, HomeTeam: a.HomeTeam, CreatedAt: k.clock()})
+	if err != nil {
+		return Member{}, false, fmt.Errorf("creating member: %w", err)
+	}
+	return m, true, nil
+}
+
+// audit appends to the audit log, failing the step with it: an action that
+// can't be recorded doesn't happen.
+func (k *kernel) audit(ctx context.Context, s kernelStore, entry AuditEntry) error {
+	entry.At = k.clock()
+	if err := s.AddAudit(ctx, entry); err != nil {
+		return fmt.Errorf("recording %s in the audit log: %w", entry.Action, err)
+	}
+	return nil
+}
+
+// location is the team's timezone, or the kernel's default if the stored
+// name is unknown.
+func (k *kernel) location(t Team) *time.Location {
+	for _, name := range []string{t.Timezone, k.tz} {
+		if loc, err := time.LoadLocation(name); err == nil && name != "" {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+func (k *kernel) template(key string) (prompts.Template, error) {
+	t, ok := k.templates.Get(key)
+	if !ok {
+		return prompts.Template{}, fmt.Errorf("%w: unknown template %q", ErrNotFound, key)
+	}
+	return t, nil
+}
+
+// inTx runs fn in one transaction, on the part of the engine that on makes
+// over the transaction's Store: the facade's way into a part.
+func inTx[P any](ctx context.Context, s Store, on func(Store) P, fn func(P) ([]Reply, error)) ([]Reply, error) {
+	var replies []Reply
+	err := s.InTx(ctx, func(s Store) error {
+		var err error
+		replies, err = fn(on(s))
+		return err
+	})
+	return replies, err
+}
