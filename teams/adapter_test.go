@@ -417,3 +417,86 @@ func TestTeamsDigestPosted(t *testing.T) {
 		t.Errorf("digest marked posted: %d (%v); want 1", posted, err)
 	}
 }
+
+// A form in Teams: the start dialog opens with the kinds of reflection,
+// its submission is answered at once and recorded, and the reflection it
+// asks for is posted in the channel the dialog was opened in.
+func TestTeamsStartDialog(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	const channel = "19:a1b2c3d4e5f60718293a4b5c6d7e8f90@thread.tacv2"
+	// The fixtures (Microsoft's samples) carry only the tenant; an invoke
+	// from a channel names its team and channel as any activity there does.
+	where := rigFixture(t, "message_channel_command.json").ChannelData
+	fetch := rigFixture(t, "invoke_task_fetch.json")
+	fetch.Conversation.ID, fetch.ChannelData = channel, where
+	fetch.Value = json.RawMessage(`{"type":"task/fetch","data":{"msteams":{"type":"task/fetch"},"action":"start"}}`)
+	w := r.post(fetch)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"continue"`) || !strings.Contains(w.Body.String(), FieldLabel) {
+		t.Fatalf("task/fetch answered %d %.300s; want the start form", w.Code, w.Body)
+	}
+
+	submit := rigFixture(t, "invoke_task_submit.json")
+	submit.Conversation.ID, submit.ChannelData = channel, where
+	submit.Value = json.RawMessage(`{"data":{"action":"start","template":"case","label":"Kestrel"}}`)
+	w = r.post(submit)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"message"`) {
+		t.Fatalf("task/submit answered %d %s; want the dialog closed with a message", w.Code, w.Body)
+	}
+	drained(t, db)
+	r.conn.mu.Lock()
+	defer r.conn.mu.Unlock()
+	var posted bool
+	for _, q := range r.conn.requests {
+		if q.Path == "/emea/v3/conversations/"+channel+"/activities" && strings.Contains(sentText(q), "Kestrel") {
+			posted = true
+		}
+	}
+	if !posted {
+		t.Errorf("no reflection on Kestrel posted in the channel: %+v", r.conn.requests)
+	}
+
+	// A submission that needs fixing changes nothing and shows the form
+	// again.
+	bad := rigFixture(t, "invoke_task_submit.json")
+	bad.ID = "f:bad-submit"
+	bad.Conversation.ID, bad.ChannelData = channel, where
+	bad.Value = json.RawMessage(`{"data":{"action":"start","template":"case","label":"` + strings.Repeat("x", MaxPseudonymRunes+5) + `"}}`)
+	w = r.post(bad)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"continue"`) {
+		t.Errorf("an over-long pseudonym answered %d %.200s; want the form again", w.Code, w.Body)
+	}
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM inbox WHERE id = $1`, DedupPrefix+bad.ID).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the submission that needed fixing was recorded (%d, %v)", n, err)
+	}
+}
+
+// A pseudonym that is also a first name is refused until the person says
+// it is not their name, with the button the refusal carries.
+func TestTeamsNotTheirName(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	const channel = "19:a1b2c3d4e5f60718293a4b5c6d7e8f90@thread.tacv2"
+	cmd := rigFixture(t, "message_channel_command.json")
+	cmd.Text = "<at>What Matters</at> reflect Wren"
+	r.post(cmd)
+	drained(t, db)
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM reflections`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d reflections (%v) before the confirmation; want none", n, err)
+	}
+	press := rigFixture(t, "invoke_card_action.json")
+	press.ID = "f:not-their-name"
+	press.Conversation.ID = channel
+	press.ReplyToID = ""
+	press.Value = json.RawMessage(`{"action":{"type":"Action.Execute","verb":"` + flows.ActionNotTheirName + `","data":{"action":"` +
+		flows.ActionNotTheirName + `","value":"case Wren ` + flows.NotTheirName + `"}},"trigger":"manual"}`)
+	if w := r.post(press); w.Code != http.StatusOK {
+		t.Fatalf("button: %d %s", w.Code, w.Body)
+	}
+	drained(t, db)
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM reflections`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d reflections (%v) after the confirmation; want 1", n, err)
+	}
+}

@@ -64,7 +64,7 @@ type card struct {
 	Schema  string       `json:"$schema"`
 	Version string       `json:"version"`
 	Body    []element    `json:"body"`
-	Actions []cardAction `json:"actions,omitempty"`
+	Actions []any `json:"actions,omitempty"`
 	MSTeams *cardTeams   `json:"msteams,omitempty"`
 }
 
@@ -284,6 +284,11 @@ func buildCard(r flows.Reply, texts []string, cut bool, opt CardOptions) card {
 			Inlines: []textRun{{Type: "TextRun", Text: CutNote, IsSubtle: true, Size: "small"}}})
 	}
 	for _, b := range r.Buttons {
+		if id, ok := DialogForAction(b.Action); ok {
+			// A form: only Action.Submit with task/fetch opens a dialog.
+			c.Actions = append(c.Actions, DialogButton(b.Label, id, b.Value))
+			continue
+		}
 		data := &cardData{Action: b.Action, Value: b.Value}
 		a := cardAction{Type: "Action.Execute", Title: b.Label, Verb: b.Action, Data: data, Style: buttonStyle(b.Style)}
 		// Clients too old for Action.Execute fall back to Action.Submit,

@@ -169,6 +169,19 @@ func (a *Adapter) runSubmission(ctx context.Context, eng *flows.Engine, rec subm
 			Subject: sub.Fields[FieldSubject], Minutes: minutes, Manual: sub.Fields[FieldPace] == PaceManual})
 	case DialogSettings:
 		return a.saveSettings(ctx, eng, actor, sub)
+	case DialogOutcome:
+		caseID, _ := strconv.ParseInt(sub.Value, 10, 64)
+		values := map[string]string{}
+		for _, f := range flows.OutcomeFields {
+			if v, ok := sub.Fields[f.Key]; ok {
+				values[f.Key] = v
+			}
+		}
+		channel := sub.OpenedIn
+		if sub.Personal {
+			channel = ""
+		}
+		return eng.EditOutcome(ctx, flows.OutcomeEdit{Actor: actor, Channel: channel, CaseID: caseID, Values: values})
 	}
 	return nil, fmt.Errorf("teams: submission of dialog %s: %w", ident(string(sub.Dialog)), flows.ErrInvalid)
 }

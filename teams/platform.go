@@ -125,8 +125,16 @@ func (a *Adapter) control(ctx context.Context, eng *flows.Engine, in Inbound, ac
 	if cmd, ok := HomeCommand(in.Action); ok {
 		return eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Channel, Text: cmd})
 	}
-	if in.Action == HomeActionDone {
+	switch in.Action {
+	case HomeActionDone:
 		return actionDone(ctx, eng, in, actor)
+	case flows.ActionNotTheirName:
+		// The person confirms a pseudonym that is also a first name: the
+		// command again, with the confirmation.
+		if !strings.HasSuffix(in.Value, " "+flows.NotTheirName) {
+			return nil, fmt.Errorf("%w: not-their-name button without the confirmation", delivery.ErrUnreadable)
+		}
+		return eng.Command(ctx, flows.Command{Actor: actor, Channel: in.Channel, Text: in.Value})
 	}
 	act := flows.Action{Actor: actor, Channel: in.Channel, Name: in.Action}
 	switch in.Action {
