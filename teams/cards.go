@@ -60,12 +60,12 @@ type CardOptions struct {
 
 // card is the part of the Adaptive Card schema used here.
 type card struct {
-	Type    string       `json:"type"`
-	Schema  string       `json:"$schema"`
-	Version string       `json:"version"`
-	Body    []element    `json:"body"`
-	Actions []any `json:"actions,omitempty"`
-	MSTeams *cardTeams   `json:"msteams,omitempty"`
+	Type    string     `json:"type"`
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Body    []element  `json:"body"`
+	Actions []any      `json:"actions,omitempty"`
+	MSTeams *cardTeams `json:"msteams,omitempty"`
 }
 
 type cardTeams struct {
