@@ -33,7 +33,7 @@ func (e *Engine) CheckInsDue(ctx context.Context) ([]Reply, error) {
 			continue
 		}
 		err := e.store.InTx(ctx, func(s Store) error {
-			more, err := e.checkInTeam(ctx, s, listed.ID)
+			more, err := e.reflectionsOn(s).checkInTeam(ctx, listed.ID)
 			replies = append(replies, more...)
 			return err
 		})
@@ -44,47 +44,47 @@ func (e *Engine) CheckInsDue(ctx context.Context) ([]Reply, error) {
 	return replies, nil
 }
 
-func (e *Engine) checkInTeam(ctx context.Context, s Store, teamID string) ([]Reply, error) {
-	team, err := s.GetTeam(ctx, teamID)
+func (rf *reflections) checkInTeam(ctx context.Context, teamID string) ([]Reply, error) {
+	team, err := rf.st.GetTeam(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
 	if team.CheckInChannel == "" {
 		return nil, nil
 	}
-	now := e.clock()
-	due, err := PrevWeekly(e.location(team), team.CheckInDay, team.CheckInTime, now)
+	now := rf.clock()
+	due, err := PrevWeekly(rf.location(team), team.CheckInDay, team.CheckInTime, now)
 	if err != nil {
-		e.log.Warn("team has an unreadable check-in time", "team", team.ID)
+		rf.log.Warn("team has an unreadable check-in time", "team", team.ID)
 		return nil, nil
 	}
 	if !team.LastCheckInAt.Before(due) {
 		return nil, nil // this week's is posted already
 	}
 	team.LastCheckInAt = now
-	if err := s.UpdateTeam(ctx, team); err != nil {
+	if err := rf.st.UpdateTeam(ctx, team); err != nil {
 		return nil, fmt.Errorf("saving check-in time: %w", err)
 	}
 	if now.Sub(due) > lateCheckIn {
-		e.log.Info("skipped a late check-in", "team", team.ID, "due", due)
+		rf.log.Info("skipped a late check-in", "team", team.ID, "due", due)
 		return nil, nil
 	}
-	replies, err := e.closeScheduledCheckIns(ctx, s, team)
+	replies, err := rf.closeScheduledCheckIns(ctx, team)
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := e.template("check_in")
+	tpl, err := rf.template("check_in")
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.CreateReflection(ctx, Reflection{
+	r, err := rf.st.CreateReflection(ctx, Reflection{
 		TeamID: team.ID, Template: tpl.Key, Status: StatusInProgress, Channel: team.CheckInChannel,
 		Stage: tpl.Stages[0].Key, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating check-in: %w", err)
 	}
-	members, err := s.ListMembers(ctx, team.ID)
+	members, err := rf.st.ListMembers(ctx, team.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing members: %w", err)
 	}
@@ -108,8 +108,8 @@ func (e *Engine) checkInTeam(ctx context.Context, s Store, teamID string) ([]Rep
 
 // closeScheduledCheckIns completes the team's earlier scheduled check-ins
 // that are still open, with their summaries.
-func (e *Engine) closeScheduledCheckIns(ctx context.Context, s Store, team Team) ([]Reply, error) {
-	rs, err := s.ListReflections(ctx, team.ID)
+func (rf *reflections) closeScheduledCheckIns(ctx context.Context, team Team) ([]Reply, error) {
+	rs, err := rf.st.ListReflections(ctx, team.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing reflections: %w", err)
 	}
@@ -118,15 +118,15 @@ func (e *Engine) closeScheduledCheckIns(ctx context.Context, s Store, team Team)
 		if r.StartedBy != "" || r.Template != "check_in" || r.Status != StatusInProgress {
 			continue
 		}
-		r, err := s.GetReflection(ctx, r.ID)
+		r, err := rf.st.GetReflection(ctx, r.ID)
 		if err != nil {
 			return nil, fmt.Errorf("locking check-in: %w", err)
 		}
-		tpl, cs, err := e.context(ctx, s, r)
+		tpl, cs, err := rf.context(ctx, r)
 		if err != nil {
 			return nil, err
 		}
-		more, err := e.close(ctx, s, tpl, cs, &r, StatusComplete, "")
+		more, err := rf.close(ctx, tpl, cs, &r, StatusComplete, "")
 		if err != nil {
 			return nil, err
 		}
@@ -286,14 +286,14 @@ func (e *Engine) setAway(ctx context.Context, c Command, word, args string) ([]R
 
 // grow turns a person's check-in answer into the first answer of a case
 // reflection about the person they named, in one step.
-func (e *Engine) grow(ctx context.Context, s Store, checkIn Reflection, m Message, label string) ([]Reply, error) {
-	if problem := e.labelProblem(ctx, s, checkIn.TeamID, label); problem != "" || label == "" {
+func (rf *reflections) grow(ctx context.Context, checkIn Reflection, m Message, label string) ([]Reply, error) {
+	if problem := rf.labelProblem(ctx, rf.st, checkIn.TeamID, label); problem != "" || label == "" {
 		if label == "" {
 			problem = "Say who, with a pseudonym: reflect NAME."
 		}
 		return []Reply{notice(checkIn.Channel, m.UserID, "Please choose another pseudonym", problem+" Nothing was started.")}, nil
 	}
-	answers, err := s.ListAnswers(ctx, checkIn.ID)
+	answers, err := rf.st.ListAnswers(ctx, checkIn.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing answers: %w", err)
 	}
@@ -308,16 +308,16 @@ func (e *Engine) grow(ctx context.Context, s Store, checkIn Reflection, m Messag
 		return []Reply{notice(checkIn.Channel, m.UserID, "Answer the check-in first.",
 			"Reply with who has been on your mind and what matters to them; then reply reflect NAME to make it a case reflection.")}, nil
 	}
-	tpl, err := e.template("case")
+	tpl, err := rf.template("case")
 	if err != nil {
 		return nil, err
 	}
-	now := e.clock()
-	cs, _, err := e.findOrCreateCase(ctx, s, checkIn.TeamID, label, now)
+	now := rf.clock()
+	cs, _, err := rf.findOrCreateCase(ctx, rf.st, checkIn.TeamID, label, now)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.CreateReflection(ctx, Reflection{
+	r, err := rf.st.CreateReflection(ctx, Reflection{
 		TeamID: checkIn.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusInProgress,
 		Channel: checkIn.Channel, StartedBy: m.UserID, Stage: tpl.Stages[1].Key,
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
@@ -325,7 +325,7 @@ func (e *Engine) grow(ctx context.Context, s Store, checkIn Reflection, m Messag
 	if err != nil {
 		return nil, fmt.Errorf("creating reflection: %w", err)
 	}
-	if _, err := s.AddAnswer(ctx, Answer{ReflectionID: r.ID, TeamID: r.TeamID, Stage: tpl.Stages[0].Key,
+	if _, err := rf.st.AddAnswer(ctx, Answer{ReflectionID: r.ID, TeamID: r.TeamID, Stage: tpl.Stages[0].Key,
 		Author: m.UserID, Discipline: mine.Discipline, Text: mine.Text, CreatedAt: now}); err != nil {
 		return nil, fmt.Errorf("carrying the check-in answer over: %w", err)
 	}

@@ -25,69 +25,70 @@ type Edit struct {
 // Messages that were never answers are ignored: no replies, no error. Edits
 // apply to closed reflections too, so people can correct the record.
 func (e *Engine) Edit(ctx context.Context, ed Edit) ([]Reply, error) {
+	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.applyEdit(ctx, ed) })
+}
+
+// applyEdit is Edit, the reflections part's own.
+func (rf *reflections) applyEdit(ctx context.Context, ed Edit) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		r, err := s.ReflectionByThread(ctx, ed.TeamID, ed.Channel, ed.Thread)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("finding reflection: %w", err)
-		}
-		a, err := s.AnswerByMessage(ctx, r.ID, ed.MessageID)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("finding answer: %w", err)
-		}
-		if ed.Withdraw {
-			replies, err = e.withdraw(ctx, s, r.Channel, ed.Actor, a)
-		} else {
-			replies, err = e.edit(ctx, s, r.Channel, ed.Actor, a, ed.Text)
-		}
-		return err
-	})
+	r, err := rf.st.ReflectionByThread(ctx, ed.TeamID, ed.Channel, ed.Thread)
+	if errors.Is(err, ErrNotFound) {
+		return replies, nil
+	}
+	if err != nil {
+		return replies, fmt.Errorf("finding reflection: %w", err)
+	}
+	a, err := rf.st.AnswerByMessage(ctx, r.ID, ed.MessageID)
+	if errors.Is(err, ErrNotFound) {
+		return replies, nil
+	}
+	if err != nil {
+		return replies, fmt.Errorf("finding answer: %w", err)
+	}
+	if ed.Withdraw {
+		replies, err = rf.withdraw(ctx, r.Channel, ed.Actor, a)
+	} else {
+		replies, err = rf.edit(ctx, r.Channel, ed.Actor, a, ed.Text)
+	}
 	return replies, err
 }
 
 // WithdrawAnswer withdraws one of the actor's own answers by its id: its
 // text is removed for good, and its place and times are kept.
 func (e *Engine) WithdrawAnswer(ctx context.Context, a Actor, channel string, answerID int64) ([]Reply, error) {
-	return e.onAnswer(ctx, a, channel, answerID, func(s Store, ans Answer) ([]Reply, error) {
-		return e.withdraw(ctx, s, channel, a, ans)
+	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) {
+		return rf.onAnswer(ctx, a, channel, answerID, func(ans Answer) ([]Reply, error) {
+			return rf.withdraw(ctx, channel, a, ans)
+		})
 	})
 }
 
-func (e *Engine) onAnswer(ctx context.Context, a Actor, channel string, answerID int64, fn func(Store, Answer) ([]Reply, error)) ([]Reply, error) {
+// onAnswer runs fn on one of the team's answers, under its reflection's
+// lock, when it belongs to the conversation asked from.
+func (rf *reflections) onAnswer(ctx context.Context, a Actor, channel string, answerID int64, fn func(Answer) ([]Reply, error)) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		ans, err := s.GetAnswer(ctx, answerID)
-		if errors.Is(err, ErrNotFound) || (err == nil && ans.TeamID != a.TeamID) {
-			replies = []Reply{notice(channel, a.UserID, "That answer no longer exists.", "Nothing was changed.")}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("loading answer: %w", err)
-		}
-		r, err := s.GetReflection(ctx, ans.ReflectionID) // take the reflection's lock
-		if err != nil {
-			return fmt.Errorf("loading reflection: %w", err)
-		}
-		if !ownConversation(channel, r.Channel) {
-			// Only in its own conversation, and nothing of it told elsewhere.
-			replies = []Reply{notice(channel, a.UserID, "That answer no longer exists.", "Nothing was changed.")}
-			return nil
-		}
-		replies, err = fn(s, ans)
-		return err
-	})
+	ans, err := rf.st.GetAnswer(ctx, answerID)
+	if errors.Is(err, ErrNotFound) || (err == nil && ans.TeamID != a.TeamID) {
+		replies = []Reply{notice(channel, a.UserID, "That answer no longer exists.", "Nothing was changed.")}
+		return replies, nil
+	}
+	if err != nil {
+		return replies, fmt.Errorf("loading answer: %w", err)
+	}
+	r, err := rf.st.GetReflection(ctx, ans.ReflectionID) // take the reflection's lock
+	if err != nil {
+		return replies, fmt.Errorf("loading reflection: %w", err)
+	}
+	if !ownConversation(channel, r.Channel) {
+		// Only in its own conversation, and nothing of it told elsewhere.
+		replies = []Reply{notice(channel, a.UserID, "That answer no longer exists.", "Nothing was changed.")}
+		return replies, nil
+	}
+	replies, err = fn(ans)
 	return replies, err
 }
 
-func (e *Engine) edit(ctx context.Context, s Store, channel string, who Actor, a Answer, text string) ([]Reply, error) {
+func (rf *reflections) edit(ctx context.Context, channel string, who Actor, a Answer, text string) ([]Reply, error) {
 	if a.Author != who.UserID {
 		return []Reply{notice(channel, who.UserID, "Only the person who wrote an answer can change it.", "Nothing was changed.")}, nil
 	}
@@ -102,14 +103,14 @@ func (e *Engine) edit(ctx context.Context, s Store, channel string, who Actor, a
 		return []Reply{notice(channel, who.UserID, "That edit is too long to keep in one piece.",
 			fmt.Sprintf("It has %d characters and I keep at most %d in one answer. Nothing was changed.", n, MaxAnswerRunes))}, nil
 	}
-	keep, err := e.caseWords(ctx, s, a.TeamID)
+	keep, err := rf.caseWords(ctx, rf.st, a.TeamID)
 	if err != nil {
 		return nil, err
 	}
-	clean, removed := e.scrub(text, keep...)
+	clean, removed := rf.scrub(text, keep...)
 	a.Text = clean
-	a.EditedAt = e.clock()
-	if err := s.UpdateAnswer(ctx, a); err != nil {
+	a.EditedAt = rf.clock()
+	if err := rf.st.UpdateAnswer(ctx, a); err != nil {
 		return nil, fmt.Errorf("editing answer: %w", err)
 	}
 	replies := []Reply{notice(channel, who.UserID, "Your answer is updated.", "")}
@@ -119,7 +120,7 @@ func (e *Engine) edit(ctx context.Context, s Store, channel string, who Actor, a
 	return replies, nil
 }
 
-func (e *Engine) withdraw(ctx context.Context, s Store, channel string, who Actor, a Answer) ([]Reply, error) {
+func (rf *reflections) withdraw(ctx context.Context, channel string, who Actor, a Answer) ([]Reply, error) {
 	if a.Author != who.UserID {
 		return []Reply{notice(channel, who.UserID, "Only the person who wrote an answer can withdraw it.", "Nothing was changed.")}, nil
 	}
@@ -127,8 +128,8 @@ func (e *Engine) withdraw(ctx context.Context, s Store, channel string, who Acto
 		return []Reply{notice(channel, who.UserID, "That answer is already withdrawn.", "")}, nil
 	}
 	a.Text = ""
-	a.WithdrawnAt = e.clock()
-	if err := s.UpdateAnswer(ctx, a); err != nil {
+	a.WithdrawnAt = rf.clock()
+	if err := rf.st.UpdateAnswer(ctx, a); err != nil {
 		return nil, fmt.Errorf("withdrawing answer: %w", err)
 	}
 	return []Reply{notice(channel, who.UserID, "Your answer is withdrawn.",

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"whatmatters/prompts"
 )
 
 // Home is what one person's home page shows: their settings, their recent
@@ -257,56 +259,57 @@ func (e *Engine) SubmitForm(ctx context.Context, f FormSubmission) ([]Reply, err
 		return nil, fmt.Errorf("%w: form problems in %s", ErrInvalid, strings.Join(keys, ", "))
 	}
 	tpl, _ := e.template(f.Template)
+	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.submitForm(ctx, f, tpl) })
+}
+
+// submitForm is SubmitForm, the reflections part's own.
+func (rf *reflections) submitForm(ctx context.Context, f FormSubmission, tpl prompts.Template) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		m, _, err := e.member(ctx, s, f.Actor)
-		if err != nil {
-			return err
+	m, _, err := rf.member(ctx, rf.st, f.Actor)
+	if err != nil {
+		return replies, err
+	}
+	now := rf.clock()
+	var cs Case
+	if tpl.NeedsCase {
+		if cs, _, err = rf.findOrCreateCase(ctx, rf.st, f.TeamID, CleanText(f.Label), now); err != nil {
+			return replies, err
 		}
-		now := e.clock()
-		var cs Case
-		if tpl.NeedsCase {
-			if cs, _, err = e.findOrCreateCase(ctx, s, f.TeamID, CleanText(f.Label), now); err != nil {
-				return err
-			}
-		}
-		r, err := s.CreateReflection(ctx, Reflection{
-			TeamID: f.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusComplete,
-			Channel: f.Channel, StartedBy: f.UserID, CreatedAt: now, UpdatedAt: now, LastActivityAt: now, ClosedAt: now,
-		})
-		if err != nil {
-			return fmt.Errorf("creating reflection: %w", err)
-		}
-		keep, err := e.caseWords(ctx, s, f.TeamID)
-		if err != nil {
-			return err
-		}
-		var removed []string
-		for _, st := range tpl.Stages {
-			text := CleanText(f.Answers[st.Key])
-			if text == "" {
-				continue
-			}
-			clean, kinds := e.scrub(text, keep...)
-			for _, k := range kinds {
-				if !slices.Contains(removed, k) {
-					removed = append(removed, k)
-				}
-			}
-			if _, err := s.AddAnswer(ctx, Answer{ReflectionID: r.ID, TeamID: r.TeamID, Stage: st.Key, Author: f.UserID,
-				Discipline: m.Discipline, Text: clean, CreatedAt: now}); err != nil {
-				return fmt.Errorf("saving answer: %w", err)
-			}
-		}
-		e.log.DebugContext(ctx, "form submitted", "reflection", r.ID, "template", r.Template)
-		root := Reply{Kind: Post, Channel: f.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs),
-			Parts: []Part{{Text: "Written in one form. The story is in the thread."}, {Label: "Written by", Users: []string{f.UserID}}}}
-		replies = append(replies, root)
-		if len(removed) > 0 {
-			replies = append(replies, scrubNotice(f.Channel, f.UserID, removed))
-		}
-		return nil
+	}
+	r, err := rf.st.CreateReflection(ctx, Reflection{
+		TeamID: f.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusComplete,
+		Channel: f.Channel, StartedBy: f.UserID, CreatedAt: now, UpdatedAt: now, LastActivityAt: now, ClosedAt: now,
 	})
-	return replies, err
+	if err != nil {
+		return replies, fmt.Errorf("creating reflection: %w", err)
+	}
+	keep, err := rf.caseWords(ctx, rf.st, f.TeamID)
+	if err != nil {
+		return replies, err
+	}
+	var removed []string
+	for _, st := range tpl.Stages {
+		text := CleanText(f.Answers[st.Key])
+		if text == "" {
+			continue
+		}
+		clean, kinds := rf.scrub(text, keep...)
+		for _, k := range kinds {
+			if !slices.Contains(removed, k) {
+				removed = append(removed, k)
+			}
+		}
+		if _, err := rf.st.AddAnswer(ctx, Answer{ReflectionID: r.ID, TeamID: r.TeamID, Stage: st.Key, Author: f.UserID,
+			Discipline: m.Discipline, Text: clean, CreatedAt: now}); err != nil {
+			return replies, fmt.Errorf("saving answer: %w", err)
+		}
+	}
+	rf.log.DebugContext(ctx, "form submitted", "reflection", r.ID, "template", r.Template)
+	root := Reply{Kind: Post, Channel: f.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs),
+		Parts: []Part{{Text: "Written in one form. The story is in the thread."}, {Label: "Written by", Users: []string{f.UserID}}}}
+	replies = append(replies, root)
+	if len(removed) > 0 {
+		replies = append(replies, scrubNotice(f.Channel, f.UserID, removed))
+	}
+	return replies, nil
 }

@@ -29,26 +29,10 @@ func (e *Engine) TendIdle(ctx context.Context, idleAfter time.Duration) ([]Reply
 		if candidate.StartedBy == "" {
 			continue
 		}
-		err := e.store.InTx(ctx, func(s Store) error {
-			r, err := s.GetReflection(ctx, candidate.ID)
-			if errors.Is(err, ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("loading reflection: %w", err)
-			}
-			// Someone may have answered since the list was read.
-			if r.Status != StatusInProgress || now.Sub(r.LastActivityAt) < idleAfter {
-				return nil
-			}
-			tpl, cs, err := e.context(ctx, s, r)
-			if err != nil {
-				return err
-			}
-			more, err := e.tendOne(ctx, s, tpl, cs, r, now, idleAfter)
-			replies = append(replies, more...)
-			return err
+		more, err := inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) {
+			return rf.tendIdle(ctx, candidate.ID, now, idleAfter)
 		})
+		replies = append(replies, more...)
 		if err != nil {
 			return replies, err
 		}
@@ -56,16 +40,36 @@ func (e *Engine) TendIdle(ctx context.Context, idleAfter time.Duration) ([]Reply
 	return replies, nil
 }
 
-func (e *Engine) tendOne(ctx context.Context, s Store, tpl prompts.Template, cs Case, r Reflection, now time.Time, idleAfter time.Duration) ([]Reply, error) {
+// tendIdle reminds or closes one idle reflection, locked: unless someone
+// answered since the list was read.
+func (rf *reflections) tendIdle(ctx context.Context, id int64, now time.Time, idleAfter time.Duration) ([]Reply, error) {
+	r, err := rf.st.GetReflection(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading reflection: %w", err)
+	}
+	if r.Status != StatusInProgress || now.Sub(r.LastActivityAt) < idleAfter {
+		return nil, nil
+	}
+	tpl, cs, err := rf.context(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return rf.tendOne(ctx, tpl, cs, r, now, idleAfter)
+}
+
+func (rf *reflections) tendOne(ctx context.Context, tpl prompts.Template, cs Case, r Reflection, now time.Time, idleAfter time.Duration) ([]Reply, error) {
 	if tpl.Gather {
 		// A check-in gathers; once quiet, it has gathered what it will.
 		status := StatusComplete
-		if answers, err := s.ListAnswers(ctx, r.ID); err != nil {
+		if answers, err := rf.st.ListAnswers(ctx, r.ID); err != nil {
 			return nil, fmt.Errorf("listing answers: %w", err)
 		} else if len(answers) == 0 {
 			status = StatusAbandoned
 		}
-		replies, err := e.close(ctx, s, tpl, cs, &r, status, "")
+		replies, err := rf.close(ctx, tpl, cs, &r, status, "")
 		if r.Thread == "" {
 			return nil, err
 		}
@@ -73,7 +77,7 @@ func (e *Engine) tendOne(ctx context.Context, s Store, tpl prompts.Template, cs 
 	}
 	if r.NudgedAt.IsZero() && r.Thread != "" {
 		r.NudgedAt = now
-		if err := s.UpdateReflection(ctx, r); err != nil {
+		if err := rf.st.UpdateReflection(ctx, r); err != nil {
 			return nil, fmt.Errorf("saving nudge: %w", err)
 		}
 		return []Reply{{
@@ -91,7 +95,7 @@ func (e *Engine) tendOne(ctx context.Context, s Store, tpl prompts.Template, cs 
 	}
 	r.Status, r.Stage, r.AwaitingFollowUp = StatusAbandoned, "", false
 	r.ClosedAt = now
-	if err := s.UpdateReflection(ctx, r); err != nil {
+	if err := rf.st.UpdateReflection(ctx, r); err != nil {
 		return nil, fmt.Errorf("closing idle reflection: %w", err)
 	}
 	if r.Thread == "" {

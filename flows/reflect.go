@@ -70,61 +70,62 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 			return []Reply{pseudonymRefusal(c.Channel, c.UserID, verdict, label, startCommand(tpl.Key, label), nextPseudonym(cases))}, nil
 		}
 	}
+	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.open(ctx, c, tplKey, label, tpl, verdict) })
+}
+
+// open is start, the reflections part's own.
+func (rf *reflections) open(ctx context.Context, c Command, tplKey, label string, tpl prompts.Template, verdict pseudonymVerdict) ([]Reply, error) {
 	var replies []Reply
-	err = e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		m, created, err := e.member(ctx, s, c.Actor)
+	m, created, err := rf.member(ctx, rf.st, c.Actor)
+	if err != nil {
+		return replies, err
+	}
+	now := rf.clock()
+	var cs Case
+	var recap []Part
+	chosen := false
+	if tpl.NeedsCase {
+		// A confirmed pseudonym is recorded when it makes a new case.
+		confirming := false
+		if len(verdict.names) > 0 {
+			_, err := rf.st.CaseByLabel(ctx, c.TeamID, label)
+			confirming = isNotFound(err)
+		}
+		cs, chosen, err = rf.findOrCreateCase(ctx, rf.st, c.TeamID, label, now)
 		if err != nil {
-			return err
+			return replies, err
 		}
-		now := e.clock()
-		var cs Case
-		var recap []Part
-		chosen := false
-		if tpl.NeedsCase {
-			// A confirmed pseudonym is recorded when it makes a new case.
-			confirming := false
-			if len(verdict.names) > 0 {
-				_, err := s.CaseByLabel(ctx, c.TeamID, label)
-				confirming = isNotFound(err)
-			}
-			cs, chosen, err = e.findOrCreateCase(ctx, s, c.TeamID, label, now)
-			if err != nil {
-				return err
-			}
-			if confirming {
-				if err := e.confirmedNotTheirName(ctx, s, c.Actor, cs, verdict); err != nil {
-					return err
-				}
-			}
-			recap, err = e.recap(ctx, s, cs, c.Channel)
-			if err != nil {
-				return err
+		if confirming {
+			if err := rf.confirmedNotTheirName(ctx, rf.st, c.Actor, cs, verdict); err != nil {
+				return replies, err
 			}
 		}
-		r, err := s.CreateReflection(ctx, Reflection{
-			TeamID: c.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusInProgress,
-			Channel: c.Channel, StartedBy: c.UserID, Stage: tpl.Stages[0].Key,
-			CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
-		})
+		recap, err = rf.recap(ctx, cs, c.Channel)
 		if err != nil {
-			return fmt.Errorf("creating reflection: %w", err)
+			return replies, err
 		}
-		e.log.DebugContext(ctx, "reflection started", "reflection", r.ID, "team", r.TeamID, "template", r.Template, "case", cs.ID)
-		root := Reply{Kind: Post, Channel: c.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs)}
-		root.Parts = append(root.Parts, Part{Text: prompts.Fill(tpl.Intro, cs.Label)})
-		if chosen {
-			root.Parts = append(root.Parts, Part{Text: fmt.Sprintf("I've called this person %s. To add to their story another time: /reflect %s", cs.Label, cs.Label)})
-		}
-		root.Parts = append(root.Parts, recap...)
-		root.Parts = append(root.Parts, Part{Label: "Started by", Users: []string{c.UserID}})
-		replies = append(replies, root)
-		if created && m.Discipline == "" {
-			replies = append(replies, askDiscipline(c.Channel, c.UserID))
-		}
-		return nil
+	}
+	r, err := rf.st.CreateReflection(ctx, Reflection{
+		TeamID: c.TeamID, CaseID: cs.ID, Template: tpl.Key, Status: StatusInProgress,
+		Channel: c.Channel, StartedBy: c.UserID, Stage: tpl.Stages[0].Key,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	})
-	return replies, err
+	if err != nil {
+		return replies, fmt.Errorf("creating reflection: %w", err)
+	}
+	rf.log.DebugContext(ctx, "reflection started", "reflection", r.ID, "team", r.TeamID, "template", r.Template, "case", cs.ID)
+	root := Reply{Kind: Post, Channel: c.Channel, Anchor: r.ID, Title: reflectionTitle(tpl, cs)}
+	root.Parts = append(root.Parts, Part{Text: prompts.Fill(tpl.Intro, cs.Label)})
+	if chosen {
+		root.Parts = append(root.Parts, Part{Text: fmt.Sprintf("I've called this person %s. To add to their story another time: /reflect %s", cs.Label, cs.Label)})
+	}
+	root.Parts = append(root.Parts, recap...)
+	root.Parts = append(root.Parts, Part{Label: "Started by", Users: []string{c.UserID}})
+	replies = append(replies, root)
+	if created && m.Discipline == "" {
+		replies = append(replies, askDiscipline(c.Channel, c.UserID))
+	}
+	return replies, nil
 }
 
 // startCommand is the command that starts a reflection of template key
@@ -179,13 +180,13 @@ func (k *kernel) findOrCreateCase(ctx context.Context, s caseStore, teamID, labe
 // recap gives two lines on what the team said last time about a case. A
 // reflection's words are shown only in the channel where they were said:
 // from another channel, the recap says when, not what.
-func (e *Engine) recap(ctx context.Context, s Store, cs Case, channel string) ([]Part, error) {
-	rs, err := s.ListCaseReflections(ctx, cs.ID)
+func (rf *reflections) recap(ctx context.Context, cs Case, channel string) ([]Part, error) {
+	rs, err := rf.st.ListCaseReflections(ctx, cs.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing case reflections: %w", err)
 	}
 	for i := len(rs) - 1; i >= 0; i-- {
-		answers, err := s.ListAnswers(ctx, rs[i].ID)
+		answers, err := rf.st.ListAnswers(ctx, rs[i].ID)
 		if err != nil {
 			return nil, fmt.Errorf("listing answers: %w", err)
 		}
@@ -198,7 +199,7 @@ func (e *Engine) recap(ctx context.Context, s Store, cs Case, channel string) ([
 			people[a.Author] = true
 		}
 		tplName := rs[i].Template
-		if tpl, ok := e.templates.Get(rs[i].Template); ok {
+		if tpl, ok := rf.templates.Get(rs[i].Template); ok {
 			tplName = strings.ToLower(tpl.Name)
 		}
 		first := answers[0]
@@ -243,34 +244,36 @@ func disciplineOrUnknown(d string) string {
 // in its thread find it, and returns the first question (or, for a
 // reflection written whole in a form, its summary).
 func (e *Engine) Anchored(ctx context.Context, reflectionID int64, thread string) ([]Reply, error) {
+	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.anchored(ctx, reflectionID, thread) })
+}
+
+// anchored is Anchored, the reflections part's own.
+func (rf *reflections) anchored(ctx context.Context, reflectionID int64, thread string) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		r, err := s.GetReflection(ctx, reflectionID)
+	r, err := rf.st.GetReflection(ctx, reflectionID)
+	if err != nil {
+		return replies, fmt.Errorf("loading reflection: %w", err)
+	}
+	r.Thread = thread
+	r.UpdatedAt = rf.clock()
+	if err := rf.st.UpdateReflection(ctx, r); err != nil {
+		return replies, fmt.Errorf("anchoring reflection: %w", err)
+	}
+	tpl, cs, err := rf.context(ctx, r)
+	if err != nil {
+		return replies, err
+	}
+	if r.Status != StatusInProgress {
+		// Written whole (a form): the thread holds its summary.
+		answers, err := rf.st.ListAnswers(ctx, r.ID)
 		if err != nil {
-			return fmt.Errorf("loading reflection: %w", err)
+			return replies, fmt.Errorf("listing answers: %w", err)
 		}
-		r.Thread = thread
-		r.UpdatedAt = e.clock()
-		if err := s.UpdateReflection(ctx, r); err != nil {
-			return fmt.Errorf("anchoring reflection: %w", err)
-		}
-		tpl, cs, err := e.context(ctx, s, r)
-		if err != nil {
-			return err
-		}
-		if r.Status != StatusInProgress {
-			// Written whole (a form): the thread holds its summary.
-			answers, err := s.ListAnswers(ctx, r.ID)
-			if err != nil {
-				return fmt.Errorf("listing answers: %w", err)
-			}
-			replies = []Reply{Summary(tpl, cs, r, answers, "")}
-			return nil
-		}
-		replies = []Reply{questionReply(tpl, r, cs, "")}
-		return nil
-	})
-	return replies, err
+		replies = []Reply{Summary(tpl, cs, r, answers, "")}
+		return replies, nil
+	}
+	replies = []Reply{questionReply(tpl, r, cs, "")}
+	return replies, nil
 }
 
 // Resume finds the latest reflection in progress or learning session not
@@ -294,7 +297,7 @@ func (e *Engine) Resume(ctx context.Context, teamID, channel string) ([]Reply, e
 	if err != nil {
 		return nil, err
 	}
-	tpl, cs, err := e.context(ctx, e.store, r)
+	tpl, cs, err := e.reflectionsOn(e.store).context(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -307,15 +310,15 @@ func (e *Engine) Resume(ctx context.Context, teamID, channel string) ([]Reply, e
 }
 
 // context loads a reflection's template and case.
-func (e *Engine) context(ctx context.Context, s Store, r Reflection) (prompts.Template, Case, error) {
-	tpl, err := e.template(r.Template)
+func (rf *reflections) context(ctx context.Context, r Reflection) (prompts.Template, Case, error) {
+	tpl, err := rf.template(r.Template)
 	if err != nil {
 		return tpl, Case{}, err
 	}
 	if r.CaseID == 0 {
 		return tpl, Case{}, nil
 	}
-	cs, err := s.GetCase(ctx, r.CaseID)
+	cs, err := rf.st.GetCase(ctx, r.CaseID)
 	if err != nil {
 		return tpl, Case{}, fmt.Errorf("loading case: %w", err)
 	}

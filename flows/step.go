@@ -40,14 +40,14 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 			return fmt.Errorf("finding reflection: %w", err)
 		}
 		if word, ok := controlWord(text); ok {
-			replies, err = e.control(ctx, s, r, m.Actor, word)
+			replies, err = e.reflectionsOn(s).control(ctx, r, m.Actor, word)
 			return err
 		}
 		if label, ok := growWord(text); ok && r.Template == "check_in" {
-			replies, err = e.grow(ctx, s, r, m, label)
+			replies, err = e.reflectionsOn(s).grow(ctx, r, m, label)
 			return err
 		}
-		replies, err = e.answer(ctx, s, r, m, text)
+		replies, err = e.reflectionsOn(s).answer(ctx, r, m, text)
 		return err
 	})
 	return replies, err
@@ -76,29 +76,30 @@ func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
 		}
 		return e.SessionControl(ctx, a.Actor, SessionCommand{Channel: a.Channel, SessionID: a.ReflectionID, Control: a.Name, Stage: a.Stage})
 	}
+	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.act(ctx, a) })
+}
+
+// act is Act, the reflections part's own.
+func (rf *reflections) act(ctx context.Context, a Action) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		r, err := s.GetReflection(ctx, a.ReflectionID)
-		if errors.Is(err, ErrNotFound) || (err == nil && (r.TeamID != a.TeamID || !ownConversation(a.Channel, r.Channel))) {
-			replies = []Reply{notice(a.Channel, a.UserID, "That reflection no longer exists.", "Nothing was changed. Start a new one with /reflect.")}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("loading reflection: %w", err)
-		}
-		switch a.Name {
-		case ActionNext, ActionSkip, ActionDone, ActionCancel:
-		default:
-			return fmt.Errorf("%w: unknown action %q", ErrInvalid, a.Name)
-		}
-		if a.Stage != "" && (a.Name == ActionNext || a.Name == ActionSkip) && (r.Status != StatusInProgress || a.Stage != r.Stage) {
-			replies = []Reply{notice(a.Channel, a.UserID, "That question has already moved on.", "Nothing was changed.")}
-			return nil
-		}
-		replies, err = e.control(ctx, s, r, a.Actor, a.Name)
-		return err
-	})
+	r, err := rf.st.GetReflection(ctx, a.ReflectionID)
+	if errors.Is(err, ErrNotFound) || (err == nil && (r.TeamID != a.TeamID || !ownConversation(a.Channel, r.Channel))) {
+		replies = []Reply{notice(a.Channel, a.UserID, "That reflection no longer exists.", "Nothing was changed. Start a new one with /reflect.")}
+		return replies, nil
+	}
+	if err != nil {
+		return replies, fmt.Errorf("loading reflection: %w", err)
+	}
+	switch a.Name {
+	case ActionNext, ActionSkip, ActionDone, ActionCancel:
+	default:
+		return replies, fmt.Errorf("%w: unknown action %q", ErrInvalid, a.Name)
+	}
+	if a.Stage != "" && (a.Name == ActionNext || a.Name == ActionSkip) && (r.Status != StatusInProgress || a.Stage != r.Stage) {
+		replies = []Reply{notice(a.Channel, a.UserID, "That question has already moved on.", "Nothing was changed.")}
+		return replies, nil
+	}
+	replies, err = rf.control(ctx, r, a.Actor, a.Name)
 	return replies, err
 }
 
@@ -117,8 +118,8 @@ func closedNotice(r Reflection, user string, cs Case) Reply {
 
 // answer records an answer on the reflection's current stage. The person who
 // started the reflection moves it on by answering; others add to the stage.
-func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, text string) ([]Reply, error) {
-	tpl, cs, err := e.context(ctx, s, r)
+func (rf *reflections) answer(ctx context.Context, r Reflection, m Message, text string) ([]Reply, error) {
+	tpl, cs, err := rf.context(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -134,17 +135,17 @@ func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, t
 		return []Reply{notice(r.Channel, m.UserID, "That answer is too long to keep in one piece.",
 			fmt.Sprintf("It has %d characters and I keep at most %d in one answer. Nothing was saved: please send it in two or more replies.", n, MaxAnswerRunes))}, nil
 	}
-	mem, created, err := e.member(ctx, s, m.Actor)
+	mem, created, err := rf.member(ctx, rf.st, m.Actor)
 	if err != nil {
 		return nil, err
 	}
-	keep, err := e.caseWords(ctx, s, r.TeamID)
+	keep, err := rf.caseWords(ctx, rf.st, r.TeamID)
 	if err != nil {
 		return nil, err
 	}
-	clean, removed := e.scrub(text, keep...)
-	now := e.clock()
-	if _, err := s.AddAnswer(ctx, Answer{
+	clean, removed := rf.scrub(text, keep...)
+	now := rf.clock()
+	if _, err := rf.st.AddAnswer(ctx, Answer{
 		ReflectionID: r.ID, TeamID: r.TeamID, Stage: r.Stage, Author: m.UserID,
 		Discipline: mem.Discipline, Text: clean, FollowUp: r.AwaitingFollowUp, MessageID: m.ID, CreatedAt: now,
 	}); err != nil {
@@ -152,7 +153,7 @@ func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, t
 	}
 	r.LastActivityAt, r.UpdatedAt, r.NudgedAt = now, now, time.Time{}
 	// Never the text: its length and what was scrubbed, by kind.
-	e.log.DebugContext(ctx, "answer saved", "reflection", r.ID, "stage", r.Stage, "chars", len([]rune(clean)), "scrubbed", removed)
+	rf.log.DebugContext(ctx, "answer saved", "reflection", r.ID, "stage", r.Stage, "chars", len([]rune(clean)), "scrubbed", removed)
 	var replies []Reply
 	if len(removed) > 0 {
 		replies = append(replies, scrubNotice(r.Channel, m.UserID, removed))
@@ -162,9 +163,9 @@ func (e *Engine) answer(ctx context.Context, s Store, r Reflection, m Message, t
 	}
 	if m.UserID != r.StartedBy || tpl.Gather {
 		replies = append(replies, Reply{Kind: Ack, Channel: r.Channel, Thread: r.Thread, User: m.UserID, Message: m.ID})
-		return replies, s.UpdateReflection(ctx, r)
+		return replies, rf.st.UpdateReflection(ctx, r)
 	}
-	more, err := e.advance(ctx, s, tpl, cs, &r)
+	more, err := rf.advance(ctx, tpl, cs, &r)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +189,8 @@ func joinKinds(kinds []string) string {
 }
 
 // control carries out next, skip, done or cancel.
-func (e *Engine) control(ctx context.Context, s Store, r Reflection, a Actor, word string) ([]Reply, error) {
-	tpl, cs, err := e.context(ctx, s, r)
+func (rf *reflections) control(ctx context.Context, r Reflection, a Actor, word string) ([]Reply, error) {
+	tpl, cs, err := rf.context(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -205,32 +206,32 @@ func (e *Engine) control(ctx context.Context, s Store, r Reflection, a Actor, wo
 		return []Reply{notice(r.Channel, a.UserID, "Only the person who started this reflection moves it on or ends it.",
 			"Nothing was changed. Your replies in the thread are added to the question being asked.")}, nil
 	}
-	now := e.clock()
+	now := rf.clock()
 	r.LastActivityAt, r.UpdatedAt, r.NudgedAt = now, now, time.Time{}
 	switch word {
 	case ActionNext, ActionSkip:
-		return e.moveOn(ctx, s, tpl, cs, &r)
+		return rf.moveOn(ctx, tpl, cs, &r)
 	case ActionDone:
-		return e.close(ctx, s, tpl, cs, &r, StatusComplete, a.UserID)
+		return rf.close(ctx, tpl, cs, &r, StatusComplete, a.UserID)
 	case ActionCancel:
-		return e.close(ctx, s, tpl, cs, &r, StatusAbandoned, a.UserID)
+		return rf.close(ctx, tpl, cs, &r, StatusAbandoned, a.UserID)
 	}
 	return nil, fmt.Errorf("%w: unknown action %q", ErrInvalid, word)
 }
 
 // advance is called after the starter answers: it asks the stage's
 // follow-up if one is due, and otherwise moves on.
-func (e *Engine) advance(ctx context.Context, s Store, tpl prompts.Template, cs Case, r *Reflection) ([]Reply, error) {
+func (rf *reflections) advance(ctx context.Context, tpl prompts.Template, cs Case, r *Reflection) ([]Reply, error) {
 	if !r.AwaitingFollowUp && !slices.Contains(r.FollowUps, r.Stage) {
-		answers, err := s.ListAnswers(ctx, r.ID)
+		answers, err := rf.st.ListAnswers(ctx, r.ID)
 		if err != nil {
 			return nil, fmt.Errorf("listing answers: %w", err)
 		}
 		st := tpl.Stages[tpl.StageIndex(r.Stage)]
-		if q, ok := FollowUp(ctx, e.reader, tpl.Key, st, stageTexts(answers, r.Stage)); ok {
+		if q, ok := FollowUp(ctx, rf.reader, tpl.Key, st, stageTexts(answers, r.Stage)); ok {
 			r.FollowUps = append(r.FollowUps, r.Stage)
 			r.AwaitingFollowUp = true
-			if err := s.UpdateReflection(ctx, *r); err != nil {
+			if err := rf.st.UpdateReflection(ctx, *r); err != nil {
 				return nil, fmt.Errorf("saving reflection: %w", err)
 			}
 			return []Reply{{
@@ -240,7 +241,7 @@ func (e *Engine) advance(ctx context.Context, s Store, tpl prompts.Template, cs 
 			}}, nil
 		}
 	}
-	return e.moveOn(ctx, s, tpl, cs, r)
+	return rf.moveOn(ctx, tpl, cs, r)
 }
 
 func stageTexts(answers []Answer, stage string) []string {
@@ -255,31 +256,31 @@ func stageTexts(answers []Answer, stage string) []string {
 
 // moveOn asks the next stage's question, or completes the reflection after
 // the last.
-func (e *Engine) moveOn(ctx context.Context, s Store, tpl prompts.Template, cs Case, r *Reflection) ([]Reply, error) {
+func (rf *reflections) moveOn(ctx context.Context, tpl prompts.Template, cs Case, r *Reflection) ([]Reply, error) {
 	r.AwaitingFollowUp = false
 	i := tpl.StageIndex(r.Stage)
 	if i < 0 || i+1 >= len(tpl.Stages) {
-		return e.close(ctx, s, tpl, cs, r, StatusComplete, "")
+		return rf.close(ctx, tpl, cs, r, StatusComplete, "")
 	}
 	r.Stage = tpl.Stages[i+1].Key
-	if err := s.UpdateReflection(ctx, *r); err != nil {
+	if err := rf.st.UpdateReflection(ctx, *r); err != nil {
 		return nil, fmt.Errorf("saving reflection: %w", err)
 	}
 	return []Reply{questionReply(tpl, *r, cs, "")}, nil
 }
 
 // close ends the reflection with the given status and posts its summary.
-func (e *Engine) close(ctx context.Context, s Store, tpl prompts.Template, cs Case, r *Reflection, status Status, by string) ([]Reply, error) {
+func (rf *reflections) close(ctx context.Context, tpl prompts.Template, cs Case, r *Reflection, status Status, by string) ([]Reply, error) {
 	r.Status = status
 	r.Stage = ""
 	r.AwaitingFollowUp = false
-	r.ClosedAt = e.clock()
+	r.ClosedAt = rf.clock()
 	r.UpdatedAt = r.ClosedAt
-	if err := s.UpdateReflection(ctx, *r); err != nil {
+	if err := rf.st.UpdateReflection(ctx, *r); err != nil {
 		return nil, fmt.Errorf("closing reflection: %w", err)
 	}
-	e.log.DebugContext(ctx, "reflection closed", "reflection", r.ID, "status", r.Status)
-	answers, err := s.ListAnswers(ctx, r.ID)
+	rf.log.DebugContext(ctx, "reflection closed", "reflection", r.ID, "status", r.Status)
+	answers, err := rf.st.ListAnswers(ctx, r.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing answers: %w", err)
 	}
