@@ -31,7 +31,10 @@ const (
 // TokenConfig configures a TokenSource.
 type TokenConfig struct {
 	AppID       string // the bot's Microsoft App ID (client id)
-	AppPassword string // its client secret
+	AppPassword string // its client secret; or
+	// Certificate, in place of the secret: each token request carries a
+	// client assertion signed with it (certificate.go).
+	Certificate *Certificate
 	TenantID    string // the Entra ID tenant the bot is registered in
 	// TokenURL overrides the endpoint built from TenantID (tests).
 	TokenURL string
@@ -53,6 +56,7 @@ type TokenSource struct {
 	client *http.Client
 	now    func() time.Time
 	early  time.Duration
+	cert   *Certificate
 
 	mu      sync.Mutex
 	token   string
@@ -62,8 +66,8 @@ type TokenSource struct {
 
 // NewTokenSource returns a TokenSource for cfg.
 func NewTokenSource(cfg TokenConfig) (*TokenSource, error) {
-	if cfg.AppID == "" || cfg.AppPassword == "" {
-		return nil, errors.New("teams: token source needs the app id and password")
+	if cfg.AppID == "" || (cfg.AppPassword == "") == (cfg.Certificate == nil) {
+		return nil, errors.New("teams: token source needs the app id, and its password or its certificate (one of them)")
 	}
 	tokenURL := cfg.TokenURL
 	if tokenURL == "" {
@@ -93,6 +97,7 @@ func NewTokenSource(cfg TokenConfig) (*TokenSource, error) {
 		client: cfg.HTTPClient,
 		now:    cfg.Now,
 		early:  cfg.Early,
+		cert:   cfg.Certificate,
 	}, nil
 }
 
@@ -107,7 +112,15 @@ func (s *TokenSource) AccessToken(ctx context.Context) (string, error) {
 	s.fetches++
 	// clientcredentials.Config.Token fetches every time; the caching is
 	// ours, on the injected clock.
-	tok, err := s.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
+	cc := s.cc
+	if s.cert != nil {
+		assertion, err := s.cert.assertion(cc.ClientID, cc.TokenURL, now)
+		if err != nil {
+			return "", &TokenError{Err: errors.New("signing the client assertion failed")}
+		}
+		cc.EndpointParams = url.Values{"client_assertion_type": {ClientAssertionType}, "client_assertion": {assertion}}
+	}
+	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
 	if err != nil {
 		return "", tokenError(err)
 	}

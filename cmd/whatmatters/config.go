@@ -42,6 +42,7 @@ type Config struct {
 
 	TeamsAppID          TeamsGUID    `envconfig:"TEAMS_APP_ID" desc:"Microsoft Teams: when set, serve answers Teams on POST /api/messages too (alone when SLACK_BOT_TOKEN is unset); the bot's Microsoft App ID, the Application (client) ID of its Entra ID app registration (a GUID)"`
 	TeamsAppPassword    Secret       `envconfig:"TEAMS_APP_PASSWORD" desc:"Teams: the app registration's client secret, for the bot's token from Entra ID; never printed"`
+	TeamsCertificate    string       `envconfig:"TEAMS_APP_CERTIFICATE" desc:"Teams: in place of TEAMS_APP_PASSWORD, a PEM file holding the app registration's certificate and its unencrypted RSA private key; each token request is signed with it"`
 	TeamsTenantID       TeamsTenant  `envconfig:"TEAMS_TENANT_ID" desc:"Teams: the Entra ID tenant the bot is registered in (its GUID or a verified domain such as trust.onmicrosoft.com): its token comes from that tenant"`
 	TeamsTenants        TeamsTenants `envconfig:"TEAMS_ALLOWED_TENANTS" desc:"Teams: comma-separated tenant GUIDs the bot accepts activities from; unset: any tenant the app is installed in"`
 	TeamsOpenIDMetadata EndpointURL  `envconfig:"TEAMS_OPENID_METADATA_URL" desc:"Teams: the OpenID metadata naming the keys that sign incoming requests (tests); unset: https://login.botframework.com/v1/.well-known/openidconfiguration"`

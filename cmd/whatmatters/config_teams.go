@@ -136,6 +136,7 @@ func (c Config) checkTeams() error {
 			set  bool
 		}{
 			{"TEAMS_APP_PASSWORD", c.TeamsAppPassword != ""},
+			{"TEAMS_APP_CERTIFICATE", c.TeamsCertificate != ""},
 			{"TEAMS_TENANT_ID", c.TeamsTenantID != ""},
 			{"TEAMS_ALLOWED_TENANTS", len(c.TeamsTenants) > 0},
 			{"TEAMS_TOKEN_URL", c.TeamsTokenURL != ""},
@@ -146,8 +147,15 @@ func (c Config) checkTeams() error {
 		}
 		return nil
 	}
-	if c.TeamsAppPassword == "" {
-		return errors.New("TEAMS_APP_PASSWORD is not set: with TEAMS_APP_ID, give the app registration's client secret")
+	switch {
+	case c.TeamsAppPassword == "" && c.TeamsCertificate == "":
+		return errors.New("TEAMS_APP_PASSWORD is not set: with TEAMS_APP_ID, give the app registration's client secret (or TEAMS_APP_CERTIFICATE, its certificate)")
+	case c.TeamsAppPassword != "" && c.TeamsCertificate != "":
+		return errors.New("TEAMS_APP_PASSWORD and TEAMS_APP_CERTIFICATE are both set: give the app registration's secret or its certificate, not both")
+	case c.TeamsCertificate != "":
+		if _, err := teams.LoadCertificate(c.TeamsCertificate); err != nil {
+			return fmt.Errorf("TEAMS_APP_CERTIFICATE: %w", err)
+		}
 	}
 	if c.TeamsTenantID == "" && c.TeamsTokenURL == "" {
 		return errors.New("TEAMS_TENANT_ID is not set: with TEAMS_APP_ID, give the tenant the bot is registered in (new bots are single-tenant)")
@@ -167,12 +175,21 @@ func (c Config) teamsVerifierConfig() teams.VerifierConfig {
 	}
 }
 
-// teamsTokenConfig is what the adapter's token source needs.
-func (c Config) teamsTokenConfig() teams.TokenConfig {
-	return teams.TokenConfig{
+// teamsTokenConfig is what the adapter's token source needs: the secret,
+// or the certificate read from its file.
+func (c Config) teamsTokenConfig() (teams.TokenConfig, error) {
+	tc := teams.TokenConfig{
 		AppID:       string(c.TeamsAppID),
 		AppPassword: string(c.TeamsAppPassword),
 		TenantID:    string(c.TeamsTenantID),
 		TokenURL:    string(c.TeamsTokenURL),
 	}
+	if c.TeamsCertificate != "" {
+		cert, err := teams.LoadCertificate(c.TeamsCertificate)
+		if err != nil {
+			return tc, fmt.Errorf("TEAMS_APP_CERTIFICATE: %w", err)
+		}
+		tc.Certificate = cert
+	}
+	return tc, nil
 }

@@ -2,13 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"whatmatters/teams"
 )
@@ -36,6 +45,11 @@ func TestTeamsConfigurationRefusals(t *testing.T) {
 		{"allow-list without app id", []string{"TEAMS_ALLOWED_TENANTS", teamsTenant}, "TEAMS_ALLOWED_TENANTS is set but TEAMS_APP_ID is not"},
 		{"app id without secret", []string{"TEAMS_APP_ID", teamsAppID, "TEAMS_TENANT_ID", teamsTenant}, "TEAMS_APP_PASSWORD is not set"},
 		{"app id without tenant", []string{"TEAMS_APP_ID", teamsAppID, "TEAMS_APP_PASSWORD", teamsSecret}, "TEAMS_TENANT_ID is not set"},
+		{"secret and certificate", []string{"TEAMS_APP_ID", teamsAppID, "TEAMS_APP_PASSWORD", teamsSecret, "TEAMS_APP_CERTIFICATE", "/nowhere/bot.pem",
+			"TEAMS_TENANT_ID", teamsTenant}, "TEAMS_APP_PASSWORD and TEAMS_APP_CERTIFICATE are both set"},
+		{"certificate missing", []string{"TEAMS_APP_ID", teamsAppID, "TEAMS_APP_CERTIFICATE", "/nowhere/bot.pem", "TEAMS_TENANT_ID", teamsTenant},
+			"TEAMS_APP_CERTIFICATE: reading the certificate file"},
+		{"certificate without app id", []string{"TEAMS_APP_CERTIFICATE", "/nowhere/bot.pem"}, "TEAMS_APP_CERTIFICATE is set but TEAMS_APP_ID is not"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,7 +99,11 @@ func TestTeamsConfiguration(t *testing.T) {
 	if _, err := teams.NewVerifier(v); err != nil {
 		t.Errorf("NewVerifier: %v", err)
 	}
-	if _, err := teams.NewTokenSource(cfg.teamsTokenConfig()); err != nil {
+	tc, err := cfg.teamsTokenConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := teams.NewTokenSource(tc); err != nil {
 		t.Errorf("NewTokenSource: %v", err)
 	}
 
@@ -123,7 +141,11 @@ func TestTeamsTokenURLOverride(t *testing.T) {
 	if cfg.teamsVerifierConfig().MetadataURL != srv.URL+"/meta" {
 		t.Errorf("metadata URL %q", cfg.teamsVerifierConfig().MetadataURL)
 	}
-	ts, err := teams.NewTokenSource(cfg.teamsTokenConfig())
+	tc, err := cfg.teamsTokenConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := teams.NewTokenSource(tc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +171,51 @@ func TestConfigNeverShowsTheTeamsSecret(t *testing.T) {
 	}
 	if !strings.Contains(res.stdout, "POST /api/messages") {
 		t.Error("config output does not say where Teams is served")
+	}
+}
+
+// A certificate in place of the secret: read and checked at start, handed
+// to the token source; a file that is not one is refused, saying so and
+// showing nothing of it.
+func TestTeamsCertificateSetting(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bot"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "bot.pem")
+	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
+	if err := os.WriteFile(good, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setEnv(t, "TEAMS_APP_ID", teamsAppID, "TEAMS_APP_CERTIFICATE", good, "TEAMS_TENANT_ID", teamsTenant)
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := cfg.teamsTokenConfig()
+	if err != nil || tc.Certificate == nil || tc.AppPassword != "" {
+		t.Fatalf("token config %+v, %v; want the certificate and no secret", tc, err)
+	}
+	if _, err := teams.NewTokenSource(tc); err != nil {
+		t.Errorf("NewTokenSource: %v", err)
+	}
+
+	keyOnly := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(keyOnly, pemData[len(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})):], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setEnv(t, "TEAMS_APP_ID", teamsAppID, "TEAMS_APP_CERTIFICATE", keyOnly, "TEAMS_TENANT_ID", teamsTenant, "DATABASE_URL", "sqlite::memory:")
+	res := runWith(t, "", "console")
+	if res.err == nil || !strings.Contains(res.err.Error(), "TEAMS_APP_CERTIFICATE: the certificate file needs the certificate") ||
+		strings.Contains(res.err.Error()+res.stderr, "PRIVATE KEY") {
+		t.Errorf("a key with no certificate: %v", res.err)
 	}
 }

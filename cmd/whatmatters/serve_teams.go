@@ -27,7 +27,11 @@ func newTeams(cfg Config, deliveries *delivery.Service, db *storage.DB, engine f
 	if err != nil {
 		return nil, fmt.Errorf("TEAMS_APP_ID: %w", err)
 	}
-	tokens, err := teams.NewTokenSource(cfg.teamsTokenConfig())
+	tc, err := cfg.teamsTokenConfig()
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := teams.NewTokenSource(tc)
 	if err != nil {
 		return nil, fmt.Errorf("TEAMS_APP_ID and TEAMS_APP_PASSWORD: %w", err)
 	}
@@ -35,7 +39,7 @@ func newTeams(cfg Config, deliveries *delivery.Service, db *storage.DB, engine f
 	if err != nil {
 		return nil, fmt.Errorf("teams: %w", err)
 	}
-	graphTokens, err := teams.NewGraphTokenSource(cfg.teamsTokenConfig())
+	graphTokens, err := teams.NewGraphTokenSource(tc)
 	if err != nil {
 		return nil, fmt.Errorf("TEAMS_APP_ID and TEAMS_APP_PASSWORD: %w", err)
 	}
