@@ -111,7 +111,7 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, d.TeamID, d.From, d.To); err != nil {
 		return nil, err
 	}
-	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, shown); err != nil {
+	if d.Outcomes, err = e.outcomesOn(e.store).outcomeReportFor(ctx, d, shown); err != nil {
 		return nil, err
 	}
 	r := DigestReply(d, c.Channel, visibleQuotes(shown))
@@ -253,7 +253,7 @@ func (e *Engine) Digest(ctx context.Context, teamID string, weeks int) (Digest, 
 	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
 		return d, err
 	}
-	d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, nil)
+	d.Outcomes, err = e.outcomesOn(e.store).outcomeReportFor(ctx, d, nil)
 	return d, err
 }
 
@@ -296,7 +296,7 @@ func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int,
 	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
 		return PreparedDigest{}, err
 	}
-	if d.Outcomes, err = e.outcomeReportFor(ctx, e.store, d, shown); err != nil {
+	if d.Outcomes, err = e.outcomesOn(e.store).outcomeReportFor(ctx, d, shown); err != nil {
 		return PreparedDigest{}, err
 	}
 	visible := visibleQuotes(shown)

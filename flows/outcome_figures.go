@@ -405,24 +405,24 @@ type OutcomeRequest struct {
 // OutcomeReport builds the team's outcome report. It returns ErrNotFound
 // for an unknown team; a team with no records gets an empty report.
 func (e *Engine) OutcomeReport(ctx context.Context, req OutcomeRequest) (OutcomeReport, error) {
-	return e.outcomeReport(ctx, e.store, req)
+	return e.outcomesOn(e.store).outcomeReport(ctx, req)
 }
 
-func (e *Engine) outcomeReport(ctx context.Context, s Store, req OutcomeRequest) (OutcomeReport, error) {
+func (oc *outcomes) outcomeReport(ctx context.Context, req OutcomeRequest) (OutcomeReport, error) {
 	if req.Quarters < 1 {
 		req.Quarters = 1
 	}
-	team, err := s.GetTeam(ctx, req.TeamID)
+	team, err := oc.st.GetTeam(ctx, req.TeamID)
 	if err != nil {
 		return OutcomeReport{}, fmt.Errorf("loading team: %w", err)
 	}
-	loc := e.location(team)
-	rep, now, err := outcomeFiguresReport(ctx, s, team.ID, loc, req.To, req.Quarters)
+	loc := oc.location(team)
+	rep, now, err := outcomeFiguresReport(ctx, oc.st, team.ID, loc, req.To, req.Quarters)
 	if err != nil {
 		return rep, err
 	}
 	from, last, prevFrom := rep.FromWeek, rep.ToWeek, rep.PrevFromWeek
-	reader, ok := e.digests.(StoryReader)
+	reader, ok := oc.digests.(StoryReader)
 	if !ok || rep.Empty() {
 		return rep, nil
 	}
@@ -436,7 +436,7 @@ func (e *Engine) outcomeReport(ctx context.Context, s Store, req OutcomeRequest)
 		mon, _ := ISOWeekStart(week)
 		return time.Date(mon.Year(), mon.Month(), mon.Day(), 0, 0, 0, 0, loc).UTC()
 	}
-	stories, err := reader.ReadStories(ctx, s, StoryRequest{TeamID: team.ID, CaseIDs: ids,
+	stories, err := reader.ReadStories(ctx, oc.st, StoryRequest{TeamID: team.ID, CaseIDs: ids,
 		PrevFrom: start(prevFrom), From: start(from), To: start(AddISOWeeks(last, 1)), Shown: req.Shown})
 	if err != nil {
 		return rep, fmt.Errorf("reading the stories: %w", err)
@@ -449,7 +449,7 @@ func (e *Engine) outcomeReport(ctx context.Context, s Store, req OutcomeRequest)
 // outcomeFiguresReport is the team's report of quarters quarters ending
 // with the week of to, in loc, with its figures only (no stories), and the
 // records of the period.
-func outcomeFiguresReport(ctx context.Context, s Store, teamID string, loc *time.Location, to time.Time, quarters int) (OutcomeReport, []Outcome, error) {
+func outcomeFiguresReport(ctx context.Context, s OutcomeStore, teamID string, loc *time.Location, to time.Time, quarters int) (OutcomeReport, []Outcome, error) {
 	from, last, prevFrom, prevLast := outcomePeriods(to, loc, quarters)
 	rep := OutcomeReport{TeamID: teamID, Timezone: loc.String(), Quarters: quarters, Until: to.UTC(),
 		FromWeek: from, ToWeek: last, PrevFromWeek: prevFrom, PrevToWeek: prevLast, Note: outcomeNote,

@@ -104,8 +104,8 @@ func (e *Engine) outcomesCommand(ctx context.Context, c Command, args string) ([
 // outcomeReportFor is the outcome section a digest carries: the quarter
 // ending with the digest's period, over the channels it may show; nil
 // when the team has recorded no outcomes in it or the quarter before.
-func (e *Engine) outcomeReportFor(ctx context.Context, s Store, d Digest, shown func(string) bool) (*OutcomeReport, error) {
-	rep, err := e.outcomeReport(ctx, s, OutcomeRequest{TeamID: d.TeamID, Quarters: 1, To: d.To, Shown: shown})
+func (oc *outcomes) outcomeReportFor(ctx context.Context, d Digest, shown func(string) bool) (*OutcomeReport, error) {
+	rep, err := oc.outcomeReport(ctx, OutcomeRequest{TeamID: d.TeamID, Quarters: 1, To: d.To, Shown: shown})
 	if err != nil || rep.Empty() {
 		return nil, err
 	}

@@ -437,97 +437,103 @@ type OutcomeEdit struct {
 // anything is stored; the change is recorded in the audit log by field
 // name, never by value.
 func (e *Engine) EditOutcome(ctx context.Context, ed OutcomeEdit) ([]Reply, error) {
+	return inTx(ctx, e.store, e.outcomesOn, func(oc *outcomes) ([]Reply, error) { return oc.edit(ctx, ed) })
+}
+
+// edit is EditOutcome, the outcomes part's own.
+func (oc *outcomes) edit(ctx context.Context, ed OutcomeEdit) ([]Reply, error) {
 	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		if _, _, err := e.member(ctx, s, ed.Actor); err != nil {
-			return err
+	if _, _, err := oc.member(ctx, oc.st, ed.Actor); err != nil {
+		return replies, err
+	}
+	cs, refused, err := oc.outcomeCase(ctx, ed.Actor, ed.Channel, ed.CaseID, ed.Case)
+	if err != nil || refused != nil {
+		replies = refused
+		return replies, err
+	}
+	team, err := oc.st.GetTeam(ctx, ed.TeamID)
+	if err != nil {
+		return replies, fmt.Errorf("loading team: %w", err)
+	}
+	loc, now := oc.location(team), oc.clock()
+	week := ISOWeekKey(now, loc)
+	o, err := oc.st.OutcomeByCase(ctx, cs.ID)
+	created := isNotFound(err)
+	switch {
+	case created:
+		o = NewOutcome(ed.TeamID, cs.ID, week)
+	case err != nil:
+		return replies, fmt.Errorf("loading the outcome record: %w", err)
+	}
+	keys := make([]string, 0, len(ed.Values))
+	for k := range ed.Values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	values := map[string]string{}
+	for _, k := range keys {
+		f, ok := OutcomeFieldByKey(k)
+		if !ok {
+			replies = []Reply{oc.outcomeNotice(ed.Actor, ed.Channel, "Which fact?",
+				fmt.Sprintf("There is no %q in an outcome record; the facts are %s. Nothing was changed.", k, outcomeKeyList()))}
+			return replies, nil
 		}
-		cs, refused, err := e.outcomeCase(ctx, s, ed.Actor, ed.Channel, ed.CaseID, ed.Case)
-		if err != nil || refused != nil {
-			replies = refused
-			return err
+		values[f.Key] = ed.Values[k]
+	}
+	var changed []string
+	for _, f := range OutcomeFields {
+		v, ok := values[f.Key]
+		if !ok {
+			continue
 		}
-		team, err := s.GetTeam(ctx, ed.TeamID)
-		if err != nil {
-			return fmt.Errorf("loading team: %w", err)
+		before := o.Value(f.Key)
+		if err := SetOutcomeValue(&o, f.Key, v, now, loc); err != nil {
+			replies = []Reply{oc.outcomeNotice(ed.Actor, ed.Channel, "That can't go in the record as it is.",
+				strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")+". Nothing was changed.")}
+			return replies, nil
 		}
-		loc, now := e.location(team), e.clock()
-		week := ISOWeekKey(now, loc)
-		o, err := s.OutcomeByCase(ctx, cs.ID)
-		created := isNotFound(err)
-		switch {
-		case created:
-			o = NewOutcome(ed.TeamID, cs.ID, week)
-		case err != nil:
-			return fmt.Errorf("loading the outcome record: %w", err)
+		if o.Value(f.Key) != before {
+			changed = append(changed, f.Key)
 		}
-		keys := make([]string, 0, len(ed.Values))
-		for k := range ed.Values {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		values := map[string]string{}
-		for _, k := range keys {
-			f, ok := OutcomeFieldByKey(k)
-			if !ok {
-				replies = []Reply{e.outcomeNotice(ed.Actor, ed.Channel, "Which fact?",
-					fmt.Sprintf("There is no %q in an outcome record; the facts are %s. Nothing was changed.", k, outcomeKeyList()))}
-				return nil
-			}
-			values[f.Key] = ed.Values[k]
-		}
-		var changed []string
-		for _, f := range OutcomeFields {
-			v, ok := values[f.Key]
-			if !ok {
-				continue
-			}
-			before := o.Value(f.Key)
-			if err := SetOutcomeValue(&o, f.Key, v, now, loc); err != nil {
-				replies = []Reply{e.outcomeNotice(ed.Actor, ed.Channel, "That can't go in the record as it is.",
-					strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")+". Nothing was changed.")}
-				return nil
-			}
-			if o.Value(f.Key) != before {
-				changed = append(changed, f.Key)
-			}
-		}
-		if len(changed) == 0 && !created {
-			replies = []Reply{e.outcomeRecord(ed.Actor, ed.Channel, cs, o, "Nothing changed: the record of "+cs.Label+" already says so.")}
-			return nil
-		}
-		o.UpdatedWeek = week
-		if o, err = s.SaveOutcome(ctx, o); err != nil {
-			return fmt.Errorf("saving the outcome record: %w", err)
-		}
-		detail := fmt.Sprintf("case %d", cs.ID)
-		if created {
-			detail += ", new record"
-		}
-		if len(changed) > 0 {
-			detail += ": " + strings.Join(changed, ", ")
-		}
-		if err := e.audit(ctx, s, AuditEntry{TeamID: ed.TeamID, Actor: ed.UserID, Action: AuditOutcome, Detail: detail}); err != nil {
-			return err
-		}
-		e.log.DebugContext(ctx, "outcome recorded", "case", cs.ID, "fields", len(changed))
-		replies = []Reply{e.outcomeRecord(ed.Actor, ed.Channel, cs, o, "Recorded what happened for "+cs.Label+".")}
-		return nil
-	})
-	return replies, err
+	}
+	if len(changed) == 0 && !created {
+		replies = []Reply{oc.outcomeRecord(ed.Actor, ed.Channel, cs, o, "Nothing changed: the record of "+cs.Label+" already says so.")}
+		return replies, nil
+	}
+	o.UpdatedWeek = week
+	if o, err = oc.st.SaveOutcome(ctx, o); err != nil {
+		return replies, fmt.Errorf("saving the outcome record: %w", err)
+	}
+	detail := fmt.Sprintf("case %d", cs.ID)
+	if created {
+		detail += ", new record"
+	}
+	if len(changed) > 0 {
+		detail += ": " + strings.Join(changed, ", ")
+	}
+	if err := oc.audit(ctx, oc.st, AuditEntry{TeamID: ed.TeamID, Actor: ed.UserID, Action: AuditOutcome, Detail: detail}); err != nil {
+		return replies, err
+	}
+	oc.log.DebugContext(ctx, "outcome recorded", "case", cs.ID, "fields", len(changed))
+	replies = []Reply{oc.outcomeRecord(ed.Actor, ed.Channel, cs, o, "Recorded what happened for "+cs.Label+".")}
+	return replies, nil
 }
 
 // OutcomeFor returns a case's record for the form, or a new, empty one
 // (not stored) when it has none; ErrNotFound when the team has no such
 // case. A case is named by id, or when that is 0, by its pseudonym.
 func (e *Engine) OutcomeFor(ctx context.Context, teamID string, caseID int64, label string) (Case, Outcome, error) {
+	return e.outcomesOn(e.store).outcomeFor(ctx, teamID, caseID, label)
+}
+
+// outcomeFor is OutcomeFor, the outcomes part's own.
+func (oc *outcomes) outcomeFor(ctx context.Context, teamID string, caseID int64, label string) (Case, Outcome, error) {
 	var cs Case
 	var err error
 	if caseID != 0 {
-		cs, err = e.store.GetCase(ctx, caseID)
+		cs, err = oc.st.GetCase(ctx, caseID)
 	} else {
-		cs, err = e.store.CaseByLabel(ctx, teamID, CleanText(label))
+		cs, err = oc.st.CaseByLabel(ctx, teamID, CleanText(label))
 	}
 	if err != nil {
 		return Case{}, Outcome{}, err
@@ -535,36 +541,36 @@ func (e *Engine) OutcomeFor(ctx context.Context, teamID string, caseID int64, la
 	if cs.TeamID != teamID {
 		return Case{}, Outcome{}, fmt.Errorf("case %d: %w", cs.ID, ErrNotFound)
 	}
-	o, err := e.store.OutcomeByCase(ctx, cs.ID)
+	o, err := oc.st.OutcomeByCase(ctx, cs.ID)
 	if isNotFound(err) {
-		team, terr := e.store.GetTeam(ctx, teamID)
+		team, terr := oc.st.GetTeam(ctx, teamID)
 		if terr != nil {
 			return Case{}, Outcome{}, terr
 		}
-		return cs, NewOutcome(teamID, cs.ID, ISOWeekKey(e.clock(), e.location(team))), nil
+		return cs, NewOutcome(teamID, cs.ID, ISOWeekKey(oc.clock(), oc.location(team))), nil
 	}
 	return cs, o, err
 }
 
 // outcomeCase finds the case an edit names, in the actor's team, or the
 // notice saying there is none.
-func (e *Engine) outcomeCase(ctx context.Context, s Store, a Actor, channel string, id int64, label string) (Case, []Reply, error) {
+func (oc *outcomes) outcomeCase(ctx context.Context, a Actor, channel string, id int64, label string) (Case, []Reply, error) {
 	var cs Case
 	var err error
 	if id != 0 {
-		cs, err = s.GetCase(ctx, id)
+		cs, err = oc.st.GetCase(ctx, id)
 		if err == nil && cs.TeamID != a.TeamID {
 			err = ErrNotFound
 		}
 	} else {
 		label = CleanText(label)
 		if label == "" {
-			return Case{}, []Reply{e.outcomeNotice(a, channel, "Whose record?", "Give the pseudonym the team uses, for example /reflect outcome Kestrel.")}, nil
+			return Case{}, []Reply{oc.outcomeNotice(a, channel, "Whose record?", "Give the pseudonym the team uses, for example /reflect outcome Kestrel.")}, nil
 		}
-		cs, err = s.CaseByLabel(ctx, a.TeamID, label)
+		cs, err = oc.st.CaseByLabel(ctx, a.TeamID, label)
 	}
 	if isNotFound(err) {
-		return Case{}, []Reply{e.outcomeNotice(a, channel, "There is no such case.",
+		return Case{}, []Reply{oc.outcomeNotice(a, channel, "There is no such case.",
 			"An outcome record belongs to a case the team has reflected on: /reflect cases lists them. Nothing was changed.")}, nil
 	}
 	if err != nil {
@@ -575,7 +581,7 @@ func (e *Engine) outcomeCase(ctx context.Context, s Store, a Actor, channel stri
 
 // outcomeNotice is a notice to the person, or a direct message when there
 // is no channel (Slack's form from the Home tab).
-func (e *Engine) outcomeNotice(a Actor, channel, title, text string) Reply {
+func (oc *outcomes) outcomeNotice(a Actor, channel, title, text string) Reply {
 	r := notice(channel, a.UserID, title, text)
 	if channel == "" {
 		r.Kind = Direct
@@ -584,8 +590,8 @@ func (e *Engine) outcomeNotice(a Actor, channel, title, text string) Reply {
 }
 
 // outcomeRecord shows a case's record to the person, fact by fact.
-func (e *Engine) outcomeRecord(a Actor, channel string, cs Case, o Outcome, title string) Reply {
-	r := e.outcomeNotice(a, channel, title, "")
+func (oc *outcomes) outcomeRecord(a Actor, channel string, cs Case, o Outcome, title string) Reply {
+	r := oc.outcomeNotice(a, channel, title, "")
 	r.Parts = OutcomeParts(o)
 	r.Parts = append(r.Parts, Part{Text: "It belongs to the case and holds nobody's words; anyone in the team can change it " +
 		"(/reflect outcome " + cs.Label + "). Read beside the stories in /reflect outcomes and the digest, never as a measure of anyone."})
@@ -607,7 +613,7 @@ func (e *Engine) outcomeCommand(ctx context.Context, c Command, label string) ([
 	if _, _, err := e.member(ctx, e.store, c.Actor); err != nil {
 		return nil, err
 	}
-	cs, refused, err := e.outcomeCase(ctx, e.store, c.Actor, c.Channel, 0, label)
+	cs, refused, err := e.outcomesOn(e.store).outcomeCase(ctx, c.Actor, c.Channel, 0, label)
 	if err != nil || refused != nil {
 		return refused, err
 	}
@@ -615,7 +621,7 @@ func (e *Engine) outcomeCommand(ctx context.Context, c Command, label string) ([
 	if err != nil {
 		return nil, err
 	}
-	r := e.outcomeRecord(c.Actor, c.Channel, cs, o, "What happened: "+cs.Label)
+	r := e.outcomesOn(e.store).outcomeRecord(c.Actor, c.Channel, cs, o, "What happened: "+cs.Label)
 	r.Parts = append(r.Parts, Part{Label: "To change a fact", Text: "In Slack, /reflect outcome " + cs.Label +
 		" opens a form. In the console, one line a fact: :outcome " + cs.Label + " FACT VALUE, for example :outcome " + cs.Label +
 		" died_at home. The facts: " + outcomeKeyList() + "; every one takes not_known."})
