@@ -14,16 +14,24 @@ import (
 // narrow store, so that the compiler keeps every part to its own records:
 //
 //   - the kernel (this file): the engine's settings, the clock, scrubbing,
-//     teams and members, the audit log, and who may do what (access.go);
-//     its store is kernelStore;
-//   - sessions (session*.go, actions.go, synthesis.go): learning sessions,
-//     their stages, replies, agreed actions, schedules and synthesis, over
-//     sessionStore, scheduleStore and actionStore;
+//     teams and members, the audit log, case and pseudonym rules over
+//     caseStore (pseudonym.go, reflect.go), and who may do what
+//     (access.go); its store is kernelStore;
+//   - sessions (sessions.go, session*.go, actions.go, synthesis.go):
+//     learning sessions, their stages, replies, agreed actions and
+//     synthesis, over sessionStore; schedules over scheduleStore;
+//   - reflections (reflections.go, reflect.go, step.go, edit.go, idle.go,
+//     checkin.go): cases' reflections, their answers, the step, check-ins,
+//     over reflectionStore;
+//   - outcomes (outcomeparts.go, outcome*.go): outcome records and
+//     reports, over outcomeStore.
 //
-// Engine (engine.go) is the adapters' facade over them: it opens each
-// step's transaction and hands the step to the part that owns it, built
+// Governance and rights (rights.go, export.go), digests (digests.go),
+// settings and the Home tab are still Engine methods over the whole
+// Store. Engine (engine.go) is the adapters' facade: it opens each step's
+// transaction (inTx) and hands the step to the part that owns it, built
 // over the transaction's Store but holding it only as its narrow
-// interface. flows.Store is the union of them that storage implements.
+// interface. flows.Store is the union that storage implements.
 
 // kernelStore is what every part of the engine may read and write: teams,
 // their members, and the audit log. Every narrow store embeds it.
