@@ -120,8 +120,20 @@ func (a *Adapter) deliver(ctx context.Context, m inbox.OutboxMessage, s *Send) (
 	}
 }
 
-// openChat opens the person's 1:1 chat with the bot and remembers it.
+// openChat opens the person's 1:1 chat with the bot and remembers it,
+// unless one is remembered already (opened for an earlier notice, or where
+// they wrote to the bot).
 func (a *Adapter) openChat(ctx context.Context, s *Send) error {
+	if s.User != "" {
+		c, err := a.convs.PersonalConversation(ctx, Platform, s.TenantID, s.User)
+		if err == nil {
+			s.Conversation = c.ID
+			return nil
+		}
+		if !errors.Is(err, flows.ErrNotFound) {
+			return err
+		}
+	}
 	if s.TeamsUserID == "" {
 		return fmt.Errorf("teams: no Teams id known for a person to open a chat with: %w", flows.ErrNotFound)
 	}

@@ -62,6 +62,7 @@ var scenarios = []scenario{
 	{"socket", runSocket},
 	{"boundaries", runBoundaries},
 	{"waits", runWaits},
+	{"teams-kill", runTeamsKill},
 }
 
 func main() {
