@@ -72,7 +72,7 @@ func (s *Slack) Step(ctx context.Context, tx delivery.Store, d inbox.Delivery, p
 // Sorry is the notice owed to the person when the machinery gives up on
 // their delivery: beside what they did, or, for a form or a Home tab
 // button (which have no channel), in a direct message.
-func (s *Slack) Sorry(d inbox.Delivery, st delivery.Stepped) ([][]byte, error) {
+func (s *Slack) Sorry(_ context.Context, _ delivery.Store, d inbox.Delivery, st delivery.Stepped) ([][]byte, error) {
 	o, _ := st.Origin.(origin)
 	if o.user == "" || (o.channel == "" && d.Kind != kindInteraction) {
 		return nil, nil
@@ -91,12 +91,14 @@ func (s *Slack) Sorry(d inbox.Delivery, st delivery.Stepped) ([][]byte, error) {
 }
 
 // Render renders the replies of a step no delivery caused that go to
-// Slack: those for Slack's channels, whose ids never hold a colon (another
-// platform's do: Teams' "19:…@thread.tacv2").
-func (s *Slack) Render(replies []flows.Reply) ([][]byte, error) {
+// Slack: those for Slack's channels and people. Another platform's ids
+// differ: Teams' conversations hold a colon ("19:…@thread.tacv2"), which
+// Slack's channel ids never do, and its people are Entra object ids
+// (GUIDs, with hyphens), which Slack's member ids never are.
+func (s *Slack) Render(_ context.Context, _ delivery.Store, replies []flows.Reply) ([][]byte, error) {
 	mine := make([]flows.Reply, 0, len(replies))
 	for _, r := range replies {
-		if !strings.Contains(r.Channel, ":") {
+		if slackReply(r) {
 			mine = append(mine, r)
 		}
 	}
@@ -105,6 +107,15 @@ func (s *Slack) Render(replies []flows.Reply) ([][]byte, error) {
 		return nil, err
 	}
 	return encodeCalls(cs)
+}
+
+// slackReply reports whether a reply of a scheduled step is Slack's: its
+// channel is a Slack channel, or, with none, its person a Slack member.
+func slackReply(r flows.Reply) bool {
+	if r.Channel != "" {
+		return !strings.Contains(r.Channel, ":")
+	}
+	return !strings.Contains(r.User, "-")
 }
 
 // encodeCalls encodes calls for the outbox.

@@ -30,18 +30,22 @@ type Platform interface {
 	// (a thread's answers arriving together).
 	Batchable(d inbox.Delivery) bool
 	// Step runs d through the engine, inside the transaction tx, and
-	// returns what it owes the platform, in order. Its error ErrUnreadable
+	// returns what it owes the platform, in order; it reads only through
+	// tx. Its error ErrUnreadable
 	// (wrapped) says the delivery can never be processed. The Stepped is
 	// returned even with an error when the platform knows who to tell.
 	Step(ctx context.Context, tx Store, d inbox.Delivery, prep any) (Stepped, error)
 	// Sorry is what d owes, in place of its step, when the machinery gives
 	// up on it: a notice to the person, from what Step returned. Nothing
-	// when the platform does not know who acted.
-	Sorry(d inbox.Delivery, st Stepped) ([][]byte, error)
+	// when the platform does not know who acted. It runs inside the
+	// transaction tx, and reads only through it.
+	Sorry(ctx context.Context, tx Store, d inbox.Delivery, st Stepped) ([][]byte, error)
 	// Render is what replies of a step no delivery caused (a check-in, a
 	// session's timer) owe the platform: those of its own teams and
-	// channels only.
-	Render(replies []flows.Reply) ([][]byte, error)
+	// channels only. It runs inside the step's transaction tx, and reads
+	// only through it (on SQLite's one connection, a read beside it would
+	// wait for ever).
+	Render(ctx context.Context, tx Store, replies []flows.Reply) ([][]byte, error)
 	// Send sends messages from the start of pending (the unsent messages
 	// of one key, in order, all this platform's) and removes each from
 	// the outbox (Store.DeleteOutbox) once the platform has it or it can

@@ -337,7 +337,7 @@ func (s *Service) handle(ctx context.Context, d inbox.Delivery, giveUp bool) err
 	// so that the key's later deliveries are not held up.
 	s.log.ErrorContext(ctx, "delivery: giving up", "delivery", d.ID, "kind", d.Kind, "err", err)
 	return s.InTx(ctx, func(tx Store) error {
-		sorry, err := p.Sorry(d, st)
+		sorry, err := p.Sorry(ctx, tx, d, st)
 		if err != nil {
 			return err
 		}

@@ -86,7 +86,7 @@ func (s *Service) owedStep(ctx context.Context, name string, step func(context.C
 			return err
 		}
 		for prefix, p := range s.platforms {
-			payloads, err := p.Render(replies)
+			payloads, err := p.Render(ctx, tx, replies)
 			if err != nil {
 				return err
 			}

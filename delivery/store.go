@@ -102,3 +102,8 @@ type flatTx struct{ Store }
 
 // InTx runs fn in the transaction f already is.
 func (f flatTx) InTx(_ context.Context, fn func(flows.Store) error) error { return fn(f) }
+
+// Unwrap is the transaction's own Store, for a platform reading what the
+// Store keeps beyond delivery.Store (Teams' conversation records) within
+// the transaction.
+func (f flatTx) Unwrap() Store { return f.Store }

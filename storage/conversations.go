@@ -111,8 +111,9 @@ func (s *store) Conversation(ctx context.Context, platform, id string) (inbox.Co
 }
 
 // PersonalConversation returns a person's 1:1 chat with the bot in a
-// tenant (the most recently updated, should there be several), or
-// flows.ErrNotFound. It returns flows.ErrInvalid for an empty platform or
+// tenant, or in any tenant when tenantID is empty (an Entra object id is
+// unique: a step with no tenant knows only the person), the most recently
+// updated should there be several, or flows.ErrNotFound. It returns flows.ErrInvalid for an empty platform or
 // user id.
 func (s *store) PersonalConversation(ctx context.Context, platform, tenantID, userID string) (inbox.Conversation, error) {
 	const doing = "loading a person's 1:1 chat"
@@ -127,7 +128,7 @@ func (s *store) PersonalConversation(ctx context.Context, platform, tenantID, us
 	}
 	c, err := scanConversation(s.q.QueryRowContext(ctx, `
 		SELECT `+conversationColumns+` FROM chat_conversations
-		WHERE platform = $1 AND tenant_id = $2 AND user_id = $3 AND conversation_type = '`+personalType+`'
+		WHERE platform = $1 AND ($2 = '' OR tenant_id = $2) AND user_id = $3 AND conversation_type = '`+personalType+`'
 		ORDER BY updated_at DESC, id
 		LIMIT 1`, platform, tenantID, userID))
 	return c, wrap(doing, err)

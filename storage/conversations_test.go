@@ -260,6 +260,12 @@ func TestPersonalConversation(t *testing.T) {
 		}
 		_, err = db.PersonalConversation(ctx, "teams", "tenant-3", "user-a")
 		wantErr(t, err, flows.ErrNotFound)
+		// No tenant given (a scheduled step's direct message knows only
+		// the person): their most recent chat in any tenant.
+		got, err = db.PersonalConversation(ctx, "teams", "", "user-a")
+		if err != nil || got.ID != "a:elsewhere" {
+			t.Errorf("in any tenant: %q, %v; want a:elsewhere, the most recent", got.ID, err)
+		}
 		_, err = db.PersonalConversation(ctx, "slack", "tenant-1", "user-a")
 		wantErr(t, err, flows.ErrNotFound)
 		// No one is not a person whose chat could be found.

@@ -54,6 +54,11 @@ func (q *stubQueue) Schedule(_ context.Context, id string, _ time.Time) error {
 
 func newTeamsRig(t *testing.T, db *storage.DB) *teamsRig {
 	t.Helper()
+	if db.Dialect() != storage.Postgres {
+		// One connection, as serve runs SQLite: a read beside a step's
+		// transaction would wait for ever, and the tests would hang.
+		db.SQL().SetMaxOpenConns(1)
+	}
 	conn := newFakeConnector(t)
 	key, _ := keys(t)
 	bf := newFakeBotFramework(t, publishedKey{kid: "k1", pub: &key.PublicKey, endorsements: []string{"msteams"}})
@@ -498,5 +503,32 @@ func TestTeamsNotTheirName(t *testing.T) {
 	drained(t, db)
 	if err := db.SQL().QueryRow(`SELECT count(*) FROM reflections`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d reflections (%v) after the confirmation; want 1", n, err)
+	}
+}
+
+// A scheduled step's direct message to a person of Teams (no channel, an
+// Entra object id) goes to their remembered 1:1 chat, found when the step
+// is rendered, within its transaction.
+func TestTeamsScheduledDirectMessage(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	hello := rigFixture(t, "message_personal.json")
+	hello.Text = "hello"
+	r.post(hello)
+	drained(t, db)
+	before := r.conn.count()
+	err := r.svc.PostNow(context.Background(), "reminder-test", func(context.Context, *flows.Engine) ([]flows.Reply, error) {
+		return []flows.Reply{{Kind: flows.Direct, User: hello.From.AADObjectID, Title: "Your session starts in ten minutes."},
+			{Kind: flows.Direct, User: "U0SLACK1", Title: "For a Slack member: not Teams'."}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.conn.mu.Lock()
+	reqs := append([]recorded(nil), r.conn.requests[before:]...)
+	r.conn.mu.Unlock()
+	if len(reqs) != 1 || reqs[0].Path != "/emea/v3/conversations/"+hello.Conversation.ID+"/activities" ||
+		!strings.Contains(sentText(reqs[0]), "ten minutes") {
+		t.Errorf("sent %+v; want the reminder alone, in the person's 1:1 chat", reqs)
 	}
 }

@@ -55,7 +55,7 @@ func (a *Adapter) Step(ctx context.Context, tx delivery.Store, d inbox.Delivery,
 	if err != nil {
 		return st, err
 	}
-	st.Owed, err = a.owe(ctx, replies, o)
+	st.Owed, err = a.owe(ctx, a.convsIn(tx), replies, o)
 	return st, err
 }
 
@@ -152,12 +152,14 @@ func (a *Adapter) control(ctx context.Context, eng *flows.Engine, in Inbound, ac
 	return eng.Act(ctx, act)
 }
 
-// owe renders replies as sends, encoded for the outbox.
-func (a *Adapter) owe(ctx context.Context, replies []flows.Reply, o Origin) ([][]byte, error) {
+// owe renders replies as sends, encoded for the outbox, reading what it
+// needs (a channel's type, a person's 1:1 chat) through convs: inside a
+// transaction, the transaction's own.
+func (a *Adapter) owe(ctx context.Context, convs Conversations, replies []flows.Reply, o Origin) ([][]byte, error) {
 	if len(replies) == 0 {
 		return nil, nil
 	}
-	plan, err := Outbound(replies, o, a.outboundOptions(ctx))
+	plan, err := Outbound(replies, o, a.outboundOptions(ctx, convs))
 	if err != nil {
 		return nil, err
 	}
@@ -170,23 +172,61 @@ func (a *Adapter) owe(ctx context.Context, replies []flows.Reply, o Origin) ([][
 	return out, nil
 }
 
-// outboundOptions look up what replies do not say: a channel's type and a
-// person's 1:1 chat, from the conversation records.
-func (a *Adapter) outboundOptions(ctx context.Context) OutboundOptions {
+// outboundOptions look up what replies do not say, from the conversation
+// records: a channel's type, and a person's Teams id and 1:1 chat.
+func (a *Adapter) outboundOptions(ctx context.Context, convs Conversations) OutboundOptions {
 	opt := OutboundOptions{Card: a.card}
 	opt.ChannelType = func(channel string) string {
-		c, err := a.convs.Conversation(ctx, Platform, channel)
+		c, err := convs.Conversation(ctx, Platform, channel)
 		if err != nil {
 			return ""
 		}
 		return c.ChannelType
 	}
+	opt.Person = func(user string) (string, string) {
+		c, err := convs.PersonalConversation(ctx, Platform, "", user)
+		if err != nil {
+			return "", ""
+		}
+		return c.TeamsUserID, c.ID
+	}
 	return opt
+}
+
+// unwrapper is a transaction's Store wrapped by the delivery machinery (a
+// batch's), giving the Store it wraps.
+type unwrapper interface{ Unwrap() delivery.Store }
+
+// convsIn is the conversation records as seen by the transaction tx: its
+// own reads, never another connection's (SQLite has one, which tx holds).
+func (a *Adapter) convsIn(tx delivery.Store) Conversations {
+	for {
+		if c, ok := tx.(Conversations); ok {
+			return c
+		}
+		u, ok := tx.(unwrapper)
+		if !ok {
+			return noConversations{}
+		}
+		tx = u.Unwrap()
+	}
+}
+
+// noConversations knows of no conversation: a transaction's Store that
+// keeps none (a test's) reads nothing beside it.
+type noConversations struct{ Conversations }
+
+func (noConversations) Conversation(context.Context, string, string) (inbox.Conversation, error) {
+	return inbox.Conversation{}, flows.ErrNotFound
+}
+
+func (noConversations) PersonalConversation(context.Context, string, string, string) (inbox.Conversation, error) {
+	return inbox.Conversation{}, flows.ErrNotFound
 }
 
 // Sorry is the notice owed when the machinery gives up on a person's
 // activity: in their 1:1 chat.
-func (a *Adapter) Sorry(d inbox.Delivery, st delivery.Stepped) ([][]byte, error) {
+func (a *Adapter) Sorry(ctx context.Context, tx delivery.Store, d inbox.Delivery, st delivery.Stepped) ([][]byte, error) {
 	o, ok := st.Origin.(Origin)
 	if !ok || o.UserID == "" {
 		return nil, nil
@@ -194,17 +234,18 @@ func (a *Adapter) Sorry(d inbox.Delivery, st delivery.Stepped) ([][]byte, error)
 	sorry := flows.Reply{Kind: flows.Notice, User: o.UserID,
 		Title: "Sorry, that didn't work, and nothing was changed by it.",
 		Parts: []flows.Part{{Text: "Please try again. If it keeps happening, tell whoever looks after What Matters in your organisation."}}}
-	return a.owe(context.Background(), []flows.Reply{sorry}, o)
+	return a.owe(ctx, a.convsIn(tx), []flows.Reply{sorry}, o)
 }
 
 // Render renders the replies of a step no delivery caused (a check-in, a
 // session's timer, a digest) that go to Teams: those for a channel or chat
-// of Teams (ids with a colon: "19:…", "a:…"). Where each goes is looked up
-// when it is sent (Send fills in the service URL and tenant).
-func (a *Adapter) Render(replies []flows.Reply) ([][]byte, error) {
+// of Teams (ids with a colon: "19:…", "a:…"), or, naming none, for a
+// person of Teams (an Entra object id, a GUID). Where each goes is looked
+// up when it is sent (Send fills in the service URL and tenant).
+func (a *Adapter) Render(ctx context.Context, tx delivery.Store, replies []flows.Reply) ([][]byte, error) {
 	var mine []flows.Reply
 	for _, r := range replies {
-		if IsConversationID(r.Channel) {
+		if IsConversationID(r.Channel) || (r.Channel == "" && IsGUID(r.User)) {
 			mine = append(mine, r)
 		}
 	}
@@ -214,7 +255,7 @@ func (a *Adapter) Render(replies []flows.Reply) ([][]byte, error) {
 	// The markers come from the origin's delivery: one of its own for
 	// each step.
 	o := Origin{ConversationType: ConversationChannel, Delivery: fmt.Sprintf("scheduled:%d:%d", a.now().UnixNano(), a.steps.Add(1))}
-	return a.owe(context.Background(), mine, o)
+	return a.owe(ctx, a.convsIn(tx), mine, o)
 }
 
 // IsConversationID reports whether id is a Teams conversation id: they

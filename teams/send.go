@@ -245,7 +245,7 @@ func (a *Adapter) anchor(ctx context.Context, m inbox.OutboxMessage, s Send, id 
 		if err != nil {
 			return fmt.Errorf("anchoring reflection %d or session %d: %w", s.Anchor, s.Session, err)
 		}
-		owed, err := a.owe(ctx, replies, o)
+		owed, err := a.owe(ctx, a.convsIn(tx), replies, o)
 		if err != nil {
 			return err
 		}
