@@ -46,6 +46,7 @@ type Config struct {
 	TeamsTenantID       TeamsTenant  `envconfig:"TEAMS_TENANT_ID" desc:"Teams: the Entra ID tenant the bot is registered in (its GUID or a verified domain such as trust.onmicrosoft.com): its token comes from that tenant"`
 	TeamsTenants        TeamsTenants `envconfig:"TEAMS_ALLOWED_TENANTS" desc:"Teams: comma-separated tenant GUIDs the bot accepts activities from; unset: any tenant the app is installed in"`
 	TeamsOpenIDMetadata EndpointURL  `envconfig:"TEAMS_OPENID_METADATA_URL" desc:"Teams: the OpenID metadata naming the keys that sign incoming requests (tests); unset: https://login.botframework.com/v1/.well-known/openidconfiguration"`
+	TeamsGraphURL       EndpointURL  `envconfig:"TEAMS_GRAPH_URL" desc:"Teams: Microsoft Graph's base URL, where an uncertain post is looked for (tests); unset: https://graph.microsoft.com/v1.0"`
 	TeamsTokenURL       EndpointURL  `envconfig:"TEAMS_TOKEN_URL" desc:"Teams: the token endpoint (tests); unset: https://login.microsoftonline.com/TEAMS_TENANT_ID/oauth2/v2.0/token"`
 
 	Port        Port        `envconfig:"PORT" default:"8080" desc:"HTTP port for /slack/events, /healthz, /readyz and /metrics"`

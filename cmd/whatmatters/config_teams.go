@@ -140,6 +140,7 @@ func (c Config) checkTeams() error {
 			{"TEAMS_TENANT_ID", c.TeamsTenantID != ""},
 			{"TEAMS_ALLOWED_TENANTS", len(c.TeamsTenants) > 0},
 			{"TEAMS_TOKEN_URL", c.TeamsTokenURL != ""},
+			{"TEAMS_GRAPH_URL", c.TeamsGraphURL != ""},
 		} {
 			if v.set {
 				return fmt.Errorf("%s is set but TEAMS_APP_ID is not: set the bot's app id too, or unset %s", v.name, v.name)

@@ -43,7 +43,7 @@ func newTeams(cfg Config, deliveries *delivery.Service, db *storage.DB, engine f
 	if err != nil {
 		return nil, fmt.Errorf("TEAMS_APP_ID and TEAMS_APP_PASSWORD: %w", err)
 	}
-	graph, err := teams.NewGraph(teams.GraphConfig{Tokens: graphTokens, BotAppID: string(cfg.TeamsAppID)})
+	graph, err := teams.NewGraph(teams.GraphConfig{Tokens: graphTokens, BotAppID: string(cfg.TeamsAppID), BaseURL: string(cfg.TeamsGraphURL)})
 	if err != nil {
 		return nil, fmt.Errorf("teams: %w", err)
 	}
