@@ -1,51 +1,46 @@
-// Package teams holds the foundations of the Microsoft Teams adapter: what
-// talks to the Bot Framework, with nothing of the engine's delivery in it.
+// Package teams is the Microsoft Teams adapter: a delivery.Platform, like
+// the Slack adapter (package bot), over the same engine and delivery
+// machinery. docs/teams.md gives the rules and their sources.
 //
-// What is here:
+// The served adapter:
 //
-//   - auth.go: Verifier checks the JWT on each POST /api/messages (Bot
-//     Framework OpenID metadata and key set, cached, refreshed daily and on
-//     an unknown kid at most once per gap; issuer, audience, RS256 only,
-//     clock skew, the serviceurl claim, the key's endorsement of the
-//     channel, a tenant allow-list) and fills ServiceURLs, the only service
-//     URLs the connector will send to.
-//   - handler.go: Handler, the HTTP wrapper: bounded body, parse, verify,
-//     then the callback; 400 for bad JSON and 403 for a failed check, both
-//     before anything is handed on.
-//   - token.go: TokenSource, the bot's client-credentials token from its
-//     own Entra ID tenant, cached until shortly before expiry.
-//   - connector.go: Connector sends, replies in a channel thread, updates,
-//     deletes and opens 1:1 chats; it never retries or sleeps, but returns
-//     SendError saying whether to retry, after how long, and whether the
-//     outcome is uncertain.
-//   - activity.go: the activity shapes (messages, invokes, conversation
-//     updates, edits and deletions), mention stripping, card actions,
-//     dialog payloads and invoke responses.
-//   - cards.go: a flows.Reply as an Adaptive Card (Action.Execute buttons,
-//     text that cannot carry Markdown, kept under Teams' size limit, a
-//     hidden idempotency marker that CardMarker reads back).
-//   - inbound.go: ReadInbound, a verified activity as what the engine is
-//     asked (command, help, reply, control, edit, delete, install, or
-//     ignore with a reason safe to log), with its team, person, channel,
-//     reply chain, dedup key and ordering key. Commands are "reflect …"
-//     after the bot's @mention, or in a 1:1 chat.
-//   - outbound.go: Outbound, the engine's replies as connector sends
-//     (root post, reply in a chain, update, 1:1 chat for notices and
-//     direct messages), each with its card, marker and what to do after
-//     an uncertain outcome; private channels and reflections outside
-//     channels refused, and the person told.
-//   - manifest.go: Manifest and AppPackage, the Teams app manifest and the
-//     zip to upload (bot in team and personal scopes, the reflect commands,
-//     the RSC permission ChannelMessage.Read.Group, icons drawn here),
-//     checked against the schema's required fields and lengths.
+//   - adapter.go: Adapter, NewAdapter (registered with the delivery
+//     machinery under the "teams:" prefix of its dedup keys), Handler for
+//     POST /api/messages (verified activities recorded in the inbox and
+//     acknowledged), where conversations live (remembered from verified
+//     activities), channel privacy and readiness.
+//   - platform.go: the engine's step for each recorded activity (commands,
+//     replies in reply chains, edits and deletions, card buttons, the
+//     install greeting), the replies rendered as sends; a scheduled step's
+//     replies for Teams' channels and people. Every read inside a step
+//     goes through its transaction.
+//   - send.go: sending the outbox through the connector: each
+//     conversation paced within Teams' limits, a tenant held after a 429,
+//     the connector's 5xx backed off, a 1:1 chat opened when none is
+//     known, an uncertain post looked for through Graph before it is sent
+//     again, a root post's reply chain anchored with its first question.
+//   - dialogflow.go, homeflow.go, files.go: dialogs (task/fetch answered
+//     from read-only state, task/submit recorded), the home card kept
+//     current by Teams' refresh, and a reply's files (a chart inline, a
+//     text file as cards).
 //
-// What is not here yet: the adapter's integration with the delivery
-// machinery (recording inbound activities under their dedup and ordering
-// keys, running the engine, keeping sends in the outbox, runners and
-// pacing, opening 1:1 chats and storing them, looking for a marker
-// through Graph after an uncertain send), answering invokes with a
-// refreshed card, dialogs for answers, files (my data, the digest's
-// chart) and the home card. The TEAMS_* settings are read and checked by
-// cmd/whatmatters, but nothing serves Teams yet.
-// docs/teams.md gives the rules and their sources.
+// Its parts:
+//
+//   - auth.go, handler.go: the JWT check of every request (Bot Framework
+//     keys cached and refreshed, issuer, audience, RS256, skew, the
+//     serviceurl claim, the key's endorsement, a tenant allow-list) and
+//     the bounded HTTP wrapper (400, 403, 413, 503 when 128 are being
+//     checked).
+//   - token.go, certificate.go: the bot's token from its own Entra ID
+//     tenant, by client secret or certificate.
+//   - connector.go: the Bot Connector REST calls, never retrying itself:
+//     SendError says whether and when to retry and whether the outcome is
+//     uncertain.
+//   - activity.go, inbound.go, outbound.go, cards.go, dialogs.go, home.go,
+//     chart.go: the activity shapes, what an activity asks of the engine,
+//     the engine's replies as sends, Adaptive Cards (no Markdown from
+//     people's text, a hidden idempotency marker, Teams' size limits).
+//   - limits.go, earlier.go: Teams' rate windows and retry policy; the
+//     Graph reader that finds a marked post.
+//   - manifest.go: the app package (whatmatters teams-manifest).
 package teams
