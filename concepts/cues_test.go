@@ -46,3 +46,34 @@ func TestAddCuesUnknownTheme(t *testing.T) {
 		t.Errorf("err = %v, want one naming the unknown theme", err)
 	}
 }
+
+// TestPassing checks which themes an answer names only in passing
+// (passing.go): the one it is about is never passing.
+func TestPassing(t *testing.T) {
+	cat := Builtin()
+	cases := []struct {
+		text, theme string
+		passing     bool
+	}{
+		{"She's been in the chapel choir since she was a girl", "community_groups", false},
+		{"Lady on the ward whose only visitor is a volunteer from the church, the family are all abroad", "faith_spiritual", true},
+		{"Asked for communion again, we did it in the garden with her partner", "everyday_pleasures", true},
+		{"Asked for communion again, we did it in the garden with her partner", "faith_spiritual", false},
+		{"Wife exhausted, up three times a night with him", "carer_strain", false},
+		{"JIC meds in the house now", "jic_meds", false},
+	}
+	for _, c := range cases {
+		found := false
+		for _, h := range cat.Find(c.text) {
+			if h.Theme == c.theme {
+				found = true
+				if h.Passing != c.passing {
+					t.Errorf("%q: %s passing %v, want %v", c.text, c.theme, h.Passing, c.passing)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%q: %s not found", c.text, c.theme)
+		}
+	}
+}

@@ -14,6 +14,14 @@ type Hit struct {
 	Cue   string
 	Start int
 	End   int
+	// Places is how many different places in the answer the theme's plain
+	// cues matched (matches sharing no word); 0 for a theme found by weak
+	// cues alone.
+	Places int
+	// Passing says the theme is named in passing in an answer about
+	// something else (see passing): the answer speaks to it, but is weak
+	// evidence of it.
+	Passing bool
 }
 
 // indexKey is the key a cue is indexed under by its first word: its stem
@@ -43,15 +51,16 @@ func (c *Catalogue) Find(text string) []Hit {
 	bestHole := make(map[int]bool) // whether the kept hit's sentence has a hole
 	weak := map[int][]Hit{}        // theme index → hits of its weak cues
 	seen := map[cueRef]bool{}
+	places := map[int][]span{}
 	try := func(ref cueRef, i int) {
 		t := &c.Themes[ref.theme]
 		cu := &t.cues[ref.cue]
-		if h, ok := best[ref.theme]; ok && !bestHole[ref.theme] && h.Start <= toks[i].start && !cu.weak {
-			return // already found in a clean sentence, earlier
-		}
 		m := findCue(toks, i, cu, true)
 		if m == nil || excluded(toks, t, m) {
 			return
+		}
+		if !cu.weak {
+			places[ref.theme] = append(places[ref.theme], m)
 		}
 		// The words of the cue's first part, which are side by side (or a
 		// gap apart): the other parts may be anywhere in the sentence.
@@ -99,9 +108,11 @@ func (c *Catalogue) Find(text string) []Hit {
 	out := make([]Hit, 0, len(best))
 	for i := range c.Themes {
 		if h, ok := best[i]; ok {
+			h.Places = countPlaces(places[i])
 			out = append(out, h)
 		}
 	}
+	markPassing(toks, out)
 	return out
 }
 

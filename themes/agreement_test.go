@@ -167,6 +167,17 @@ func TestLoadGold(t *testing.T) {
 // heldout2 0.628 / 0.649 / 0.538 / 0.667, F1 0.711): the wordings v5
 // reads are not where the held-out community labels differ.
 //
+// tune4 (codes_tune4.jsonl, 79 answers) was written on 2026-12-07 by a
+// writer who had not seen the held-out files, rich in the community and
+// relationships borderlines (support from the person's own people against
+// services; paid carers and nurses known well; relationships noticed
+// against named). Measured before any rule was fitted to it, with v6
+// (whose directions are v5's: v6 changed only the keys of theme phrases
+// named in passing): 0.599 / 0.393 / 0.734 / 0.553, F1 0.709. No rule was
+// fitted to it in this round, so held-out kappa, measured once after
+// (2026-12-07), is v5's on both sets: heldout 0.782 / 0.686 / 0.593 /
+// 0.651, F1 0.770; heldout2 0.628 / 0.649 / 0.538 / 0.667, F1 0.711.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -184,6 +195,10 @@ var agreementFloors = map[string]map[string]float64{
 	"tune3": {
 		flows.DirRelationships: 0.66, flows.DirStories: 0.52, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.68,
 		"capabilities": 0.75,
+	},
+	"tune4": {
+		flows.DirRelationships: 0.58, flows.DirStories: 0.37, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.53,
+		"capabilities": 0.69,
 	},
 	"heldout": {
 		flows.DirRelationships: 0.77, flows.DirStories: 0.67, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.64,
@@ -225,7 +240,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "heldout", "heldout2"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "heldout", "heldout2"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)

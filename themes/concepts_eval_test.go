@@ -223,8 +223,11 @@ func TestThemeFinderTuningSet(t *testing.T) {
 	}
 	// Measured: 28 of 28 found, 91% of evidence, 4 spurious (each a theme
 	// the labeller gave one person or one case: hoists and beds, tube
-	// feeding, a neighbour, hard conversations).
-	checkConceptFloors(t, s, 0.95, 0.85, 5)
+	// feeding, a neighbour, hard conversations). With answers that name a
+	// theme in passing left out of its evidence (concepts/passing.go,
+	// 2026-12-07): 28 of 28, 92% (178 of 193) -> 96% (159 of 165), 4
+	// spurious.
+	checkConceptFloors(t, s, 0.95, 0.93, 5)
 }
 
 // TestThemeFinderTuningSet2 scores the finder on the second tuning set,
@@ -240,8 +243,10 @@ func TestThemeFinderTuningSet2(t *testing.T) {
 	}
 	// Measured when weak cues came in (2026-12-07): 20 of 25 found, 85% of
 	// evidence (59% before them), 3 spurious. With the cues fitted to the
-	// third tuning set: 20 of 25, 84% (102 of 121), 3 spurious.
-	checkConceptFloors(t, s, 0.75, 0.80, 3)
+	// third tuning set: 20 of 25, 84% (102 of 121), 3 spurious. With
+	// answers naming a theme in passing left out of its evidence: 20 of
+	// 25, 89% (91 of 102), 3 spurious.
+	checkConceptFloors(t, s, 0.75, 0.86, 3)
 }
 
 // TestThemeFinderTuningSet3 scores the finder on the third tuning set,
@@ -260,8 +265,32 @@ func TestThemeFinderTuningSet3(t *testing.T) {
 	// found (honest_conversations missed), 79% of evidence (117 of 148), no
 	// spurious theme; per answer precision 77%, recall 60%. With the cues
 	// of concepts/cues.go: 30 of 30, 84% (166 of 198), no spurious theme;
-	// per answer precision 82%, recall 85%.
-	checkConceptFloors(t, s, 0.97, 0.82, 1)
+	// per answer precision 82%, recall 85%. With answers naming a theme in
+	// passing left out of its evidence: 30 of 30, 88% (142 of 161), none
+	// spurious.
+	checkConceptFloors(t, s, 0.97, 0.85, 1)
+}
+
+// TestThemeFinderTuningSet4 scores the finder on the fourth tuning set,
+// written to measure evidence precision: answers that carry the words of
+// several themes while being about one of them.
+func TestThemeFinderTuningSet4(t *testing.T) {
+	s := scoreConcepts(t, "testdata/concepts_tune4.json")
+	t.Logf("fourth tuning set\n%s", s)
+	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
+		for _, w := range s.wrongEvidence {
+			t.Log(w)
+		}
+	}
+	// Measured when it was written (2026-12-07), before the mechanism for
+	// answers that name a theme in passing: 18 of 20 found (missed:
+	// avoiding_admission, independence_control), 55% of evidence (59 of
+	// 108), 5 spurious (each a theme named in passing in other cases:
+	// pets, out_of_hours, eating_drinking_mouthcare, syringe_driver,
+	// advance_care_plan); per answer precision 51%, recall 58%. With it
+	// (measured before any cue was fitted to the set): 18 of 20, 64% (54
+	// of 85), 5 spurious. No cue has been fitted to it yet.
+	checkConceptFloors(t, s, 0.85, 0.60, 5)
 }
 
 // skipHeldOut skips a held-out test when WHATMATTERS_NO_HELDOUT is set, so
@@ -282,7 +311,11 @@ func TestThemeFinderHeldOut(t *testing.T) {
 	// spurious theme; with weak cues, 72% of evidence. With the cues of
 	// concepts/cues.go (fitted to the third tuning set; measured here once
 	// after, 2026-12-07): 31 of 34, 72% (158 of 220), no spurious theme.
-	checkConceptFloors(t, s, 0.85, 0.65, 1)
+	// With answers that name a theme in passing left out of its evidence
+	// (concepts/passing.go, fitted on the tuning sets; measured here once
+	// after, 2026-12-07): 31 of 34, 77% (142 of 184, under the 80% goal),
+	// no spurious theme.
+	checkConceptFloors(t, s, 0.85, 0.75, 1)
 }
 
 // TestThemeFinderHeldOut2 scores the finder on a second held-out set,
@@ -299,8 +332,10 @@ func TestThemeFinderHeldOut2(t *testing.T) {
 	// spurious: more precise, and two concepts fewer found. With the cues
 	// of concepts/cues.go (fitted to the third tuning set; measured here
 	// once after, 2026-12-07): 22 of 30 (73%), 87% of evidence (84 of 97),
-	// 2 spurious.
-	checkConceptFloors(t, s, 0.68, 0.82, 2)
+	// 2 spurious. With answers naming a theme in passing left out of its
+	// evidence (measured here once after, 2026-12-07): 22 of 30 (73%, under
+	// the goal), 89% (75 of 84), 2 spurious (over the goal).
+	checkConceptFloors(t, s, 0.68, 0.86, 2)
 }
 
 func checkConceptFloors(t *testing.T, s conceptScore, found, evidence float64, spurious int) {

@@ -39,6 +39,11 @@ type themeGroup struct {
 	answers int
 	last    int64 // the last answer counted: hits come answer by answer
 	quotes  []themeQuote
+	// passing are the answers that name the theme only in passing
+	// (PassingKey), with their quotes: they count toward its cases and
+	// people, but are its evidence only when no answer is about it.
+	passing       []int32
+	passingQuotes []themeQuote
 }
 
 func newGroup(key string) *themeGroup {
@@ -62,15 +67,44 @@ func (g *themeGroup) add(period []flows.CodedAnswer, i, j int, noQuotes map[stri
 		return // one answer counts once, and gives one quote
 	}
 	g.last = a.ID
-	g.answers++
 	if i > math.MaxInt32 || j > math.MaxUint16 {
 		return
 	}
-	ans[g] = append(ans[g], int32(i))
+	var tq *themeQuote
 	if q, ok := verifiedQuote(*a, ph.Quote, noQuotes, nil); ok && !concepts.IsPlaceholderOnly(q.Text) {
-		g.quotes = append(g.quotes, themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))})
+		tq = &themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))}
+	}
+	if strings.HasPrefix(ph.Key, PassingKey) {
+		g.passing = append(g.passing, int32(i))
+		if tq != nil {
+			g.passingQuotes = append(g.passingQuotes, *tq)
+		}
+		return
+	}
+	g.answers++
+	ans[g] = append(ans[g], int32(i))
+	if tq != nil {
+		g.quotes = append(g.quotes, *tq)
 	}
 }
+
+// evidence makes the answers that name the theme in passing its evidence
+// when no answer is about it, so that a recurring theme is never shown
+// without its answers.
+func (g *themeGroup) evidence(ans map[*themeGroup][]int32) {
+	if g.answers > 0 || len(g.passing) == 0 {
+		return
+	}
+	g.answers = len(g.passing)
+	ans[g] = g.passing
+	g.quotes = g.passingQuotes
+}
+
+// PassingKey starts the key of a theme phrase whose answer names the theme
+// only in passing (concepts.Hit.Passing): the answer counts toward the
+// theme's cases and people, but its quote and its place among the
+// theme's answers go to answers about the theme.
+const PassingKey = "passing:"
 
 // recurs is the rule for a theme to be reported as recurring: found in two
 // or more cases, from two or more people.
@@ -134,6 +168,7 @@ func (f *themeFinder) find(ctx context.Context) (recurring, emerging []flows.The
 		if !g.recurs() {
 			continue
 		}
+		g.evidence(ans)
 		t, _ := f.cat.Theme(g.key)
 		recurring = append(recurring, f.theme(g, ans[g], flows.Theme{ID: t.ID, Label: t.Label, Definition: t.Definition,
 			SpeaksTo: t.SpeaksTo, Key: t.ID, Phrase: bestPhrase(g.phrases)}))
@@ -398,13 +433,18 @@ func attribution(period []flows.CodedAnswer) func(string) string {
 
 // ThemePhrases finds the catalogue's themes in an answer's text, each as a
 // phrase: the words that carry it, the theme's id, and the sentence (or
-// clauses) to quote, word for word.
+// clauses) to quote, word for word. Its key is the theme's id, after
+// PassingKey where the answer names the theme only in passing.
 func ThemePhrases(cat *concepts.Catalogue, text string) []flows.Phrase {
 	hits := cat.Find(text)
 	out := make([]flows.Phrase, 0, len(hits))
 	for _, h := range hits {
 		q := concepts.QuoteFor(text, h.Start, h.End)
-		out = append(out, flows.Phrase{Phrase: text[h.Start:h.End], Key: h.Theme, Theme: h.Theme, Quote: q.Text,
+		key := h.Theme
+		if h.Passing {
+			key = PassingKey + h.Theme
+		}
+		out = append(out, flows.Phrase{Phrase: text[h.Start:h.End], Key: key, Theme: h.Theme, Quote: q.Text,
 			CutBefore: q.CutBefore, CutAfter: q.CutAfter})
 	}
 	return out
