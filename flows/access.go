@@ -101,11 +101,11 @@ func ownConversation(channel, home string) bool { return channel != "" && channe
 // homeShows returns which conversations the actor's Home tab may draw on:
 // public channels (the engine's ChannelPrivacy; a channel it cannot tell
 // counts as private), and none for someone from another organisation.
-func (e *Engine) homeShows(ctx context.Context, a Actor) func(channel string) bool {
+func (k *kernel) homeShows(ctx context.Context, a Actor) func(channel string) bool {
 	if a.External {
 		return func(string) bool { return false }
 	}
-	return e.shownIn(ctx, a.TeamID, "")
+	return k.shownIn(ctx, a.TeamID, "")
 }
 
 // sessionGone is the answer to a session's control used outside the

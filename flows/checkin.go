@@ -173,40 +173,39 @@ func (e *Engine) scheduleCheckIn(ctx context.Context, c Command, args string) ([
 // change returns the replies and, when it changed the team, a detail for
 // the audit log (never content); an empty detail saves nothing.
 func (e *Engine) changeTeamSettings(ctx context.Context, c Command, change func(*Team) ([]Reply, string)) ([]Reply, error) {
-	var replies []Reply
-	err := e.store.InTx(ctx, func(s Store) error {
-		team, refused, err := e.teamForSettings(ctx, s, c)
-		if err != nil || refused != nil {
-			replies = refused
-			return err
-		}
-		var detail string
-		replies, detail = change(&team)
-		if detail == "" {
-			return nil
-		}
-		if err := s.UpdateTeam(ctx, team); err != nil {
-			return err
-		}
-		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: detail})
-	})
-	return replies, err
+	return inTx(ctx, e.store, e.settingsOn, func(se *settings) ([]Reply, error) { return se.changeTeam(ctx, c, change) })
+}
+
+// changeTeam is changeTeamSettings' step, the settings part's own.
+func (se *settings) changeTeam(ctx context.Context, c Command, change func(*Team) ([]Reply, string)) ([]Reply, error) {
+	team, refused, err := se.teamForSettings(ctx, c)
+	if err != nil || refused != nil {
+		return refused, err
+	}
+	replies, detail := change(&team)
+	if detail == "" {
+		return replies, nil
+	}
+	if err := se.st.UpdateTeam(ctx, team); err != nil {
+		return replies, err
+	}
+	return replies, se.audit(ctx, se.st, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: detail})
 }
 
 // teamForSettings loads the team, locked, for a settings change by the
 // command's author; refused holds the reply when they may not change it.
-func (e *Engine) teamForSettings(ctx context.Context, s Store, c Command) (team Team, refused []Reply, err error) {
-	m, err := memberOf(ctx, s, c.Actor)
+func (se *settings) teamForSettings(ctx context.Context, c Command) (team Team, refused []Reply, err error) {
+	m, err := memberOf(ctx, se.st, c.Actor)
 	if err != nil {
 		return Team{}, nil, err
 	}
-	if !e.mayChangeSettings(c.Actor, m) {
+	if !se.mayChangeSettings(c.Actor, m) {
 		return Team{}, []Reply{settingsRefused(c.Actor, c.Channel)}, nil
 	}
-	if _, _, err := e.member(ctx, s, c.Actor); err != nil { // the team, on its first sight
+	if _, _, err := se.member(ctx, se.st, c.Actor); err != nil { // the team, on its first sight
 		return Team{}, nil, err
 	}
-	team, err = s.GetTeam(ctx, c.TeamID)
+	team, err = se.st.GetTeam(ctx, c.TeamID)
 	if err != nil {
 		return Team{}, nil, fmt.Errorf("loading team: %w", err)
 	}
@@ -221,17 +220,9 @@ func (e *Engine) setTimezone(ctx context.Context, c Command, zone string) ([]Rep
 	}
 	var refused []Reply
 	err = e.store.InTx(ctx, func(s Store) error {
-		var team Team
 		var err error
-		team, refused, err = e.teamForSettings(ctx, s, c)
-		if err != nil || refused != nil {
-			return err
-		}
-		team.Timezone = loc.String()
-		if err := s.UpdateTeam(ctx, team); err != nil {
-			return err
-		}
-		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "timezone " + team.Timezone})
+		refused, err = e.settingsOn(s).setTimezone(ctx, c, loc)
+		return err
 	})
 	if err != nil || refused != nil {
 		return refused, err
@@ -239,48 +230,68 @@ func (e *Engine) setTimezone(ctx context.Context, c Command, zone string) ([]Rep
 	return []Reply{notice(c.Channel, c.UserID, "The team's timezone is now "+loc.String()+".", "Check-in times are read in it, and change with its clocks.")}, nil
 }
 
+// setTimezone is setTimezone's step, the settings part's own: refused
+// holds the reply when the person may not change it.
+func (se *settings) setTimezone(ctx context.Context, c Command, loc *time.Location) (refused []Reply, err error) {
+	team, refused, err := se.teamForSettings(ctx, c)
+	if err != nil || refused != nil {
+		return refused, err
+	}
+	team.Timezone = loc.String()
+	if err := se.st.UpdateTeam(ctx, team); err != nil {
+		return nil, err
+	}
+	return nil, se.audit(ctx, se.st, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Detail: "timezone " + team.Timezone})
+}
+
 // setAway handles /reflect snooze, /reflect away until DATE and /reflect back.
 func (e *Engine) setAway(ctx context.Context, c Command, word, args string) ([]Reply, error) {
 	var replies []Reply
 	err := e.store.InTx(ctx, func(s Store) error {
-		replies = nil
-		m, _, err := e.member(ctx, s, c.Actor)
-		if err != nil {
-			return err
-		}
-		team, err := s.GetTeam(ctx, c.TeamID)
-		if err != nil {
-			return fmt.Errorf("loading team: %w", err)
-		}
-		loc, now := e.location(team), e.clock()
-		switch word {
-		case "back":
-			m.AwayUntil, m.SnoozedUntil = time.Time{}, time.Time{}
-			replies = []Reply{notice(c.Channel, c.UserID, "Welcome back: you'll be in the next check-in.", "")}
-		case "snooze":
-			until := now.AddDate(0, 0, 7)
-			if team.CheckInChannel != "" {
-				if next, err := NextWeekly(loc, team.CheckInDay, team.CheckInTime, now); err == nil {
-					until = next.Add(time.Minute)
-				}
-			}
-			m.SnoozedUntil = until
-			replies = []Reply{notice(c.Channel, c.UserID, "Not this week: noted.",
-				"You won't be mentioned in the check-in until after "+until.In(loc).Format("Monday 2 January")+". /reflect back undoes it.")}
-		case "away":
-			date := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), "until"))
-			day, err := time.ParseInLocation("2006-01-02", date, loc)
-			if err != nil || !day.AddDate(0, 0, 1).After(now) {
-				replies = []Reply{notice(c.Channel, c.UserID, "Away until when?", "Give the last day you're away, for example /reflect away until 2026-12-28.")}
-				return nil
-			}
-			m.AwayUntil = day.AddDate(0, 0, 1) // the start of the day after
-			replies = []Reply{notice(c.Channel, c.UserID, "Noted: away until "+day.Format("Monday 2 January 2006")+".",
-				"You won't be mentioned in check-ins until then. /reflect back undoes it.")}
-		}
-		_, err = s.SaveMember(ctx, m)
+		var err error
+		replies, err = e.settingsOn(s).setAway(ctx, c, word, args)
 		return err
 	})
+	return replies, err
+}
+
+// setAway is setAway's step, the settings part's own.
+func (se *settings) setAway(ctx context.Context, c Command, word, args string) ([]Reply, error) {
+	var replies []Reply
+	m, _, err := se.member(ctx, se.st, c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	team, err := se.st.GetTeam(ctx, c.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("loading team: %w", err)
+	}
+	loc, now := se.location(team), se.clock()
+	switch word {
+	case "back":
+		m.AwayUntil, m.SnoozedUntil = time.Time{}, time.Time{}
+		replies = []Reply{notice(c.Channel, c.UserID, "Welcome back: you'll be in the next check-in.", "")}
+	case "snooze":
+		until := now.AddDate(0, 0, 7)
+		if team.CheckInChannel != "" {
+			if next, err := NextWeekly(loc, team.CheckInDay, team.CheckInTime, now); err == nil {
+				until = next.Add(time.Minute)
+			}
+		}
+		m.SnoozedUntil = until
+		replies = []Reply{notice(c.Channel, c.UserID, "Not this week: noted.",
+			"You won't be mentioned in the check-in until after "+until.In(loc).Format("Monday 2 January")+". /reflect back undoes it.")}
+	case "away":
+		date := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), "until"))
+		day, err := time.ParseInLocation("2006-01-02", date, loc)
+		if err != nil || !day.AddDate(0, 0, 1).After(now) {
+			return []Reply{notice(c.Channel, c.UserID, "Away until when?", "Give the last day you're away, for example /reflect away until 2026-12-28.")}, nil
+		}
+		m.AwayUntil = day.AddDate(0, 0, 1) // the start of the day after
+		replies = []Reply{notice(c.Channel, c.UserID, "Noted: away until "+day.Format("Monday 2 January 2006")+".",
+			"You won't be mentioned in check-ins until then. /reflect back undoes it.")}
+	}
+	_, err = se.st.SaveMember(ctx, m)
 	return replies, err
 }
 

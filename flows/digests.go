@@ -156,20 +156,20 @@ func visibleQuotes(shown func(string) bool) func(Quote) bool {
 // "" (the App Home, a person's own view) draws on public channels only. A
 // channel whose privacy cannot be told is taken as private. Answers of no
 // channel (the console) are shown anywhere.
-func (e *Engine) shownIn(ctx context.Context, teamID, channel string) func(string) bool {
+func (k *kernel) shownIn(ctx context.Context, teamID, channel string) func(string) bool {
 	private := map[string]bool{}
 	return func(ch string) bool {
 		if ch == channel || ch == "" {
 			return true
 		}
-		if e.privacy == nil {
+		if k.privacy == nil {
 			return true
 		}
 		p, seen := private[ch]
 		if !seen {
 			var err error
-			if p, err = e.privacy(ctx, teamID, ch); err != nil {
-				e.log.WarnContext(ctx, "digest: channel privacy unknown; its answers are left out", "channel", ch, "err", err)
+			if p, err = k.privacy(ctx, teamID, ch); err != nil {
+				k.log.WarnContext(ctx, "digest: channel privacy unknown; its answers are left out", "channel", ch, "err", err)
 				p = true
 			}
 			private[ch] = p

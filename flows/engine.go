@@ -135,13 +135,16 @@ func (e *Engine) SetDiscipline(ctx context.Context, a Actor, discipline string) 
 	if problem := e.DisciplineProblem(discipline); problem != "" {
 		return fmt.Errorf("%w: %s", ErrInvalid, problem)
 	}
-	return e.store.InTx(ctx, func(s Store) error {
-		m, _, err := e.member(ctx, s, a)
-		if err != nil {
-			return err
-		}
-		m.Discipline = discipline
-		_, err = s.SaveMember(ctx, m)
+	return e.store.InTx(ctx, func(s Store) error { return e.settingsOn(s).setDiscipline(ctx, a, discipline) })
+}
+
+// setDiscipline is SetDiscipline's step, the settings part's own.
+func (se *settings) setDiscipline(ctx context.Context, a Actor, discipline string) error {
+	m, _, err := se.member(ctx, se.st, a)
+	if err != nil {
 		return err
-	})
+	}
+	m.Discipline = discipline
+	_, err = se.st.SaveMember(ctx, m)
+	return err
 }

@@ -173,6 +173,12 @@ func optTime(t time.Time) *time.Time {
 // their answers, the reflections they started or answered, and those
 // reflections' cases.
 func BuildExport(ctx context.Context, s Store, teamIDs []string, user string, now time.Time) (Export, error) {
+	return buildExport(ctx, s, teamIDs, user, now)
+}
+
+// buildExport is BuildExport over only what an export reads: the rights
+// part's, and the command line's.
+func buildExport(ctx context.Context, s exportSource, teamIDs []string, user string, now time.Time) (Export, error) {
 	ex := Export{ExportedAt: now.UTC(), User: user, Cases: []ExportCase{}, Reflections: []ExportReflection{},
 		Themes: []ExportCodes{}, Digests: []ExportDigest{}, Sessions: []ExportSession{},
 		Outcomes: []ExportOutcome{}, OutcomeFigures: []OutcomeReport{}}
@@ -198,7 +204,7 @@ func BuildExport(ctx context.Context, s Store, teamIDs []string, user string, no
 	return ex, nil
 }
 
-func exportTeam(ctx context.Context, s Store, team, user string, ex *Export) error {
+func exportTeam(ctx context.Context, s exportSource, team, user string, ex *Export) error {
 	reflections, err := s.ListReflections(ctx, team)
 	if err != nil {
 		return fmt.Errorf("listing reflections: %w", err)
@@ -271,7 +277,7 @@ func exportTeam(ctx context.Context, s Store, team, user string, ex *Export) err
 	return nil
 }
 
-func exportSessions(ctx context.Context, s Store, team, user string, ex *Export) error {
+func exportSessions(ctx context.Context, s exportSource, team, user string, ex *Export) error {
 	sessions, err := s.ListSessions(ctx, team)
 	if err != nil {
 		return fmt.Errorf("listing sessions: %w", err)
@@ -322,7 +328,7 @@ func exportSessions(ctx context.Context, s Store, team, user string, ex *Export)
 
 // exportOutcomes adds a team's outcome records, by month, and its figures
 // for the quarter ending now.
-func exportOutcomes(ctx context.Context, s Store, team string, now time.Time, ex *Export) error {
+func exportOutcomes(ctx context.Context, s exportSource, team string, now time.Time, ex *Export) error {
 	t, err := s.GetTeam(ctx, team)
 	if err != nil {
 		return fmt.Errorf("loading team: %w", err)

@@ -11,11 +11,26 @@ import (
 // sessions in their team, without changing anything: the Slack adapter
 // asks before opening the session form.
 func (e *Engine) MayFacilitate(ctx context.Context, a Actor) (bool, error) {
-	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
-	if err != nil && !isNotFound(err) {
-		return false, fmt.Errorf("loading member: %w", err)
+	return e.settingsOn(e.store).mayRunSessions(ctx, a)
+}
+
+// mayRunSessions is MayFacilitate, the settings part's own.
+func (se *settings) mayRunSessions(ctx context.Context, a Actor) (bool, error) {
+	m, err := memberOf(ctx, se.st, a)
+	if err != nil {
+		return false, err
 	}
-	return e.mayFacilitate(a, m), nil
+	return se.mayFacilitate(a, m), nil
+}
+
+// mayChangeTeam reports, without changing anything, whether the actor may
+// change the team's settings.
+func (se *settings) mayChangeTeam(ctx context.Context, a Actor) (bool, error) {
+	m, err := memberOf(ctx, se.st, a)
+	if err != nil {
+		return false, err
+	}
+	return se.mayChangeSettings(a, m), nil
 }
 
 // FacilitateRefused is the kind refusal given to someone who may not run a
@@ -36,21 +51,24 @@ func (e *Engine) SetFacilitator(ctx context.Context, teamID, userID string, on b
 	if userID == "" {
 		return fmt.Errorf("%w: whose role? give a user id", ErrInvalid)
 	}
-	return e.store.InTx(ctx, func(s Store) error {
-		m, _, err := e.member(ctx, s, Actor{TeamID: teamID, UserID: userID})
-		if err != nil {
-			return err
-		}
-		m.Facilitator = on
-		if _, err := s.SaveMember(ctx, m); err != nil {
-			return err
-		}
-		detail := "facilitator"
-		if !on {
-			detail = "not facilitator"
-		}
-		return e.audit(ctx, s, AuditEntry{TeamID: teamID, Actor: by, Action: AuditRole, Subject: userID, Detail: detail})
-	})
+	return e.store.InTx(ctx, func(s Store) error { return e.settingsOn(s).setFacilitator(ctx, teamID, userID, on, by) })
+}
+
+// setFacilitator is SetFacilitator's step, the settings part's own.
+func (se *settings) setFacilitator(ctx context.Context, teamID, userID string, on bool, by string) error {
+	m, _, err := se.member(ctx, se.st, Actor{TeamID: teamID, UserID: userID})
+	if err != nil {
+		return err
+	}
+	m.Facilitator = on
+	if _, err := se.st.SaveMember(ctx, m); err != nil {
+		return err
+	}
+	detail := "facilitator"
+	if !on {
+		detail = "not facilitator"
+	}
+	return se.audit(ctx, se.st, AuditEntry{TeamID: teamID, Actor: by, Action: AuditRole, Subject: userID, Detail: detail})
 }
 
 // ChangeFacilitator is SetFacilitator done by a person (from /reflect
@@ -72,11 +90,9 @@ func (e *Engine) ChangeFacilitator(ctx context.Context, a Actor, channel, userID
 	if userID == "" {
 		return say("Who?", "Say who, for example /reflect facilitator @sam, or /reflect facilitator @sam off."), nil
 	}
-	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
-	if err != nil && !isNotFound(err) {
-		return nil, fmt.Errorf("loading member: %w", err)
-	}
-	if !e.mayChangeSettings(a, m) {
+	if ok, err := e.settingsOn(e.store).mayChangeTeam(ctx, a); err != nil {
+		return nil, err
+	} else if !ok {
 		return []Reply{facilitatorsRefused(a, channel)}, nil
 	}
 	if err := e.SetFacilitator(ctx, a.TeamID, userID, on, a.UserID); err != nil {
@@ -94,7 +110,12 @@ func (e *Engine) ChangeFacilitator(ctx context.Context, a Actor, channel, userID
 // ListFacilitators returns the user ids of the team's stored facilitators
 // (not those listed in the configuration), for /reflect settings.
 func (e *Engine) ListFacilitators(ctx context.Context, teamID string) ([]string, error) {
-	ms, err := e.store.ListMembers(ctx, teamID)
+	return e.settingsOn(e.store).facilitatorsOf(ctx, teamID)
+}
+
+// facilitatorsOf is ListFacilitators, the settings part's own.
+func (se *settings) facilitatorsOf(ctx context.Context, teamID string) ([]string, error) {
+	ms, err := se.st.ListMembers(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing members: %w", err)
 	}

@@ -69,20 +69,6 @@ type GovernanceStore interface {
 	// ListAudit returns the audit log, oldest first: one team's entries
 	// and those across every team, or every entry when teamID is empty.
 	ListAudit(ctx context.Context, teamID string) ([]AuditEntry, error)
-	// ForgetUser deletes everything a person contributed, in one team or
-	// (teamID empty) in all: their answers, session replies and the actions
-	// they recorded, their member records; it unlinks them from reflections
-	// they started, sessions and schedules they facilitated and actions
-	// they own or marked done, and blanks their id in the audit log.
-	// Others' contributions are kept.
-	ForgetUser(ctx context.Context, teamID, userID string) (ForgetReport, error)
-	// PurgeBefore removes the text, author and message id of every answer
-	// created before cutoff (keeping its stage and discipline, so counts
-	// survive) and unlinks those reflections from the person who started
-	// them and from their thread. Session replies and agreed actions
-	// created before cutoff lose their text, author and message id; ended
-	// sessions created before cutoff lose their subject, thread and quotes.
-	// Outcome records whose week is before cutoff's are unlinked from
-	// their case.
-	PurgeBefore(ctx context.Context, cutoff time.Time) (PurgeReport, error)
+	// erasure: ForgetUser and PurgeBefore (governanceparts.go).
+	erasure
 }

@@ -56,8 +56,8 @@ type kernelStore interface {
 	// ListMembers returns the team's members, oldest first.
 	ListMembers(ctx context.Context, teamID string) ([]Member, error)
 
-	// AddAudit appends an entry to the audit log (GovernanceStore.AddAudit).
-	AddAudit(ctx context.Context, e AuditEntry) error
+	// The audit log (auditLog.AddAudit).
+	auditLog
 }
 
 // caseStore keeps cases: the reflections' own, and read or made by the
@@ -126,7 +126,7 @@ func (k *kernel) member(ctx context.Context, s kernelStore, a Actor) (m Member, 
 
 // audit appends to the audit log, failing the step with it: an action that
 // can't be recorded doesn't happen.
-func (k *kernel) audit(ctx context.Context, s kernelStore, entry AuditEntry) error {
+func (k *kernel) audit(ctx context.Context, s auditLog, entry AuditEntry) error {
 	entry.At = k.clock()
 	if err := s.AddAudit(ctx, entry); err != nil {
 		return fmt.Errorf("recording %s in the audit log: %w", entry.Action, err)

@@ -449,7 +449,7 @@ func (oc *outcomes) outcomeReport(ctx context.Context, req OutcomeRequest) (Outc
 // outcomeFiguresReport is the team's report of quarters quarters ending
 // with the week of to, in loc, with its figures only (no stories), and the
 // records of the period.
-func outcomeFiguresReport(ctx context.Context, s OutcomeStore, teamID string, loc *time.Location, to time.Time, quarters int) (OutcomeReport, []Outcome, error) {
+func outcomeFiguresReport(ctx context.Context, s outcomeLister, teamID string, loc *time.Location, to time.Time, quarters int) (OutcomeReport, []Outcome, error) {
 	from, last, prevFrom, prevLast := outcomePeriods(to, loc, quarters)
 	rep := OutcomeReport{TeamID: teamID, Timezone: loc.String(), Quarters: quarters, Until: to.UTC(),
 		FromWeek: from, ToWeek: last, PrevFromWeek: prevFrom, PrevToWeek: prevLast, Note: outcomeNote,

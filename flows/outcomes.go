@@ -414,6 +414,12 @@ type OutcomeStore interface {
 	SaveOutcome(ctx context.Context, o Outcome) (Outcome, error)
 	// OutcomeByCase returns the case's record, or ErrNotFound.
 	OutcomeByCase(ctx context.Context, caseID int64) (Outcome, error)
+	outcomeLister
+}
+
+// outcomeLister lists a team's outcome records: what a report counts and
+// an export carries.
+type outcomeLister interface {
 	// ListOutcomes returns the team's records, those the retention purge
 	// has unlinked from their case too, by week then id.
 	ListOutcomes(ctx context.Context, teamID string) ([]Outcome, error)

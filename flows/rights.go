@@ -20,15 +20,8 @@ func (e *Engine) MyData(ctx context.Context, a Actor, channel string) ([]Reply, 
 	var ex Export
 	err := e.store.InTx(ctx, func(s Store) error {
 		var err error
-		ex, err = BuildExport(ctx, s, []string{a.TeamID}, a.UserID, e.clock())
-		if err != nil {
-			return err
-		}
-		data, err = json.MarshalIndent(ex, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encoding export: %w", err)
-		}
-		return e.audit(ctx, s, AuditEntry{TeamID: a.TeamID, Actor: a.UserID, Action: AuditExport, Subject: a.UserID, Detail: "own data"})
+		ex, data, err = e.rightsOn(s).myData(ctx, a)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -46,9 +39,28 @@ func (e *Engine) MyData(ctx context.Context, a Actor, channel string) ([]Reply, 
 	}, nil
 }
 
+// myData is the actor's own export, encoded, recorded in the audit log:
+// MyData's step.
+func (rt *rights) myData(ctx context.Context, a Actor) (Export, []byte, error) {
+	ex, err := buildExport(ctx, rt.st, []string{a.TeamID}, a.UserID, rt.clock())
+	if err != nil {
+		return ex, nil, err
+	}
+	data, err := json.MarshalIndent(ex, "", "  ")
+	if err != nil {
+		return ex, nil, fmt.Errorf("encoding export: %w", err)
+	}
+	return ex, data, rt.audit(ctx, rt.st, AuditEntry{TeamID: a.TeamID, Actor: a.UserID, Action: AuditExport, Subject: a.UserID, Detail: "own data"})
+}
+
 // askForgetMe explains what forgetting deletes and asks for confirmation.
 func (e *Engine) askForgetMe(ctx context.Context, a Actor, channel string) ([]Reply, error) {
-	ex, err := BuildExport(ctx, e.store, []string{a.TeamID}, a.UserID, e.clock())
+	return e.rightsOn(e.store).askForgetMe(ctx, a, channel)
+}
+
+// askForgetMe is the rights part's own: what the actor would lose.
+func (rt *rights) askForgetMe(ctx context.Context, a Actor, channel string) ([]Reply, error) {
+	ex, err := buildExport(ctx, rt.st, []string{a.TeamID}, a.UserID, rt.clock())
 	if err != nil {
 		return nil, err
 	}
@@ -93,22 +105,28 @@ func (e *Engine) Forget(ctx context.Context, teamID, userID, by string) (ForgetR
 	var rep ForgetReport
 	err := e.store.InTx(ctx, func(s Store) error {
 		var err error
-		rep, err = s.ForgetUser(ctx, teamID, userID)
-		if err != nil {
-			return err
-		}
-		if rep == (ForgetReport{}) {
-			return fmt.Errorf("%w for %s", ErrNothingStored, userID)
-		}
-		who := "the person themselves"
-		if by != "" {
-			who = "requested by " + by
-		}
-		detail := fmt.Sprintf("answers=%d reflections=%d members=%d session_replies=%d actions=%d (%s)",
-			rep.Answers, rep.Reflections, rep.Members, rep.SessionReplies, rep.Actions, who)
-		return e.audit(ctx, s, AuditEntry{TeamID: teamID, Actor: by, Action: AuditForget, Detail: detail})
+		rep, err = e.rightsOn(s).forget(ctx, teamID, userID, by)
+		return err
 	})
 	return rep, err
+}
+
+// forget is Forget's step, the rights part's own.
+func (rt *rights) forget(ctx context.Context, teamID, userID, by string) (ForgetReport, error) {
+	rep, err := rt.st.ForgetUser(ctx, teamID, userID)
+	if err != nil {
+		return rep, err
+	}
+	if rep == (ForgetReport{}) {
+		return rep, fmt.Errorf("%w for %s", ErrNothingStored, userID)
+	}
+	who := "the person themselves"
+	if by != "" {
+		who = "requested by " + by
+	}
+	detail := fmt.Sprintf("answers=%d reflections=%d members=%d session_replies=%d actions=%d (%s)",
+		rep.Answers, rep.Reflections, rep.Members, rep.SessionReplies, rep.Actions, who)
+	return rep, rt.audit(ctx, rt.st, AuditEntry{TeamID: teamID, Actor: by, Action: AuditForget, Detail: detail})
 }
 
 // Purge removes story text older than the retention period, keeping only
@@ -120,18 +138,21 @@ func (e *Engine) Purge(ctx context.Context, retention time.Duration) (PurgeRepor
 	var rep PurgeReport
 	err := e.store.InTx(ctx, func(s Store) error {
 		var err error
-		rep, err = s.PurgeBefore(ctx, e.clock().Add(-retention))
-		if err != nil {
-			return err
-		}
-		if rep == (PurgeReport{}) {
-			return nil
-		}
-		return e.audit(ctx, s, AuditEntry{Actor: "retention", Action: AuditPurge,
-			Detail: fmt.Sprintf("answers=%d reflections=%d session_replies=%d actions=%d outcomes_unlinked=%d older than %d days",
-				rep.Answers, rep.Reflections, rep.SessionReplies, rep.Actions, rep.Outcomes, int(retention.Hours()/24))})
+		rep, err = e.rightsOn(s).purge(ctx, retention)
+		return err
 	})
 	return rep, err
+}
+
+// purge is Purge's step, the rights part's own.
+func (rt *rights) purge(ctx context.Context, retention time.Duration) (PurgeReport, error) {
+	rep, err := rt.st.PurgeBefore(ctx, rt.clock().Add(-retention))
+	if err != nil || rep == (PurgeReport{}) {
+		return rep, err
+	}
+	return rep, rt.audit(ctx, rt.st, AuditEntry{Actor: "retention", Action: AuditPurge,
+		Detail: fmt.Sprintf("answers=%d reflections=%d session_replies=%d actions=%d outcomes_unlinked=%d older than %d days",
+			rep.Answers, rep.Reflections, rep.SessionReplies, rep.Actions, rep.Outcomes, int(retention.Hours()/24))})
 }
 
 // SetRole makes a person a lead of their team, or (role "") not, and
@@ -140,21 +161,24 @@ func (e *Engine) SetRole(ctx context.Context, teamID, userID, role, by string) e
 	if role != "" && role != RoleLead {
 		return fmt.Errorf("%w: unknown role %q", ErrInvalid, role)
 	}
-	return e.store.InTx(ctx, func(s Store) error {
-		m, _, err := e.member(ctx, s, Actor{TeamID: teamID, UserID: userID})
-		if err != nil {
-			return err
-		}
-		m.Role = role
-		if _, err := s.SaveMember(ctx, m); err != nil {
-			return err
-		}
-		detail := "lead"
-		if role == "" {
-			detail = "not lead"
-		}
-		return e.audit(ctx, s, AuditEntry{TeamID: teamID, Actor: by, Action: AuditRole, Subject: userID, Detail: detail})
-	})
+	return e.store.InTx(ctx, func(s Store) error { return e.settingsOn(s).setRole(ctx, teamID, userID, role, by) })
+}
+
+// setRole is SetRole's step, the settings part's own.
+func (se *settings) setRole(ctx context.Context, teamID, userID, role, by string) error {
+	m, _, err := se.member(ctx, se.st, Actor{TeamID: teamID, UserID: userID})
+	if err != nil {
+		return err
+	}
+	m.Role = role
+	if _, err := se.st.SaveMember(ctx, m); err != nil {
+		return err
+	}
+	detail := "lead"
+	if role == "" {
+		detail = "not lead"
+	}
+	return se.audit(ctx, se.st, AuditEntry{TeamID: teamID, Actor: by, Action: AuditRole, Subject: userID, Detail: detail})
 }
 
 // setQuotes handles /reflect quotes on|off: whether digests may quote the
@@ -164,17 +188,7 @@ func (e *Engine) setQuotes(ctx context.Context, c Command, arg string) ([]Reply,
 	if arg != "on" && arg != "off" {
 		return []Reply{notice(c.Channel, c.UserID, "Quotes on or off?", "/reflect quotes off keeps your words out of digests (they still count); /reflect quotes on lets digests quote you, by discipline only.")}, nil
 	}
-	err := e.store.InTx(ctx, func(s Store) error {
-		m, _, err := e.member(ctx, s, c.Actor)
-		if err != nil {
-			return err
-		}
-		m.NoQuotes = arg == "off"
-		if _, err := s.SaveMember(ctx, m); err != nil {
-			return err
-		}
-		return e.audit(ctx, s, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Subject: c.UserID, Detail: "quotes " + arg})
-	})
+	err := e.store.InTx(ctx, func(s Store) error { return e.settingsOn(s).setQuotes(ctx, c, arg) })
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +196,19 @@ func (e *Engine) setQuotes(ctx context.Context, c Command, arg string) ([]Reply,
 		return []Reply{notice(c.Channel, c.UserID, "Your words won't be quoted in digests.", "They still count towards themes. /reflect quotes on changes it back.")}, nil
 	}
 	return []Reply{notice(c.Channel, c.UserID, "Digests may quote you, by discipline, never by name.", "")}, nil
+}
+
+// setQuotes is setQuotes' step, the settings part's own: arg is on or off.
+func (se *settings) setQuotes(ctx context.Context, c Command, arg string) error {
+	m, _, err := se.member(ctx, se.st, c.Actor)
+	if err != nil {
+		return err
+	}
+	m.NoQuotes = arg == "off"
+	if _, err := se.st.SaveMember(ctx, m); err != nil {
+		return err
+	}
+	return se.audit(ctx, se.st, AuditEntry{TeamID: c.TeamID, Actor: c.UserID, Action: AuditSettings, Subject: c.UserID, Detail: "quotes " + arg})
 }
 
 func plural(n int) string {

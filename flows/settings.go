@@ -25,8 +25,13 @@ type Settings struct {
 // person the bot has not met yet has none, and a team not yet known has
 // the defaults.
 func (e *Engine) SettingsFor(ctx context.Context, a Actor) (Settings, error) {
+	return e.settingsOn(e.store).of(ctx, a)
+}
+
+// of is SettingsFor, the settings part's own.
+func (se *settings) of(ctx context.Context, a Actor) (Settings, error) {
 	var s Settings
-	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
+	m, err := se.st.GetMember(ctx, a.TeamID, a.UserID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		m = Member{TeamID: a.TeamID, UserID: a.UserID}
@@ -34,17 +39,17 @@ func (e *Engine) SettingsFor(ctx context.Context, a Actor) (Settings, error) {
 		return Settings{}, fmt.Errorf("loading member: %w", err)
 	}
 	s.Discipline = m.Discipline
-	s.MayChangeTeam = e.mayChangeSettings(a, m)
-	t, err := e.store.GetTeam(ctx, a.TeamID)
+	s.MayChangeTeam = se.mayChangeSettings(a, m)
+	t, err := se.st.GetTeam(ctx, a.TeamID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		t = Team{ID: a.TeamID, Timezone: e.tz, DigestDay: time.Monday, DigestHour: 9}
+		t = Team{ID: a.TeamID, Timezone: se.tz, DigestDay: time.Monday, DigestHour: 9}
 	case err != nil:
 		return Settings{}, fmt.Errorf("loading team: %w", err)
 	}
 	s.Team = t
 	if s.MayChangeTeam {
-		if s.Facilitators, err = e.ListFacilitators(ctx, a.TeamID); err != nil {
+		if s.Facilitators, err = se.facilitatorsOf(ctx, a.TeamID); err != nil {
 			return Settings{}, err
 		}
 	}
@@ -55,11 +60,9 @@ func (e *Engine) SettingsFor(ctx context.Context, a Actor) (Settings, error) {
 // from the settings form: each one added or removed is recorded in the
 // audit log and confirmed in a direct message. Only leads and admins may.
 func (e *Engine) SetFacilitators(ctx context.Context, a Actor, users []string) ([]Reply, error) {
-	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
-	if err != nil && !isNotFound(err) {
-		return nil, fmt.Errorf("loading member: %w", err)
-	}
-	if !e.mayChangeSettings(a, m) {
+	if ok, err := e.settingsOn(e.store).mayChangeTeam(ctx, a); err != nil {
+		return nil, err
+	} else if !ok {
 		// One refusal for the whole list, not one per person.
 		return []Reply{facilitatorsRefused(a, "")}, nil
 	}
@@ -146,9 +149,9 @@ func (e *Engine) SetDigestSchedule(ctx context.Context, a Actor, ds DigestSchedu
 }
 
 // digestWhen says when and where a team's weekly digest goes out.
-func (e *Engine) digestWhen(team Team) string {
-	loc := e.location(team)
-	next, _ := NextWeekly(loc, team.DigestDay, fmt.Sprintf("%02d:00", team.DigestHour), e.clock())
+func (k *kernel) digestWhen(team Team) string {
+	loc := k.location(team)
+	next, _ := NextWeekly(loc, team.DigestDay, fmt.Sprintf("%02d:00", team.DigestHour), k.clock())
 	return fmt.Sprintf("Every %s at %02d:00 (%s), covering the week before. The next one is on %s.",
 		team.DigestDay, team.DigestHour, loc, next.In(loc).Format("Monday 2 January"))
 }
