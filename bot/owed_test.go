@@ -14,88 +14,16 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"whatmatters/flows"
+	"whatmatters/internal/testkit"
 	"whatmatters/storage"
 )
-
-// stepClock is the adapter's clock in the tests of owed replies: it stands
-// still until the test moves it, and then runs what was armed on it
-// (AfterFunc) whose time has come.
-type stepClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*stepTimer
-}
-
-type stepTimer struct {
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newStepClock() *stepClock { return &stepClock{now: time.Now().Truncate(time.Second)} }
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &stepTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-// next is the earliest time a timer is armed for.
-func (c *stepClock) next() (time.Time, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var at time.Time
-	for _, t := range c.timers {
-		if !t.stopped && (at.IsZero() || t.at.Before(at)) {
-			at = t.at
-		}
-	}
-	return at, !at.IsZero()
-}
-
-// set moves the clock to at (never back) and runs the timers due by then.
-func (c *stepClock) set(at time.Time) {
-	c.mu.Lock()
-	if at.After(c.now) {
-		c.now = at
-	}
-	var due []*stepTimer
-	c.timers = slices.DeleteFunc(c.timers, func(t *stepTimer) bool {
-		if t.stopped {
-			return true
-		}
-		if !t.at.After(c.now) {
-			due = append(due, t)
-			return true
-		}
-		return false
-	})
-	c.mu.Unlock()
-	for _, t := range due {
-		t.f()
-	}
-}
 
 // fakeQueue stands in for River behind the runners: a job asked for is
 // recorded, and run (as the delivery worker) when the step clock reaches
 // its time; a snoozed job is run again after its snooze, as River would.
 type fakeQueue struct {
 	s       *Slack
-	clock   *stepClock
+	clock   *testkit.StepClock
 	mu      sync.Mutex
 	asked   []string // "enqueue <id>" or "schedule <id> +<wait>"
 	due     []queuedJob
@@ -188,9 +116,9 @@ func (q *fakeQueue) askedFor() []string {
 // owedHarness is the adapter over a real database, with runners, the
 // step clock and pacing as in production (a burst of three posts to a
 // channel, then one a second), and the fake queue in place of River.
-func owedHarness(t *testing.T, db *storage.DB, api *slackServer) (*harness, *stepClock, *fakeQueue) {
+func owedHarness(t *testing.T, db *storage.DB, api *slackServer) (*harness, *testkit.StepClock, *fakeQueue) {
 	t.Helper()
-	clock := newStepClock()
+	clock := testkit.NewStepClock()
 	h := newHarness(t, db, api, harnessOptions{slackOpts: func(o *SlackOptions) {
 		o.PostInterval = time.Second
 		o.Now, o.AfterFunc = clock.Now, clock.AfterFunc
@@ -220,14 +148,14 @@ func (h *harness) settle(q *fakeQueue) {
 // job of the fake queue) to the next, letting each settle, until done
 // holds; it fails the test if nothing is armed any more and done does not
 // hold: what is owed would then wait for the sweep.
-func (h *harness) runClockUntil(clock *stepClock, q *fakeQueue, what string, done func() bool) {
+func (h *harness) runClockUntil(clock *testkit.StepClock, q *fakeQueue, what string, done func() bool) {
 	h.t.Helper()
 	for range 100 {
 		h.settle(q)
 		if done() {
 			return
 		}
-		at, ok := clock.next()
+		at, ok := clock.Next()
 		if jat, jok := q.next(); jok && (!ok || jat.Before(at)) {
 			at, ok = jat, true
 		}
@@ -235,7 +163,7 @@ func (h *harness) runClockUntil(clock *stepClock, q *fakeQueue, what string, don
 			h.t.Fatalf("%s: nothing is timed to send it; it waits for the sweep. Jobs asked for: %v\ncalls:\n%s",
 				what, q.askedFor(), describeCalls(h.api.made()))
 		}
-		clock.set(at)
+		clock.Set(at)
 		q.work(h.t)
 	}
 	h.t.Fatalf("%s: not done after 100 steps of the clock", what)
@@ -427,7 +355,7 @@ func TestFailingSlackBacksOff(t *testing.T) {
 			}
 			h.settle(q)
 			count()
-			clock.set(clock.Now().Add(500 * time.Millisecond))
+			clock.Set(clock.Now().Add(500 * time.Millisecond))
 			q.work(t)
 		}
 		h.settle(q)

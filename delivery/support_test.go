@@ -8,37 +8,17 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"whatmatters/flows"
+	"whatmatters/internal/testkit"
 	"whatmatters/prompts"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
 	"whatmatters/themes"
 )
 
-// hangGuard bounds every wait in these tests: a test that hangs fails
-// after it, saying what it waited for.
-const hangGuard = 2 * time.Minute
-
-// eventually looks at cond until it holds, failing the test after
-// hangGuard with what was waited for and the state cond last described.
+// eventually looks at cond until it holds (testkit.Eventually).
 func eventually(t testing.TB, what string, cond func() (ok bool, state string)) {
 	t.Helper()
-	guard := time.NewTimer(hangGuard)
-	defer guard.Stop()
-	pause := 5 * time.Millisecond
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		look := time.NewTimer(pause)
-		select {
-		case <-guard.C:
-			look.Stop()
-			t.Fatalf("waiting for %s: gave up after %s; %s", what, hangGuard, state)
-		case <-look.C:
-		}
-		pause = min(2*pause, 200*time.Millisecond)
-	}
+	testkit.Eventually(t, what, cond)
 }
 
 // eachDB runs fn on SQLite, then on PostgreSQL (storagetest.Each).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"whatmatters/delivery"
 	"whatmatters/flows"
+	"whatmatters/internal/testkit"
 	"whatmatters/prompts"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
@@ -135,28 +137,17 @@ func rigFixture(t *testing.T, name string) *Activity {
 	return a
 }
 
-// waitFor waits until the connector has had want requests.
+// waitFor waits until the connector's requests satisfy cond.
 func (r *teamsRig) waitFor(what string, cond func([]recorded) bool) []recorded {
 	r.t.Helper()
-	deadline := time.NewTimer(2 * time.Minute)
-	defer deadline.Stop()
-	pause := 5 * time.Millisecond
-	for {
+	var reqs []recorded
+	testkit.Eventually(r.t, what, func() (bool, string) {
 		r.conn.mu.Lock()
-		reqs := append([]recorded(nil), r.conn.requests...)
+		reqs = append([]recorded(nil), r.conn.requests...)
 		r.conn.mu.Unlock()
-		if cond(reqs) {
-			return reqs
-		}
-		look := time.NewTimer(pause)
-		select {
-		case <-deadline.C:
-			look.Stop()
-			r.t.Fatalf("waiting for %s: %d connector requests: %+v", what, len(reqs), reqs)
-		case <-look.C:
-		}
-		pause = min(2*pause, 200*time.Millisecond)
-	}
+		return cond(reqs), fmt.Sprintf("%d connector requests: %+v", len(reqs), reqs)
+	})
+	return reqs
 }
 
 // sentText is the JSON of what a request carried.
@@ -261,10 +252,7 @@ func answers(t *testing.T, db *storage.DB) int {
 // drained waits until the inbox and outbox hold nothing unfinished.
 func drained(t *testing.T, db *storage.DB) {
 	t.Helper()
-	deadline := time.NewTimer(2 * time.Minute)
-	defer deadline.Stop()
-	pause := 5 * time.Millisecond
-	for {
+	testkit.Eventually(t, "the inbox and outbox to drain", func() (bool, string) {
 		var inbox, outbox int
 		if err := db.SQL().QueryRow(`SELECT count(*) FROM inbox WHERE processed_at IS NULL`).Scan(&inbox); err != nil {
 			t.Fatal(err)
@@ -272,18 +260,8 @@ func drained(t *testing.T, db *storage.DB) {
 		if err := db.SQL().QueryRow(`SELECT count(*) FROM outbox`).Scan(&outbox); err != nil {
 			t.Fatal(err)
 		}
-		if inbox == 0 && outbox == 0 {
-			return
-		}
-		look := time.NewTimer(pause)
-		select {
-		case <-deadline.C:
-			look.Stop()
-			t.Fatalf("%d deliveries and %d messages still waiting", inbox, outbox)
-		case <-look.C:
-		}
-		pause = min(2*pause, 200*time.Millisecond)
-	}
+		return inbox == 0 && outbox == 0, fmt.Sprintf("%d deliveries and %d messages still waiting", inbox, outbox)
+	})
 }
 
 // A person who adds the bot in a 1:1 chat gets their home card there; the

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"whatmatters/delivery"
 	"whatmatters/flows"
 	"whatmatters/inbox"
+	"whatmatters/internal/testkit"
 	"whatmatters/prompts"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
@@ -32,80 +32,6 @@ import (
 // (delivery.Options.AfterFunc) run only when it reaches them, so every
 // wait is the machinery's own RetryLater, read off the clock, never a
 // sleep.
-
-// sendClock is the clock of the adapter, the connector and the delivery
-// machinery in these tests.
-type sendClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*sendTimer
-	armed  int // timers ever armed
-}
-
-type sendTimer struct {
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newSendClock() *sendClock { return &sendClock{now: time.Now().Truncate(time.Second)} }
-
-func (c *sendClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *sendClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &sendTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	c.armed++
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-// pending returns how many timers were ever armed, and the waits (from
-// now) of those not yet run, soonest first.
-func (c *sendClock) pending() (int, []time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var waits []time.Duration
-	for _, t := range c.timers {
-		if !t.stopped {
-			waits = append(waits, t.at.Sub(c.now))
-		}
-	}
-	slices.Sort(waits)
-	return c.armed, waits
-}
-
-// advance moves the clock on by d and runs the timers due by then.
-func (c *sendClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*sendTimer
-	c.timers = slices.DeleteFunc(c.timers, func(t *sendTimer) bool {
-		if t.stopped {
-			return true
-		}
-		if !t.at.After(c.now) {
-			due = append(due, t)
-			return true
-		}
-		return false
-	})
-	c.mu.Unlock()
-	for _, t := range due {
-		t.f()
-	}
-}
 
 // logBuffer keeps what the adapter and the machinery log.
 type logBuffer struct {
@@ -130,7 +56,7 @@ func (l *logBuffer) String() string {
 // stand-in that lists what the connector kept in the channel.
 type sendRig struct {
 	*teamsRig
-	clock *sendClock
+	clock *testkit.StepClock
 	logs  *logBuffer
 	graph *fakeGraph
 
@@ -164,7 +90,7 @@ const sendChannel = "19:a1b2c3d4e5f60718293a4b5c6d7e8f90@thread.tacv2"
 
 func newSendRig(t *testing.T, db *storage.DB, o sendRigOptions) *sendRig {
 	t.Helper()
-	clock := newSendClock()
+	clock := testkit.NewStepClock()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	conn := newFakeConnector(t)
@@ -328,7 +254,7 @@ func (r *sendRig) waitArmed(what string, before int) []time.Duration {
 	defer deadline.Stop()
 	pause := 5 * time.Millisecond
 	for {
-		n, waits := r.clock.pending()
+		n, waits := r.clock.Pending()
 		if n > before && len(waits) > 0 {
 			return waits
 		}
@@ -361,7 +287,7 @@ func (r *sendRig) waitArmedOrSent() []time.Duration {
 	defer deadline.Stop()
 	pause := 5 * time.Millisecond
 	for {
-		if _, waits := r.clock.pending(); len(waits) > 0 {
+		if _, waits := r.clock.Pending(); len(waits) > 0 {
 			return waits
 		}
 		if r.outboxCount() == 0 {
@@ -507,7 +433,7 @@ func TestTeamsSend429HoldsUntilRetryAfter(t *testing.T) {
 		if later := r.sendDirectly(held); later.Wait < 30*time.Second {
 			t.Errorf("a send during the hold waits %s; want 30s", later.Wait)
 		}
-		r.clock.advance(29 * time.Second)
+		r.clock.Advance(29 * time.Second)
 		if later := r.sendDirectly(held); later.Wait != time.Second {
 			t.Errorf("a send 29s into the hold waits %s; want 1s", later.Wait)
 		}
@@ -515,7 +441,7 @@ func TestTeamsSend429HoldsUntilRetryAfter(t *testing.T) {
 			t.Fatalf("%d connector requests during the hold; want none after the 429", n-2)
 		}
 
-		r.clock.advance(time.Second)
+		r.clock.Advance(time.Second)
 		r.waitRequests("the question after the hold", func(rs []recorded) bool { return len(rs) >= 3 })
 		drained(t, db)
 		reqs = r.requests()
@@ -579,7 +505,7 @@ func TestTeamsSend5xxBacksOffAndRetries(t *testing.T) {
 				if i > 20 {
 					t.Fatalf("the question has not gone after %d wake-ups; requests %+v", i, r.requests())
 				}
-				r.clock.advance(r.waitArmedOrSent()[0])
+				r.clock.Advance(r.waitArmedOrSent()[0])
 			}
 			drained(t, db)
 			reqs := r.requests()
@@ -636,7 +562,7 @@ func TestTeamsSendRefusedIsDropped(t *testing.T) {
 			if reqs := r.requests(); len(reqs) != 1 || !strings.Contains(sentText(reqs[0]), "Kestrel") {
 				t.Fatalf("requests %+v; want the root post once, not retried", reqs)
 			}
-			if _, waits := r.clock.pending(); len(waits) != 0 {
+			if _, waits := r.clock.Pending(); len(waits) != 0 {
 				t.Errorf("a wake-up armed after a refusal: %v", waits)
 			}
 
@@ -723,7 +649,7 @@ func TestTeamsSendUncertainPostLooksFirst(t *testing.T) {
 			if len(r.outbox()) != 1 || len(r.requests()) != 1 {
 				t.Fatalf("after the uncertain post: outbox %d, requests %+v; want the root post kept and tried once", len(r.outbox()), r.requests())
 			}
-			r.clock.advance(waits[0])
+			r.clock.Advance(waits[0])
 			r.waitRequests("the first question", func(rs []recorded) bool {
 				return len(requestsTo(rs, http.MethodPost, chainPath(keptID)))+len(requestsTo(rs, http.MethodPost, chainPath(connectorID))) > 0
 			})
