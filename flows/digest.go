@@ -76,17 +76,9 @@ type ThemeStore interface {
 	// with its codes when it has them.
 	ListCodedAnswers(ctx context.Context, teamID string, from, to time.Time) ([]CodedAnswer, error)
 
-	// RecordDigest stores a digest's record and returns it with its ID. A
-	// record with a WeekKey the team already has is not stored again:
-	// RecordDigest returns ErrConflict, so a weekly digest is made once
-	// however many instances try.
-	RecordDigest(ctx context.Context, d DigestRecord) (DigestRecord, error)
-	// MarkDigestPosted records where and when a digest was posted. It
-	// returns ErrNotFound if there is no such record.
-	MarkDigestPosted(ctx context.Context, id int64, channel, messageID string, at time.Time) error
-	// ListDigests returns the team's digest records, oldest first (every
-	// team's when teamID is empty).
-	ListDigests(ctx context.Context, teamID string) ([]DigestRecord, error)
+	// The digests' records (digestRecords: RecordDigest,
+	// MarkDigestPosted, ListDigests; digestparts.go).
+	digestRecords
 }
 
 // Digest is what recurred in a team's reflections over a period: the

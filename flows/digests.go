@@ -100,18 +100,24 @@ func (e *Engine) digestCommand(ctx context.Context, c Command, args string) ([]R
 	if e.digests == nil {
 		return []Reply{notice(c.Channel, c.UserID, "Digests are not available here.", "")}, nil
 	}
-	if _, _, err := e.member(ctx, e.store, c.Actor); err != nil {
+	return e.digestsOn(e.store).onDemand(ctx, c, weeks)
+}
+
+// onDemand is /reflect digest's digest, shown to the person: the digests
+// part's own.
+func (dg *digests) onDemand(ctx context.Context, c Command, weeks int) ([]Reply, error) {
+	if _, _, err := dg.member(ctx, dg.st, c.Actor); err != nil {
 		return nil, err
 	}
-	shown := e.shownIn(ctx, c.TeamID, c.Channel)
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: c.TeamID, Weeks: weeks, To: e.clock(), Shown: shown})
+	shown := dg.shownIn(ctx, c.TeamID, c.Channel)
+	d, err := dg.digests.BuildDigest(ctx, dg.st, DigestRequest{TeamID: c.TeamID, Weeks: weeks, To: dg.clock(), Shown: shown})
 	if err != nil {
 		return nil, fmt.Errorf("building digest: %w", err)
 	}
-	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, d.TeamID, d.From, d.To); err != nil {
+	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, dg.st, d.TeamID, d.From, d.To); err != nil {
 		return nil, err
 	}
-	if d.Outcomes, err = e.outcomesOn(e.store).outcomeReportFor(ctx, d, shown); err != nil {
+	if d.Outcomes, err = dg.reports().outcomeReportFor(ctx, d, shown); err != nil {
 		return nil, err
 	}
 	r := DigestReply(d, c.Channel, visibleQuotes(shown))
@@ -203,33 +209,38 @@ func (e *Engine) DueDigests(ctx context.Context) ([]PreparedDigest, error) {
 	if e.digests == nil {
 		return nil, nil
 	}
-	teams, err := e.store.ListTeams(ctx)
+	return e.digestsOn(e.store).due(ctx)
+}
+
+// due is DueDigests, the digests part's own.
+func (dg *digests) due(ctx context.Context) ([]PreparedDigest, error) {
+	teams, err := dg.st.ListTeams(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing teams: %w", err)
 	}
-	now := e.clock()
+	now := dg.clock()
 	var out []PreparedDigest
 	for _, t := range teams {
 		if t.DigestChannel == "" {
 			continue
 		}
-		due, key := digestDue(e.location(t), t, now)
+		due, key := digestDue(dg.location(t), t, now)
 		if now.Sub(due) > lateDigest {
 			continue
 		}
 		// One team's trouble must not keep the others' digests back: it is
 		// logged, and tried again at the job's next run.
-		done, err := e.digestRecorded(ctx, e.store, t.ID, key)
+		done, err := dg.recorded(ctx, t.ID, key)
 		if err != nil {
-			e.log.ErrorContext(ctx, "digest: could not check the week's record", "team", t.ID, "err", err)
+			dg.log.ErrorContext(ctx, "digest: could not check the week's record", "team", t.ID, "err", err)
 			continue
 		}
 		if done {
 			continue
 		}
-		p, err := e.prepare(ctx, t.ID, t.DigestChannel, 1, due)
+		p, err := dg.prepare(ctx, t.ID, t.DigestChannel, 1, due)
 		if err != nil {
-			e.log.ErrorContext(ctx, "digest: could not build", "team", t.ID, "err", err)
+			dg.log.ErrorContext(ctx, "digest: could not build", "team", t.ID, "err", err)
 			continue
 		}
 		p.WeekKey, p.By = key, "scheduler"
@@ -246,14 +257,19 @@ func (e *Engine) Digest(ctx context.Context, teamID string, weeks int) (Digest, 
 	if e.digests == nil {
 		return Digest{}, fmt.Errorf("%w: digests are not configured", ErrInvalid)
 	}
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: weeks, To: e.clock()})
+	return e.digestsOn(e.store).digest(ctx, teamID, weeks)
+}
+
+// digest is Digest, the digests part's own.
+func (dg *digests) digest(ctx context.Context, teamID string, weeks int) (Digest, error) {
+	d, err := dg.digests.BuildDigest(ctx, dg.st, DigestRequest{TeamID: teamID, Weeks: weeks, To: dg.clock()})
 	if err != nil {
 		return Digest{}, err
 	}
-	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
+	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, dg.st, teamID, d.From, d.To); err != nil {
 		return d, err
 	}
-	d.Outcomes, err = e.outcomesOn(e.store).outcomeReportFor(ctx, d, nil)
+	d.Outcomes, err = dg.reports().outcomeReportFor(ctx, d, nil)
 	return d, err
 }
 
@@ -272,7 +288,12 @@ func (e *Engine) PrepareDigest(ctx context.Context, teamID, channel string, week
 	if e.digests == nil {
 		return PreparedDigest{}, fmt.Errorf("%w: digests are not configured", ErrInvalid)
 	}
-	team, err := e.store.GetTeam(ctx, teamID)
+	return e.digestsOn(e.store).prepareFor(ctx, teamID, channel, weeks)
+}
+
+// prepareFor is PrepareDigest, the digests part's own.
+func (dg *digests) prepareFor(ctx context.Context, teamID, channel string, weeks int) (PreparedDigest, error) {
+	team, err := dg.st.GetTeam(ctx, teamID)
 	if err != nil {
 		return PreparedDigest{}, fmt.Errorf("loading team: %w", err)
 	}
@@ -282,32 +303,32 @@ func (e *Engine) PrepareDigest(ctx context.Context, teamID, channel string, week
 	if channel == "" {
 		return PreparedDigest{}, fmt.Errorf("%w: team %s has no digest channel: set one in Slack with /reflect digest every DAY HH:00, or pass --channel", ErrInvalid, teamID)
 	}
-	p, err := e.prepare(ctx, teamID, channel, weeks, e.clock())
+	p, err := dg.prepare(ctx, teamID, channel, weeks, dg.clock())
 	p.By = "cli"
 	return p, err
 }
 
-func (e *Engine) prepare(ctx context.Context, teamID, channel string, weeks int, to time.Time) (PreparedDigest, error) {
-	shown := e.shownIn(ctx, teamID, channel)
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: weeks, To: to, Shown: shown})
+func (dg *digests) prepare(ctx context.Context, teamID, channel string, weeks int, to time.Time) (PreparedDigest, error) {
+	shown := dg.shownIn(ctx, teamID, channel)
+	d, err := dg.digests.BuildDigest(ctx, dg.st, DigestRequest{TeamID: teamID, Weeks: weeks, To: to, Shown: shown})
 	if err != nil {
 		return PreparedDigest{}, err
 	}
-	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, e.store, teamID, d.From, d.To); err != nil {
+	if d.ActionsAgreed, d.ActionsDone, err = actionCounts(ctx, dg.st, teamID, d.From, d.To); err != nil {
 		return PreparedDigest{}, err
 	}
-	if d.Outcomes, err = e.outcomesOn(e.store).outcomeReportFor(ctx, d, shown); err != nil {
+	if d.Outcomes, err = dg.reports().outcomeReportFor(ctx, d, shown); err != nil {
 		return PreparedDigest{}, err
 	}
 	visible := visibleQuotes(shown)
-	chart, err := e.digests.Chart(d)
+	chart, err := dg.digests.Chart(d)
 	if err != nil {
-		e.log.WarnContext(ctx, "digest: chart not drawn; posting without it", "team", teamID, "err", err)
+		dg.log.WarnContext(ctx, "digest: chart not drawn; posting without it", "team", teamID, "err", err)
 	}
 	p := PreparedDigest{Digest: d, Channel: channel, Visible: visible, Chart: chart}
 	if d.Outcomes != nil {
-		if p.OutcomeChart, err = e.OutcomeChart(*d.Outcomes); err != nil {
-			e.log.WarnContext(ctx, "digest: outcome chart not drawn; posting without it", "team", teamID, "err", err)
+		if p.OutcomeChart, err = dg.outcomeChart(*d.Outcomes); err != nil {
+			dg.log.WarnContext(ctx, "digest: outcome chart not drawn; posting without it", "team", teamID, "err", err)
 		}
 	}
 	return p, nil
@@ -321,46 +342,9 @@ func (e *Engine) OweDigests(ctx context.Context, ps []PreparedDigest) ([]Reply, 
 	var replies []Reply
 	for _, p := range ps {
 		err := e.store.InTx(ctx, func(s Store) error {
-			team, err := s.GetTeam(ctx, p.Digest.TeamID) // locks the team
-			if err != nil {
-				return err
-			}
-			if p.WeekKey != "" {
-				if team.DigestChannel != p.Channel {
-					return nil // changed meanwhile; the next run sees it
-				}
-				if done, err := e.digestRecorded(ctx, s, team.ID, p.WeekKey); err != nil || done {
-					return err
-				}
-			}
-			d := p.Digest
-			rec := DigestRecord{TeamID: team.ID, WeekKey: p.WeekKey, From: d.From, To: d.To,
-				Weeks: d.Weeks, Channel: p.Channel, Coder: d.Coder, Summary: d.Summary(), CreatedAt: e.clock()}
-			if p.WeekKey == "" {
-				rec.OnDemandBy = p.By
-			}
-			rec, err = s.RecordDigest(ctx, rec)
-			if err != nil {
-				return err
-			}
-			r := DigestReply(d, p.Channel, p.Visible)
-			r.Digest = rec.ID
-			if len(p.Chart) > 0 {
-				name := "what-matters-trend.png"
-				if p.WeekKey != "" {
-					name = "what-matters-trend-" + p.WeekKey + ".png"
-				}
-				r.Attachment = &Attachment{Name: name, Type: "image/png", Data: p.Chart}
-			}
-			replies = append(replies, r)
-			if len(p.OutcomeChart) > 0 {
-				replies = append(replies, outcomeChartPost(*d.Outcomes, p.Channel, p.WeekKey, p.OutcomeChart))
-			}
-			detail := fmt.Sprintf("%d weeks to %s; answers=%d", d.Weeks, p.Channel, d.Answers)
-			if p.WeekKey != "" {
-				detail = "week of " + p.WeekKey + ", " + detail
-			}
-			return e.audit(ctx, s, AuditEntry{TeamID: team.ID, Actor: p.By, Action: AuditDigest, Detail: detail})
+			more, err := e.digestsOn(s).owe(ctx, p)
+			replies = append(replies, more...)
+			return err
 		})
 		if err != nil {
 			return replies, fmt.Errorf("digest for team %s: %w", p.Digest.TeamID, err)
@@ -369,9 +353,60 @@ func (e *Engine) OweDigests(ctx context.Context, ps []PreparedDigest) ([]Reply, 
 	return replies, nil
 }
 
+// owe records one prepared digest and returns its posts, under a lock on
+// its team: OweDigests' step, the digests part's own.
+func (dg *digests) owe(ctx context.Context, p PreparedDigest) ([]Reply, error) {
+	var replies []Reply
+	team, err := dg.st.GetTeam(ctx, p.Digest.TeamID) // locks the team
+	if err != nil {
+		return nil, err
+	}
+	if p.WeekKey != "" {
+		if team.DigestChannel != p.Channel {
+			return nil, nil // changed meanwhile; the next run sees it
+		}
+		if done, err := dg.recorded(ctx, team.ID, p.WeekKey); err != nil || done {
+			return nil, err
+		}
+	}
+	d := p.Digest
+	rec := DigestRecord{TeamID: team.ID, WeekKey: p.WeekKey, From: d.From, To: d.To,
+		Weeks: d.Weeks, Channel: p.Channel, Coder: d.Coder, Summary: d.Summary(), CreatedAt: dg.clock()}
+	if p.WeekKey == "" {
+		rec.OnDemandBy = p.By
+	}
+	rec, err = dg.st.RecordDigest(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	r := DigestReply(d, p.Channel, p.Visible)
+	r.Digest = rec.ID
+	if len(p.Chart) > 0 {
+		name := "what-matters-trend.png"
+		if p.WeekKey != "" {
+			name = "what-matters-trend-" + p.WeekKey + ".png"
+		}
+		r.Attachment = &Attachment{Name: name, Type: "image/png", Data: p.Chart}
+	}
+	replies = append(replies, r)
+	if len(p.OutcomeChart) > 0 {
+		replies = append(replies, outcomeChartPost(*d.Outcomes, p.Channel, p.WeekKey, p.OutcomeChart))
+	}
+	detail := fmt.Sprintf("%d weeks to %s; answers=%d", d.Weeks, p.Channel, d.Answers)
+	if p.WeekKey != "" {
+		detail = "week of " + p.WeekKey + ", " + detail
+	}
+	return replies, dg.audit(ctx, dg.st, AuditEntry{TeamID: team.ID, Actor: p.By, Action: AuditDigest, Detail: detail})
+}
+
 // DigestPosted records that a digest's post was accepted, and where.
 func (e *Engine) DigestPosted(ctx context.Context, digestID int64, channel, messageID string) error {
-	err := e.store.MarkDigestPosted(ctx, digestID, channel, messageID, e.clock())
+	return e.digestsOn(e.store).posted(ctx, digestID, channel, messageID)
+}
+
+// posted is DigestPosted, the digests part's own.
+func (dg *digests) posted(ctx context.Context, digestID int64, channel, messageID string) error {
+	err := dg.st.MarkDigestPosted(ctx, digestID, channel, messageID, dg.clock())
 	if errors.Is(err, ErrNotFound) {
 		return nil // forgotten or purged meanwhile
 	}
@@ -388,8 +423,9 @@ func digestDue(loc *time.Location, t Team, now time.Time) (time.Time, string) {
 	return due, due.In(loc).Format("2006-01-02")
 }
 
-func (e *Engine) digestRecorded(ctx context.Context, s Store, teamID, key string) (bool, error) {
-	recs, err := s.ListDigests(ctx, teamID)
+// recorded reports whether the team's digest of the week key is recorded.
+func (dg *digests) recorded(ctx context.Context, teamID, key string) (bool, error) {
+	recs, err := dg.st.ListDigests(ctx, teamID)
 	if err != nil {
 		return false, fmt.Errorf("listing digests: %w", err)
 	}
@@ -411,16 +447,21 @@ const ActionDiscuss = "discuss"
 // shared in (checking other channels' privacy would mean asking Slack
 // inside the session's transaction). None when the theme is gone.
 func (e *Engine) ThemeQuotes(ctx context.Context, teamID, channel, phrase string) ([]SessionQuote, error) {
+	return e.digestsOn(e.store).themeQuotes(ctx, teamID, channel, phrase)
+}
+
+// themeQuotes is ThemeQuotes, the digests part's own.
+func (dg *digests) themeQuotes(ctx context.Context, teamID, channel, phrase string) ([]SessionQuote, error) {
 	// A meeting of stories and outcomes brings its lines (outcome_reply.go).
-	if seeds, ok, err := e.OutcomeSeeds(ctx, teamID, channel, phrase); ok || err != nil {
+	if seeds, ok, err := dg.outcomeSeeds(ctx, teamID, channel, phrase); ok || err != nil {
 		return seeds, err
 	}
-	if e.digests == nil || strings.TrimSpace(phrase) == "" {
+	if dg.digests == nil || strings.TrimSpace(phrase) == "" {
 		return nil, nil
 	}
 	// The theme is found across the team (a catalogue label is nobody's
 	// words), and only this channel's quotes are taken.
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: 1, To: e.clock()})
+	d, err := dg.digests.BuildDigest(ctx, dg.st, DigestRequest{TeamID: teamID, Weeks: 1, To: dg.clock()})
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}

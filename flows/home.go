@@ -126,7 +126,7 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 	}
 	// Most recently reflected on first; cases never reflected on last.
 	slices.SortStableFunc(h.Cases, func(x, y HomeCase) int { return y.LastReflected.Compare(x.LastReflected) })
-	if err := e.homeDigest(ctx, a.TeamID, &h); err != nil {
+	if err := e.digestsOn(e.store).homeDigest(ctx, a.TeamID, &h); err != nil {
 		return h, err
 	}
 	actions, err := e.MyActions(ctx, a)
@@ -144,26 +144,26 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 // homeDigest adds the latest digest's headline and themes. The themes are
 // read again from what is stored now, so a forgotten or withdrawn answer
 // no longer counts.
-func (e *Engine) homeDigest(ctx context.Context, teamID string, h *Home) error {
-	if e.digests == nil {
+func (dg *digests) homeDigest(ctx context.Context, teamID string, h *Home) error {
+	if dg.digests == nil {
 		return nil
 	}
-	recs, err := e.store.ListDigests(ctx, teamID)
+	recs, err := dg.st.ListDigests(ctx, teamID)
 	if err != nil || len(recs) == 0 {
 		return err
 	}
 	last := recs[len(recs)-1]
-	team, err := e.store.GetTeam(ctx, teamID)
+	team, err := dg.st.GetTeam(ctx, teamID)
 	if err != nil {
 		return fmt.Errorf("loading team: %w", err)
 	}
-	loc := e.location(team)
+	loc := dg.location(team)
 	s := last.Summary
 	h.DigestHeadline = fmt.Sprintf("%s to %s: %s on %s, from %s; %s.",
 		last.From.In(loc).Format("2 Jan"), last.To.In(loc).Format("2 Jan"),
 		count(s.Reflections, "reflection"), count(s.Cases, "case"), count(s.Contributors, "person"),
 		count(s.Recurring, "recurring theme"))
-	d, err := e.digests.BuildDigest(ctx, e.store, DigestRequest{TeamID: teamID, Weeks: max(last.Weeks, 1), To: last.To, Shown: e.shownIn(ctx, teamID, "")})
+	d, err := dg.digests.BuildDigest(ctx, dg.st, DigestRequest{TeamID: teamID, Weeks: max(last.Weeks, 1), To: last.To, Shown: dg.shownIn(ctx, teamID, "")})
 	if err != nil {
 		return fmt.Errorf("reading the latest digest's themes: %w", err)
 	}

@@ -405,10 +405,11 @@ type OutcomeRequest struct {
 // OutcomeReport builds the team's outcome report. It returns ErrNotFound
 // for an unknown team; a team with no records gets an empty report.
 func (e *Engine) OutcomeReport(ctx context.Context, req OutcomeRequest) (OutcomeReport, error) {
-	return e.outcomesOn(e.store).outcomeReport(ctx, req)
+	return e.outcomesOn(e.store).reports().outcomeReport(ctx, req)
 }
 
-func (oc *outcomes) outcomeReport(ctx context.Context, req OutcomeRequest) (OutcomeReport, error) {
+// outcomeReport is OutcomeReport, over only what a report reads.
+func (oc *outcomeReports) outcomeReport(ctx context.Context, req OutcomeRequest) (OutcomeReport, error) {
 	if req.Quarters < 1 {
 		req.Quarters = 1
 	}

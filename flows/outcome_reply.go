@@ -104,7 +104,7 @@ func (e *Engine) outcomesCommand(ctx context.Context, c Command, args string) ([
 // outcomeReportFor is the outcome section a digest carries: the quarter
 // ending with the digest's period, over the channels it may show; nil
 // when the team has recorded no outcomes in it or the quarter before.
-func (oc *outcomes) outcomeReportFor(ctx context.Context, d Digest, shown func(string) bool) (*OutcomeReport, error) {
+func (oc *outcomeReports) outcomeReportFor(ctx context.Context, d Digest, shown func(string) bool) (*OutcomeReport, error) {
 	rep, err := oc.outcomeReport(ctx, OutcomeRequest{TeamID: d.TeamID, Quarters: 1, To: d.To, Shown: shown})
 	if err != nil || rep.Empty() {
 		return nil, err
@@ -134,11 +134,17 @@ func outcomeSubject(subject string) (string, bool) {
 // outcomeSeedBy in a discipline's place. false when subject names no
 // meeting.
 func (e *Engine) OutcomeSeeds(ctx context.Context, teamID, channel, subject string) ([]SessionQuote, bool, error) {
+	return e.digestsOn(e.store).outcomeSeeds(ctx, teamID, channel, subject)
+}
+
+// outcomeSeeds is OutcomeSeeds, the digests part's own: it seeds a
+// session as ThemeQuotes does.
+func (dg *digests) outcomeSeeds(ctx context.Context, teamID, channel, subject string) ([]SessionQuote, bool, error) {
 	key, ok := outcomeSubject(subject)
 	if !ok {
 		return nil, false, nil
 	}
-	rep, err := e.OutcomeReport(ctx, OutcomeRequest{TeamID: teamID, Quarters: 1, To: e.clock(),
+	rep, err := dg.reports().outcomeReport(ctx, OutcomeRequest{TeamID: teamID, Quarters: 1, To: dg.clock(),
 		Shown: func(ch string) bool { return ch == channel || ch == "" }})
 	if isNotFound(err) {
 		return nil, true, nil
@@ -168,8 +174,10 @@ type OutcomeCharter interface {
 }
 
 // OutcomeChart draws an outcome report's chart.
-func (e *Engine) OutcomeChart(rep OutcomeReport) ([]byte, error) {
-	c, ok := e.digests.(OutcomeCharter)
+func (e *Engine) OutcomeChart(rep OutcomeReport) ([]byte, error) { return e.outcomeChart(rep) }
+
+func (k *kernel) outcomeChart(rep OutcomeReport) ([]byte, error) {
+	c, ok := k.digests.(OutcomeCharter)
 	if !ok {
 		return nil, fmt.Errorf("%w: outcome charts are not configured", ErrInvalid)
 	}
