@@ -216,7 +216,7 @@ func (e *Engine) MarkAction(ctx context.Context, by Actor, m Message) ([]Reply, 
 // markAction is MarkAction, the sessions part's own.
 func (ses *sessions) markAction(ctx context.Context, by Actor, m Message) ([]Reply, error) {
 	var replies []Reply
-	sess, ok, err := sessionByThread(ctx, ses.st, m.TeamID, m.Channel, m.Thread)
+	sess, ok, err := ses.byThread(ctx, m.TeamID, m.Channel, m.Thread)
 	if err != nil {
 		return replies, err
 	}
@@ -398,7 +398,13 @@ func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]
 		}
 		return e.ActionDone(ctx, c.Actor, c.Channel, id)
 	}
-	items, err := e.MyActions(ctx, c.Actor)
+	return e.sessionsOn(e.store).listActions(ctx, c)
+}
+
+// listActions is /reflect actions: the actor's actions agreed in the
+// command's channel. The sessions part's own.
+func (ses *sessions) listActions(ctx context.Context, c Command) ([]Reply, error) {
+	items, err := ses.myActions(ctx, c.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -411,13 +417,13 @@ func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]
 		return []Reply{notice(c.Channel, c.UserID, "None of your agreed actions was agreed in this channel.",
 			"Each channel lists the actions agreed in its own learning sessions: type /reflect actions there. Those of public channels are on your Home tab too.")}, nil
 	}
-	team, err := e.store.GetTeam(ctx, c.TeamID)
+	team, err := ses.st.GetTeam(ctx, c.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
 	r := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: "Your agreed actions in this channel"}
 	for _, it := range items {
-		p := actionPart(it.SessionAction, e.location(team))
+		p := actionPart(it.SessionAction, ses.location(team))
 		p.Label, p.Users = fmt.Sprintf("#%d, from %s", it.ID, it.Session), nil
 		p.Text = strings.TrimSuffix(p.Text, " · for")
 		r.Parts = append(r.Parts, p)

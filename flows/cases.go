@@ -11,31 +11,54 @@ import (
 // allows (access.go): only cases reflected on, or discussed in a learning
 // session, in a conversation shows admits, with how often and when last
 // they were reflected on there. A case known only in other conversations
-// is not named. The order is the team's: oldest case first.
+// is not named. The order is the team's: oldest case first. It reads
+// across two parts: the sessions part says which cases were discussed
+// where shows admits, the reflections part lists the cases.
 func (e *Engine) casesShown(ctx context.Context, s Store, teamID string, shows func(channel string) bool) ([]HomeCase, error) {
-	cases, err := s.ListCases(ctx, teamID)
+	discussed, err := e.sessionsOn(s).casesDiscussed(ctx, teamID, shows)
+	if err != nil {
+		return nil, err
+	}
+	return e.reflectionsOn(s).casesShown(ctx, teamID, shows, discussed)
+}
+
+// casesDiscussed is the pseudonyms (foldLabel) of the cases reviewed in
+// learning sessions in the conversations shows admits.
+func (ses *sessions) casesDiscussed(ctx context.Context, teamID string, shows func(channel string) bool) (map[string]bool, error) {
+	sessions, err := ses.st.ListSessions(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("listing sessions: %w", err)
+	}
+	discussed := map[string]bool{}
+	for _, x := range sessions {
+		if tpl, ok := ses.templates.Get(x.Template); !ok || !tpl.NeedsCase || !shows(x.Channel) {
+			continue
+		}
+		discussed[foldLabel(x.Subject)] = true
+	}
+	return discussed, nil
+}
+
+// casesShown is casesShown, the reflections part's own: discussed holds
+// the cases discussed in sessions where shows admits.
+func (rf *reflections) casesShown(ctx context.Context, teamID string, shows func(channel string) bool, discussed map[string]bool) ([]HomeCase, error) {
+	cases, err := rf.st.ListCases(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing cases: %w", err)
 	}
-	reflections, err := s.ListReflections(ctx, teamID)
+	reflections, err := rf.st.ListReflections(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing reflections: %w", err)
-	}
-	sessions, err := s.ListSessions(ctx, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("listing sessions: %w", err)
 	}
 	type seen struct {
 		HomeCase
 		here bool
 	}
 	byID := map[int64]*seen{}
-	byLabel := map[string]*seen{}
 	out := make([]*seen, len(cases))
 	for i, c := range cases {
-		out[i] = &seen{HomeCase: HomeCase{Label: c.Label}}
+		out[i] = &seen{HomeCase: HomeCase{Label: c.Label}, here: discussed[foldLabel(c.Label)]}
 		byID[c.ID] = out[i]
-		byLabel[foldLabel(c.Label)] = out[i]
 	}
 	for _, r := range reflections {
 		c := byID[r.CaseID]
@@ -46,14 +69,6 @@ func (e *Engine) casesShown(ctx context.Context, s Store, teamID string, shows f
 		c.Reflections++
 		if r.CreatedAt.After(c.LastReflected) {
 			c.LastReflected = r.CreatedAt
-		}
-	}
-	for _, x := range sessions {
-		if tpl, ok := e.templates.Get(x.Template); !ok || !tpl.NeedsCase || !shows(x.Channel) {
-			continue
-		}
-		if c := byLabel[foldLabel(x.Subject)]; c != nil {
-			c.here = true
 		}
 	}
 	var shown []HomeCase

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,15 +24,12 @@ const lateCheckIn = 6 * time.Hour
 // several instances running this at once post it once. It returns the posts
 // to make.
 func (e *Engine) CheckInsDue(ctx context.Context) ([]Reply, error) {
-	teams, err := e.store.ListTeams(ctx)
+	teams, err := e.reflectionsOn(e.store).checkInTeams(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing teams: %w", err)
+		return nil, err
 	}
 	var replies []Reply
 	for _, listed := range teams {
-		if listed.CheckInChannel == "" {
-			continue
-		}
 		err := e.store.InTx(ctx, func(s Store) error {
 			more, err := e.reflectionsOn(s).checkInTeam(ctx, listed.ID)
 			replies = append(replies, more...)
@@ -42,6 +40,15 @@ func (e *Engine) CheckInsDue(ctx context.Context) ([]Reply, error) {
 		}
 	}
 	return replies, nil
+}
+
+// checkInTeams lists the teams with a weekly check-in.
+func (rf *reflections) checkInTeams(ctx context.Context) ([]Team, error) {
+	teams, err := rf.st.ListTeams(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing teams: %w", err)
+	}
+	return slices.DeleteFunc(teams, func(t Team) bool { return t.CheckInChannel == "" }), nil
 }
 
 func (rf *reflections) checkInTeam(ctx context.Context, teamID string) ([]Reply, error) {

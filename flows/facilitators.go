@@ -23,6 +23,12 @@ func (se *settings) mayRunSessions(ctx context.Context, a Actor) (bool, error) {
 	return se.mayFacilitate(a, m), nil
 }
 
+// memberRecord is the actor's member record in their team, the zero
+// Member when they have none, read without making one.
+func (se *settings) memberRecord(ctx context.Context, a Actor) (Member, error) {
+	return memberOf(ctx, se.st, a)
+}
+
 // mayChangeTeam reports, without changing anything, whether the actor may
 // change the team's settings.
 func (se *settings) mayChangeTeam(ctx context.Context, a Actor) (bool, error) {

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -70,14 +69,12 @@ const homeRecent = 10
 // organisation gets their settings and nothing of the team's cases.
 func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 	h := Home{UserID: a.UserID, External: a.External}
-	m, err := e.store.GetMember(ctx, a.TeamID, a.UserID)
-	switch {
-	case err == nil:
-		h.Discipline, h.Lead, h.NoQuotes = m.Discipline, m.Role == RoleLead, m.NoQuotes
-		h.AwayUntil, h.SnoozedUntil = m.AwayUntil, m.SnoozedUntil
-	case !errors.Is(err, ErrNotFound):
-		return h, fmt.Errorf("loading member: %w", err)
+	m, err := e.settingsOn(e.store).memberRecord(ctx, a)
+	if err != nil {
+		return h, err
 	}
+	h.Discipline, h.Lead, h.NoQuotes = m.Discipline, m.Role == RoleLead, m.NoQuotes
+	h.AwayUntil, h.SnoozedUntil = m.AwayUntil, m.SnoozedUntil
 	for _, k := range e.templates.Keys() {
 		tpl, _ := e.templates.Get(k)
 		h.Templates = append(h.Templates, HomeTemplate{Key: tpl.Key, Name: tpl.Name, About: tpl.About, NeedsCase: tpl.NeedsCase})
@@ -86,40 +83,8 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 		return h, nil
 	}
 	shows := e.homeShows(ctx, a)
-	reflections, err := e.store.ListReflections(ctx, a.TeamID)
-	if err != nil {
-		return h, fmt.Errorf("listing reflections: %w", err)
-	}
-	answers, err := e.store.ListTeamAnswers(ctx, a.TeamID)
-	if err != nil {
-		return h, fmt.Errorf("listing answers: %w", err)
-	}
-	answered := map[int64]bool{}
-	for _, ans := range answers {
-		if ans.Author == a.UserID {
-			answered[ans.ReflectionID] = true
-		}
-	}
-	cases, err := e.store.ListCases(ctx, a.TeamID)
-	if err != nil {
-		return h, fmt.Errorf("listing cases: %w", err)
-	}
-	labels := map[int64]string{}
-	for _, c := range cases {
-		labels[c.ID] = c.Label
-	}
-	for _, r := range slices.Backward(reflections) {
-		if len(h.Recent) == homeRecent {
-			break
-		}
-		if (r.StartedBy != a.UserID && !answered[r.ID]) || !shows(r.Channel) {
-			continue
-		}
-		title := r.Template
-		if tpl, ok := e.templates.Get(r.Template); ok {
-			title = reflectionTitle(tpl, Case{Label: labels[r.CaseID]})
-		}
-		h.Recent = append(h.Recent, HomeReflection{ID: r.ID, Title: title, Status: r.Status, Channel: r.Channel, When: r.CreatedAt})
+	if h.Recent, err = e.reflectionsOn(e.store).recent(ctx, a, shows); err != nil {
+		return h, err
 	}
 	if h.Cases, err = e.casesShown(ctx, e.store, a.TeamID, shows); err != nil {
 		return h, err
@@ -139,6 +104,49 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 		}
 	}
 	return h, nil
+}
+
+// recent is the actor's latest reflections (homeRecent of them, newest
+// first) in the conversations shows admits: those they started or
+// answered. The reflections part's own, for Home.
+func (rf *reflections) recent(ctx context.Context, a Actor, shows func(string) bool) ([]HomeReflection, error) {
+	reflections, err := rf.st.ListReflections(ctx, a.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("listing reflections: %w", err)
+	}
+	answers, err := rf.st.ListTeamAnswers(ctx, a.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("listing answers: %w", err)
+	}
+	answered := map[int64]bool{}
+	for _, ans := range answers {
+		if ans.Author == a.UserID {
+			answered[ans.ReflectionID] = true
+		}
+	}
+	cases, err := rf.st.ListCases(ctx, a.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("listing cases: %w", err)
+	}
+	labels := map[int64]string{}
+	for _, c := range cases {
+		labels[c.ID] = c.Label
+	}
+	var recent []HomeReflection
+	for _, r := range slices.Backward(reflections) {
+		if len(recent) == homeRecent {
+			break
+		}
+		if (r.StartedBy != a.UserID && !answered[r.ID]) || !shows(r.Channel) {
+			continue
+		}
+		title := r.Template
+		if tpl, ok := rf.templates.Get(r.Template); ok {
+			title = reflectionTitle(tpl, Case{Label: labels[r.CaseID]})
+		}
+		recent = append(recent, HomeReflection{ID: r.ID, Title: title, Status: r.Status, Channel: r.Channel, When: r.CreatedAt})
+	}
+	return recent, nil
 }
 
 // homeDigest adds the latest digest's headline and themes. The themes are
@@ -225,7 +233,7 @@ func (e *Engine) FormProblems(f FormSubmission) map[string]string {
 		label := CleanText(f.Label)
 		if label == "" {
 			problems["label"] = "Give the pseudonym the team uses for this person."
-		} else if p := e.labelProblem(context.Background(), e.store, f.TeamID, label); p != "" {
+		} else if p := e.reflectionsOn(e.store).caseLabelProblem(context.Background(), f.TeamID, label); p != "" {
 			problems["label"] = p
 		}
 	}

@@ -89,10 +89,16 @@ func (e *Engine) outcomesCommand(ctx context.Context, c Command, args string) ([
 		return []Reply{notice(c.Channel, c.UserID, "I didn't follow that.",
 			"/reflect outcomes shows the last quarter's outcomes beside the stories; /reflect outcomes 2 the last two quarters; /reflect outcome NAME one case's record.")}, nil
 	}
-	if _, _, err := e.member(ctx, e.store, c.Actor); err != nil {
+	return e.outcomesOn(e.store).showReport(ctx, c, quarters)
+}
+
+// showReport is /reflect outcomes' report, shown to the person: the
+// outcomes part's own.
+func (oc *outcomes) showReport(ctx context.Context, c Command, quarters int) ([]Reply, error) {
+	if _, _, err := oc.member(ctx, oc.st, c.Actor); err != nil {
 		return nil, err
 	}
-	rep, err := e.OutcomeReport(ctx, OutcomeRequest{TeamID: c.TeamID, Quarters: quarters, To: e.clock(), Shown: e.shownIn(ctx, c.TeamID, c.Channel)})
+	rep, err := oc.reports().outcomeReport(ctx, OutcomeRequest{TeamID: c.TeamID, Quarters: quarters, To: oc.clock(), Shown: oc.shownIn(ctx, c.TeamID, c.Channel)})
 	if err != nil {
 		return nil, err
 	}

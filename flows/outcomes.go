@@ -616,18 +616,23 @@ func OutcomeParts(o Outcome) []Part {
 // outcomeCommand handles /reflect outcome NAME: the case's record, and how
 // to change it (in Slack the adapter opens the form before this).
 func (e *Engine) outcomeCommand(ctx context.Context, c Command, label string) ([]Reply, error) {
-	if _, _, err := e.member(ctx, e.store, c.Actor); err != nil {
+	return e.outcomesOn(e.store).show(ctx, c, label)
+}
+
+// show is outcomeCommand, the outcomes part's own.
+func (oc *outcomes) show(ctx context.Context, c Command, label string) ([]Reply, error) {
+	if _, _, err := oc.member(ctx, oc.st, c.Actor); err != nil {
 		return nil, err
 	}
-	cs, refused, err := e.outcomesOn(e.store).outcomeCase(ctx, c.Actor, c.Channel, 0, label)
+	cs, refused, err := oc.outcomeCase(ctx, c.Actor, c.Channel, 0, label)
 	if err != nil || refused != nil {
 		return refused, err
 	}
-	_, o, err := e.OutcomeFor(ctx, c.TeamID, cs.ID, "")
+	_, o, err := oc.outcomeFor(ctx, c.TeamID, cs.ID, "")
 	if err != nil {
 		return nil, err
 	}
-	r := e.outcomesOn(e.store).outcomeRecord(c.Actor, c.Channel, cs, o, "What happened: "+cs.Label)
+	r := oc.outcomeRecord(c.Actor, c.Channel, cs, o, "What happened: "+cs.Label)
 	r.Parts = append(r.Parts, Part{Label: "To change a fact", Text: "In Slack, /reflect outcome " + cs.Label +
 		" opens a form. In the console, one line a fact: :outcome " + cs.Label + " FACT VALUE, for example :outcome " + cs.Label +
 		" died_at home. The facts: " + outcomeKeyList() + "; every one takes not_known."})
@@ -648,11 +653,16 @@ func outcomeOffer(cs Case) ([]Part, Button) {
 // week and the n-1 before it, in the team's timezone, newest first, with
 // a week already recorded that is older kept at the end.
 func (e *Engine) OutcomeWeeks(ctx context.Context, teamID string, n int, recorded string) ([]OutcomeChoice, error) {
-	team, err := e.store.GetTeam(ctx, teamID)
+	return e.outcomesOn(e.store).weeks(ctx, teamID, n, recorded)
+}
+
+// weeks is OutcomeWeeks, the outcomes part's own.
+func (oc *outcomes) weeks(ctx context.Context, teamID string, n int, recorded string) ([]OutcomeChoice, error) {
+	team, err := oc.st.GetTeam(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
-	this := ISOWeekKey(e.clock(), e.location(team))
+	this := ISOWeekKey(oc.clock(), oc.location(team))
 	out := make([]OutcomeChoice, 0, n+1)
 	for i := range n {
 		w := AddISOWeeks(this, -i)

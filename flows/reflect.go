@@ -59,18 +59,35 @@ func (e *Engine) start(ctx context.Context, c Command, tplKey, label string) ([]
 		return nil, err
 	}
 	label, confirmed := takeNotTheirName(label)
-	var verdict pseudonymVerdict
-	if label != "" {
-		verdict = e.judgeTeamPseudonym(ctx, e.store, c.TeamID, label, confirmed)
-		if verdict.problem != "" {
-			cases, err := e.store.ListCases(ctx, c.TeamID)
-			if err != nil {
-				return nil, fmt.Errorf("listing cases: %w", err)
-			}
-			return []Reply{pseudonymRefusal(c.Channel, c.UserID, verdict, label, startCommand(tpl.Key, label), nextPseudonym(cases))}, nil
-		}
+	verdict, refusal, err := e.reflectionsOn(e.store).judgeLabel(ctx, c, tpl, label, confirmed)
+	if err != nil || refusal != nil {
+		return refusal, err
 	}
 	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.open(ctx, c, tplKey, label, tpl, verdict) })
+}
+
+// judgeLabel judges a new reflection's pseudonym, before its step: a
+// refusal says why nothing was started, with a pseudonym to use instead.
+func (rf *reflections) judgeLabel(ctx context.Context, c Command, tpl prompts.Template, label string, confirmed bool) (pseudonymVerdict, []Reply, error) {
+	var verdict pseudonymVerdict
+	if label == "" {
+		return verdict, nil, nil
+	}
+	verdict = rf.judgeTeamPseudonym(ctx, rf.st, c.TeamID, label, confirmed)
+	if verdict.problem == "" {
+		return verdict, nil, nil
+	}
+	cases, err := rf.st.ListCases(ctx, c.TeamID)
+	if err != nil {
+		return verdict, nil, fmt.Errorf("listing cases: %w", err)
+	}
+	return verdict, []Reply{pseudonymRefusal(c.Channel, c.UserID, verdict, label, startCommand(tpl.Key, label), nextPseudonym(cases))}, nil
+}
+
+// caseLabelProblem says what is wrong with a pseudonym for a case of the
+// team, or "" if nothing is: a form's check.
+func (rf *reflections) caseLabelProblem(ctx context.Context, teamID, label string) string {
+	return rf.labelProblem(ctx, rf.st, teamID, label)
 }
 
 // open is start, the reflections part's own.
@@ -283,21 +300,34 @@ func (rf *reflections) anchored(ctx context.Context, reflectionID int64, thread 
 // on where it was. A root message never posted is posted again. It
 // returns ErrNotFound if nothing is in progress there.
 func (e *Engine) Resume(ctx context.Context, teamID, channel string) ([]Reply, error) {
-	r, err := e.store.LatestOpenReflection(ctx, teamID, channel)
+	rf, ses := e.reflectionsOn(e.store), e.sessionsOn(e.store)
+	r, err := rf.latestOpen(ctx, teamID, channel)
 	if err != nil && !isNotFound(err) {
 		return nil, err
 	}
-	sess, serr := e.store.OpenSessionInChannel(ctx, teamID, channel)
+	sess, serr := ses.openIn(ctx, teamID, channel)
 	if serr != nil && !isNotFound(serr) {
 		return nil, fmt.Errorf("finding open session: %w", serr)
 	}
 	if serr == nil && (err != nil || !sess.CreatedAt.Before(r.CreatedAt)) {
-		return e.sessionsOn(e.store).resumeSession(ctx, sess)
+		return ses.resumeSession(ctx, sess)
 	}
 	if err != nil {
 		return nil, err
 	}
-	tpl, cs, err := e.reflectionsOn(e.store).context(ctx, r)
+	return rf.resume(ctx, r)
+}
+
+// latestOpen is the reflection in progress started last in a channel, or
+// ErrNotFound.
+func (rf *reflections) latestOpen(ctx context.Context, teamID, channel string) (Reflection, error) {
+	return rf.st.LatestOpenReflection(ctx, teamID, channel)
+}
+
+// resume says where a reflection in progress stands: Resume's, the
+// reflections part's own.
+func (rf *reflections) resume(ctx context.Context, r Reflection) ([]Reply, error) {
+	tpl, cs, err := rf.context(ctx, r)
 	if err != nil {
 		return nil, err
 	}

@@ -393,7 +393,7 @@ func sessionDue(s Session) time.Time {
 func (e *Engine) SessionsDue(ctx context.Context) ([]Reply, time.Time, error) {
 	now := e.clock()
 	var replies []Reply
-	ids, err := e.store.DueSessions(ctx, now)
+	ids, err := e.sessionsOn(e.store).due(ctx, now)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("listing due sessions: %w", err)
 	}
@@ -407,7 +407,7 @@ func (e *Engine) SessionsDue(ctx context.Context) ([]Reply, time.Time, error) {
 			return replies, time.Time{}, fmt.Errorf("session %d: %w", id, err)
 		}
 	}
-	sids, err := e.store.DueSessionSchedules(ctx, now)
+	sids, err := e.schedulesOn(e.store).due(ctx, now)
 	if err != nil {
 		return replies, time.Time{}, fmt.Errorf("listing due schedules: %w", err)
 	}
@@ -421,11 +421,29 @@ func (e *Engine) SessionsDue(ctx context.Context) ([]Reply, time.Time, error) {
 			return replies, time.Time{}, fmt.Errorf("session schedule %d: %w", id, err)
 		}
 	}
-	next, err := e.store.NextSessionDue(ctx)
+	next, err := e.schedulesOn(e.store).nextDue(ctx)
 	if err != nil {
 		return replies, time.Time{}, err
 	}
 	return replies, next, nil
+}
+
+// due lists the sessions, in every team, with something due at or
+// before t.
+func (ses *sessions) due(ctx context.Context, t time.Time) ([]int64, error) {
+	return ses.st.DueSessions(ctx, t)
+}
+
+// due lists the schedules with something due at or before t.
+func (sch *schedules) due(ctx context.Context, t time.Time) ([]int64, error) {
+	return sch.st.DueSessionSchedules(ctx, t)
+}
+
+// nextDue is the earliest time any session or schedule has something to
+// do, or the zero time. The store reads both in one query; schedules,
+// which open sessions, ask it.
+func (sch *schedules) nextDue(ctx context.Context) (time.Time, error) {
+	return sch.st.NextSessionDue(ctx)
 }
 
 // sessionTick does what is due for one session, locked.
@@ -940,13 +958,13 @@ func (ses *sessions) sessionReply(ctx context.Context, sess Session, m Message, 
 	return replies, nil
 }
 
-// sessionByThread finds the session of a thread, locked; ok is false when
-// the thread is not a session's.
-func sessionByThread(ctx context.Context, s sessionRows, teamID, channel, thread string) (Session, bool, error) {
+// byThread finds the session of a thread, locked; ok is false when the
+// thread is not a session's.
+func (ses *sessions) byThread(ctx context.Context, teamID, channel, thread string) (Session, bool, error) {
 	if thread == "" {
 		return Session{}, false, nil
 	}
-	sess, err := s.SessionByThread(ctx, teamID, channel, thread)
+	sess, err := ses.st.SessionByThread(ctx, teamID, channel, thread)
 	if errors.Is(err, ErrNotFound) {
 		return Session{}, false, nil
 	}
@@ -954,6 +972,31 @@ func sessionByThread(ctx context.Context, s sessionRows, teamID, channel, thread
 		return Session{}, false, fmt.Errorf("finding session: %w", err)
 	}
 	return sess, true, nil
+}
+
+// openIn is the session not yet ended in a channel, the latest, or
+// ErrNotFound.
+func (ses *sessions) openIn(ctx context.Context, teamID, channel string) (Session, error) {
+	return ses.st.OpenSessionInChannel(ctx, teamID, channel)
+}
+
+// isCase reports whether the team has a case of that pseudonym: what
+// /reflect session NAME reviews.
+func (ses *sessions) isCase(ctx context.Context, teamID, label string) bool {
+	_, err := ses.st.CaseByLabel(ctx, teamID, label)
+	return err == nil
+}
+
+// elsewhere reports whether a session's button was pressed outside the
+// session's own conversation (a session of the team that lives in
+// another). A session never changes channel, so this is read before its
+// lock is taken.
+func (ses *sessions) elsewhere(ctx context.Context, a Action) (bool, error) {
+	sess, err := ses.st.GetSession(ctx, a.ReflectionID)
+	if err != nil && !isNotFound(err) {
+		return false, fmt.Errorf("loading session: %w", err)
+	}
+	return err == nil && sess.TeamID == a.TeamID && !ownConversation(a.Channel, sess.Channel), nil
 }
 
 // sessionUsage is what /reflect session takes.
@@ -992,7 +1035,7 @@ func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]
 		// that name, else a theme to discuss.
 		st.Template = "theme"
 		if st.Subject != "" {
-			if _, err := e.store.CaseByLabel(ctx, c.TeamID, st.Subject); err == nil {
+			if e.sessionsOn(e.store).isCase(ctx, c.TeamID, st.Subject) {
 				st.Template = "case"
 			}
 		}
@@ -1003,7 +1046,7 @@ func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]
 // controlOpenSession runs a control word (next, pause, end…) on the
 // session open in the command's channel.
 func (e *Engine) controlOpenSession(ctx context.Context, c Command, control string) ([]Reply, error) {
-	sess, err := e.store.OpenSessionInChannel(ctx, c.TeamID, c.Channel)
+	sess, err := e.sessionsOn(e.store).openIn(ctx, c.TeamID, c.Channel)
 	if isNotFound(err) {
 		return []Reply{notice(c.Channel, c.UserID, "No session is open in this channel.", sessionUsage)}, nil
 	}

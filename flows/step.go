@@ -23,34 +23,54 @@ func (e *Engine) Message(ctx context.Context, m Message) ([]Reply, error) {
 		replies = nil
 		// A reflection's thread, most often; else a learning session's,
 		// where the reply goes to the session. (A thread is never both:
-		// each starts at its own root post.)
-		r, err := s.ReflectionByThread(ctx, m.TeamID, m.Channel, m.Thread)
-		if errors.Is(err, ErrNotFound) {
-			sess, ok, err := sessionByThread(ctx, s, m.TeamID, m.Channel, m.Thread)
-			if err != nil {
-				return err
-			}
-			if ok {
-				replies, err = e.sessionsOn(s).sessionReply(ctx, sess, m, text)
-				return err
-			}
-			return ErrUnknownThread
-		}
+		// each starts at its own root post.) Each part is asked whether
+		// the thread is its own.
+		rf := e.reflectionsOn(s)
+		r, ok, err := rf.byThread(ctx, m.TeamID, m.Channel, m.Thread)
 		if err != nil {
-			return fmt.Errorf("finding reflection: %w", err)
-		}
-		if word, ok := controlWord(text); ok {
-			replies, err = e.reflectionsOn(s).control(ctx, r, m.Actor, word)
 			return err
 		}
-		if label, ok := growWord(text); ok && r.Template == "check_in" {
-			replies, err = e.reflectionsOn(s).grow(ctx, r, m, label)
+		if ok {
+			replies, err = rf.message(ctx, r, m, text)
 			return err
 		}
-		replies, err = e.reflectionsOn(s).answer(ctx, r, m, text)
-		return err
+		ses := e.sessionsOn(s)
+		sess, ok, err := ses.byThread(ctx, m.TeamID, m.Channel, m.Thread)
+		if err != nil {
+			return err
+		}
+		if ok {
+			replies, err = ses.sessionReply(ctx, sess, m, text)
+			return err
+		}
+		return ErrUnknownThread
 	})
 	return replies, err
+}
+
+// byThread finds the reflection anchored at a thread, locked; ok is false
+// when the thread is not a reflection's.
+func (rf *reflections) byThread(ctx context.Context, teamID, channel, thread string) (Reflection, bool, error) {
+	r, err := rf.st.ReflectionByThread(ctx, teamID, channel, thread)
+	if errors.Is(err, ErrNotFound) {
+		return Reflection{}, false, nil
+	}
+	if err != nil {
+		return Reflection{}, false, fmt.Errorf("finding reflection: %w", err)
+	}
+	return r, true, nil
+}
+
+// message is Message's step on a reflection's thread: a control word, a
+// check-in grown into a case reflection, or an answer.
+func (rf *reflections) message(ctx context.Context, r Reflection, m Message, text string) ([]Reply, error) {
+	if word, ok := controlWord(text); ok {
+		return rf.control(ctx, r, m.Actor, word)
+	}
+	if label, ok := growWord(text); ok && r.Template == "check_in" {
+		return rf.grow(ctx, r, m, label)
+	}
+	return rf.answer(ctx, r, m, text)
 }
 
 // Act handles a button pressed on a reflection (or a session's message).
@@ -65,13 +85,10 @@ func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
 		return e.ForgetMe(ctx, a.Actor, a.Channel)
 	case ActionSessionStart, ActionSessionNext, ActionSessionMore, ActionSessionPause, ActionSessionResume, ActionSessionEnd:
 		// A session's buttons carry the session id where a reflection's
-		// carry the reflection's. A session never changes channel, so
-		// where it lives is read before its lock is taken.
-		sess, err := e.store.GetSession(ctx, a.ReflectionID)
-		if err != nil && !isNotFound(err) {
-			return nil, fmt.Errorf("loading session: %w", err)
-		}
-		if err == nil && sess.TeamID == a.TeamID && !ownConversation(a.Channel, sess.Channel) {
+		// carry the reflection's.
+		if elsewhere, err := e.sessionsOn(e.store).elsewhere(ctx, a); err != nil {
+			return nil, err
+		} else if elsewhere {
 			return []Reply{sessionGone(a.Channel, a.UserID)}, nil
 		}
 		return e.SessionControl(ctx, a.Actor, SessionCommand{Channel: a.Channel, SessionID: a.ReflectionID, Control: a.Name, Stage: a.Stage})
