@@ -15,23 +15,40 @@ import (
 //
 //   - the kernel (this file): the engine's settings, the clock, scrubbing,
 //     teams and members, the audit log, case and pseudonym rules over
-//     caseStore (pseudonym.go, reflect.go), and who may do what
-//     (access.go); its store is kernelStore;
+//     caseStore (pseudonym.go, reflect.go), who may do what (access.go)
+//     and which channels a view may draw on (shownIn, homeShows); its
+//     store is kernelStore (8 methods);
 //   - sessions (sessions.go, session*.go, actions.go, synthesis.go):
 //     learning sessions, their stages, replies, agreed actions and
-//     synthesis, over sessionStore; schedules over scheduleStore;
+//     synthesis, over sessionStore (27); schedules over scheduleStore
+//     (18);
 //   - reflections (reflections.go, reflect.go, step.go, edit.go, idle.go,
-//     checkin.go): cases' reflections, their answers, the step, check-ins,
-//     over reflectionStore;
+//     checkin.go, home.go's recent): cases' reflections, their answers,
+//     the step, check-ins, over reflectionStore (26);
 //   - outcomes (outcomeparts.go, outcome*.go): outcome records and
-//     reports, over outcomeStore.
+//     reports, over outcomeStore (16); an outcome report itself reads
+//     only an outcomeReportSource (3), so that a digest can carry one;
+//   - settings (governanceparts.go, settings.go, facilitators.go, the
+//     roles and quotes in rights.go, the team settings in checkin.go):
+//     disciplines, leads, facilitators, timezones, check-in and digest
+//     times, over kernelStore alone;
+//   - rights (governanceparts.go, rights.go, export.go): exports,
+//     forgetting and the retention purge, over rightsStore (15: the
+//     read-only exportSource 12, auditLog 1, erasure 2);
+//   - digests (digestparts.go, digests.go, home.go's headline,
+//     outcome_reply.go's seeds): digests on demand and weekly, their
+//     records, session seeds, over digestStore (15).
 //
-// Governance and rights (rights.go, export.go), digests (digests.go),
-// settings and the Home tab are still Engine methods over the whole
-// Store. Engine (engine.go) is the adapters' facade: it opens each step's
-// transaction (inTx) and hands the step to the part that owns it, built
-// over the transaction's Store but holding it only as its narrow
-// interface. flows.Store is the union that storage implements.
+// Engine (engine.go) is the adapters' facade, with no rules of its own
+// that read records: it opens each step's transaction (inTx, or InTx) and
+// hands the step to the part that owns it, built over the transaction's
+// Store (or, for a read outside one, the engine's) but holding it only as
+// its narrow interface; where a step must know whose a thread or button is
+// (Message, Act, Resume) it asks each part. Its own code calls no Store
+// method but InTx. One read spans parts: the cases a channel or the Home
+// tab lists (casesShown), which the sessions part (the cases discussed)
+// and the reflections part (the cases and their reflections) answer
+// between them. flows.Store is the union that storage implements.
 
 // kernelStore is what every part of the engine may read and write: teams,
 // their members, and the audit log. Every narrow store embeds it.

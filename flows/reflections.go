@@ -6,10 +6,13 @@ import (
 )
 
 // reflectionStore is the reflections part's store: the kernel's, the
-// cases (4), the reflections (8) and their answers (6). It is larger than
-// the others because a reflection, its case and its answers are one
-// aggregate: each step adds an answer under the reflection's lock and
-// moves the reflection on in the same transaction.
+// cases (4), the reflections (8) and their answers (6): 26 in all. It is
+// larger than the others because a reflection, its case and its answers
+// are one aggregate: each step adds an answer under the reflection's lock
+// and moves the reflection on in the same transaction, and starting one
+// finds or makes its case. Edits and withdrawals of answers (edit.go) and
+// the weekly check-ins (checkin.go) use parts of it that the step does
+// not, and could be parts of their own over smaller stores: not done yet.
 type reflectionStore interface {
 	caseStore
 	reflectionRows
