@@ -160,25 +160,17 @@ func (r rejection) Error() string { return r.reason }
 func malformed(reason string) error { return rejection{http.StatusBadRequest, reason} }
 
 // The buttons the engine puts on its replies, by action_id: "wm_" and the
-// flows action. Their values are flows.ReflectionButton values (reflection
-// id and stage), except withdraw's (an answer id) and forget_me's (the
-// person's user id).
-var reflectionActions = map[string]string{
-	"wm_" + flows.ActionNext:     flows.ActionNext,
-	"wm_" + flows.ActionSkip:     flows.ActionSkip,
-	"wm_" + flows.ActionDone:     flows.ActionDone,
-	"wm_" + flows.ActionCancel:   flows.ActionCancel,
-	"wm_" + flows.ActionWithdraw: flows.ActionWithdraw,
-	"wm_" + flows.ActionForgetMe: flows.ActionForgetMe,
-
-	// A learning session's controls, on its message.
-	"wm_" + flows.ActionSessionStart:  flows.ActionSessionStart,
-	"wm_" + flows.ActionSessionNext:   flows.ActionSessionNext,
-	"wm_" + flows.ActionSessionMore:   flows.ActionSessionMore,
-	"wm_" + flows.ActionSessionPause:  flows.ActionSessionPause,
-	"wm_" + flows.ActionSessionResume: flows.ActionSessionResume,
-	"wm_" + flows.ActionSessionEnd:    flows.ActionSessionEnd,
-}
+// flows action, for every button Engine.Act takes (flows.ActActions: a new
+// one is added there alone). Their values are flows.ReflectionButton
+// values (reflection or session id and stage), except withdraw's (an
+// answer id) and forget_me's (the person's user id).
+var reflectionActions = func() map[string]string {
+	m := map[string]string{}
+	for _, a := range flows.ActActions() {
+		m["wm_"+a] = a
+	}
+	return m
+}()
 
 // startAction is the Start button of the help the bot gives when mentioned:
 // it starts a reflection in the channel its value names.

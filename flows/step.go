@@ -78,21 +78,54 @@ func (rf *reflections) message(ctx context.Context, r Reflection, m Message, tex
 // answer lives in (a.Channel, where it was pressed): pressed anywhere
 // else, it is answered as for one that no longer exists.
 func (e *Engine) Act(ctx context.Context, a Action) ([]Reply, error) {
-	switch a.Name {
-	case ActionWithdraw:
-		return e.WithdrawAnswer(ctx, a.Actor, a.Channel, a.AnswerID)
-	case ActionForgetMe:
-		return e.ForgetMe(ctx, a.Actor, a.Channel)
-	case ActionSessionStart, ActionSessionNext, ActionSessionMore, ActionSessionPause, ActionSessionResume, ActionSessionEnd:
-		// A session's buttons carry the session id where a reflection's
-		// carry the reflection's.
-		if elsewhere, err := e.sessionsOn(e.store).elsewhere(ctx, a); err != nil {
-			return nil, err
-		} else if elsewhere {
-			return []Reply{sessionGone(a.Channel, a.UserID)}, nil
-		}
-		return e.SessionControl(ctx, a.Actor, SessionCommand{Channel: a.Channel, SessionID: a.ReflectionID, Control: a.Name, Stage: a.Stage})
+	run, ok := actions[a.Name]
+	if !ok {
+		run = (*Engine).actOnReflection
 	}
+	return run(e, ctx, a)
+}
+
+// actions are the buttons Act takes, by name, each with what it does; any
+// other name is a reflection's (actOnReflection, which says so when it
+// is none). Adapters route every name of ActActions to Act, so a new
+// button of this kind is one row here.
+var actions = map[string]func(e *Engine, ctx context.Context, a Action) ([]Reply, error){
+	ActionNext: (*Engine).actOnReflection, ActionSkip: (*Engine).actOnReflection,
+	ActionDone: (*Engine).actOnReflection, ActionCancel: (*Engine).actOnReflection,
+	ActionWithdraw: func(e *Engine, ctx context.Context, a Action) ([]Reply, error) {
+		return e.WithdrawAnswer(ctx, a.Actor, a.Channel, a.AnswerID)
+	},
+	ActionForgetMe: func(e *Engine, ctx context.Context, a Action) ([]Reply, error) {
+		return e.ForgetMe(ctx, a.Actor, a.Channel)
+	},
+	ActionSessionStart: (*Engine).actOnSession, ActionSessionNext: (*Engine).actOnSession,
+	ActionSessionMore: (*Engine).actOnSession, ActionSessionPause: (*Engine).actOnSession,
+	ActionSessionResume: (*Engine).actOnSession, ActionSessionEnd: (*Engine).actOnSession,
+}
+
+// ActActions are the names of the buttons Act takes, sorted.
+func ActActions() []string {
+	names := make([]string, 0, len(actions))
+	for n := range actions {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// actOnSession is a session's button. A session's buttons carry the
+// session id where a reflection's carry the reflection's.
+func (e *Engine) actOnSession(ctx context.Context, a Action) ([]Reply, error) {
+	if elsewhere, err := e.sessionsOn(e.store).elsewhere(ctx, a); err != nil {
+		return nil, err
+	} else if elsewhere {
+		return []Reply{sessionGone(a.Channel, a.UserID)}, nil
+	}
+	return e.SessionControl(ctx, a.Actor, SessionCommand{Channel: a.Channel, SessionID: a.ReflectionID, Control: a.Name, Stage: a.Stage})
+}
+
+// actOnReflection is a reflection's button.
+func (e *Engine) actOnReflection(ctx context.Context, a Action) ([]Reply, error) {
 	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.act(ctx, a) })
 }
 
