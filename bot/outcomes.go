@@ -34,21 +34,6 @@ type outcomeMeta struct {
 	Channel string `json:"channel,omitempty"`
 }
 
-// outcomeChoices are the answers a field's form element offers.
-func outcomeChoices(f flows.OutcomeField, weeks []flows.OutcomeChoice) []flows.OutcomeChoice {
-	switch {
-	case f.Key == flows.OutcomeDiedWeek:
-		return append([]flows.OutcomeChoice{{Value: flows.OutcomeNotKnown, Label: "not known"}}, weeks...)
-	case f.Choices == nil:
-		out := []flows.OutcomeChoice{{Value: flows.OutcomeNotKnown, Label: "not known"}}
-		for n := 0; n <= f.Max; n++ {
-			out = append(out, flows.OutcomeChoice{Value: strconv.Itoa(n), Label: strconv.Itoa(n)})
-		}
-		return out
-	}
-	return f.Choices
-}
-
 // outcomeModal is the form for a case's record, showing what it says now.
 func outcomeModal(cs flows.Case, o flows.Outcome, weeks []flows.OutcomeChoice, channel string) (slack.ModalViewRequest, error) {
 	meta, err := json.Marshal(outcomeMeta{CaseID: cs.ID, Channel: channel})
@@ -61,7 +46,7 @@ func outcomeModal(cs flows.Case, o flows.Outcome, weeks []flows.OutcomeChoice, c
 			"It is read beside the stories each quarter: prompts for learning, never a measure of anyone."), nil, nil),
 	}
 	for _, f := range flows.OutcomeFields {
-		choices := outcomeChoices(f, weeks)
+		choices := f.Options(weeks)
 		opts := make([]*slack.OptionBlockObject, len(choices))
 		var initial *slack.OptionBlockObject
 		for i, c := range choices {

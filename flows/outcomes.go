@@ -126,6 +126,24 @@ type OutcomeField struct {
 	Radio bool
 }
 
+// Options are the answers a form offers for the field, in order: "not
+// known" first, then for the week of death the weeks given, for a number
+// 0 to Max, and otherwise the field's choices (which hold their own "not
+// known").
+func (f OutcomeField) Options(weeks []OutcomeChoice) []OutcomeChoice {
+	switch {
+	case f.Key == OutcomeDiedWeek:
+		return append([]OutcomeChoice{{Value: OutcomeNotKnown, Label: "not known"}}, weeks...)
+	case f.Choices == nil:
+		out := []OutcomeChoice{{Value: OutcomeNotKnown, Label: "not known"}}
+		for n := 0; n <= f.Max; n++ {
+			out = append(out, OutcomeChoice{Value: strconv.Itoa(n), Label: strconv.Itoa(n)})
+		}
+		return out
+	}
+	return f.Choices
+}
+
 // Keys of the outcome fields.
 const (
 	OutcomeDiedWeek        = "died_week"

@@ -818,29 +818,13 @@ func (b *dlgBuilder) session() bool {
 	return true
 }
 
-// outcomeChoices are the answers a field's choice set offers (as Slack's
-// form: not known first for weeks and numbers).
-func dlgOutcomeChoices(f flows.OutcomeField, weeks []flows.OutcomeChoice) []flows.OutcomeChoice {
-	switch {
-	case f.Key == flows.OutcomeDiedWeek:
-		return append([]flows.OutcomeChoice{{Value: flows.OutcomeNotKnown, Label: "not known"}}, weeks...)
-	case f.Choices == nil:
-		out := []flows.OutcomeChoice{{Value: flows.OutcomeNotKnown, Label: "not known"}}
-		for n := 0; n <= f.Max; n++ {
-			out = append(out, flows.OutcomeChoice{Value: strconv.Itoa(n), Label: strconv.Itoa(n)})
-		}
-		return out
-	}
-	return f.Choices
-}
-
 func (b *dlgBuilder) outcome() {
 	b.text("What happened for " + dlgShort(b.d.Case.Label, 60) + ", as far as the team knows. " +
 		"Every question allows not known, and anyone in the team can change the record later. Only the week is kept, never a date. " +
 		"It is read beside the stories each quarter: prompts for learning, never a measure of anyone.")
 	for _, f := range flows.OutcomeFields {
 		var cs []dlgChoice
-		for _, c := range dlgOutcomeChoices(f, b.d.Weeks) {
+		for _, c := range f.Options(b.d.Weeks) {
 			if dlgIDLike(c.Value) {
 				cs = append(cs, dlgChoiceOf(c.Label, c.Value))
 			}
