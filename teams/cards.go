@@ -118,6 +118,7 @@ func RenderCard(r flows.Reply, opt CardOptions) (json.RawMessage, error) {
 	if limit == 0 {
 		limit = MaxCardBytes
 	}
+	r = inTeamsWords(r)
 	texts := make([]string, len(r.Parts))
 	for i, p := range r.Parts {
 		texts[i] = p.Text
@@ -153,6 +154,25 @@ func RenderCard(r flows.Reply, opt CardOptions) (json.RawMessage, error) {
 		budget -= size - limit + 256
 	}
 	return nil, errors.New("teams: reply does not fit in a Teams card")
+}
+
+// inTeamsWords says the engine's own words (titles, labels, parts that are
+// not quotes) as Teams has them: Teams has no slash commands, so "/reflect"
+// is "@What Matters reflect" (read by ReadInbound after the mention). What
+// people wrote (quotes) is left as they wrote it.
+func inTeamsWords(r flows.Reply) flows.Reply {
+	const slash, teams = "/reflect", "@What Matters reflect"
+	r.Title = strings.ReplaceAll(r.Title, slash, teams)
+	parts := make([]flows.Part, len(r.Parts))
+	for i, p := range r.Parts {
+		if !p.Quote {
+			p.Label = strings.ReplaceAll(p.Label, slash, teams)
+			p.Text = strings.ReplaceAll(p.Text, slash, teams)
+		}
+		parts[i] = p
+	}
+	r.Parts = parts
+	return r
 }
 
 // fitTexts shortens the texts longer than a common cap so that together

@@ -276,3 +276,21 @@ func TestEmptyReplyRendersAValidCard(t *testing.T) {
 		t.Errorf("body = %v", c["body"])
 	}
 }
+
+// The engine's words name commands as Teams has them; what people wrote is
+// shown as they wrote it, even when it says /reflect.
+func TestCardsSayCommandsTheTeamsWay(t *testing.T) {
+	r := flows.Reply{Kind: flows.Notice, Title: "Try /reflect help",
+		Parts: []flows.Part{{Text: "Tell me once with /reflect discipline ROLE."}, {Text: "we used /reflect a lot", Quote: true, By: "a nurse"}}}
+	out, err := RenderCard(r, CardOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if !strings.Contains(s, "Try @What Matters reflect help") || !strings.Contains(s, "with @What Matters reflect discipline ROLE") {
+		t.Errorf("the engine's words still say /reflect: %s", s)
+	}
+	if !strings.Contains(s, "we used /reflect a lot") {
+		t.Errorf("a quote was changed: %s", s)
+	}
+}

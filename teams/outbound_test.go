@@ -140,8 +140,8 @@ func TestNoticesGoToThePersonalChat(t *testing.T) {
 	if s.Kind != SendPersonal || s.OpenChat || s.Conversation != testPersona || s.User != testAAD {
 		t.Errorf("help in the 1:1 chat: %+v", s)
 	}
-	if !strings.Contains(cardText(t, s), "/reflect") {
-		t.Error("help card lost its text")
+	if !strings.Contains(cardText(t, s), "@What Matters reflect") {
+		t.Error("help card lost its text (its commands said the Teams way)")
 	}
 
 	// A notice for someone else.
