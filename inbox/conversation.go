@@ -16,4 +16,6 @@ type Conversation struct {
 	UserID      string // in a 1:1 chat: the person's Entra object id (the engine's user id)
 	TeamsUserID string // in a 1:1 chat: the person's Teams id ("29:...")
 	UpdatedAt   time.Time
+	// Name is a channel's name, when the platform said it.
+	Name string
 }

@@ -17,12 +17,12 @@ import (
 // verified request came with.
 
 const conversationColumns = `platform, id, service_url, tenant_id, team_id, group_id, conversation_type,
-	channel_type, user_id, teams_user_id, updated_at`
+	channel_type, user_id, teams_user_id, updated_at, name`
 
 func scanConversation(r rowScanner) (inbox.Conversation, error) {
 	var c inbox.Conversation
 	err := r.Scan(&c.Platform, &c.ID, &c.ServiceURL, &c.TenantID, &c.TeamID, &c.GroupID, &c.Type,
-		&c.ChannelType, &c.UserID, &c.TeamsUserID, timeDest{&c.UpdatedAt})
+		&c.ChannelType, &c.UserID, &c.TeamsUserID, timeDest{&c.UpdatedAt}, &c.Name)
 	return c, err
 }
 
@@ -73,7 +73,7 @@ func (s *store) RememberConversation(ctx context.Context, c inbox.Conversation) 
 		return err
 	}
 	if err := checkText(doing, c.Platform, c.ID, c.ServiceURL, c.TenantID, c.TeamID, c.GroupID, c.Type,
-		c.ChannelType, c.UserID, c.TeamsUserID); err != nil {
+		c.ChannelType, c.UserID, c.TeamsUserID, c.Name); err != nil {
 		return err
 	}
 	if err := checkServiceURL(doing, c.ServiceURL); err != nil {
@@ -81,7 +81,7 @@ func (s *store) RememberConversation(ctx context.Context, c inbox.Conversation) 
 	}
 	_, err := s.q.ExecContext(ctx, `
 		INSERT INTO chat_conversations (`+conversationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (platform, id) DO UPDATE SET
 			service_url = excluded.service_url,
 			tenant_id = CASE WHEN excluded.tenant_id = '' THEN chat_conversations.tenant_id ELSE excluded.tenant_id END,
@@ -93,9 +93,10 @@ func (s *store) RememberConversation(ctx context.Context, c inbox.Conversation) 
 			user_id = CASE WHEN excluded.user_id = '' THEN chat_conversations.user_id ELSE excluded.user_id END,
 			teams_user_id = CASE WHEN excluded.teams_user_id = '' THEN chat_conversations.teams_user_id
 				ELSE excluded.teams_user_id END,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at,
+			name = CASE WHEN excluded.name = '' THEN chat_conversations.name ELSE excluded.name END`,
 		c.Platform, c.ID, c.ServiceURL, c.TenantID, c.TeamID, c.GroupID, c.Type,
-		c.ChannelType, c.UserID, c.TeamsUserID, s.dialect.timeArg(s.stamp(c.UpdatedAt)))
+		c.ChannelType, c.UserID, c.TeamsUserID, s.dialect.timeArg(s.stamp(c.UpdatedAt)), c.Name)
 	return wrap(doing, err)
 }
 
@@ -155,6 +156,58 @@ func (s *store) TeamConversation(ctx context.Context, platform, teamID string) (
 		ORDER BY updated_at DESC, id
 		LIMIT 1`, platform, teamID))
 	return c, wrap(doing, err)
+}
+
+// TeamChannels returns the channels of the engine's team the platform has
+// told of, by name (then id): what a form offers as where to post. It
+// returns flows.ErrInvalid for an empty platform or team id.
+func (s *store) TeamChannels(ctx context.Context, platform, teamID string) ([]inbox.Conversation, error) {
+	const doing = "listing a team's channels"
+	if err := required(doing, "platform", platform); err != nil {
+		return nil, err
+	}
+	if err := required(doing, "team id", teamID); err != nil {
+		return nil, err
+	}
+	if err := checkText(doing, platform, teamID); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT `+conversationColumns+` FROM chat_conversations
+		WHERE platform = $1 AND team_id = $2 AND conversation_type = 'channel'
+		ORDER BY name, id
+		LIMIT 500`, platform, teamID)
+	if err != nil {
+		return nil, wrap(doing, err)
+	}
+	return collect(rows, doing, scanConversation)
+}
+
+// PersonTeam returns the team a person of a platform's tenant belongs to
+// in the engine, among the teams whose channels the platform has told of
+// in that tenant (the one whose member record changed last), or
+// flows.ErrNotFound: for what they do in their 1:1 chat with the bot,
+// which belongs to no team.
+func (s *store) PersonTeam(ctx context.Context, platform, tenantID, userID string) (string, error) {
+	const doing = "finding a person's team"
+	if err := required(doing, "platform", platform); err != nil {
+		return "", err
+	}
+	if err := required(doing, "user id", userID); err != nil {
+		return "", err
+	}
+	if err := checkText(doing, platform, tenantID, userID); err != nil {
+		return "", err
+	}
+	var team string
+	err := s.q.QueryRowContext(ctx, `
+		SELECT m.team_id FROM members m
+		WHERE m.user_id = $3 AND m.team_id IN (
+			SELECT team_id FROM chat_conversations
+			WHERE platform = $1 AND tenant_id = $2 AND conversation_type = 'channel')
+		ORDER BY m.updated_at DESC, m.team_id
+		LIMIT 1`, platform, tenantID, userID).Scan(&team)
+	return team, wrap(doing, err)
 }
 
 // ConversationServiceURLs returns the distinct service URLs stored for a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -497,5 +498,81 @@ func TestConversationsInTx(t *testing.T) {
 		if _, err := db.PersonalConversation(ctx, "teams", "tenant-1", "user-a"); err != nil {
 			t.Errorf("the 1:1 chat after a forget rolled back: %v", err)
 		}
+	})
+}
+
+// TeamChannels lists the team's channels by name, keeps a name a later
+// activity does not repeat, and lists no chat and no other team's channel.
+func TestTeamChannels(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		general := channelConversation("19:general", "team-1", 10)
+		general.Name = "General"
+		ward := channelConversation("19:ward7", "team-1", 20)
+		ward.Name = "Ward 7"
+		unnamed := channelConversation("19:unnamed", "team-1", 30)
+		other := channelConversation("19:other", "team-2", 40)
+		chat := personalConversation("a:chat", "team-1", "user-a", 50)
+		chat.TeamID = "team-1"
+		for _, c := range []inbox.Conversation{ward, general, unnamed, other, chat} {
+			if err := db.RememberConversation(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A later activity that does not say the channel's name keeps it.
+		general.Name, general.UpdatedAt = "", t0.Add(time.Hour)
+		if err := db.RememberConversation(ctx, general); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.TeamChannels(ctx, "teams", "team-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range got {
+			names = append(names, c.ID+"="+c.Name)
+		}
+		if want := []string{"19:unnamed=", "19:general=General", "19:ward7=Ward 7"}; !slices.Equal(names, want) {
+			t.Errorf("TeamChannels = %v; want %v", names, want)
+		}
+		_, err = db.TeamChannels(ctx, "teams", "")
+		wantErr(t, err, flows.ErrInvalid)
+	})
+}
+
+// PersonTeam is the team, among those whose channels the platform told of
+// in the tenant, whose member record of the person changed last; none
+// before they are a member of any.
+func TestPersonTeam(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := t.Context()
+		_, err := db.PersonTeam(ctx, "teams", "tenant-1", "user-a")
+		wantErr(t, err, flows.ErrNotFound)
+		for i, c := range []inbox.Conversation{channelConversation("19:a", "team-1", 10), channelConversation("19:b", "team-2", 20)} {
+			if err := db.RememberConversation(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.EnsureTeam(ctx, flows.Team{ID: c.TeamID, Name: fmt.Sprint("team ", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A member of another tenant's team, or of a team no channel of
+		// the platform names, does not count.
+		if _, err := db.EnsureTeam(ctx, flows.Team{ID: "T0SLACK"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, team := range []string{"team-1", "T0SLACK", "team-2"} {
+			if _, err := db.SaveMember(ctx, flows.Member{TeamID: team, UserID: "user-a"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := db.PersonTeam(ctx, "teams", "tenant-1", "user-a")
+		if err != nil || got != "team-2" {
+			t.Errorf("PersonTeam = %q, %v; want team-2, the last changed", got, err)
+		}
+		_, err = db.PersonTeam(ctx, "teams", "tenant-2", "user-a")
+		wantErr(t, err, flows.ErrNotFound)
 	})
 }

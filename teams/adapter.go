@@ -32,6 +32,8 @@ type Conversations interface {
 	PersonalConversation(ctx context.Context, platform, tenantID, userID string) (inbox.Conversation, error)
 	TeamConversation(ctx context.Context, platform, teamID string) (inbox.Conversation, error)
 	ConversationServiceURLs(ctx context.Context, platform string) ([]string, error)
+	TeamChannels(ctx context.Context, platform, teamID string) ([]inbox.Conversation, error)
+	PersonTeam(ctx context.Context, platform, tenantID, userID string) (string, error)
 }
 
 // Platform names this adapter's records (inbox.Conversation.Platform).
@@ -136,6 +138,10 @@ func (a *Adapter) receive(ctx context.Context, act *Activity, _ *Claims) (Invoke
 	if err := a.remember(ctx, act, in); err != nil {
 		return InvokeResponse{}, err
 	}
+	in, err := a.personTeam(ctx, in)
+	if err != nil {
+		return InvokeResponse{}, err
+	}
 	if in.Kind == InboundControl && in.Action == HomeRefresh {
 		return a.refreshHome(ctx, in)
 	}
@@ -152,6 +158,27 @@ func (a *Adapter) receive(ctx context.Context, act *Activity, _ *Claims) (Invoke
 		return CardMessageResponse("Got it."), nil
 	}
 	return InvokeResponse{}, nil
+}
+
+// personTeam gives what a person does in their 1:1 chat (which belongs to
+// no Teams team) the team they belong to in the engine: the one whose
+// channels they last acted in, in the chat's tenant; the tenant itself
+// while they have acted in none. So their settings, data and home are
+// their team's, as in a channel.
+func (a *Adapter) personTeam(ctx context.Context, in Inbound) (Inbound, error) {
+	if in.ConversationType != ConversationPersonal || in.UserID == "" {
+		return in, nil
+	}
+	team, err := a.convs.PersonTeam(ctx, Platform, in.TenantID, in.UserID)
+	switch {
+	case errors.Is(err, flows.ErrNotFound):
+		return in, nil
+	case err != nil:
+		return in, fmt.Errorf("teams: finding a person's team: %w", err)
+	}
+	in.TeamID = team
+	in.OrderKey = in.orderKey()
+	return in, nil
 }
 
 // invokeOnly answers an invoke that carries no engine step: a dialog
@@ -174,8 +201,17 @@ func (a *Adapter) remember(ctx context.Context, act *Activity, in Inbound) error
 		Platform: Platform, ID: in.Channel, ServiceURL: in.ServiceURL, TenantID: in.TenantID, TeamID: in.TeamID,
 		Type: in.ConversationType, ChannelType: in.ChannelType, UpdatedAt: a.now(),
 	}
-	if act.ChannelData != nil && act.ChannelData.Team != nil {
-		c.GroupID = act.ChannelData.Team.AADGroupID
+	if cd := act.ChannelData; cd != nil {
+		if cd.Team != nil {
+			c.GroupID = cd.Team.AADGroupID
+		}
+		if cd.Channel != nil && cd.Channel.ID == in.Channel {
+			c.Name = cd.Channel.Name
+		}
+		if c.Name == "" && cd.Team != nil && in.Channel == cd.Team.ID && in.ConversationType == ConversationChannel {
+			// A team's General channel has the team's id.
+			c.Name = "General"
+		}
 	}
 	if in.ConversationType == ConversationPersonal {
 		c.UserID, c.TeamsUserID = in.UserID, in.TeamsUserID

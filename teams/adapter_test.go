@@ -510,3 +510,33 @@ func TestTeamsScheduledDirectMessage(t *testing.T) {
 		t.Errorf("sent %+v; want the reminder alone, in the person's 1:1 chat", reqs)
 	}
 }
+
+// What a person does in their 1:1 chat is for the team they act in: their
+// discipline, said there, stands beside their answers in the team's
+// channels; before they have acted in any, it is their tenant's.
+func TestTeamsPersonalChatActsForTheirTeam(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	const team = "19:f0e1d2c3b4a5968778695a4b3c2d1e0f@thread.tacv2"
+	cmd := rigFixture(t, "message_channel_command.json")
+	r.post(cmd)
+	drained(t, db)
+	say := rigFixture(t, "message_personal.json")
+	say.Text = "reflect discipline palliative care nurse"
+	r.post(say)
+	drained(t, db)
+	m, err := db.GetMember(context.Background(), team, cmd.From.AADObjectID)
+	if err != nil || m.Discipline != "palliative care nurse" {
+		t.Errorf("member of the team: %+v, %v; want the discipline said in the 1:1 chat", m, err)
+	}
+	// Someone who has acted in no channel: their tenant is their team.
+	other := rigFixture(t, "message_personal.json")
+	other.ID = "1733562000999"
+	other.From = &ChannelAccount{ID: "29:someone-new", AADObjectID: "0a0b0c0d-0000-4000-8000-000000000001"}
+	other.Text = "reflect discipline chaplain"
+	r.post(other)
+	drained(t, db)
+	if m, err := db.GetMember(context.Background(), testTenant, other.From.AADObjectID); err != nil || m.Discipline != "chaplain" {
+		t.Errorf("member of the tenant: %+v, %v", m, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"whatmatters/flows"
 	"whatmatters/inbox"
@@ -37,6 +38,10 @@ func (a *Adapter) dialog(ctx context.Context, act *Activity) (InvokeResponse, er
 	in.ConversationType, in.ChannelType, in.DedupKey = where.ConversationType, where.ChannelType, where.DedupKey
 	in.UserID, in.TeamsUserID = act.From.AADObjectID, act.From.ID
 	in.Thread = replyChainRoot(act)
+	in, err := a.personTeam(ctx, in)
+	if err != nil {
+		return InvokeResponse{}, err
+	}
 	actor := flows.Actor{TeamID: in.TeamID, UserID: in.UserID}
 	eng := a.engineOn(a.delivery.Store())
 	if act.Name == InvokeTaskFetch {
@@ -111,7 +116,9 @@ func (a *Adapter) dialogState(ctx context.Context, eng *flows.Engine, actor flow
 	switch id {
 	case DialogStart:
 		if !inChannel {
-			return d, errNotHere
+			if d.Channels = a.teamChannels(ctx, actor.TeamID); len(d.Channels) == 0 {
+				return d, errNotHere
+			}
 		}
 		h, err := eng.Home(ctx, actor)
 		if err != nil {
@@ -120,7 +127,9 @@ func (a *Adapter) dialogState(ctx context.Context, eng *flows.Engine, actor flow
 		d.Templates = h.Templates
 	case DialogWrite:
 		if !inChannel {
-			return d, errNotHere
+			if d.Channels = a.teamChannels(ctx, actor.TeamID); len(d.Channels) == 0 {
+				return d, errNotHere
+			}
 		}
 		f, err := eng.FormFor(value)
 		if err != nil {
@@ -138,6 +147,7 @@ func (a *Adapter) dialogState(ctx context.Context, eng *flows.Engine, actor flow
 			return d, closing("Sorry, I couldn't read your settings just now. Please try again.")
 		}
 		d.Settings = st
+		d.Channels = a.teamChannels(ctx, actor.TeamID)
 	case DialogOutcome:
 		caseID, _ := strconv.ParseInt(value, 10, 64)
 		c, o, err := eng.OutcomeFor(ctx, actor.TeamID, caseID, "")
@@ -152,6 +162,26 @@ func (a *Adapter) dialogState(ctx context.Context, eng *flows.Engine, actor flow
 		return d, closing("Sorry, that form is not one I can open in Teams. Nothing was changed.")
 	}
 	return d, nil
+}
+
+// teamChannels are the team's channels a dialog may offer (those the bot
+// has been told of, by name), private ones marked so the dialog leaves
+// them out.
+func (a *Adapter) teamChannels(ctx context.Context, teamID string) []ChannelChoice {
+	cs, err := a.convs.TeamChannels(ctx, Platform, teamID)
+	if err != nil {
+		a.log.WarnContext(ctx, "teams: the team's channels could not be listed", "err", err)
+		return nil
+	}
+	out := make([]ChannelChoice, 0, len(cs))
+	for _, c := range cs {
+		name := c.Name
+		if name == "" {
+			name = "a channel of the team"
+		}
+		out = append(out, ChannelChoice{ID: c.ID, Name: name, Private: c.ChannelType == ChannelPrivate})
+	}
+	return out
 }
 
 // runSubmission is a recorded submission's step.
@@ -187,17 +217,28 @@ func (a *Adapter) runSubmission(ctx context.Context, eng *flows.Engine, rec subm
 }
 
 // saveSettings saves the settings dialog: the discipline, and for those
-// who may, the team's facilitators.
+// who may (the team's part was shown), the weekly digest's channel and
+// time and the facilitators, as Slack's settings form does.
 func (a *Adapter) saveSettings(ctx context.Context, eng *flows.Engine, actor flows.Actor, sub Submission) ([]flows.Reply, error) {
-	if d := sub.Fields[FieldDiscipline]; d != "" {
+	if d := sub.Fields[FieldDiscipline]; d != "" || !sub.TeamPart {
 		if err := eng.SetDiscipline(ctx, actor, d); err != nil {
 			return nil, err
 		}
 	}
 	var replies []flows.Reply
 	if sub.TeamPart {
-		r, err := eng.SetFacilitators(ctx, actor, sub.Facilitators)
+		day, derr := strconv.Atoi(sub.Fields[FieldDigestDay])
+		hour, herr := strconv.Atoi(sub.Fields[FieldDigestHour])
+		if derr != nil || herr != nil || day < 0 || day > 6 || hour < 0 || hour > 23 {
+			return nil, fmt.Errorf("%w: settings without a digest day or hour", flows.ErrInvalid)
+		}
+		r, err := eng.SetDigestSchedule(ctx, actor, flows.DigestSchedule{Channel: sub.Fields[FieldDigestChannel],
+			Day: time.Weekday(day), Hour: hour})
 		if err != nil {
+			return nil, err
+		}
+		replies = append(replies, r...)
+		if r, err = eng.SetFacilitators(ctx, actor, sub.Facilitators); err != nil {
 			return nil, err
 		}
 		replies = append(replies, r...)

@@ -224,6 +224,14 @@ func (noConversations) PersonalConversation(context.Context, string, string, str
 	return inbox.Conversation{}, flows.ErrNotFound
 }
 
+func (noConversations) TeamChannels(context.Context, string, string) ([]inbox.Conversation, error) {
+	return nil, nil
+}
+
+func (noConversations) PersonTeam(context.Context, string, string, string) (string, error) {
+	return "", flows.ErrNotFound
+}
+
 // Sorry is the notice owed when the machinery gives up on a person's
 // activity: in their 1:1 chat.
 func (a *Adapter) Sorry(ctx context.Context, tx delivery.Store, d inbox.Delivery, st delivery.Stepped) ([][]byte, error) {
