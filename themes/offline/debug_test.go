@@ -18,8 +18,20 @@ func TestDebugText(t *testing.T) {
 	}
 	f := d.features()
 	t.Logf("%+v", f)
+	t.Logf("facts: %s", factNames(f.facts))
 	stage := os.Getenv("WM_DEBUG_STAGE")
 	t.Logf("%+v", decide(d, stage))
+	for _, set := range []struct {
+		name  string
+		rules []rule
+	}{{"relationships", relationshipRules}, {"stories", storyRules}, {"community", communityRules}, {"anticipation", anticipationRules}} {
+		for i := range set.rules {
+			if f.matches(&set.rules[i], stage) {
+				t.Logf("%s: row %d gives %s", set.name, i, set.rules[i].label)
+				break
+			}
+		}
+	}
 }
 
 func catNames(c lexCat) string {
@@ -27,6 +39,18 @@ func catNames(c lexCat) string {
 	var out []string
 	for i, n := range names {
 		if c&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// factNames names the facts set in f, in the order rules.go declares them.
+func factNames(f fact) string {
+	names := []string{"OwnLife", "NamedOwnLife", "ClearPerson", "ProblemPerson", "NegPeople", "OwnLifeAround", "SupportPerson", "CommunitySrc", "RelCare", "ServiceHelp", "ServiceAny", "FormHelp", "WentWrong", "Failing", "FixOutside", "FailingOnly", "StrainPerson", "Question", "HomeCompany", "Voice", "Moment", "FormPlan", "StrongPlan", "Wish", "Recognises", "PlanWord", "StrongBereave", "Nobody", "History", "Experience", "Lesson", "Hypothetical", "TeamTalk", "Unsure", "Intent", "Reason", "Telegraphic", "MostlyRecord", "Chronology", "Reactive", "Reactive2", "Clinical", "Clinical3", "ClinicalInTeam", "PersonState", "Services2", "Tickbox", "Tickbox2", "FewContent", "TwoContent", "RecordWord", "Events", "EightWords"}
+	var out []string
+	for i, n := range names {
+		if f&(1<<i) != 0 {
 			out = append(out, n)
 		}
 	}

@@ -65,6 +65,7 @@ type clause struct {
 	teamCare                       bool // the writer's team visiting or reviewing
 	refuse, fix, relCare, commRes  bool
 	history, nobodyInSentence      bool
+	homeCompany                    bool // company in a wish to be at home with them ("at home with her husband")
 	warmth                         bool // more than a problem: a state, history, a moment
 }
 
@@ -88,11 +89,23 @@ func (d *doc) readClause(ci int) clause {
 		// is help from the service, not support from someone close ("people
 		// close appear only as people who receive services ('wife needs
 		// referral for respite')": community away).
-		c.support = c.support || t.cat&cSupport != 0 && t.cat&cService == 0 && !neg
+		// A phrase is read from its first word: "nobody has been in touch
+		// with his brother" is negated throughout.
+		sup := d.runStart(i, cSupport)
+		if t.cat&cSupport != 0 && t.cat&cService == 0 && !neg && !d.negated(sup) && !d.serviceAgent(i) {
+			if d.homeWith(sup) {
+				c.homeCompany = true
+			} else {
+				c.support = true
+			}
+		}
 		c.strain = c.strain || t.cat&cStrain != 0
 		c.bereave = c.bereave || t.cat&cBereave != 0
 		d.readServices(&c, i, neg)
-		c.relCare = c.relCare || t.cat&cRelCare != 0
+		// "no time to sit with anyone": care negated is not given; "don't
+		// treat him like he's dying" negates the likeness, not the care.
+		rc := d.runStart(i, cRelCare)
+		c.relCare = c.relCare || t.cat&cRelCare != 0 && (!d.negated(rc) || d.likeAfter(rc))
 		c.commRes = c.commRes || t.cat&cCommRes != 0 && !neg
 		c.history = c.history || t.cat&(cHistory|cHistoryWeak) != 0
 		c.warmth = c.warmth || t.cat&(cStrain|cHistory|cMoment|cLiveWell|cRelCare|cExperience) != 0
@@ -113,6 +126,60 @@ func (d *doc) readServices(c *clause, i int, neg bool) {
 	c.teamCare = c.teamCare || d.teamCare(i)
 }
 
+// serviceAgent reports that a service, a paid carer or the writer's team,
+// and no one from the person's own life, comes before word i in its
+// clause ("the hospice looked after his wife", "I'll pop in Fri and ring
+// the daughter"): the help is the service's, and the person close is the
+// one who receives it ("people close appear only as people who receive
+// services": community away).
+func (d *doc) serviceAgent(i int) bool {
+	c := d.toks[i].clause
+	for k := i - 1; k >= 0 && d.toks[k].clause == c; k-- {
+		t := &d.toks[k]
+		if t.cat&(lexServices|cPaidCarer) == 0 && (t.cat&lexOwnLife != 0 && t.cat&cSupport == 0 || t.cat&cNOK != 0) {
+			// "His wife and the hospice at home team between them": the
+			// help is shared.
+			return false
+		}
+	}
+	for k := i - 1; k >= 0 && d.toks[k].clause == c; k-- {
+		if t := &d.toks[k]; t.cat&(lexServices|cPaidCarer) != 0 && !t.familyCarer || teamWords[t.w] {
+			return true
+		}
+	}
+	return false
+}
+
+// ownLifeBefore reports someone from the person's own life before word i
+// in its clause ("his wife and I sat with him"): the help is shared.
+func (d *doc) ownLifeBefore(i int) bool {
+	for k := i - 1; k >= 0 && d.toks[k].clause == d.toks[i].clause; k-- {
+		if d.toks[k].cat&lexOwnLife != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// runStart is the first word of the run of words of category cat, in word
+// i's clause, that word i belongs to.
+func (d *doc) runStart(i int, cat lexCat) int {
+	for i > 0 && d.toks[i-1].clause == d.toks[i].clause && d.toks[i-1].cat&cat != 0 && d.toks[i].cat&cat != 0 {
+		i--
+	}
+	return i
+}
+
+// likeAfter reports "like" within two words after word i in its clause.
+func (d *doc) likeAfter(i int) bool {
+	for k := i + 1; k < len(d.toks) && k <= i+2 && d.toks[k].clause == d.toks[i].clause; k++ {
+		if d.toks[k].w == "like" {
+			return true
+		}
+	}
+	return false
+}
+
 // teamWords are the writer and their team as the subject of a visit.
 var teamWords = map[string]bool{"we": true, "we'll": true, "we've": true, "we'd": true, "i": true, "i'll": true, "i've": true, "i'd": true}
 
@@ -121,10 +188,11 @@ var teamCareStems = map[string]bool{"visit": true, "review": true, "ring": true,
 
 // teamCare reports the writer's team, at word i, as the subject of a visit
 // or a review within three words ("we'll keep visiting daily", "I'll ring
-// her tomorrow"): help found in a service, the team's own (community
-// away), when no one from the person's own life is in the clause.
+// her tomorrow", "I'll pop in Fri and ring the daughter after"): help found
+// in a service, the team's own (community away), when no one from the
+// person's own life comes before the team in the clause.
 func (d *doc) teamCare(i int) bool {
-	if !teamWords[d.toks[i].w] || d.clauseHas(d.toks[i].clause, lexOwnLife) {
+	if !teamWords[d.toks[i].w] || d.ownLifeBefore(i) {
 		return false
 	}
 	// "When I visited her there she wouldn't look at me" is a moment.
@@ -145,7 +213,8 @@ func (d *doc) readSentence(c *clause, ci int) {
 	s := d.sentences[d.clauseOf[ci]]
 	for i := s[0]; i < s[1]; i++ {
 		t := &d.toks[i]
-		if t.cat&cNobody != 0 {
+		// "he was never on his own" says he had company.
+		if t.cat&cNobody != 0 && !(t.cat&cNegate == 0 && d.negated(i)) {
 			c.nobodyInSentence = true
 		}
 		// "OOH didn't know about the DNACPR, the crew started CPR": the
@@ -278,10 +347,13 @@ func (d *doc) peopleFacts() fact {
 	if f&fOwnLife != 0 && f&fSupportPerson == 0 && (d.theySupport() || d.theySentenceSupport() || d.pronounClauseSupport(infos)) {
 		f |= fSupportPerson
 	}
-	if d.withCompany() {
+	switch company, home := d.withCompany(); {
+	case company:
 		f |= fSupportPerson
+	case home:
+		f |= fHomeCompany
 	}
-	if d.objectSupport() {
+	if d.objectSupport() || d.havePeople() {
 		f |= fSupportPerson
 	}
 	return f
@@ -300,7 +372,13 @@ func (d *doc) clauseFacts(ci int, infos []clause) fact {
 	if d.closeStrain(ci, infos) {
 		f |= fStrainPerson
 	}
-	if c.commRes && !c.refuse && (c.descr || c.fix || c.support || d.sentenceHasOther(ci)) {
+	if c.homeCompany && c.ownLife {
+		f |= fHomeCompany
+	}
+	// "Referred to befriending service and Age UK": a community resource
+	// reached only by a referral is help found in "referrals" (community
+	// away), not in community.
+	if c.commRes && !c.refuse && !c.process && (c.descr || c.fix || c.support || d.sentenceHasOther(ci)) {
 		f |= fCommunitySrc
 	}
 	return f
@@ -386,7 +464,9 @@ func (d *doc) givesSupport(ci int, c *clause) bool {
 	if (c.ownLife || c.place) && c.support && !c.problemOnly() && !(c.nobodyInSentence && !d.nobodyApart(ci)) {
 		return true
 	}
-	return c.ownLife && d.clauseHas(ci, cFamilyCarer) && (c.descr || d.clauseFamilyCarer(ci))
+	// "Nobody has been in touch with his brother who was his main carer":
+	// the carer is the one no one supports.
+	return c.ownLife && d.clauseHas(ci, cFamilyCarer) && (c.descr || d.clauseFamilyCarer(ci)) && !(c.nobodyInSentence && !d.nobodyApart(ci))
 }
 
 // closeStrain reports how someone close is doing, told of someone from
@@ -439,17 +519,38 @@ func (d *doc) theySentenceSupport() bool {
 }
 
 // withCompany reports company with someone from their own life ("to watch
-// the cricket with his nephew").
-func (d *doc) withCompany() bool {
+// the cricket with his nephew"), or, as home, only company in being at home
+// with them ("being at home with her husband and the cat").
+func (d *doc) withCompany() (company, home bool) {
 	for i := range d.toks {
-		if d.toks[i].w != "with" || d.negated(i) {
+		if d.toks[i].w != "with" || d.negated(i) || d.negated(d.runStart(i, cSupport)) {
 			continue
 		}
 		for k := i + 1; k < len(d.toks) && k <= i+2 && d.toks[k].clause == d.toks[i].clause; k++ {
 			if d.toks[k].cat&cPerson != 0 && d.toks[k].cat&cGeneric == 0 && !d.clauseHas(d.toks[i].clause, cPlan|cForm|cLabel|cProblem|cHistory|cChrono) {
-				return true
+				if d.homeWith(i) {
+					home = true
+				} else {
+					company = true
+				}
 			}
 		}
+	}
+	return company, home
+}
+
+// homeWith reports word i inside "with …" just after a home ("at home with
+// her husband", "stay home with the girls"): the people are part of where
+// the person wants to be. "A statement of what matters … on its own is off
+// subject" for community, so where the stage asks what matters this is not
+// yet support.
+func (d *doc) homeWith(i int) bool {
+	c := d.toks[i].clause
+	for k := i; k >= 0 && k >= i-3 && d.toks[k].clause == c; k-- {
+		if d.toks[k].w != "with" {
+			continue
+		}
+		return k > 0 && d.toks[k-1].clause == c && d.toks[k-1].cat&cHome != 0
 	}
 	return false
 }
@@ -479,6 +580,9 @@ var talkStems = map[string]bool{"discuss": true, "convers": true, "chat": true, 
 // a plan, when said of someone.
 var lpaWords = map[string]bool{"lpa": true, "lpoa": true, "attorney": true}
 
+// knowWords say that someone knows the person, not what they do for them.
+var knowWords = map[string]bool{"knew": true, "know": true, "knows": true, "known": true, "remember": true, "remembers": true, "remembered": true}
+
 // objectPronouns are the person as the object of what someone does.
 var objectPronouns = map[string]bool{"her": true, "him": true}
 
@@ -507,6 +611,11 @@ func (d *doc) objectSupport() bool {
 			if objectPronouns[u.w] && verb {
 				return true
 			}
+			// "Every kid in town knew her": her standing among others (a
+			// relationship), not help given.
+			if knowWords[u.w] {
+				break
+			}
 			verb = verb || u.cat&cFunction == 0 && !objectPronouns[u.w]
 		}
 	}
@@ -526,13 +635,65 @@ var subjectPronouns = map[string]bool{
 func (d *doc) pronounClauseSupport(infos []clause) bool {
 	for ci := 1; ci < len(d.clauses); ci++ {
 		from, to := d.clauses[ci][0], d.clauses[ci][1]
-		if d.clauseOf[ci] != d.clauseOf[ci-1] || !subjectPronouns[d.toks[from].w] || !infos[ci-1].ownLife || infos[ci].service {
+		if from >= to || d.clauseOf[ci] != d.clauseOf[ci-1] {
+			continue
+		}
+		// "he won't let the new ones wash him": help refused is not given.
+		pronoun := subjectPronouns[d.toks[from].w] && infos[ci-1].ownLife && !infos[ci].service && !infos[ci].refuse
+		// "His sister ('our kid', he calls her) moved in and does all his
+		// tablets": a clause opened by what someone does, its subject named
+		// earlier in the sentence; the medicines are the care she gives,
+		// and no service is in the clause.
+		done := d.toks[from].cat&cSupport != 0 && !infos[ci].ownLife && !d.clauseHas(ci, cService) && d.sentenceOwnLifeBefore(ci, infos)
+		if !pronoun && !done {
 			continue
 		}
 		for i := from; i < to; i++ {
 			if d.toks[i].cat&cSupport != 0 && d.toks[i].cat&cService == 0 && !d.negated(i) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// haveWords say that someone has people of their own.
+var haveWords = map[string]bool{"has": true, "have": true, "got": true, "i've": true, "ive": true, "she's": true, "he's": true}
+
+// possessives say whose the people are.
+var possessives = map[string]bool{"my": true, "his": true, "her": true, "their": true, "our": true}
+
+// havePeople reports someone said to have people of their own ("Wife has
+// her sister and the ladies from the WI", "I've got my mates from the
+// Legion"): "at least one source of support, company or meaning is found
+// in relationships or community" (community toward).
+func (d *doc) havePeople() bool {
+	for i := range d.toks {
+		if !haveWords[d.toks[i].w] || d.negated(i) {
+			continue
+		}
+		k := i + 1
+		if k < len(d.toks) && d.toks[k].w == "got" {
+			k++
+		}
+		if k+1 >= len(d.toks) || !possessives[d.toks[k].w] || d.toks[k].clause != d.toks[i].clause {
+			continue
+		}
+		for j := k + 1; j < len(d.toks) && j <= k+2 && d.toks[j].clause == d.toks[i].clause; j++ {
+			if t := &d.toks[j]; t.cat&lexOwnLife != 0 && t.cat&(cNOK|cLabel) == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sentenceOwnLifeBefore reports someone from the person's own life in a
+// clause of clause ci's sentence before it.
+func (d *doc) sentenceOwnLifeBefore(ci int, infos []clause) bool {
+	for k := ci - 1; k >= 0 && d.clauseOf[k] == d.clauseOf[ci]; k-- {
+		if infos[k].ownLife {
+			return true
 		}
 	}
 	return false

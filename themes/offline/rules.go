@@ -37,6 +37,7 @@ type wordPattern struct {
 	words      map[string]bool // and is one of these words (nil: any)
 	notNegated bool            // and does not follow a negation in its clause
 	runStart   bool            // and the word before it has none of any: one count per run
+	notRefused bool            // and its clause refuses nothing ("refused the night sitters")
 }
 
 func (p *wordPattern) matches(d *doc, i int) bool {
@@ -48,6 +49,9 @@ func (p *wordPattern) matches(d *doc, i int) bool {
 		return false
 	}
 	if p.runStart && i > 0 && d.toks[i-1].cat&p.any != 0 {
+		return false
+	}
+	if p.notRefused && d.clauseHas(t.clause, cRefuse) {
 		return false
 	}
 	return !p.notNegated || !d.negated(i)
@@ -73,7 +77,9 @@ var wordCounts = []wordCount{
 	{nWords, []wordPattern{{}}},
 	{nCore, []wordPattern{{words: coreFunction}}},
 	{nContent, []wordPattern{{none: cFunction | cNegate}}},
-	{nRecord, []wordPattern{{any: lexRecord, none: cFunction | cNegate | lexDescribing | lexOwnLife}}},
+	// Services refused are not "inputs from services": "He refused the
+	// night sitters and the hospice bed" is a plain sentence, not a record.
+	{nRecord, []wordPattern{{any: lexRecord, none: cFunction | cNegate | lexDescribing | lexOwnLife, notRefused: true}}},
 	{nClinical, []wordPattern{{any: cClinical, notNegated: true}}},
 	{nClinicalInTeam, []wordPattern{{any: cClinical | cPatient, notNegated: true}}},
 	{nReactive, []wordPattern{{any: cReactive | cAssess}}},
@@ -108,6 +114,7 @@ const (
 	fFailingOnly                    // failing, with no fix put forward
 	fStrainPerson                   // how someone close is doing
 	fQuestion                       // the answer asks something
+	fHomeCompany                    // someone from their own life named only in being at home with them
 
 	// What the answer holds (answerFacts, categoryFacts).
 	fVoice         // the person's or a relative's own words
@@ -250,21 +257,34 @@ var relationshipRules = []rule{
 	{stages: at("whos_around"), any: fServiceAny | fNegPeople | fNobody | fOwnLife, label: away},
 	{stages: at("whos_around"), has: cNOK | cPaidCarer, label: away},
 	{stages: at("whos_around"), label: none},
-	{stages: at("those_close"), all: fClearPerson, label: toward},
+	{stages: at("those_close"), any: fClearPerson | fSupportPerson, label: toward},
 	{stages: at("those_close"), any: fServiceAny | fOwnLife | fNegPeople | fNobody, label: away},
 	{stages: at("those_close"), has: cBereave | cLabel | cNOK | cTickbox, label: away},
 	{stages: at("those_close"), label: none},
 	// "At least one person, pet or community from the person's own life
 	// appears as part of that life, with something about the bond."
 	{all: fClearPerson, label: toward},
+	// "… with something about … what they do together": someone from the
+	// person's own life giving help, care or company ("his brother and
+	// the two lads with him", "Wife has her sister").
+	{any: fSupportPerson | fHomeCompany, none: fProblemPerson, label: toward},
 	{stages: at("what_matters", "hoped"), all: fNamedOwnLife, label: toward},
 	// "A relative as a problem only is away."
 	{all: fProblemPerson, label: away},
+	// "Noticing isolation with care is toward": no one visits, and the
+	// writer sits with them, hears their story or asks for company for
+	// them ("no visitors at all, I sat with him at lunch and he told me
+	// about his time in the navy").
+	{all: fNobody, any: fRelCare | fMoment | fVoice | fHistory, label: toward},
 	// The person described in their own words, a moment, their history or
 	// what they enjoy is not seen "only as a patient".
 	{any: fVoice | fMoment | fHistory | fExperience, label: none},
 	{has: cLiveWell | cRelCare, label: none},
 	{stages: teamStages, all: fClinicalInTeam, label: away},
+	// "Anyone else appears, if at all, only as a bare label": a relative
+	// named only as the one a service is for ("Carers assessment for the
+	// wife, refer to Crossroads for a sitter").
+	{stages: teamStages, all: fOwnLife | fServiceHelp, none: fTeamTalk | fQuestion | fStrongPlan | fLesson, label: away},
 	{stages: teamStages, label: none},
 	// "The person appears only as a patient (diagnosis, symptoms,
 	// function, risks, medicines, inputs from services)."
@@ -299,6 +319,11 @@ var communityRules = []rule{
 	// "At least one source of support, company or meaning is found in
 	// relationships or community … Care given as a human relationship."
 	{any: fSupportPerson | fCommunitySrc | fRelCare, label: toward},
+	// "A statement of what matters … on its own is off subject": where the
+	// stage asks what matters or was hoped for, "being at home with her
+	// husband and the cat" says where she wants to be, not where support
+	// comes from; elsewhere it is company.
+	{except: at("what_matters", "hoped"), all: fHomeCompany, label: toward},
 	{stages: at("those_close"), all: fClearPerson, has: cSupport, label: toward},
 	// "Services named only as refused, resented or failing, with no help
 	// put forward, are none."

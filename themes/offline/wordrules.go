@@ -1,5 +1,7 @@
 package offline
 
+import "strings"
+
 // wordRules adjust a word's categories, once the lexicon has been matched,
 // by the words around it. They run in this order, word by word from the
 // first; a rule may change the words after or before the one it reads.
@@ -33,17 +35,31 @@ var wordRules = []func(d *doc, i int){
 		}
 	},
 	// "the men from the shed" are people of their community; "the ladies
-	// from the agency" are a service.
+	// from the agency", "the girls from the agency" are a service.
 	func(d *doc, i int) {
 		t := &d.toks[i]
-		if t.cat&cPerson == 0 || t.w != "from" || i+1 >= len(d.toks) {
+		if t.cat&(cPerson|cCommunity) == 0 || t.w != "from" || i+1 >= len(d.toks) {
 			return
 		}
 		for k := i + 1; k < len(d.toks) && k <= i+3 && d.toks[k].clause == t.clause; k++ {
 			if d.toks[k].cat&lexServices != 0 {
-				for j := i; j >= 0 && j >= i-2 && d.toks[j].cat&cPerson != 0; j-- {
-					d.toks[j].cat &^= cPerson
+				for j := i; j >= 0 && j >= i-2 && d.toks[j].cat&(cPerson|cCommunity) != 0; j-- {
+					d.toks[j].cat &^= cPerson | cCommunity
 				}
+				return
+			}
+		}
+	},
+	// "Warden at the sheltered flats": a sheltered-housing warden is
+	// housing staff, a service, not someone of the person's own life.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.w != "warden" && t.w != "wardens" {
+			return
+		}
+		for k := i - 3; k <= i+3; k++ {
+			if k >= 0 && k < len(d.toks) && d.toks[k].clause == t.clause && d.toks[k].w == "sheltered" {
+				t.cat = t.cat&^cPerson | cService
 				return
 			}
 		}
@@ -101,6 +117,30 @@ var wordRules = []func(d *doc, i int){
 		}
 		if d.near(i, -4, lexOwnLife) && d.near(i, 4, cMed|cIntervention|cComfort) {
 			t.cat |= cSupport
+		}
+	},
+	// "Admitted Sat", "home Sat": "Sat" written with a capital inside a
+	// sentence, or after a care event, is Saturday, not sitting with
+	// someone ("spelling is not substance").
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.w != "sat" || !(t.upper && !t.sentStart || i > 0 && d.toks[i-1].cat&(cChrono|cReactive) != 0 && d.toks[i-1].clause == t.clause) {
+			return
+		}
+		for k := i; k < len(d.toks) && k <= i+1 && d.toks[k].clause == t.clause && d.toks[k].cat&(cSupport|cRelCare) != 0; k++ {
+			d.toks[k].cat &^= cSupport | cRelCare
+		}
+		t.cat |= cDay
+	},
+	// "Daughter (NOK)": a relative followed by "(NOK)" is named as next of
+	// kin, a bare label ("a relative who appears only as a label ('NOK')").
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.cat&cPerson == 0 || i+1 >= len(d.toks) || d.toks[i+1].cat&cNOK == 0 {
+			return
+		}
+		if strings.Contains(d.text[t.end:d.toks[i+1].start], "(") {
+			t.cat |= cNOK
 		}
 	},
 	// "when I went in": the writer's visit told as a moment is not an
