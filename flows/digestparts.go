@@ -5,14 +5,16 @@ import (
 	"time"
 )
 
-// digestStore is the digests part's store: the kernel's (8), what a
-// digest is built from (DigestSource: with the kernel's, the cases and
-// the coded answers, 2 more), the digests' records (3), the agreed
-// actions a digest counts (actionLister, 1) and the outcome records its
-// outcome section counts (outcomeLister, 1): 15 in all. Answers' codes
+// digestStore is the digests part's store: the kernel's (5), the teams
+// a weekly round goes through (teamLister, 1), what a digest is built
+// from (DigestSource: with the kernel's, the members, the cases and the
+// coded answers, 3 more), the digests' records (3), the agreed actions a
+// digest counts (actionLister, 1) and the outcome records its outcome
+// section counts (outcomeLister, 1): 14 in all. Answers' codes
 // are written by themes' coding (CodingStore), never here.
 type digestStore interface {
 	kernelStore
+	teamLister
 	DigestSource
 	digestRecords
 	actionLister

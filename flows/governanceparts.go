@@ -10,10 +10,18 @@ import (
 // the team's timezone, its check-in and digest times, and whether
 // syntheses name people. Who may change what is decided in access.go.
 // Teams and members are all it reads and writes, so it holds its store
-// only as a kernelStore.
+// only as a settingsStore.
 type settings struct {
 	*kernel
-	st kernelStore
+	st settingsStore
+}
+
+// settingsStore is the settings part's store: the kernel's (5), saving a
+// team's settings and listing its members (the facilitators): 7 in all.
+type settingsStore interface {
+	kernelStore
+	teamUpdater
+	memberLister
 }
 
 // settingsOn is the settings part over s, one step's Store.

@@ -17,27 +17,28 @@ import (
 //     teams and members, the audit log, case and pseudonym rules over
 //     caseStore (pseudonym.go, reflect.go), who may do what (access.go)
 //     and which channels a view may draw on (shownIn, homeShows); its
-//     store is kernelStore (8 methods);
+//     store is kernelStore (5 methods: what its helpers use);
 //   - sessions (sessions.go, session*.go, actions.go, synthesis.go):
 //     learning sessions, their stages, replies, agreed actions and
-//     synthesis, over sessionStore (27); schedules over scheduleStore
-//     (18);
+//     synthesis, over sessionStore (25); schedules over scheduleStore
+//     (15);
 //   - reflections (reflections.go, reflect.go, step.go, edit.go, idle.go,
 //     checkin.go, home.go's recent): cases' reflections, their answers,
 //     the step, check-ins, over reflectionStore (26);
 //   - outcomes (outcomeparts.go, outcome*.go): outcome records and
-//     reports, over outcomeStore (16); an outcome report itself reads
+//     reports, over outcomeStore (13); an outcome report itself reads
 //     only an outcomeReportSource (3), so that a digest can carry one;
 //   - settings (governanceparts.go, settings.go, facilitators.go, the
 //     roles and quotes in rights.go, the team settings in checkin.go):
 //     disciplines, leads, facilitators, timezones, check-in and digest
-//     times, over kernelStore alone;
+//     times, over settingsStore (7: the kernel's, teamUpdater,
+//     memberLister);
 //   - rights (governanceparts.go, rights.go, export.go): exports,
 //     forgetting and the retention purge, over rightsStore (15: the
 //     read-only exportSource 12, auditLog 1, erasure 2);
 //   - digests (digestparts.go, digests.go, home.go's headline,
 //     outcome_reply.go's seeds): digests on demand and weekly, their
-//     records, session seeds, over digestStore (15).
+//     records, session seeds, over digestStore (14).
 //
 // Engine (engine.go) is the adapters' facade, with no rules of its own
 // that read records: it opens each step's transaction (inTx, or InTx) and
@@ -50,8 +51,9 @@ import (
 // and the reflections part (the cases and their reflections) answer
 // between them. flows.Store is the union that storage implements.
 
-// kernelStore is what every part of the engine may read and write: teams,
-// their members, and the audit log. Every narrow store embeds it.
+// kernelStore is what the kernel's helpers use (member, audit, a team's
+// timezone): a team, made on first sight, a member, and the audit log.
+// Every narrow store embeds it.
 type kernelStore interface {
 	// EnsureTeam creates the team if it does not exist and returns the stored
 	// team. An existing team is returned unchanged.
@@ -59,22 +61,35 @@ type kernelStore interface {
 	// GetTeam returns ErrNotFound if there is no such team. Inside InTx it
 	// locks the team until the transaction ends.
 	GetTeam(ctx context.Context, id string) (Team, error)
-	// ListTeams returns every team, oldest first.
-	ListTeams(ctx context.Context) ([]Team, error)
-	// UpdateTeam saves a team's name, timezone and check-in settings. It
-	// returns ErrNotFound if the team does not exist.
-	UpdateTeam(ctx context.Context, t Team) error
 
 	// SaveMember creates or updates the member (by team and user id),
 	// setting UpdatedAt, and returns the stored member.
 	SaveMember(ctx context.Context, m Member) (Member, error)
 	// GetMember returns ErrNotFound if the team has no such member.
 	GetMember(ctx context.Context, teamID, userID string) (Member, error)
-	// ListMembers returns the team's members, oldest first.
-	ListMembers(ctx context.Context, teamID string) ([]Member, error)
 
 	// The audit log (auditLog.AddAudit).
 	auditLog
+}
+
+// teamLister lists every team: what a weekly round (digests, check-ins)
+// goes through.
+type teamLister interface {
+	// ListTeams returns every team, oldest first.
+	ListTeams(ctx context.Context) ([]Team, error)
+}
+
+// teamUpdater saves a team's settings.
+type teamUpdater interface {
+	// UpdateTeam saves a team's name, timezone and check-in settings. It
+	// returns ErrNotFound if the team does not exist.
+	UpdateTeam(ctx context.Context, t Team) error
+}
+
+// memberLister lists a team's members.
+type memberLister interface {
+	// ListMembers returns the team's members, oldest first.
+	ListMembers(ctx context.Context, teamID string) ([]Member, error)
 }
 
 // caseStore keeps cases: the reflections' own, and read or made by the

@@ -6,7 +6,8 @@ import (
 )
 
 // reflectionStore is the reflections part's store: the kernel's, the
-// cases (4), the reflections (8) and their answers (6): 26 in all. It is
+// cases (4), the reflections (8), their answers (6) and, for the weekly
+// check-ins, the teams, their settings and members (3): 26 in all. It is
 // larger than the others because a reflection, its case and its answers
 // are one aggregate: each step adds an answer under the reflection's lock
 // and moves the reflection on in the same transaction, and starting one
@@ -17,6 +18,10 @@ type reflectionStore interface {
 	caseStore
 	reflectionRows
 	answerRows
+	// The weekly check-ins: the teams, their settings, their members.
+	teamLister
+	teamUpdater
+	memberLister
 }
 
 // reflectionRows keeps reflections.

@@ -4,20 +4,20 @@ import "context"
 
 // sessionStore is the sessions part's store: the kernel's, the cases a
 // case review is about, the sessions and what was said in them (8 + 7
-// methods of its own; schedules are scheduleStore's): 27 in all, more
+// methods of its own; schedules are scheduleStore's) and the members who
+// took part: 25 in all, more
 // than the 15 to 18 of the other parts' stores. One session's step
 // crosses them: opening a case review finds or makes its case in the step
 // that creates the session; a reply in the thread may be an agreed action
 // recorded under the session's lock, its writer recorded as a member; the
 // session's end reads its replies, actions and members for the
-// synthesis. A smaller one would need kernelStore cut to what the
-// kernel's helpers use (EnsureTeam, GetTeam, GetMember, SaveMember,
-// AddAudit), and opening a session and the agreed actions (MarkAction,
+// synthesis. A smaller one would need opening a session and the agreed actions (MarkAction,
 // ActionDone, MyActions) made parts of their own: not done yet.
 type sessionStore interface {
 	caseStore
 	sessionRows
 	sessionTalk
+	memberLister // who took part, for the synthesis
 }
 
 // sessions runs learning sessions: opening them, their stages and timers,
@@ -40,7 +40,7 @@ type sessionOpener interface {
 }
 
 // scheduleStore is the schedules part's store: the kernel's, the
-// schedules (7 methods) and opening a session (3).
+// schedules (7 methods) and opening a session (3): 15 in all.
 type scheduleStore interface {
 	kernelStore
 	scheduleRows

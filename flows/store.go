@@ -19,6 +19,9 @@ type Store interface {
 	InTx(ctx context.Context, fn func(Store) error) error
 
 	kernelStore
+	teamLister
+	teamUpdater
+	memberLister
 
 	caseStore
 
