@@ -233,9 +233,9 @@ func (s *store) ConversationServiceURLs(ctx context.Context, platform string) ([
 }
 
 // ForgetConversationsOf deletes the records of a person's 1:1 chats with
-// the bot in a tenant (those naming them as the chat's person, whatever
-// type the record was given), for forget-me, and returns how many it
-// deleted. Channels and group chats keep no one's id and stay. It returns
+// the bot in a tenant, or in every tenant when tenantID is empty (those
+// naming them as the chat's person, whatever type the record was given),
+// for forgetting them, and returns how many it deleted. Channels and group chats keep no one's id and stay. It returns
 // flows.ErrInvalid for an empty platform or user id.
 func (s *store) ForgetConversationsOf(ctx context.Context, platform, tenantID, userID string) (int, error) {
 	const doing = "forgetting a person's 1:1 chats"
@@ -249,7 +249,7 @@ func (s *store) ForgetConversationsOf(ctx context.Context, platform, tenantID, u
 		return 0, err
 	}
 	res, err := s.q.ExecContext(ctx,
-		`DELETE FROM chat_conversations WHERE platform = $1 AND tenant_id = $2 AND user_id = $3`,
+		`DELETE FROM chat_conversations WHERE platform = $1 AND ($2 = '' OR tenant_id = $2) AND user_id = $3`,
 		platform, tenantID, userID)
 	if err != nil {
 		return 0, wrap(doing, err)

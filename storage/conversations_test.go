@@ -412,6 +412,15 @@ func TestForgetConversationsOf(t *testing.T) {
 		if err != nil || n != 0 {
 			t.Errorf("forgetting again = %d, %v; want 0", n, err)
 		}
+		// No tenant given (forgotten everywhere): their chat in the other
+		// tenant goes too, and no one else's.
+		n, err = db.ForgetConversationsOf(ctx, "teams", "", "user-a")
+		if err != nil || n != 1 {
+			t.Errorf("forgetting in every tenant = %d, %v; want 1 (a:elsewhere)", n, err)
+		}
+		if _, err := db.Conversation(ctx, "teams", "b:1on1"); err != nil {
+			t.Errorf("someone else's chat after forgetting user-a everywhere: %v", err)
+		}
 		// An empty user id would match every channel's record: refused.
 		_, err = db.ForgetConversationsOf(ctx, "teams", "tenant-1", "")
 		wantErr(t, err, flows.ErrInvalid)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"whatmatters/flows"
+	"whatmatters/teams"
 )
 
 // forget, audit, lead and purge are the commands an administrator (whoever
@@ -20,7 +21,7 @@ import (
 
 // forgetFlags is forget --user ID [--team ID].
 func forgetFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	user := fs.String("user", "", "the Slack member `ID` of the person whose contributions to delete (required)")
+	user := fs.String("user", "", "the `ID` of the person whose contributions to delete: a Slack member id, or a Teams user's Entra object id (required)")
 	team := fs.String("team", "", "only in this `ID`'s team (default every team)")
 	return func(ctx context.Context, e *env, _ []string) error {
 		if *user == "" {
@@ -45,6 +46,17 @@ func forgetFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		fmt.Fprintf(e.stdout, "Forgot %s: deleted %d answer%s and %d member record%s; %d reflection%s no longer name them; %d audit entr%s no longer name them.\n",
 			*user, rep.Answers, plural(rep.Answers), rep.Members, plural(rep.Members),
 			rep.Reflections, plural(rep.Reflections), rep.Audit, map[bool]string{true: "y", false: "ies"}[rep.Audit == 1])
+		if *team == "" {
+			// Forgotten everywhere: their 1:1 chats with the bot in Teams
+			// (where it lives, under their ids) go too.
+			n, err := db.ForgetConversationsOf(ctx, teams.Platform, "", *user)
+			if err != nil {
+				return fmt.Errorf("forgetting their Teams chats: %w", err)
+			}
+			if n > 0 {
+				fmt.Fprintf(e.stdout, "Deleted the record of %d Teams 1:1 chat%s with them.\n", n, plural(n))
+			}
+		}
 		return nil
 	}
 }

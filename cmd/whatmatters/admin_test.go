@@ -7,22 +7,31 @@ import (
 	"testing"
 
 	"whatmatters/flows"
+	"whatmatters/inbox"
+	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
+	"whatmatters/teams"
 )
 
 func TestForgetAuditLeadAndPurge(t *testing.T) {
 	urls := map[string]func(testing.TB) string{"sqlite": storagetest.SQLiteURL, "postgres": storagetest.PostgresURL}
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
-			setEnv(t, "DATABASE_URL", urls[name](t))
+			databaseURL := urls[name](t)
+			setEnv(t, "DATABASE_URL", databaseURL)
 			if res := runWith(t, firstHalf+secondHalf, "console"); res.err != nil {
 				t.Fatal(res.err)
 			}
+			// bo has a 1:1 chat with the bot in Teams too: forgetting them
+			// everywhere deletes its record (their ids).
+			rememberChat(t, databaseURL, inbox.Conversation{Platform: teams.Platform, ID: "a:bo-chat",
+				ServiceURL: "https://smba.trafficmanager.net/emea/", TenantID: "tenant-1", Type: teams.ConversationPersonal, UserID: "bo"})
 			if res := runWith(t, "", "export", "--user", "bo"); res.err != nil {
 				t.Fatal(res.err)
 			}
 			res := runWith(t, "", "forget", "--user", "bo")
-			if res.err != nil || !strings.Contains(res.stdout, "Forgot bo: deleted 2 answers") {
+			if res.err != nil || !strings.Contains(res.stdout, "Forgot bo: deleted 2 answers") ||
+				!strings.Contains(res.stdout, "Deleted the record of 1 Teams 1:1 chat with them.") {
 				t.Fatalf("forget: %v %q", res.err, res.stdout)
 			}
 			var ex flows.Export
@@ -124,5 +133,19 @@ func TestIdentifierLikePseudonymsAreRefused(t *testing.T) {
 	}
 	if len(ex.Cases) != 1 || ex.Cases[0].Label != "Kestrel" {
 		t.Errorf("only the real pseudonym should make a case: %+v", ex.Cases)
+	}
+}
+
+// rememberChat stores where a Teams conversation lives, as the adapter
+// does, in the database at databaseURL.
+func rememberChat(t *testing.T, databaseURL string, c inbox.Conversation) {
+	t.Helper()
+	db, err := storage.Open(t.Context(), databaseURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.RememberConversation(t.Context(), c); err != nil {
+		t.Fatal(err)
 	}
 }
