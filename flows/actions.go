@@ -152,17 +152,19 @@ func tidyAction(s string) string {
 	}
 }
 
-// recordAction stores an agreed action said in a session's thread.
-func (ses *sessions) recordAction(ctx context.Context, sess Session, a Actor, channel, messageID, body string) ([]Reply, error) {
-	team, err := ses.st.GetTeam(ctx, sess.TeamID)
+// recordAction stores an agreed action said in a session's thread, or a
+// message there marked as one: what the sessions part (a reply) and the
+// agreed actions part (MarkAction) share, over s.
+func (k *kernel) recordAction(ctx context.Context, s actionRecorder, sess Session, a Actor, channel, messageID, body string) ([]Reply, error) {
+	team, err := s.GetTeam(ctx, sess.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
-	loc := ses.location(team)
+	loc := k.location(team)
 	// The due day is read, and taken out of the words, before scrubbing,
 	// which would take a full date for an identifier.
-	rest, owner, due := ParseAction(body, loc, ses.clock())
-	clean, removed := ses.scrub(rest)
+	rest, owner, due := ParseAction(body, loc, k.clock())
+	clean, removed := k.scrub(rest)
 	if strings.TrimSpace(clean) == "" {
 		return []Reply{notice(channel, a.UserID, "What is the action?", "Say what will be done after action:, for example: action: @sam to call the family by Friday. Nothing was saved.")}, nil
 	}
@@ -170,11 +172,11 @@ func (ses *sessions) recordAction(ctx context.Context, sess Session, a Actor, ch
 		return []Reply{notice(channel, a.UserID, "Who will do it?",
 			"Mention the person the action is for, so it is theirs to see and to mark done: for example action: @sam to call the family by Friday. Nothing was saved yet: send it again with them named.")}, nil
 	}
-	if _, _, err := ses.member(ctx, ses.st, a); err != nil {
+	if _, _, err := k.member(ctx, s, a); err != nil {
 		return nil, err
 	}
-	act, err := ses.st.AddSessionAction(ctx, SessionAction{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
-		Text: clean, Author: a.UserID, Owner: owner, Due: due, MessageID: messageID, CreatedAt: ses.clock()})
+	act, err := s.AddSessionAction(ctx, SessionAction{SessionID: sess.ID, TeamID: sess.TeamID, Stage: sess.Stage,
+		Text: clean, Author: a.UserID, Owner: owner, Due: due, MessageID: messageID, CreatedAt: k.clock()})
 	if err != nil {
 		return nil, fmt.Errorf("saving action: %w", err)
 	}
@@ -210,13 +212,13 @@ func actionPart(a SessionAction, loc *time.Location) Part {
 // (the "Mark as agreed action" message shortcut): m is the message, with
 // its writer as m.Actor; by is who marked it. Anyone in the team may.
 func (e *Engine) MarkAction(ctx context.Context, by Actor, m Message) ([]Reply, error) {
-	return inTx(ctx, e.store, e.sessionsOn, func(ses *sessions) ([]Reply, error) { return ses.markAction(ctx, by, m) })
+	return inTx(ctx, e.store, e.actionsOn, func(ac *agreedActions) ([]Reply, error) { return ac.markAction(ctx, by, m) })
 }
 
-// markAction is MarkAction, the sessions part's own.
-func (ses *sessions) markAction(ctx context.Context, by Actor, m Message) ([]Reply, error) {
+// markAction is MarkAction, the agreed actions part's own.
+func (ac *agreedActions) markAction(ctx context.Context, by Actor, m Message) ([]Reply, error) {
 	var replies []Reply
-	sess, ok, err := ses.byThread(ctx, m.TeamID, m.Channel, m.Thread)
+	sess, ok, err := sessionByThread(ctx, ac.st, m.TeamID, m.Channel, m.Thread)
 	if err != nil {
 		return replies, err
 	}
@@ -232,7 +234,7 @@ func (ses *sessions) markAction(ctx context.Context, by Actor, m Message) ([]Rep
 	if body, ok := actionText(text); ok {
 		text = body
 	}
-	replies, err = ses.recordAction(ctx, sess, m.Actor, m.Channel, m.ID, text)
+	replies, err = ac.recordAction(ctx, ac.st, sess, m.Actor, m.Channel, m.ID, text)
 	for i := range replies {
 		if replies[i].Kind == Notice {
 			replies[i].User = by.UserID
@@ -256,12 +258,12 @@ type ActionItem struct {
 // done, most recent first. What is shown somewhere is filtered by where
 // (actionsCommand, Home).
 func (e *Engine) MyActions(ctx context.Context, a Actor) ([]ActionItem, error) {
-	return e.sessionsOn(e.store).myActions(ctx, a)
+	return e.actionsOn(e.store).myActions(ctx, a)
 }
 
-// myActions is MyActions, the sessions part's own.
-func (ses *sessions) myActions(ctx context.Context, a Actor) ([]ActionItem, error) {
-	all, err := ses.st.ListTeamActions(ctx, a.TeamID)
+// myActions is MyActions, the agreed actions part's own.
+func (ac *agreedActions) myActions(ctx context.Context, a Actor) ([]ActionItem, error) {
+	all, err := ac.st.ListTeamActions(ctx, a.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing actions: %w", err)
 	}
@@ -273,13 +275,13 @@ func (ses *sessions) myActions(ctx context.Context, a Actor) ([]ActionItem, erro
 		}
 		sess, ok := sessions[act.SessionID]
 		if !ok {
-			if sess, err = ses.st.GetSession(ctx, act.SessionID); err != nil {
+			if sess, err = ac.st.GetSession(ctx, act.SessionID); err != nil {
 				return nil, fmt.Errorf("loading session: %w", err)
 			}
 			sessions[act.SessionID] = sess
 		}
 		title := sess.Template
-		if tpl, ok := ses.templates.Get(sess.Template); ok {
+		if tpl, ok := ac.templates.Get(sess.Template); ok {
 			title = tpl.Name
 		}
 		if sess.Subject != "" {
@@ -315,25 +317,25 @@ func (e *Engine) ActionDone(ctx context.Context, a Actor, channel string, action
 	if channel == "" {
 		home = e.homeShows(ctx, a)
 	}
-	return inTx(ctx, e.store, e.sessionsOn, func(ses *sessions) ([]Reply, error) { return ses.actionDone(ctx, a, channel, actionID, home) })
+	return inTx(ctx, e.store, e.actionsOn, func(ac *agreedActions) ([]Reply, error) { return ac.actionDone(ctx, a, channel, actionID, home) })
 }
 
-// actionDone is ActionDone, the sessions part's own: home is what the Home
+// actionDone is ActionDone, the agreed actions part's own: home is what the Home
 // tab shows, when there is no channel.
-func (ses *sessions) actionDone(ctx context.Context, a Actor, channel string, actionID int64, home func(string) bool) ([]Reply, error) {
+func (ac *agreedActions) actionDone(ctx context.Context, a Actor, channel string, actionID int64, home func(string) bool) ([]Reply, error) {
 	var replies []Reply
 	say := func(title, text string) {
 		if channel != "" {
 			replies = []Reply{notice(channel, a.UserID, title, text)}
 		}
 	}
-	act, err := ses.st.GetSessionAction(ctx, actionID)
+	act, err := ac.st.GetSessionAction(ctx, actionID)
 	if err != nil && !isNotFound(err) {
 		return replies, fmt.Errorf("loading action: %w", err)
 	}
 	here := err == nil && act.TeamID == a.TeamID
 	if here {
-		sess, err := ses.st.GetSession(ctx, act.SessionID)
+		sess, err := ac.st.GetSession(ctx, act.SessionID)
 		if err != nil {
 			return replies, fmt.Errorf("loading the action's session: %w", err)
 		}
@@ -353,26 +355,26 @@ func (ses *sessions) actionDone(ctx context.Context, a Actor, channel string, ac
 			"Nothing was changed. /reflect actions here lists yours agreed in this channel; an action agreed in another channel is marked done there.")
 		return replies, nil
 	}
-	m, err := memberOf(ctx, ses.st, a)
+	m, err := memberOf(ctx, ac.st, a)
 	if err != nil {
 		return replies, err
 	}
-	if act.Owner != a.UserID && (channel == "" || !ses.mayFacilitate(a, m)) {
+	if act.Owner != a.UserID && (channel == "" || !ac.mayFacilitate(a, m)) {
 		if channel == "" {
 			return replies, fmt.Errorf("marking action %d done: %w", actionID, ErrForbidden)
 		}
 		say("Only the person the action is for, or a facilitator, can mark it done.", "Nothing was changed.")
 		return replies, nil
 	}
-	if _, _, err := ses.member(ctx, ses.st, a); err != nil {
+	if _, _, err := ac.member(ctx, ac.st, a); err != nil {
 		return replies, err
 	}
 	if !act.DoneAt.IsZero() {
 		say("That action is marked done already.", "Nothing was changed.")
 		return replies, nil
 	}
-	act.DoneAt, act.DoneBy = ses.clock(), a.UserID
-	if err := ses.st.UpdateSessionAction(ctx, act); err != nil {
+	act.DoneAt, act.DoneBy = ac.clock(), a.UserID
+	if err := ac.st.UpdateSessionAction(ctx, act); err != nil {
 		return replies, err
 	}
 	say("Marked done: "+act.Text, "Thank you.")
@@ -398,13 +400,13 @@ func (e *Engine) actionsCommand(ctx context.Context, c Command, args string) ([]
 		}
 		return e.ActionDone(ctx, c.Actor, c.Channel, id)
 	}
-	return e.sessionsOn(e.store).listActions(ctx, c)
+	return e.actionsOn(e.store).listActions(ctx, c)
 }
 
 // listActions is /reflect actions: the actor's actions agreed in the
-// command's channel. The sessions part's own.
-func (ses *sessions) listActions(ctx context.Context, c Command) ([]Reply, error) {
-	items, err := ses.myActions(ctx, c.Actor)
+// command's channel. The agreed actions part's own.
+func (ac *agreedActions) listActions(ctx context.Context, c Command) ([]Reply, error) {
+	items, err := ac.myActions(ctx, c.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -417,13 +419,13 @@ func (ses *sessions) listActions(ctx context.Context, c Command) ([]Reply, error
 		return []Reply{notice(c.Channel, c.UserID, "None of your agreed actions was agreed in this channel.",
 			"Each channel lists the actions agreed in its own learning sessions: type /reflect actions there. Those of public channels are on your Home tab too.")}, nil
 	}
-	team, err := ses.st.GetTeam(ctx, c.TeamID)
+	team, err := ac.st.GetTeam(ctx, c.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
 	r := Reply{Kind: Notice, Channel: c.Channel, User: c.UserID, Title: "Your agreed actions in this channel"}
 	for _, it := range items {
-		p := actionPart(it.SessionAction, ses.location(team))
+		p := actionPart(it.SessionAction, ac.location(team))
 		p.Label, p.Users = fmt.Sprintf("#%d, from %s", it.ID, it.Session), nil
 		p.Text = strings.TrimSuffix(p.Text, " · for")
 		r.Parts = append(r.Parts, p)

@@ -19,9 +19,13 @@ import (
 //     and which channels a view may draw on (shownIn, homeShows); its
 //     store is kernelStore (5 methods: what its helpers use);
 //   - sessions (sessions.go, session*.go, actions.go, synthesis.go):
-//     learning sessions, their stages, replies, agreed actions and
-//     synthesis, over sessionStore (25); schedules over scheduleStore
-//     (15);
+//     learning sessions once opened, their stages, replies and
+//     synthesis, over sessionStore (17); opening one from a command or
+//     the form over openingStore (12); the agreed actions once recorded
+//     (MarkAction, MyActions, ActionDone) over actionStore (11); both a
+//     reply and MarkAction record an action with the kernel's
+//     recordAction, over an actionRecorder (6); schedules over
+//     scheduleStore (15);
 //   - reflections (reflections.go, reflect.go, step.go, edit.go, idle.go,
 //     checkin.go, home.go's recent): cases' reflections, their answers,
 //     the step, check-ins, over reflectionStore (26);

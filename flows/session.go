@@ -145,14 +145,14 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 		return []Reply{notice(st.Channel, st.UserID, "How long should the session be?",
 			fmt.Sprintf("Give its length in minutes, from %d to %d. Nothing was started.", MinSessionMinutes, MaxSessionMinutes))}, nil
 	}
-	subject, verdict, refusal, err := e.sessionsOn(e.store).sessionSubject(ctx, st, tpl)
+	subject, verdict, refusal, err := e.openingsOn(e.store).sessionSubject(ctx, st, tpl)
 	if err != nil || refusal != nil {
 		return refusal, err
 	}
 	var replies []Reply
 	err = e.store.InTx(ctx, func(s Store) error {
 		var err error
-		replies, err = e.sessionsOn(s).openSession(ctx, st, tpl, subject, minutes, verdict)
+		replies, err = e.openingsOn(s).openSession(ctx, st, tpl, subject, minutes, verdict)
 		return err
 	})
 	return replies, err
@@ -161,7 +161,7 @@ func (e *Engine) StartSession(ctx context.Context, st SessionStart) ([]Reply, er
 // sessionSubject checks a session's subject: for a case review, a
 // pseudonym the rule accepts (or confirms); for a theme, the words
 // scrubbed and cut to length. A refusal says why nothing was started.
-func (ses *sessions) sessionSubject(ctx context.Context, st SessionStart, tpl prompts.Template) (string, pseudonymVerdict, []Reply, error) {
+func (op *openings) sessionSubject(ctx context.Context, st SessionStart, tpl prompts.Template) (string, pseudonymVerdict, []Reply, error) {
 	subject := CleanText(st.Subject)
 	var verdict pseudonymVerdict
 	if tpl.NeedsCase {
@@ -171,7 +171,7 @@ func (ses *sessions) sessionSubject(ctx context.Context, st SessionStart, tpl pr
 			return "", verdict, []Reply{notice(st.Channel, st.UserID, "Which person is the session about?",
 				"Give the pseudonym the team uses, for example /reflect session case Kestrel. Nothing was started.")}, nil
 		}
-		verdict = ses.judgeTeamPseudonym(ctx, ses.st, st.TeamID, subject, confirmed || st.NotTheirName)
+		verdict = op.judgeTeamPseudonym(ctx, op.st, st.TeamID, subject, confirmed || st.NotTheirName)
 		if verdict.problem != "" {
 			command := "/reflect session " + strings.ReplaceAll(tpl.Key, "_", "-") + " " + subject
 			return "", verdict, []Reply{pseudonymRefusal(st.Channel, st.UserID, verdict, subject, command, "")}, nil
@@ -181,11 +181,11 @@ func (ses *sessions) sessionSubject(ctx context.Context, st SessionStart, tpl pr
 	if subject == "" {
 		return "", verdict, nil, nil
 	}
-	keep, err := ses.caseWords(ctx, ses.st, st.TeamID)
+	keep, err := op.caseWords(ctx, op.st, st.TeamID)
 	if err != nil {
 		return "", verdict, nil, err
 	}
-	subject, _ = ses.scrub(subject, keep...)
+	subject, _ = op.scrub(subject, keep...)
 	if r := []rune(subject); len(r) > maxSubjectRunes {
 		subject = string(r[:maxSubjectRunes])
 	}
@@ -197,47 +197,47 @@ func (ses *sessions) sessionSubject(ctx context.Context, st SessionStart, tpl pr
 // is open in the channel already. It makes the case of a new pseudonym
 // (recording its confirmation), keeps the theme's quotes (scrubbed) and
 // audits the session.
-func (ses *sessions) openSession(ctx context.Context, st SessionStart, tpl prompts.Template, subject string, minutes int, verdict pseudonymVerdict) ([]Reply, error) {
-	m, created, err := ses.member(ctx, ses.st, st.Actor)
+func (op *openings) openSession(ctx context.Context, st SessionStart, tpl prompts.Template, subject string, minutes int, verdict pseudonymVerdict) ([]Reply, error) {
+	m, created, err := op.member(ctx, op.st, st.Actor)
 	if err != nil {
 		return nil, err
 	}
-	if !ses.mayFacilitate(st.Actor, m) {
+	if !op.mayFacilitate(st.Actor, m) {
 		return []Reply{facilitateRefused(st.Channel, st.UserID)}, nil
 	}
-	if open, err := ses.st.OpenSessionInChannel(ctx, st.TeamID, st.Channel); err == nil {
+	if open, err := op.st.OpenSessionInChannel(ctx, st.TeamID, st.Channel); err == nil {
 		return []Reply{alreadyRunning(open, st.Channel, st.UserID)}, nil
 	} else if !isNotFound(err) {
 		return nil, fmt.Errorf("finding open session: %w", err)
 	}
-	now := ses.clock()
+	now := op.clock()
 	if tpl.NeedsCase {
-		if err := ses.sessionCase(ctx, st, subject, verdict, now); err != nil {
+		if err := op.sessionCase(ctx, st, subject, verdict, now); err != nil {
 			return nil, err
 		}
 	}
 	quotes := make([]SessionQuote, 0, len(st.Quotes))
 	for _, q := range st.Quotes {
-		text, _ := ses.scrub(CleanText(q.Text))
+		text, _ := op.scrub(CleanText(q.Text))
 		if text != "" {
 			quotes = append(quotes, SessionQuote{AnswerID: q.AnswerID, Text: text, Discipline: q.Discipline})
 		}
 	}
-	sess, err := ses.st.CreateSession(ctx, Session{TeamID: st.TeamID, Channel: st.Channel, Facilitator: st.UserID,
+	sess, err := op.st.CreateSession(ctx, Session{TeamID: st.TeamID, Channel: st.Channel, Facilitator: st.UserID,
 		Template: tpl.Key, Subject: subject, Minutes: minutes, Timed: !st.Manual, Status: SessionRunning,
 		CreatedAt: now, UpdatedAt: now}, quotes)
 	if err != nil {
 		return nil, fmt.Errorf("creating session: %w", err)
 	}
-	if err := ses.audit(ctx, ses.st, AuditEntry{TeamID: st.TeamID, Actor: st.UserID, Action: AuditSession,
+	if err := op.audit(ctx, op.st, AuditEntry{TeamID: st.TeamID, Actor: st.UserID, Action: AuditSession,
 		Detail: fmt.Sprintf("session %d, %s, %d minutes, %s", sess.ID, tpl.Key, minutes, timedWord(sess.Timed))}); err != nil {
 		return nil, err
 	}
-	team, err := ses.st.GetTeam(ctx, st.TeamID)
+	team, err := op.st.GetTeam(ctx, st.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("loading team: %w", err)
 	}
-	root := sessionMessage(sess, tpl, ses.location(team), ses.clock())
+	root := sessionMessage(sess, tpl, op.location(team), op.clock())
 	root.Kind, root.Session = Post, sess.ID
 	replies := []Reply{root}
 	if created && m.Discipline == "" {
@@ -248,17 +248,17 @@ func (ses *sessions) openSession(ctx context.Context, st SessionStart, tpl promp
 
 // sessionCase finds or makes a case review's case; a confirmed pseudonym
 // is recorded when it makes a new case.
-func (ses *sessions) sessionCase(ctx context.Context, st SessionStart, subject string, verdict pseudonymVerdict, now time.Time) error {
+func (op *openings) sessionCase(ctx context.Context, st SessionStart, subject string, verdict pseudonymVerdict, now time.Time) error {
 	confirming := false
 	if len(verdict.names) > 0 {
-		_, err := ses.st.CaseByLabel(ctx, st.TeamID, subject)
+		_, err := op.st.CaseByLabel(ctx, st.TeamID, subject)
 		confirming = isNotFound(err)
 	}
-	cs, _, err := ses.findOrCreateCase(ctx, ses.st, st.TeamID, subject, now)
+	cs, _, err := op.findOrCreateCase(ctx, op.st, st.TeamID, subject, now)
 	if err != nil || !confirming {
 		return err
 	}
-	return ses.confirmedNotTheirName(ctx, ses.st, st.Actor, cs, verdict)
+	return op.confirmedNotTheirName(ctx, op.st, st.Actor, cs, verdict)
 }
 
 func timedWord(timed bool) string {
@@ -936,7 +936,7 @@ func (ses *sessions) sessionReply(ctx context.Context, sess Session, m Message, 
 			fmt.Sprintf("It has %d characters and I keep at most %d in one reply. Nothing was saved: please send it in two or more replies.", n, MaxAnswerRunes))}, nil
 	}
 	if body, ok := actionText(text); ok {
-		return ses.recordAction(ctx, sess, m.Actor, m.Channel, m.ID, body)
+		return ses.recordAction(ctx, ses.st, sess, m.Actor, m.Channel, m.ID, body)
 	}
 	mem, created, err := ses.member(ctx, ses.st, m.Actor)
 	if err != nil {
@@ -961,10 +961,16 @@ func (ses *sessions) sessionReply(ctx context.Context, sess Session, m Message, 
 // byThread finds the session of a thread, locked; ok is false when the
 // thread is not a session's.
 func (ses *sessions) byThread(ctx context.Context, teamID, channel, thread string) (Session, bool, error) {
+	return sessionByThread(ctx, ses.st, teamID, channel, thread)
+}
+
+// sessionByThread is byThread over s: what the agreed actions part asks
+// too, of a message marked as an action.
+func sessionByThread(ctx context.Context, s sessionFinder, teamID, channel, thread string) (Session, bool, error) {
 	if thread == "" {
 		return Session{}, false, nil
 	}
-	sess, err := ses.st.SessionByThread(ctx, teamID, channel, thread)
+	sess, err := s.SessionByThread(ctx, teamID, channel, thread)
 	if errors.Is(err, ErrNotFound) {
 		return Session{}, false, nil
 	}
@@ -982,8 +988,8 @@ func (ses *sessions) openIn(ctx context.Context, teamID, channel string) (Sessio
 
 // isCase reports whether the team has a case of that pseudonym: what
 // /reflect session NAME reviews.
-func (ses *sessions) isCase(ctx context.Context, teamID, label string) bool {
-	_, err := ses.st.CaseByLabel(ctx, teamID, label)
+func (op *openings) isCase(ctx context.Context, teamID, label string) bool {
+	_, err := op.st.CaseByLabel(ctx, teamID, label)
 	return err == nil
 }
 
@@ -1035,7 +1041,7 @@ func (e *Engine) sessionCommand(ctx context.Context, c Command, args string) ([]
 		// that name, else a theme to discuss.
 		st.Template = "theme"
 		if st.Subject != "" {
-			if e.sessionsOn(e.store).isCase(ctx, c.TeamID, st.Subject) {
+			if e.openingsOn(e.store).isCase(ctx, c.TeamID, st.Subject) {
 				st.Template = "case"
 			}
 		}

@@ -136,16 +136,15 @@ type SessionSchedule struct {
 // SessionStore keeps learning sessions, what was said in them and their
 // schedules.
 type SessionStore interface {
+	sessionOpener
 	sessionRows
 	sessionTalk
+	actionRows
 	scheduleRows
 }
 
-// sessionRows keeps the sessions themselves.
-type sessionRows interface {
-	// CreateSession stores a new session, with the quotes it was seeded
-	// with, and returns it with its ID.
-	CreateSession(ctx context.Context, s Session, quotes []SessionQuote) (Session, error)
+// sessionFinder finds a session, locked.
+type sessionFinder interface {
 	// GetSession returns ErrNotFound if there is no such session. Inside
 	// InTx it locks the session until the transaction ends, so steps on one
 	// session (a control, a timer) happen one after another and once.
@@ -153,6 +152,12 @@ type sessionRows interface {
 	// SessionByThread finds the session whose message starts a thread, or
 	// returns ErrNotFound. Inside InTx it locks it as GetSession does.
 	SessionByThread(ctx context.Context, teamID, channel, thread string) (Session, error)
+}
+
+// sessionRows keeps the sessions themselves, once opened (sessionOpener
+// makes them).
+type sessionRows interface {
+	sessionFinder
 	// OpenSessionInChannel returns the latest session in a channel that has
 	// not ended, or ErrNotFound.
 	OpenSessionInChannel(ctx context.Context, teamID, channel string) (Session, error)
@@ -168,25 +173,35 @@ type sessionRows interface {
 	ListSessionQuotes(ctx context.Context, sessionID int64) ([]SessionQuote, error)
 }
 
-// sessionTalk keeps what was said in sessions: replies and agreed actions.
+// sessionTalk keeps what was said in sessions: replies, and the actions
+// agreed in one.
 type sessionTalk interface {
 	// AddSessionReply stores a reply and returns it with its ID.
 	AddSessionReply(ctx context.Context, r SessionReply) (SessionReply, error)
 	// ListSessionReplies returns a session's replies in the order added.
 	ListSessionReplies(ctx context.Context, sessionID int64) ([]SessionReply, error)
+	// ListSessionActions returns a session's actions in the order added.
+	ListSessionActions(ctx context.Context, sessionID int64) ([]SessionAction, error)
+}
 
+// actionAdder stores agreed actions.
+type actionAdder interface {
 	// AddSessionAction stores an agreed action and returns it with its ID.
 	AddSessionAction(ctx context.Context, a SessionAction) (SessionAction, error)
+}
+
+// actionRows keeps agreed actions: adding them, marking them done, and a
+// team's list.
+type actionRows interface {
+	actionAdder
 	// GetSessionAction returns ErrNotFound if there is no such action.
 	// Inside InTx it locks the action.
 	GetSessionAction(ctx context.Context, id int64) (SessionAction, error)
 	// UpdateSessionAction saves an action's done time and who marked it. It
 	// returns ErrNotFound if a does not exist.
 	UpdateSessionAction(ctx context.Context, a SessionAction) error
-	// ListSessionActions returns a session's actions in the order added.
-	ListSessionActions(ctx context.Context, sessionID int64) ([]SessionAction, error)
-	// ListTeamActions returns the team's actions, oldest first.
-	ListTeamActions(ctx context.Context, teamID string) ([]SessionAction, error)
+	// The team's actions (actionLister.ListTeamActions).
+	actionLister
 }
 
 // scheduleRows keeps sessions' schedules.
