@@ -24,14 +24,14 @@ const lateCheckIn = 6 * time.Hour
 // several instances running this at once post it once. It returns the posts
 // to make.
 func (e *Engine) CheckInsDue(ctx context.Context) ([]Reply, error) {
-	teams, err := e.reflectionsOn(e.store).checkInTeams(ctx)
+	teams, err := e.checkInsOn(e.store).checkInTeams(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var replies []Reply
 	for _, listed := range teams {
 		err := e.store.InTx(ctx, func(s Store) error {
-			more, err := e.reflectionsOn(s).checkInTeam(ctx, listed.ID)
+			more, err := e.checkInTeam(ctx, s, listed.ID)
 			replies = append(replies, more...)
 			return err
 		})
@@ -42,58 +42,109 @@ func (e *Engine) CheckInsDue(ctx context.Context) ([]Reply, error) {
 	return replies, nil
 }
 
+// checkInTeam posts one team's check-in in s, its transaction, when it is
+// due: the check-ins part decides and posts it; the reflections part
+// closes, with their summaries, the team's earlier scheduled check-ins
+// still open.
+func (e *Engine) checkInTeam(ctx context.Context, s Store, teamID string) ([]Reply, error) {
+	ci, rf := e.checkInsOn(s), e.reflectionsOn(s)
+	team, now, due, ok, err := ci.dueNow(ctx, teamID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	open, err := ci.stillOpen(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	var replies []Reply
+	for _, id := range open {
+		more, err := rf.closeCheckIn(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		replies = append(replies, more...)
+	}
+	root, err := ci.post(ctx, team, now, due)
+	if err != nil {
+		return nil, err
+	}
+	return append(replies, root), nil
+}
+
 // checkInTeams lists the teams with a weekly check-in.
-func (rf *reflections) checkInTeams(ctx context.Context) ([]Team, error) {
-	teams, err := rf.st.ListTeams(ctx)
+func (ci *checkIns) checkInTeams(ctx context.Context) ([]Team, error) {
+	teams, err := ci.st.ListTeams(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing teams: %w", err)
 	}
 	return slices.DeleteFunc(teams, func(t Team) bool { return t.CheckInChannel == "" }), nil
 }
 
-func (rf *reflections) checkInTeam(ctx context.Context, teamID string) ([]Reply, error) {
-	team, err := rf.st.GetTeam(ctx, teamID)
+// dueNow reads the team, locked, and reports whether its check-in is to
+// be posted now (at now, due when it was due): if this week's is not
+// posted yet, its time is recorded, and it is posted unless too late.
+func (ci *checkIns) dueNow(ctx context.Context, teamID string) (team Team, now, due time.Time, ok bool, err error) {
+	team, err = ci.st.GetTeam(ctx, teamID)
 	if err != nil {
-		return nil, fmt.Errorf("loading team: %w", err)
+		return team, now, due, false, fmt.Errorf("loading team: %w", err)
 	}
 	if team.CheckInChannel == "" {
-		return nil, nil
+		return team, now, due, false, nil
 	}
-	now := rf.clock()
-	due, err := PrevWeekly(rf.location(team), team.CheckInDay, team.CheckInTime, now)
+	now = ci.clock()
+	due, err = PrevWeekly(ci.location(team), team.CheckInDay, team.CheckInTime, now)
 	if err != nil {
-		rf.log.Warn("team has an unreadable check-in time", "team", team.ID)
-		return nil, nil
+		ci.log.Warn("team has an unreadable check-in time", "team", team.ID)
+		return team, now, due, false, nil
 	}
 	if !team.LastCheckInAt.Before(due) {
-		return nil, nil // this week's is posted already
+		return team, now, due, false, nil // this week's is posted already
 	}
 	team.LastCheckInAt = now
-	if err := rf.st.UpdateTeam(ctx, team); err != nil {
-		return nil, fmt.Errorf("saving check-in time: %w", err)
+	if err := ci.st.UpdateTeam(ctx, team); err != nil {
+		return team, now, due, false, fmt.Errorf("saving check-in time: %w", err)
 	}
 	if now.Sub(due) > lateCheckIn {
-		rf.log.Info("skipped a late check-in", "team", team.ID, "due", due)
-		return nil, nil
+		ci.log.Info("skipped a late check-in", "team", team.ID, "due", due)
+		return team, now, due, false, nil
 	}
-	replies, err := rf.closeScheduledCheckIns(ctx, team)
+	return team, now, due, true, nil
+}
+
+// stillOpen lists the team's earlier scheduled check-ins still in
+// progress, for the reflections part to close.
+func (ci *checkIns) stillOpen(ctx context.Context, team Team) ([]int64, error) {
+	rs, err := ci.st.ListReflections(ctx, team.ID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing reflections: %w", err)
 	}
-	tpl, err := rf.template("check_in")
+	var ids []int64
+	for _, r := range rs {
+		if r.StartedBy != "" || r.Template != "check_in" || r.Status != StatusInProgress {
+			continue
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids, nil
+}
+
+// post makes the team's check-in, made at now, and returns its post,
+// mentioning the members not away or snoozed when it was due.
+func (ci *checkIns) post(ctx context.Context, team Team, now, due time.Time) (Reply, error) {
+	tpl, err := ci.template("check_in")
 	if err != nil {
-		return nil, err
+		return Reply{}, err
 	}
-	r, err := rf.st.CreateReflection(ctx, Reflection{
+	r, err := ci.st.CreateReflection(ctx, Reflection{
 		TeamID: team.ID, Template: tpl.Key, Status: StatusInProgress, Channel: team.CheckInChannel,
 		Stage: tpl.Stages[0].Key, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("creating check-in: %w", err)
+		return Reply{}, fmt.Errorf("creating check-in: %w", err)
 	}
-	members, err := rf.st.ListMembers(ctx, team.ID)
+	members, err := ci.st.ListMembers(ctx, team.ID)
 	if err != nil {
-		return nil, fmt.Errorf("listing members: %w", err)
+		return Reply{}, fmt.Errorf("listing members: %w", err)
 	}
 	var mention []string
 	for _, m := range members {
@@ -110,38 +161,28 @@ func (rf *reflections) checkInTeam(ctx context.Context, teamID string) ([]Reply,
 		root.Parts = append(root.Parts, Part{Label: "For", Users: mention})
 	}
 	root.Parts = append(root.Parts, Part{Text: "Away, or not this week? /reflect away until YYYY-MM-DD, or /reflect snooze."})
-	return append(replies, root), nil
+	return root, nil
 }
 
-// closeScheduledCheckIns completes the team's earlier scheduled check-ins
-// that are still open, with their summaries.
-func (rf *reflections) closeScheduledCheckIns(ctx context.Context, team Team) ([]Reply, error) {
-	rs, err := rf.st.ListReflections(ctx, team.ID)
+// closeCheckIn completes one of the team's earlier scheduled check-ins,
+// locked, with its summary (posted when the check-in has a thread).
+func (rf *reflections) closeCheckIn(ctx context.Context, id int64) ([]Reply, error) {
+	r, err := rf.st.GetReflection(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("listing reflections: %w", err)
+		return nil, fmt.Errorf("locking check-in: %w", err)
 	}
-	var replies []Reply
-	for _, r := range rs {
-		if r.StartedBy != "" || r.Template != "check_in" || r.Status != StatusInProgress {
-			continue
-		}
-		r, err := rf.st.GetReflection(ctx, r.ID)
-		if err != nil {
-			return nil, fmt.Errorf("locking check-in: %w", err)
-		}
-		tpl, cs, err := rf.context(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		more, err := rf.close(ctx, tpl, cs, &r, StatusComplete, "")
-		if err != nil {
-			return nil, err
-		}
-		if r.Thread != "" {
-			replies = append(replies, more...)
-		}
+	tpl, cs, err := rf.context(ctx, r)
+	if err != nil {
+		return nil, err
 	}
-	return replies, nil
+	more, err := rf.close(ctx, tpl, cs, &r, StatusComplete, "")
+	if err != nil {
+		return nil, err
+	}
+	if r.Thread == "" {
+		return nil, nil
+	}
+	return more, nil
 }
 
 // scheduleCheckIn handles /reflect check-in every DAY HH:MM and

@@ -25,20 +25,20 @@ type Edit struct {
 // Messages that were never answers are ignored: no replies, no error. Edits
 // apply to closed reflections too, so people can correct the record.
 func (e *Engine) Edit(ctx context.Context, ed Edit) ([]Reply, error) {
-	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) { return rf.applyEdit(ctx, ed) })
+	return inTx(ctx, e.store, e.editsOn, func(ae *answerEditor) ([]Reply, error) { return ae.applyEdit(ctx, ed) })
 }
 
-// applyEdit is Edit, the reflections part's own.
-func (rf *reflections) applyEdit(ctx context.Context, ed Edit) ([]Reply, error) {
+// applyEdit is Edit, the answer edits part's own.
+func (ae *answerEditor) applyEdit(ctx context.Context, ed Edit) ([]Reply, error) {
 	var replies []Reply
-	r, err := rf.st.ReflectionByThread(ctx, ed.TeamID, ed.Channel, ed.Thread)
+	r, err := ae.st.ReflectionByThread(ctx, ed.TeamID, ed.Channel, ed.Thread)
 	if errors.Is(err, ErrNotFound) {
 		return replies, nil
 	}
 	if err != nil {
 		return replies, fmt.Errorf("finding reflection: %w", err)
 	}
-	a, err := rf.st.AnswerByMessage(ctx, r.ID, ed.MessageID)
+	a, err := ae.st.AnswerByMessage(ctx, r.ID, ed.MessageID)
 	if errors.Is(err, ErrNotFound) {
 		return replies, nil
 	}
@@ -46,9 +46,9 @@ func (rf *reflections) applyEdit(ctx context.Context, ed Edit) ([]Reply, error) 
 		return replies, fmt.Errorf("finding answer: %w", err)
 	}
 	if ed.Withdraw {
-		replies, err = rf.withdraw(ctx, r.Channel, ed.Actor, a)
+		replies, err = ae.withdraw(ctx, r.Channel, ed.Actor, a)
 	} else {
-		replies, err = rf.edit(ctx, r.Channel, ed.Actor, a, ed.Text)
+		replies, err = ae.edit(ctx, r.Channel, ed.Actor, a, ed.Text)
 	}
 	return replies, err
 }
@@ -56,18 +56,18 @@ func (rf *reflections) applyEdit(ctx context.Context, ed Edit) ([]Reply, error) 
 // WithdrawAnswer withdraws one of the actor's own answers by its id: its
 // text is removed for good, and its place and times are kept.
 func (e *Engine) WithdrawAnswer(ctx context.Context, a Actor, channel string, answerID int64) ([]Reply, error) {
-	return inTx(ctx, e.store, e.reflectionsOn, func(rf *reflections) ([]Reply, error) {
-		return rf.onAnswer(ctx, a, channel, answerID, func(ans Answer) ([]Reply, error) {
-			return rf.withdraw(ctx, channel, a, ans)
+	return inTx(ctx, e.store, e.editsOn, func(ae *answerEditor) ([]Reply, error) {
+		return ae.onAnswer(ctx, a, channel, answerID, func(ans Answer) ([]Reply, error) {
+			return ae.withdraw(ctx, channel, a, ans)
 		})
 	})
 }
 
 // onAnswer runs fn on one of the team's answers, under its reflection's
 // lock, when it belongs to the conversation asked from.
-func (rf *reflections) onAnswer(ctx context.Context, a Actor, channel string, answerID int64, fn func(Answer) ([]Reply, error)) ([]Reply, error) {
+func (ae *answerEditor) onAnswer(ctx context.Context, a Actor, channel string, answerID int64, fn func(Answer) ([]Reply, error)) ([]Reply, error) {
 	var replies []Reply
-	ans, err := rf.st.GetAnswer(ctx, answerID)
+	ans, err := ae.st.GetAnswer(ctx, answerID)
 	if errors.Is(err, ErrNotFound) || (err == nil && ans.TeamID != a.TeamID) {
 		replies = []Reply{notice(channel, a.UserID, "That answer no longer exists.", "Nothing was changed.")}
 		return replies, nil
@@ -75,7 +75,7 @@ func (rf *reflections) onAnswer(ctx context.Context, a Actor, channel string, an
 	if err != nil {
 		return replies, fmt.Errorf("loading answer: %w", err)
 	}
-	r, err := rf.st.GetReflection(ctx, ans.ReflectionID) // take the reflection's lock
+	r, err := ae.st.GetReflection(ctx, ans.ReflectionID) // take the reflection's lock
 	if err != nil {
 		return replies, fmt.Errorf("loading reflection: %w", err)
 	}
@@ -88,7 +88,7 @@ func (rf *reflections) onAnswer(ctx context.Context, a Actor, channel string, an
 	return replies, err
 }
 
-func (rf *reflections) edit(ctx context.Context, channel string, who Actor, a Answer, text string) ([]Reply, error) {
+func (ae *answerEditor) edit(ctx context.Context, channel string, who Actor, a Answer, text string) ([]Reply, error) {
 	if a.Author != who.UserID {
 		return []Reply{notice(channel, who.UserID, "Only the person who wrote an answer can change it.", "Nothing was changed.")}, nil
 	}
@@ -103,14 +103,14 @@ func (rf *reflections) edit(ctx context.Context, channel string, who Actor, a An
 		return []Reply{notice(channel, who.UserID, "That edit is too long to keep in one piece.",
 			fmt.Sprintf("It has %d characters and I keep at most %d in one answer. Nothing was changed.", n, MaxAnswerRunes))}, nil
 	}
-	keep, err := rf.caseWords(ctx, rf.st, a.TeamID)
+	keep, err := ae.caseWords(ctx, ae.st, a.TeamID)
 	if err != nil {
 		return nil, err
 	}
-	clean, removed := rf.scrub(text, keep...)
+	clean, removed := ae.scrub(text, keep...)
 	a.Text = clean
-	a.EditedAt = rf.clock()
-	if err := rf.st.UpdateAnswer(ctx, a); err != nil {
+	a.EditedAt = ae.clock()
+	if err := ae.st.UpdateAnswer(ctx, a); err != nil {
 		return nil, fmt.Errorf("editing answer: %w", err)
 	}
 	replies := []Reply{notice(channel, who.UserID, "Your answer is updated.", "")}
@@ -120,7 +120,7 @@ func (rf *reflections) edit(ctx context.Context, channel string, who Actor, a An
 	return replies, nil
 }
 
-func (rf *reflections) withdraw(ctx context.Context, channel string, who Actor, a Answer) ([]Reply, error) {
+func (ae *answerEditor) withdraw(ctx context.Context, channel string, who Actor, a Answer) ([]Reply, error) {
 	if a.Author != who.UserID {
 		return []Reply{notice(channel, who.UserID, "Only the person who wrote an answer can withdraw it.", "Nothing was changed.")}, nil
 	}
@@ -128,8 +128,8 @@ func (rf *reflections) withdraw(ctx context.Context, channel string, who Actor, 
 		return []Reply{notice(channel, who.UserID, "That answer is already withdrawn.", "")}, nil
 	}
 	a.Text = ""
-	a.WithdrawnAt = rf.clock()
-	if err := rf.st.UpdateAnswer(ctx, a); err != nil {
+	a.WithdrawnAt = ae.clock()
+	if err := ae.st.UpdateAnswer(ctx, a); err != nil {
 		return nil, fmt.Errorf("withdrawing answer: %w", err)
 	}
 	return []Reply{notice(channel, who.UserID, "Your answer is withdrawn.",

@@ -26,9 +26,12 @@ import (
 //     reply and MarkAction record an action with the kernel's
 //     recordAction, over an actionRecorder (6); schedules over
 //     scheduleStore (15);
-//   - reflections (reflections.go, reflect.go, step.go, edit.go, idle.go,
-//     checkin.go, home.go's recent): cases' reflections, their answers,
-//     the step, check-ins, over reflectionStore (26);
+//   - reflections (reflections.go, reflect.go, step.go, idle.go,
+//     checkin.go's closeCheckIn, home.go's recent): cases' reflections,
+//     their answers, the step, closing check-ins, over reflectionStore
+//     (20); edits and withdrawals of answers (edit.go) over editStore
+//     (11); posting the weekly check-ins (checkin.go) over checkInStore
+//     (10);
 //   - outcomes (outcomeparts.go, outcome*.go): outcome records and
 //     reports, over outcomeStore (13); an outcome report itself reads
 //     only an outcomeReportSource (3), so that a digest can carry one;
@@ -110,6 +113,12 @@ type caseStore interface {
 	// CaseByLabel finds a team's case by label, ignoring letter case; it
 	// returns ErrNotFound if there is none.
 	CaseByLabel(ctx context.Context, teamID, label string) (Case, error)
+	// The team's cases (caseLister.ListCases).
+	caseLister
+}
+
+// caseLister lists a team's cases: what the scrubber keeps (caseWords).
+type caseLister interface {
 	// ListCases returns the team's cases, oldest first.
 	ListCases(ctx context.Context, teamID string) ([]Case, error)
 }

@@ -253,7 +253,7 @@ func (k *kernel) confirmedNotTheirName(ctx context.Context, s caseStore, actor A
 // caseWords are the words the scrubber must keep in a team's answers: its
 // cases' pseudonyms, which the team chose and which may also be first
 // names ("Hazel"), whichever reflection mentions them.
-func (k *kernel) caseWords(ctx context.Context, s caseStore, teamID string) ([]string, error) {
+func (k *kernel) caseWords(ctx context.Context, s caseLister, teamID string) ([]string, error) {
 	cases, err := s.ListCases(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing cases: %w", err)

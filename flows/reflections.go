@@ -5,29 +5,27 @@ import (
 	"time"
 )
 
-// reflectionStore is the reflections part's store: the kernel's, the
-// cases (4), the reflections (8), their answers (6) and, for the weekly
-// check-ins, the teams, their settings and members (3): 26 in all. It is
-// larger than the others because a reflection, its case and its answers
+// reflectionStore is the reflections part's store: the kernel's (5), the
+// cases (4: caseStore, 9), the reflections (reflectionRows, 6) and their
+// answers (answerRows, 2), and the lists the Home tab, a channel's cases
+// and idle reminders read (ListReflections, ListIdleReflections,
+// ListTeamAnswers: 3): 20 in all. A reflection, its case and its answers
 // are one aggregate: each step adds an answer under the reflection's lock
 // and moves the reflection on in the same transaction, and starting one
-// finds or makes its case. Edits and withdrawals of answers (edit.go) and
-// the weekly check-ins (checkin.go) use parts of it that the step does
-// not, and could be parts of their own over smaller stores: not done yet.
+// finds or makes its case. Edits and withdrawals of answers (answerEditor,
+// over editStore) and the weekly check-ins (checkIns, over checkInStore)
+// are parts of their own.
 type reflectionStore interface {
 	caseStore
 	reflectionRows
 	answerRows
-	// The weekly check-ins: the teams, their settings, their members.
-	teamLister
-	teamUpdater
-	memberLister
+	reflectionLister
+	idleLister
+	teamAnswers
 }
 
-// reflectionRows keeps reflections.
-type reflectionRows interface {
-	// CreateReflection stores a new reflection and returns it with its ID.
-	CreateReflection(ctx context.Context, r Reflection) (Reflection, error)
+// reflectionFinder finds a reflection, locked.
+type reflectionFinder interface {
 	// GetReflection returns ErrNotFound if there is no such reflection.
 	// Inside InTx it locks the reflection until the transaction ends, so
 	// steps on one reflection happen one after another.
@@ -36,6 +34,19 @@ type reflectionRows interface {
 	// returns ErrNotFound if there is none. Inside InTx it locks the
 	// reflection as GetReflection does.
 	ReflectionByThread(ctx context.Context, teamID, channel, thread string) (Reflection, error)
+}
+
+// reflectionMaker makes reflections.
+type reflectionMaker interface {
+	// CreateReflection stores a new reflection and returns it with its ID.
+	CreateReflection(ctx context.Context, r Reflection) (Reflection, error)
+}
+
+// reflectionRows keeps reflections: making and finding them, moving them
+// on, and a case's.
+type reflectionRows interface {
+	reflectionFinder
+	reflectionMaker
 	// LatestOpenReflection returns the most recently started reflection in
 	// progress in a channel, or ErrNotFound.
 	LatestOpenReflection(ctx context.Context, teamID, channel string) (Reflection, error)
@@ -43,20 +54,34 @@ type reflectionRows interface {
 	// follow-ups, activity and closing times). It returns ErrNotFound if r
 	// does not exist.
 	UpdateReflection(ctx context.Context, r Reflection) error
-	// ListReflections returns the team's reflections, oldest first.
-	ListReflections(ctx context.Context, teamID string) ([]Reflection, error)
 	// ListCaseReflections returns one case's reflections, oldest first.
 	ListCaseReflections(ctx context.Context, caseID int64) ([]Reflection, error)
+}
+
+// reflectionLister lists a team's reflections.
+type reflectionLister interface {
+	// ListReflections returns the team's reflections, oldest first.
+	ListReflections(ctx context.Context, teamID string) ([]Reflection, error)
+}
+
+// idleLister lists the reflections gone quiet.
+type idleLister interface {
 	// ListIdleReflections returns reflections in progress, in every team,
 	// whose last activity was before idleSince, oldest activity first.
 	ListIdleReflections(ctx context.Context, idleSince time.Time) ([]Reflection, error)
 }
 
-// answerRows keeps the answers given in reflections.
+// answerRows keeps the answers given in reflections as a step gives them.
 type answerRows interface {
 	// AddAnswer stores a new answer and returns it with its ID. Answers are
 	// kept in the order they were added.
 	AddAnswer(ctx context.Context, a Answer) (Answer, error)
+	// ListAnswers returns a reflection's answers in the order they were added.
+	ListAnswers(ctx context.Context, reflectionID int64) ([]Answer, error)
+}
+
+// answerEdits finds an answer given and changes it: edits and withdrawals.
+type answerEdits interface {
 	// GetAnswer returns ErrNotFound if there is no such answer.
 	GetAnswer(ctx context.Context, id int64) (Answer, error)
 	// AnswerByMessage finds a reflection's answer by the id of the message
@@ -66,16 +91,18 @@ type answerRows interface {
 	// UpdateAnswer saves an answer's text, edit and withdrawal times. It
 	// returns ErrNotFound if a does not exist.
 	UpdateAnswer(ctx context.Context, a Answer) error
-	// ListAnswers returns a reflection's answers in the order they were added.
-	ListAnswers(ctx context.Context, reflectionID int64) ([]Answer, error)
+}
+
+// teamAnswers lists every answer of a team.
+type teamAnswers interface {
 	// ListTeamAnswers returns every answer in the team's reflections, in the
 	// order they were added.
 	ListTeamAnswers(ctx context.Context, teamID string) ([]Answer, error)
 }
 
 // reflections runs case reflections and check-ins: starting them, each
-// step (an answer, a control), closing them, edits and withdrawals of
-// answers, idle reminders, and growing a check-in into a case reflection.
+// step (an answer, a control), closing them, idle reminders, and growing
+// a check-in into a case reflection.
 // It holds its store only as a reflectionStore.
 type reflections struct {
 	*kernel
@@ -84,3 +111,50 @@ type reflections struct {
 
 // reflectionsOn is the reflections part over s, one step's Store.
 func (e *Engine) reflectionsOn(s Store) *reflections { return &reflections{kernel: e.kernel, st: s} }
+
+// editStore is the answer edits part's store: the kernel's (5), the case
+// pseudonyms the scrubber keeps (caseLister, 1), finding the reflection
+// (reflectionFinder, 2) and the answer, and changing it (answerEdits, 3):
+// 11 in all.
+type editStore interface {
+	kernelStore
+	caseLister
+	reflectionFinder
+	answerEdits
+}
+
+// answerEditor applies edits and withdrawals of answers: a changed or
+// deleted message in a reflection's thread (Edit), the Withdraw button
+// (WithdrawAnswer). It holds its store only as an editStore.
+type answerEditor struct {
+	*kernel
+	st editStore
+}
+
+// editsOn is the answer edits part over s, one step's Store.
+func (e *Engine) editsOn(s Store) *answerEditor { return &answerEditor{kernel: e.kernel, st: s} }
+
+// checkInStore is the check-ins part's store: the kernel's (5), the teams
+// (teamLister, 1), saving when a team's check-in was posted (teamUpdater,
+// 1), whom it mentions (memberLister, 1), making it (reflectionMaker, 1)
+// and finding the earlier ones still open (reflectionLister, 1): 10 in
+// all.
+type checkInStore interface {
+	kernelStore
+	teamLister
+	teamUpdater
+	memberLister
+	reflectionMaker
+	reflectionLister
+}
+
+// checkIns posts each team's weekly check-in when it is due; closing the
+// earlier ones still open is the reflections part's (closeCheckIn). It
+// holds its store only as a checkInStore.
+type checkIns struct {
+	*kernel
+	st checkInStore
+}
+
+// checkInsOn is the check-ins part over s, one step's Store.
+func (e *Engine) checkInsOn(s Store) *checkIns { return &checkIns{kernel: e.kernel, st: s} }

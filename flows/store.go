@@ -26,7 +26,11 @@ type Store interface {
 	caseStore
 
 	reflectionRows
+	reflectionLister
+	idleLister
 	answerRows
+	answerEdits
+	teamAnswers
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
