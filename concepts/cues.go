@@ -11,6 +11,9 @@ import "fmt"
 // ("40 yrs on the buses", "was a postie for 40 yrs"), family named
 // collectively or by nickname ("the girls are shattered", "our kid"), and a
 // few plain clinical phrasings ("ReSPECT to follow", "not for chemo").
+// The fifth tuning set (concepts_tune5.json, written for coverage) added
+// children named with their age ("son 16") and a carer's strain said of
+// "hubby" or "the main carer"; its plain phrases are in the file.
 // Each is a cue a clinician would read as the theme, not a phrase of the
 // set. A team's own file (WHATMATTERS_THEMES_FILE) replaces a built-in
 // theme as a whole, these cues with it.
@@ -54,9 +57,9 @@ var builtinCues = []themeCues{
 		"what the next few weeks", "what the last days", "think shell rally", "think hell rally",
 		"thinks shell rally", "thinks hell rally", "hasnt been told", "havent been told", "not been told",
 	}},
-	{id: "children_grandchildren", cues: []string{
+	{id: "children_grandchildren", cues: append([]string{
 		"littlies", "little uns", "little ones", "kiddies", "grandbabies + tell*",
-	}, excludes: []string{"lost .. babies", "losing .. babies", "lost .. baby", "losing .. baby"}},
+	}, childAgeCues()...), excludes: []string{"lost .. babies", "losing .. babies", "lost .. baby", "losing .. baby"}},
 	{id: "family_conflict", cues: []string{
 		"dont agree", "doesnt agree", "didnt agree", "cant agree", "wont agree", "never agreed",
 		"dont see eye to eye", "dont get on", "doesnt get on", "never got on",
@@ -145,10 +148,10 @@ func lifeStoryCues() []string {
 // collectively or by nickname ("the girls are shattered", "our kid's
 // doing it all"), or of relatives the catalogue's pairs leave out.
 func carerStrainCues() []string {
-	who := []string{"girls", "boys", "kids", "lads", "our kid", "sister", "brother", "niece", "eldest", "twins"}
+	who := []string{"girls", "boys", "kids", "lads", "our kid", "sister", "brother", "niece", "eldest", "twins", "hubby", "main carer"}
 	strain := []string{"exhaust*", "shattered", "knackered", "worn out", "not sleeping", "on .. knees",
 		"in tears", "beside herself", "beside himself", "not coping", "struggling", "doing it all",
-		"does everything", "looks grey", "falling apart"}
+		"does everything", "looks grey", "falling apart", "dead on .. feet"}
 	var cues []string
 	// The relative first: cues are looked up by their first word, and
 	// "on", "in" or "not" would be looked up at almost every answer.
@@ -162,6 +165,19 @@ func carerStrainCues() []string {
 	for _, w := range []string{"wife", "husband", "partner", "daughter", "son"} {
 		for _, s := range []string{"tears", "beside herself", "beside himself", "knackered", "times a night", "looks grey"} {
 			cues = append(cues, s+" + "+w)
+		}
+	}
+	return cues
+}
+
+// childAgeCues: a child named with an age under 18, as teams write it in
+// a list of who is around ("son 16", "daughter 9", "grandson aged 4").
+// Adults ("daughter 52") are not children in this theme's sense.
+func childAgeCues() []string {
+	var cues []string
+	for _, who := range []string{"son", "daughter", "boy", "girl", "lad", "lass", "grandson", "granddaughter", "stepson", "stepdaughter"} {
+		for age := 1; age < 18; age++ {
+			cues = append(cues, fmt.Sprintf("%s %d", who, age), fmt.Sprintf("%s aged %d", who, age))
 		}
 	}
 	return cues

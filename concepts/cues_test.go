@@ -27,6 +27,9 @@ func TestBuiltinCues(t *testing.T) {
 		{"We respect his decision to go home", "advance_care_plan", false},
 		{"New diagnosis, not for chemo", "stopping_treatment", true},
 		{"The girls don't agree on hospice vs home", "family_conflict", true},
+		{"Wife, daughter 9, son 16. Whole family sleeping in the lounge", "children_grandchildren", true},
+		{"Wife, daughter 52 who lives round the corner", "children_grandchildren", false},
+		{"Hubby main carer, knackered, up 3x a nite", "carer_strain", true},
 	}
 	for _, c := range cases {
 		var got []string
