@@ -13,13 +13,14 @@ import (
 // they were reflected on there. A case known only in other conversations
 // is not named. The order is the team's: oldest case first. It reads
 // across two parts: the sessions part says which cases were discussed
-// where shows admits, the reflections part lists the cases.
+// where shows admits, the reflections' lists (reflectionLists) list the
+// cases.
 func (e *Engine) casesShown(ctx context.Context, s Store, teamID string, shows func(channel string) bool) ([]HomeCase, error) {
 	discussed, err := e.sessionsOn(s).casesDiscussed(ctx, teamID, shows)
 	if err != nil {
 		return nil, err
 	}
-	return e.reflectionsOn(s).casesShown(ctx, teamID, shows, discussed)
+	return e.listsOn(s).casesShown(ctx, teamID, shows, discussed)
 }
 
 // casesDiscussed is the pseudonyms (foldLabel) of the cases reviewed in
@@ -39,14 +40,14 @@ func (ses *sessions) casesDiscussed(ctx context.Context, teamID string, shows fu
 	return discussed, nil
 }
 
-// casesShown is casesShown, the reflections part's own: discussed holds
+// casesShown is casesShown, the reflections' lists' own: discussed holds
 // the cases discussed in sessions where shows admits.
-func (rf *reflections) casesShown(ctx context.Context, teamID string, shows func(channel string) bool, discussed map[string]bool) ([]HomeCase, error) {
-	cases, err := rf.st.ListCases(ctx, teamID)
+func (rl *reflectionLists) casesShown(ctx context.Context, teamID string, shows func(channel string) bool, discussed map[string]bool) ([]HomeCase, error) {
+	cases, err := rl.st.ListCases(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing cases: %w", err)
 	}
-	reflections, err := rf.st.ListReflections(ctx, teamID)
+	reflections, err := rl.st.ListReflections(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing reflections: %w", err)
 	}

@@ -83,7 +83,7 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 		return h, nil
 	}
 	shows := e.homeShows(ctx, a)
-	if h.Recent, err = e.reflectionsOn(e.store).recent(ctx, a, shows); err != nil {
+	if h.Recent, err = e.listsOn(e.store).recent(ctx, a, shows); err != nil {
 		return h, err
 	}
 	if h.Cases, err = e.casesShown(ctx, e.store, a.TeamID, shows); err != nil {
@@ -108,13 +108,13 @@ func (e *Engine) Home(ctx context.Context, a Actor) (Home, error) {
 
 // recent is the actor's latest reflections (homeRecent of them, newest
 // first) in the conversations shows admits: those they started or
-// answered. The reflections part's own, for Home.
-func (rf *reflections) recent(ctx context.Context, a Actor, shows func(string) bool) ([]HomeReflection, error) {
-	reflections, err := rf.st.ListReflections(ctx, a.TeamID)
+// answered. The reflections' lists' own, for Home.
+func (rl *reflectionLists) recent(ctx context.Context, a Actor, shows func(string) bool) ([]HomeReflection, error) {
+	reflections, err := rl.st.ListReflections(ctx, a.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing reflections: %w", err)
 	}
-	answers, err := rf.st.ListTeamAnswers(ctx, a.TeamID)
+	answers, err := rl.st.ListTeamAnswers(ctx, a.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing answers: %w", err)
 	}
@@ -124,7 +124,7 @@ func (rf *reflections) recent(ctx context.Context, a Actor, shows func(string) b
 			answered[ans.ReflectionID] = true
 		}
 	}
-	cases, err := rf.st.ListCases(ctx, a.TeamID)
+	cases, err := rl.st.ListCases(ctx, a.TeamID)
 	if err != nil {
 		return nil, fmt.Errorf("listing cases: %w", err)
 	}
@@ -141,7 +141,7 @@ func (rf *reflections) recent(ctx context.Context, a Actor, shows func(string) b
 			continue
 		}
 		title := r.Template
-		if tpl, ok := rf.templates.Get(r.Template); ok {
+		if tpl, ok := rl.templates.Get(r.Template); ok {
 			title = reflectionTitle(tpl, Case{Label: labels[r.CaseID]})
 		}
 		recent = append(recent, HomeReflection{ID: r.ID, Title: title, Status: r.Status, Channel: r.Channel, When: r.CreatedAt})

@@ -20,7 +20,7 @@ func (e *Engine) TendIdle(ctx context.Context, idleAfter time.Duration) ([]Reply
 		return nil, fmt.Errorf("%w: idle time must be positive", ErrInvalid)
 	}
 	now := e.clock()
-	idle, err := e.reflectionsOn(e.store).idleSince(ctx, now.Add(-idleAfter))
+	idle, err := e.listsOn(e.store).idleSince(ctx, now.Add(-idleAfter))
 	if err != nil {
 		return nil, fmt.Errorf("listing idle reflections: %w", err)
 	}
@@ -42,8 +42,8 @@ func (e *Engine) TendIdle(ctx context.Context, idleAfter time.Duration) ([]Reply
 
 // idleSince lists the reflections in progress, in every team, untouched
 // since t.
-func (rf *reflections) idleSince(ctx context.Context, t time.Time) ([]Reflection, error) {
-	return rf.st.ListIdleReflections(ctx, t)
+func (rl *reflectionLists) idleSince(ctx context.Context, t time.Time) ([]Reflection, error) {
+	return rl.st.ListIdleReflections(ctx, t)
 }
 
 // tendIdle reminds or closes one idle reflection, locked: unless someone

@@ -27,11 +27,13 @@ import (
 //     recordAction, over an actionRecorder (6); schedules over
 //     scheduleStore (15);
 //   - reflections (reflections.go, reflect.go, step.go, idle.go,
-//     checkin.go's closeCheckIn, home.go's recent): cases' reflections,
-//     their answers, the step, closing check-ins, over reflectionStore
-//     (20); edits and withdrawals of answers (edit.go) over editStore
-//     (11); posting the weekly check-ins (checkin.go) over checkInStore
-//     (10);
+//     checkin.go's closeCheckIn): cases' reflections, their answers, the
+//     step, idle reminders, closing check-ins, over reflectionStore (17);
+//     edits and withdrawals of answers (edit.go) over editStore (11);
+//     posting the weekly check-ins (checkin.go) over checkInStore (10);
+//     the lists read across a team (home.go's recent, cases.go's
+//     casesShown, idle.go's idleSince) over a read-only
+//     reflectionReader (4);
 //   - outcomes (outcomeparts.go, outcome*.go): outcome records and
 //     reports, over outcomeStore (13); an outcome report itself reads
 //     only an outcomeReportSource (3), so that a digest can carry one;
@@ -55,8 +57,10 @@ import (
 // (Message, Act, Resume) it asks each part. Its own code calls no Store
 // method but InTx. One read spans parts: the cases a channel or the Home
 // tab lists (casesShown), which the sessions part (the cases discussed)
-// and the reflections part (the cases and their reflections) answer
-// between them. flows.Store is the union that storage implements.
+// and the reflections' lists (the cases and their reflections) answer
+// between them; and a team's check-in (checkInTeam), which the check-ins
+// part decides and posts and the reflections part closes the earlier
+// ones of. flows.Store is the union that storage implements.
 
 // kernelStore is what the kernel's helpers use (member, audit, a team's
 // timezone): a team, made on first sight, a member, and the audit log.

@@ -7,21 +7,18 @@ import (
 
 // reflectionStore is the reflections part's store: the kernel's (5), the
 // cases (4: caseStore, 9), the reflections (reflectionRows, 6) and their
-// answers (answerRows, 2), and the lists the Home tab, a channel's cases
-// and idle reminders read (ListReflections, ListIdleReflections,
-// ListTeamAnswers: 3): 20 in all. A reflection, its case and its answers
+// answers (answerRows, 2): 17 in all. A reflection, its case and its answers
 // are one aggregate: each step adds an answer under the reflection's lock
 // and moves the reflection on in the same transaction, and starting one
 // finds or makes its case. Edits and withdrawals of answers (answerEditor,
 // over editStore) and the weekly check-ins (checkIns, over checkInStore)
-// are parts of their own.
+// are parts of their own, and the lists read across a team (the Home
+// tab's recent reflections, the cases shown, the reflections gone quiet)
+// are reflectionLists', over a reflectionReader.
 type reflectionStore interface {
 	caseStore
 	reflectionRows
 	answerRows
-	reflectionLister
-	idleLister
-	teamAnswers
 }
 
 // reflectionFinder finds a reflection, locked.
@@ -158,3 +155,28 @@ type checkIns struct {
 
 // checkInsOn is the check-ins part over s, one step's Store.
 func (e *Engine) checkInsOn(s Store) *checkIns { return &checkIns{kernel: e.kernel, st: s} }
+
+// reflectionReader is what the reflections' lists read: a team's cases
+// (caseLister), reflections (reflectionLister) and answers (teamAnswers),
+// and the reflections gone quiet in every team (idleLister): 4 in all.
+type reflectionReader interface {
+	caseLister
+	reflectionLister
+	idleLister
+	teamAnswers
+}
+
+// reflectionLists reads the reflections' lists across a team: its recent
+// reflections for the Home tab (recent), the cases a channel or the Home
+// tab shows (casesShown, with the sessions part's cases discussed), and
+// the reflections gone quiet (idleSince), each tended by the reflections
+// part. It writes nothing, and holds its store only as a
+// reflectionReader.
+type reflectionLists struct {
+	*kernel
+	st reflectionReader
+}
+
+// listsOn is the reflections' lists over s, a step's Store or the
+// engine's.
+func (e *Engine) listsOn(s Store) *reflectionLists { return &reflectionLists{kernel: e.kernel, st: s} }
