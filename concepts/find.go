@@ -52,11 +52,21 @@ func (c *Catalogue) Find(text string) []Hit {
 	weak := map[int][]Hit{}        // theme index → hits of its weak cues
 	seen := map[cueRef]bool{}
 	places := map[int][]span{}
+	excl := map[int]*exclusions{} // theme index → where its exclusions hold
+	parts := partsSeen{}
 	try := func(ref cueRef, i int) {
 		t := &c.Themes[ref.theme]
 		cu := &t.cues[ref.cue]
-		m := findCue(toks, i, cu, true)
-		if m == nil || excluded(toks, t, m) {
+		m := findCue(toks, i, cu, true, parts)
+		if m == nil {
+			return
+		}
+		x := excl[ref.theme]
+		if x == nil {
+			x = exclusionsOf(toks, t, parts)
+			excl[ref.theme] = x
+		}
+		if x.excludes(toks, m) {
 			return
 		}
 		if !cu.weak {

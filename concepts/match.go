@@ -326,22 +326,22 @@ func negated(toks []token, i int) bool {
 // part starting at token i (for a cue of several parts, the other parts
 // anywhere in the sentence), or nil. With denied set, a part that a
 // negation stands before does not match (cues); without, it does
-// (exclusions hold negated or not).
-func findCue(toks []token, i int, c *cue, denied bool) span {
+// (exclusions hold negated or not). seen, when not nil, remembers where
+// the other parts were found in each sentence, so that a text saying a
+// cue's first part many times looks for the others once per sentence.
+func findCue(toks []token, i int, c *cue, denied bool, seen partsSeen) span {
 	first, ok := matchPart(toks, i, c.parts[0])
 	if !ok || denied && negated(toks, i) {
 		return nil
 	}
 	all := append(span(nil), first...)
-	for _, p := range c.parts[1:] {
-		var got span
-		for j := range toks {
-			if toks[j].sent != toks[i].sent {
-				continue
-			}
-			if m, ok := matchPart(toks, j, p); ok && !(denied && negated(toks, j)) {
-				got = m
-				break
+	for k, p := range c.parts[1:] {
+		key := partKey{cue: c, part: k, sent: toks[i].sent, denied: denied}
+		got, ok := seen[key]
+		if !ok {
+			got = findPart(toks, toks[i].sent, p, denied)
+			if seen != nil {
+				seen[key] = got
 			}
 		}
 		if got == nil {
@@ -352,20 +352,53 @@ func findCue(toks []token, i int, c *cue, denied bool) span {
 	return all
 }
 
-// excluded reports whether an exclusion of the theme covers a word of m:
-// an exclusion of one part covers the words from its first to its last; one
-// of several parts, found in the sentence, covers the whole sentence.
-func excluded(toks []token, t *Theme, m span) bool {
-	sent := toks[m[0]].sent
+// findPart is the first place part p matches in sentence sent, or nil.
+func findPart(toks []token, sent int, p []element, denied bool) span {
+	for j := range toks {
+		if toks[j].sent != sent {
+			continue
+		}
+		if m, ok := matchPart(toks, j, p); ok && !(denied && negated(toks, j)) {
+			return m
+		}
+	}
+	return nil
+}
+
+// partsSeen remembers, in one text, where each cue's later parts were
+// found in each sentence (nil: not found).
+type partsSeen map[partKey]span
+
+type partKey struct {
+	cue    *cue
+	part   int
+	sent   int
+	denied bool
+}
+
+// exclusions are where a theme's exclusions hold in one text: the
+// sentences holding a many-part exclusion (which excludes every match in
+// its sentence), and the words a one-part exclusion covers (which exclude
+// a match that shares one). Made once for each theme a text matches, so
+// that a text with a cue said many times (a long answer, or a word
+// repeated) costs a pass over it per exclusion, not one per match.
+type exclusions struct {
+	sentences map[int]bool
+	covered   []bool
+}
+
+// exclusionsOf finds where t's exclusions hold in toks.
+func exclusionsOf(toks []token, t *Theme, seen partsSeen) *exclusions {
+	x := &exclusions{}
 	for k := range t.excludes {
 		ex := &t.excludes[k]
 		for j := range toks {
-			if toks[j].sent != sent {
-				continue
-			}
 			if len(ex.parts) > 1 {
-				if findCue(toks, j, ex, false) != nil {
-					return true
+				if (x.sentences == nil || !x.sentences[toks[j].sent]) && findCue(toks, j, ex, false, seen) != nil {
+					if x.sentences == nil {
+						x.sentences = map[int]bool{}
+					}
+					x.sentences[toks[j].sent] = true
 				}
 				continue
 			}
@@ -373,12 +406,30 @@ func excluded(toks []token, t *Theme, m span) bool {
 			if !ok {
 				continue
 			}
-			lo, hi := got[0], got[len(got)-1]
-			for _, w := range m {
-				if w >= lo && w <= hi {
-					return true
-				}
+			if x.covered == nil {
+				x.covered = make([]bool, len(toks))
 			}
+			for w := got[0]; w <= got[len(got)-1]; w++ {
+				x.covered[w] = true
+			}
+		}
+	}
+	return x
+}
+
+// excludes reports whether an exclusion of the theme covers a word of m:
+// an exclusion of one part covers the words from its first to its last; one
+// of several parts, found in m's sentence, covers the whole sentence.
+func (x *exclusions) excludes(toks []token, m span) bool {
+	if x.sentences[toks[m[0]].sent] {
+		return true
+	}
+	if x.covered == nil {
+		return false
+	}
+	for _, w := range m {
+		if x.covered[w] {
+			return true
 		}
 	}
 	return false
