@@ -214,13 +214,7 @@ func prefixed(p string, xs []string) []string {
 // change that makes it worse fails; run with -v for the figures (README,
 // "How well the themes are found").
 func TestThemeFinderTuningSet(t *testing.T) {
-	s := scoreConcepts(t, "testdata/concepts_tune.json")
-	t.Logf("tuning set\n%s", s)
-	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
-		for _, w := range s.wrongEvidence {
-			t.Log(w)
-		}
-	}
+	s := scoreTuningSet(t, "testdata/concepts_tune.json", "tuning set")
 	// Measured: 28 of 28 found, 91% of evidence, 4 spurious (each a theme
 	// the labeller gave one person or one case: hoists and beds, tube
 	// feeding, a neighbour, hard conversations). With answers that name a
@@ -234,13 +228,7 @@ func TestThemeFinderTuningSet(t *testing.T) {
 // written to hold answers that name a theme's words in passing while they
 // are about something else; the cues were fitted to it.
 func TestThemeFinderTuningSet2(t *testing.T) {
-	s := scoreConcepts(t, "testdata/concepts_tune2.json")
-	t.Logf("second tuning set\n%s", s)
-	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
-		for _, w := range s.wrongEvidence {
-			t.Log(w)
-		}
-	}
+	s := scoreTuningSet(t, "testdata/concepts_tune2.json", "second tuning set")
 	// Measured when weak cues came in (2026-12-07): 20 of 25 found, 85% of
 	// evidence (59% before them), 3 spurious. With the cues fitted to the
 	// third tuning set: 20 of 25, 84% (102 of 121), 3 spurious. With
@@ -254,13 +242,7 @@ func TestThemeFinderTuningSet2(t *testing.T) {
 // working life named in passing, family named collectively or by
 // nickname, and services named in passing; the cues may be fitted to it.
 func TestThemeFinderTuningSet3(t *testing.T) {
-	s := scoreConcepts(t, "testdata/concepts_tune3.json")
-	t.Logf("third tuning set\n%s", s)
-	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
-		for _, w := range s.wrongEvidence {
-			t.Log(w)
-		}
-	}
+	s := scoreTuningSet(t, "testdata/concepts_tune3.json", "third tuning set")
 	// Measured before any rule was fitted to it (2026-12-07): 29 of 30
 	// found (honest_conversations missed), 79% of evidence (117 of 148), no
 	// spurious theme; per answer precision 77%, recall 60%. With the cues
@@ -275,13 +257,7 @@ func TestThemeFinderTuningSet3(t *testing.T) {
 // written to measure evidence precision: answers that carry the words of
 // several themes while being about one of them.
 func TestThemeFinderTuningSet4(t *testing.T) {
-	s := scoreConcepts(t, "testdata/concepts_tune4.json")
-	t.Logf("fourth tuning set\n%s", s)
-	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
-		for _, w := range s.wrongEvidence {
-			t.Log(w)
-		}
-	}
+	s := scoreTuningSet(t, "testdata/concepts_tune4.json", "fourth tuning set")
 	// Measured when it was written (2026-12-07), before the mechanism for
 	// answers that name a theme in passing: 18 of 20 found (missed:
 	// avoiding_admission, independence_control), 55% of evidence (59 of
@@ -299,13 +275,7 @@ func TestThemeFinderTuningSet4(t *testing.T) {
 // written for coverage: for each theme, several ways teams say it in
 // shorthand (abbreviations, misspellings, note form, regional words).
 func TestThemeFinderTuningSet5(t *testing.T) {
-	s := scoreConcepts(t, "testdata/concepts_tune5.json")
-	t.Logf("fifth tuning set\n%s", s)
-	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
-		for _, w := range s.wrongEvidence {
-			t.Log(w)
-		}
-	}
+	s := scoreTuningSet(t, "testdata/concepts_tune5.json", "fifth tuning set")
 	// Measured when it was written (2026-12-07), before any cue was fitted
 	// to it: 28 of 35 found (missed: family_conflict,
 	// honest_conversations, independence_control, plans_shared,
@@ -315,6 +285,22 @@ func TestThemeFinderTuningSet5(t *testing.T) {
 	// of 35, 91% (115 of 126), none spurious; per answer precision 86%,
 	// recall 93%.
 	checkConceptFloors(t, s, 0.97, 0.89, 1)
+}
+
+// scoreTuningSet scores the finder on a tuning set and logs the figures
+// under its name; with WHATMATTERS_SHOW_WRONG set, the evidence that is
+// not about its concept too (never for a held-out set: no rule may be
+// fitted to those).
+func scoreTuningSet(t *testing.T, file, name string) conceptScore {
+	t.Helper()
+	s := scoreConcepts(t, file)
+	t.Logf("%s\n%s", name, s)
+	if os.Getenv("WHATMATTERS_SHOW_WRONG") != "" {
+		for _, w := range s.wrongEvidence {
+			t.Log(w)
+		}
+	}
+	return s
 }
 
 // skipHeldOut skips a held-out test when WHATMATTERS_NO_HELDOUT is set, so
