@@ -540,3 +540,48 @@ func TestTeamsPersonalChatActsForTheirTeam(t *testing.T) {
 		t.Errorf("member of the tenant: %+v, %v", m, err)
 	}
 }
+
+// The settings dialog saves a discipline and says so; a team part sent by
+// someone who may not change the team is refused by the engine, and no
+// reply claims it was saved.
+func TestTeamsSettingsDialog(t *testing.T) {
+	db := storagetest.SQLite(t)
+	r := newTeamsRig(t, db)
+	const team = "19:f0e1d2c3b4a5968778695a4b3c2d1e0f@thread.tacv2"
+	const channel = "19:a1b2c3d4e5f60718293a4b5c6d7e8f90@thread.tacv2"
+	first := rigFixture(t, "message_channel_command.json")
+	r.post(first)
+	drained(t, db)
+	where := first.ChannelData
+	submit := rigFixture(t, "invoke_task_submit.json")
+	submit.ID = "f:settings"
+	submit.Conversation.ID, submit.ChannelData = channel, where
+	submit.Value = json.RawMessage(`{"data":{"action":"settings","discipline":"district nurse","team_part":"1","digest_channel":"` +
+		channel + `","digest_day":"1","digest_hour":"9"}}`)
+	before := r.conn.count()
+	if w := r.post(submit); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"message"`) {
+		t.Fatalf("settings submitted: %d %s", w.Code, w.Body)
+	}
+	drained(t, db)
+	m, err := db.GetMember(context.Background(), team, first.From.AADObjectID)
+	if err != nil || m.Discipline != "district nurse" {
+		t.Errorf("member %+v, %v; want the discipline saved", m, err)
+	}
+	r.conn.mu.Lock()
+	var said []string
+	for _, q := range r.conn.requests[before:] {
+		said = append(said, sentText(q))
+	}
+	r.conn.mu.Unlock()
+	all := strings.Join(said, "\n")
+	if !strings.Contains(all, "Your discipline is saved") {
+		t.Errorf("no word that the discipline was saved: %s", all)
+	}
+	if strings.Contains(all, "settings are saved") {
+		t.Errorf("a reply claims the team's settings were saved by someone who may not change them: %s", all)
+	}
+	tm, err := db.GetTeam(context.Background(), team)
+	if err != nil || tm.DigestChannel == channel {
+		t.Errorf("team %+v, %v: the digest moved by someone who is not a lead", tm, err)
+	}
+}

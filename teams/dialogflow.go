@@ -243,6 +243,10 @@ func (a *Adapter) saveSettings(ctx context.Context, eng *flows.Engine, actor flo
 		}
 		replies = append(replies, r...)
 	}
-	replies = append(replies, flows.Reply{Kind: flows.Notice, User: actor.UserID, Title: "Your settings are saved."})
+	if d := sub.Fields[FieldDiscipline]; d != "" {
+		// Said only of what was done: the team's part says for itself
+		// what it changed, or that it was refused.
+		replies = append(replies, flows.Reply{Kind: flows.Notice, User: actor.UserID, Title: "Your discipline is saved: " + d + "."})
+	}
 	return replies, nil
 }
