@@ -64,6 +64,12 @@ func TestPassing(t *testing.T) {
 		{"Asked for communion again, we did it in the garden with her partner", "faith_spiritual", false},
 		{"Wife exhausted, up three times a night with him", "carer_strain", false},
 		{"JIC meds in the house now", "jic_meds", false},
+		// Named among the people around, doing nothing: passing, even alone.
+		{"Husband, the quiz team, a brother in Scotland", "community_groups", true},
+		{"Son in Leeds, daughter, the lads from the Legion", "community_groups", true},
+		// The same people doing something are what the answer is about.
+		{"Husband, the quiz team do his shopping, a brother in Scotland", "community_groups", false},
+		{"The quiz team, his partner", "community_groups", false},
 	}
 	for _, c := range cases {
 		found := false

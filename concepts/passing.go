@@ -1,5 +1,7 @@
 package concepts
 
+import "strings"
+
 // A theme named in passing. An answer often carries the words of several
 // themes while it is about one of them: "wife exhausted after the trip to
 // the hospital pharmacy for the drugs" is about a wife under strain, not
@@ -57,6 +59,9 @@ const openingShare = 25
 
 func markPassing(toks []token, hits []Hit) {
 	if len(hits) < 2 {
+		for i := range hits {
+			markListed(toks, &hits[i])
+		}
 		return
 	}
 	most := make([]int, len(hits)) // the most places of any other theme
@@ -79,7 +84,7 @@ func markPassing(toks []token, hits []Hit) {
 		if at == len(toks) {
 			continue
 		}
-		h.Passing = subordinate(toks, at) ||
+		h.Passing = listed(toks, at) || subordinate(toks, at) ||
 			prepositional(toks, at) && 100*at >= openingShare*len(toks) ||
 			most[i] > h.Places && (toks[at].sent > 0 || !firstClause(toks, at))
 	}
@@ -138,4 +143,99 @@ func countPlaces(ms []span) int {
 		}
 	}
 	return n
+}
+
+// A theme named among the people around. "Partner, the quiz team, a
+// brother in Scotland" says who is there, not what anyone does: the quiz
+// team is one of the person's people, named. The labelling conventions of
+// every set (docs/themes.md) give a bare list of who is around no theme,
+// while "the ladies from church do a rota" or "a neighbour who does the
+// shopping" is about what they do. So a theme whose one place is an item
+// of a list of people, an item that says nothing done, is named in
+// passing, even when it is the answer's only theme.
+
+// people are the words that open an item naming one of the person's
+// people or services around them.
+var people = map[string]bool{
+	"wife": true, "husband": true, "hubby": true, "partner": true, "son": true, "sons": true, "daughter": true,
+	"daughters": true, "dtr": true, "dau": true, "brother": true, "brothers": true, "sister": true, "sisters": true,
+	"niece": true, "nephew": true, "grandson": true, "granddaughter": true, "grandkids": true, "grandchildren": true,
+	"kids": true, "children": true, "mum": true, "dad": true, "mother": true, "father": true, "friend": true,
+	"friends": true, "neighbour": true, "neighbours": true, "nok": true, "family": true, "cousin": true,
+	"aunt": true, "uncle": true, "carers": true, "dns": true, "dn": true, "gp": true, "girls": true, "lads": true,
+	"boys": true, "twins": true, "stepson": true, "stepdaughter": true, "fiance": true, "fiancee": true,
+	"goddaughter": true, "godson": true, "lodger": true, "housemate": true, "ex": true,
+}
+
+// deeds are the words that make an item say what someone does or is,
+// rather than name them.
+var deeds = map[string]bool{
+	"do": true, "does": true, "did": true, "doing": true, "done": true, "help": true, "helps": true, "helped": true,
+	"helping": true, "bring": true, "brings": true, "brought": true, "bringing": true, "pop": true, "pops": true,
+	"popping": true, "sit": true, "sits": true, "sat": true, "sitting": true, "ring": true, "rings": true,
+	"visit": true, "visits": true, "visiting": true, "come": true, "comes": true, "came": true, "coming": true,
+	"care": true, "cares": true, "caring": true, "look": true, "looks": true, "run": true, "runs": true,
+	"drive": true, "drives": true, "take": true, "takes": true, "took": true, "stay": true, "stays": true,
+	"rota": true, "feed": true, "feeds": true, "fed": true, "cook": true, "cooks": true, "shop": true,
+	"shops": true, "check": true, "checks": true, "sang": true, "sing": true, "sings": true, "pray": true,
+	"prays": true, "is": true, "are": true, "was": true, "were": true, "has": true, "have": true, "had": true,
+	"who": true, "that": true, "which": true, "know": true, "knows": true, "keeps": true, "keep": true,
+	"sleeps": true, "lives": true, "live": true, "living": true, "works": true, "work": true, "worried": true,
+	"exhausted": true, "struggling": true, "main": true,
+}
+
+// listed reports whether token at stands in a bare item of a list of
+// people: a sentence of three items or more, two of them opening with one
+// of people, the item holding at saying nothing done.
+func listed(toks []token, at int) bool {
+	sent := toks[at].sent
+	items, named := 0, 0
+	prev := -1
+	opening := true
+	for j := range toks {
+		if toks[j].sent != sent {
+			continue
+		}
+		if toks[j].clause != prev {
+			prev, opening = toks[j].clause, true
+			items++
+		}
+		if opening {
+			n := toks[j].norm
+			if determiners[n] || isNumber(n) || n == "and" || n == "two" || n == "three" || n == "four" || n == "her" || n == "his" {
+				continue
+			}
+			opening = false
+			if people[n] || people[strings.TrimSuffix(n, "s")] {
+				named++
+			}
+		}
+		if toks[j].clause == toks[at].clause && deeds[toks[j].norm] {
+			return false
+		}
+	}
+	return items >= 3 && named >= 2
+}
+
+func isNumber(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// markListed marks a theme said in one place, an item of a list of
+// people, as named in passing.
+func markListed(toks []token, h *Hit) {
+	if h.Places != 1 {
+		return
+	}
+	for at := range toks {
+		if toks[at].start == h.Start {
+			h.Passing = listed(toks, at)
+			return
+		}
+	}
 }
