@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -111,4 +113,24 @@ func (db *DB) Pending(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("checking for pending migrations: %w", err)
 	}
 	return pending, nil
+}
+
+// MigrationsDigest is a hex SHA-256 digest of every migration this build
+// carries, names and contents: two builds with the same digest make the
+// same schema. Tests name the template databases they copy by it.
+func MigrationsDigest() string {
+	h := sha256.New()
+	_ = fs.WalkDir(migrations, "migrations", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := migrations.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(data))
+		h.Write(data)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))
 }
