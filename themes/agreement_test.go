@@ -204,6 +204,14 @@ func TestLoadGold(t *testing.T) {
 // 0.588 / 0.667, F1 0.711 (relationships up from 0.628, community from
 // 0.538). Community is still short of 0.65 on both held-out sets.
 //
+// tune5 (codes_tune5.jsonl, 115 answers) was written on 2026-12-07 by a
+// writer who had seen neither the held-out files nor the coder's rules,
+// from docs/codebook.md alone, rich in community borderlines in new
+// registers (ward handover, care home notes, paramedics, Scottish, Welsh
+// and Irish terms). Measured before any rule was fitted to it, with v7:
+// 0.645 / 0.624 / 0.646 / 0.599, F1 0.746: a new writer's wording reads
+// about as the held-out sets do.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -231,6 +239,10 @@ var agreementFloors = map[string]map[string]float64{
 	"heldout": {
 		flows.DirRelationships: 0.76, flows.DirStories: 0.67, flows.DirCommunity: 0.60, flows.DirAnticipation: 0.64,
 		"capabilities": 0.76,
+	},
+	"tune5": {
+		flows.DirRelationships: 0.62, flows.DirStories: 0.60, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.57,
+		"capabilities": 0.72,
 	},
 	"heldout2": {
 		flows.DirRelationships: 0.67, flows.DirStories: 0.63, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.65,
@@ -268,7 +280,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "heldout", "heldout2"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "heldout", "heldout2"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)
