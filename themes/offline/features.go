@@ -150,6 +150,37 @@ func (d *doc) serviceAgent(i int) bool {
 	return false
 }
 
+// processBefore reports a referral, a leaflet or a scheme put forward
+// (cProcess, not negated) in clause ci's sentence before the clause.
+func (d *doc) processBefore(ci int) bool {
+	s := d.sentences[d.clauseOf[ci]]
+	for i := s[0]; i < s[1] && i < d.clauses[ci][0]; i++ {
+		if d.toks[i].cat&cProcess != 0 && !d.negated(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceBefore reports a service or paid carer, and no one from the
+// person's own life, before word i in its clause: serviceAgent without the
+// writer's team ("we sat down with her daughters" is a conversation with
+// them, not a service's help).
+func (d *doc) serviceBefore(i int) bool {
+	for k := i - 1; k >= 0 && d.toks[k].clause == d.toks[i].clause; k-- {
+		t := &d.toks[k]
+		if t.cat&(lexServices|cPaidCarer) == 0 && t.cat&(lexOwnLife|cNOK) != 0 {
+			return false
+		}
+	}
+	for k := i - 1; k >= 0 && d.toks[k].clause == d.toks[i].clause; k-- {
+		if t := &d.toks[k]; t.cat&(lexServices|cPaidCarer) != 0 && !t.familyCarer {
+			return true
+		}
+	}
+	return false
+}
+
 // ownLifeBefore reports someone from the person's own life before word i
 // in its clause ("his wife and I sat with him"): the help is shared.
 func (d *doc) ownLifeBefore(i int) bool {
@@ -344,7 +375,7 @@ func (d *doc) peopleFacts() fact {
 	// "they help her to the loo", "Church is where all her friends are.
 	// They've been bringing flowers round": what "they" do, when people
 	// from their own life are named.
-	if f&fOwnLife != 0 && f&fSupportPerson == 0 && (d.theySupport() || d.theySentenceSupport() || d.pronounClauseSupport(infos)) {
+	if f&fOwnLife != 0 && f&fSupportPerson == 0 && (d.theySupport() || d.theySentenceSupport() || d.heSheSentenceSupport() || d.pronounClauseSupport(infos)) {
 		f |= fSupportPerson
 	}
 	switch company, home := d.withCompany(); {
@@ -378,7 +409,10 @@ func (d *doc) clauseFacts(ci int, infos []clause) fact {
 	// "Referred to befriending service and Age UK": a community resource
 	// reached only by a referral is help found in "referrals" (community
 	// away), not in community.
-	if c.commRes && !c.refuse && !c.process && (c.descr || c.fix || c.support || d.sentenceHasOther(ci)) {
+	// The same of a list the referral governs: "Refer to hospice day
+	// services, social prescriber and Age UK befriending".
+	listed := !c.descr && !c.support && d.processBefore(ci)
+	if c.commRes && !c.refuse && !c.process && !listed && (c.descr || c.fix || c.support || d.sentenceHasOther(ci)) {
 		f |= fCommunitySrc
 	}
 	return f
@@ -412,9 +446,12 @@ func (c *clause) serviceFacts() fact {
 	if c.relCare {
 		f |= fRelCare
 	}
+	// "Add a service remedy ('ask brokerage for a different agency') and
+	// it is away": a referral, an assessment or a leaflet put forward is
+	// a remedy, as a fix word is.
 	if c.refuse {
 		f |= fFailing
-	} else if c.fix {
+	} else if c.fix || c.process && !c.wentWrong {
 		f |= fFixOutside
 	}
 	if c.service {
@@ -523,11 +560,20 @@ func (d *doc) theySentenceSupport() bool {
 // with them ("being at home with her husband and the cat").
 func (d *doc) withCompany() (company, home bool) {
 	for i := range d.toks {
-		if d.toks[i].w != "with" || d.negated(i) || d.negated(d.runStart(i, cSupport)) {
+		// "Hospice bereavement team have been in touch with the
+		// daughters": the service is the one with them, and the people
+		// close "appear only as people who receive services".
+		if d.toks[i].w != "with" || d.negated(i) || d.negated(d.runStart(i, cSupport)) || d.serviceBefore(i) {
 			continue
 		}
-		for k := i + 1; k < len(d.toks) && k <= i+2 && d.toks[k].clause == d.toks[i].clause; k++ {
-			if d.toks[k].cat&cPerson != 0 && d.toks[k].cat&cGeneric == 0 && !d.clauseHas(d.toks[i].clause, cPlan|cForm|cLabel|cProblem|cHistory|cChrono) {
+		// "With her two sons either side of her": a count word between
+		// is still the people with her.
+		end := i + 2
+		if end < len(d.toks) && countWords[d.toks[end].w] {
+			end++
+		}
+		for k := i + 1; k < len(d.toks) && k <= end && d.toks[k].clause == d.toks[i].clause; k++ {
+			if d.toks[k].cat&(cPerson|cPet) != 0 && d.toks[k].cat&cGeneric == 0 && !d.clauseHas(d.toks[i].clause, cPlan|cForm|cLabel|cProblem|cHistory) {
 				if d.homeWith(i) {
 					home = true
 				} else {

@@ -313,7 +313,10 @@ var storyRules = []rule{
 var communityRules = []rule{
 	// "whos_around answers that name people from the person's own life
 	// locate support in relationships: toward."
-	{stages: at("whos_around"), any: fSupportPerson | fCommunitySrc | fOwnLifeAround, label: toward},
+	// "Care given as a human relationship, where the relationship is the
+	// point (time spent with someone …), also counts", at whos_around as
+	// elsewhere.
+	{stages: at("whos_around"), any: fSupportPerson | fCommunitySrc | fOwnLifeAround | fRelCare, label: toward},
 	{stages: at("whos_around"), all: fServiceHelp, label: away},
 	{stages: at("whos_around"), label: none},
 	// "At least one source of support, company or meaning is found in

@@ -63,6 +63,34 @@ func (d *doc) passiveSupport(i int) bool {
 // theyWords open a sentence about people named before.
 var theyWords = map[string]bool{"they": true, "they've": true, "they're": true, "they'd": true, "theyve": true, "theyre": true}
 
+// heSheWords open a sentence about one person named before.
+var heSheWords = map[string]bool{"she": true, "he": true, "she's": true, "he's": true, "shes": true, "hes": true, "she'd": true, "he'd": true}
+
+// heSheSentenceSupport reports a sentence opened by "she" or "he", after a
+// sentence naming someone from the person's own life, in which that one
+// gives help or care to the person, named as "him" or "her" just after
+// the support word ("Anita, the wife of one of ours. She's been caring for
+// him on her own for two years"): "a family carer shown giving care …
+// is toward".
+func (d *doc) heSheSentenceSupport() bool {
+	for si, s := range d.sentences {
+		if si == 0 || s[0] >= s[1] || !heSheWords[d.toks[s[0]].w] || !d.sentenceOwnLife(si-1) {
+			continue
+		}
+		for i := s[0]; i < s[1]; i++ {
+			if d.toks[i].cat&cSupport == 0 || d.toks[i].cat&cFunction != 0 || d.negated(i) || d.clauseHas(d.toks[i].clause, lexServices) {
+				continue
+			}
+			for k := i + 1; k < s[1] && k <= i+2; k++ {
+				if objectPronouns[d.toks[k].w] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // sentenceOwnLife reports someone from the person's own life, not negated,
 // in sentence si.
 func (d *doc) sentenceOwnLife(si int) bool {
