@@ -119,7 +119,10 @@ func (d *doc) readClause(ci int) clause {
 func (d *doc) readServices(c *clause, i int, neg bool) {
 	t := &d.toks[i]
 	c.service = c.service || t.cat&lexServices != 0 && !neg
-	c.refuse = c.refuse || t.cat&cRefuse != 0 || t.cat&lexServices != 0 && neg
+	// "ReSPECT in the house said not for admission": a service negated
+	// beside a form is the form's plan (a ceiling of care), not a service
+	// refused; plans "found only in … forms" are community away.
+	c.refuse = c.refuse || t.cat&cRefuse != 0 || t.cat&lexServices != 0 && neg && !d.clauseHas(t.clause, cForm)
 	c.process = c.process || t.cat&cProcess != 0 && !neg
 	c.form = c.form || d.formAsHelp(i, neg)
 	c.fix = c.fix || t.cat&(cFix|cIntent) != 0
@@ -242,8 +245,18 @@ func (d *doc) teamCare(i int) bool {
 // that there is no one, or that something failed.
 func (d *doc) readSentence(c *clause, ci int) {
 	s := d.sentences[d.clauseOf[ci]]
+	// "… there was no night care to be had and her husband couldn't do
+	// the nights on his own, so she went into the hospice": a clause
+	// opened by "so" tells what was done about the failure before it, a
+	// service remedy ("add a service remedy … and it is away"), unless
+	// it fails itself.
+	from, to := d.clauses[ci][0], d.clauses[ci][1]
+	remedy := from < to && d.toks[from].w == "so"
 	for i := s[0]; i < s[1]; i++ {
 		t := &d.toks[i]
+		if remedy && (i < from || i >= to) {
+			continue
+		}
 		// "he was never on his own" says he had company.
 		if t.cat&cNobody != 0 && !(t.cat&cNegate == 0 && d.negated(i)) {
 			c.nobodyInSentence = true

@@ -292,6 +292,10 @@ var relationshipRules = []rule{
 	{all: fServices2, none: fTeamTalk | fQuestion, label: away},
 	{all: fOwnLife | fServiceAny, none: fTeamTalk | fQuestion, label: away},
 	{all: fTickbox | fFewContent, has: cLabel | cNOK, none: fTeamTalk | fQuestion, label: away},
+	// "A bare 'no one' or 'no NOK' with nothing more said about it",
+	// beside inputs from services, leaves the person "only as a patient"
+	// ("Lives alone, no support. SW referral made").
+	{all: fNobody | fServiceHelp, none: fTeamTalk | fQuestion, label: away},
 }
 
 // storyRules: recording facts (away) or telling stories (toward).
@@ -327,7 +331,7 @@ var communityRules = []rule{
 	// husband and the cat" says where she wants to be, not where support
 	// comes from; elsewhere it is company.
 	{except: at("what_matters", "hoped"), all: fHomeCompany, label: toward},
-	{stages: at("those_close"), all: fClearPerson, has: cSupport, label: toward},
+	{stages: at("those_close"), all: fClearPerson, has: cSupport, none: fServiceHelp, label: toward},
 	// "Services named only as refused, resented or failing, with no help
 	// put forward, are none."
 	{all: fServiceHelp, none: fFailingOnly, label: away},
