@@ -212,6 +212,51 @@ func TestLoadGold(t *testing.T) {
 // 0.645 / 0.624 / 0.646 / 0.599, F1 0.746: a new writer's wording reads
 // about as the held-out sets do.
 //
+// v8 (2026-12-07) fitted community rules first, then a few others, to the
+// tuning sets only (tune5 among them; its contestable items in
+// testdata/README.md left as labelled), each rule quoting the codebook:
+// people with the person at the death, and a pet, are company ("with her
+// two sons either side of her", "with the cat on his lap": "a source of
+// support, company or meaning … a pet"); people close "with" a service
+// as its agent receive its help ("the hospice bereavement team have been
+// in touch with the daughters": "people close appear only as people who
+// receive services"), and so at those_close a support word beside a
+// service's help is not theirs; a community resource in a list a referral
+// governs is reached by a referral ("Refer to hospice day services,
+// social prescriber and Age UK befriending"); what is handed to someone
+// close is a process ("given the carers' leaflet"), and a process is "a
+// service remedy" beside a refusal; a she/he sentence after one naming a
+// relative, saying she cares for him, shows "a family carer … giving
+// care"; staff who spend their breaks with someone give care as a
+// relationship ("time spent with someone"), at whos_around too; an
+// agency "never the same face" is a service resented; someone named by
+// the community place they come from ("Mr Okafor from the corner shop")
+// is from the person's own life; a service negated beside a form is the
+// form's plan ("ReSPECT said not for admission"), not a refusal; a form
+// "not located" is a failure told (the worked example "OOH didn't know
+// about the DNACPR"); people close who stay over or take time off give
+// support ("her niece has moved in for a month"); a clause opened by
+// "so" after a failure is the remedy ("add a service remedy … and it is
+// away"); "lives alone, no support" beside services leaves the person
+// "only as a patient" (relationships away); at on_your_mind a diagnosis
+// that only says who someone is is off the anticipation subject ("an
+// answer … that only describes the person is usually off subject"); at
+// why, a piece of their past told in sentences is "a piece of their
+// history remembered because it explains something now" (stories
+// toward), a list of traits not ("a trait in general words … is none").
+// Tuning sets, v7 -> v8: tune unchanged (1.000 / 0.953 / 0.952 / 0.974,
+// F1 0.920); tune_extra unchanged (0.864 / 0.618 / 0.980 / 0.806, F1
+// 0.784); tune3 stories 0.535 -> 0.637, community 0.832 -> 0.847
+// (relationships 0.768, anticipation 0.693, F1 0.764 unchanged); tune4
+// community 0.859 -> 0.879, stories 0.393 -> 0.377 (one why answer, "She
+// raised four kids on her own in that house", now read as history);
+// relationships 0.768, anticipation 0.553, F1 0.709 unchanged; tune5
+// 0.645 -> 0.673 relationships, 0.624 -> 0.656 stories, 0.646 -> 0.822
+// community, 0.599 -> 0.658 anticipation (F1 0.746 unchanged). Held-out
+// not measured in this round (WHATMATTERS_NO_HELDOUT); the team scores it
+// once at the end. tune5 is now fitted to, so its figures no longer
+// stand for a new writer's.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -227,11 +272,11 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.77,
 	},
 	"tune3": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.52, flows.DirCommunity: 0.82, flows.DirAnticipation: 0.68,
+		flows.DirRelationships: 0.75, flows.DirStories: 0.62, flows.DirCommunity: 0.83, flows.DirAnticipation: 0.68,
 		"capabilities": 0.75,
 	},
 	"tune4": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.37, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.53,
+		flows.DirRelationships: 0.75, flows.DirStories: 0.37, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.53,
 		"capabilities": 0.69,
 	},
 	// 2026-12-07, v7: relationships measured 0.770, just under its floor
@@ -241,7 +286,7 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.76,
 	},
 	"tune5": {
-		flows.DirRelationships: 0.62, flows.DirStories: 0.60, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.57,
+		flows.DirRelationships: 0.65, flows.DirStories: 0.63, flows.DirCommunity: 0.80, flows.DirAnticipation: 0.63,
 		"capabilities": 0.72,
 	},
 	"heldout2": {

@@ -155,6 +155,9 @@ const (
 	fRecordWord     // a word of the record register
 	fEvents         // a care event
 	fEightWords     // eight words or more
+
+	fHistoryWeak // a trait or role from their past, a span of years (categoryFacts)
+	fTwoCore     // two pronouns, articles or auxiliaries or more: sentences, not a list of traits (countFacts)
 )
 
 // countFacts are facts of a count at least min and at most max (-1: no
@@ -178,6 +181,7 @@ var countFacts = []struct {
 	{fRecordWord, nRecord, 1, -1},
 	{fEvents, nEvents, 1, -1},
 	{fEightWords, nWords, 8, -1},
+	{fTwoCore, nCore, 2, -1},
 }
 
 // categoryFacts are facts of a category present in the answer (quoted
@@ -196,6 +200,7 @@ var categoryFacts = []struct {
 	{fIntent, cIntent | cFix},
 	{fReason, cReason},
 	{fStrongPlan, cOwnPlan},
+	{fHistoryWeak, cHistoryWeak},
 }
 
 // answerFacts are facts read from the answer's words in order (evidence.go).
@@ -304,6 +309,13 @@ var storyRules = []rule{
 	// words; a piece of their history; the writer's account of an
 	// experience together with what it was like."
 	{any: fVoice | fMoment | fHistory | fExperience, label: toward},
+	// "A piece of their history remembered because it explains something
+	// now": the why stage asks for the story behind what matters, so a
+	// piece of their past told there in sentences ("He drove the 22 for
+	// thirty years, knew every stop") is that history; "a trait in
+	// general words ('a proud man') is none", so not a list of traits
+	// ("ex-miner, proud, never asked anyone for anything in his life").
+	{stages: at("why"), all: fHistoryWeak | fEightWords | fTwoCore, none: fTelegraphic | fMostlyRecord, label: toward},
 	// "The register of a record, with no moment and no voice … a sequence
 	// of care events."
 	{any: fChronology | fMostlyRecord | fTickbox2, label: away},
@@ -361,6 +373,12 @@ var anticipationRules = []rule{
 	{stages: at("looking_ahead"), all: fIntent, none: fReactive | fUnsure, label: toward},
 	{stages: at("those_close", "on_your_mind"), has: cIntentStrong, none: fReactive | fUnsure, label: toward},
 	{any: fVoice | fMoment, none: fReactive2 | fClinical | fFailing | fChronology, label: none},
+	// "An answer … that only describes the person is usually off
+	// subject": at on_your_mind, a diagnosis named only to say who
+	// someone is ("Ahmed, 19, lymphoma. … His course mates bring the
+	// lecture notes in"), with no event, assessment or service, is not
+	// the course of care.
+	{stages: at("on_your_mind"), all: fClinical, none: fReactive | fChronology | fEvents | fClinical3 | fServiceAny | fFailing | fWentWrong, label: none},
 	// "Events dealt with as they came … assessments, diagnoses and
 	// results; a plan that only waits and reacts; an account of what went
 	// wrong with no lesson drawn."
