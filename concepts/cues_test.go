@@ -70,6 +70,9 @@ func TestPassing(t *testing.T) {
 		// The same people doing something are what the answer is about.
 		{"Husband, the quiz team do his shopping, a brother in Scotland", "community_groups", false},
 		{"The quiz team, his partner", "community_groups", false},
+		// Said once past the first sentence of an answer naming three themes.
+		{"JIC meds in and the syringe driver up. Wife exhausted. The vicar came Tuesday.", "faith_spiritual", true},
+		{"JIC meds in and the syringe driver up. Wife exhausted. The vicar came Tuesday.", "jic_meds", false},
 	}
 	for _, c := range cases {
 		found := false
