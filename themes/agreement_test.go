@@ -257,6 +257,15 @@ func TestLoadGold(t *testing.T) {
 // once at the end. tune5 is now fitted to, so its figures no longer
 // stand for a new writer's.
 //
+// tune6 (codes_tune6.jsonl, 120 answers) was written on 2026-12-07 by
+// another new writer, blind to the held-out files, the coder's rules and
+// the other files' texts, in settings the others underuse (hospice
+// inpatient units, learning disability, inclusion health, prison, heart
+// failure, COPD, renal and MND care). Measured before any rule was fitted
+// to it: v7 0.619 / 0.584 / 0.561 / 0.649, F1 0.680; v8 0.619 / 0.598 /
+// 0.561 / 0.649, F1 0.680. v8's community rules, fitted to tune5, did not
+// carry over to this writer: community is 0.561 with and without them.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -288,6 +297,10 @@ var agreementFloors = map[string]map[string]float64{
 	"tune5": {
 		flows.DirRelationships: 0.65, flows.DirStories: 0.63, flows.DirCommunity: 0.80, flows.DirAnticipation: 0.63,
 		"capabilities": 0.72,
+	},
+	"tune6": {
+		flows.DirRelationships: 0.59, flows.DirStories: 0.57, flows.DirCommunity: 0.53, flows.DirAnticipation: 0.62,
+		"capabilities": 0.65,
 	},
 	"heldout2": {
 		flows.DirRelationships: 0.67, flows.DirStories: 0.63, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.65,
@@ -325,7 +338,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "heldout", "heldout2"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "heldout", "heldout2"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)
