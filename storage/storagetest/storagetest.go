@@ -174,9 +174,9 @@ func newDatabase(t testing.TB, server, template string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, server)
+	conn, err := connect(ctx, server)
 	if err != nil {
-		return "", fmt.Errorf("connecting to %s: %w", storage.Redact(server), err)
+		return "", err
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, statement); err != nil {
@@ -232,9 +232,9 @@ func pgTemplate(server string) (string, error) {
 	name := "wm_tpl_" + storage.MigrationsDigest()[:16]
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, server)
+	conn, err := connect(ctx, server)
 	if err != nil {
-		return "", fmt.Errorf("connecting to %s: %w", storage.Redact(server), err)
+		return "", err
 	}
 	defer conn.Close(ctx)
 	var exists bool
@@ -294,14 +294,23 @@ func buildTemplate(ctx context.Context, conn *pgx.Conn, server, name string) err
 	return nil
 }
 
+// connect connects to the server's own database.
+func connect(ctx context.Context, server string) (*pgx.Conn, error) {
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", storage.Redact(server), err)
+	}
+	return conn, nil
+}
+
 // admin runs one statement on the server's own database.
 func admin(t testing.TB, server, statement string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, server)
+	conn, err := connect(ctx, server)
 	if err != nil {
-		t.Fatalf("connecting to %s: %v", storage.Redact(server), err)
+		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, statement); err != nil {
