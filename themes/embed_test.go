@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"whatmatters/concepts"
 	"whatmatters/flows"
 	"whatmatters/storage"
 	"whatmatters/storage/storagetest"
@@ -57,6 +58,21 @@ var embedSeeds = []embedSeed{
 		[][2]string{{"Zebrafinch's garden", "garden meant everything to him"}}},
 	{"Fir", "U5", "social worker", "Night sitting twice a week now, and the sitter is kind.",
 		[][2]string{{"night sitting", "Night sitting twice a week now"}}},
+}
+
+// embedCatalogue is a catalogue of one theme the seeds never name: the
+// seeds' phrases stand for what a team writes outside its catalogue (with
+// the built-in one, "syringe driver" is a theme, and a phrase a catalogue
+// cue reads is never an emerging theme).
+func embedCatalogue(t *testing.T) *concepts.Catalogue {
+	t.Helper()
+	cat, err := concepts.Load(strings.NewReader(`{"version": "embed-test", "themes": [{"id": "kites",
+		"label": "Flying kites", "definition": "Kites flown together.", "speaks_to": ["live_well"],
+		"cues": ["kite"], "excludes": []}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 // embedTeam stores the seeds, with their codes, for team TE.
@@ -192,7 +208,8 @@ func newTestEmbedder(t *testing.T, url string, reg prometheus.Registerer, edit .
 
 func buildEmbedDigest(t *testing.T, db *storage.DB, e Embedder) (flows.Digest, Grouping) {
 	t.Helper()
-	d, g, err := BuildDigestWithGrouping(context.Background(), db, DigestOptions{TeamID: "TE", Weeks: 1, Now: embedNow, Embedder: e})
+	d, g, err := BuildDigestWithGrouping(context.Background(), db, DigestOptions{TeamID: "TE", Weeks: 1, Now: embedNow,
+		Embedder: e, Catalogue: embedCatalogue(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,6 +259,7 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 // longer key's is the same theme said more briefly, so the longer key's
 // answers join it.
 func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*themeGroup {
+	inCatalogue := map[string]bool{} // phrase → a catalogue cue finds a theme in it
 	keep := func(a *flows.CodedAnswer, ph *flows.Phrase) string {
 		// An emerging theme is named in people's own words: never those of
 		// someone who asked not to be quoted.
@@ -270,10 +271,25 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 			return ""
 		}
 		words := lowerWords(ph.Phrase)
+		if rolesOnly(words) {
+			return ""
+		}
 		for _, w := range words {
 			if f.avoid[w] {
 				return ""
 			}
+		}
+		// A phrase a catalogue cue reads as a theme ("fast track") is that
+		// theme said where its other cues did not find it, not a theme
+		// outside the catalogue.
+		lower := strings.ToLower(ph.Phrase)
+		in, seen := inCatalogue[lower]
+		if !seen {
+			in = len(f.cat.Find(ph.Phrase)) > 0
+			inCatalogue[lower] = in
+		}
+		if in {
+			return ""
 		}
 		for j := range a.Codes.Phrases {
 			if t := &a.Codes.Phrases[j]; t.Theme != "" && sharesWord(lowerWords(t.Phrase), words) {
@@ -333,6 +349,33 @@ func lowerWords(p string) []string {
 		fs[i] = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	}
 	return fs
+}
+
+// roles are words that name who gives care or who someone is to the
+// person, and what they did in passing: a phrase made of them alone
+// ("hospice cns", "ooh gp", "agency carers", "wife rang") says who was
+// there, which is no theme.
+var roles = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`gp gps cns dn dns ooh hospice nurse nurses carer carers agency team teams
+		doctor doctors dr consultant registrar reg sw ot ots physio physios chaplain macmillan hca hcas staff
+		paramedic paramedics crew ward wards district community palliative pall care service services social
+		worker workers cnss sister brother mum mam dad wife husband hubby son sons daughter daughters dtr
+		family families partner niece nephew grandson granddaughter rang rung called phoned visited came
+		saw seen night day weekend manager matron`) {
+		roles[w] = true
+	}
+}
+
+// rolesOnly reports whether every word of a phrase is one of roles.
+func rolesOnly(words []string) bool {
+	for _, w := range words {
+		if !roles[w] {
+			return false
+		}
+	}
+	return len(words) > 0
 }
 
 // sharesWord reports whether two phrases share a word of three letters or

@@ -51,6 +51,27 @@ func TestEmergingNeverAPseudonymOrPlaceholder(t *testing.T) {
 	}
 }
 
+// A phrase that a catalogue cue reads as a theme is that theme, not one
+// outside the catalogue; a phrase naming only who was there ("hospice
+// cns", "wife rang") is no theme. A phrase outside both recurs as emerging.
+func TestEmergingNeitherCatalogueNorRoles(t *testing.T) {
+	period := []flows.CodedAnswer{
+		phraseAnswer(1, 1, "U1", "district nurse", "Fast track went in Monday.", "fast track"),
+		phraseAnswer(2, 2, "U2", "GP", "Fast track signed today.", "fast track"),
+		phraseAnswer(3, 1, "U1", "district nurse", "Hospice CNS saw him.", "hospice cns"),
+		phraseAnswer(4, 2, "U2", "GP", "Hospice CNS to review.", "hospice cns"),
+		phraseAnswer(5, 1, "U1", "district nurse", "Wife rang at 6.", "wife rang"),
+		phraseAnswer(6, 2, "U2", "GP", "Wife rang the surgery.", "wife rang"),
+		phraseAnswer(7, 1, "U1", "district nurse", "The key safe code has changed.", "key safe"),
+		phraseAnswer(8, 2, "U2", "GP", "No key safe yet.", "key safe"),
+	}
+	f := themeFinder{cat: builtinCatalogue(), period: period, noQuotes: map[string]bool{}, attribute: attribution(period)}
+	_, emerging, _ := f.find(context.Background())
+	if len(emerging) != 1 || emerging[0].Label != "key safe" {
+		t.Errorf("emerging = %+v; want only the key safe", emerging)
+	}
+}
+
 // The digest says which answers the offline coder read in a model's place,
 // and why, even when the model coded none of them.
 func TestReadOfflineSaysWhy(t *testing.T) {
