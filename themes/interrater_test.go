@@ -1,0 +1,164 @@
+package themes
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"whatmatters/flows"
+)
+
+// Two people labelling the same answers do not agree perfectly, and the
+// coder cannot be held to more than they agree with each other. These
+// tests read a tuning file labelled a second time, independently, by a
+// labeller who saw neither the first labels nor the rules
+// (themes/testdata/README.md, "Two labellers"), and log how far the two
+// agree: the ceiling the coder's and finder's figures should be read
+// against.
+
+// TestTwoLabellersOfCodes compares the two labellings of codes_tune6 with
+// each other and with the offline coder.
+func TestTwoLabellersOfCodes(t *testing.T) {
+	first := loadGoldFile(t, "testdata/codes_tune6.jsonl")
+	second := loadGoldFile(t, "testdata/codes_tune6_second.jsonl")
+	if len(first) != len(second) {
+		t.Fatalf("%d answers labelled first, %d second", len(first), len(second))
+	}
+	for i := range first {
+		if first[i].ID != second[i].ID || first[i].Text != second[i].Text || first[i].Stage != second[i].Stage {
+			t.Fatalf("answer %d differs between the labellings: %s and %s", i, first[i].ID, second[i].ID)
+		}
+	}
+	asCodes := func(gs []Gold) []flows.Codes {
+		out := make([]flows.Codes, len(gs))
+		for i, g := range gs {
+			out[i] = flows.Codes{Relationships: g.Relationships, Stories: g.Stories, Community: g.Community,
+				Anticipation: g.Anticipation, Capabilities: g.Capabilities}
+		}
+		return out
+	}
+	_, coder := offCodeFile(t, "testdata/codes_tune6.jsonl")
+	t.Logf("second labeller against the first:\n%s", Agreement(first, asCodes(second)))
+	t.Logf("offline coder v%s against the first:\n%s", OfflineVersion, Agreement(first, coder))
+	t.Logf("offline coder v%s against the second:\n%s", OfflineVersion, Agreement(second, coder))
+}
+
+func loadGoldFile(t *testing.T, path string) []Gold {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gold, err := LoadGold(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gold
+}
+
+// TestTwoLabellersOfThemes compares the two labellings of concepts_tune7
+// by the theme finder's own measures, the first labeller's labels standing
+// as truth: which recurring themes the second finds, how much of the
+// second's evidence the first would call about its theme, and per answer.
+func TestTwoLabellersOfThemes(t *testing.T) {
+	read := func(path string) conceptSet {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s conceptSet
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	first, second := read("testdata/concepts_tune7.json"), read("testdata/concepts_tune7_second.json")
+	if len(first.Answers) != len(second.Answers) {
+		t.Fatalf("%d answers labelled first, %d second", len(first.Answers), len(second.Answers))
+	}
+	for i := range first.Answers {
+		if first.Answers[i].ID != second.Answers[i].ID || first.Answers[i].Text != second.Answers[i].Text {
+			t.Fatalf("answer %d differs between the labellings", i)
+		}
+	}
+	labels := func(s conceptSet) func(i int) []string { return func(i int) []string { return s.Answers[i].Themes } }
+	t.Logf("second labeller against the first:\n%s", compareThemeLabels(first, labels(first), labels(second)))
+	t.Logf("theme finder against the first:\n%s", scoreConcepts(t, "testdata/concepts_tune7.json"))
+	t.Logf("theme finder against the second:\n%s", scoreConcepts(t, "testdata/concepts_tune7_second.json"))
+}
+
+// compareThemeLabels scores labels got against labels want on a set, by
+// the digest's rule for recurring (two cases or more, two people or more).
+func compareThemeLabels(set conceptSet, want, got func(i int) []string) string {
+	recurring := func(labels func(i int) []string) map[string][]int {
+		cases, people, answers := map[string]map[string]bool{}, map[string]map[string]bool{}, map[string][]int{}
+		for i, a := range set.Answers {
+			for _, th := range labels(i) {
+				if cases[th] == nil {
+					cases[th], people[th] = map[string]bool{}, map[string]bool{}
+				}
+				if a.Case != "" {
+					cases[th][a.Case] = true
+				}
+				people[th][a.Author] = true
+				answers[th] = append(answers[th], i)
+			}
+		}
+		out := map[string][]int{}
+		for th := range answers {
+			if len(cases[th]) >= 2 && len(people[th]) >= 2 {
+				out[th] = answers[th]
+			}
+		}
+		return out
+	}
+	wantRec, gotRec := recurring(want), recurring(got)
+	found, evidence, right := 0, 0, 0
+	var spurious, missed []string
+	for th, ids := range gotRec {
+		if _, ok := wantRec[th]; !ok {
+			spurious = append(spurious, th)
+			continue
+		}
+		found++
+		for _, i := range ids {
+			evidence++
+			if slices.Contains(want(i), th) {
+				right++
+			}
+		}
+	}
+	for th := range wantRec {
+		if _, ok := gotRec[th]; !ok {
+			missed = append(missed, th)
+		}
+	}
+	sort.Strings(spurious)
+	sort.Strings(missed)
+	tp, fp, fn := 0, 0, 0
+	for i := range set.Answers {
+		for _, th := range got(i) {
+			if slices.Contains(want(i), th) {
+				tp++
+			} else {
+				fp++
+			}
+		}
+		for _, th := range want(i) {
+			if !slices.Contains(got(i), th) {
+				fn++
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "recurring themes found: %d of %d (%.0f%%); missed %v\n", found, len(wantRec), pct(found, len(wantRec)), missed)
+	fmt.Fprintf(&b, "evidence about its theme: %d of %d answers (%.0f%%)\n", right, evidence, pct(right, evidence))
+	fmt.Fprintf(&b, "spurious recurring themes: %d %v\n", len(spurious), spurious)
+	fmt.Fprintf(&b, "per answer: precision %.0f%%, recall %.0f%%", pct(tp, tp+fp), pct(tp, tp+fn))
+	return b.String()
+}
