@@ -266,6 +266,51 @@ func TestLoadGold(t *testing.T) {
 // 0.561 / 0.649, F1 0.680. v8's community rules, fitted to tune5, did not
 // carry over to this writer: community is 0.561 with and without them.
 //
+// v9 (2026-12-07) was fitted to all six tuning files together, tune6 the
+// new evidence, keeping only rules that fix disagreements in several
+// files and that the codebook decides (tune6's contestable items in
+// testdata/README.md left as labelled), each rule quoting the codebook:
+// at what_matters and why, an answer told in sentences is "a statement
+// of what matters, a life history or a feeling on its own", off the
+// community subject, so a service named in it is not support put forward
+// (only an answer in a record's register, "symptom control, avoid
+// admission, DNACPR discussed + signed", still lists where care comes
+// from: fixes in tune, tune3, tune5, tune6); the death told on its own is
+// not one of the "events dealt with as they came (call-outs, crises,
+// admissions, trips to ED, firefighting)" (tune5, tune6; tune4's "Died at
+// home with his wife and two sons there, the DN had been in an hour
+// before", labelled away, now none); services refused by the person are
+// "none" on community and, neither crisis nor plan, none on anticipation
+// too, unless care events, assessments or a failure come with them
+// (tune_extra, tune3, tune4, tune5); "will come back to this after
+// handover" is a meta reply like "will finish this later" (tune5,
+// tune6); carrying on as now or waiting till the person is ready is "a
+// plan that only waits and reacts" (tune3, tune5, tune6), in everyday
+// words, not a record's; CPR and ICU are interventions, so "Home. Not
+// ICU. Not CPR." is "a clipped list of wishes" (stories away); someone
+// close holding the person's hand is "company". Tried and dropped: a
+// failure of care at the what-happened stages as relationships away
+// (the worked example "OOH didn't know about the DNACPR"), which broke
+// tune_extra and fixed nothing; a negated lesson ("nothing anyone could
+// have done") as no lesson, which moved one answer from toward to none,
+// not to away. Tuning sets, v8 -> v9: tune community 0.952 -> 0.964
+// (others unchanged: 1.000 / 0.953 / 0.974, F1 0.920); tune_extra
+// anticipation 0.806 -> 0.826 (0.864 / 0.618 / 0.980, F1 0.784
+// unchanged); tune3 community 0.847 -> 0.863, anticipation 0.693 ->
+// 0.743 (0.768 / 0.637, F1 0.764 unchanged); tune4 anticipation 0.553 ->
+// 0.563 (0.768 / 0.377 / 0.879, F1 0.709 unchanged); tune5 community
+// 0.822 -> 0.835 (one why answer labelled away, "he'd wait for the carers
+// instead", now none), anticipation 0.658 -> 0.746 (0.673 / 0.656, F1
+// 0.746 unchanged); tune6 0.619 / 0.598 / 0.561 / 0.649, F1 0.680 ->
+// 0.619 / 0.611 / 0.630 / 0.687, F1 0.685. Relationships on tune6 is
+// unchanged: most of its disagreements are the writer's judgement where
+// the other files' writers judge the other way (a list of referrals or a
+// failure at the team's stages as away, staff or a cellmate as the
+// person's people), or its contestable items. Held-out not measured in
+// this round (WHATMATTERS_NO_HELDOUT); the team scores it once at the
+// end. tune6 is now fitted to, so its figures no longer stand for a new
+// writer's.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -273,19 +318,19 @@ func TestLoadGold(t *testing.T) {
 // wording and labelling, which is what a team's own answers will be.
 var agreementFloors = map[string]map[string]float64{
 	"tune": {
-		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.94, flows.DirAnticipation: 0.96,
+		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.96, flows.DirAnticipation: 0.96,
 		"capabilities": 0.91,
 	},
 	"tune_extra": {
-		flows.DirRelationships: 0.85, flows.DirStories: 0.60, flows.DirCommunity: 0.97, flows.DirAnticipation: 0.79,
+		flows.DirRelationships: 0.85, flows.DirStories: 0.60, flows.DirCommunity: 0.97, flows.DirAnticipation: 0.82,
 		"capabilities": 0.77,
 	},
 	"tune3": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.62, flows.DirCommunity: 0.83, flows.DirAnticipation: 0.68,
+		flows.DirRelationships: 0.75, flows.DirStories: 0.62, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.74,
 		"capabilities": 0.75,
 	},
 	"tune4": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.37, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.53,
+		flows.DirRelationships: 0.75, flows.DirStories: 0.37, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.56,
 		"capabilities": 0.69,
 	},
 	// 2026-12-07, v7: relationships measured 0.770, just under its floor
@@ -295,12 +340,12 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.76,
 	},
 	"tune5": {
-		flows.DirRelationships: 0.65, flows.DirStories: 0.63, flows.DirCommunity: 0.80, flows.DirAnticipation: 0.63,
+		flows.DirRelationships: 0.65, flows.DirStories: 0.63, flows.DirCommunity: 0.83, flows.DirAnticipation: 0.74,
 		"capabilities": 0.72,
 	},
 	"tune6": {
-		flows.DirRelationships: 0.59, flows.DirStories: 0.57, flows.DirCommunity: 0.53, flows.DirAnticipation: 0.62,
-		"capabilities": 0.65,
+		flows.DirRelationships: 0.61, flows.DirStories: 0.60, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.68,
+		"capabilities": 0.68,
 	},
 	"heldout2": {
 		flows.DirRelationships: 0.67, flows.DirStories: 0.63, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.65,

@@ -182,3 +182,32 @@ func (d *doc) strongBereave() bool {
 	}
 	return false
 }
+
+// refusalWords make a run of refusal words the person's refusal ("refused
+// the carers", "won't let the DNs in"), not a service failing or resented
+// ("didn't turn up", "third agency").
+var refusalWords = map[string]bool{
+	"refused": true, "refuses": true, "refusing": true, "refuse": true, "declined": true, "declines": true,
+	"declining": true, "decline": true, "won't": true, "wont": true, "wouldn't": true,
+}
+
+// refusalOnly reports services refused by the person, every run of
+// refusal words being a refusal, not a failure or a resentment.
+func (d *doc) refusalOnly() bool {
+	found := false
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.cat&cRefuse == 0 || i > 0 && d.toks[i-1].cat&cRefuse != 0 && d.toks[i-1].clause == t.clause {
+			continue
+		}
+		ok := false
+		for j := i; j < len(d.toks) && d.toks[j].cat&cRefuse != 0 && d.toks[j].clause == t.clause; j++ {
+			ok = ok || refusalWords[d.toks[j].w]
+		}
+		if !ok {
+			return false
+		}
+		found = true
+	}
+	return found
+}

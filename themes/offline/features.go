@@ -49,6 +49,10 @@ func (t *token) descriptive() bool {
 	return t.cat&lexNonDescribing == 0 && !hasDigit(t.w) && len(t.w) > 2 && !countWords[t.w]
 }
 
+// deathWords open a run of chronology words that tells the death itself
+// ("died at home", "passed away"), not a care event.
+var deathWords = map[string]bool{"died": true, "passed": true, "deceased": true, "rip": true}
+
 // countWords say how many, not what someone is like: "two sons" is
 // still a bare label.
 var countWords = map[string]bool{

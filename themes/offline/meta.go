@@ -35,6 +35,19 @@ var metaPhrases = []string{
 	" don't know yet ", " dont know yet ", " do not know yet ", " not met ", " haven't met ",
 	" nothing really ", " nothing to add ", " nothing much ", " same as above ", " as above ",
 	" first visit tomorrow ", " will update ", " update later ", " more later ",
+	// "will finish this later" (the codebook's meta reply): "will come
+	// back to this after handover".
+	" come back to this ", " come back to it ", " finish this later ", " finish this after ",
+}
+
+// metaTimes are the team's own events a meta reply is put off until ("I'll
+// add more after MDT", "will come back to this after handover"): they say
+// when the writer will answer, not what happened.
+var metaTimes = map[string]bool{"handover": true, "mdt": true, "huddle": true, "shift": true}
+
+// metaTime reports word i of words as one of metaTimes after "after".
+func metaTime(words []token, i int) bool {
+	return i > 0 && words[i-1].w == "after" && metaTimes[words[i].w]
 }
 
 func wordList(ts []token) []string {
@@ -57,7 +70,7 @@ func isMeta(d *doc) bool {
 	if n == 0 {
 		return true
 	}
-	if n > 10 {
+	if n > 12 {
 		return false
 	}
 	words := make([]token, 0, n)
@@ -67,8 +80,8 @@ func isMeta(d *doc) bool {
 		}
 	}
 	core, unknown := 0, 0
-	for _, t := range words {
-		if t.cat&(cPerson|cNOK|cPet|cCommunity|cService|cClinical|cMed|cForm|cIntervention|cWish|cLiveWell) != 0 && !metaWords[t.w] {
+	for i, t := range words {
+		if t.cat&(cPerson|cNOK|cPet|cCommunity|cService|cClinical|cMed|cForm|cIntervention|cWish|cLiveWell) != 0 && !metaWords[t.w] && !metaTime(words, i) {
 			return false
 		}
 		switch {
@@ -98,8 +111,11 @@ func isMeta(d *doc) bool {
 func metaPhrase(words []token) (found, meta bool) {
 	text := " " + strings.Join(wordList(words), " ") + " "
 	for _, p := range metaPhrases {
-		if strings.Contains(text, p) && len(words) <= 10 {
-			for _, t := range words {
+		if strings.Contains(text, p) && len(words) <= 12 {
+			for i, t := range words {
+				if metaTime(words, i) {
+					continue
+				}
 				if t.cat&(lexOwnLife|lexServices|cClinical|cPatient|cReactive|cAssess|cWish|cStrain|cForm|cLiveWell|cComfort|cTickbox) != 0 {
 					return true, false
 				}

@@ -174,7 +174,7 @@ func TestTypos(t *testing.T) {
 // none on every direction, no tags and no phrases, and that a short
 // answer that is not meta keeps its reading.
 func TestReadMeta(t *testing.T) {
-	for _, text := range []string{"will add later", "skip", "+1 to Sam", "ditto", "n/a", "same as above", "nothing to add"} {
+	for _, text := range []string{"will add later", "skip", "+1 to Sam", "ditto", "n/a", "same as above", "nothing to add", "will come back to this after handover"} {
 		r := Read("whos_around", text)
 		c := r.Codes
 		if !r.Meta || c.Relationships != lN || c.Stories != lN || c.Community != lN || c.Anticipation != lN ||

@@ -26,6 +26,7 @@ const (
 	nPersonState                 // words of the person's clinical state, and events that happened to them
 	nTickboxRuns                 // runs of tick-box phrases
 	nDates                       // days, dates and numbers
+	nCareEvents                  // runs of care events that are not only the death
 	numCounts
 )
 
@@ -38,6 +39,7 @@ type wordPattern struct {
 	notNegated bool            // and does not follow a negation in its clause
 	runStart   bool            // and the word before it has none of any: one count per run
 	notRefused bool            // and its clause refuses nothing ("refused the night sitters")
+	notWords   map[string]bool // and is none of these words
 }
 
 func (p *wordPattern) matches(d *doc, i int) bool {
@@ -45,7 +47,7 @@ func (p *wordPattern) matches(d *doc, i int) bool {
 	if p.any != 0 && t.cat&p.any == 0 || t.cat&p.all != p.all || t.cat&p.none != 0 {
 		return false
 	}
-	if p.words != nil && !p.words[t.w] {
+	if p.words != nil && !p.words[t.w] || p.notWords[t.w] {
 		return false
 	}
 	if p.runStart && i > 0 && d.toks[i-1].cat&p.any != 0 {
@@ -89,6 +91,10 @@ var wordCounts = []wordCount{
 	{nPersonState, []wordPattern{{any: cClinical | cPatient | cChrono | cAssess, notNegated: true}, {all: cReactive | cService}}},
 	{nTickboxRuns, []wordPattern{{any: cTickbox, runStart: true}}},
 	{nDates, []wordPattern{{any: cDay | cNumber}}},
+	// "Events dealt with as they came (call-outs, crises, admissions,
+	// trips to ED, firefighting)": the death itself ("she died in her own
+	// room with her son holding one hand") is not one of them.
+	{nCareEvents, []wordPattern{{any: cChrono, runStart: true, notWords: deathWords}}},
 }
 
 // A fact is one thing the decision rules read of an answer, one bit each.
@@ -158,6 +164,8 @@ const (
 
 	fHistoryWeak // a trait or role from their past, a span of years (categoryFacts)
 	fTwoCore     // two pronouns, articles or auxiliaries or more: sentences, not a list of traits (countFacts)
+	fCareEvents  // a care event that is not only the death (countFacts)
+	fRefusal     // services refused by the person, and nothing else failing (answerFacts)
 )
 
 // countFacts are facts of a count at least min and at most max (-1: no
@@ -182,6 +190,7 @@ var countFacts = []struct {
 	{fEvents, nEvents, 1, -1},
 	{fEightWords, nWords, 8, -1},
 	{fTwoCore, nCore, 2, -1},
+	{fCareEvents, nCareEvents, 1, -1},
 }
 
 // categoryFacts are facts of a category present in the answer (quoted
@@ -217,6 +226,7 @@ var answerFacts = []struct {
 	{fRecognises, (*doc).recognises},
 	{fPlanWord, func(d *doc) bool { return d.hasStem("plan") }},
 	{fStrongBereave, (*doc).strongBereave},
+	{fRefusal, (*doc).refusalOnly},
 }
 
 // A rule gives its label (or its tag) when the answer's stage and facts
@@ -344,6 +354,15 @@ var communityRules = []rule{
 	// comes from; elsewhere it is company.
 	{except: at("what_matters", "hoped"), all: fHomeCompany, label: toward},
 	{stages: at("those_close"), all: fClearPerson, has: cSupport, none: fServiceHelp, label: toward},
+	// "A statement of what matters, a life history or a feeling on its
+	// own is off subject": where the stage asks what matters or why, an
+	// answer told in sentences is that statement or that history, and a
+	// service named in it ("not going back on NIV", "he'd hate someone
+	// else emptying his catheter") is part of what matters, not support
+	// put forward. Only an answer in the register of a record ("symptom
+	// control, avoid admission, DNACPR discussed + signed") lists where
+	// care comes from.
+	{stages: at("what_matters", "why"), none: fTelegraphic | fMostlyRecord | fTickbox, label: none},
 	// "Services named only as refused, resented or failing, with no help
 	// put forward, are none."
 	{all: fServiceHelp, none: fFailingOnly, label: away},
@@ -383,6 +402,12 @@ var anticipationRules = []rule{
 	// results; a plan that only waits and reacts; an account of what went
 	// wrong with no lesson drawn."
 	{any: fReactive | fChronology | fClinical, label: away},
+	// "Services named only as refused … are none" on community, where
+	// "the answer does not put services forward"; on anticipation the
+	// person's refusal ("Declined the hospice day unit, says it's for old
+	// people") is neither an event dealt with as it came ("call-outs,
+	// crises, admissions, trips to ED, firefighting") nor a plan.
+	{all: fRefusal, none: fCareEvents | fWentWrong, label: none},
 	{all: fFailing, any: fServiceAny | fEvents, label: away},
 	// "An account of what went wrong with no lesson drawn" ("no package
 	// available so he stayed in hospital").
@@ -390,8 +415,9 @@ var anticipationRules = []rule{
 	// "A failure without a lesson is away ('the JICs weren't in, so the
 	// out-of-hours GP sent him in')."
 	{all: fWentWrong, any: fServiceAny | fEvents, label: away},
-	// Care events told as they came ("SD set up Tuesday, settled since").
-	{all: fEvents, label: away},
+	// Care events told as they came ("SD set up Tuesday, settled since");
+	// a death told on its own is not an event "dealt with as it came".
+	{all: fCareEvents, label: away},
 	{all: fTickbox, has: cMed | cIntervention, label: away},
 }
 
