@@ -320,6 +320,48 @@ func TestLoadGold(t *testing.T) {
 // little (community +0.03, anticipation +0.02 on v7); relationships, at
 // 0.41, is this writer's widest gap.
 //
+// v10 (2026-12-07) was fitted to all seven tuning files together, tune7
+// the new evidence (its contestable items in testdata/README.md left as
+// labelled), each rule quoting the codebook. First names: a capitalised
+// first name (the scrubber's lists) is someone "from the person's own
+// life" when said to be someone's own ("my Albert", "our Denise") or when
+// it does something to "him" or "her" later in its clause ("Pat had been
+// up with him three nights running", "Ron holding her hand"), and then at
+// every mention; a name with a service or staff role beside it ("his key
+// worker Dawn", "Marie's been her support worker") is staff, and a name
+// that is neither (the case's pseudonym, "Edna in room 4") stays a name.
+// "Support worker" and "support staff" are paid carers. Regional words
+// for a wife, a child or a sibling ("our lass", "bairn", "our kid") are
+// people ("spelling is not substance"). Care given by one of a couple to
+// the other told with pronouns alone ("he does all her insulin") is "a
+// family carer shown giving care". Bare labels: "Son (LPA H&W)" is "LPA
+// held by son"; "Family present" in a record's register, and "Family
+// with him." as a sentence of its own, are "husband present"; a clause
+// about the patient as a patient ("pt in resp distress", "now not
+// eating") after a bare relative says nothing about them; "Widow." with
+// no one's before it is the person's own state. A clipped list of record
+// phrases about their care ("GSF reg'd March. ACP done, DNACPR, PPC home,
+// JIC issued", "PPD home, no hospital, symptom control") is "the person
+// ... only as a patient" (relationships away) outside the team's stages,
+// where a list is "a bare task". A time's colon ("02:10") no longer ends
+// a sentence. Judged labelling differences, not fitted: a list of
+// referrals and orders at looking_ahead ("JICs, SD if needed, profiling
+// bed, commode, MC nights", "Refer CHC fast track, chase sitting
+// service") is relationships away for the tune5, tune6 and tune7 writers
+// and none for the tune, tune_extra, tune3 and tune4 writers; the
+// codebook's "a bare task such as 'review Tues' or 'chase pharmacy'" is
+// none, so the coder keeps none. Also left: a support worker of eleven
+// years ("my Marie") labelled toward, staff by the codebook's "from the
+// person's own life". Tuning sets, v9 -> v10: tune3 relationships 0.768
+// -> 0.786; tune5 relationships 0.673 -> 0.720, community 0.835 -> 0.849;
+// tune7 0.414 / 0.614 / 0.549 / 0.574, F1 0.713 -> 0.576 / 0.614 / 0.625
+// / 0.574, F1 0.711; tune, tune_extra, tune4 and tune6 unchanged (1.000 /
+// 0.953 / 0.964 / 0.974, F1 0.920; 0.864 / 0.618 / 0.980 / 0.826, F1
+// 0.784; 0.768 / 0.377 / 0.879 / 0.563, F1 0.709; 0.619 / 0.611 / 0.630
+// / 0.687, F1 0.685). Held-out not measured in this round
+// (WHATMATTERS_NO_HELDOUT). tune7 is now fitted to, so its figures no
+// longer stand for a new writer's.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -335,7 +377,7 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.77,
 	},
 	"tune3": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.62, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.74,
+		flows.DirRelationships: 0.78, flows.DirStories: 0.62, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.74,
 		"capabilities": 0.75,
 	},
 	"tune4": {
@@ -349,7 +391,7 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.76,
 	},
 	"tune5": {
-		flows.DirRelationships: 0.65, flows.DirStories: 0.63, flows.DirCommunity: 0.83, flows.DirAnticipation: 0.74,
+		flows.DirRelationships: 0.71, flows.DirStories: 0.65, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.74,
 		"capabilities": 0.72,
 	},
 	"tune6": {
@@ -357,8 +399,8 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.68,
 	},
 	"tune7": {
-		flows.DirRelationships: 0.39, flows.DirStories: 0.59, flows.DirCommunity: 0.52, flows.DirAnticipation: 0.55,
-		"capabilities": 0.69,
+		flows.DirRelationships: 0.56, flows.DirStories: 0.60, flows.DirCommunity: 0.61, flows.DirAnticipation: 0.56,
+		"capabilities": 0.70,
 	},
 	"heldout2": {
 		flows.DirRelationships: 0.67, flows.DirStories: 0.63, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.65,

@@ -16,6 +16,7 @@ func analyse(lx *lexicon, text string) *doc {
 	for i := range d.toks {
 		d.categorise(lx, i)
 	}
+	d.markNamedPeople()
 	for i := range d.toks {
 		for _, r := range wordRules {
 			r(d, i)

@@ -96,7 +96,7 @@ func (d *doc) readClause(ci int) clause {
 		// A phrase is read from its first word: "nobody has been in touch
 		// with his brother" is negated throughout.
 		sup := d.runStart(i, cSupport)
-		if t.cat&cSupport != 0 && t.cat&cService == 0 && !neg && !d.negated(sup) && !d.serviceAgent(i) {
+		if t.cat&cSupport != 0 && t.cat&cService == 0 && !neg && !d.negated(sup) && !d.serviceAgent(i) && !d.bareWith(i) {
 			if d.homeWith(sup) {
 				c.homeCompany = true
 			} else {
@@ -401,7 +401,7 @@ func (d *doc) peopleFacts() fact {
 	case home:
 		f |= fHomeCompany
 	}
-	if d.objectSupport() || d.havePeople() {
+	if d.objectSupport() || d.havePeople() || d.otherCarer() {
 		f |= fSupportPerson
 	}
 	return f
@@ -508,7 +508,12 @@ func (d *doc) clearInstance(ci int, infos []clause) bool {
 	// say what the person is to them.
 	n := &infos[ci+1]
 	near := d.clauseOf[ci+1] == d.clauseOf[ci] || d.clauses[ci][1]-d.clauses[ci][0] <= 4
-	return near && !n.ownLife && n.descr && !n.service && !n.problemOnly()
+	// "Crew called by wife, pt in resp distress", "Husband died 3 wks ago,
+	// now not eating": a clause about the patient as a patient (the
+	// patient named, or symptoms with nothing of what someone did or
+	// went through) says nothing about the relative.
+	patient := d.clauseHas(ci+1, cPatient) || d.clauseHas(ci+1, cClinical) && !d.clauseHas(ci+1, cSupport|cHistory|cHistoryWeak|cStrain)
+	return near && !n.ownLife && n.descr && !n.service && !n.problemOnly() && !patient
 }
 
 // givesSupport reports someone from the person's own life (or a place of
@@ -580,7 +585,7 @@ func (d *doc) withCompany() (company, home bool) {
 		// "Hospice bereavement team have been in touch with the
 		// daughters": the service is the one with them, and the people
 		// close "appear only as people who receive services".
-		if d.toks[i].w != "with" || d.negated(i) || d.negated(d.runStart(i, cSupport)) || d.serviceBefore(i) {
+		if d.toks[i].w != "with" || d.negated(i) || d.negated(d.runStart(i, cSupport)) || d.serviceBefore(i) || d.bareWith(i) {
 			continue
 		}
 		// "With her two sons either side of her": a count word between
@@ -760,4 +765,76 @@ func (d *doc) sentenceOwnLifeBefore(ci int, infos []clause) bool {
 		}
 	}
 	return false
+}
+
+// otherGender pairs a subject pronoun with the pronouns of someone of the
+// other sex, who cannot be the same one.
+var otherGender = map[string]map[string]bool{
+	"he":    {"her": true, "hers": true},
+	"he's":  {"her": true, "hers": true},
+	"hes":   {"her": true, "hers": true},
+	"she":   {"him": true, "his": true},
+	"she's": {"him": true, "his": true},
+	"shes":  {"him": true, "his": true},
+}
+
+// otherCarer reports care given by one of a couple to the other, told
+// with pronouns alone ("he does all her insulin", "she does all his
+// tablets"): "he" and "her" are two people, and the one who gives the care
+// is "a family carer shown giving care ('his wife does all his injections
+// and his crossword clues')" (community toward). Not where the sentence
+// names a service, a paid carer or the writer's team, who may be the one
+// caring ("the DN, she does his dressings").
+func (d *doc) otherCarer() bool {
+	for i := range d.toks {
+		others := otherGender[d.toks[i].w]
+		if others == nil || d.sentenceHas(d.toks[i].sent, cService|cPaidCarer|cTeam) {
+			continue
+		}
+		c := d.toks[i].clause
+		for k := i + 1; k < len(d.toks) && k <= i+3 && d.toks[k].clause == c; k++ {
+			if d.toks[k].cat&cSupport == 0 || d.negated(k) {
+				continue
+			}
+			for j := k; j < len(d.toks) && j <= k+3 && d.toks[j].clause == c; j++ {
+				if others[d.toks[j].w] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// sentenceHas reports whether sentence si holds a word of the category.
+func (d *doc) sentenceHas(si int, cat lexCat) bool {
+	s := d.sentences[si]
+	for i := s[0]; i < s[1]; i++ {
+		if d.toks[i].cat&cat != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// bareWith reports word i in a sentence of four words at most that holds
+// only people, "with" and a pronoun ("Family with him." at the end of a
+// record): "a relative who appears only as a label ('NOK', 'family
+// aware', 'husband present')" is a bare mention, not company.
+func (d *doc) bareWith(i int) bool {
+	s := d.sentences[d.toks[i].sent]
+	if s[1]-s[0] > 4 {
+		return false
+	}
+	with := false
+	for k := s[0]; k < s[1]; k++ {
+		t := &d.toks[k]
+		switch {
+		case t.w == "with":
+			with = true
+		case t.cat&lexOwnLife == 0 && !objectPronouns[t.w] && t.w != "them":
+			return false
+		}
+	}
+	return with
 }

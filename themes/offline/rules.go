@@ -284,6 +284,22 @@ var relationshipRules = []rule{
 	// the two lads with him", "Wife has her sister").
 	{any: fSupportPerson | fHomeCompany, none: fProblemPerson, label: toward},
 	{stages: at("what_matters", "hoped"), all: fNamedOwnLife, label: toward},
+	// "Anyone else appears, if at all, only as a bare label ('NOK dtr',
+	// 'family informed')": a relative named only as present or aware, in
+	// the register of a record ("PPD home. Symptoms controlled. Family
+	// present."), leaves the person "only as a patient".
+	{except: teamStages, all: fOwnLife | fMostlyRecord, has: cLabel | cNOK, none: fNamedOwnLife | fTeamTalk | fQuestion, label: away},
+	// "On subject when the answer describes the person, their situation or
+	// their care"; away when "the person appears only as a patient
+	// (diagnosis, symptoms, function, risks, medicines, inputs from
+	// services)": a clipped list of record phrases about their care ("GSF
+	// reg'd March. ACP done, DNACPR, PPC home, JIC issued", and where the
+	// stage asks what was hoped for, "PPD home, no hospital, symptom
+	// control") sees them only in the terms of their care. A list in
+	// everyday words ("independence. own bed. PPD home") is "everyday
+	// words" (none); at the team's stages a list is the team's own tasks
+	// ("a bare task such as 'review Tues'": none).
+	{except: teamStages, all: fTelegraphic | fTickbox2, none: fNamedOwnLife | fClearPerson | fSupportPerson, label: away},
 	// "A relative as a problem only is away."
 	{all: fProblemPerson, label: away},
 	// "Noticing isolation with care is toward": no one visits, and the

@@ -186,6 +186,12 @@ func (z *tokenizer) mark(r, prev, next rune, i int) {
 		z.pendSent = true
 		return
 	case markSentence:
+		// Not the colon of a time ("called 02:10 by wife"): "spelling is
+		// not substance", and a time is not the end of a sentence.
+		if r == ':' && unicode.IsDigit(prev) && unicode.IsDigit(next) {
+			z.pendClause = true
+			return
+		}
 		z.pendSent = true
 		return
 	case markClause:

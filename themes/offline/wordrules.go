@@ -84,6 +84,16 @@ var wordRules = []func(d *doc, i int){
 			t.cat &^= cPerson
 		}
 	},
+	// "Widow. Lives alone.": "widow" with no one's before it is the
+	// person's own state, a trait of their past, not someone "from the
+	// person's own life"; "his widow" is.
+	func(d *doc, i int) {
+		t := &d.toks[i]
+		if t.w != "widow" && t.w != "widower" || i > 0 && possessives[d.toks[i-1].w] && d.toks[i-1].clause == t.clause {
+			return
+		}
+		t.cat = t.cat&^cPerson | cHistoryWeak
+	},
 	// "Father Tom" is a priest.
 	func(d *doc, i int) {
 		t := &d.toks[i]
@@ -132,11 +142,13 @@ var wordRules = []func(d *doc, i int){
 		}
 		t.cat |= cDay
 	},
-	// "Daughter (NOK)": a relative followed by "(NOK)" is named as next of
-	// kin, a bare label ("a relative who appears only as a label ('NOK')").
+	// "Daughter (NOK)": a relative followed by "(NOK)" or "(LPA" is named
+	// as next of kin, a bare label ("a relative who appears only as a label ('NOK')").
 	func(d *doc, i int) {
 		t := &d.toks[i]
-		if t.cat&cPerson == 0 || i+1 >= len(d.toks) || d.toks[i+1].cat&cNOK == 0 {
+		// The same of "Son (LPA H&W)": "'LPA held by son'" is the
+		// codebook's own bare label.
+		if t.cat&cPerson == 0 || i+1 >= len(d.toks) || d.toks[i+1].cat&cNOK == 0 && !lpaWords[d.toks[i+1].w] {
 			return
 		}
 		if strings.Contains(d.text[t.end:d.toks[i+1].start], "(") {
