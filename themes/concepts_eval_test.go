@@ -94,7 +94,12 @@ func scoreConcepts(t *testing.T, file string) conceptScore {
 			caseID = caseIDs[a.Case]
 			avoid[strings.ToLower(a.Case)] = true
 		}
-		c, err := off.Code(context.Background(), flows.CodeInput{Template: a.Template, Stage: a.Stage, Text: a.Text})
+		var keep []string
+		if a.Case != "" {
+			keep = []string{a.Case}
+		}
+		text := asStored(t, a.Text, keep...)
+		c, err := off.Code(context.Background(), flows.CodeInput{Template: a.Template, Stage: a.Stage, Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +107,7 @@ func scoreConcepts(t *testing.T, file string) conceptScore {
 		gold[id] = a.Themes
 		period = append(period, flows.CodedAnswer{
 			Answer: flows.Answer{ID: id, ReflectionID: a.Reflection, Stage: a.Stage, Author: a.Author,
-				Discipline: a.Discipline, Text: a.Text, CreatedAt: base.AddDate(0, 0, -7*a.Week)},
+				Discipline: a.Discipline, Text: text, CreatedAt: base.AddDate(0, 0, -7*a.Week)},
 			CaseID: caseID, Template: a.Template, Codes: &c})
 	}
 	// The gold recurring concepts, by the digest's own rule.

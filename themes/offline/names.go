@@ -63,11 +63,16 @@ func nameKey(w string) string {
 	return strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
 }
 
-// firstName reports word i as a likely first name: capitalised, unknown to
-// the lexicon, on the scrubber's first-name lists, and not a word that
-// opens a question ("Will he cope", "May she").
+// firstName reports word i as a likely first name: the scrubber's
+// placeholder for one (stored answers have their names taken out), or a
+// word capitalised, unknown to the lexicon, on the scrubber's first-name
+// lists, and not a word that opens a question ("Will he cope", "May
+// she").
 func (d *doc) firstName(i int) bool {
 	t := &d.toks[i]
+	if t.nameHole {
+		return true // a name the scrubber took out
+	}
 	if !t.upper || t.synthetic || t.cat != 0 || hasDigit(t.w) {
 		return false
 	}

@@ -316,3 +316,35 @@ func TestAnticipationRules(t *testing.T) {
 		t.Errorf("affairs in order tagged anticipate: %v", tags)
 	}
 }
+
+// TestNamesTakenOutByTheScrubber checks that a name the scrubber took out
+// ("[name]", as answers are stored) is read as the name it stood for: one
+// of the person's own people where the text shows it ("my [name]", "[name]
+// had been up with him"), staff where a role stands beside it, and the
+// tokenizer still splits the text as Words does.
+func TestNamesTakenOutByTheScrubber(t *testing.T) {
+	cases := []struct {
+		stage, text string
+		want        flows.Label
+	}{
+		{"what_matters", "In her own words: 'Bingo Thursday, my [name], and no needles'.", lT},
+		{"what_happened", "He was admitted after a fall. [name] had been up with him three nights running.", lT},
+		{"happened", "She died at teatime with [name] holding her hand.", lT},
+		// Staff by a role: not someone of the person's own life.
+		{"whos_around", "His key worker [name], the DNs, and the GP.", lA},
+	}
+	for _, tc := range cases {
+		if got := Read(tc.stage, tc.text).Codes.Relationships; got != tc.want {
+			t.Errorf("%s %q: relationships %s, want %s", tc.stage, tc.text, got, tc.want)
+		}
+	}
+	for _, text := range []string{"my [name], [name]'s dog", "[name] had been up [date]", "[[name]] [name"} {
+		var got []string
+		for _, tk := range tokenize(text).toks {
+			got = append(got, tk.w)
+		}
+		if want := Words(text); !slices.Equal(got, want) {
+			t.Errorf("%q:\n got %q\nwant %q", text, got, want)
+		}
+	}
+}

@@ -22,6 +22,7 @@ type token struct {
 	name        bool   // a capitalised word the lexicon does not know: likely a name
 	wishSpan    bool   // inside a wish of several words ("stay at home")
 	familyCarer bool   // inside a family-carer entry of several words ("main carer")
+	nameHole    bool   // the scrubber's placeholder for a name, "[name]"
 }
 
 // doc is one answer, tokenised and matched against the lexicon.
@@ -53,6 +54,11 @@ func tokenize(text string) *doc {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		next, _ := utf8.DecodeRuneInString(text[i+size:])
 		switch {
+		case r == '[' && strings.HasPrefix(text[i:], namePlaceholder):
+			z.nameHole(i)
+			prev = ']'
+			i += len(namePlaceholder)
+			continue
 		case isWordRune(r):
 			z.letter(r, i, size)
 		case isApostrophe(r) && len(z.buf) > 0:
@@ -143,6 +149,25 @@ func (z *tokenizer) flush() {
 	})
 	z.sentStart = false
 	z.start = -1
+}
+
+// namePlaceholder is what the scrubber leaves where it took out a name
+// (scrub's doc): stored answers are read with their names so replaced.
+const namePlaceholder = "[name]"
+
+// nameHole adds the scrubber's placeholder for a name at i as one word,
+// "name" as Words gives it, standing where a name stood: "my [name]" and
+// "[name] had been up with him" are read as "my Albert" and "Pat had been
+// up with him" are (names.go), and the brackets break no clause.
+func (z *tokenizer) nameHole(i int) {
+	z.flush()
+	z.brk()
+	z.d.toks = append(z.d.toks, token{
+		w: "name", start: i + 1, end: i + len(namePlaceholder) - 1, upper: true,
+		sentStart: z.sentStart, sent: z.sent, clause: z.clause,
+		quoted: z.inDouble || z.inCurly || z.inSingle, nameHole: true,
+	})
+	z.sentStart = false
 }
 
 // brk takes a pending sentence or clause break, before the next word.
