@@ -370,12 +370,22 @@ func TestLoadGold(t *testing.T) {
 // first-name rule alone would never fire. The tokenizer now reads the
 // scrubber's "[name]" as the name it stood for (names.go), and every
 // figure from here on is taken on the stored text (asStored): the same
-// rules, measured as they work. As stored, v10: tune 1.000 / 0.953 /
-// 0.964 / 0.974; tune_extra 0.864 / 0.590 / 0.980 / 0.826 (stories 0.618
-// as written: one list whose names were taken out); tune3 0.786 / 0.637 /
-// 0.863 / 0.743; tune4 0.768 / 0.377 / 0.879 / 0.563; tune5 0.720 /
-// 0.643 / 0.849 / 0.728; tune6 0.619 / 0.611 / 0.630 / 0.699; tune7 0.588
-// / 0.601 / 0.625 / 0.574.
+// rules, measured as they work. A name's possessive ("[name]'s") opens no
+// quotation. As stored, v10: tune 1.000 / 0.953 / 0.964 / 0.974; tune_extra
+// 0.864 / 0.590 / 0.980 / 0.826 (stories 0.618 as written: one list whose
+// names were taken out); tune3 0.786 / 0.637 / 0.863 / 0.743; tune4 0.768
+// / 0.377 / 0.879 / 0.563; tune5 0.720 / 0.656 / 0.849 / 0.728; tune6
+// 0.619 / 0.611 / 0.630 / 0.687; tune7 0.576 / 0.614 / 0.625 / 0.574.
+//
+// tune8 (codes_tune8.jsonl, 120 answers) was written on 2026-12-07 by a
+// fourth new writer, blind like the others, while v10 was being fitted
+// (its fitter never saw it), with family and staff both named by first
+// name. Measured before any rule was fitted to it, as written: v7 0.538 /
+// 0.832 / 0.666 / 0.634, F1 0.718; v8 0.538 / 0.833 / 0.679 / 0.634; v9
+// 0.538 / 0.833 / 0.691 / 0.634, F1 0.721; v10 0.582 / 0.833 / 0.718 /
+// 0.634, F1 0.721; v10 as stored 0.580 / 0.833 / 0.718 / 0.634. Each
+// version from v7 to v10 read this unseen writer a little better
+// (relationships +0.04, community +0.05 in all), and none worse.
 //
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
@@ -406,7 +416,7 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.76,
 	},
 	"tune5": {
-		flows.DirRelationships: 0.71, flows.DirStories: 0.63, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.72,
+		flows.DirRelationships: 0.71, flows.DirStories: 0.65, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.72,
 		"capabilities": 0.72,
 	},
 	"tune6": {
@@ -415,6 +425,10 @@ var agreementFloors = map[string]map[string]float64{
 	},
 	"tune7": {
 		flows.DirRelationships: 0.56, flows.DirStories: 0.60, flows.DirCommunity: 0.61, flows.DirAnticipation: 0.56,
+		"capabilities": 0.70,
+	},
+	"tune8": {
+		flows.DirRelationships: 0.56, flows.DirStories: 0.81, flows.DirCommunity: 0.70, flows.DirAnticipation: 0.61,
 		"capabilities": 0.70,
 	},
 	"heldout2": {
@@ -489,7 +503,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "heldout", "heldout2"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "heldout", "heldout2"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)

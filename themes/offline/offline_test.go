@@ -330,6 +330,8 @@ func TestNamesTakenOutByTheScrubber(t *testing.T) {
 		{"what_matters", "In her own words: 'Bingo Thursday, my [name], and no needles'.", lT},
 		{"what_happened", "He was admitted after a fall. [name] had been up with him three nights running.", lT},
 		{"happened", "She died at teatime with [name] holding her hand.", lT},
+		// "[name]'s" is a possessive, not a quotation opening.
+		{"those_close", "[name]'s got her sister staying and the WI ladies have done a meal rota.", lT},
 		// Staff by a role: not someone of the person's own life.
 		{"whos_around", "His key worker [name], the DNs, and the GP.", lA},
 	}
@@ -337,6 +339,9 @@ func TestNamesTakenOutByTheScrubber(t *testing.T) {
 		if got := Read(tc.stage, tc.text).Codes.Relationships; got != tc.want {
 			t.Errorf("%s %q: relationships %s, want %s", tc.stage, tc.text, got, tc.want)
 		}
+	}
+	if d := tokenize("[name]'s got her sister staying. She said 'come in'"); d.toks[0].quoted || d.toks[1].quoted || !d.toks[len(d.toks)-1].quoted {
+		t.Errorf("[name]'s opened a quotation, or a real one was missed")
 	}
 	for _, text := range []string{"my [name], [name]'s dog", "[name] had been up [date]", "[[name]] [name"} {
 		var got []string

@@ -59,6 +59,8 @@ func tokenize(text string) *doc {
 			prev = ']'
 			i += len(namePlaceholder)
 			continue
+		case isApostrophe(r) && z.afterNameHole(i):
+			// "[name]'s": a possessive, not a quotation opening.
 		case isWordRune(r):
 			z.letter(r, i, size)
 		case isApostrophe(r) && len(z.buf) > 0:
@@ -168,6 +170,12 @@ func (z *tokenizer) nameHole(i int) {
 		quoted: z.inDouble || z.inCurly || z.inSingle, nameHole: true,
 	})
 	z.sentStart = false
+}
+
+// afterNameHole reports whether i is just after a name placeholder.
+func (z *tokenizer) afterNameHole(i int) bool {
+	n := len(z.d.toks)
+	return len(z.buf) == 0 && n > 0 && z.d.toks[n-1].nameHole && z.d.toks[n-1].end+1 == i
 }
 
 // brk takes a pending sentence or clause break, before the next word.
