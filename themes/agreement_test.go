@@ -387,6 +387,51 @@ func TestLoadGold(t *testing.T) {
 // version from v7 to v10 read this unseen writer a little better
 // (relationships +0.04, community +0.05 in all), and none worse.
 //
+// v11 (2026-12-07) was fitted to all eight tuning files together, tune8
+// the new evidence (its contestable items in testdata/README.md left as
+// labelled), as stored, each rule quoting the codebook. A relative who
+// only turns up in a clipped chain of care events ("OOH called x3 over
+// the weekend, agitation, midaz given each time. Son rang 111 at 3am",
+// "Pt settled. Wife asleep in chair", "Died on AMU after 14 hrs in ED.
+// Family arrived after.") is a step of "a sequence of care events", the
+// person seen "only as a patient" with anyone else "only as a bare
+// label": relationships away (tune5, tune8), not where the stage asks
+// about the person nor at the team's stages. "Going to" before a place
+// ("still going to the mandir every morning") is going somewhere, not an
+// intention; and the person's own quoted words ("'I'll not have strangers
+// in the house'") bring no plan, as they already brought no other plan
+// word (anticipation none: tune5, tune8). Tried and dropped: a name with
+// its shift ("Bev on days", "Kim from nights") as staff, which fixed one
+// tune8 answer and broke another ("Kim from nights was with her", care
+// given as a relationship at the death). Judged labelling differences
+// between writers, not fitted: a preferred place in a wish list at
+// what_matters and hoped ("PPD home. Comfortable. Family present.") is
+// anticipation toward for the tune, tune3 and tune6 writers (the
+// codebook's "a form listed as done ... PPC home ... toward") and none for
+// the tune5, tune7 and tune8 writers, so the coder keeps toward; services
+// alone at difference ("Package of care was in place", "DNs overstretched
+// ... System failed him") are relationships away for the tune3, tune4,
+// tune6 and tune8 writers and none for the tune, tune_extra and tune7
+// writers, so the coder keeps none ("about the team, a process"); a
+// bereavement referral at those_close ("Daughter referred to Cruse") is
+// anticipation none for the tune3, tune4, tune7 and tune8 writers, away
+// for tune6's and toward (like a six-week call booked) for the tune and
+// tune_extra writers, so the coder keeps toward; staff as the only
+// people, warmly told ("Just the staff. Bev on days has got fond of her"),
+// is away for the tune8 writer and toward for tune7's ("Kayleigh on
+// nights sits up and does her nails with her"). Tuning sets, v10 -> v11,
+// as stored: tune5 relationships 0.720 -> 0.736, anticipation 0.728 ->
+// 0.742; tune8 0.580 / 0.833 / 0.718 / 0.634, F1 0.721 -> 0.611 / 0.833
+// / 0.718 / 0.646, F1 0.721; tune, tune_extra, tune3, tune4, tune6 and
+// tune7 unchanged (1.000 / 0.953 / 0.964 / 0.974, F1 0.920; 0.864 / 0.590
+// / 0.980 / 0.826, F1 0.784; 0.786 / 0.637 / 0.863 / 0.743, F1 0.764;
+// 0.768 / 0.377 / 0.879 / 0.563, F1 0.709; 0.619 / 0.611 / 0.630 /
+// 0.687, F1 0.685; 0.576 / 0.614 / 0.625 / 0.574, F1 0.711). Held-out
+// not measured in this round (WHATMATTERS_NO_HELDOUT). tune8 is now
+// fitted to, so its figures no longer stand for a new writer's; the
+// goal (0.65 on every direction for writers never seen) is still not
+// met on relationships and anticipation.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -416,7 +461,7 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.76,
 	},
 	"tune5": {
-		flows.DirRelationships: 0.71, flows.DirStories: 0.65, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.72,
+		flows.DirRelationships: 0.73, flows.DirStories: 0.65, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.74,
 		"capabilities": 0.72,
 	},
 	"tune6": {
@@ -428,8 +473,8 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.70,
 	},
 	"tune8": {
-		flows.DirRelationships: 0.56, flows.DirStories: 0.81, flows.DirCommunity: 0.70, flows.DirAnticipation: 0.61,
-		"capabilities": 0.70,
+		flows.DirRelationships: 0.60, flows.DirStories: 0.82, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.64,
+		"capabilities": 0.71,
 	},
 	"heldout2": {
 		flows.DirRelationships: 0.67, flows.DirStories: 0.63, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.65,
@@ -511,6 +556,9 @@ func TestAgreementWithLabelledData(t *testing.T) {
 			gold, got := offCodeFile(t, "testdata/codes_"+set+".jsonl")
 			r := Agreement(gold, got)
 			t.Logf("offline coder v%s on %s:\n%s", OfflineVersion, set, r)
+			if os.Getenv("WM_STORED_DUMP") != "" && !strings.HasPrefix(set, "heldout") {
+				logStoredDisagreements(t, gold, got)
+			}
 			floors := agreementFloors[set]
 			for _, dir := range flows.Directions {
 				if r.Kappa[dir] < floors[dir] {
@@ -521,6 +569,20 @@ func TestAgreementWithLabelledData(t *testing.T) {
 				t.Errorf("capability micro-F1 %.3f below its floor %.2f", r.CapabilityF1, floors["capabilities"])
 			}
 		})
+	}
+}
+
+// logStoredDisagreements logs, for a tuning file, each answer whose
+// directions the coder reads otherwise than its labels, with the text as
+// stored (the text the coder read). Set WM_STORED_DUMP=1 to see them.
+func logStoredDisagreements(t *testing.T, gold []Gold, got []flows.Codes) {
+	t.Helper()
+	for i, g := range gold {
+		for _, dir := range flows.Directions {
+			if g.Direction(dir) != got[i].Direction(dir) {
+				t.Logf("%s %-13s %-13s gold %-6s got %-6s | %s", g.ID, g.Stage, dir, g.Direction(dir), got[i].Direction(dir), asStored(t, g.Text))
+			}
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ const (
 	// lexQuoteMasked are categories a quoted word does not bring to the
 	// directions: an ambulance in "I'll leave in a box, not an ambulance"
 	// is the person's voice, not a service put forward.
-	lexQuoteMasked = lexServices | cClinical | cReactive | cAssess | cChrono | cForm | cPlan | cIntent | cTickbox |
+	lexQuoteMasked = lexServices | cClinical | cReactive | cAssess | cChrono | cForm | cPlan | cIntent | cIntentStrong | cTickbox |
 		cNumber | cLabel | cRefuse | cWentWrong | cFix | cPatient | cHypothetical | cLesson
 )
 

@@ -276,6 +276,19 @@ var relationshipRules = []rule{
 	{stages: at("those_close"), any: fServiceAny | fOwnLife | fNegPeople | fNobody, label: away},
 	{stages: at("those_close"), has: cBereave | cLabel | cNOK | cTickbox, label: away},
 	{stages: at("those_close"), label: none},
+	// "The person appears only as a patient (diagnosis, symptoms,
+	// function, risks, medicines, inputs from services), and anyone else
+	// appears, if at all, only as a bare label"; "a sequence of care
+	// events with nothing of what it was like for anyone": a relative
+	// who only turns up in a clipped chain of care events ("OOH called x3
+	// over the weekend, agitation, midaz given each time. Son rang 111 at
+	// 3am", "Pt settled. Wife asleep in chair", "Died on AMU after 14 hrs
+	// in ED. Family arrived after.") is one more step of the chain, with
+	// nothing about the bond, how they are or what they do for the
+	// person. Not where the stage asks about the person (a wish list is
+	// "everyday words") nor at the team's stages (a list there is "a bare
+	// task").
+	{except: at("what_matters", "why", "hoped", "looking_ahead", "difference", "learn"), all: fOwnLife | fTelegraphic | fPersonState, any: fReactive | fCareEvents | fClinical, none: fStrainPerson | fSupportPerson | fHomeCompany | fVoice | fMoment | fHistory | fExperience | fTeamTalk | fQuestion | fLesson, label: away},
 	// "At least one person, pet or community from the person's own life
 	// appears as part of that life, with something about the bond."
 	{all: fClearPerson, label: toward},

@@ -7,6 +7,16 @@ import "strings"
 // first; a rule may change the words after or before the one it reads.
 // Adding a rule is adding a row.
 var wordRules = []func(d *doc, i int){
+	// "Still going to the mandir every morning": "going to" before a
+	// place is going somewhere, a habit told ("loves a bacon roll on a
+	// Saturday" is everyday words), not "a plan ... made ahead of need".
+	func(d *doc, i int) {
+		if i+2 >= len(d.toks) || d.toks[i].w != "going" || d.toks[i+1].w != "to" || !goingToPlace[d.toks[i+2].w] {
+			return
+		}
+		d.toks[i].cat &^= cIntent | cIntentStrong
+		d.toks[i+1].cat &^= cIntent | cIntentStrong
+	},
 	// A capitalised word inside a sentence that the lexicon does not know
 	// is likely a name.
 	func(d *doc, i int) {
@@ -187,3 +197,9 @@ func (d *doc) near(i, n int, cat lexCat) bool {
 	}
 	return false
 }
+
+// goingToPlace are the words after "going to" that make it going
+// somewhere ("going to the mandir", "going to church"), not an intention
+// ("going to ring").
+var goingToPlace = map[string]bool{"the": true, "a": true, "an": true, "his": true, "her": true, "their": true, "my": true, "our": true,
+	"church": true, "chapel": true, "mass": true, "mosque": true, "bingo": true, "college": true, "school": true, "work": true, "bed": true}
