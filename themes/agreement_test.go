@@ -432,6 +432,18 @@ func TestLoadGold(t *testing.T) {
 // goal (0.65 on every direction for writers never seen) is still not
 // met on relationships and anticipation.
 //
+// tune9 (codes_tune9.jsonl, 120 answers) was written on 2026-12-07 by a
+// fifth new writer (a Glasgow team; family and staff named by first
+// name), blind like the others, while v11 was being fitted (its fitter
+// never saw it). Measured before any rule was fitted to it: v7 (as
+// written) 0.669 / 0.618 / 0.618 / 0.630, F1 0.711; v9 (as written) 0.669 /
+// 0.605 / 0.642 / 0.622; v10 and v11 (as stored) 0.692 / 0.605 / 0.630 /
+// 0.622, F1 0.711. Over four rounds (v8 to v11), each fitted to one new
+// writer and checked on the next, the coder read the next unseen writer
+// a little better on relationships and community and about the same on
+// stories and anticipation: rules fitted to one writer's wording carry
+// over only in part. Nothing has been fitted to tune9.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -475,6 +487,10 @@ var agreementFloors = map[string]map[string]float64{
 	"tune8": {
 		flows.DirRelationships: 0.60, flows.DirStories: 0.82, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.64,
 		"capabilities": 0.71,
+	},
+	"tune9": {
+		flows.DirRelationships: 0.67, flows.DirStories: 0.58, flows.DirCommunity: 0.61, flows.DirAnticipation: 0.60,
+		"capabilities": 0.69,
 	},
 	"heldout2": {
 		flows.DirRelationships: 0.67, flows.DirStories: 0.63, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.65,
@@ -548,7 +564,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "heldout", "heldout2"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "heldout", "heldout2"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)
