@@ -49,7 +49,7 @@ const relationWords = `son daughter wife husband partner brother mum mother dad
 const stopWordList = `a about after again all also am an and another any are as at
 	be because been before being both but by can cannot could did do does doing done
 	during each either even every for from had has have having he her here hers him
-	his how however i if in into is it its just later let me mine my neither no nor
+	his how however i i'm i've i'll i'd i’m i’ve i’ll i’d if in into is it its just later let me mine my neither no nor
 	not now of off on once only onto or other our ours out over per shall she should
 	since so some such than that the their theirs them then there these they this
 	those though through thus till to today tomorrow tonight too under until up upon

@@ -315,6 +315,10 @@ func TestNameRule(t *testing.T) {
 		"the Dr On Call rota", "Macmillan Nurse Team", "diagnosed with MS. Walking was hard",
 		"moderate MR. Patient settled", "the nurse. Then she left", "Dr. She came",
 		"she called the GP", "called NHS 111", "her daughter In law", "Mrs [name]",
+		// "I" and its contractions after a relation word are the writer, not
+		// a name: "two husbands, I'm not frightened".
+		"'I've buried two husbands, I'm not frightened of this bit'", "his wife, I'll ring her",
+		"the daughters, I’d say, are exhausted", "a friend, I think",
 	))
 	// A name on the embedded lists is found without a cue (see
 	// TestBareNameRule); one that is not is left unless on the team's list.

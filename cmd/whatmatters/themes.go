@@ -120,7 +120,8 @@ type phrasePrint struct {
 const maxCodeLine = 1 << 20
 
 // codeCommand reads answers as JSON lines on stdin and writes their codes,
-// touching no database. With --score, the input's labels are compared with
+// touching no database; each answer is scrubbed first, as it would be
+// stored. With --score, the input's labels are compared with
 // the coder's and the agreement printed instead.
 func codeFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	which := fs.String("coder", "offline", "the `CODER`: offline, or model (needs OPENAI_API_KEY or OPENAI_BASE_URL)")
@@ -172,7 +173,11 @@ func codeCommand(ctx context.Context, cfg Config, which string, score bool, stdi
 		if strings.TrimSpace(l.Text) == "" {
 			return fmt.Errorf("line %d: the answer has no text", line)
 		}
-		c, err := codeWithRetries(ctx, coder, cs.offline, flows.CodeInput{Template: l.Template, Stage: l.Stage, Text: l.Text})
+		// Coded as it would be stored: scrubbed of identifiers, as every
+		// answer is before it is kept or read (so --score measures the coder
+		// as it works, the figures in docs/themes.md).
+		text := scrubber.Scrub(l.Text).Text
+		c, err := codeWithRetries(ctx, coder, cs.offline, flows.CodeInput{Template: l.Template, Stage: l.Stage, Text: text})
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
 		}

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -350,6 +351,27 @@ func TestNamesTakenOutByTheScrubber(t *testing.T) {
 		}
 		if want := Words(text); !slices.Equal(got, want) {
 			t.Errorf("%q:\n got %q\nwant %q", text, got, want)
+		}
+	}
+}
+
+// TestKeyPhrasesLeaveScrubbedDetailsWhole: a scrubbed detail is never a
+// key phrase, and a quote never stops inside one or before the bracket or
+// quotation mark that closes its words.
+func TestKeyPhrasesLeaveScrubbedDetailsWhole(t *testing.T) {
+	for _, text := range []string{
+		"Wife up with him three nights, NHS [NHS number]",
+		"Born [date] in the valley, farmed it all his life",
+		"She said 'the garden is everything (mostly)'",
+	} {
+		for _, p := range Read("why", text).Phrases {
+			if strings.Contains(p.Phrase, "nhs number") || strings.Contains(p.Phrase, "date") || strings.Contains(p.Phrase, "name") {
+				t.Errorf("%q: a scrubbed detail %q made a key phrase", text, p.Phrase)
+			}
+			if strings.Count(p.Quote, "[") != strings.Count(p.Quote, "]") || strings.Count(p.Quote, "(") != strings.Count(p.Quote, ")") ||
+				strings.Count(p.Quote, "'")%2 != 0 {
+				t.Errorf("%q: quote %q stops inside brackets or a quotation", text, p.Quote)
+			}
 		}
 	}
 }

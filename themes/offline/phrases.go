@@ -62,7 +62,8 @@ func phraseWeight(t *token) float64 {
 // phraseWord reports whether word i can be part of a key phrase: not a
 // phraseStopword, not a bare number, not a marker.
 func phraseWord(t *token) bool {
-	if t.synthetic || t.cat&(cFunction|cNegate|cDay) != 0 || len(t.w) < 2 {
+	// A scrubbed detail ("[NHS number]", "[name]") is never a key phrase.
+	if t.synthetic || t.bracketed || t.nameHole || t.cat&(cFunction|cNegate|cDay) != 0 || len(t.w) < 2 {
 		return false
 	}
 	if hasDigit(t.w) {
@@ -288,5 +289,19 @@ func (d *doc) quoteFor(a, b int) string {
 // keeping a closing bracket or quote mark that directly follows it.
 func (d *doc) span(a, b int) string {
 	start, end := d.toks[a].start, d.toks[b-1].end
+	for end < len(d.text) && strings.IndexByte(")]\"'", d.text[end]) >= 0 {
+		end++
+	}
+	for _, closing := range []string{"”", "’"} {
+		if strings.HasPrefix(d.text[end:], closing) {
+			end += len(closing)
+		}
+	}
+	// A scrubbed detail is kept whole: "born [date]", not "born [date".
+	if open := strings.LastIndexByte(d.text[start:end], '['); open >= 0 && !strings.Contains(d.text[start+open:end], "]") {
+		if close := strings.IndexByte(d.text[end:], ']'); close >= 0 && close < 40 {
+			end += close + 1
+		}
+	}
 	return strings.TrimSpace(d.text[start:end])
 }

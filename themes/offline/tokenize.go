@@ -23,6 +23,7 @@ type token struct {
 	wishSpan    bool   // inside a wish of several words ("stay at home")
 	familyCarer bool   // inside a family-carer entry of several words ("main carer")
 	nameHole    bool   // the scrubber's placeholder for a name, "[name]"
+	bracketed   bool   // inside square brackets: a scrubbed detail ("[NHS number]")
 }
 
 // doc is one answer, tokenised and matched against the lexicon.
@@ -91,6 +92,7 @@ type tokenizer struct {
 	pendSent, pendClause        bool // a break seen, taken at the next word
 	sentStart                   bool
 	inDouble, inCurly, inSingle bool // inside "…", “…”, '…' or ‘…’
+	inSquare                    bool // inside […]
 }
 
 func isApostrophe(r rune) bool { return r == '\'' || r == '’' }
@@ -147,7 +149,7 @@ func (z *tokenizer) flush() {
 	z.d.toks = append(z.d.toks, token{
 		w: w, start: z.start, end: z.lastEnd, upper: unicode.IsUpper(r0),
 		sentStart: z.sentStart, sent: z.sent, clause: z.clause,
-		quoted: z.inDouble || z.inCurly || z.inSingle,
+		quoted: z.inDouble || z.inCurly || z.inSingle, bracketed: z.inSquare,
 	})
 	z.sentStart = false
 	z.start = -1
@@ -165,7 +167,7 @@ func (z *tokenizer) nameHole(i int) {
 	z.flush()
 	z.brk()
 	z.d.toks = append(z.d.toks, token{
-		w: "name", start: i + 1, end: i + len(namePlaceholder) - 1, upper: true,
+		w: "name", start: i, end: i + len(namePlaceholder), upper: true,
 		sentStart: z.sentStart, sent: z.sent, clause: z.clause,
 		quoted: z.inDouble || z.inCurly || z.inSingle, nameHole: true,
 	})
@@ -175,7 +177,7 @@ func (z *tokenizer) nameHole(i int) {
 // afterNameHole reports whether i is just after a name placeholder.
 func (z *tokenizer) afterNameHole(i int) bool {
 	n := len(z.d.toks)
-	return len(z.buf) == 0 && n > 0 && z.d.toks[n-1].nameHole && z.d.toks[n-1].end+1 == i
+	return len(z.buf) == 0 && n > 0 && z.d.toks[n-1].nameHole && z.d.toks[n-1].end == i
 }
 
 // brk takes a pending sentence or clause break, before the next word.
@@ -213,6 +215,12 @@ var marks = map[rune]markKind{
 
 // mark handles a character that is not part of a word.
 func (z *tokenizer) mark(r, prev, next rune, i int) {
+	switch r {
+	case '[':
+		z.inSquare = true
+	case ']':
+		z.inSquare = false
+	}
 	switch marks[r] {
 	case markQuestion:
 		z.d.question = true
