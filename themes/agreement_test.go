@@ -444,6 +444,58 @@ func TestLoadGold(t *testing.T) {
 // stories and anticipation: rules fitted to one writer's wording carry
 // over only in part. Nothing has been fitted to tune9.
 //
+// v12 (2026-12-07) was fitted to all nine tuning files together, tune9
+// the new evidence (its contestable items in testdata/README.md left as
+// labelled), as stored, stories and anticipation first, keeping rules
+// that fix disagreements in several files, each quoting the codebook.
+// Stories: a speech verb that only carries a wish, a refusal or a
+// request in the writer's words ("he's said he doesn't want to talk
+// about any of it", "keeps saying no to everything we offer", "keeps
+// asking for her mum", "that's what she said she wanted") is not "the
+// person's or a relative's own words, quoted or closely reported in
+// their voice" but "a one-line wish" (none: tune_extra, tune3, tune5,
+// tune6, tune7, tune8, tune9); "wouldn't let anyone else ..." is "the
+// story behind" a trait ("wouldn't let anyone else mow his lawn, even
+// after the stroke": tune9); someone from the person's own life doing
+// something on a day told ("The lads from his old band played in the
+// garden for him on Saturday", "Her husband came in on the Saturday")
+// is "a particular moment or scene" (tune_extra, tune3, tune4, tune8,
+// tune9); at what_happened, happened and on_your_mind, the person's state
+// with events dealt with as they came ("Called out Sat night and again
+// Sun for breathlessness, nebs and oramorph both times") is "a sequence
+// of care events with nothing of what it was like for anyone", away even
+// in sentences, unless someone close is shown helping or the answer asks
+// (tune3, tune5, tune6, tune8, tune9; tune7's "Fitted: we moved his bed
+// ... Jarred: hospital keep sending appt letters", labelled none, now
+// away). Anticipation: LPA in brackets after a relative ("Son (LPA
+// H&W)") is "a form named only to say who someone is" (tune5, tune7,
+// tune8); a worry with no action ("Worried how she'll manage when she
+// can't do the stairs", "still asks every morning if the hooter's gone")
+// names what may happen without "what to do about it": a plan or fix
+// word counts only outside the clause of the possibility, or inside it
+// where the writer or team acts (tune_extra, tune3; v11's fitter's known
+// error). Judged labelling differences between writers, not fitted:
+// "PPD home" / "PPC home" in a wish list (v11's judgement, again in
+// tune9's r002 and r077); a bereavement referral at those_close (again
+// tune9's r103); asking a community group to sit with the person at
+// on_your_mind ("Thinking of asking the chaplaincy volunteers if someone
+// could sit with her", none for the tune8 writer; "Could we ask the
+// chapel if someone could sit with her", toward for tune3's). Tuning
+// sets, v11 -> v12, as stored: tune unchanged (1.000 / 0.953 / 0.964 /
+// 0.974, F1 0.920); tune_extra stories 0.590 -> 0.639, anticipation
+// 0.826 -> 0.847; tune3 stories 0.637 -> 0.691, anticipation 0.743 ->
+// 0.759; tune4 stories 0.377 -> 0.436; tune5 stories 0.656 -> 0.727,
+// anticipation 0.742 -> 0.756; tune6 stories 0.611 -> 0.676; tune7
+// stories 0.614 -> 0.627, anticipation 0.574 -> 0.586; tune8
+// relationships 0.611 -> 0.627, stories 0.833 -> 0.885, anticipation
+// 0.646 -> 0.658; tune9 stories 0.605 -> 0.670 (relationships 0.692,
+// community 0.630, anticipation 0.622 unchanged). Every other figure and
+// every F1 unchanged. Held-out not measured in this round
+// (WHATMATTERS_NO_HELDOUT). tune9 is now fitted to, so its figures no
+// longer stand for a new writer's; anticipation on tune9 (0.622), tune4
+// and tune7, and relationships and community on several files, are still
+// short of 0.65.
+//
 // heldout2 (codes_heldout2.jsonl, 120 answers) was written and labelled
 // later by another writer from docs/codebook.md alone, and scored once,
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
@@ -455,15 +507,15 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.91,
 	},
 	"tune_extra": {
-		flows.DirRelationships: 0.85, flows.DirStories: 0.58, flows.DirCommunity: 0.97, flows.DirAnticipation: 0.82,
+		flows.DirRelationships: 0.85, flows.DirStories: 0.63, flows.DirCommunity: 0.97, flows.DirAnticipation: 0.84,
 		"capabilities": 0.77,
 	},
 	"tune3": {
-		flows.DirRelationships: 0.78, flows.DirStories: 0.62, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.74,
+		flows.DirRelationships: 0.78, flows.DirStories: 0.68, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.75,
 		"capabilities": 0.75,
 	},
 	"tune4": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.37, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.56,
+		flows.DirRelationships: 0.75, flows.DirStories: 0.43, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.56,
 		"capabilities": 0.69,
 	},
 	// 2026-12-07, v7: relationships measured 0.770, just under its floor
@@ -473,23 +525,23 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.76,
 	},
 	"tune5": {
-		flows.DirRelationships: 0.73, flows.DirStories: 0.65, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.74,
+		flows.DirRelationships: 0.73, flows.DirStories: 0.72, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.75,
 		"capabilities": 0.72,
 	},
 	"tune6": {
-		flows.DirRelationships: 0.61, flows.DirStories: 0.60, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.68,
+		flows.DirRelationships: 0.61, flows.DirStories: 0.67, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.68,
 		"capabilities": 0.68,
 	},
 	"tune7": {
-		flows.DirRelationships: 0.56, flows.DirStories: 0.60, flows.DirCommunity: 0.61, flows.DirAnticipation: 0.56,
+		flows.DirRelationships: 0.56, flows.DirStories: 0.62, flows.DirCommunity: 0.61, flows.DirAnticipation: 0.58,
 		"capabilities": 0.70,
 	},
 	"tune8": {
-		flows.DirRelationships: 0.60, flows.DirStories: 0.82, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.64,
+		flows.DirRelationships: 0.62, flows.DirStories: 0.88, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.65,
 		"capabilities": 0.71,
 	},
 	"tune9": {
-		flows.DirRelationships: 0.67, flows.DirStories: 0.58, flows.DirCommunity: 0.61, flows.DirAnticipation: 0.60,
+		flows.DirRelationships: 0.68, flows.DirStories: 0.66, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.61,
 		"capabilities": 0.69,
 	},
 	"heldout2": {

@@ -47,7 +47,7 @@ func catNames(c lexCat) string {
 
 // factNames names the facts set in f, in the order rules.go declares them.
 func factNames(f fact) string {
-	names := []string{"OwnLife", "NamedOwnLife", "ClearPerson", "ProblemPerson", "NegPeople", "OwnLifeAround", "SupportPerson", "CommunitySrc", "RelCare", "ServiceHelp", "ServiceAny", "FormHelp", "WentWrong", "Failing", "FixOutside", "FailingOnly", "StrainPerson", "Question", "HomeCompany", "Voice", "Moment", "FormPlan", "StrongPlan", "Wish", "Recognises", "PlanWord", "StrongBereave", "Nobody", "History", "Experience", "Lesson", "Hypothetical", "TeamTalk", "Unsure", "Intent", "Reason", "Telegraphic", "MostlyRecord", "Chronology", "Reactive", "Reactive2", "Clinical", "Clinical3", "ClinicalInTeam", "PersonState", "Services2", "Tickbox", "Tickbox2", "FewContent", "TwoContent", "RecordWord", "Events", "EightWords", "HistoryWeak", "TwoCore", "CareEvents", "Refusal"}
+	names := []string{"OwnLife", "NamedOwnLife", "ClearPerson", "ProblemPerson", "NegPeople", "OwnLifeAround", "SupportPerson", "CommunitySrc", "RelCare", "ServiceHelp", "ServiceAny", "FormHelp", "WentWrong", "Failing", "FixOutside", "FailingOnly", "StrainPerson", "Question", "HomeCompany", "Voice", "Moment", "FormPlan", "StrongPlan", "Wish", "Recognises", "PlanWord", "StrongBereave", "Nobody", "History", "Experience", "Lesson", "Hypothetical", "TeamTalk", "Unsure", "Intent", "Reason", "Telegraphic", "MostlyRecord", "Chronology", "Reactive", "Reactive2", "Clinical", "Clinical3", "ClinicalInTeam", "PersonState", "Services2", "Tickbox", "Tickbox2", "FewContent", "TwoContent", "RecordWord", "Events", "EightWords", "HistoryWeak", "TwoCore", "CareEvents", "Refusal", "ActOnMay"}
 	var out []string
 	for i, n := range names {
 		if f&(1<<i) != 0 {

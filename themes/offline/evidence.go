@@ -32,11 +32,15 @@ func (d *doc) speech() bool {
 }
 
 // hasVoice finds the person's or a relative's own words: speech verbs not
-// said by a professional or by the writer's team.
+// said by a professional or by the writer's team, nor only reporting a
+// wish, a refusal or a request (reportedWish).
 func (d *doc) hasVoice() bool {
 	for i := range d.toks {
 		t := &d.toks[i]
 		if t.cat&cVoice == 0 {
+			continue
+		}
+		if d.reportedWish(i) {
 			continue
 		}
 		ok := true
@@ -52,6 +56,43 @@ func (d *doc) hasVoice() bool {
 	}
 	return false
 }
+
+// reportedWish reports a speech verb at i that only carries a wish, a
+// refusal or a request told in the writer's words: "the person's or a
+// relative's own words, quoted or closely reported in their voice" are
+// stories toward, but "a one-line wish" is none, and "he's said he doesn't
+// want to talk about any of it", "says no to everything we offer", "keeps
+// asking for her mum", "that's what she said she wanted" give the wish or
+// the refusal, not their words.
+func (d *doc) reportedWish(i int) bool {
+	start, end := i, i
+	for start > 0 && d.toks[start-1].cat&cVoice != 0 {
+		start--
+	}
+	for end+1 < len(d.toks) && d.toks[end+1].cat&cVoice != 0 {
+		end++
+	}
+	if start > 0 && d.toks[start-1].w == "what" {
+		return true
+	}
+	if end+1 < len(d.toks) && d.toks[end+1].clause == d.toks[i].clause {
+		switch d.toks[end+1].w {
+		case "for", "where", "what", "no":
+			return true
+		}
+	}
+	for k := end + 1; k < len(d.toks) && k <= end+4 && d.toks[k].clause == d.toks[i].clause; k++ {
+		switch d.toks[k].w {
+		case "want", "wants", "wanted":
+			return true
+		}
+	}
+	return false
+}
+
+// perfectAux before a past participle make it a present state ("has
+// moved in"), not a moment told.
+var perfectAux = map[string]bool{"has": true, "have": true, "had": true, "he's": true, "she's": true, "they've": true, "'s": true}
 
 // pastWords are common past-tense verbs a "when" clause tells a moment
 // with; words ending in -ed count too.
@@ -70,8 +111,28 @@ func (d *doc) hasMoment() bool {
 	for _, s := range d.sentences {
 		rec, content := 0, 0
 		moment := false
+		own, day, past, chrono := false, false, false, false
 		for i := s[0]; i < s[1]; i++ {
 			t := &d.toks[i]
+			if t.cat&lexOwnLife != 0 && t.cat&(cNOK|cLabel) == 0 && !d.negated(i) {
+				own = true
+			}
+			if t.cat&cDay != 0 && i > 0 && d.toks[i-1].cat&cDay == 0 {
+				switch d.toks[i-1].w {
+				case "on", "the", "at", "by", "last":
+					day = true
+				}
+			}
+			if t.w == "yesterday" {
+				day = true
+			}
+			if t.cat&cChrono != 0 || t.w == "will" {
+				chrono = true
+			}
+			if t.cat&(cChrono|cClinical|cReactive|cService) == 0 && t.w != "asked" && t.w != "offered" && (pastWords[t.w] || strings.HasSuffix(t.w, "ed") && len(t.w) > 4) &&
+				(i == 0 || !perfectAux[d.toks[i-1].w]) {
+				past = true
+			}
 			if t.cat&cFunction == 0 {
 				content++
 				if t.cat&lexRecord != 0 && t.cat&(lexDescribing|lexOwnLife) == 0 {
@@ -84,6 +145,13 @@ func (d *doc) hasMoment() bool {
 			if t.cat&cWhen != 0 && d.whenPast(i, s[1]) {
 				moment = true
 			}
+		}
+		// "A particular moment or scene ('when I got there on Sunday he
+		// was…')": someone from their own life doing something on a day
+		// told ("The lads from his old band played in the garden for him
+		// on Saturday", "Her husband came in on the Saturday").
+		if own && day && past && !chrono {
+			moment = true
 		}
 		if moment && !(rec >= 2 && rec*3 >= content*2) {
 			return true

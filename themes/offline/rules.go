@@ -166,6 +166,7 @@ const (
 	fTwoCore     // two pronouns, articles or auxiliaries or more: sentences, not a list of traits (countFacts)
 	fCareEvents  // a care event that is not only the death (countFacts)
 	fRefusal     // services refused by the person, and nothing else failing (answerFacts)
+	fActOnMay    // a plan or fix word beside what may happen, not inside the worry (answerFacts)
 )
 
 // countFacts are facts of a count at least min and at most max (-1: no
@@ -227,6 +228,7 @@ var answerFacts = []struct {
 	{fPlanWord, func(d *doc) bool { return d.hasStem("plan") }},
 	{fStrongBereave, (*doc).strongBereave},
 	{fRefusal, (*doc).refusalOnly},
+	{fActOnMay, (*doc).actsOnWhatMayHappen},
 }
 
 // A rule gives its label (or its tag) when the answer's stage and facts
@@ -359,6 +361,15 @@ var storyRules = []rule{
 	// of care events."
 	{any: fChronology | fMostlyRecord | fTickbox2, label: away},
 	{all: fTickbox | fFewContent, label: away},
+	// "A sequence of care events with nothing of what it was like for
+	// anyone"; "judge the answer as a whole: mostly record is away": where
+	// the stage asks what happened or who is on the writer's mind, the
+	// person's state with the events dealt with as they came ("Called out
+	// Sat night and again Sun for breathlessness, nebs and oramorph both
+	// times", "admissions in six weeks, each one via 999") is the record,
+	// even in sentences; someone close shown helping is "a description of
+	// people … in ordinary words".
+	{stages: at("what_happened", "happened", "on_your_mind"), all: fPersonState, any: fReactive | fCareEvents, none: fSupportPerson | fQuestion, label: away},
 	// "A clipped list of wishes ('no hosp. PPC home. dog.') is away."
 	{all: fTelegraphic | fRecordWord | fTwoContent, label: away},
 }
@@ -412,7 +423,9 @@ var anticipationRules = []rule{
 	// next time." "A form listed as done is planning ahead: toward."
 	{any: fFormPlan | fStrongPlan | fLesson, label: toward},
 	// "What may happen, named together with what to do about it."
-	{all: fHypothetical | fIntent, none: fReactive, label: toward},
+	// A worry with no action names what may happen and nothing to do
+	// about it (actsOnWhatMayHappen).
+	{all: fHypothetical | fIntent | fActOnMay, none: fReactive, label: toward},
 	// "Sooner", "earlier", with a lesson, a reason or a plan.
 	{has: cEarly, any: fLesson | fReason | fIntent, none: fFailing, label: toward},
 	{stages: at("learn"), has: cIntent | cFix | cReason | cEarly, none: fUnsure, label: toward},

@@ -158,7 +158,9 @@ func (d *doc) formPlanned() bool {
 		if d.clauseHas(t.clause, cRefuse|cWentWrong) {
 			continue
 		}
-		if lpaWords[t.w] && d.clauseHas(t.clause, cPerson|cNOK) {
+		// "A form named only to say who someone is ('daughter has LPA') is
+		// not a plan", in brackets after them too ("Son (LPA H&W)").
+		if lpaWords[t.w] && (d.clauseHas(t.clause, cPerson|cNOK) || i > 0 && d.toks[i-1].sent == t.sent && d.toks[i-1].cat&(cPerson|cNOK) != 0) {
 			continue
 		}
 		return true
@@ -181,6 +183,36 @@ func (d *doc) planOutsideForms() bool {
 			continue
 		}
 		return true
+	}
+	return false
+}
+
+// teamActor are the words that make the writer or the team the one who
+// acts in a clause.
+var teamActor = map[string]bool{"we": true, "we'll": true, "we'd": true, "we've": true, "us": true, "i": true, "i'll": true, "i'd": true, "let's": true}
+
+// actsOnWhatMayHappen reports a plan or fix word that is "what to do about
+// it", not part of the possibility or worry itself: "what may happen,
+// named together with what to do about it" is toward, but a worry with no
+// action ("Worried how she'll manage when she can't do the stairs", "still
+// asks every morning if the hooter's gone") names what may happen and no
+// more. A word of plan or fix counts outside a clause of what may happen,
+// or inside one where the writer or the team acts ("could we ask the
+// chapel if someone could sit with her").
+func (d *doc) actsOnWhatMayHappen() bool {
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.cat&(cIntent|cFix) == 0 || t.descriptive() || d.negated(i) {
+			continue
+		}
+		if !d.clauseHas(t.clause, cHypothetical) {
+			return true
+		}
+		for k := range d.toks {
+			if d.toks[k].clause == t.clause && teamActor[d.toks[k].w] {
+				return true
+			}
+		}
 	}
 	return false
 }
