@@ -380,7 +380,11 @@ func TestThemeFinderHeldOut(t *testing.T) {
 	// no spurious theme. With the cues fitted to the fifth tuning set
 	// (measured here once after, 2026-12-07): 31 of 34, 77% (143 of 185),
 	// no spurious theme.
-	checkConceptFloors(t, s, 0.85, 0.75, 1)
+	// At the end of the round that fitted the sixth and eighth tuning
+	// sets' cues, with the answers as stored (measured here once after,
+	// 2026-12-07): 32 of 34 (94%), 78% (139 of 178), 1 spurious
+	// (rapid_discharge).
+	checkConceptFloors(t, s, 0.9, 0.75, 1)
 }
 
 // TestThemeFinderHeldOut2 scores the finder on a second held-out set,
@@ -403,7 +407,24 @@ func TestThemeFinderHeldOut2(t *testing.T) {
 	// fitted to the fifth tuning set, written for coverage (measured here
 	// once after, 2026-12-07): unchanged, 22 of 30 (73%), 89% (75 of 84),
 	// 2 spurious (recognising_dying, capacity_decisions).
-	checkConceptFloors(t, s, 0.68, 0.86, 2)
+	// At the end of the round that fitted the sixth and eighth tuning
+	// sets' cues, as stored (measured here once after, 2026-12-07): 23 of
+	// 30 (77%, still under the goal), 90% (74 of 82), 2 spurious
+	// (recognising_dying, capacity_decisions).
+	checkConceptFloors(t, s, 0.75, 0.87, 2)
+}
+
+// TestThemeFinderHeldOut3 scores the finder on a third held-out set,
+// written on 2026-12-07 by a writer who saw no rule, cue or other set
+// (concepts_heldout3.md), and never used to change anything.
+func TestThemeFinderHeldOut3(t *testing.T) {
+	skipHeldOut(t)
+	s := scoreConcepts(t, "testdata/concepts_heldout3.json")
+	t.Logf("third held-out set\n%s", s)
+	// Measured the first time it was run, at the end of the round
+	// (2026-12-07, answers as stored): 31 of 31 found, 78% of evidence
+	// (102 of 131), none spurious.
+	checkConceptFloors(t, s, 0.95, 0.75, 1)
 }
 
 func checkConceptFloors(t *testing.T, s conceptScore, found, evidence float64, spurious int) {
