@@ -210,44 +210,40 @@ func prefixed(p string, xs []string) []string {
 	return out
 }
 
-// TestThemeFinderTuningSet scores the theme finder on the set its cues were
-// tuned on; TestThemeFinderHeldOut on the held-out set, written by someone
-// else, blind to the cues, and never used to change them. The goals: at
-// least 8 of every 10 recurring concepts found, at least 80% of their
-// evidence about them, at most one spurious recurring theme. Each test
-// holds the finder to floors a little under what it measures now, so a
-// change that makes it worse fails; run with -v for the figures (README,
-// "How well the themes are found").
-func TestThemeFinderTuningSet(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune.json", "tuning set")
+// tuningSets are the theme finder's tuning sets, each with what it was
+// written for, what was measured on it and when, and the floors it is held
+// to: a little under what the finder measures now, so that a change that
+// makes it worse fails. The held-out sets are scored apart (below) and
+// never tuned on. The goals: at least 8 of every 10 recurring concepts
+// found, at least 80% of their evidence about them, at most one spurious
+// recurring theme. Run one set with
+// go test -run 'TestThemeFinderTuningSets/tune6' -v ./themes.
+var tuningSets = []struct {
+	name, file, label string
+	found, evidence   float64
+	spurious          int
+}{
+	// The set the cues were first tuned on.
 	// Measured: 28 of 28 found, 91% of evidence, 4 spurious (each a theme
 	// the labeller gave one person or one case: hoists and beds, tube
 	// feeding, a neighbour, hard conversations). With answers that name a
 	// theme in passing left out of its evidence (concepts/passing.go,
 	// 2026-12-07): 28 of 28, 92% (178 of 193) -> 96% (159 of 165), 4
 	// spurious.
-	checkConceptFloors(t, s, 0.95, 0.93, 5)
-}
-
-// TestThemeFinderTuningSet2 scores the finder on the second tuning set,
-// written to hold answers that name a theme's words in passing while they
-// are about something else; the cues were fitted to it.
-func TestThemeFinderTuningSet2(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune2.json", "second tuning set")
+	{"tune", "testdata/concepts_tune.json", "tuning set", 0.95, 0.93, 5},
+	// The second tuning set,
+	// written to hold answers that name a theme's words in passing while they
+	// are about something else; the cues were fitted to it.
 	// Measured when weak cues came in (2026-12-07): 20 of 25 found, 85% of
 	// evidence (59% before them), 3 spurious. With the cues fitted to the
 	// third tuning set: 20 of 25, 84% (102 of 121), 3 spurious. With
 	// answers naming a theme in passing left out of its evidence: 20 of
 	// 25, 89% (91 of 102), 3 spurious.
-	checkConceptFloors(t, s, 0.75, 0.86, 3)
-}
-
-// TestThemeFinderTuningSet3 scores the finder on the third tuning set,
-// written to hold what the finder was known (in aggregate) to miss: a
-// working life named in passing, family named collectively or by
-// nickname, and services named in passing; the cues may be fitted to it.
-func TestThemeFinderTuningSet3(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune3.json", "third tuning set")
+	{"tune2", "testdata/concepts_tune2.json", "second tuning set", 0.75, 0.86, 3},
+	// The third tuning set,
+	// written to hold what the finder was known (in aggregate) to miss: a
+	// working life named in passing, family named collectively or by
+	// nickname, and services named in passing; the cues may be fitted to it.
 	// Measured before any rule was fitted to it (2026-12-07): 29 of 30
 	// found (honest_conversations missed), 79% of evidence (117 of 148), no
 	// spurious theme; per answer precision 77%, recall 60%. With the cues
@@ -255,14 +251,10 @@ func TestThemeFinderTuningSet3(t *testing.T) {
 	// per answer precision 82%, recall 85%. With answers naming a theme in
 	// passing left out of its evidence: 30 of 30, 88% (142 of 161), none
 	// spurious.
-	checkConceptFloors(t, s, 0.97, 0.85, 1)
-}
-
-// TestThemeFinderTuningSet4 scores the finder on the fourth tuning set,
-// written to measure evidence precision: answers that carry the words of
-// several themes while being about one of them.
-func TestThemeFinderTuningSet4(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune4.json", "fourth tuning set")
+	{"tune3", "testdata/concepts_tune3.json", "third tuning set", 0.97, 0.85, 1},
+	// The fourth tuning set,
+	// written to measure evidence precision: answers that carry the words of
+	// several themes while being about one of them.
 	// Measured when it was written (2026-12-07), before the mechanism for
 	// answers that name a theme in passing: 18 of 20 found (missed:
 	// avoiding_admission, independence_control), 55% of evidence (59 of
@@ -273,14 +265,10 @@ func TestThemeFinderTuningSet4(t *testing.T) {
 	// of 85), 5 spurious. No cue has been fitted to it. With the cues
 	// fitted to the fifth tuning set (2026-12-07): 19 of 20 (only
 	// avoiding_admission missed), 64% (56 of 87), 5 spurious.
-	checkConceptFloors(t, s, 0.85, 0.60, 5)
-}
-
-// TestThemeFinderTuningSet5 scores the finder on the fifth tuning set,
-// written for coverage: for each theme, several ways teams say it in
-// shorthand (abbreviations, misspellings, note form, regional words).
-func TestThemeFinderTuningSet5(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune5.json", "fifth tuning set")
+	{"tune4", "testdata/concepts_tune4.json", "fourth tuning set", 0.85, 0.60, 5},
+	// The fifth tuning set,
+	// written for coverage: for each theme, several ways teams say it in
+	// shorthand (abbreviations, misspellings, note form, regional words).
 	// Measured when it was written (2026-12-07), before any cue was fitted
 	// to it: 28 of 35 found (missed: family_conflict,
 	// honest_conversations, independence_control, plans_shared,
@@ -289,30 +277,22 @@ func TestThemeFinderTuningSet5(t *testing.T) {
 	// With the cues fitted to it (catalogue.json and concepts/cues.go): 35
 	// of 35, 91% (115 of 126), none spurious; per answer precision 86%,
 	// recall 93%.
-	checkConceptFloors(t, s, 0.97, 0.89, 1)
-}
-
-// TestThemeFinderTuningSet6 scores the finder on the sixth tuning set,
-// written by a new writer for registers the others underuse (ward
-// handover, paramedics, care home notes, Scottish, Welsh and Northern
-// Irish terms), paraphrase, and answers that name a theme's words in
-// passing.
-func TestThemeFinderTuningSet6(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune6.json", "sixth tuning set")
+	{"tune5", "testdata/concepts_tune5.json", "fifth tuning set", 0.97, 0.89, 1},
+	// The sixth tuning set,
+	// written by a new writer for registers the others underuse (ward
+	// handover, paramedics, care home notes, Scottish, Welsh and Northern
+	// Irish terms), paraphrase, and answers that name a theme's words in
+	// passing.
 	// Measured when it was written (2026-12-07), before any cue was fitted
 	// to it: 29 of 35 found, 70% of evidence (65 of 93), none spurious;
 	// per answer precision 64%, recall 48%. With the cues fitted to it: 35
 	// of 35, 86% (119 of 139), none spurious; precision 79%, recall 91%.
-	checkConceptFloors(t, s, 0.97, 0.84, 1)
-}
-
-// TestThemeFinderTuningSet7 scores the finder on the seventh tuning set,
-// written by a new writer in settings the others underuse (hospice
-// inpatient units, learning disability, dementia care homes, inclusion
-// health, prison, heart failure, COPD, renal and MND care) and in a spread
-// of styles (dictated run-ons, fragments, text-speak, initials for family).
-func TestThemeFinderTuningSet7(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune7.json", "seventh tuning set")
+	{"tune6", "testdata/concepts_tune6.json", "sixth tuning set", 0.97, 0.84, 1},
+	// The seventh tuning set,
+	// written by a new writer in settings the others underuse (hospice
+	// inpatient units, learning disability, dementia care homes, inclusion
+	// health, prison, heart failure, COPD, renal and MND care) and in a spread
+	// of styles (dictated run-ons, fragments, text-speak, initials for family).
 	// Measured when it was written (2026-12-07), before anything was
 	// fitted to it: 35 of 35 found, 61% of evidence (90 of 147), none
 	// spurious; per answer precision 56%, recall 61%. With the cues of the
@@ -321,14 +301,10 @@ func TestThemeFinderTuningSet7(t *testing.T) {
 	// answers across the tuning sets, and with a theme said once past the
 	// first sentence of an answer naming three themes counted as passing:
 	// 35 of 35, 65% (86 of 133), none spurious.
-	checkConceptFloors(t, s, 0.97, 0.62, 1)
-}
-
-// TestThemeFinderTuningSet8 scores the finder on the eighth tuning set,
-// written by a new writer for coverage: every theme in three cases or more,
-// each time in other words (paraphrase, regional and colloquial English).
-func TestThemeFinderTuningSet8(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune8.json", "eighth tuning set")
+	{"tune7", "testdata/concepts_tune7.json", "seventh tuning set", 0.97, 0.62, 1},
+	// The eighth tuning set,
+	// written by a new writer for coverage: every theme in three cases or more,
+	// each time in other words (paraphrase, regional and colloquial English).
 	// Measured when it was written (2026-12-07), before any cue was fitted
 	// to it: 29 of 35 found, 71% of evidence (86 of 121), none spurious;
 	// per answer precision 68%, recall 41%. With the catalogue as it was
@@ -337,20 +313,27 @@ func TestThemeFinderTuningSet8(t *testing.T) {
 	// other tuning sets and dropped where it found more wrong answers than
 	// right there: 35 of 35, 86% (143 of 167), none spurious; precision
 	// 79%, recall 81%.
-	checkConceptFloors(t, s, 0.97, 0.84, 1)
-}
-
-// TestThemeFinderTuningSet9 scores the finder on the ninth set, a
-// typical team's month written by a new writer to check the finished
-// finder unseen: nothing was fitted to it in the round it was written.
-func TestThemeFinderTuningSet9(t *testing.T) {
-	s := scoreTuningSet(t, "testdata/concepts_tune9.json", "ninth set")
+	{"tune8", "testdata/concepts_tune8.json", "eighth tuning set", 0.97, 0.84, 1},
+	// The ninth set, a
+	// typical team's month written by a new writer to check the finished
+	// finder unseen: nothing was fitted to it in the round it was written.
 	// Measured when it was written (2026-12-07), nothing fitted to it: 31
 	// of 35 found (89%), 67% of evidence (82 of 122), none spurious; per
 	// answer precision 64%, recall 61%. With the catalogue as it was at the
 	// start of that day: 31 of 35, 68% (77 of 113), precision 66%, recall
 	// 58%.
-	checkConceptFloors(t, s, 0.86, 0.64, 1)
+	{"tune9", "testdata/concepts_tune9.json", "ninth set", 0.86, 0.64, 1},
+}
+
+// TestThemeFinderTuningSets scores the finder on each tuning set and holds
+// it to the set's floors; run with -v for the figures.
+func TestThemeFinderTuningSets(t *testing.T) {
+	for _, ts := range tuningSets {
+		t.Run(ts.name, func(t *testing.T) {
+			s := scoreTuningSet(t, ts.file, ts.label)
+			checkConceptFloors(t, s, ts.found, ts.evidence, ts.spurious)
+		})
+	}
 }
 
 // scoreTuningSet scores the finder on a tuning set and logs the figures
