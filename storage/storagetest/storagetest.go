@@ -237,8 +237,8 @@ func pgTemplate(server string) (string, error) {
 		return "", err
 	}
 	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+	exists, err := databaseExists(ctx, conn, name)
+	if err != nil {
 		return "", err
 	}
 	if !exists {
@@ -277,8 +277,7 @@ func buildTemplate(ctx context.Context, conn *pgx.Conn, server, name string) err
 	}
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+build+" RENAME TO "+name); err != nil {
 		drop(build)
-		var exists bool
-		if qerr := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); qerr == nil && exists {
+		if exists, qerr := databaseExists(ctx, conn, name); qerr == nil && exists {
 			return nil // another test binary made it meanwhile
 		}
 		return err
@@ -292,6 +291,13 @@ func buildTemplate(ctx context.Context, conn *pgx.Conn, server, name string) err
 		drop(o)
 	}
 	return nil
+}
+
+// databaseExists reports whether the server has a database of that name.
+func databaseExists(ctx context.Context, conn *pgx.Conn, name string) (bool, error) {
+	var exists bool
+	err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
+	return exists, err
 }
 
 // connect connects to the server's own database.
