@@ -501,6 +501,15 @@ func TestLoadGold(t *testing.T) {
 // with v4: 0.628 / 0.649 / 0.538 / 0.667, F1 0.711. Lower than the first
 // held-out set on every direction but anticipation: a second writer's
 // wording and labelling, which is what a team's own answers will be.
+// tune10 (codes_tune10.jsonl, 120 answers) is a check set: a typical
+// market-town community team's month, written on 2026-12-07 by a sixth new
+// writer after v12 was finished, to measure it unseen; nothing was fitted
+// to it. v12 (as stored) 0.551 / 0.754 / 0.501 / 0.678, F1 0.687; v7 (the
+// coder at the start of that day, as written) 0.455 / 0.699 / 0.414 /
+// 0.628, F1 0.687. On this unseen writer the day's rules gained about 0.1
+// on relationships and community and 0.05 on stories and anticipation,
+// and community stays the weakest direction.
+//
 // Held out, scored once at the end of the round that made v8 to v12
 // (2026-12-07), as stored (the earlier held-out figures were taken on the
 // text as written), v12: heldout 0.758 / 0.722 / 0.593 / 0.675, F1 0.773
@@ -555,6 +564,10 @@ var agreementFloors = map[string]map[string]float64{
 	"tune9": {
 		flows.DirRelationships: 0.68, flows.DirStories: 0.66, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.61,
 		"capabilities": 0.69,
+	},
+	"tune10": {
+		flows.DirRelationships: 0.53, flows.DirStories: 0.73, flows.DirCommunity: 0.48, flows.DirAnticipation: 0.65,
+		"capabilities": 0.66,
 	},
 	"heldout3": {
 		flows.DirRelationships: 0.79, flows.DirStories: 0.70, flows.DirCommunity: 0.59, flows.DirAnticipation: 0.62,
@@ -632,7 +645,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "heldout", "heldout2", "heldout3"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10", "heldout", "heldout2", "heldout3"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)
