@@ -73,6 +73,8 @@ func TestPassing(t *testing.T) {
 		// Said once past the first sentence of an answer naming three themes.
 		{"JIC meds in and the syringe driver up. Wife exhausted. The vicar came Tuesday.", "faith_spiritual", true},
 		{"JIC meds in and the syringe driver up. Wife exhausted. The vicar came Tuesday.", "jic_meds", false},
+		// ... or past its first clause.
+		{"JIC meds in and the syringe driver up, wife exhausted, the vicar came Tuesday", "faith_spiritual", true},
 	}
 	for _, c := range cases {
 		found := false

@@ -19,7 +19,7 @@ import "strings"
 //     is about it);
 //   - the theme's cues match in one place only (a theme named twice, or in
 //     two ways, is what the answer dwells on);
-//   - and its one place is subordinate: past the first sentence of an
+//   - and its one place is subordinate: past the first clause of an
 //     answer naming three themes or more; in a clause that a subordinating
 //     word opens before it ("when the kids were small", "after the trip
 //     to", "since she was a girl", "who was a joiner"); or after a
@@ -91,12 +91,12 @@ func markPassing(toks []token, hits []Hit) {
 	}
 }
 
-// crowded reports whether token at is past the first sentence of an answer
+// crowded reports whether token at is past the first clause of an answer
 // naming three themes or more: such an answer (a long account of a week)
 // is about what it opens with and what it dwells on, and a theme said once
 // further on is one detail among several.
 func crowded(toks []token, at int, hits []Hit) bool {
-	return len(hits) >= 3 && toks[at].sent > 0
+	return len(hits) >= 3 && (toks[at].sent > 0 || !firstClause(toks, at))
 }
 
 // subordinate reports whether a subordinating word stands before token at
