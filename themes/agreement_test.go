@@ -510,6 +510,49 @@ func TestLoadGold(t *testing.T) {
 // on relationships and community and 0.05 on stories and anticipation,
 // and community stays the weakest direction.
 //
+// v13 (2026-12-08) was fitted to all ten tuning files together, tune10
+// the new evidence, as stored, community first. Community disagreements
+// were tabulated across the ten files by kind and by the rule row that
+// fired; the kinds that recur across writers were fixed. A hope put in a
+// service's words at hoped ("PPD home. Avoid admission", "he was only
+// referred 4 days before he died") is "a statement of what matters" (off
+// subject: none; no file labels community away at hoped: tune8, tune9,
+// tune10). A team action that turns to someone from the person's own life
+// ("ask the allotment lot if one of them would take him out", "get her pal
+// to go with her", "tried harder through the neighbour") is "an action
+// that works through them" (toward: tune9, tune10), but not a question
+// or a journey ("ask about pets", "get to his granddaughter's wedding").
+// Staff the person trusts above all others, a nurse known by name, the
+// same DN for months, a team that knew the couple, forty minutes on the
+// phone are "care given as a human relationship … being known, the same
+// nurse each time" (toward: tune3, tune6, tune8, tune9); "he trusts her"
+// alone was tried and dropped (tune4 labels such an answer relationships
+// away). Left as labelling differences between writers, not fitted: a
+// wish to be with people at what_matters, why and hoped (toward for
+// tune7, z009 "with her family on the site"; none for tune10, s003 "at
+// home with the grandchildren running in and out"), people who still
+// visit named in a life history at why (tune_extra u017 toward, tune4
+// w073 none), asking the daughters in to talk through what to expect
+// (tune3 v089 none, now read toward), and services named as failing at
+// what_happened (none for tune9 and tune10, away for most of the earlier
+// writers). Kinds found and not fixed for lack of time: people shown
+// giving care in a sentence that also names a service (read away: tune7
+// z057, tune9 r053, r054, tune10 s025), a family conversation about
+// planning at looking_ahead (read away; toward for tune6, tune10), and a
+// community named by a word the lexicon lacks ("the band"). Tuning sets,
+// v12 -> v13, as stored: community tune3 0.863 -> 0.861, tune6 0.630 ->
+// 0.644, tune8 0.718 -> 0.755, tune9 0.630 -> 0.666, tune10 0.501 ->
+// 0.551; relationships tune9 0.692 -> 0.704. Every other figure and every
+// F1 unchanged: tune 1.000 / 0.953 / 0.964 / 0.974, F1 0.920; tune_extra
+// 0.864 / 0.639 / 0.980 / 0.847, F1 0.784; tune3 0.786 / 0.691 / 0.861 /
+// 0.759, F1 0.764; tune4 0.768 / 0.436 / 0.879 / 0.563, F1 0.709; tune5
+// 0.736 / 0.727 / 0.849 / 0.756, F1 0.746; tune6 0.619 / 0.676 / 0.644 /
+// 0.687, F1 0.685; tune7 0.576 / 0.627 / 0.625 / 0.586, F1 0.711; tune8
+// 0.627 / 0.885 / 0.755 / 0.658, F1 0.721; tune9 0.704 / 0.670 / 0.666 /
+// 0.622, F1 0.711; tune10 0.551 / 0.754 / 0.551 / 0.678, F1 0.687.
+// Held-out not measured in this round (WHATMATTERS_NO_HELDOUT). tune10 is
+// now fitted to, so its figures no longer stand for a new writer's.
+//
 // Held out, scored once at the end of the round that made v8 to v12
 // (2026-12-07), as stored (the earlier held-out figures were taken on the
 // text as written), v12: heldout 0.758 / 0.722 / 0.593 / 0.675, F1 0.773
@@ -550,7 +593,7 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.72,
 	},
 	"tune6": {
-		flows.DirRelationships: 0.61, flows.DirStories: 0.67, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.68,
+		flows.DirRelationships: 0.61, flows.DirStories: 0.67, flows.DirCommunity: 0.64, flows.DirAnticipation: 0.68,
 		"capabilities": 0.68,
 	},
 	"tune7": {
@@ -558,15 +601,15 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.70,
 	},
 	"tune8": {
-		flows.DirRelationships: 0.62, flows.DirStories: 0.88, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.65,
+		flows.DirRelationships: 0.62, flows.DirStories: 0.88, flows.DirCommunity: 0.75, flows.DirAnticipation: 0.65,
 		"capabilities": 0.71,
 	},
 	"tune9": {
-		flows.DirRelationships: 0.68, flows.DirStories: 0.66, flows.DirCommunity: 0.62, flows.DirAnticipation: 0.61,
+		flows.DirRelationships: 0.70, flows.DirStories: 0.66, flows.DirCommunity: 0.66, flows.DirAnticipation: 0.61,
 		"capabilities": 0.69,
 	},
 	"tune10": {
-		flows.DirRelationships: 0.53, flows.DirStories: 0.73, flows.DirCommunity: 0.48, flows.DirAnticipation: 0.65,
+		flows.DirRelationships: 0.53, flows.DirStories: 0.73, flows.DirCommunity: 0.53, flows.DirAnticipation: 0.65,
 		"capabilities": 0.66,
 	},
 	"heldout3": {

@@ -132,6 +132,14 @@ var lexiconSource = []struct {
 	// breaks, to sit with someone.
 	{cRelCare, `spends her breaks|spends his breaks|spent her breaks|spent his breaks|spending her breaks|spending his breaks|on her breaks|on his breaks|in her own time|in his own time|on her day off|on his day off`},
 	{cRelCare, `knew him so well|knew her so well|knew them so well|knows him so well|knows her so well|knew him well|knew her well|came to the funeral|come to the funeral|went to the funeral`},
+	// "… being known, the same nurse each time": staff the person trusts
+	// above all others, one of the team known by name, the same nurse
+	// over months, a nurse who knew the couple, time given on the phone
+	// ("the staff there are the only ones he trusts", "he knows her by
+	// name", "Same DN for 8 months", "knew him and his wife so well", "I
+	// stayed on the phone with him forty minutes"). Not "he trusts her"
+	// alone, said as readily of a service's input.
+	{cRelCare, `only ones he trusts|only ones she trusts|only one he trusts|only one she trusts|knows her by name|knows him by name|knew her by name|knew him by name|same dn|same district nurse|same gp|knew him and his wife|knew her and her husband|knew them both|stayed on the phone|on the phone with him for|on the phone with her for`},
 	// Anticipation toward: "a plan or conversation made ahead of need".
 	// The person's own affairs, not the care planning the anticipate tag
 	// lists (ACP, ReSPECT, JIC …).

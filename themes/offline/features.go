@@ -401,7 +401,7 @@ func (d *doc) peopleFacts() fact {
 	case home:
 		f |= fHomeCompany
 	}
-	if d.objectSupport() || d.havePeople() || d.otherCarer() {
+	if d.objectSupport() || d.havePeople() || d.otherCarer() || d.worksThrough() {
 		f |= fSupportPerson
 	}
 	return f
@@ -685,6 +685,50 @@ func (d *doc) objectSupport() bool {
 				break
 			}
 			verb = verb || u.cat&cFunction == 0 && !objectPronouns[u.w]
+		}
+	}
+	return false
+}
+
+// throughVerbs are the team's verbs that can turn to someone from the
+// person's own life for help ("ask the allotment lot if one of them would
+// take him out", "get her pal to go with her", "use the people who
+// matter to them", "tried harder through the neighbour").
+var throughVerbs = map[string]bool{"ask": true, "asking": true, "get": true, "getting": true, "use": true, "using": true, "through": true, "involve": true, "involving": true}
+
+// talkWords after the person turn "ask his son about PPC" into a
+// conversation with them, not help sought from them.
+var talkWords = map[string]bool{"about": true, "what": true, "whether": true, "how": true, "where": true, "who": true, "when": true}
+
+// worksThrough reports a team action that works through someone from the
+// person's own life: community toward, "an action that works through them
+// ('ask her knitting group to visit', 'show his daughter how to do his
+// mouth care with us')". Not a conversation with them ("ask his wife
+// about what she wants"), nor a service reached through them.
+func (d *doc) worksThrough() bool {
+	for p := range d.toks {
+		t := &d.toks[p]
+		if !throughVerbs[t.w] || d.negated(p) || d.clauseHas(t.clause, cHistory|cHistoryWeak) {
+			continue
+		}
+		for k := p + 1; k < len(d.toks) && k <= p+4 && d.toks[k].clause == t.clause; k++ {
+			u := &d.toks[k]
+			// "ask about pets", "get to his granddaughter's wedding":
+			// a question or a journey, not someone turned to.
+			if talkWords[u.w] || k == p+1 && u.w == "to" || u.cat&(lexServices|cForm) != 0 {
+				break
+			}
+			if u.cat&lexOwnLife == 0 || u.cat&(cNOK|cLabel|cProblem) != 0 {
+				continue
+			}
+			talk := false
+			for m := k + 1; m < len(d.toks) && d.toks[m].clause == t.clause; m++ {
+				if talkWords[d.toks[m].w] || d.toks[m].cat&(lexServices|cForm) != 0 {
+					talk = true
+					break
+				}
+			}
+			return !talk
 		}
 	}
 	return false

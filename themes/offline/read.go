@@ -18,7 +18,7 @@ import "whatmatters/flows"
 // Version is the version of the rules and the lexicon. Bump it by hand
 // whenever they change what the coder would say, so that answers coded by
 // older rules are coded again.
-const Version = "12"
+const Version = "13"
 
 // phrasesPerAnswer is how many key phrases Read gives an answer.
 const phrasesPerAnswer = 3

@@ -395,6 +395,14 @@ var communityRules = []rule{
 	{except: at("what_matters", "hoped"), all: fHomeCompany, label: toward},
 	{stages: at("those_close"), all: fClearPerson, has: cSupport, none: fServiceHelp, label: toward},
 	// "A statement of what matters, a life history or a feeling on its
+	// own is off subject": the hoped stage asks what was hoped for the
+	// person and what mattered to them, so a hope put in the words of a
+	// service ("PPD home. Avoid admission", "we hadn't got as far as
+	// hoping anything, he was only referred 4 days before") states what
+	// mattered, not where support came from. Support from people close
+	// (the rows above) is still toward.
+	{stages: at("hoped"), label: none},
+	// "A statement of what matters, a life history or a feeling on its
 	// own is off subject": where the stage asks what matters or why, an
 	// answer told in sentences is that statement or that history, and a
 	// service named in it ("not going back on NIV", "he'd hate someone
