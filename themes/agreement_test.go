@@ -574,6 +574,12 @@ func TestLoadGold(t *testing.T) {
 // anticipation on the third. The first set's relationships and community
 // floors moved down with the change of measure and of coder (from 0.76
 // and 0.60, v7 as written); every floor is just under what v12 measures.
+// Held out again at the end of the second round that day (v13, fitted to
+// community across all ten tuning files), as stored: heldout 0.758 /
+// 0.722 / 0.593 / 0.675, F1 0.773 (unchanged); heldout2 0.680 / 0.665 /
+// 0.613 / 0.702, F1 0.711; heldout3 0.806 / 0.712 / 0.617 / 0.634, F1
+// 0.726. Community rose by about 0.01 on the second and third sets and is
+// still short of 0.65 on all three.
 var agreementFloors = map[string]map[string]float64{
 	"tune": {
 		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.96, flows.DirAnticipation: 0.96,
@@ -626,11 +632,11 @@ var agreementFloors = map[string]map[string]float64{
 		"capabilities": 0.70,
 	},
 	"heldout3": {
-		flows.DirRelationships: 0.79, flows.DirStories: 0.70, flows.DirCommunity: 0.59, flows.DirAnticipation: 0.62,
+		flows.DirRelationships: 0.79, flows.DirStories: 0.70, flows.DirCommunity: 0.60, flows.DirAnticipation: 0.62,
 		"capabilities": 0.71,
 	},
 	"heldout2": {
-		flows.DirRelationships: 0.67, flows.DirStories: 0.65, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.69,
+		flows.DirRelationships: 0.67, flows.DirStories: 0.65, flows.DirCommunity: 0.60, flows.DirAnticipation: 0.69,
 		"capabilities": 0.70,
 	},
 }

@@ -388,7 +388,10 @@ func TestThemeFinderHeldOut(t *testing.T) {
 	// At the end of the round that fitted the sixth and eighth tuning
 	// sets' cues, with the answers as stored (measured here once after,
 	// 2026-12-07): 32 of 34 (94%), 78% (139 of 178), 1 spurious
-	// (rapid_discharge).
+	// (rapid_discharge). At the end of the second round (the ninth set's
+	// cues, a theme said once past the first clause of a crowded answer
+	// named in passing; measured here once after): 32 of 34, 78% (138 of
+	// 177), 1 spurious.
 	checkConceptFloors(t, s, 0.9, 0.75, 1)
 }
 
@@ -415,8 +418,10 @@ func TestThemeFinderHeldOut2(t *testing.T) {
 	// At the end of the round that fitted the sixth and eighth tuning
 	// sets' cues, as stored (measured here once after, 2026-12-07): 23 of
 	// 30 (77%, still under the goal), 90% (74 of 82), 2 spurious
-	// (recognising_dying, capacity_decisions).
-	checkConceptFloors(t, s, 0.75, 0.87, 2)
+	// (recognising_dying, capacity_decisions). At the end of the second
+	// round (measured here once after): 23 of 30, 91% (70 of 77), 2
+	// spurious.
+	checkConceptFloors(t, s, 0.75, 0.88, 2)
 }
 
 // TestThemeFinderHeldOut3 scores the finder on a third held-out set,
@@ -428,7 +433,8 @@ func TestThemeFinderHeldOut3(t *testing.T) {
 	t.Logf("third held-out set\n%s", s)
 	// Measured the first time it was run, at the end of the round
 	// (2026-12-07, answers as stored): 31 of 31 found, 78% of evidence
-	// (102 of 131), none spurious.
+	// (102 of 131), none spurious. At the end of the second round
+	// (measured here once after): 31 of 31, 78% (105 of 135), none.
 	checkConceptFloors(t, s, 0.95, 0.75, 1)
 }
 
