@@ -107,6 +107,18 @@ func (b *digestPost) headline() {
 	b.add(Part{Text: head + " These themes are offered as prompts for discussion, not findings."})
 }
 
+// restCases says how the themes from shown on stand against the last one
+// shown: "each in fewer cases" only when each is; themes are ordered by
+// cases, then people, so a theme left out may be in as many.
+func restCases(rec []Theme, shown int) string {
+	for _, t := range rec[shown:] {
+		if t.Cases >= rec[shown-1].Cases {
+			return "in as many cases or fewer"
+		}
+	}
+	return "each in fewer cases"
+}
+
 // recurring adds the strongest recurring themes, each with its counts and
 // quotes, and names the rest.
 func (b *digestPost) recurring() {
@@ -116,7 +128,7 @@ func (b *digestPost) recurring() {
 	}
 	for i, t := range rec {
 		if i == themesShown {
-			b.add(Part{Text: fmt.Sprintf("And %d more, each in fewer cases: %s.", len(rec)-themesShown, themeList(rec[themesShown:]))})
+			b.add(Part{Text: fmt.Sprintf("And %d more, %s: %s.", len(rec)-themesShown, restCases(rec, themesShown), themeList(rec[themesShown:]))})
 			return
 		}
 		label := ""

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -223,4 +224,29 @@ func TestThemeQuotesStayInTheirChannel(t *testing.T) {
 			t.Errorf("quotes of an unknown theme: %+v, %v", none, err)
 		}
 	})
+}
+
+// The themes a post leaves out are said to be "each in fewer cases" only
+// when each is.
+func TestDigestNamesTheRestTruly(t *testing.T) {
+	theme := func(label string, cases int) flows.Theme {
+		return flows.Theme{ID: label, Label: label, Cases: cases, People: 2, Answers: cases}
+	}
+	text := func(cases ...int) string {
+		d := flows.Digest{Reflections: 9, Cases: 9, Contributors: 3, Answers: 20}
+		for i, c := range cases {
+			d.Recurring = append(d.Recurring, theme(fmt.Sprintf("Theme %d", i+1), c))
+		}
+		var all []string
+		for _, p := range flows.DigestReply(d, "C1", nil).Parts {
+			all = append(all, p.Text)
+		}
+		return strings.Join(all, "\n")
+	}
+	if got := text(5, 4, 4, 3, 3, 2, 2); !strings.Contains(got, "And 2 more, each in fewer cases: Theme 6; Theme 7.") {
+		t.Errorf("rest in fewer cases:\n%s", got)
+	}
+	if got := text(5, 4, 4, 3, 2, 2); !strings.Contains(got, "And 1 more, in as many cases or fewer: Theme 6.") || strings.Contains(got, "each in fewer") {
+		t.Errorf("a theme left out in as many cases as the last shown:\n%s", got)
+	}
 }
