@@ -59,9 +59,9 @@ func TestPassing(t *testing.T) {
 		passing     bool
 	}{
 		{"She's been in the chapel choir since she was a girl", "community_groups", false},
-		{"Lady on the ward whose only visitor is a volunteer from the church, the family are all abroad", "faith_spiritual", true},
-		{"Asked for communion again, we did it in the garden with her partner", "everyday_pleasures", true},
-		{"Asked for communion again, we did it in the garden with her partner", "faith_spiritual", false},
+		{"Lady on the ward whose only visitor is a volunteer from the chaplaincy, the family are all abroad", "faith_spiritual", true},
+		{"Asked for communion again, we did it with her records on and her partner there", "everyday_pleasures", true},
+		{"Asked for communion again, we did it with her records on and her partner there", "faith_spiritual", false},
 		{"Wife exhausted, up three times a night with him", "carer_strain", false},
 		{"JIC meds in the house now", "jic_meds", false},
 		// Named among the people around, doing nothing: passing, even alone.
@@ -71,10 +71,10 @@ func TestPassing(t *testing.T) {
 		{"Husband, the quiz team do his shopping, a brother in Scotland", "community_groups", false},
 		{"The quiz team, his partner", "community_groups", false},
 		// Said once past the first sentence of an answer naming three themes.
-		{"JIC meds in and the syringe driver up. Wife exhausted. The vicar came Tuesday.", "faith_spiritual", true},
-		{"JIC meds in and the syringe driver up. Wife exhausted. The vicar came Tuesday.", "jic_meds", false},
+		{"JIC meds in and the syringe driver up. Wife exhausted. The chaplain came Tuesday.", "faith_spiritual", true},
+		{"JIC meds in and the syringe driver up. Wife exhausted. The chaplain came Tuesday.", "jic_meds", false},
 		// ... or past its first clause.
-		{"JIC meds in and the syringe driver up, wife exhausted, the vicar came Tuesday", "faith_spiritual", true},
+		{"JIC meds in and the syringe driver up, wife exhausted, the chaplain came Tuesday", "faith_spiritual", true},
 	}
 	for _, c := range cases {
 		found := false
@@ -88,6 +88,37 @@ func TestPassing(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%q: %s not found", c.text, c.theme)
+		}
+	}
+}
+
+// TestNamedInPassingWords: a church, a vicar, gardening, an allotment,
+// midazolam, an LPA, "his mates" and sips are named in many answers about
+// something else (across the tuning sets they found more answers wrongly
+// than rightly), so each alone finds no theme; beside another of the
+// theme's words it does.
+func TestNamedInPassingWords(t *testing.T) {
+	cat := Builtin()
+	has := func(text, theme string) bool {
+		for _, h := range cat.Find(text) {
+			if h.Theme == theme {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		text, theme string
+		want        bool
+	}{
+		{"Niece visits Sundays, the vicar weekly", "faith_spiritual", false},
+		{"Her faith is everything, the vicar comes weekly", "faith_spiritual", true},
+		{"Can see the church from her window", "faith_spiritual", false},
+		{"Midaz given at 3am", "symptom_control", false},
+		{"Agitated overnight, midaz given and settled", "symptom_control", true},
+	} {
+		if got := has(c.text, c.theme); got != c.want {
+			t.Errorf("%q: %s found %v, want %v", c.text, c.theme, got, c.want)
 		}
 	}
 }
