@@ -260,44 +260,6 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 // answers join it.
 func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*themeGroup {
 	inCatalogue := map[string]bool{} // phrase → a catalogue cue finds a theme in it
-	keep := func(a *flows.CodedAnswer, ph *flows.Phrase) string {
-		// An emerging theme is named in people's own words: never those of
-		// someone who asked not to be quoted.
-		if ph.Theme != "" || f.noQuotes[a.Author] {
-			return ""
-		}
-		k := MeaningKey(ph.Phrase)
-		if strings.Count(k, " ") < 1 || strings.ContainsAny(ph.Phrase, "[]") {
-			return ""
-		}
-		words := lowerWords(ph.Phrase)
-		if rolesOnly(words) {
-			return ""
-		}
-		for _, w := range words {
-			if f.avoid[w] {
-				return ""
-			}
-		}
-		// A phrase a catalogue cue reads as a theme ("fast track") is that
-		// theme said where its other cues did not find it, not a theme
-		// outside the catalogue.
-		lower := strings.ToLower(ph.Phrase)
-		in, seen := inCatalogue[lower]
-		if !seen {
-			in = len(f.cat.Find(ph.Phrase)) > 0
-			inCatalogue[lower] = in
-		}
-		if in {
-			return ""
-		}
-		for j := range a.Codes.Phrases {
-			if t := &a.Codes.Phrases[j]; t.Theme != "" && sharesWord(lowerWords(t.Phrase), words) {
-				return ""
-			}
-		}
-		return k
-	}
 	// Each phrase's key, worked out once for both passes ("" when it is no
 	// candidate).
 	kept := make([][]string, len(f.period))
@@ -309,7 +271,7 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 		}
 		kept[i] = make([]string, len(a.Codes.Phrases))
 		for j := range a.Codes.Phrases {
-			if k := keep(a, &a.Codes.Phrases[j]); k != "" {
+			if k := f.emergingKey(a, &a.Codes.Phrases[j], inCatalogue); k != "" {
 				kept[i][j] = k
 				keys[k] = true
 			}
@@ -349,6 +311,50 @@ func lowerWords(p string) []string {
 		fs[i] = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	}
 	return fs
+}
+
+// emergingKey is the meaning key of a phrase that may be an emerging theme,
+// or "" when it may not: a catalogue theme's phrase, the words of someone
+// with quotes off, a single word, a scrubbed detail, a phrase naming only
+// who was there, a case's pseudonym, a phrase a catalogue cue reads, or
+// one sharing a word with a theme found in the same answer.
+func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCatalogue map[string]bool) string {
+	// An emerging theme is named in people's own words: never those of
+	// someone who asked not to be quoted.
+	if ph.Theme != "" || f.noQuotes[a.Author] {
+		return ""
+	}
+	k := MeaningKey(ph.Phrase)
+	if strings.Count(k, " ") < 1 || strings.ContainsAny(ph.Phrase, "[]") {
+		return ""
+	}
+	words := lowerWords(ph.Phrase)
+	if rolesOnly(words) {
+		return ""
+	}
+	for _, w := range words {
+		if f.avoid[w] {
+			return ""
+		}
+	}
+	// A phrase a catalogue cue reads as a theme ("fast track") is that
+	// theme said where its other cues did not find it, not a theme
+	// outside the catalogue.
+	lower := strings.ToLower(ph.Phrase)
+	in, seen := inCatalogue[lower]
+	if !seen {
+		in = len(f.cat.Find(ph.Phrase)) > 0
+		inCatalogue[lower] = in
+	}
+	if in {
+		return ""
+	}
+	for j := range a.Codes.Phrases {
+		if t := &a.Codes.Phrases[j]; t.Theme != "" && sharesWord(lowerWords(t.Phrase), words) {
+			return ""
+		}
+	}
+	return k
 }
 
 // roles are words that name who gives care or who someone is to the

@@ -109,55 +109,86 @@ var pastWords = map[string]bool{
 // sentence that is not mostly record, or a "when" clause told in the past.
 func (d *doc) hasMoment() bool {
 	for _, s := range d.sentences {
-		rec, content := 0, 0
-		moment := false
-		own, day, past, chrono := false, false, false, false
+		var m momentReading
 		for i := s[0]; i < s[1]; i++ {
-			t := &d.toks[i]
-			if t.cat&lexOwnLife != 0 && t.cat&(cNOK|cLabel) == 0 && !d.negated(i) {
-				own = true
-			}
-			if t.cat&cDay != 0 && i > 0 && d.toks[i-1].cat&cDay == 0 {
-				switch d.toks[i-1].w {
-				case "on", "the", "at", "by", "last":
-					day = true
-				}
-			}
-			if t.w == "yesterday" {
-				day = true
-			}
-			if t.cat&cChrono != 0 || t.w == "will" {
-				chrono = true
-			}
-			if t.cat&(cChrono|cClinical|cReactive|cService) == 0 && t.w != "asked" && t.w != "offered" && (pastWords[t.w] || strings.HasSuffix(t.w, "ed") && len(t.w) > 4) &&
-				(i == 0 || !perfectAux[d.toks[i-1].w]) {
-				past = true
-			}
-			if t.cat&cFunction == 0 {
-				content++
-				if t.cat&lexRecord != 0 && t.cat&(lexDescribing|lexOwnLife) == 0 {
-					rec++
-				}
-			}
-			if t.cat&cMoment != 0 {
-				moment = true
-			}
-			if t.cat&cWhen != 0 && d.whenPast(i, s[1]) {
-				moment = true
-			}
+			m.read(d, i, s[1])
 		}
-		// "A particular moment or scene ('when I got there on Sunday he
-		// was…')": someone from their own life doing something on a day
-		// told ("The lads from his old band played in the garden for him
-		// on Saturday", "Her husband came in on the Saturday").
-		if own && day && past && !chrono {
-			moment = true
-		}
-		if moment && !(rec >= 2 && rec*3 >= content*2) {
+		if m.found() {
 			return true
 		}
 	}
 	return false
+}
+
+// momentReading is what hasMoment gathers from one sentence, word by word.
+type momentReading struct {
+	rec, content int  // content words, and those of them that are record
+	moment       bool // a moment marker, or a "when" clause told in the past
+	own          bool // someone from the person's own life, not negated
+	day          bool // a day told ("on Saturday", "yesterday")
+	past         bool // a verb in the simple past
+	chrono       bool // a chronology or a future ("will")
+}
+
+// read takes word i of a sentence ending at end.
+func (m *momentReading) read(d *doc, i, end int) {
+	t := &d.toks[i]
+	if t.cat&lexOwnLife != 0 && t.cat&(cNOK|cLabel) == 0 && !d.negated(i) {
+		m.own = true
+	}
+	m.day = m.day || d.dayTold(i)
+	m.chrono = m.chrono || t.cat&cChrono != 0 || t.w == "will"
+	m.past = m.past || d.simplePast(i)
+	if t.cat&cFunction == 0 {
+		m.content++
+		if t.cat&lexRecord != 0 && t.cat&(lexDescribing|lexOwnLife) == 0 {
+			m.rec++
+		}
+	}
+	if t.cat&cMoment != 0 || t.cat&cWhen != 0 && d.whenPast(i, end) {
+		m.moment = true
+	}
+}
+
+// found reports a moment in a sentence that is not mostly record. "A
+// particular moment or scene ('when I got there on Sunday he was…')" is
+// also someone from their own life doing something on a day told ("The
+// lads from his old band played in the garden for him on Saturday", "Her
+// husband came in on the Saturday").
+func (m *momentReading) found() bool {
+	moment := m.moment || m.own && m.day && m.past && !m.chrono
+	return moment && !(m.rec >= 2 && m.rec*3 >= m.content*2)
+}
+
+// dayTold reports word i as a day told: a day after "on", "the", "at",
+// "by" or "last", or "yesterday".
+func (d *doc) dayTold(i int) bool {
+	t := &d.toks[i]
+	if t.w == "yesterday" {
+		return true
+	}
+	if t.cat&cDay == 0 || i == 0 || d.toks[i-1].cat&cDay != 0 {
+		return false
+	}
+	switch d.toks[i-1].w {
+	case "on", "the", "at", "by", "last":
+		return true
+	}
+	return false
+}
+
+// simplePast reports word i as a verb in the simple past that is not a
+// care event ("asked" and "offered" are requests; "has gone" is not the
+// simple past).
+func (d *doc) simplePast(i int) bool {
+	t := &d.toks[i]
+	if t.cat&(cChrono|cClinical|cReactive|cService) != 0 || t.w == "asked" || t.w == "offered" {
+		return false
+	}
+	if !pastWords[t.w] && !(strings.HasSuffix(t.w, "ed") && len(t.w) > 4) {
+		return false
+	}
+	return i == 0 || !perfectAux[d.toks[i-1].w]
 }
 
 // whenPast reports whether "when" at i opens a clause told in the past
