@@ -580,64 +580,86 @@ func TestLoadGold(t *testing.T) {
 // 0.613 / 0.702, F1 0.711; heldout3 0.806 / 0.712 / 0.617 / 0.634, F1
 // 0.726. Community rose by about 0.01 on the second and third sets and is
 // still short of 0.65 on all three.
+//
+// v14 (2026-12-07, session 10) keeps every fact the rules read and stops
+// turning them into labels with a rule table. Each direction is a
+// multinomial logistic regression over the answer's facts, its lexicon
+// categories, the stage and the stems of its words (used by eight
+// answers or more), fitted to every tuning file (1,209 answers) and the
+// codebook's worked examples (themes/offline/weighing.go,
+// weighing_test.go); capability tags stay with their rules, and stages
+// the tuning data has no answers for (the theme session's own) stay with
+// the rule table. The fit's settings were chosen by leaving one tuning
+// file out at a time, never on held-out data:
+// WM_LEAVE_ONE_OUT=1 go test ./themes/offline -run TestWeighingLeaveOneFileOut -v
+// gives mean kappa 0.721 / 0.725 / 0.745 / 0.725 on files left out, where
+// v7 to v13 read each new writer, before fitting to it, at community
+// 0.50 to 0.72. The tuning files' figures below are now figures on the
+// data the weighing was fitted to (0.83 to 1.00), and say only that the
+// fit holds; the files left out and the held-out sets are the measure.
+// Held out, scored once at the end of the round, as stored: heldout
+// 0.786 / 0.724 / 0.671 / 0.762, F1 0.773; heldout2 0.703 / 0.715 /
+// 0.736 / 0.788, F1 0.711; heldout3 0.780 / 0.803 / 0.700 / 0.704, F1
+// 0.726. Every direction is at 0.65 or above on all three held-out sets,
+// community for the first time (0.593 / 0.613 / 0.617 under v13). Floors:
+// the tuning files 0.03 under their fitted figures, the held-out sets
+// 0.02 under theirs.
 var agreementFloors = map[string]map[string]float64{
 	"tune": {
-		flows.DirRelationships: 0.99, flows.DirStories: 0.94, flows.DirCommunity: 0.96, flows.DirAnticipation: 0.96,
+		flows.DirRelationships: 0.94, flows.DirStories: 0.93, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.95,
 		"capabilities": 0.91,
 	},
 	"tune_extra": {
-		flows.DirRelationships: 0.85, flows.DirStories: 0.63, flows.DirCommunity: 0.97, flows.DirAnticipation: 0.84,
+		flows.DirRelationships: 0.92, flows.DirStories: 0.94, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.90,
 		"capabilities": 0.77,
 	},
 	"tune3": {
-		flows.DirRelationships: 0.78, flows.DirStories: 0.68, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.75,
+		flows.DirRelationships: 0.88, flows.DirStories: 0.91, flows.DirCommunity: 0.90, flows.DirAnticipation: 0.93,
 		"capabilities": 0.75,
 	},
 	"tune4": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.43, flows.DirCommunity: 0.86, flows.DirAnticipation: 0.56,
+		flows.DirRelationships: 0.84, flows.DirStories: 0.79, flows.DirCommunity: 0.89, flows.DirAnticipation: 0.69,
 		"capabilities": 0.69,
 	},
-	// 2026-12-07, v7: relationships measured 0.770, just under its floor
-	// of 0.77 (v6 0.782); lowered to 0.76, not tuned against.
-	"heldout": {
-		flows.DirRelationships: 0.75, flows.DirStories: 0.71, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.66,
-		"capabilities": 0.76,
-	},
 	"tune5": {
-		flows.DirRelationships: 0.73, flows.DirStories: 0.72, flows.DirCommunity: 0.84, flows.DirAnticipation: 0.75,
+		flows.DirRelationships: 0.92, flows.DirStories: 0.94, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.97,
 		"capabilities": 0.72,
 	},
 	"tune6": {
-		flows.DirRelationships: 0.61, flows.DirStories: 0.67, flows.DirCommunity: 0.64, flows.DirAnticipation: 0.68,
+		flows.DirRelationships: 0.91, flows.DirStories: 0.93, flows.DirCommunity: 0.93, flows.DirAnticipation: 0.90,
 		"capabilities": 0.68,
 	},
 	"tune7": {
-		flows.DirRelationships: 0.56, flows.DirStories: 0.62, flows.DirCommunity: 0.61, flows.DirAnticipation: 0.58,
+		flows.DirRelationships: 0.88, flows.DirStories: 0.94, flows.DirCommunity: 0.82, flows.DirAnticipation: 0.92,
 		"capabilities": 0.70,
 	},
 	"tune8": {
-		flows.DirRelationships: 0.62, flows.DirStories: 0.88, flows.DirCommunity: 0.75, flows.DirAnticipation: 0.65,
+		flows.DirRelationships: 0.88, flows.DirStories: 0.94, flows.DirCommunity: 0.83, flows.DirAnticipation: 0.90,
 		"capabilities": 0.71,
 	},
 	"tune9": {
-		flows.DirRelationships: 0.70, flows.DirStories: 0.66, flows.DirCommunity: 0.66, flows.DirAnticipation: 0.61,
+		flows.DirRelationships: 0.90, flows.DirStories: 0.93, flows.DirCommunity: 0.89, flows.DirAnticipation: 0.94,
 		"capabilities": 0.69,
 	},
 	"tune10": {
-		flows.DirRelationships: 0.53, flows.DirStories: 0.73, flows.DirCommunity: 0.53, flows.DirAnticipation: 0.65,
+		flows.DirRelationships: 0.92, flows.DirStories: 0.93, flows.DirCommunity: 0.90, flows.DirAnticipation: 0.94,
 		"capabilities": 0.66,
 	},
 	"tune11": {
-		flows.DirRelationships: 0.69, flows.DirStories: 0.68, flows.DirCommunity: 0.58, flows.DirAnticipation: 0.66,
+		flows.DirRelationships: 0.92, flows.DirStories: 0.90, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.94,
+		"capabilities": 0.70,
+	},
+	"heldout": {
+		flows.DirRelationships: 0.76, flows.DirStories: 0.70, flows.DirCommunity: 0.65, flows.DirAnticipation: 0.74,
+		"capabilities": 0.76,
+	},
+	"heldout2": {
+		flows.DirRelationships: 0.68, flows.DirStories: 0.69, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.76,
 		"capabilities": 0.70,
 	},
 	"heldout3": {
-		flows.DirRelationships: 0.79, flows.DirStories: 0.70, flows.DirCommunity: 0.60, flows.DirAnticipation: 0.62,
+		flows.DirRelationships: 0.76, flows.DirStories: 0.78, flows.DirCommunity: 0.68, flows.DirAnticipation: 0.68,
 		"capabilities": 0.71,
-	},
-	"heldout2": {
-		flows.DirRelationships: 0.67, flows.DirStories: 0.65, flows.DirCommunity: 0.60, flows.DirAnticipation: 0.69,
-		"capabilities": 0.70,
 	},
 }
 

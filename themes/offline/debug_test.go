@@ -20,14 +20,14 @@ func TestDebugText(t *testing.T) {
 	t.Logf("%+v", f)
 	t.Logf("facts: %s", factNames(f.facts))
 	stage := os.Getenv("WM_DEBUG_STAGE")
-	t.Logf("%+v", decide(d, stage))
+	t.Logf("weighed: %+v", decide(d, stage))
 	for _, set := range []struct {
 		name  string
 		rules []rule
 	}{{"relationships", relationshipRules}, {"stories", storyRules}, {"community", communityRules}, {"anticipation", anticipationRules}} {
 		for i := range set.rules {
 			if f.matches(&set.rules[i], stage) {
-				t.Logf("%s: row %d gives %s", set.name, i, set.rules[i].label)
+				t.Logf("%s: the rule table alone, row %d, gives %s", set.name, i, set.rules[i].label)
 				break
 			}
 		}
@@ -35,9 +35,8 @@ func TestDebugText(t *testing.T) {
 }
 
 func catNames(c lexCat) string {
-	names := []string{"Person", "NOK", "Pet", "Community", "Service", "Intervention", "Med", "Form", "Clinical", "Reactive", "Assess", "Chrono", "Day", "Plan", "Lesson", "Team", "Comfort", "Recognise", "Wish", "LiveWell", "Strain", "Bereave", "Support", "RelCare", "Label", "Problem", "Refuse", "Fix", "Voice", "Moment", "History", "Feeling", "Negate", "Nobody", "Home", "Tickbox", "Generic", "Experience", "Question", "PaidCarer", "FamilyCarer", "Hypothetical", "WentWrong", "Function", "Intent", "Reason", "Early", "Seq", "HistoryWeak", "When", "Number", "Place", "CommRes", "Unsure", "Patient", "IntentStrong", "Process", "OwnPlan"}
 	var out []string
-	for i, n := range names {
+	for i, n := range categoryNames {
 		if c&(1<<i) != 0 {
 			out = append(out, n)
 		}
@@ -47,9 +46,8 @@ func catNames(c lexCat) string {
 
 // factNames names the facts set in f, in the order rules.go declares them.
 func factNames(f fact) string {
-	names := []string{"OwnLife", "NamedOwnLife", "ClearPerson", "ProblemPerson", "NegPeople", "OwnLifeAround", "SupportPerson", "CommunitySrc", "RelCare", "ServiceHelp", "ServiceAny", "FormHelp", "WentWrong", "Failing", "FixOutside", "FailingOnly", "StrainPerson", "Question", "HomeCompany", "Voice", "Moment", "FormPlan", "StrongPlan", "Wish", "Recognises", "PlanWord", "StrongBereave", "Nobody", "History", "Experience", "Lesson", "Hypothetical", "TeamTalk", "Unsure", "Intent", "Reason", "Telegraphic", "MostlyRecord", "Chronology", "Reactive", "Reactive2", "Clinical", "Clinical3", "ClinicalInTeam", "PersonState", "Services2", "Tickbox", "Tickbox2", "FewContent", "TwoContent", "RecordWord", "Events", "EightWords", "HistoryWeak", "TwoCore", "CareEvents", "Refusal", "ActOnMay"}
 	var out []string
-	for i, n := range names {
+	for i, n := range factNameList {
 		if f&(1<<i) != 0 {
 			out = append(out, n)
 		}

@@ -6,20 +6,31 @@ import (
 	"whatmatters/flows"
 )
 
-// decide applies the codebook's decision rules (rules.go) to one analysed
-// answer.
+// decide codes one analysed answer: the directions by the weighing
+// (weighing.go) where it has learnt the stage, else by the rule table
+// (rules.go); the capability tags by their rules.
 func decide(d *doc, stage string) flows.Codes {
 	c := flows.Codes{Relationships: flows.None, Stories: flows.None, Community: flows.None, Anticipation: flows.None}
 	if d.meta {
 		return c
 	}
 	f := d.features()
-	c.Relationships = f.label(relationshipRules, stage)
-	c.Stories = f.label(storyRules, stage)
-	c.Community = f.label(communityRules, stage)
-	c.Anticipation = f.label(anticipationRules, stage)
+	if w := sharedWeighing(); w.weighs(stage) {
+		stems := d.stems()
+		c.Relationships = w.dirs[0].label(&f, stage, stems)
+		c.Stories = w.dirs[1].label(&f, stage, stems)
+		c.Community = w.dirs[2].label(&f, stage, stems)
+		c.Anticipation = w.dirs[3].label(&f, stage, stems)
+	} else {
+		c.Relationships, c.Stories, c.Community, c.Anticipation = f.byRules(stage)
+	}
 	c.Capabilities = f.tags(stage)
 	return c
+}
+
+// byRules are the four directions by the rule table alone.
+func (f *feats) byRules(stage string) (rel, stories, community, anticipation flows.Label) {
+	return f.label(relationshipRules, stage), f.label(storyRules, stage), f.label(communityRules, stage), f.label(anticipationRules, stage)
 }
 
 // label is the label of the first rule that matches, or none.

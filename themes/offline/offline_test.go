@@ -162,8 +162,12 @@ func TestTokenizeMatchesWords(t *testing.T) {
 	}
 }
 
+// typoTexts are misspelt answers at on_your_mind, toward on relationships
+// and community.
+var typoTexts = []string{"nieghbour pops in daily", "Her daugther visits every day", "her neighbor checks on her"}
+
 func TestTypos(t *testing.T) {
-	for _, text := range []string{"nieghbour pops in daily", "Her daugther visits every day", "her neighbor checks on her"} {
+	for _, text := range typoTexts {
 		got := Read("on_your_mind", text).Codes
 		if got.Relationships != lT || got.Community != lT {
 			t.Errorf("%q: %+v, want relationships and community toward", text, got)
@@ -224,89 +228,94 @@ func TestTokenizeSpans(t *testing.T) {
 	}
 }
 
+// directionCase is an answer and its label on one direction.
+type directionCase struct {
+	stage, text string
+	want        flows.Label
+}
+
+// communityCases are the community cases TestCommunityRules checks.
+var communityCases = []directionCase{
+	// "An action that works through them ('show his daughter how to do
+	// his mouth care with us')."
+	{"looking_ahead", "Show his daughter how to do his mouth care with us.", lT},
+	// "A family carer shown giving care … is toward."
+	{"what_happened", "Husband giving all the medication, very knowledgeable.", lT},
+	{"what_happened", "Wife gave him his oramorph overnight and rang us in the morning.", lT},
+	{"on_your_mind", "The lads from the pub fetch his paper.", lT},
+	{"looking_ahead", "Ask whether his brother could come up from Devon for a few days.", lT},
+	{"what_happened", "Her son drives her to the hospice every week.", lT},
+	{"on_your_mind", "Mr P, breathless, but his wife knows exactly how to settle him with the fan.", lT},
+	{"difference", "Her husband was there the whole time, day and night.", lT},
+	{"what_happened", "His daughter has been amazing, she's done all the nights.", lT},
+	{"learn", "Families can do so much more than we think if we show them how.", lT},
+	// v5: people close who move in, offer or rally round, and a team
+	// or carers who knew the person well, are relationships.
+	{"on_your_mind", "His sister moved in and does all his tablets. She's knackered though", lT},
+	{"difference", "The neighbours. Honestly, they did more than any of us", lT},
+	{"happened", "The agency girls came to the funeral, they'd been going in three years", lT},
+	// "Care given as a human relationship … (time spent with someone)."
+	{"what_happened", "We sat and talked for an hour, he told me about the war.", lT},
+	// "People close appear only as people who receive services ('wife
+	// needs referral for respite')."
+	{"looking_ahead", "Wife needs referral for respite.", lA},
+	{"looking_ahead", "Request a night sitter so his wife can sleep.", lA},
+	// "Bereavement support given only as a process … is away."
+	{"those_close", "Daughter given the Cruse leaflet.", lA},
+	// Plans found only in forms are away; in an answer about what
+	// matters a form names a wish.
+	{"what_happened", "ReSPECT completed, DNACPR signed.", lA},
+	{"what_matters", "ReSPECT completed, DNACPR signed.", lN},
+	// The writer's team visiting is help found in a service; a visit
+	// told as a moment is not help put forward.
+	{"looking_ahead", "We'll keep visiting daily and review the pain.", lA},
+	{"what_happened", "When I visited her she wouldn't look at me.", lN},
+	// "Services named only as refused, resented or failing … are none."
+	{"what_happened", "Sick of the agency.", lN},
+	{"happened", "OOH didn't know about the DNACPR, the crew started CPR and she died in the ambulance bay.", lN},
+	// "A statement of what matters … on its own is off subject": a
+	// service named as where the person would not be is a place.
+	{"what_matters", "Staying out of hospital.", lN},
+	{"what_matters", "Not going back into the hospice, she was adamant.", lN},
+	// Care events in services, told without a failure, stay away.
+	{"happened", "Conveyed to ED Sat night, died on AMU Sunday.", lA},
+}
+
 // TestCommunityRules checks the community direction on the codebook's own
 // examples and borderline cases, and on answers in the same terms: each
 // case failed before the rule that reads it (offline coder v4).
 func TestCommunityRules(t *testing.T) {
-	cases := []struct {
-		stage, text string
-		want        flows.Label
-	}{
-		// "An action that works through them ('show his daughter how to do
-		// his mouth care with us')."
-		{"looking_ahead", "Show his daughter how to do his mouth care with us.", lT},
-		// "A family carer shown giving care … is toward."
-		{"what_happened", "Husband giving all the medication, very knowledgeable.", lT},
-		{"what_happened", "Wife gave him his oramorph overnight and rang us in the morning.", lT},
-		{"on_your_mind", "The lads from the pub fetch his paper.", lT},
-		{"looking_ahead", "Ask whether his brother could come up from Devon for a few days.", lT},
-		{"what_happened", "Her son drives her to the hospice every week.", lT},
-		{"on_your_mind", "Mr P, breathless, but his wife knows exactly how to settle him with the fan.", lT},
-		{"difference", "Her husband was there the whole time, day and night.", lT},
-		{"what_happened", "His daughter has been amazing, she's done all the nights.", lT},
-		{"learn", "Families can do so much more than we think if we show them how.", lT},
-		// v5: people close who move in, offer or rally round, and a team
-		// or carers who knew the person well, are relationships.
-		{"on_your_mind", "His sister moved in and does all his tablets. She's knackered though", lT},
-		{"difference", "The neighbours. Honestly, they did more than any of us", lT},
-		{"happened", "The agency girls came to the funeral, they'd been going in three years", lT},
-		// "Care given as a human relationship … (time spent with someone)."
-		{"what_happened", "We sat and talked for an hour, he told me about the war.", lT},
-		// "People close appear only as people who receive services ('wife
-		// needs referral for respite')."
-		{"looking_ahead", "Wife needs referral for respite.", lA},
-		{"looking_ahead", "Request a night sitter so his wife can sleep.", lA},
-		// "Bereavement support given only as a process … is away."
-		{"those_close", "Daughter given the Cruse leaflet.", lA},
-		// Plans found only in forms are away; in an answer about what
-		// matters a form names a wish.
-		{"what_happened", "ReSPECT completed, DNACPR signed.", lA},
-		{"what_matters", "ReSPECT completed, DNACPR signed.", lN},
-		// The writer's team visiting is help found in a service; a visit
-		// told as a moment is not help put forward.
-		{"looking_ahead", "We'll keep visiting daily and review the pain.", lA},
-		{"what_happened", "When I visited her she wouldn't look at me.", lN},
-		// "Services named only as refused, resented or failing … are none."
-		{"what_happened", "Sick of the agency.", lN},
-		{"happened", "OOH didn't know about the DNACPR, the crew started CPR and she died in the ambulance bay.", lN},
-		// "A statement of what matters … on its own is off subject": a
-		// service named as where the person would not be is a place.
-		{"what_matters", "Staying out of hospital.", lN},
-		{"what_matters", "Not going back into the hospice, she was adamant.", lN},
-		// Care events in services, told without a failure, stay away.
-		{"happened", "Conveyed to ED Sat night, died on AMU Sunday.", lA},
-	}
-	for _, c := range cases {
+	for _, c := range communityCases {
 		if got := Read(c.stage, c.text).Codes.Community; got != c.want {
 			t.Errorf("%s %q: community %s, want %s", c.stage, c.text, got, c.want)
 		}
 	}
 }
 
+// anticipationCases are the anticipation cases TestAnticipationRules
+// checks.
+var anticipationCases = []directionCase{
+	// The writer's visit told as a moment is not an admission.
+	{"what_happened", "When I went in on Sunday her son was reading to her and she was laughing.", lN},
+	// "An account of what went wrong with no lesson drawn."
+	{"difference", "No bed available so she stayed on the ward.", lA},
+	// "A plan or conversation made ahead of need."
+	{"what_matters", "Getting her affairs in order before the baby comes.", lT},
+	{"looking_ahead", "Could her sister come and stay for a few days?", lT},
+	// "A plan that only waits and reacts."
+	{"on_your_mind", "Waiting on the hospital bed and the OT.", lA},
+	// The codebook's own examples: "a shared understanding reached",
+	// "a failure without a lesson is away", and the same failure with a
+	// change made.
+	{"what_happened", "His wife knows what the breathing may sound like.", lT},
+	{"happened", "The JICs weren't in, so the out-of-hours GP sent him in.", lA},
+	{"learn", "The JICs weren't in, so the out-of-hours GP sent him in, so we now check the box is in the house at the first visit.", lT},
+}
+
 // TestAnticipationRules checks the anticipation rules added in v4, in the
 // codebook's terms: each case failed before.
 func TestAnticipationRules(t *testing.T) {
-	cases := []struct {
-		stage, text string
-		want        flows.Label
-	}{
-		// The writer's visit told as a moment is not an admission.
-		{"what_happened", "When I went in on Sunday her son was reading to her and she was laughing.", lN},
-		// "An account of what went wrong with no lesson drawn."
-		{"difference", "No bed available so she stayed on the ward.", lA},
-		// "A plan or conversation made ahead of need."
-		{"what_matters", "Getting her affairs in order before the baby comes.", lT},
-		{"looking_ahead", "Could her sister come and stay for a few days?", lT},
-		// "A plan that only waits and reacts."
-		{"on_your_mind", "Waiting on the hospital bed and the OT.", lA},
-		// The codebook's own examples: "a shared understanding reached",
-		// "a failure without a lesson is away", and the same failure with a
-		// change made.
-		{"what_happened", "His wife knows what the breathing may sound like.", lT},
-		{"happened", "The JICs weren't in, so the out-of-hours GP sent him in.", lA},
-		{"learn", "The JICs weren't in, so the out-of-hours GP sent him in, so we now check the box is in the house at the first visit.", lT},
-	}
-	for _, c := range cases {
+	for _, c := range anticipationCases {
 		if got := Read(c.stage, c.text).Codes.Anticipation; got != c.want {
 			t.Errorf("%s %q: anticipation %s, want %s", c.stage, c.text, got, c.want)
 		}

@@ -1,11 +1,14 @@
 // Package offline is the offline coder's reading of one answer: it codes
-// an answer against the codebook (docs/codebook.md) with rules and a
-// lexicon of UK end-of-life care language, with no network and no model,
-// and gives the same codes for the same answer every time. It follows the
-// codebook's own decision rules (none by default; away only on subject;
-// toward wins with one clear instance; the stage tells a short answer what
-// it answers), so that its codes can be read, argued with and compared
-// with a person's.
+// an answer against the codebook (docs/codebook.md) with a lexicon of UK
+// end-of-life care language, rules and fitted weights, with no network and
+// no model, and gives the same codes for the same answer every time. Rules
+// read the facts the codebook asks a reader to look for (someone from the
+// person's own life giving help, a service put forward, a plan made ahead,
+// note form); the four directions are those facts, the stage and the
+// answer's words weighed by a regression fitted to labelled tuning answers
+// and the codebook's worked examples (weighing.go); the capability tags,
+// and the directions at stages the tuning data does not cover, are decided
+// by rules that quote the codebook (rules.go).
 //
 // Its API is Read (the four directions, the capability tags and the key
 // phrases of one answer), KeyPhrases, and the Words and Stem the rest of
@@ -15,10 +18,11 @@ package offline
 
 import "whatmatters/flows"
 
-// Version is the version of the rules and the lexicon. Bump it by hand
-// whenever they change what the coder would say, so that answers coded by
-// older rules are coded again.
-const Version = "13"
+// Version is the version of the rules, the lexicon and the weighing. Bump
+// it by hand whenever they change what the coder would say (a refit of
+// weighing.json included), so that answers coded by older versions are
+// coded again.
+const Version = "14"
 
 // phrasesPerAnswer is how many key phrases Read gives an answer.
 const phrasesPerAnswer = 3
