@@ -21,7 +21,9 @@ import (
 // against.
 
 // TestTwoLabellersOfCodes compares the two labellings of codes_tune6 with
-// each other and with the offline coder.
+// each other and with the offline coder. Since v14 the coder's weighing is
+// fitted to the first labelling, so its figures here show the fit, not how
+// it reads a new writer (docs/themes.md).
 func TestTwoLabellersOfCodes(t *testing.T) {
 	first := loadGoldFile(t, "testdata/codes_tune6.jsonl")
 	second := loadGoldFile(t, "testdata/codes_tune6_second.jsonl")
