@@ -486,3 +486,84 @@ func cohen(a, b []flows.Label) float64 {
 	}
 	return (agree/n - pe) / (1 - pe)
 }
+
+// TestWeighingCoversTheReflectionStages checks that every stage of the
+// case, after-death and check-in templates is weighed, and that the theme
+// session's own stages, which no labelled answer covers, are decided by
+// the rule table.
+func TestWeighingCoversTheReflectionStages(t *testing.T) {
+	w := sharedWeighing()
+	for _, name := range []string{"case", "after_death", "check_in", "theme"} {
+		b, err := os.ReadFile("../../prompts/templates/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tpl struct {
+			Stages []struct{ Key string } `json:"stages"`
+		}
+		if err := json.Unmarshal(b, &tpl); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range tpl.Stages {
+			if name != "theme" && !w.weighs(st.Key) {
+				t.Errorf("%s: stage %s is not weighed", name, st.Key)
+			}
+		}
+	}
+	for _, stage := range []string{"noticing", "between_us", "next_time"} {
+		if w.weighs(stage) {
+			t.Errorf("stage %s is weighed, but no labelled answer covers it", stage)
+		}
+		for _, text := range []string{"Her daughter does all the nights now.", "Referred to the hospice at home team, package of care x4.", "We should ring the GP before Friday next time."} {
+			d := analyse(theLexicon(), text)
+			f := d.features()
+			rel, sto, com, ant := f.byRules(stage)
+			got := Read(stage, text).Codes
+			if got.Relationships != rel || got.Stories != sto || got.Community != com || got.Anticipation != ant {
+				t.Errorf("%s %q: %+v, the rule table gives %s %s %s %s", stage, text, got, rel, sto, com, ant)
+			}
+		}
+	}
+}
+
+// TestWeighingRefusesABrokenFile checks that a weighing file that does not
+// fit the rules is refused with a message that says why, not read as
+// zeros.
+func TestWeighingRefusesABrokenFile(t *testing.T) {
+	edit := func(f func(*weighingFile)) []byte {
+		var wf weighingFile
+		if err := json.Unmarshal(weighingJSON, &wf); err != nil {
+			t.Fatal(err)
+		}
+		f(&wf)
+		b, err := json.Marshal(wf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"not JSON", []byte(`{"labels": [`), "weighing.json"},
+		{"labels in another order", edit(func(wf *weighingFile) { wf.Labels = [3]flows.Label{flows.Toward, flows.Away, flows.None} }), "labels"},
+		{"a direction left out", edit(func(wf *weighingFile) { delete(wf.Directions, "community") }), "no weights for community"},
+		{"a fact the rules do not have", edit(func(wf *weighingFile) { wf.Directions["stories"].Facts["Telepathy"] = [3]float64{1, 0, 0} }), `unknown fact "Telepathy"`},
+		{"a category the lexicon does not have", edit(func(wf *weighingFile) { wf.Directions["stories"].Categories["Weather"] = [3]float64{1, 0, 0} }), `unknown category "Weather"`},
+		{"no stages", edit(func(wf *weighingFile) {
+			d := wf.Directions["anticipation"]
+			d.Stages = nil
+			wf.Directions["anticipation"] = d
+		}), "anticipation: no stages"},
+	} {
+		_, err := parseWeighing(c.file)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
+		}
+	}
+	if _, err := parseWeighing(weighingJSON); err != nil {
+		t.Errorf("the stored file: %v", err)
+	}
+}
