@@ -70,6 +70,12 @@ func pct(a, b int) float64 {
 // labels.
 func scoreConcepts(t *testing.T, file string) conceptScore {
 	t.Helper()
+	return scoreConceptsWith(t, file, NewOffline())
+}
+
+// scoreConceptsWith scores the theme finder of the offline coder off.
+func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
+	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +84,6 @@ func scoreConcepts(t *testing.T, file string) conceptScore {
 	if err := json.Unmarshal(data, &set); err != nil {
 		t.Fatal(err)
 	}
-	off := NewOffline()
 	cat := off.Catalogue()
 	caseIDs := map[string]int64{}
 	gold := map[int64][]string{}
@@ -230,7 +235,7 @@ var tuningSets = []struct {
 	// theme in passing left out of its evidence (concepts/passing.go,
 	// 2026-12-07): 28 of 28, 92% (178 of 193) -> 96% (159 of 165), 4
 	// spurious.
-	{"tune", "testdata/concepts_tune.json", "tuning set", 0.95, 0.93, 5},
+	{"tune", "testdata/concepts_tune.json", "tuning set", 0.95, 0.94, 5},
 	// The second tuning set,
 	// written to hold answers that name a theme's words in passing while they
 	// are about something else; the cues were fitted to it.
@@ -239,7 +244,7 @@ var tuningSets = []struct {
 	// third tuning set: 20 of 25, 84% (102 of 121), 3 spurious. With
 	// answers naming a theme in passing left out of its evidence: 20 of
 	// 25, 89% (91 of 102), 3 spurious.
-	{"tune2", "testdata/concepts_tune2.json", "second tuning set", 0.75, 0.86, 3},
+	{"tune2", "testdata/concepts_tune2.json", "second tuning set", 0.75, 0.90, 3},
 	// The third tuning set,
 	// written to hold what the finder was known (in aggregate) to miss: a
 	// working life named in passing, family named collectively or by
@@ -251,7 +256,7 @@ var tuningSets = []struct {
 	// per answer precision 82%, recall 85%. With answers naming a theme in
 	// passing left out of its evidence: 30 of 30, 88% (142 of 161), none
 	// spurious.
-	{"tune3", "testdata/concepts_tune3.json", "third tuning set", 0.97, 0.85, 1},
+	{"tune3", "testdata/concepts_tune3.json", "third tuning set", 0.97, 0.89, 1},
 	// The fourth tuning set,
 	// written to measure evidence precision: answers that carry the words of
 	// several themes while being about one of them.
@@ -265,7 +270,7 @@ var tuningSets = []struct {
 	// of 85), 5 spurious. No cue has been fitted to it. With the cues
 	// fitted to the fifth tuning set (2026-12-07): 19 of 20 (only
 	// avoiding_admission missed), 64% (56 of 87), 5 spurious.
-	{"tune4", "testdata/concepts_tune4.json", "fourth tuning set", 0.85, 0.60, 5},
+	{"tune4", "testdata/concepts_tune4.json", "fourth tuning set", 0.85, 0.74, 5},
 	// The fifth tuning set,
 	// written for coverage: for each theme, several ways teams say it in
 	// shorthand (abbreviations, misspellings, note form, regional words).
@@ -277,7 +282,7 @@ var tuningSets = []struct {
 	// With the cues fitted to it (catalogue.json and concepts/cues.go): 35
 	// of 35, 91% (115 of 126), none spurious; per answer precision 86%,
 	// recall 93%.
-	{"tune5", "testdata/concepts_tune5.json", "fifth tuning set", 0.97, 0.89, 1},
+	{"tune5", "testdata/concepts_tune5.json", "fifth tuning set", 0.97, 0.94, 1},
 	// The sixth tuning set,
 	// written by a new writer for registers the others underuse (ward
 	// handover, paramedics, care home notes, Scottish, Welsh and Northern
@@ -287,7 +292,7 @@ var tuningSets = []struct {
 	// to it: 29 of 35 found, 70% of evidence (65 of 93), none spurious;
 	// per answer precision 64%, recall 48%. With the cues fitted to it: 35
 	// of 35, 86% (119 of 139), none spurious; precision 79%, recall 91%.
-	{"tune6", "testdata/concepts_tune6.json", "sixth tuning set", 0.97, 0.84, 1},
+	{"tune6", "testdata/concepts_tune6.json", "sixth tuning set", 0.97, 0.87, 1},
 	// The seventh tuning set,
 	// written by a new writer in settings the others underuse (hospice
 	// inpatient units, learning disability, dementia care homes, inclusion
@@ -301,7 +306,7 @@ var tuningSets = []struct {
 	// answers across the tuning sets, and with a theme said once past the
 	// first sentence of an answer naming three themes counted as passing:
 	// 35 of 35, 65% (86 of 133), none spurious.
-	{"tune7", "testdata/concepts_tune7.json", "seventh tuning set", 0.97, 0.62, 1},
+	{"tune7", "testdata/concepts_tune7.json", "seventh tuning set", 0.97, 0.74, 1},
 	// The eighth tuning set,
 	// written by a new writer for coverage: every theme in three cases or more,
 	// each time in other words (paraphrase, regional and colloquial English).
@@ -313,7 +318,7 @@ var tuningSets = []struct {
 	// other tuning sets and dropped where it found more wrong answers than
 	// right there: 35 of 35, 86% (143 of 167), none spurious; precision
 	// 79%, recall 81%.
-	{"tune8", "testdata/concepts_tune8.json", "eighth tuning set", 0.97, 0.84, 1},
+	{"tune8", "testdata/concepts_tune8.json", "eighth tuning set", 0.97, 0.87, 1},
 	// The ninth set, a
 	// typical team's month written by a new writer to check the finished
 	// finder unseen: nothing was fitted to it in the round it was written.
@@ -322,7 +327,7 @@ var tuningSets = []struct {
 	// answer precision 64%, recall 61%. With the catalogue as it was at the
 	// start of that day: 31 of 35, 68% (77 of 113), precision 66%, recall
 	// 58%.
-	{"tune9", "testdata/concepts_tune9.json", "ninth set", 0.86, 0.64, 1},
+	{"tune9", "testdata/concepts_tune9.json", "ninth set", 0.86, 0.84, 1},
 	// A check set, written by a new writer after the ninth set's cues
 	// (a hospice and its community's month, some long accounts), to
 	// measure the finished finder unseen; nothing fitted to it. Measured
@@ -331,7 +336,7 @@ var tuningSets = []struct {
 	// recall 65%. With the catalogue of the day's start: 34 of 35, 72% (93
 	// of 130), precision 61%, recall 63%: on this writer the day's cues
 	// found a little more at a little less precision.
-	{"tune10", "testdata/concepts_tune10.json", "tenth set (a check set)", 0.94, 0.68, 1},
+	{"tune10", "testdata/concepts_tune10.json", "tenth set (a check set)", 0.94, 0.73, 1},
 }
 
 // TestThemeFinderTuningSets scores the finder on each tuning set and holds
@@ -393,8 +398,11 @@ func TestThemeFinderHeldOut(t *testing.T) {
 	// named in passing; measured here once after): 32 of 34, 78% (138 of
 	// 177), 1 spurious. At the end of the third round (eight cues made
 	// weak; measured here once after): 32 of 34, 78% (135 of 173), 1
-	// spurious.
-	checkConceptFloors(t, s, 0.9, 0.76, 1)
+	// spurious. With the fitted aboutness (themes/about.go, fitted to the
+	// tuning sets; session 10, measured here once after): 32 of 34, 80.4%
+	// (135 of 168: five wrong answers no longer evidence, none right
+	// lost), 1 spurious.
+	checkConceptFloors(t, s, 0.9, 0.78, 1)
 }
 
 // TestThemeFinderHeldOut2 scores the finder on a second held-out set,
@@ -423,7 +431,9 @@ func TestThemeFinderHeldOut2(t *testing.T) {
 	// (recognising_dying, capacity_decisions). At the end of the second
 	// round (measured here once after): 23 of 30, 91% (70 of 77), 2
 	// spurious. At the end of the third: 23 of 30, 95% (70 of 74), 2.
-	checkConceptFloors(t, s, 0.75, 0.92, 2)
+	// With the fitted aboutness (session 10, measured here once after):
+	// 23 of 30, 96% (68 of 71), 2.
+	checkConceptFloors(t, s, 0.75, 0.93, 2)
 }
 
 // TestThemeFinderHeldOut3 scores the finder on a third held-out set,
@@ -437,8 +447,9 @@ func TestThemeFinderHeldOut3(t *testing.T) {
 	// (2026-12-07, answers as stored): 31 of 31 found, 78% of evidence
 	// (102 of 131), none spurious. At the end of the second round
 	// (measured here once after): 31 of 31, 78% (105 of 135), none. At
-	// the end of the third: 31 of 31, 80% (105 of 132), none: every goal
-	// met on this set.
+	// the end of the third: 31 of 31, 79.5% (105 of 132), none. With the
+	// fitted aboutness (session 10, measured here once after): 31 of 31,
+	// 79.8% (103 of 129), none: one answer short of 80% of evidence.
 	checkConceptFloors(t, s, 0.95, 0.78, 1)
 }
 

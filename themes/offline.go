@@ -26,7 +26,8 @@ const OfflineVersion = offline.Version
 // An Offline is safe for concurrent use; the zero value is not ready, use
 // NewOffline.
 type Offline struct {
-	cat *concepts.Catalogue
+	cat   *concepts.Catalogue
+	about *aboutness // nil: the fitted one (about.json)
 }
 
 var (
@@ -62,6 +63,14 @@ func (o *Offline) catalogue() *concepts.Catalogue {
 	return o.cat
 }
 
+// aboutness is the model of whether an answer is about a theme it names.
+func (o *Offline) aboutness() *aboutness {
+	if o.about != nil {
+		return o.about
+	}
+	return sharedAboutness()
+}
+
 // Catalogue is the theme catalogue the coder finds themes of.
 func (o *Offline) Catalogue() *concepts.Catalogue { return o.catalogue() }
 
@@ -74,7 +83,7 @@ func (o *Offline) Code(ctx context.Context, in flows.CodeInput) (flows.Codes, er
 	c := r.Codes
 	c.Coder, c.Version = OfflineName, o.Version()
 	if !r.Meta {
-		c.Phrases = append(ThemePhrases(o.catalogue(), in.Text), r.Phrases...)
+		c.Phrases = append(findThemePhrases(o.catalogue(), in.Stage, in.Text, o.aboutness()), r.Phrases...)
 	}
 	if c.Phrases == nil {
 		c.Phrases = []flows.Phrase{}

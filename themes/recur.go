@@ -484,8 +484,13 @@ func attribution(period []flows.CodedAnswer) func(string) string {
 // phrase: the words that carry it, the theme's id, and the sentence (or
 // clauses) to quote, word for word. Its key is the theme's id, after
 // PassingKey where the answer names the theme only in passing.
-func ThemePhrases(cat *concepts.Catalogue, text string) []flows.Phrase {
+func ThemePhrases(cat *concepts.Catalogue, stage, text string) []flows.Phrase {
+	return findThemePhrases(cat, stage, text, sharedAboutness())
+}
+
+func findThemePhrases(cat *concepts.Catalogue, stage, text string, about *aboutness) []flows.Phrase {
 	hits := cat.Find(text)
+	about.mark(stage, hits)
 	out := make([]flows.Phrase, 0, len(hits))
 	for _, h := range hits {
 		q := concepts.QuoteFor(text, h.Start, h.End)

@@ -18,11 +18,11 @@ package offline
 
 import "whatmatters/flows"
 
-// Version is the version of the rules, the lexicon and the weighing. Bump
-// it by hand whenever they change what the coder would say (a refit of
-// weighing.json included), so that answers coded by older versions are
-// coded again.
-const Version = "14"
+// Version is the version of the rules, the lexicon and the weighing, and
+// of package themes' aboutness (themes/about.json). Bump it by hand
+// whenever they change what the coder would say (a refit of either file
+// included), so that answers coded by older versions are coded again.
+const Version = "15"
 
 // phrasesPerAnswer is how many key phrases Read gives an answer.
 const phrasesPerAnswer = 3

@@ -1,0 +1,310 @@
+package themes
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var refitAbout = flag.Bool("refit", false, "refit about.json to the theme tuning sets")
+
+// The aboutness fit's settings, chosen by leaving one tuning set out at a
+// time (TestAboutnessLeaveOneSetOut), never on a held-out set.
+const (
+	aboutMinHits   = 3   // a feature counts if at least this many hits have it
+	aboutL2        = 1.0 // the ridge penalty, per hit
+	aboutRounds    = 600 // rounds of gradient descent
+	aboutStep      = 0.5
+	aboutThreshold = 0.5 // under it, a theme is more likely not what the answer is about
+)
+
+// aboutExample is one theme the finder's rules left as an answer's
+// subject, in an answer naming two themes or more, and whether the
+// labeller said the answer is about it.
+type aboutExample struct {
+	file     string
+	features []string
+	about    bool
+}
+
+// conceptTuningFiles are the theme finder's tuning sets, each by one
+// writer: not the second labelling of one, never a held-out set.
+func conceptTuningFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("testdata/concepts_tune*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = slices.DeleteFunc(files, func(f string) bool { return strings.Contains(f, "second") || strings.Contains(f, "heldout") })
+	sort.Strings(files)
+	if len(files) < 5 {
+		t.Fatalf("only %d theme tuning sets", len(files))
+	}
+	return files
+}
+
+func loadAboutExamples(t *testing.T, files []string) []aboutExample {
+	t.Helper()
+	cat := NewOffline().Catalogue()
+	var out []aboutExample
+	for _, fn := range files {
+		data, err := os.ReadFile(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var set conceptSet
+		if err := json.Unmarshal(data, &set); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range set.Answers {
+			var keep []string
+			if a.Case != "" {
+				keep = []string{a.Case}
+			}
+			hits := cat.Find(asStored(t, a.Text, keep...))
+			if len(hits) < 2 {
+				continue
+			}
+			for i, h := range hits {
+				if h.Passing {
+					continue
+				}
+				out = append(out, aboutExample{file: filepath.Base(fn), features: aboutFeatures(a.Stage, hits, i),
+					about: slices.Contains(a.Themes, h.Theme)})
+			}
+		}
+	}
+	return out
+}
+
+// fitAboutness fits the logistic regression by gradient descent on the
+// mean log loss plus a ridge penalty; deterministic.
+func fitAboutness(ex []aboutExample) map[string]float64 {
+	uses := map[string]int{}
+	for _, e := range ex {
+		for _, f := range e.features {
+			uses[f]++
+		}
+	}
+	var names []string
+	for f, n := range uses {
+		if n >= aboutMinHits {
+			names = append(names, f)
+		}
+	}
+	sort.Strings(names)
+	index := map[string]int{}
+	for i, f := range names {
+		index[f] = i
+	}
+	act := make([][]int, len(ex))
+	for i, e := range ex {
+		for _, f := range e.features {
+			if j, ok := index[f]; ok {
+				act[i] = append(act[i], j)
+			}
+		}
+	}
+	w := make([]float64, len(names))
+	g := make([]float64, len(names))
+	n := float64(len(ex))
+	for range aboutRounds {
+		for j := range g {
+			g[j] = aboutL2 * w[j] / n
+		}
+		for i, a := range act {
+			z := 0.0
+			for _, j := range a {
+				z += w[j]
+			}
+			p := 1 / (1 + math.Exp(-z))
+			y := 0.0
+			if ex[i].about {
+				y = 1
+			}
+			for _, j := range a {
+				g[j] += (p - y) / n
+			}
+		}
+		for j := range w {
+			w[j] -= aboutStep * g[j]
+		}
+	}
+	out := make(map[string]float64, len(names))
+	for i, f := range names {
+		out[f] = math.Round(w[i]*1e5) / 1e5
+	}
+	return out
+}
+
+func encodeAboutness(files []string, hits int, weights map[string]float64) []byte {
+	var f aboutFile
+	for _, fn := range files {
+		f.About.Files = append(f.About.Files, "themes/"+filepath.ToSlash(fn))
+	}
+	f.About.Hits, f.About.MinHits, f.About.L2 = hits, aboutMinHits, aboutL2
+	f.About.Rounds, f.About.Step, f.About.Threshold = aboutRounds, aboutStep, aboutThreshold
+	var b bytes.Buffer
+	about, _ := json.Marshal(f.About)
+	fmt.Fprintf(&b, "{\n\"about\": %s,\n\"weights\": {\n", about)
+	keys := sortedKeys(weights)
+	for i, k := range keys {
+		key, _ := json.Marshal(k)
+		sep := ","
+		if i == len(keys)-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, "  %s: %v%s\n", key, weights[k], sep)
+	}
+	b.WriteString("}\n}\n")
+	return b.Bytes()
+}
+
+// TestAboutnessIsFitted refits about.json to the theme tuning sets and
+// checks that the stored file is that fit; with -update it writes it.
+func TestAboutnessIsFitted(t *testing.T) {
+	files := conceptTuningFiles(t)
+	ex := loadAboutExamples(t, files)
+	got := encodeAboutness(files, len(ex), fitAboutness(ex))
+	if *refitAbout {
+		if err := os.WriteFile("about.json", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("about.json refitted to %d hits in %d sets", len(ex), len(files))
+		return
+	}
+	stored, err := parseAboutness(aboutJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refit, err := parseAboutness(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.threshold != refit.threshold || len(stored.weights) != len(refit.weights) {
+		t.Fatalf("about.json holds %d weights at threshold %v; a refit gives %d at %v: refit with -update",
+			len(stored.weights), stored.threshold, len(refit.weights), refit.threshold)
+	}
+	for k, v := range refit.weights {
+		if math.Abs(stored.weights[k]-v) > 1e-3 {
+			t.Fatalf("weight %q is %v stored, %v refitted: refit with -update", k, stored.weights[k], v)
+		}
+	}
+}
+
+// TestAboutnessLeaveOneSetOut fits the aboutness to all theme tuning sets
+// but one and scores the finder on the one left out, with and without it.
+// Slow: run it with WM_LEAVE_ONE_OUT=1.
+func TestAboutnessLeaveOneSetOut(t *testing.T) {
+	if os.Getenv("WM_LEAVE_ONE_OUT") == "" {
+		t.Skip("set WM_LEAVE_ONE_OUT=1 to fit the aboutness once per tuning set left out")
+	}
+	files := conceptTuningFiles(t)
+	ex := loadAboutExamples(t, files)
+	thresholds := []float64{0.4, 0.5, 0.6}
+	type total struct{ found, gold, ev, evRight, spurious int }
+	sums := make([]total, len(thresholds)+1)
+	for _, fn := range files {
+		base := filepath.Base(fn)
+		var train []aboutExample
+		for _, e := range ex {
+			if e.file != base {
+				train = append(train, e)
+			}
+		}
+		w := fitAboutness(train)
+		for k := -1; k < len(thresholds); k++ {
+			about := &aboutness{weights: w}
+			if k >= 0 {
+				about.threshold = thresholds[k]
+			}
+			s := scoreConceptsWith(t, fn, &Offline{about: about})
+			tot := &sums[k+1]
+			tot.found += s.found
+			tot.gold += s.goldRecurring
+			tot.ev += s.evidence
+			tot.evRight += s.evidenceRight
+			tot.spurious += len(s.spurious)
+			t.Logf("%-22s threshold %.1f: found %d of %d, evidence %d of %d (%.0f%%), spurious %d", base, about.threshold,
+				s.found, s.goldRecurring, s.evidenceRight, s.evidence, pct(s.evidenceRight, s.evidence), len(s.spurious))
+		}
+	}
+	for k, tot := range sums {
+		th := 0.0
+		if k > 0 {
+			th = thresholds[k-1]
+		}
+		t.Logf("all sets, threshold %.1f: found %d of %d, evidence %d of %d (%.1f%%), spurious %d", th,
+			tot.found, tot.gold, tot.evRight, tot.ev, pct(tot.evRight, tot.ev), tot.spurious)
+	}
+}
+
+// TestAboutnessMarksOnlyWhereTheFitDoubts checks mark: a theme the fit
+// gives less than the threshold is named in passing, one it gives more
+// stays the subject, and an answer naming one theme is about it whatever
+// the fit says.
+func TestAboutnessMarksOnlyWhereTheFitDoubts(t *testing.T) {
+	cat := NewOffline().Catalogue()
+	two := "Wants to die at home with the dog on the bed. Son worried about the syringe driver."
+	one := "Syringe driver up and running since Tuesday."
+	if n := len(cat.Find(two)); n < 2 {
+		t.Fatalf("the catalogue finds %d themes in %q; the test needs two or more", n, two)
+	}
+	if n := len(cat.Find(one)); n != 1 {
+		t.Fatalf("the catalogue finds %d themes in %q; the test needs one", n, one)
+	}
+	passing := func(about *aboutness, text string) (n int) {
+		for _, ph := range findThemePhrases(cat, "what_matters", text, about) {
+			if strings.HasPrefix(ph.Key, PassingKey) {
+				n++
+			}
+		}
+		return n
+	}
+	doubtful := &aboutness{weights: map[string]float64{"bias": -5}, threshold: 0.5}
+	sure := &aboutness{weights: map[string]float64{"bias": 5}, threshold: 0.5}
+	none := &aboutness{weights: map[string]float64{"bias": 5}, threshold: 0}
+	rules := passing(none, two)
+	if got := passing(sure, two); got != rules {
+		t.Errorf("a sure fit marks %d themes in passing, the rules alone %d", got, rules)
+	}
+	if got, want := passing(doubtful, two), len(cat.Find(two)); got != want {
+		t.Errorf("a doubtful fit marks %d of %d themes in passing", got, want)
+	}
+	if got := passing(doubtful, one); got != 0 {
+		t.Errorf("an answer naming one theme has %d named in passing", got)
+	}
+}
+
+// TestAboutnessRefusesABrokenFile checks that a broken about.json is
+// refused with a message saying why.
+func TestAboutnessRefusesABrokenFile(t *testing.T) {
+	for _, c := range []struct{ file, want string }{
+		{`{"about": {`, "about.json"},
+		{`{"about": {"threshold": 0.5}, "weights": {}}`, "no weights"},
+		{`{"about": {"threshold": 1.5}, "weights": {"bias": 1}}`, "threshold 1.5"},
+		{`{"about": {"threshold": -0.1}, "weights": {"bias": 1}}`, "threshold -0.1"},
+	} {
+		if _, err := parseAboutness([]byte(c.file)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.file, err, c.want)
+		}
+	}
+}
+
+// sortedKeys are m's keys in order.
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
