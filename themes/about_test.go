@@ -190,12 +190,12 @@ func TestAboutnessIsFitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	if stored.threshold != refit.threshold || len(stored.weights) != len(refit.weights) {
-		t.Fatalf("about.json holds %d weights at threshold %v; a refit gives %d at %v: refit with -update",
+		t.Fatalf("about.json holds %d weights at threshold %v; a refit gives %d at %v: refit with -refit",
 			len(stored.weights), stored.threshold, len(refit.weights), refit.threshold)
 	}
 	for k, v := range refit.weights {
 		if math.Abs(stored.weights[k]-v) > 1e-3 {
-			t.Fatalf("weight %q is %v stored, %v refitted: refit with -update", k, stored.weights[k], v)
+			t.Fatalf("weight %q is %v stored, %v refitted: refit with -refit", k, stored.weights[k], v)
 		}
 	}
 }
