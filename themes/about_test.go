@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"whatmatters/internal/logit"
 )
 
 var refitAbout = flag.Bool("refit", false, "refit about.json to the theme tuning sets")
@@ -85,8 +87,8 @@ func loadAboutExamples(t *testing.T, files []string) []aboutExample {
 	return out
 }
 
-// fitAboutness fits the logistic regression by gradient descent on the
-// mean log loss plus a ridge penalty; deterministic.
+// fitAboutness fits the logistic regression (package logit), over the
+// features at least aboutMinHits hits have; deterministic.
 func fitAboutness(ex []aboutExample) map[string]float64 {
 	uses := map[string]int{}
 	for _, e := range ex {
@@ -105,39 +107,18 @@ func fitAboutness(ex []aboutExample) map[string]float64 {
 	for i, f := range names {
 		index[f] = i
 	}
-	act := make([][]int, len(ex))
+	p := logit.Problem{Features: len(names), Rows: make([][]int, len(ex)), Class: make([]int, len(ex))}
 	for i, e := range ex {
 		for _, f := range e.features {
 			if j, ok := index[f]; ok {
-				act[i] = append(act[i], j)
+				p.Rows[i] = append(p.Rows[i], j)
 			}
+		}
+		if e.about {
+			p.Class[i] = 1
 		}
 	}
-	w := make([]float64, len(names))
-	g := make([]float64, len(names))
-	n := float64(len(ex))
-	for range aboutRounds {
-		for j := range g {
-			g[j] = aboutL2 * w[j] / n
-		}
-		for i, a := range act {
-			z := 0.0
-			for _, j := range a {
-				z += w[j]
-			}
-			p := 1 / (1 + math.Exp(-z))
-			y := 0.0
-			if ex[i].about {
-				y = 1
-			}
-			for _, j := range a {
-				g[j] += (p - y) / n
-			}
-		}
-		for j := range w {
-			w[j] -= aboutStep * g[j]
-		}
-	}
+	w := logit.Logistic(p, logit.Options{L2: aboutL2, Step: aboutStep, Rounds: aboutRounds})
 	out := make(map[string]float64, len(names))
 	for i, f := range names {
 		out[f] = math.Round(w[i]*1e5) / 1e5

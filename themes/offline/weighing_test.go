@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"whatmatters/flows"
+	"whatmatters/internal/logit"
 	"whatmatters/scrub"
 )
 
@@ -195,81 +196,26 @@ func (sp *featureSpace) active(e *example) []int {
 	return out
 }
 
-// fit fits one direction's multinomial logistic regression by gradient
-// descent on the mean log loss plus a ridge penalty. It is deterministic.
-func fit(sp *featureSpace, ex []example, dir int) [][3]float64 {
-	w := make([][3]float64, sp.size())
-	grad := make([][3]float64, sp.size())
-	act := make([][]int, len(ex))
-	gold := make([]int, len(ex))
+// fit fits one direction's multinomial logistic regression (package
+// logit). It is deterministic.
+func fit(sp *featureSpace, ex []example, dir int) [][]float64 {
+	p := logit.Problem{Features: sp.size(), Rows: make([][]int, len(ex)), Class: make([]int, len(ex)), Weight: make([]float64, len(ex))}
 	for i := range ex {
-		act[i] = sp.active(&ex[i])
-		gold[i] = slices.Index(weighLabels[:], ex[i].gold[dir]) // -1: not labelled on dir
+		p.Rows[i] = sp.active(&ex[i])
+		p.Class[i] = slices.Index(weighLabels[:], ex[i].gold[dir]) // -1: not labelled on dir
+		p.Weight[i] = ex[i].weight
 	}
-	var n float64
-	for i := range ex {
-		if gold[i] >= 0 {
-			n += ex[i].weight
-		}
-	}
-	for range fitRounds {
-		for j := range grad {
-			for k := range 3 {
-				grad[j][k] = fitL2 * w[j][k] / n
-			}
-		}
-		for i, a := range act {
-			if gold[i] < 0 {
-				continue
-			}
-			p := softmax(w, a)
-			for k := range 3 {
-				e := p[k]
-				if k == gold[i] {
-					e--
-				}
-				e *= ex[i].weight / n
-				for _, j := range a {
-					grad[j][k] += e
-				}
-			}
-		}
-		for j := range w {
-			for k := range 3 {
-				w[j][k] -= fitStep * grad[j][k]
-			}
-		}
-	}
-	return w
-}
-
-func softmax(w [][3]float64, a []int) [3]float64 {
-	var z [3]float64
-	for _, j := range a {
-		for k := range 3 {
-			z[k] += w[j][k]
-		}
-	}
-	m := max(z[0], z[1], z[2])
-	var s float64
-	for k := range z {
-		z[k] = math.Exp(z[k] - m)
-		s += z[k]
-	}
-	for k := range z {
-		z[k] /= s
-	}
-	return z
+	return logit.Softmax(p, len(weighLabels), logit.Options{L2: fitL2, Step: fitStep, Rounds: fitRounds})
 }
 
 // compile turns a fit into the direction's weights, rounded as
 // weighing.json stores them.
-func (sp *featureSpace) compile(w [][3]float64) directionWeights {
-	r := func(v [3]float64) [3]float64 {
-		for k := range v {
-			v[k] = math.Round(v[k]*1e5) / 1e5
+func (sp *featureSpace) compile(w [][]float64) directionWeights {
+	r := func(v []float64) (out [3]float64) {
+		for k := range out {
+			out[k] = math.Round(v[k]*1e5) / 1e5
 		}
-		return v
+		return out
 	}
 	dw := directionWeights{Bias: r(w[featBias]), Facts: map[string][3]float64{}, Categories: map[string][3]float64{},
 		Stages: map[string][3]float64{}, Words: map[string][3]float64{}}
@@ -443,13 +389,7 @@ func TestWeighingLeaveOneFileOut(t *testing.T) {
 			w := fit(sp, train, dir)
 			var gold, got []flows.Label
 			for i := range test {
-				p := softmax(w, sp.active(&test[i]))
-				best := 0
-				for k := 1; k < 3; k++ {
-					if p[k] > p[best] {
-						best = k
-					}
-				}
+				best := logit.Argmax(logit.Probabilities(w, sp.active(&test[i]), make([]float64, len(weighLabels))))
 				gold = append(gold, test[i].gold[dir])
 				got = append(got, weighLabels[best])
 			}
