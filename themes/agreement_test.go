@@ -604,54 +604,65 @@ func TestLoadGold(t *testing.T) {
 // community for the first time (0.593 / 0.613 / 0.617 under v13). Floors:
 // the tuning files 0.03 under their fitted figures, the held-out sets
 // 0.02 under theirs.
+//
+// v16 (session 10) weighs the capability tags the same way: one binary
+// logistic regression a tag over the same features, fitted to the same
+// answers and the codebook's worked examples (their tags, must-tags and
+// must-not-tags), a tag given at probability 0.4 (where, on the files
+// left out, the tags given were about as many as the tags labelled).
+// Left out one file at a time, micro-F1 0.772, where the rule table, fitted
+// to those files, reads them at 0.741. Held out, scored once after:
+// micro-F1 0.804 / 0.724 / 0.743 (v13's rules 0.773 / 0.711 / 0.726);
+// the directions unchanged. (v15 added the finder's aboutness,
+// themes/about.go, which changes no code here.) Floors as above.
 var agreementFloors = map[string]map[string]float64{
 	"tune": {
 		flows.DirRelationships: 0.94, flows.DirStories: 0.93, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.95,
-		"capabilities": 0.91,
+		"capabilities": 0.93,
 	},
 	"tune_extra": {
 		flows.DirRelationships: 0.92, flows.DirStories: 0.94, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.90,
-		"capabilities": 0.77,
+		"capabilities": 0.90,
 	},
 	"tune3": {
 		flows.DirRelationships: 0.88, flows.DirStories: 0.91, flows.DirCommunity: 0.90, flows.DirAnticipation: 0.93,
-		"capabilities": 0.75,
+		"capabilities": 0.92,
 	},
 	"tune4": {
 		flows.DirRelationships: 0.84, flows.DirStories: 0.79, flows.DirCommunity: 0.89, flows.DirAnticipation: 0.69,
-		"capabilities": 0.69,
+		"capabilities": 0.83,
 	},
 	"tune5": {
 		flows.DirRelationships: 0.92, flows.DirStories: 0.94, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.97,
-		"capabilities": 0.72,
+		"capabilities": 0.90,
 	},
 	"tune6": {
 		flows.DirRelationships: 0.91, flows.DirStories: 0.93, flows.DirCommunity: 0.93, flows.DirAnticipation: 0.90,
-		"capabilities": 0.68,
+		"capabilities": 0.92,
 	},
 	"tune7": {
 		flows.DirRelationships: 0.88, flows.DirStories: 0.94, flows.DirCommunity: 0.82, flows.DirAnticipation: 0.92,
-		"capabilities": 0.70,
+		"capabilities": 0.89,
 	},
 	"tune8": {
 		flows.DirRelationships: 0.88, flows.DirStories: 0.94, flows.DirCommunity: 0.83, flows.DirAnticipation: 0.90,
-		"capabilities": 0.71,
+		"capabilities": 0.89,
 	},
 	"tune9": {
 		flows.DirRelationships: 0.90, flows.DirStories: 0.93, flows.DirCommunity: 0.89, flows.DirAnticipation: 0.94,
-		"capabilities": 0.69,
+		"capabilities": 0.92,
 	},
 	"tune10": {
 		flows.DirRelationships: 0.92, flows.DirStories: 0.93, flows.DirCommunity: 0.90, flows.DirAnticipation: 0.94,
-		"capabilities": 0.66,
+		"capabilities": 0.89,
 	},
 	"tune11": {
 		flows.DirRelationships: 0.92, flows.DirStories: 0.90, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.94,
-		"capabilities": 0.70,
+		"capabilities": 0.90,
 	},
 	"heldout": {
 		flows.DirRelationships: 0.76, flows.DirStories: 0.70, flows.DirCommunity: 0.65, flows.DirAnticipation: 0.74,
-		"capabilities": 0.76,
+		"capabilities": 0.78,
 	},
 	"heldout2": {
 		flows.DirRelationships: 0.68, flows.DirStories: 0.69, flows.DirCommunity: 0.71, flows.DirAnticipation: 0.76,
@@ -659,7 +670,7 @@ var agreementFloors = map[string]map[string]float64{
 	},
 	"heldout3": {
 		flows.DirRelationships: 0.76, flows.DirStories: 0.78, flows.DirCommunity: 0.68, flows.DirAnticipation: 0.68,
-		"capabilities": 0.71,
+		"capabilities": 0.72,
 	},
 }
 

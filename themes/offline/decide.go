@@ -6,9 +6,9 @@ import (
 	"whatmatters/flows"
 )
 
-// decide codes one analysed answer: the directions by the weighing
-// (weighing.go) where it has learnt the stage, else by the rule table
-// (rules.go); the capability tags by their rules.
+// decide codes one analysed answer: the directions and the capability
+// tags by the weighing (weighing.go) where it has learnt the stage, else
+// by the rule table (rules.go).
 func decide(d *doc, stage string) flows.Codes {
 	c := flows.Codes{Relationships: flows.None, Stories: flows.None, Community: flows.None, Anticipation: flows.None}
 	if d.meta {
@@ -21,10 +21,11 @@ func decide(d *doc, stage string) flows.Codes {
 		c.Stories = w.dirs[1].label(&f, stage, stems)
 		c.Community = w.dirs[2].label(&f, stage, stems)
 		c.Anticipation = w.dirs[3].label(&f, stage, stems)
+		c.Capabilities = w.tagsOf(&f, stage, stems)
 	} else {
 		c.Relationships, c.Stories, c.Community, c.Anticipation = f.byRules(stage)
+		c.Capabilities = f.tags(stage)
 	}
-	c.Capabilities = f.tags(stage)
 	return c
 }
 

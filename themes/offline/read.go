@@ -4,11 +4,11 @@
 // no model, and gives the same codes for the same answer every time. Rules
 // read the facts the codebook asks a reader to look for (someone from the
 // person's own life giving help, a service put forward, a plan made ahead,
-// note form); the four directions are those facts, the stage and the
-// answer's words weighed by a regression fitted to labelled tuning answers
-// and the codebook's worked examples (weighing.go); the capability tags,
-// and the directions at stages the tuning data does not cover, are decided
-// by rules that quote the codebook (rules.go).
+// note form); the four directions and the capability tags are those
+// facts, the stage and the answer's words weighed by regressions fitted to
+// labelled tuning answers and the codebook's worked examples
+// (weighing.go); at stages the tuning data does not cover, they are
+// decided by rules that quote the codebook (rules.go).
 //
 // Its API is Read (the four directions, the capability tags and the key
 // phrases of one answer), KeyPhrases, and the Words and Stem the rest of
@@ -22,7 +22,7 @@ import "whatmatters/flows"
 // of package themes' aboutness (themes/about.json). Bump it by hand
 // whenever they change what the coder would say (a refit of either file
 // included), so that answers coded by older versions are coded again.
-const Version = "15"
+const Version = "16"
 
 // phrasesPerAnswer is how many key phrases Read gives an answer.
 const phrasesPerAnswer = 3

@@ -4,12 +4,14 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sync"
 
 	"whatmatters/flows"
 )
 
-// The weighing gives the four directions. The rules (rules.go) name what
+// The weighing gives the four directions and the capability tags. The
+// rules (rules.go) name what
 // the codebook asks a reader to look for: someone from the person's own
 // life giving help, a service put forward, a plan made ahead, note form.
 // A rule table that turns those facts into labels, fitted writer by
@@ -22,6 +24,10 @@ import (
 // refitted with
 //
 //	go test ./themes/offline -run TestWeighingIsFitted -update
+//
+// The six capability tags are weighed the same way, one binary logistic
+// regression a tag: a tag is given where its probability reaches the
+// file's tag threshold.
 //
 // An answer to a stage the tuning data has no labelled answers for (the
 // theme session's own stages) is labelled by the rule table, as before.
@@ -42,6 +48,19 @@ type weighingFile struct {
 	About      weighingAbout               `json:"about"`
 	Labels     [3]flows.Label              `json:"labels"`
 	Directions map[string]directionWeights `json:"directions"`
+	// TagThreshold is the probability at which a tag is given.
+	TagThreshold float64               `json:"tag_threshold"`
+	Tags         map[string]tagWeights `json:"tags"`
+}
+
+// tagWeights are one capability tag's weights: each feature's weight
+// toward the tag (log odds).
+type tagWeights struct {
+	Bias       float64            `json:"bias"`
+	Facts      map[string]float64 `json:"facts"`
+	Categories map[string]float64 `json:"categories"`
+	Stages     map[string]float64 `json:"stages"`
+	Words      map[string]float64 `json:"words"`
 }
 
 // weighingAbout records the fit.
@@ -70,7 +89,17 @@ type directionWeights struct {
 
 // weighing is weighing.json, ready to use: facts and categories by bit.
 type weighing struct {
-	dirs [4]compiledDirection
+	dirs         [4]compiledDirection
+	tags         []compiledTag // in flows.Capabilities' order
+	tagThreshold float64
+}
+
+type compiledTag struct {
+	bias       float64
+	facts      [64]float64
+	categories [64]float64
+	stages     map[string]float64
+	words      map[string]float64
 }
 
 type compiledDirection struct {
@@ -136,7 +165,58 @@ func parseWeighing(b []byte) (*weighing, error) {
 		}
 		w.dirs[i] = cd
 	}
+	if t := f.TagThreshold; !(t > 0 && t < 1) {
+		return nil, fmt.Errorf("offline: weighing.json: tag threshold %v is not between 0 and 1", t)
+	}
+	w.tagThreshold = f.TagThreshold
+	for _, tag := range flows.Capabilities {
+		tw, ok := f.Tags[tag]
+		if !ok {
+			return nil, fmt.Errorf("offline: weighing.json: no weights for the tag %s", tag)
+		}
+		ct := compiledTag{bias: tw.Bias, stages: tw.Stages, words: tw.Words}
+		for n, v := range tw.Facts {
+			bit := indexOf(factNameList, n)
+			if bit < 0 {
+				return nil, fmt.Errorf("offline: weighing.json: tag %s: unknown fact %q", tag, n)
+			}
+			ct.facts[bit] = v
+		}
+		for n, v := range tw.Categories {
+			bit := indexOf(categoryNames, n)
+			if bit < 0 {
+				return nil, fmt.Errorf("offline: weighing.json: tag %s: unknown category %q", tag, n)
+			}
+			ct.categories[bit] = v
+		}
+		w.tags = append(w.tags, ct)
+	}
 	return w, nil
+}
+
+// tagsOf are the capability tags whose probability reaches the threshold,
+// in flows.Capabilities' order.
+func (w *weighing) tagsOf(f *feats, stage string, stems []string) []string {
+	var out []string
+	for i, ct := range w.tags {
+		z := ct.bias
+		for b := 0; b < 64; b++ {
+			if f.facts&(1<<b) != 0 {
+				z += ct.facts[b]
+			}
+			if f.has&(1<<b) != 0 {
+				z += ct.categories[b]
+			}
+		}
+		z += ct.stages[stage]
+		for _, s := range stems {
+			z += ct.words[s]
+		}
+		if 1/(1+math.Exp(-z)) >= w.tagThreshold {
+			out = append(out, flows.Capabilities[i])
+		}
+	}
+	return out
 }
 
 func indexOf(names []string, n string) int {

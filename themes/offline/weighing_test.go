@@ -32,6 +32,10 @@ const (
 	// worked examples (codebookCases) counts as: they are few, and they
 	// are the codebook's own word.
 	fitAnchorWeight = 2
+	// fitTagThreshold is the probability at which a tag is given: where,
+	// on the files left out, the tags given were about as many as the
+	// tags labelled, so the digest's counts of each are not skewed.
+	fitTagThreshold = 0.4
 )
 
 // example is one labelled tuning answer, read as stored.
@@ -40,6 +44,7 @@ type example struct {
 	weight float64 // how many answers it counts as
 	stage  string
 	gold   [4]flows.Label
+	tags   [6]int8 // per flows.Capabilities: 1 labelled with it, 0 without, -1 not labelled
 	f      feats
 	stems  []string
 }
@@ -79,6 +84,7 @@ func loadExamples(t *testing.T, files []string) []example {
 			var g struct {
 				Stage, Text                                     string
 				Relationships, Stories, Community, Anticipation flows.Label
+				Capabilities                                    []string
 			}
 			if err := json.Unmarshal(s.Bytes(), &g); err != nil {
 				t.Fatalf("%s: %v", fn, err)
@@ -89,7 +95,7 @@ func loadExamples(t *testing.T, files []string) []example {
 			}
 			out = append(out, example{file: filepath.Base(fn), stage: g.Stage, weight: 1,
 				gold: [4]flows.Label{g.Relationships, g.Stories, g.Community, g.Anticipation},
-				f:    d.features(), stems: d.stems()})
+				tags: tagLabels(g.Capabilities), f: d.features(), stems: d.stems()})
 		}
 	}
 	return out
@@ -106,15 +112,27 @@ func anchorExamples(t *testing.T) []example {
 		t.Fatal(err)
 	}
 	var out []example
-	add := func(stage, text string, gold [4]flows.Label) {
+	unlabelled := [6]int8{-1, -1, -1, -1, -1, -1}
+	addTagged := func(stage, text string, gold [4]flows.Label, tags [6]int8) {
 		d := analyse(theLexicon(), sc.Scrub(text).Text)
 		if d.meta {
 			return
 		}
-		out = append(out, example{file: "codebook", stage: stage, weight: fitAnchorWeight, gold: gold, f: d.features(), stems: d.stems()})
+		out = append(out, example{file: "codebook", stage: stage, weight: fitAnchorWeight, gold: gold, tags: tags, f: d.features(), stems: d.stems()})
 	}
+	add := func(stage, text string, gold [4]flows.Label) { addTagged(stage, text, gold, unlabelled) }
 	for _, c := range codebookCases {
-		add(c.stage, c.text, [4]flows.Label{c.rel, c.sto, c.com, c.ant})
+		tags := unlabelled
+		if c.tags != nil {
+			tags = tagLabels(c.tags)
+		}
+		for _, tag := range c.mustTags {
+			tags[slices.Index(flows.Capabilities, tag)] = 1
+		}
+		for _, tag := range c.notTags {
+			tags[slices.Index(flows.Capabilities, tag)] = 0
+		}
+		addTagged(c.stage, c.text, [4]flows.Label{c.rel, c.sto, c.com, c.ant}, tags)
 	}
 	for _, c := range communityCases {
 		add(c.stage, c.text, [4]flows.Label{2: c.want})
@@ -124,6 +142,18 @@ func anchorExamples(t *testing.T) []example {
 	}
 	for _, text := range typoTexts {
 		add("on_your_mind", text, [4]flows.Label{0: flows.Toward, 2: flows.Toward})
+	}
+	return out
+}
+
+// tagLabels are an answer's capability tags as fit labels: 1 for each tag
+// it holds, 0 for the rest.
+func tagLabels(tags []string) [6]int8 {
+	var out [6]int8
+	for i, tag := range flows.Capabilities {
+		if slices.Contains(tags, tag) {
+			out[i] = 1
+		}
 	}
 	return out
 }
@@ -252,7 +282,43 @@ func fitAll(files []string, ex []example) weighingFile {
 	for i, name := range directionNames {
 		wf.Directions[name] = sp.compile(fit(sp, ex, i))
 	}
+	wf.TagThreshold, wf.Tags = fitTagThreshold, map[string]tagWeights{}
+	for i, tag := range flows.Capabilities {
+		wf.Tags[tag] = sp.compileTag(fitTag(sp, ex, i))
+	}
 	return wf
+}
+
+// fitTag fits one capability tag's binary logistic regression.
+func fitTag(sp *featureSpace, ex []example, tag int) []float64 {
+	p := logit.Problem{Features: sp.size(), Rows: make([][]int, len(ex)), Class: make([]int, len(ex)), Weight: make([]float64, len(ex))}
+	for i := range ex {
+		p.Rows[i] = sp.active(&ex[i])
+		p.Class[i] = int(ex[i].tags[tag])
+		p.Weight[i] = ex[i].weight
+	}
+	return logit.Logistic(p, logit.Options{L2: fitL2, Step: fitStep, Rounds: fitRounds})
+}
+
+// compileTag turns a tag's fit into its weights, rounded as weighing.json
+// stores them.
+func (sp *featureSpace) compileTag(w []float64) tagWeights {
+	r := func(v float64) float64 { return math.Round(v*1e5) / 1e5 }
+	tw := tagWeights{Bias: r(w[featBias]), Facts: map[string]float64{}, Categories: map[string]float64{},
+		Stages: map[string]float64{}, Words: map[string]float64{}}
+	for b, n := range factNameList {
+		tw.Facts[n] = r(w[featFacts+b])
+	}
+	for b, n := range categoryNames {
+		tw.Categories[n] = r(w[featCats+b])
+	}
+	for _, s := range sp.stages {
+		tw.Stages[s] = r(w[sp.stage[s]])
+	}
+	for _, s := range sp.words {
+		tw.Words[s] = r(w[sp.word[s]])
+	}
+	return tw
 }
 
 // encodeWeighing writes a weighing file with one feature a line, so that a
@@ -262,44 +328,54 @@ func encodeWeighing(wf weighingFile) []byte {
 	about, _ := json.Marshal(wf.About)
 	labels, _ := json.Marshal(wf.Labels)
 	fmt.Fprintf(&b, "{\n\"about\": %s,\n\"labels\": %s,\n\"directions\": {\n", about, labels)
-	section := func(name string, m map[string][3]float64, last bool) {
-		fmt.Fprintf(&b, "  %q: {\n", name)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for i, k := range keys {
-			v, _ := json.Marshal(m[k])
-			key, _ := json.Marshal(k)
-			sep := ","
-			if i == len(keys)-1 {
-				sep = ""
-			}
-			fmt.Fprintf(&b, "    %s: %s%s\n", key, v, sep)
-		}
-		if last {
-			b.WriteString("  }\n")
-		} else {
-			b.WriteString("  },\n")
-		}
-	}
 	for i, name := range directionNames {
 		dw := wf.Directions[name]
 		bias, _ := json.Marshal(dw.Bias)
 		fmt.Fprintf(&b, " %q: {\n  \"bias\": %s,\n", name, bias)
-		section("facts", dw.Facts, false)
-		section("categories", dw.Categories, false)
-		section("stages", dw.Stages, false)
-		section("words", dw.Words, true)
-		if i == len(directionNames)-1 {
-			b.WriteString(" }\n")
-		} else {
-			b.WriteString(" },\n")
-		}
+		writeSection(&b, "facts", dw.Facts, false)
+		writeSection(&b, "categories", dw.Categories, false)
+		writeSection(&b, "stages", dw.Stages, false)
+		writeSection(&b, "words", dw.Words, true)
+		b.WriteString(closing(" }", i == len(directionNames)-1))
+	}
+	fmt.Fprintf(&b, "},\n\"tag_threshold\": %v,\n\"tags\": {\n", wf.TagThreshold)
+	for i, tag := range flows.Capabilities {
+		tw := wf.Tags[tag]
+		fmt.Fprintf(&b, " %q: {\n  \"bias\": %v,\n", tag, tw.Bias)
+		writeSection(&b, "facts", tw.Facts, false)
+		writeSection(&b, "categories", tw.Categories, false)
+		writeSection(&b, "stages", tw.Stages, false)
+		writeSection(&b, "words", tw.Words, true)
+		b.WriteString(closing(" }", i == len(flows.Capabilities)-1))
 	}
 	b.WriteString("}\n}\n")
 	return b.Bytes()
+}
+
+// writeSection writes one section of a weighing file, one feature a line,
+// in order of the features' names.
+func writeSection[V any](b *bytes.Buffer, name string, m map[string]V, last bool) {
+	fmt.Fprintf(b, "  %q: {\n", name)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		v, _ := json.Marshal(m[k])
+		key, _ := json.Marshal(k)
+		fmt.Fprintf(b, "    %s: %s%s\n", key, v, closing("", i == len(keys)-1))
+	}
+	b.WriteString(closing("  }", last))
+}
+
+// closing is s and a comma and a new line, or s and a new line where it
+// is the last of its list.
+func closing(s string, last bool) string {
+	if last {
+		return s + "\n"
+	}
+	return s + ",\n"
 }
 
 // TestWeighingIsFitted refits the weighing to the tuning files and checks
@@ -346,6 +422,26 @@ func TestWeighingIsFitted(t *testing.T) {
 		for bit := range a.facts {
 			if !close3(a.facts[bit], b.facts[bit]) || !close3(a.categories[bit], b.categories[bit]) {
 				t.Fatalf("%s: bit %d weighs differently stored and refitted: refit with -update", name, bit)
+			}
+		}
+	}
+	if stored.tagThreshold != refit.tagThreshold {
+		t.Fatalf("tag threshold %v stored, %v refitted: refit with -update", stored.tagThreshold, refit.tagThreshold)
+	}
+	for i, tag := range flows.Capabilities {
+		a, b := stored.tags[i], refit.tags[i]
+		near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-3 }
+		if len(a.words) != len(b.words) || !near(a.bias, b.bias) {
+			t.Fatalf("tag %s: stored and refitted differ: refit with -update", tag)
+		}
+		for s, v := range b.words {
+			if !near(a.words[s], v) {
+				t.Fatalf("tag %s: word %q weighs %v stored, %v refitted: refit with -update", tag, s, a.words[s], v)
+			}
+		}
+		for bit := range a.facts {
+			if !near(a.facts[bit], b.facts[bit]) || !near(a.categories[bit], b.categories[bit]) {
+				t.Fatalf("tag %s: bit %d weighs differently stored and refitted: refit with -update", tag, bit)
 			}
 		}
 	}
@@ -403,6 +499,49 @@ func TestWeighingLeaveOneFileOut(t *testing.T) {
 			t.Errorf("%s: mean kappa on files left out %.3f, below 0.68", name, mean)
 		}
 	}
+	// The capability tags, pooled over the files left out, beside the
+	// rule table's tags on the same answers (fitted to those files, so
+	// flattered).
+	var weighed, rules [3]int // right, wrong, missed
+	for _, fn := range files {
+		base := filepath.Base(fn)
+		var train, test []example
+		for _, e := range ex {
+			if e.file == base {
+				test = append(test, e)
+			} else {
+				train = append(train, e)
+			}
+		}
+		train = append(train, anchors...)
+		sp := newFeatureSpace(train)
+		for tag := range flows.Capabilities {
+			w := fitTag(sp, train, tag)
+			for i := range test {
+				gold := test[i].tags[tag] == 1
+				tally(&weighed, logit.Sigmoid(w, sp.active(&test[i])) >= fitTagThreshold, gold)
+				tally(&rules, slices.Contains(test[i].f.tags(test[i].stage), flows.Capabilities[tag]), gold)
+			}
+		}
+	}
+	f1 := func(c [3]int) float64 { return 2 * float64(c[0]) / float64(2*c[0]+c[1]+c[2]) }
+	t.Logf("capability tags left out: micro-F1 %.3f (%d right, %d wrong, %d missed); the rule table's %.3f (%d, %d, %d)",
+		f1(weighed), weighed[0], weighed[1], weighed[2], f1(rules), rules[0], rules[1], rules[2])
+	if f1(weighed) < 0.74 {
+		t.Errorf("capability tags: micro-F1 on files left out %.3f, below 0.74", f1(weighed))
+	}
+}
+
+// tally adds one decision to c: right, wrong or missed.
+func tally(c *[3]int, given, gold bool) {
+	switch {
+	case given && gold:
+		c[0]++
+	case given:
+		c[1]++
+	case gold:
+		c[2]++
+	}
 }
 
 // cohen is Cohen's kappa between two labellings.
@@ -459,6 +598,9 @@ func TestWeighingCoversTheReflectionStages(t *testing.T) {
 			f := d.features()
 			rel, sto, com, ant := f.byRules(stage)
 			got := Read(stage, text).Codes
+			if tags := f.tags(stage); !slices.Equal(got.Capabilities, tags) && (len(tags) > 0 || len(got.Capabilities) > 0) {
+				t.Errorf("%s %q: tags %v, the rules give %v", stage, text, got.Capabilities, tags)
+			}
 			if got.Relationships != rel || got.Stories != sto || got.Community != com || got.Anticipation != ant {
 				t.Errorf("%s %q: %+v, the rule table gives %s %s %s %s", stage, text, got, rel, sto, com, ant)
 			}
@@ -492,6 +634,9 @@ func TestWeighingRefusesABrokenFile(t *testing.T) {
 		{"a direction left out", edit(func(wf *weighingFile) { delete(wf.Directions, "community") }), "no weights for community"},
 		{"a fact the rules do not have", edit(func(wf *weighingFile) { wf.Directions["stories"].Facts["Telepathy"] = [3]float64{1, 0, 0} }), `unknown fact "Telepathy"`},
 		{"a category the lexicon does not have", edit(func(wf *weighingFile) { wf.Directions["stories"].Categories["Weather"] = [3]float64{1, 0, 0} }), `unknown category "Weather"`},
+		{"a tag left out", edit(func(wf *weighingFile) { delete(wf.Tags, "comfort") }), "no weights for the tag comfort"},
+		{"a tag threshold of 1", edit(func(wf *weighingFile) { wf.TagThreshold = 1 }), "tag threshold 1 is not between 0 and 1"},
+		{"a tag with a fact the rules do not have", edit(func(wf *weighingFile) { wf.Tags["recognise"].Facts["Telepathy"] = 1 }), `tag recognise: unknown fact "Telepathy"`},
 		{"no stages", edit(func(wf *weighingFile) {
 			d := wf.Directions["anticipation"]
 			d.Stages = nil
