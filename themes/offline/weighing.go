@@ -11,9 +11,9 @@ import (
 )
 
 // The weighing gives the four directions and the capability tags. The
-// rules (rules.go) name what
-// the codebook asks a reader to look for: someone from the person's own
-// life giving help, a service put forward, a plan made ahead, note form.
+// rules (rules.go) name what the codebook asks a reader to look for:
+// someone from the person's own life giving help, a service put forward,
+// a plan made ahead, note form.
 // A rule table that turns those facts into labels, fitted writer by
 // writer, carried over to new writers only in part (docs/themes.md). So
 // the labels are weighed instead: for each direction, a multinomial
