@@ -89,7 +89,7 @@ func TestForgetAuditLeadAndPurge(t *testing.T) {
 }
 
 func TestLogsHoldNoStoryText(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(dir, "wm.db"), "WHATMATTERS_LOG_LEVEL", "debug",
 		"OPENAI_API_KEY", "sk-test-secret-key")
 	script := firstHalf + secondHalf + ":edit Changed words about the garden gate.\n/reflect my-data\n/reflect forget-me\n"
@@ -116,7 +116,7 @@ func TestLogsHoldNoStoryText(t *testing.T) {
 }
 
 func TestIdentifierLikePseudonymsAreRefused(t *testing.T) {
-	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "wm.db"))
+	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(tempDir(t), "wm.db"))
 	res := runWith(t, "/reflect Mrs Smith\n/reflect 943 476 5919\n/reflect 14/03/1941\n/reflect Kestrel\n", "console")
 	if res.err != nil {
 		t.Fatal(res.err)

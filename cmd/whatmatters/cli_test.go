@@ -99,7 +99,7 @@ func TestAdminCommandsNeedAnExistingDatabase(t *testing.T) {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			// The default: DATABASE_URL not set, sqlite:whatmatters.db in
 			// the working directory.
-			dir := t.TempDir()
+			dir := tempDir(t)
 			t.Chdir(dir)
 			setEnv(t)
 			res := runWith(t, "", args...)
@@ -110,7 +110,7 @@ func TestAdminCommandsNeedAnExistingDatabase(t *testing.T) {
 			noFiles(t, dir)
 
 			// A file named in DATABASE_URL.
-			other := t.TempDir()
+			other := tempDir(t)
 			missing := filepath.Join(other, "team.db")
 			setEnv(t, "DATABASE_URL", "sqlite:"+missing)
 			oneLineError(t, runWith(t, "", args...), 1, fmt.Sprintf("there is no SQLite file %q. Set DATABASE_URL to your database", missing))
@@ -138,7 +138,7 @@ func TestAdminCommandsRefuseAPostgresDatabaseNeverMigrated(t *testing.T) {
 
 // The commands that may create the database still do, and migrate says so.
 func TestCreatingCommandsStillCreate(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	t.Chdir(dir)
 	setEnv(t)
 	res := runWith(t, "")
@@ -237,7 +237,7 @@ func TestEachCommandTakesOnlyItsOwnFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			dir := t.TempDir()
+			dir := tempDir(t)
 			t.Chdir(dir)
 			setEnv(t)
 			res := runWith(t, "", tt.args...)
@@ -277,7 +277,7 @@ func TestEachCommandTakesOnlyItsOwnFlags(t *testing.T) {
 // -h and --help on any command print that command's usage and exit 0, even
 // with a bad environment, touching nothing.
 func TestHelpOnEveryCommand(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	t.Chdir(dir)
 	setEnv(t, "PORT", "eighty")
 	for _, c := range commands {
@@ -393,7 +393,7 @@ func TestConsoleCancelledSummaryAndForgetMePrompt(t *testing.T) {
 
 // An unwritable SQLite path says why, in one line.
 func TestUnwritableSQLitePathSaysWhy(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	missing := filepath.Join(dir, "no", "such", "folder", "wm.db")
 	setEnv(t, "DATABASE_URL", "sqlite:"+missing)
 	oneLineError(t, runWith(t, "", "migrate"), 1, fmt.Sprintf("folder %q does not exist", filepath.Dir(missing)))

@@ -72,7 +72,7 @@ func TestDemoOutcomes(t *testing.T) {
 			if res = runWith(t, "", "outcomes", "--format", "markdown"); res.err != nil || !strings.Contains(res.stdout, "Died where they wished: 5 of 9") {
 				t.Errorf("markdown: %v\n%s", res.err, res.stdout)
 			}
-			chart := filepath.Join(t.TempDir(), "outcomes.png")
+			chart := filepath.Join(tempDir(t), "outcomes.png")
 			if res = runWith(t, "", "outcomes", "--quarters", "2", "--chart", chart); res.err != nil {
 				t.Fatal(res.err)
 			}

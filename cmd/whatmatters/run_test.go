@@ -149,7 +149,7 @@ func TestConsoleScriptRestartAndExport(t *testing.T) {
 }
 
 func TestBadConfigurationIsOneLineNamingTheVariable(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	empty := migratedURL(t)
 	tests := []struct {
 		name    string
@@ -201,7 +201,7 @@ func TestBadConfigurationIsOneLineNamingTheVariable(t *testing.T) {
 }
 
 func TestAutoMigrateOff(t *testing.T) {
-	url := "sqlite:" + filepath.Join(t.TempDir(), "wm.db")
+	url := "sqlite:" + filepath.Join(tempDir(t), "wm.db")
 	setEnv(t, "DATABASE_URL", url, "WHATMATTERS_AUTO_MIGRATE", "false")
 	res := runWith(t, "", "console")
 	if res.err == nil || !strings.Contains(res.err.Error(), "run whatmatters migrate first") {
@@ -260,7 +260,7 @@ func TestVersionAndHelp(t *testing.T) {
 }
 
 func TestConsoleWithHostileInput(t *testing.T) {
-	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "wm.db"))
+	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(tempDir(t), "wm.db"))
 	long := strings.Repeat("x", flows.MaxAnswerRunes+10)
 	script := "/reflect Heron\n\x1b[2J\xff\xfe\n" + long + "\n:as\n/unknown\n:bogus\n"
 	res := runWith(t, script, "console")
@@ -334,7 +334,7 @@ func TestScrubbedIdentifiersCounted(t *testing.T) {
 // also a first name, which the scrubber removes; reflecting on the case the
 // team already has is still accepted, while naming a new case so is not.
 func TestExistingPseudonymThatIsAFirstName(t *testing.T) {
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	dbURL := "sqlite:" + filepath.Join(tempDir(t), "demo.db")
 	setEnv(t, "DATABASE_URL", dbURL)
 	if res := runWith(t, "", "demo"); res.err != nil {
 		t.Fatalf("demo: %v", res.err)

@@ -22,7 +22,7 @@ import (
 func TestServeTeamsAlone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	fake, err := teamsfake.Start(ctx, t.TempDir())
+	fake, err := teamsfake.Start(ctx, tempDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}

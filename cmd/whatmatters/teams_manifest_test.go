@@ -44,7 +44,7 @@ func TestManifestTeamsPrintsTheManifest(t *testing.T) {
 
 func TestManifestTeamsWritesThePackage(t *testing.T) {
 	setEnv(t)
-	out := filepath.Join(t.TempDir(), "what-matters.zip")
+	out := filepath.Join(tempDir(t), "what-matters.zip")
 	res := runWith(t, "", teamsManifestArgs("--out", out)...)
 	if res.err != nil {
 		t.Fatal(res.err)
@@ -67,7 +67,7 @@ func TestManifestTeamsWritesThePackage(t *testing.T) {
 }
 
 func TestManifestTeamsRefusals(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	without := func(flag string) []string {
 		args := teamsManifestArgs()
 		i := slices.Index(args, flag)
@@ -115,7 +115,7 @@ func TestManifestTeamsRefusals(t *testing.T) {
 // no app id it says what to set and writes nothing.
 func TestTeamsManifestCommandWritesThePackage(t *testing.T) {
 	setEnv(t)
-	t.Chdir(t.TempDir())
+	t.Chdir(tempDir(t))
 	args := []string{"teams-manifest", "--developer-name", "Example NHS Trust", "--developer-url", "https://wm.example.nhs.uk/",
 		"--privacy-url", "https://wm.example.nhs.uk/privacy", "--terms-url", "https://wm.example.nhs.uk/terms"}
 	res := runWith(t, "", args...)

@@ -17,7 +17,7 @@ import (
 // The brief's "done when": demo then digest prints a digest a lead would
 // find useful, with evidence and verified quotes, in every format.
 func TestDemoThenDigest(t *testing.T) {
-	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	db := "sqlite:" + filepath.Join(tempDir(t), "demo.db")
 	setEnv(t, "DATABASE_URL", db)
 	res := runWith(t, "", "demo")
 	if res.err != nil {
@@ -109,7 +109,7 @@ func TestDemoThenDigest(t *testing.T) {
 // `code` reads JSON lines and writes codes, touching no database; a bad
 // line is named and nothing is written for it.
 func TestCodeCommand(t *testing.T) {
-	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "never.db"))
+	setEnv(t, "DATABASE_URL", "sqlite:"+filepath.Join(tempDir(t), "never.db"))
 	in := `{"id":"a1","template":"case","stage":"whos_around","text":"Practice nurse, OT, night sitting service, pharmacy delivers."}
 {"id":"a2","template":"case","stage":"why","text":"She told me 'I've buried two husbands, I'm not frightened of this bit'."}
 `
@@ -202,7 +202,7 @@ func TestDigestGroupsByEmbeddingsWhenAModelIsSet(t *testing.T) {
 			"usage": map[string]any{"prompt_tokens": len(req.Input), "total_tokens": len(req.Input)}})
 	}))
 	t.Cleanup(srv.Close)
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	dbURL := "sqlite:" + filepath.Join(tempDir(t), "demo.db")
 	setEnv(t, "DATABASE_URL", dbURL, "OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key")
 	if res := runWith(t, "", "demo"); res.err != nil {
 		t.Fatalf("demo: %v\n%s", res.err, res.stderr)
@@ -249,7 +249,7 @@ func TestDigestUnderASustained429(t *testing.T) {
 		_, _ = w.Write([]byte(`{"error":{"message":"slow down","type":"requests"}}`))
 	}))
 	t.Cleanup(srv.Close)
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	dbURL := "sqlite:" + filepath.Join(tempDir(t), "demo.db")
 	setEnv(t, "DATABASE_URL", dbURL, "OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key", "OPENAI_EMBEDDING_MODEL", "off")
 	if res := runWith(t, "", "demo"); res.err != nil {
 		t.Fatalf("demo: %v\n%s", res.err, res.stderr)

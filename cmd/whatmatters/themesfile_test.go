@@ -11,7 +11,7 @@ import (
 // offline coder finds them, and its version changes so stored answers are
 // read again.
 func TestThemesFileAddsAndReplaces(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	file := filepath.Join(dir, "ours.json")
 	if err := os.WriteFile(file, []byte(`{"version": "ours-1", "themes": [
 		{"id": "hearing_loss", "label": "Hearing loss in the way of talking", "definition": "Hearing aids, deafness and what they make hard.", "speaks_to": ["what_matters"], "cues": ["hearing aid", "deaf"]},
@@ -41,7 +41,7 @@ func TestThemesFileAddsAndReplaces(t *testing.T) {
 }
 
 func TestThemesFileBrokenIsAConfigurationError(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	file := filepath.Join(dir, "broken.json")
 	if err := os.WriteFile(file, []byte(`{"version": "1", "themes": [{"id": "Bad Id", "label": "x", "definition": "y", "cues": ["z"]}]}`), 0o644); err != nil {
 		t.Fatal(err)
