@@ -17,10 +17,10 @@ func decide(d *doc, stage string) flows.Codes {
 	f := d.features()
 	if w := sharedWeighing(); w.weighs(stage) {
 		stems := d.stems()
-		c.Relationships = w.dirs[0].label(&f, stage, stems)
-		c.Stories = w.dirs[1].label(&f, stage, stems)
-		c.Community = w.dirs[2].label(&f, stage, stems)
-		c.Anticipation = w.dirs[3].label(&f, stage, stems)
+		c.Relationships = label(&w.dirs[0], &f, stage, stems)
+		c.Stories = label(&w.dirs[1], &f, stage, stems)
+		c.Community = label(&w.dirs[2], &f, stage, stems)
+		c.Anticipation = label(&w.dirs[3], &f, stage, stems)
 		c.Capabilities = w.tagsOf(&f, stage, stems)
 	} else {
 		c.Relationships, c.Stories, c.Community, c.Anticipation = f.byRules(stage)

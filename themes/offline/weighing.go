@@ -53,15 +53,24 @@ type weighingFile struct {
 	Tags         map[string]tagWeights `json:"tags"`
 }
 
+// featureWeights are one regression's weights, by feature: V is a weight
+// for each of the three labels (a direction) or one log-odds weight (a
+// tag).
+type featureWeights[V any] struct {
+	Bias       V            `json:"bias"`
+	Facts      map[string]V `json:"facts"`
+	Categories map[string]V `json:"categories"`
+	Stages     map[string]V `json:"stages"`
+	Words      map[string]V `json:"words"`
+}
+
+// directionWeights are one direction's weights: each feature's weight
+// toward none, away and toward, in that order.
+type directionWeights = featureWeights[[3]float64]
+
 // tagWeights are one capability tag's weights: each feature's weight
 // toward the tag (log odds).
-type tagWeights struct {
-	Bias       float64            `json:"bias"`
-	Facts      map[string]float64 `json:"facts"`
-	Categories map[string]float64 `json:"categories"`
-	Stages     map[string]float64 `json:"stages"`
-	Words      map[string]float64 `json:"words"`
-}
+type tagWeights = featureWeights[float64]
 
 // weighingAbout records the fit.
 type weighingAbout struct {
@@ -77,37 +86,66 @@ type weighingAbout struct {
 	Step             float64 `json:"step"`
 }
 
-// directionWeights are one direction's weights: each feature's weight
-// toward none, away and toward, in that order.
-type directionWeights struct {
-	Bias       [3]float64            `json:"bias"`
-	Facts      map[string][3]float64 `json:"facts"`
-	Categories map[string][3]float64 `json:"categories"`
-	Stages     map[string][3]float64 `json:"stages"`
-	Words      map[string][3]float64 `json:"words"`
-}
-
 // weighing is weighing.json, ready to use: facts and categories by bit.
 type weighing struct {
-	dirs         [4]compiledDirection
-	tags         []compiledTag // in flows.Capabilities' order
+	dirs         [4]compiled[[3]float64]
+	tags         []compiled[float64] // in flows.Capabilities' order
 	tagThreshold float64
 }
 
-type compiledTag struct {
-	bias       float64
-	facts      [64]float64
-	categories [64]float64
-	stages     map[string]float64
-	words      map[string]float64
+// compiled is one regression's weights with facts and categories by bit.
+type compiled[V any] struct {
+	bias       V
+	facts      [64]V
+	categories [64]V
+	stages     map[string]V
+	words      map[string]V
 }
 
-type compiledDirection struct {
-	bias       [3]float64
-	facts      [64][3]float64
-	categories [64][3]float64
-	stages     map[string][3]float64
-	words      map[string][3]float64
+// compile reads one regression's weights, refusing a fact or category the
+// rules do not have.
+func compile[V any](name string, fw featureWeights[V]) (compiled[V], error) {
+	c := compiled[V]{bias: fw.Bias, stages: fw.Stages, words: fw.Words}
+	for n, v := range fw.Facts {
+		bit := indexOf(factNameList, n)
+		if bit < 0 {
+			return c, fmt.Errorf("offline: weighing.json: %s: unknown fact %q", name, n)
+		}
+		c.facts[bit] = v
+	}
+	for n, v := range fw.Categories {
+		bit := indexOf(categoryNames, n)
+		if bit < 0 {
+			return c, fmt.Errorf("offline: weighing.json: %s: unknown category %q", name, n)
+		}
+		c.categories[bit] = v
+	}
+	if len(c.stages) == 0 {
+		return c, fmt.Errorf("offline: weighing.json: %s: no stages", name)
+	}
+	return c, nil
+}
+
+// each calls add with the weight of every feature the answer has, the
+// bias first.
+func (c *compiled[V]) each(f *feats, stage string, stems []string, add func(V)) {
+	add(c.bias)
+	for b := 0; b < 64; b++ {
+		if f.facts&(1<<b) != 0 {
+			add(c.facts[b])
+		}
+		if f.has&(1<<b) != 0 {
+			add(c.categories[b])
+		}
+	}
+	if v, ok := c.stages[stage]; ok {
+		add(v)
+	}
+	for _, s := range stems {
+		if v, ok := c.words[s]; ok {
+			add(v)
+		}
+	}
 }
 
 var (
@@ -145,25 +183,11 @@ func parseWeighing(b []byte) (*weighing, error) {
 		if !ok {
 			return nil, fmt.Errorf("offline: weighing.json: no weights for %s", name)
 		}
-		cd := compiledDirection{bias: dw.Bias, stages: dw.Stages, words: dw.Words}
-		for n, v := range dw.Facts {
-			bit := indexOf(factNameList, n)
-			if bit < 0 {
-				return nil, fmt.Errorf("offline: weighing.json: %s: unknown fact %q", name, n)
-			}
-			cd.facts[bit] = v
+		c, err := compile(name, dw)
+		if err != nil {
+			return nil, err
 		}
-		for n, v := range dw.Categories {
-			bit := indexOf(categoryNames, n)
-			if bit < 0 {
-				return nil, fmt.Errorf("offline: weighing.json: %s: unknown category %q", name, n)
-			}
-			cd.categories[bit] = v
-		}
-		if len(cd.stages) == 0 {
-			return nil, fmt.Errorf("offline: weighing.json: %s: no stages", name)
-		}
-		w.dirs[i] = cd
+		w.dirs[i] = c
 	}
 	if t := f.TagThreshold; !(t > 0 && t < 1) {
 		return nil, fmt.Errorf("offline: weighing.json: tag threshold %v is not between 0 and 1", t)
@@ -174,22 +198,11 @@ func parseWeighing(b []byte) (*weighing, error) {
 		if !ok {
 			return nil, fmt.Errorf("offline: weighing.json: no weights for the tag %s", tag)
 		}
-		ct := compiledTag{bias: tw.Bias, stages: tw.Stages, words: tw.Words}
-		for n, v := range tw.Facts {
-			bit := indexOf(factNameList, n)
-			if bit < 0 {
-				return nil, fmt.Errorf("offline: weighing.json: tag %s: unknown fact %q", tag, n)
-			}
-			ct.facts[bit] = v
+		c, err := compile("tag "+tag, tw)
+		if err != nil {
+			return nil, err
 		}
-		for n, v := range tw.Categories {
-			bit := indexOf(categoryNames, n)
-			if bit < 0 {
-				return nil, fmt.Errorf("offline: weighing.json: tag %s: unknown category %q", tag, n)
-			}
-			ct.categories[bit] = v
-		}
-		w.tags = append(w.tags, ct)
+		w.tags = append(w.tags, c)
 	}
 	return w, nil
 }
@@ -198,20 +211,9 @@ func parseWeighing(b []byte) (*weighing, error) {
 // in flows.Capabilities' order.
 func (w *weighing) tagsOf(f *feats, stage string, stems []string) []string {
 	var out []string
-	for i, ct := range w.tags {
-		z := ct.bias
-		for b := 0; b < 64; b++ {
-			if f.facts&(1<<b) != 0 {
-				z += ct.facts[b]
-			}
-			if f.has&(1<<b) != 0 {
-				z += ct.categories[b]
-			}
-		}
-		z += ct.stages[stage]
-		for _, s := range stems {
-			z += ct.words[s]
-		}
+	for i := range w.tags {
+		var z float64
+		w.tags[i].each(f, stage, stems, func(v float64) { z += v })
 		if 1/(1+math.Exp(-z)) >= w.tagThreshold {
 			out = append(out, flows.Capabilities[i])
 		}
@@ -236,25 +238,13 @@ func (w *weighing) weighs(stage string) bool {
 
 // label is the direction's most likely label for an answer with the
 // facts, categories, stage and word stems given.
-func (cd *compiledDirection) label(f *feats, stage string, stems []string) flows.Label {
-	z := cd.bias
-	add := func(v [3]float64) {
+func label(c *compiled[[3]float64], f *feats, stage string, stems []string) flows.Label {
+	var z [3]float64
+	c.each(f, stage, stems, func(v [3]float64) {
 		for k := range z {
 			z[k] += v[k]
 		}
-	}
-	for b := 0; b < 64; b++ {
-		if f.facts&(1<<b) != 0 {
-			add(cd.facts[b])
-		}
-		if f.has&(1<<b) != 0 {
-			add(cd.categories[b])
-		}
-	}
-	add(cd.stages[stage])
-	for _, s := range stems {
-		add(cd.words[s])
-	}
+	})
 	best := 0
 	for k := 1; k < len(z); k++ {
 		if z[k] > z[best] {

@@ -238,30 +238,37 @@ func fit(sp *featureSpace, ex []example, dir int) [][]float64 {
 	return logit.Softmax(p, len(weighLabels), logit.Options{L2: fitL2, Step: fitStep, Rounds: fitRounds})
 }
 
-// compile turns a fit into the direction's weights, rounded as
-// weighing.json stores them.
-func (sp *featureSpace) compile(w [][]float64) directionWeights {
-	r := func(v []float64) (out [3]float64) {
-		for k := range out {
-			out[k] = math.Round(v[k]*1e5) / 1e5
-		}
-		return out
-	}
-	dw := directionWeights{Bias: r(w[featBias]), Facts: map[string][3]float64{}, Categories: map[string][3]float64{},
-		Stages: map[string][3]float64{}, Words: map[string][3]float64{}}
+// weightsOf turns a fit into a regression's weights, by feature name,
+// rounded as weighing.json stores them: at gives feature j's weight.
+func weightsOf[V any](sp *featureSpace, at func(j int) V) featureWeights[V] {
+	fw := featureWeights[V]{Bias: at(featBias), Facts: map[string]V{}, Categories: map[string]V{},
+		Stages: map[string]V{}, Words: map[string]V{}}
 	for b, n := range factNameList {
-		dw.Facts[n] = r(w[featFacts+b])
+		fw.Facts[n] = at(featFacts + b)
 	}
 	for b, n := range categoryNames {
-		dw.Categories[n] = r(w[featCats+b])
+		fw.Categories[n] = at(featCats + b)
 	}
 	for _, s := range sp.stages {
-		dw.Stages[s] = r(w[sp.stage[s]])
+		fw.Stages[s] = at(sp.stage[s])
 	}
 	for _, s := range sp.words {
-		dw.Words[s] = r(w[sp.word[s]])
+		fw.Words[s] = at(sp.word[s])
 	}
-	return dw
+	return fw
+}
+
+// round5 is v to five decimal places, as weighing.json stores weights.
+func round5(v float64) float64 { return math.Round(v*1e5) / 1e5 }
+
+// compile turns a direction's fit into its weights.
+func (sp *featureSpace) compile(w [][]float64) directionWeights {
+	return weightsOf(sp, func(j int) (out [3]float64) {
+		for k := range out {
+			out[k] = round5(w[j][k])
+		}
+		return out
+	})
 }
 
 // fitAll fits every direction to the examples.
@@ -300,25 +307,9 @@ func fitTag(sp *featureSpace, ex []example, tag int) []float64 {
 	return logit.Logistic(p, logit.Options{L2: fitL2, Step: fitStep, Rounds: fitRounds})
 }
 
-// compileTag turns a tag's fit into its weights, rounded as weighing.json
-// stores them.
+// compileTag turns a tag's fit into its weights.
 func (sp *featureSpace) compileTag(w []float64) tagWeights {
-	r := func(v float64) float64 { return math.Round(v*1e5) / 1e5 }
-	tw := tagWeights{Bias: r(w[featBias]), Facts: map[string]float64{}, Categories: map[string]float64{},
-		Stages: map[string]float64{}, Words: map[string]float64{}}
-	for b, n := range factNameList {
-		tw.Facts[n] = r(w[featFacts+b])
-	}
-	for b, n := range categoryNames {
-		tw.Categories[n] = r(w[featCats+b])
-	}
-	for _, s := range sp.stages {
-		tw.Stages[s] = r(w[sp.stage[s]])
-	}
-	for _, s := range sp.words {
-		tw.Words[s] = r(w[sp.word[s]])
-	}
-	return tw
+	return weightsOf(sp, func(j int) float64 { return round5(w[j]) })
 }
 
 // encodeWeighing writes a weighing file with one feature a line, so that a
