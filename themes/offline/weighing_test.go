@@ -463,15 +463,7 @@ func TestWeighingLeaveOneFileOut(t *testing.T) {
 		var sum float64
 		for _, fn := range files {
 			base := filepath.Base(fn)
-			var train, test []example
-			for _, e := range ex {
-				if e.file == base {
-					test = append(test, e)
-				} else {
-					train = append(train, e)
-				}
-			}
-			train = append(train, anchors...)
+			train, test := leaveOut(ex, anchors, base)
 			sp := newFeatureSpace(train)
 			w := fit(sp, train, dir)
 			var gold, got []flows.Label
@@ -495,16 +487,7 @@ func TestWeighingLeaveOneFileOut(t *testing.T) {
 	// flattered).
 	var weighed, rules [3]int // right, wrong, missed
 	for _, fn := range files {
-		base := filepath.Base(fn)
-		var train, test []example
-		for _, e := range ex {
-			if e.file == base {
-				test = append(test, e)
-			} else {
-				train = append(train, e)
-			}
-		}
-		train = append(train, anchors...)
+		train, test := leaveOut(ex, anchors, filepath.Base(fn))
 		sp := newFeatureSpace(train)
 		for tag := range flows.Capabilities {
 			w := fitTag(sp, train, tag)
@@ -521,6 +504,19 @@ func TestWeighingLeaveOneFileOut(t *testing.T) {
 	if f1(weighed) < 0.74 {
 		t.Errorf("capability tags: micro-F1 on files left out %.3f, below 0.74", f1(weighed))
 	}
+}
+
+// leaveOut splits the examples into those of every file but one, with the
+// codebook's examples, to fit to, and those of the one, to score.
+func leaveOut(ex, anchors []example, file string) (train, test []example) {
+	for _, e := range ex {
+		if e.file == file {
+			test = append(test, e)
+		} else {
+			train = append(train, e)
+		}
+	}
+	return append(train, anchors...), test
 }
 
 // tally adds one decision to c: right, wrong or missed.
