@@ -480,14 +480,11 @@ func attribution(period []flows.CodedAnswer) func(string) string {
 	}
 }
 
-// ThemePhrases finds the catalogue's themes in an answer's text, each as a
-// phrase: the words that carry it, the theme's id, and the sentence (or
-// clauses) to quote, word for word. Its key is the theme's id, after
-// PassingKey where the answer names the theme only in passing.
-func ThemePhrases(cat *concepts.Catalogue, stage, text string) []flows.Phrase {
-	return findThemePhrases(cat, stage, text, sharedAboutness())
-}
-
+// findThemePhrases finds the catalogue's themes in an answer's text at a
+// stage, each as a phrase: the words that carry it, the theme's id, and
+// the sentence (or clauses) to quote, word for word. Its key is the
+// theme's id, after PassingKey where the answer names the theme only in
+// passing, by the finder's rules or by the aboutness.
 func findThemePhrases(cat *concepts.Catalogue, stage, text string, about *aboutness) []flows.Phrase {
 	hits := cat.Find(text)
 	about.mark(stage, hits)
