@@ -660,6 +660,16 @@ var agreementFloors = map[string]map[string]float64{
 		flows.DirRelationships: 0.92, flows.DirStories: 0.90, flows.DirCommunity: 0.95, flows.DirAnticipation: 0.94,
 		"capabilities": 0.90,
 	},
+	// check1 (codes_check1.jsonl, 120 answers) was written in session 10
+	// by a new writer, blind (codes_check1.md), after v16 was fitted:
+	// nothing is fitted to it and its errors were not read. Measured once
+	// written: v16 0.792 / 0.745 / 0.770 / 0.725, F1 0.832; v13 (the rule
+	// table) on the same file 0.790 / 0.706 / 0.709 / 0.776, F1 0.766.
+	// Floors 0.02 under v16's figures.
+	"check1": {
+		flows.DirRelationships: 0.77, flows.DirStories: 0.72, flows.DirCommunity: 0.75, flows.DirAnticipation: 0.70,
+		"capabilities": 0.81,
+	},
 	"heldout": {
 		flows.DirRelationships: 0.76, flows.DirStories: 0.70, flows.DirCommunity: 0.65, flows.DirAnticipation: 0.74,
 		"capabilities": 0.78,
@@ -740,7 +750,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10", "tune11", "heldout", "heldout2", "heldout3"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10", "tune11", "check1", "heldout", "heldout2", "heldout3"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)
