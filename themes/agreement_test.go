@@ -670,6 +670,14 @@ var agreementFloors = map[string]map[string]float64{
 		flows.DirRelationships: 0.77, flows.DirStories: 0.72, flows.DirCommunity: 0.75, flows.DirAnticipation: 0.70,
 		"capabilities": 0.81,
 	},
+	// check2 (codes_check2.jsonl, 120 answers), by another blind writer
+	// at the end of session 10 (codes_check2.md), measured once, its
+	// errors not read: v16 0.848 / 0.877 / 0.683 / 0.787, F1 0.773; v13
+	// 0.875 / 0.799 / 0.665 / 0.729, F1 0.752.
+	"check2": {
+		flows.DirRelationships: 0.82, flows.DirStories: 0.85, flows.DirCommunity: 0.66, flows.DirAnticipation: 0.76,
+		"capabilities": 0.75,
+	},
 	"heldout": {
 		flows.DirRelationships: 0.76, flows.DirStories: 0.70, flows.DirCommunity: 0.65, flows.DirAnticipation: 0.74,
 		"capabilities": 0.78,
@@ -750,7 +758,7 @@ func offCodeFile(t *testing.T, path string) ([]Gold, []flows.Codes) {
 // each report, and fails if a figure falls below its floor. Print the
 // figures with: go test ./themes/ -run TestAgreementWithLabelledData -v
 func TestAgreementWithLabelledData(t *testing.T) {
-	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10", "tune11", "check1", "heldout", "heldout2", "heldout3"} {
+	for _, set := range []string{"tune", "tune_extra", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10", "tune11", "check1", "check2", "heldout", "heldout2", "heldout3"} {
 		t.Run(set, func(t *testing.T) {
 			if strings.HasPrefix(set, "heldout") {
 				skipHeldOut(t)
