@@ -150,7 +150,7 @@ func encodeAboutness(files []string, hits int, weights map[string]float64) []byt
 }
 
 // TestAboutnessIsFitted refits about.json to the theme tuning sets and
-// checks that the stored file is that fit; with -update it writes it.
+// checks that the stored file is that fit; with -refit it writes it.
 func TestAboutnessIsFitted(t *testing.T) {
 	files := conceptTuningFiles(t)
 	ex := loadAboutExamples(t, files)

@@ -401,41 +401,41 @@ func TestWeighingIsFitted(t *testing.T) {
 			storedFile.About.Answers, storedFile.About.Files, wf.About.Answers, wf.About.Files)
 	}
 	for i, name := range directionNames {
-		a, b := stored.dirs[i], refit.dirs[i]
-		if len(a.words) != len(b.words) {
-			t.Fatalf("%s: %d words stored, %d refitted: refit with -update", name, len(a.words), len(b.words))
-		}
-		for s, v := range b.words {
-			if !close3(a.words[s], v) {
-				t.Fatalf("%s: word %q weighs %v stored, %v refitted: refit with -update", name, s, a.words[s], v)
-			}
-		}
-		for bit := range a.facts {
-			if !close3(a.facts[bit], b.facts[bit]) || !close3(a.categories[bit], b.categories[bit]) {
-				t.Fatalf("%s: bit %d weighs differently stored and refitted: refit with -update", name, bit)
-			}
+		if d := differ(&stored.dirs[i], &refit.dirs[i], close3); d != "" {
+			t.Fatalf("%s: %s stored and refitted: refit with -update", name, d)
 		}
 	}
 	if stored.tagThreshold != refit.tagThreshold {
 		t.Fatalf("tag threshold %v stored, %v refitted: refit with -update", stored.tagThreshold, refit.tagThreshold)
 	}
+	near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-3 }
 	for i, tag := range flows.Capabilities {
-		a, b := stored.tags[i], refit.tags[i]
-		near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-3 }
-		if len(a.words) != len(b.words) || !near(a.bias, b.bias) {
-			t.Fatalf("tag %s: stored and refitted differ: refit with -update", tag)
-		}
-		for s, v := range b.words {
-			if !near(a.words[s], v) {
-				t.Fatalf("tag %s: word %q weighs %v stored, %v refitted: refit with -update", tag, s, a.words[s], v)
-			}
-		}
-		for bit := range a.facts {
-			if !near(a.facts[bit], b.facts[bit]) || !near(a.categories[bit], b.categories[bit]) {
-				t.Fatalf("tag %s: bit %d weighs differently stored and refitted: refit with -update", tag, bit)
-			}
+		if d := differ(&stored.tags[i], &refit.tags[i], near); d != "" {
+			t.Fatalf("tag %s: %s stored and refitted: refit with -update", tag, d)
 		}
 	}
+}
+
+// differ says where two compiled regressions weigh differently, or "" if
+// they do not: same is whether two weights are the same, to rounding.
+func differ[V any](a, b *compiled[V], same func(V, V) bool) string {
+	if !same(a.bias, b.bias) {
+		return fmt.Sprintf("the bias weighs %v and %v", a.bias, b.bias)
+	}
+	if len(a.words) != len(b.words) {
+		return fmt.Sprintf("%d and %d words", len(a.words), len(b.words))
+	}
+	for s, v := range b.words {
+		if !same(a.words[s], v) {
+			return fmt.Sprintf("word %q weighs %v and %v", s, a.words[s], v)
+		}
+	}
+	for bit := range a.facts {
+		if !same(a.facts[bit], b.facts[bit]) || !same(a.categories[bit], b.categories[bit]) {
+			return fmt.Sprintf("bit %d weighs differently", bit)
+		}
+	}
+	return ""
 }
 
 func close3(a, b [3]float64) bool {
