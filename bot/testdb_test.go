@@ -79,7 +79,7 @@ func sqliteDB(t testing.TB) *storage.DB {
 	if template.err != nil {
 		t.Fatalf("migrating the template SQLite database: %v", template.err)
 	}
-	path := filepath.Join(t.TempDir(), "whatmatters.db")
+	path := filepath.Join(storagetest.TempDir(t), "whatmatters.db")
 	if err := copyFile(template.path, path); err != nil {
 		t.Fatal(err)
 	}

@@ -330,7 +330,7 @@ func (f *Fake) channelMessage(id string, p Person, channel, root, text string) *
 }
 
 // SetLatency delays every connector answer by d (the work is done on
-// arrival).
+// arrival); a negative d holds every answer until the caller gives up.
 func (f *Fake) SetLatency(d time.Duration) {
 	f.mu.Lock()
 	f.latency = d
@@ -447,7 +447,11 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, rec Request, statu
 	f.mu.Unlock()
 	f.inFlight.Add(1)
 	defer f.inFlight.Add(-1)
-	if latency > 0 {
+	switch {
+	case latency < 0:
+		<-r.Context().Done()
+		return // gone: Status stays 0
+	case latency > 0:
 		t := time.NewTimer(latency)
 		select {
 		case <-t.C:

@@ -91,10 +91,10 @@ func TestFakeWithTheAdaptersPieces(t *testing.T) {
 	}
 
 	// Slow: the post is kept on arrival; a caller that gives up leaves it
-	// recorded with no answer. The latency is far longer than any wait
-	// here, so that a busy machine cannot let the answer in before the
-	// caller gives up (it once did, with a second's latency).
-	f.SetLatency(time.Hour)
+	// recorded with no answer. The fake holds the answer until the caller
+	// has gone, with no timer that a stalled machine could let fire first
+	// (it did, with a second's latency, and again with an hour's).
+	f.SetLatency(-1)
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	if _, err := c.Send(short, f.ServiceURL, ChannelN(1), msg); err == nil {

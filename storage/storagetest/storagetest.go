@@ -42,7 +42,37 @@ func Each(t *testing.T, fn func(t *testing.T, db *storage.DB)) {
 	})
 }
 
-// SQLite returns a fresh, migrated SQLite database in t.TempDir(), closed
+// TempDir is t.TempDir for a folder that holds a SQLite database. When a
+// test ends, database/sql may still be finishing a connection it began
+// opening in the background before the pool closed, and SQLite makes and
+// removes its -wal and -shm files as it does; a single RemoveAll then meets
+// a file made after it read the folder ("directory not empty", seen under
+// CI beside other load). So the folder is removed with a few tries, for up
+// to 10 s, before the test is failed for it.
+func TempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "wm-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			err := os.RemoveAll(dir)
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("removing %s: %v", dir, err)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	return dir
+}
+
+// SQLite returns a fresh, migrated SQLite database in TempDir, closed
 // when the test ends: a copy of one migrated once for the test binary
 // (applying every migration again for each test took 40 ms, 430 ms under
 // the race detector, and most tests ask for one).
@@ -52,7 +82,7 @@ func SQLite(t testing.TB) *storage.DB {
 	if err != nil {
 		t.Fatalf("migrating the template SQLite database: %v", err)
 	}
-	path := filepath.Join(t.TempDir(), "whatmatters.db")
+	path := filepath.Join(TempDir(t), "whatmatters.db")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +128,11 @@ func sqliteTemplate() ([]byte, error) {
 	return template.data, template.err
 }
 
-// SQLiteURL returns the DATABASE_URL of a SQLite file in t.TempDir() that
+// SQLiteURL returns the DATABASE_URL of a SQLite file in TempDir that
 // does not exist yet.
 func SQLiteURL(t testing.TB) string {
 	t.Helper()
-	return "sqlite:" + filepath.Join(t.TempDir(), "whatmatters.db")
+	return "sqlite:" + filepath.Join(TempDir(t), "whatmatters.db")
 }
 
 // Postgres returns a fresh, migrated PostgreSQL database of its own, closed
