@@ -45,6 +45,9 @@ type Catalogue struct {
 	fingerprint string
 	index       map[string][]cueRef // a cue's first literal word → the cues starting with it
 	prefixed    map[string][]cueRef // cues whose first word is a prefix, by its first four letters
+	// lookAlike are the one-part exclusions of every theme (LooksAlike),
+	// by their first word as index and prefixed are.
+	lookAlike, lookAlikePrefixed map[string][][]element
 }
 
 // cueRef names one cue of one theme.
@@ -122,6 +125,7 @@ func (c *Catalogue) compile() error {
 	c.byID = make(map[string]int, len(c.Themes))
 	c.index = map[string][]cueRef{}
 	c.prefixed = map[string][]cueRef{}
+	c.lookAlike, c.lookAlikePrefixed = map[string][][]element{}, map[string][][]element{}
 	for i := range c.Themes {
 		t := &c.Themes[i]
 		where := fmt.Sprintf("theme %d (%q)", i+1, t.ID)
@@ -166,6 +170,14 @@ func (c *Catalogue) compile() error {
 				return fmt.Errorf("%s: exclusion %q: %w", where, raw, err)
 			}
 			t.excludes = append(t.excludes, cu)
+			if len(cu.parts) == 1 {
+				if first := cu.parts[0][0]; first.prefix {
+					k := prefixKey(first.key)
+					c.lookAlikePrefixed[k] = append(c.lookAlikePrefixed[k], cu.parts[0])
+				} else {
+					c.lookAlike[first.indexKey()] = append(c.lookAlike[first.indexKey()], cu.parts[0])
+				}
+			}
 		}
 	}
 	canon, err := json.Marshal(struct {

@@ -344,3 +344,36 @@ func Words(s string) []string {
 	}
 	return out
 }
+
+// LooksAlike reports whether words of text between bytes start and end
+// are covered by one of the catalogue's one-part exclusions: words that
+// only look like a theme ("a dog's dinner", "a real pain to arrange", "a
+// nursing home placement" beside home as the place to die). The
+// catalogue's authors set such words aside as a theme's look-alike on
+// purpose, so a phrase among them is no theme of its own either
+// (themes/recur.go keeps them out of emerging themes).
+func (c *Catalogue) LooksAlike(text string, start, end int) bool {
+	toks := tokenize(text)
+	covers := func(got span) bool {
+		return toks[got[0]].start < end && toks[got[len(got)-1]].end > start
+	}
+	for i := range toks {
+		if toks[i].hole {
+			continue
+		}
+		norm := toks[i].norm
+		for _, key := range [4]string{norm, toks[i].stem, strings.TrimSuffix(norm, "s"), strings.TrimSuffix(norm, "es")} {
+			for _, els := range c.lookAlike[key] {
+				if got, ok := matchPart(toks, i, els); ok && covers(got) {
+					return true
+				}
+			}
+		}
+		for _, els := range c.lookAlikePrefixed[prefixKey(norm)] {
+			if got, ok := matchPart(toks, i, els); ok && covers(got) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -209,3 +209,26 @@ func TestWeakCuesOnOneWordAreOne(t *testing.T) {
 		t.Errorf("two weak words found %q, want symptom_control", got)
 	}
 }
+
+// LooksAlike finds a one-part exclusion covering the words asked about,
+// and only those: the look-alike must be where the phrase is.
+func TestLooksAlike(t *testing.T) {
+	c := testCat(t)
+	for _, tc := range []struct {
+		text, phrase string
+		want         bool
+	}{
+		{"the transport was a pain to arrange", "a pain", true},
+		{"getting scripts is a pain in the neck", "the neck", true},
+		{"his pain is worse at night", "his pain", false},
+		{"a pain to arrange, and the key safe code changed", "key safe", false},
+	} {
+		at := strings.Index(tc.text, tc.phrase)
+		if at < 0 {
+			t.Fatalf("%q not in %q", tc.phrase, tc.text)
+		}
+		if got := c.LooksAlike(tc.text, at, at+len(tc.phrase)); got != tc.want {
+			t.Errorf("LooksAlike(%q, %q) = %v, want %v", tc.text, tc.phrase, got, tc.want)
+		}
+	}
+}

@@ -316,7 +316,8 @@ func lowerWords(p string) []string {
 // emergingKey is the meaning key of a phrase that may be an emerging theme,
 // or "" when it may not: a catalogue theme's phrase, the words of someone
 // with quotes off, a single word, a scrubbed detail, a phrase naming only
-// who was there, a case's pseudonym, a phrase a catalogue cue reads, or
+// who was there, a case's pseudonym, a phrase a catalogue cue reads or
+// sets aside as a look-alike, or
 // one sharing a word with a theme found in the same answer.
 func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCatalogue map[string]bool) string {
 	// An emerging theme is named in people's own words: never those of
@@ -349,6 +350,13 @@ func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCata
 	if in {
 		return ""
 	}
+	// Nor is a phrase the catalogue sets aside, where it was written, as a
+	// theme's look-alike ("a dog's dinner of a discharge", "a real pain to
+	// arrange"): a figure of speech, not a theme.
+	q := strings.ToLower(ph.Quote)
+	if at := strings.Index(q, lower); at >= 0 && f.cat.LooksAlike(q, at, at+len(lower)) {
+		return ""
+	}
 	for j := range a.Codes.Phrases {
 		if t := &a.Codes.Phrases[j]; t.Theme != "" && sharesWord(lowerWords(t.Phrase), words) {
 			return ""
@@ -358,9 +366,9 @@ func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCata
 }
 
 // roles are words that name who gives care or who someone is to the
-// person, and what they did in passing: a phrase made of them alone
-// ("hospice cns", "ooh gp", "agency carers", "wife rang") says who was
-// there, which is no theme.
+// person, what they did in passing and how often: a phrase made of them
+// alone ("hospice cns", "ooh gp", "agency carers", "wife rang", "dn
+// daily", "carers bd") says who was there, which is no theme.
 var roles = map[string]bool{}
 
 func init() {
@@ -369,7 +377,8 @@ func init() {
 		paramedic paramedics crew ward wards district community palliative pall care service services social
 		worker workers cnss sister brother mum mam dad wife husband hubby son sons daughter daughters dtr
 		family families partner niece nephew grandson granddaughter rang rung called phoned visited came
-		saw seen night day weekend manager matron`) {
+		saw seen night day weekend manager matron eldest youngest rings ringing phones visits pops
+		daily weekly nightly fortnightly twice bd tds qds od`) {
 		roles[w] = true
 	}
 }

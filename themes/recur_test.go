@@ -52,8 +52,10 @@ func TestEmergingNeverAPseudonymOrPlaceholder(t *testing.T) {
 }
 
 // A phrase that a catalogue cue reads as a theme is that theme, not one
-// outside the catalogue; a phrase naming only who was there ("hospice
-// cns", "wife rang") is no theme. A phrase outside both recurs as emerging.
+// outside the catalogue; a phrase naming only who was there and how often
+// ("hospice cns", "wife rang", "carers bd") is no theme, nor one the
+// catalogue sets aside as a theme's look-alike ("a real pain to arrange").
+// A phrase outside all of them recurs as emerging.
 func TestEmergingNeitherCatalogueNorRoles(t *testing.T) {
 	period := []flows.CodedAnswer{
 		phraseAnswer(1, 1, "U1", "district nurse", "Fast track went in Monday.", "fast track"),
@@ -64,6 +66,15 @@ func TestEmergingNeitherCatalogueNorRoles(t *testing.T) {
 		phraseAnswer(6, 2, "U2", "GP", "Wife rang the surgery.", "wife rang"),
 		phraseAnswer(7, 1, "U1", "district nurse", "The key safe code has changed.", "key safe"),
 		phraseAnswer(8, 2, "U2", "GP", "No key safe yet.", "key safe"),
+		// How often someone comes is who was there too.
+		phraseAnswer(9, 1, "U1", "district nurse", "Carers bd, DN daily.", "carers bd"),
+		phraseAnswer(10, 2, "U2", "GP", "Son, carers BD.", "carers bd"),
+		// Words the catalogue sets aside as a look-alike of a theme, where
+		// they were written, are a figure of speech, not a theme.
+		phraseAnswer(11, 1, "U1", "district nurse", "The transport was a real pain to arrange.", "real pain"),
+		phraseAnswer(12, 2, "U2", "GP", "Getting the bed was a real pain.", "real pain"),
+		phraseAnswer(13, 1, "U1", "district nurse", "Honestly a dog's dinner of a discharge.", "dog's dinner"),
+		phraseAnswer(14, 2, "U2", "GP", "Another dog's dinner from the ward.", "dog's dinner"),
 	}
 	f := themeFinder{cat: builtinCatalogue(), period: period, noQuotes: map[string]bool{}, attribute: attribution(period)}
 	_, emerging, _ := f.find(context.Background())

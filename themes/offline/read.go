@@ -22,7 +22,7 @@ import "whatmatters/flows"
 // of package themes' aboutness (themes/about.json). Bump it by hand
 // whenever they change what the coder would say (a refit of either file
 // included), so that answers coded by older versions are coded again.
-const Version = "16"
+const Version = "17"
 
 // phrasesPerAnswer is how many key phrases Read gives an answer.
 const phrasesPerAnswer = 3
