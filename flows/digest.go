@@ -184,12 +184,20 @@ type Theme struct {
 	Phrase string `json:"phrase"`
 	// Cases counts the distinct cases (answers about a case count once
 	// toward it, whatever the reflection; an answer to a check-in about no
-	// case counts as one person on its writer's mind), People the distinct
-	// contributors, Answers the answers, AnswerIDs which they are.
-	Cases       int      `json:"cases"`
-	People      int      `json:"people"`
-	Answers     int      `json:"answers"`
-	AnswerIDs   []int64  `json:"answer_ids"`
+	// case counts as one person on its writer's mind) and People the
+	// distinct contributors of the answers in AnswerIDs and
+	// PassingAnswerIDs together. AnswerIDs are its evidence: the answers
+	// about the theme (where none is, those naming it in passing), and
+	// Answers how many. PassingAnswerIDs are the answers that name it only
+	// in passing while others are about it: they count toward its cases and
+	// people, never as its evidence. SubjectCases counts the cases of the
+	// answers about it; themes are ordered by it first.
+	Cases            int     `json:"cases"`
+	SubjectCases     int     `json:"subject_cases"`
+	People           int     `json:"people"`
+	Answers          int     `json:"answers"`
+	AnswerIDs        []int64 `json:"answer_ids"`
+	PassingAnswerIDs []int64 `json:"passing_answer_ids,omitempty"`
 	Disciplines []string `json:"disciplines"`
 	// Quotes are candidate quotes, best first, each checked word for word
 	// against its stored answer; a renderer shows one or two of those it

@@ -108,15 +108,26 @@ func (b *digestPost) headline() {
 }
 
 // restCases says how the themes from shown on stand against the last one
-// shown: "each in fewer cases" only when each is; themes are ordered by
-// cases, then people, so a theme left out may be in as many.
+// shown. Themes are ordered by the cases they are the subject of, then by
+// all their cases, so a theme left out is the subject of as many cases or
+// fewer: "fewer" only when each is.
 func restCases(rec []Theme, shown int) string {
 	for _, t := range rec[shown:] {
-		if t.Cases >= rec[shown-1].Cases {
-			return "in as many cases or fewer"
+		if t.SubjectCases >= rec[shown-1].SubjectCases {
+			return "each the subject of as many cases or fewer"
 		}
 	}
-	return "each in fewer cases"
+	return "each the subject of fewer cases"
+}
+
+// inCases says in how many cases a theme came up, and, where some of them
+// only named it in passing, in how many it was the subject.
+func inCases(t Theme) string {
+	s := "in " + count(t.Cases, "case")
+	if t.SubjectCases > 0 && t.SubjectCases < t.Cases {
+		s += fmt.Sprintf(" (the subject in %d, named in passing in %d)", t.SubjectCases, t.Cases-t.SubjectCases)
+	}
+	return s
 }
 
 // recurring adds the strongest recurring themes, each with its counts and
@@ -135,7 +146,7 @@ func (b *digestPost) recurring() {
 		if i == 0 {
 			label = "Recurring themes"
 		}
-		b.add(Part{Label: label, Text: fmt.Sprintf("%s: in %s, from %s%s.", t.Label, count(t.Cases, "case"), count(t.People, "person"), disciplines(t))})
+		b.add(Part{Label: label, Text: fmt.Sprintf("%s: %s, from %s%s.", t.Label, inCases(t), count(t.People, "person"), disciplines(t))})
 		if i < discussButtons {
 			b.r.Buttons = append(b.r.Buttons, Button{Label: shortLabel("Discuss “"+t.Label+"” in a session", 75), Action: ActionDiscuss, Value: t.Label})
 		}

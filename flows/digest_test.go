@@ -226,27 +226,41 @@ func TestThemeQuotesStayInTheirChannel(t *testing.T) {
 	})
 }
 
-// The themes a post leaves out are said to be "each in fewer cases" only
-// when each is.
+// The themes a post leaves out are said to be the subject of "fewer
+// cases" only when each is; a theme named in passing in some of its cases
+// says in how many it was the subject.
 func TestDigestNamesTheRestTruly(t *testing.T) {
 	theme := func(label string, cases int) flows.Theme {
-		return flows.Theme{ID: label, Label: label, Cases: cases, People: 2, Answers: cases}
+		return flows.Theme{ID: label, Label: label, Cases: cases, SubjectCases: cases, People: 2, Answers: cases}
 	}
-	text := func(cases ...int) string {
-		d := flows.Digest{Reflections: 9, Cases: 9, Contributors: 3, Answers: 20}
-		for i, c := range cases {
-			d.Recurring = append(d.Recurring, theme(fmt.Sprintf("Theme %d", i+1), c))
-		}
+	text := func(themes ...flows.Theme) string {
+		d := flows.Digest{Reflections: 9, Cases: 9, Contributors: 3, Answers: 20, Recurring: themes}
 		var all []string
 		for _, p := range flows.DigestReply(d, "C1", nil).Parts {
 			all = append(all, p.Text)
 		}
 		return strings.Join(all, "\n")
 	}
-	if got := text(5, 4, 4, 3, 3, 2, 2); !strings.Contains(got, "And 2 more, each in fewer cases: Theme 6; Theme 7.") {
+	numbered := func(cases ...int) []flows.Theme {
+		var ts []flows.Theme
+		for i, c := range cases {
+			ts = append(ts, theme(fmt.Sprintf("Theme %d", i+1), c))
+		}
+		return ts
+	}
+	if got := text(numbered(5, 4, 4, 3, 3, 2, 2)...); !strings.Contains(got, "And 2 more, each the subject of fewer cases: Theme 6; Theme 7.") {
 		t.Errorf("rest in fewer cases:\n%s", got)
 	}
-	if got := text(5, 4, 4, 3, 2, 2); !strings.Contains(got, "And 1 more, in as many cases or fewer: Theme 6.") || strings.Contains(got, "each in fewer") {
+	if got := text(numbered(5, 4, 4, 3, 2, 2)...); !strings.Contains(got, "And 1 more, each the subject of as many cases or fewer: Theme 6.") || strings.Contains(got, "of fewer") {
 		t.Errorf("a theme left out in as many cases as the last shown:\n%s", got)
+	}
+	passing := theme("Faith", 6)
+	passing.SubjectCases = 2
+	got := text(append(numbered(7), passing)...)
+	if !strings.Contains(got, "Faith: in 6 cases (the subject in 2, named in passing in 4), from 2 people.") {
+		t.Errorf("a theme named in passing in four of its six cases:\n%s", got)
+	}
+	if !strings.Contains(got, "Theme 1: in 7 cases, from 2 people.") {
+		t.Errorf("a theme that is the subject of all its cases:\n%s", got)
 	}
 }

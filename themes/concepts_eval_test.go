@@ -38,6 +38,7 @@ type conceptSet struct {
 // conceptScore is how the theme finder did on a set.
 type conceptScore struct {
 	gold3, found3                int      // gold recurring in three cases or more; of those, found
+	top5Right, top5              int      // of the strongest five recurring (those a digest's text shows), gold recurring
 	goldRecurring, found         int      // catalogue concepts recurring in the gold labels; of those, found recurring
 	missed, spurious             []string // gold recurring not found; found recurring that are not gold recurring
 	evidence, evidenceRight      int      // answers given as evidence of found gold-recurring themes; of those, labelled with it
@@ -51,7 +52,7 @@ func (s conceptScore) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "recurring concepts found: %d of %d (%.0f%%); of those in three cases or more, %d of %d\n", s.found, s.goldRecurring, pct(s.found, s.goldRecurring), s.found3, s.gold3)
 	fmt.Fprintf(&b, "evidence about its concept: %d of %d answers (%.0f%%)\n", s.evidenceRight, s.evidence, pct(s.evidenceRight, s.evidence))
-	fmt.Fprintf(&b, "spurious recurring themes: %d %v\n", len(s.spurious), s.spurious)
+	fmt.Fprintf(&b, "spurious recurring themes: %d %v; of the strongest %d (those a digest's text shows), %d\n", len(s.spurious), s.spurious, s.top5, s.top5-s.top5Right)
 	fmt.Fprintf(&b, "missed: %v\n", s.missed)
 	p, r := pct(s.answerTP, s.answerTP+s.answerFP), pct(s.answerTP, s.answerTP+s.answerFN)
 	fmt.Fprintf(&b, "per answer: precision %.0f%%, recall %.0f%% (%d right, %d wrong, %d missed)\n", p, r, s.answerTP, s.answerFP, s.answerFN)
@@ -152,10 +153,17 @@ func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
 	}
 	f := themeFinder{cat: cat, period: period, noQuotes: map[string]bool{}, attribute: attribution(period), avoid: avoid}
 	rec, emg, _ := f.find(context.Background())
+	checkCountsFromIDs(t, period, append(slices.Clone(rec), emg...))
 	s.goldRecurring = len(goldRec)
 	s.gold3 = len(gold3)
 	foundRec := map[string]bool{}
-	for _, th := range rec {
+	for i, th := range rec {
+		if i < 5 {
+			s.top5++
+			if goldRec[th.ID] {
+				s.top5Right++
+			}
+		}
 		foundRec[th.ID] = true
 		if !goldRec[th.ID] {
 			s.spurious = append(s.spurious, th.ID)
@@ -214,6 +222,38 @@ func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
 		}
 	}
 	return s
+}
+
+// checkCountsFromIDs checks that each theme's counts are those of the
+// answers it names, so that a reader of the JSON can count them again: its
+// cases and people are those of its evidence and of the answers naming it
+// in passing, its subject cases those of its evidence; and that themes come
+// strongest first.
+func checkCountsFromIDs(t *testing.T, period []flows.CodedAnswer, themes []flows.Theme) {
+	t.Helper()
+	byID := map[int64]*flows.CodedAnswer{}
+	for i := range period {
+		byID[period[i].ID] = &period[i]
+	}
+	for k, th := range themes {
+		cases, subject, people := map[caseKey]bool{}, map[caseKey]bool{}, map[string]bool{}
+		for _, id := range th.AnswerIDs {
+			cases[caseOf(byID[id])], subject[caseOf(byID[id])], people[byID[id].Author] = true, true, true
+		}
+		for _, id := range th.PassingAnswerIDs {
+			if slices.Contains(th.AnswerIDs, id) {
+				t.Errorf("%s: answer %d is both evidence and named in passing", th.Label, id)
+			}
+			cases[caseOf(byID[id])], people[byID[id].Author] = true, true
+		}
+		if th.Cases != len(cases) || th.SubjectCases != len(subject) || th.People != len(people) || th.Answers != len(th.AnswerIDs) {
+			t.Errorf("%s: cases %d, subject %d, people %d, answers %d; its answers give %d, %d, %d, %d", th.Label,
+				th.Cases, th.SubjectCases, th.People, th.Answers, len(cases), len(subject), len(people), len(th.AnswerIDs))
+		}
+		if k > 0 && themes[k-1].ID != "" && th.ID != "" && themes[k-1].SubjectCases < th.SubjectCases {
+			t.Errorf("%s (subject of %d cases) after %s (%d)", th.Label, th.SubjectCases, themes[k-1].Label, themes[k-1].SubjectCases)
+		}
+	}
 }
 
 func prefixed(p string, xs []string) []string {
