@@ -192,13 +192,13 @@ type Theme struct {
 	// in passing while others are about it: they count toward its cases and
 	// people, never as its evidence. SubjectCases counts the cases of the
 	// answers about it; themes are ordered by it first.
-	Cases            int     `json:"cases"`
-	SubjectCases     int     `json:"subject_cases"`
-	People           int     `json:"people"`
-	Answers          int     `json:"answers"`
-	AnswerIDs        []int64 `json:"answer_ids"`
-	PassingAnswerIDs []int64 `json:"passing_answer_ids,omitempty"`
-	Disciplines []string `json:"disciplines"`
+	Cases            int      `json:"cases"`
+	SubjectCases     int      `json:"subject_cases"`
+	People           int      `json:"people"`
+	Answers          int      `json:"answers"`
+	AnswerIDs        []int64  `json:"answer_ids"`
+	PassingAnswerIDs []int64  `json:"passing_answer_ids,omitempty"`
+	Disciplines      []string `json:"disciplines"`
 	// Quotes are candidate quotes, best first, each checked word for word
 	// against its stored answer; a renderer shows one or two of those it
 	// may show where it posts.
