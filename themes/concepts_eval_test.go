@@ -482,8 +482,10 @@ func TestThemeFinderHeldOut(t *testing.T) {
 	// spurious. With the fitted aboutness (themes/about.go, fitted to the
 	// tuning sets; session 10, measured here once after): 32 of 34, 80.4%
 	// (135 of 168: five wrong answers no longer evidence, none right
-	// lost), 1 spurious.
-	checkConceptFloors(t, s, 0.9, 0.78, 1)
+	// lost), 1 spurious. Session 11 (catalogue look-alikes, the aboutness
+	// refitted to thirteen sets; measured here once after): 32 of 34,
+	// 81.3% (135 of 166), 1 spurious; none among the strongest five.
+	checkConceptFloors(t, s, 0.9, 0.79, 1)
 }
 
 // TestThemeFinderHeldOut2 scores the finder on a second held-out set,
@@ -513,8 +515,9 @@ func TestThemeFinderHeldOut2(t *testing.T) {
 	// round (measured here once after): 23 of 30, 91% (70 of 77), 2
 	// spurious. At the end of the third: 23 of 30, 95% (70 of 74), 2.
 	// With the fitted aboutness (session 10, measured here once after):
-	// 23 of 30, 96% (68 of 71), 2.
-	checkConceptFloors(t, s, 0.75, 0.93, 2)
+	// 23 of 30, 96% (68 of 71), 2. Session 11 (measured here once after):
+	// 23 of 30, 97% (66 of 68), 2; none among the strongest five.
+	checkConceptFloors(t, s, 0.75, 0.94, 2)
 }
 
 // TestThemeFinderHeldOut3 scores the finder on a third held-out set,
@@ -531,6 +534,8 @@ func TestThemeFinderHeldOut3(t *testing.T) {
 	// the end of the third: 31 of 31, 79.5% (105 of 132), none. With the
 	// fitted aboutness (session 10, measured here once after): 31 of 31,
 	// 79.8% (103 of 129), none: one answer short of 80% of evidence.
+	// Session 11 (measured here once after): 31 of 31, 80.5% (103 of
+	// 128), none.
 	checkConceptFloors(t, s, 0.95, 0.78, 1)
 }
 
