@@ -48,7 +48,17 @@ type Catalogue struct {
 	// lookAlike are the one-part exclusions of every theme (LooksAlike),
 	// by their first word as index and prefixed are.
 	lookAlike, lookAlikePrefixed map[string][][]element
+	// lookAlikeWords are every word of those exclusions (MayLookAlike).
+	lookAlikeWords map[string]bool
 }
+
+// commonWords are words too common to say that a phrase may be a
+// look-alike (MayLookAlike): an exclusion covering a phrase covers one of
+// its other words too.
+var commonWords = map[string]bool{"the": true, "and": true, "for": true, "her": true, "his": true, "not": true,
+	"off": true, "out": true, "was": true, "has": true, "are": true, "too": true, "any": true, "all": true,
+	"but": true, "one": true, "two": true, "its": true, "him": true, "she": true, "who": true, "how": true,
+	"day": true, "our": true, "get": true, "got": true, "with": true, "from": true, "into": true, "about": true}
 
 // cueRef names one cue of one theme.
 type cueRef struct{ theme, cue int }
@@ -126,6 +136,7 @@ func (c *Catalogue) compile() error {
 	c.index = map[string][]cueRef{}
 	c.prefixed = map[string][]cueRef{}
 	c.lookAlike, c.lookAlikePrefixed = map[string][][]element{}, map[string][][]element{}
+	c.lookAlikeWords = map[string]bool{}
 	for i := range c.Themes {
 		t := &c.Themes[i]
 		where := fmt.Sprintf("theme %d (%q)", i+1, t.ID)
@@ -171,6 +182,17 @@ func (c *Catalogue) compile() error {
 			}
 			t.excludes = append(t.excludes, cu)
 			if len(cu.parts) == 1 {
+				for _, e := range cu.parts[0] {
+					switch {
+					case e.prefix:
+						c.lookAlikeWords[prefixKey(e.key)] = true
+					case len(e.key) >= 3 && !commonWords[e.key]:
+						c.lookAlikeWords[e.key] = true
+						if e.stem != "" {
+							c.lookAlikeWords[e.stem] = true
+						}
+					}
+				}
 				if first := cu.parts[0][0]; first.prefix {
 					k := prefixKey(first.key)
 					c.lookAlikePrefixed[k] = append(c.lookAlikePrefixed[k], cu.parts[0])

@@ -345,6 +345,18 @@ func Words(s string) []string {
 	return out
 }
 
+// MayLookAlike reports whether a phrase holds a word of any one-part
+// exclusion: when it holds none, no exclusion can cover it, and LooksAlike
+// need not read its sentence.
+func (c *Catalogue) MayLookAlike(phrase string) bool {
+	for _, t := range tokenize(phrase) {
+		if c.lookAlikeWords[t.norm] || t.stem != "" && c.lookAlikeWords[t.stem] || c.lookAlikeWords[prefixKey(t.norm)] {
+			return true
+		}
+	}
+	return false
+}
+
 // LooksAlike reports whether words of text between bytes start and end
 // are covered by one of the catalogue's one-part exclusions: words that
 // only look like a theme ("a dog's dinner", "a real pain to arrange", "a
@@ -353,6 +365,9 @@ func Words(s string) []string {
 // purpose, so a phrase among them is no theme of its own either
 // (themes/recur.go keeps them out of emerging themes).
 func (c *Catalogue) LooksAlike(text string, start, end int) bool {
+	if !c.MayLookAlike(text[start:end]) {
+		return false
+	}
 	toks := tokenize(text)
 	covers := func(got span) bool {
 		return toks[got[0]].start < end && toks[got[len(got)-1]].end > start

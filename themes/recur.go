@@ -44,15 +44,11 @@ type themeGroup struct {
 	// people, but are its evidence only when no answer is about it.
 	passing       []int32
 	passingQuotes []themeQuote
-	// aboutCases are the cases of its evidence: the answers about the
-	// theme, or where none is, those naming it in passing (evidence).
-	aboutCases   map[caseKey]bool
-	caseOfAnswer map[int32]caseKey
 }
 
 func newGroup(key string) *themeGroup {
 	return &themeGroup{key: key, phrases: map[string]int{}, cases: map[caseKey]bool{},
-		people: map[string]bool{}, disc: map[string]bool{}, aboutCases: map[caseKey]bool{}, caseOfAnswer: map[int32]caseKey{}}
+		people: map[string]bool{}, disc: map[string]bool{}}
 }
 
 // add counts answer i of the period, whose phrase j carries the theme.
@@ -79,7 +75,6 @@ func (g *themeGroup) add(period []flows.CodedAnswer, i, j int, noQuotes map[stri
 		tq = &themeQuote{ai: int32(i), pi: uint16(j), fit: uint8(quoteFit(q))}
 	}
 	if strings.HasPrefix(ph.Key, PassingKey) {
-		g.caseOfAnswer[int32(i)] = caseOf(a)
 		g.passing = append(g.passing, int32(i))
 		if tq != nil {
 			g.passingQuotes = append(g.passingQuotes, *tq)
@@ -87,7 +82,6 @@ func (g *themeGroup) add(period []flows.CodedAnswer, i, j int, noQuotes map[stri
 		return
 	}
 	g.answers++
-	g.aboutCases[caseOf(a)] = true
 	ans[g] = append(ans[g], int32(i))
 	if tq != nil {
 		g.quotes = append(g.quotes, *tq)
@@ -105,9 +99,6 @@ func (g *themeGroup) evidence(ans map[*themeGroup][]int32) {
 	ans[g] = g.passing
 	g.quotes = g.passingQuotes
 	g.passing, g.passingQuotes = nil, nil
-	for _, i := range ans[g] {
-		g.aboutCases[g.caseOfAnswer[i]] = true
-	}
 }
 
 // PassingKey starts the key of a theme phrase whose answer names the theme
@@ -248,11 +239,14 @@ func sortThemes(ts []flows.Theme, gs []*themeGroup) {
 
 // theme fills in a theme's counts, evidence and quotes.
 func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.Theme {
-	t.Cases, t.SubjectCases, t.People, t.Answers = len(g.cases), len(g.aboutCases), len(g.people), g.answers
+	t.Cases, t.People, t.Answers = len(g.cases), len(g.people), g.answers
 	t.AnswerIDs = make([]int64, 0, len(idx))
+	subject := make(map[caseKey]bool, len(idx))
 	for _, i := range idx {
 		t.AnswerIDs = append(t.AnswerIDs, f.period[i].ID)
+		subject[caseOf(&f.period[i])] = true
 	}
+	t.SubjectCases = len(subject)
 	for _, i := range g.passing {
 		t.PassingAnswerIDs = append(t.PassingAnswerIDs, f.period[i].ID)
 	}
@@ -298,6 +292,7 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 	for k := range keys {
 		home[k] = shorterHome(k, keys)
 	}
+	f.dropLookAlikes(kept, home)
 	groups := map[string]*themeGroup{}
 	for i := range f.period {
 		a := &f.period[i]
@@ -320,6 +315,78 @@ func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*th
 	return groups
 }
 
+// dropLookAlikes takes out of kept the phrases the catalogue sets aside,
+// where they were written, as a theme's look-alike ("a dog's dinner of a
+// discharge", "a real pain to arrange"): a figure of speech, not a theme.
+// Only phrases whose group holds two answers or more are read, since a
+// group of one never recurs.
+func (f *themeFinder) dropLookAlikes(kept [][]string, home map[string]string) {
+	n := map[string]int{}
+	for i := range kept {
+		for _, k := range kept[i] {
+			if k != "" {
+				n[home[k]]++
+			}
+		}
+	}
+	may := map[string]bool{}   // phrase → it holds a word of a look-alike
+	alike := map[string]bool{} // phrase and the words around it → a look-alike there
+	for i := range kept {
+		for j, k := range kept[i] {
+			if k == "" || n[home[k]] < 2 {
+				continue
+			}
+			ph := &f.period[i].Codes.Phrases[j]
+			lower := strings.ToLower(ph.Phrase)
+			m, seen := may[lower]
+			if !seen {
+				m = f.cat.MayLookAlike(lower)
+				may[lower] = m
+			}
+			if !m {
+				continue
+			}
+			q := strings.ToLower(ph.Quote)
+			at := strings.Index(q, lower)
+			if at < 0 {
+				continue
+			}
+			// An exclusion is a few words: those around the phrase are
+			// enough to read.
+			lo, hi := wordStart(q, max(at-lookAround, 0)), wordEnd(q, min(at+len(lower)+lookAround, len(q)))
+			key := lower + "\x00" + q[lo:hi]
+			a, seen := alike[key]
+			if !seen {
+				a = f.cat.LooksAlike(q[lo:hi], at-lo, at-lo+len(lower))
+				alike[key] = a
+			}
+			if a {
+				kept[i][j] = ""
+			}
+		}
+	}
+}
+
+// lookAround is how many bytes either side of a phrase dropLookAlikes
+// reads: more than the longest exclusion.
+const lookAround = 60
+
+// wordStart moves i back to the start of the word it falls in.
+func wordStart(s string, i int) int {
+	for i > 0 && s[i-1] != ' ' {
+		i--
+	}
+	return i
+}
+
+// wordEnd moves i on to the end of the word it falls in.
+func wordEnd(s string, i int) int {
+	for i < len(s) && s[i] != ' ' {
+		i++
+	}
+	return i
+}
+
 // lowerWords splits a short phrase into lower-case words, punctuation
 // trimmed.
 func lowerWords(p string) []string {
@@ -333,8 +400,7 @@ func lowerWords(p string) []string {
 // emergingKey is the meaning key of a phrase that may be an emerging theme,
 // or "" when it may not: a catalogue theme's phrase, the words of someone
 // with quotes off, a single word, a scrubbed detail, a phrase naming only
-// who was there, a case's pseudonym, a phrase a catalogue cue reads or
-// sets aside as a look-alike, or
+// who was there, a case's pseudonym, a phrase a catalogue cue reads, or
 // one sharing a word with a theme found in the same answer.
 func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCatalogue map[string]bool) string {
 	// An emerging theme is named in people's own words: never those of
@@ -365,13 +431,6 @@ func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCata
 		inCatalogue[lower] = in
 	}
 	if in {
-		return ""
-	}
-	// Nor is a phrase the catalogue sets aside, where it was written, as a
-	// theme's look-alike ("a dog's dinner of a discharge", "a real pain to
-	// arrange"): a figure of speech, not a theme.
-	q := strings.ToLower(ph.Quote)
-	if at := strings.Index(q, lower); at >= 0 && f.cat.LooksAlike(q, at, at+len(lower)) {
 		return ""
 	}
 	for j := range a.Codes.Phrases {
