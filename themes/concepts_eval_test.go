@@ -407,8 +407,13 @@ var tuningSets = []struct {
 	// children_grandchildren: each a one-off case in this writer's labels,
 	// found by the finder in two cases or more); per answer precision 63%,
 	// recall 61%. Without the aboutness: the same, 73% (63 of 86). The
-	// floors hold these figures; they are not the goals.
-	{"check1", "testdata/concepts_check1.json", "first check set (blind; no cue, rule or fit has seen it)", 0.80, 0.71, 6},
+	// floors hold these figures; they are not the goals. Session 11,
+	// measured once after each of two rounds (errors still not read):
+	// check 1 20 of 24, 75% (61 of 81) then 74% (60 of 81), 6 spurious,
+	// none among the strongest five (one when ordered by all cases); check
+	// 2 21 of 23, 84% (71 of 85) then 84% (72 of 86), 5, none among the
+	// strongest five.
+	{"check1", "testdata/concepts_check1.json", "first check set (blind; no cue, rule or fit has seen it)", 0.80, 0.73, 6},
 	// A second check set, by another blind writer (a Northern Irish team's
 	// month; concepts_check2.md), written at the end of session 10 and
 	// measured once, its errors not read: 21 of 23 found (91%), 82% of
@@ -417,7 +422,7 @@ var tuningSets = []struct {
 	// recognising_dying, bereavement_support: one-off cases, or one
 	// author's, in the writer's labels); per answer precision 65%, recall
 	// 59%.
-	{"check2", "testdata/concepts_check2.json", "second check set (blind; no cue, rule or fit has seen it)", 0.90, 0.80, 5},
+	{"check2", "testdata/concepts_check2.json", "second check set (blind; no cue, rule or fit has seen it)", 0.90, 0.82, 5},
 }
 
 // TestThemeFinderTuningSets scores the finder on each tuning set and holds
@@ -484,7 +489,9 @@ func TestThemeFinderHeldOut(t *testing.T) {
 	// (135 of 168: five wrong answers no longer evidence, none right
 	// lost), 1 spurious. Session 11 (catalogue look-alikes, the aboutness
 	// refitted to thirteen sets; measured here once after): 32 of 34,
-	// 81.3% (135 of 166), 1 spurious; none among the strongest five.
+	// 81.3% (135 of 166), 1 spurious; none among the strongest five. After
+	// its second round (cues from the new sets' missed answers; measured
+	// here once after): 32 of 34, 80.8% (135 of 167), 1.
 	checkConceptFloors(t, s, 0.9, 0.79, 1)
 }
 
@@ -516,7 +523,8 @@ func TestThemeFinderHeldOut2(t *testing.T) {
 	// spurious. At the end of the third: 23 of 30, 95% (70 of 74), 2.
 	// With the fitted aboutness (session 10, measured here once after):
 	// 23 of 30, 96% (68 of 71), 2. Session 11 (measured here once after):
-	// 23 of 30, 97% (66 of 68), 2; none among the strongest five.
+	// 23 of 30, 97% (66 of 68), 2; none among the strongest five. After
+	// its second round: 23 of 30, 96% (66 of 69), 2.
 	checkConceptFloors(t, s, 0.75, 0.94, 2)
 }
 
@@ -534,8 +542,8 @@ func TestThemeFinderHeldOut3(t *testing.T) {
 	// the end of the third: 31 of 31, 79.5% (105 of 132), none. With the
 	// fitted aboutness (session 10, measured here once after): 31 of 31,
 	// 79.8% (103 of 129), none: one answer short of 80% of evidence.
-	// Session 11 (measured here once after): 31 of 31, 80.5% (103 of
-	// 128), none.
+	// Session 11 (measured here once after each of two rounds): 31 of 31,
+	// 80.5% (103 of 128), none, both times.
 	checkConceptFloors(t, s, 0.95, 0.78, 1)
 }
 
