@@ -58,20 +58,8 @@ func loadAboutExamples(t *testing.T, files []string) []aboutExample {
 	cat := NewOffline().Catalogue()
 	var out []aboutExample
 	for _, fn := range files {
-		data, err := os.ReadFile(fn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var set conceptSet
-		if err := json.Unmarshal(data, &set); err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range set.Answers {
-			var keep []string
-			if a.Case != "" {
-				keep = []string{a.Case}
-			}
-			hits := cat.Find(asStored(t, a.Text, keep...))
+		for _, a := range readConceptSet(t, fn).Answers {
+			hits := cat.Find(setAnswerText(t, a))
 			if len(hits) < 2 {
 				continue
 			}

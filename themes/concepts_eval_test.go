@@ -18,21 +18,48 @@ import (
 // (themes/testdata/concepts_*.json): each answer with the catalogue themes
 // it is really about, and the recurring concepts outside the catalogue.
 type conceptSet struct {
-	Name    string `json:"name"`
-	Note    string `json:"note"`
-	Answers []struct {
-		ID         string   `json:"id"`
-		Case       string   `json:"case"`
-		Reflection int64    `json:"reflection"`
-		Template   string   `json:"template"`
-		Stage      string   `json:"stage"`
-		Author     string   `json:"author"`
-		Discipline string   `json:"discipline"`
-		Week       int      `json:"week"`
-		Text       string   `json:"text"`
-		Themes     []string `json:"themes"`
-		New        []string `json:"new"`
-	} `json:"answers"`
+	Name    string          `json:"name"`
+	Note    string          `json:"note"`
+	Answers []conceptAnswer `json:"answers"`
+}
+
+// conceptAnswer is one labelled answer of a conceptSet.
+type conceptAnswer struct {
+	ID         string   `json:"id"`
+	Case       string   `json:"case"`
+	Reflection int64    `json:"reflection"`
+	Template   string   `json:"template"`
+	Stage      string   `json:"stage"`
+	Author     string   `json:"author"`
+	Discipline string   `json:"discipline"`
+	Week       int      `json:"week"`
+	Text       string   `json:"text"`
+	Themes     []string `json:"themes"`
+	New        []string `json:"new"`
+}
+
+// readConceptSet reads a labelled set.
+func readConceptSet(t *testing.T, file string) conceptSet {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set conceptSet
+	if err := json.Unmarshal(data, &set); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return set
+}
+
+// setAnswerText is an answer's text as it is stored: scrubbed of identifiers,
+// its case's pseudonym kept.
+func setAnswerText(t *testing.T, a conceptAnswer) string {
+	t.Helper()
+	if a.Case == "" {
+		return asStored(t, a.Text)
+	}
+	return asStored(t, a.Text, a.Case)
 }
 
 // conceptScore is how the theme finder did on a set.
@@ -78,14 +105,7 @@ func scoreConcepts(t *testing.T, file string) conceptScore {
 // scoreConceptsWith scores the theme finder of the offline coder off.
 func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var set conceptSet
-	if err := json.Unmarshal(data, &set); err != nil {
-		t.Fatal(err)
-	}
+	set := readConceptSet(t, file)
 	cat := off.Catalogue()
 	caseIDs := map[string]int64{}
 	gold := map[int64][]string{}
@@ -101,11 +121,7 @@ func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
 			caseID = caseIDs[a.Case]
 			avoid[strings.ToLower(a.Case)] = true
 		}
-		var keep []string
-		if a.Case != "" {
-			keep = []string{a.Case}
-		}
-		text := asStored(t, a.Text, keep...)
+		text := setAnswerText(t, a)
 		c, err := off.Code(context.Background(), flows.CodeInput{Template: a.Template, Stage: a.Stage, Text: text})
 		if err != nil {
 			t.Fatal(err)

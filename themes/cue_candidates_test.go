@@ -47,17 +47,8 @@ func TestCueCandidates(t *testing.T) {
 	}
 	var all []ans
 	for _, fn := range conceptTuningFiles(t) {
-		data, _ := os.ReadFile(fn)
-		var set conceptSet
-		if err := json.Unmarshal(data, &set); err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range set.Answers {
-			var keep []string
-			if a.Case != "" {
-				keep = []string{a.Case}
-			}
-			text := asStored(t, a.Text, keep...)
+		for _, a := range readConceptSet(t, fn).Answers {
+			text := setAnswerText(t, a)
 			found := map[string]bool{}
 			for _, h := range cat.Find(text) {
 				found[h.Theme] = true
