@@ -191,7 +191,8 @@ type Theme struct {
 	// Answers how many. PassingAnswerIDs are the answers that name it only
 	// in passing while others are about it: they count toward its cases and
 	// people, never as its evidence. SubjectCases counts the cases of the
-	// answers about it; themes are ordered by it first.
+	// answers about it (0 when every answer only names it in passing);
+	// themes are ordered by it first.
 	Cases            int      `json:"cases"`
 	SubjectCases     int      `json:"subject_cases"`
 	People           int      `json:"people"`

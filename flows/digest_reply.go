@@ -124,7 +124,10 @@ func restCases(rec []Theme, shown int) string {
 // only named it in passing, in how many it was the subject.
 func inCases(t Theme) string {
 	s := "in " + count(t.Cases, "case")
-	if t.SubjectCases > 0 && t.SubjectCases < t.Cases {
+	switch {
+	case t.SubjectCases == 0 && t.ID != "":
+		s += " (named only in passing)"
+	case t.SubjectCases < t.Cases:
 		s += fmt.Sprintf(" (the subject in %d, named in passing in %d)", t.SubjectCases, t.Cases-t.SubjectCases)
 	}
 	return s

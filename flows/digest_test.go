@@ -263,4 +263,9 @@ func TestDigestNamesTheRestTruly(t *testing.T) {
 	if !strings.Contains(got, "Theme 1: in 7 cases, from 2 people.") {
 		t.Errorf("a theme that is the subject of all its cases:\n%s", got)
 	}
+	aside := theme("Pets", 3)
+	aside.SubjectCases = 0
+	if got := text(append(numbered(7), aside)...); !strings.Contains(got, "Pets: in 3 cases (named only in passing), from 2 people.") {
+		t.Errorf("a theme no answer is about:\n%s", got)
+	}
 }

@@ -44,6 +44,9 @@ type themeGroup struct {
 	// people, but are its evidence only when no answer is about it.
 	passing       []int32
 	passingQuotes []themeQuote
+	// onlyInPassing says that no answer is about the theme, so its evidence
+	// is the answers naming it in passing (evidence).
+	onlyInPassing bool
 }
 
 func newGroup(key string) *themeGroup {
@@ -99,6 +102,7 @@ func (g *themeGroup) evidence(ans map[*themeGroup][]int32) {
 	ans[g] = g.passing
 	g.quotes = g.passingQuotes
 	g.passing, g.passingQuotes = nil, nil
+	g.onlyInPassing = true
 }
 
 // PassingKey starts the key of a theme phrase whose answer names the theme
@@ -244,7 +248,9 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 	subject := make(map[caseKey]bool, len(idx))
 	for _, i := range idx {
 		t.AnswerIDs = append(t.AnswerIDs, f.period[i].ID)
-		subject[caseOf(&f.period[i])] = true
+		if !g.onlyInPassing {
+			subject[caseOf(&f.period[i])] = true
+		}
 	}
 	t.SubjectCases = len(subject)
 	for _, i := range g.passing {
