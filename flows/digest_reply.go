@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -134,12 +135,31 @@ func inCases(t Theme) string {
 }
 
 // recurring adds the strongest recurring themes, each with its counts and
-// quotes, and names the rest.
+// quotes, and names the rest. Themes that answers in two cases or more are
+// about come first (Digest.Recurring's order); those that are the subject
+// of one case at most, and only named in passing in the others, are named
+// on a line of their own rather than shown, with quotes, as if stories
+// were about them: unless no theme is the subject of two cases, when the
+// strongest are shown as they are, their counts saying how they came up.
 func (b *digestPost) recurring() {
 	rec := b.d.Recurring
 	if len(rec) == 0 {
 		b.add(Part{Label: "Recurring themes", Text: "Nothing recurred across two or more cases from two or more people this time."})
+		return
 	}
+	var aside []Theme
+	if cut := slices.IndexFunc(rec, func(t Theme) bool { return t.SubjectCases < 2 }); cut > 0 {
+		rec, aside = rec[:cut], rec[cut:]
+	}
+	b.shownThemes(rec)
+	if len(aside) > 0 {
+		b.add(Part{Text: fmt.Sprintf("Also came up in two cases or more, mostly in passing (the subject of one at most): %s.", themeList(aside))})
+	}
+}
+
+// shownThemes adds the first themesShown themes of rec, each with its
+// counts and quotes, and names the rest.
+func (b *digestPost) shownThemes(rec []Theme) {
 	for i, t := range rec {
 		if i == themesShown {
 			b.add(Part{Text: fmt.Sprintf("And %d more, %s: %s.", len(rec)-themesShown, restCases(rec, themesShown), themeList(rec[themesShown:]))})

@@ -228,7 +228,8 @@ func TestThemeQuotesStayInTheirChannel(t *testing.T) {
 
 // The themes a post leaves out are said to be the subject of "fewer
 // cases" only when each is; a theme named in passing in some of its cases
-// says in how many it was the subject.
+// says in how many it was the subject, and one the subject of one case at
+// most is named apart.
 func TestDigestNamesTheRestTruly(t *testing.T) {
 	theme := func(label string, cases int) flows.Theme {
 		return flows.Theme{ID: label, Label: label, Cases: cases, SubjectCases: cases, People: 2, Answers: cases}
@@ -263,9 +264,21 @@ func TestDigestNamesTheRestTruly(t *testing.T) {
 	if !strings.Contains(got, "Theme 1: in 7 cases, from 2 people.") {
 		t.Errorf("a theme that is the subject of all its cases:\n%s", got)
 	}
+	// Themes the subject of one case at most are named apart when some
+	// theme is the subject of two or more; shown, with how they came up,
+	// when none is.
 	aside := theme("Pets", 3)
 	aside.SubjectCases = 0
-	if got := text(append(numbered(7), aside)...); !strings.Contains(got, "Pets: in 3 cases (named only in passing), from 2 people.") {
-		t.Errorf("a theme no answer is about:\n%s", got)
+	once := theme("Faith", 4)
+	once.SubjectCases = 1
+	got = text(numbered(7)[0], once, aside)
+	if !strings.Contains(got, "Also came up in two cases or more, mostly in passing (the subject of one at most): Faith; Pets.") ||
+		strings.Contains(got, "Faith: in") || strings.Contains(got, "Pets: in") {
+		t.Errorf("themes the subject of one case at most, beside one of seven:\n%s", got)
+	}
+	got = text(once, aside)
+	if !strings.Contains(got, "Faith: in 4 cases (the subject in 1, named in passing in 3), from 2 people.") ||
+		!strings.Contains(got, "Pets: in 3 cases (named only in passing), from 2 people.") || strings.Contains(got, "Also came up") {
+		t.Errorf("no theme the subject of two cases:\n%s", got)
 	}
 }
