@@ -341,17 +341,26 @@ func verifiedQuote(a flows.CodedAnswer, quote string, noQuotes map[string]bool, 
 	return flows.Quote{Text: quote, Discipline: disc, AnswerID: a.ID, Channel: a.Channel}, true
 }
 
-// quoteFit ranks a quote's length: readable first, then long, then short.
+// quoteFit ranks a quote by how well it reads: a readable length with
+// words enough to say something ("says home is where he wants to be, with
+// the dog") first, then a readable length in note form ("lung ca,
+// deteriorating, PPC home."), then long, then short.
 func quoteFit(q flows.Quote) int {
 	n := utf8.RuneCountInString(q.Text)
 	switch {
-	case n >= 30 && n <= 160:
+	case n >= 30 && n <= 160 && len(strings.Fields(q.Text)) >= quoteWords:
 		return 0
-	case n > 160:
+	case n >= 30 && n <= 160:
 		return 1
+	case n > 160:
+		return 2
 	}
-	return 2
+	return 3
 }
+
+// quoteWords is how many words a quote of a readable length needs to read
+// as a sentence rather than a note.
+const quoteWords = 7
 
 func bestPhrase(phrases map[string]int) string {
 	best, n := "", -1

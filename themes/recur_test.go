@@ -151,3 +151,24 @@ func TestQuotesNotRepeatedAcrossThemes(t *testing.T) {
 		}
 	}
 }
+
+// Of two quotes of a readable length, one that says something in words
+// comes before a note: "lung ca, deteriorating, PPC home." stands for
+// dying at home only where nobody said it in a sentence.
+func TestQuotesPreferSentencesToNotes(t *testing.T) {
+	themed := func(id, caseID int64, author, text string) flows.CodedAnswer {
+		return flows.CodedAnswer{Answer: flows.Answer{ID: id, ReflectionID: id, Author: author, Discipline: "district nurse", Text: text},
+			CaseID: caseID, Codes: &flows.Codes{Phrases: []flows.Phrase{{Phrase: "home", Key: "preferred_place", Quote: text, Theme: "preferred_place"}}}}
+	}
+	note := "lung ca, deteriorating, PPC home."
+	said := "She says home is where she wants to be, with the dog."
+	period := []flows.CodedAnswer{themed(1, 1, "U1", note), themed(2, 2, "U2", said)}
+	f := themeFinder{cat: builtinCatalogue(), period: period, noQuotes: map[string]bool{}, attribute: attribution(period)}
+	recurring, _, _ := f.find(context.Background())
+	if len(recurring) != 1 || len(recurring[0].Quotes) != 2 {
+		t.Fatalf("recurring = %+v; want one theme with two quotes", recurring)
+	}
+	if got := recurring[0].Quotes[0].Text; got != said {
+		t.Errorf("first quote %q, want the sentence %q before the note %q", got, said, note)
+	}
+}
