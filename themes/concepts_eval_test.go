@@ -65,7 +65,7 @@ func setAnswerText(t *testing.T, a conceptAnswer) string {
 // conceptScore is how the theme finder did on a set.
 type conceptScore struct {
 	gold3, found3                int      // gold recurring in three cases or more; of those, found
-	top5Right, top5              int      // of the strongest five recurring (those a digest's text shows), gold recurring
+	top5Right, top5              int      // of the themes a digest's text shows with quotes (at most five), gold recurring
 	goldRecurring, found         int      // catalogue concepts recurring in the gold labels; of those, found recurring
 	missed, spurious             []string // gold recurring not found; found recurring that are not gold recurring
 	evidence, evidenceRight      int      // answers given as evidence of found gold-recurring themes; of those, labelled with it
@@ -79,7 +79,7 @@ func (s conceptScore) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "recurring concepts found: %d of %d (%.0f%%); of those in three cases or more, %d of %d\n", s.found, s.goldRecurring, pct(s.found, s.goldRecurring), s.found3, s.gold3)
 	fmt.Fprintf(&b, "evidence about its concept: %d of %d answers (%.0f%%)\n", s.evidenceRight, s.evidence, pct(s.evidenceRight, s.evidence))
-	fmt.Fprintf(&b, "spurious recurring themes: %d %v; of the strongest %d (those a digest's text shows), %d\n", len(s.spurious), s.spurious, s.top5, s.top5-s.top5Right)
+	fmt.Fprintf(&b, "spurious recurring themes: %d %v; of the %d a digest's text shows with quotes, %d\n", len(s.spurious), s.spurious, s.top5, s.top5-s.top5Right)
 	fmt.Fprintf(&b, "missed: %v\n", s.missed)
 	p, r := pct(s.answerTP, s.answerTP+s.answerFP), pct(s.answerTP, s.answerTP+s.answerFN)
 	fmt.Fprintf(&b, "per answer: precision %.0f%%, recall %.0f%% (%d right, %d wrong, %d missed)\n", p, r, s.answerTP, s.answerFP, s.answerFN)
@@ -173,13 +173,13 @@ func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
 	s.goldRecurring = len(goldRec)
 	s.gold3 = len(gold3)
 	foundRec := map[string]bool{}
-	for i, th := range rec {
-		if i < 5 {
-			s.top5++
-			if goldRec[th.ID] {
-				s.top5Right++
-			}
+	for _, th := range shownWithQuotes(rec) {
+		s.top5++
+		if goldRec[th.ID] {
+			s.top5Right++
 		}
+	}
+	for _, th := range rec {
 		foundRec[th.ID] = true
 		if !goldRec[th.ID] {
 			s.spurious = append(s.spurious, th.ID)
@@ -274,6 +274,17 @@ func checkCountsFromIDs(t *testing.T, period []flows.CodedAnswer, themes []flows
 			t.Errorf("%s (subject of %d cases) after %s (%d)", th.Label, th.SubjectCases, themes[k-1].Label, themes[k-1].SubjectCases)
 		}
 	}
+}
+
+// shownWithQuotes are the recurring themes a digest's text shows with
+// their counts and quotes (flows.DigestReply): the first five of those
+// that are the subject of two cases or more, or when none is, the first
+// five.
+func shownWithQuotes(rec []flows.Theme) []flows.Theme {
+	if cut := slices.IndexFunc(rec, func(t flows.Theme) bool { return t.SubjectCases < 2 }); cut > 0 {
+		rec = rec[:cut]
+	}
+	return rec[:min(len(rec), 5)]
 }
 
 // namedInPassing reports whether answer a names theme id only in passing.

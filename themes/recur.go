@@ -269,10 +269,12 @@ func (f *themeFinder) theme(g *themeGroup, idx []int32, t flows.Theme) flows.The
 
 // emergingGroups groups the period's key phrases outside the catalogue by
 // meaning (MeaningKey: lemmas and WordNet's commonest senses, then stems),
-// from the answers of people who allow quotes. Only phrases of two or more words are candidates (single words
-// recur in any account of care and say little: "home", "daughter"), and
+// from the answers of people who allow quotes. Only phrases of two or more
+// words are candidates (single words recur in any account of care and say
+// little: "home", "daughter"), and
 // not ones that restate a catalogue theme found in the same answer, hold
-// a scrubbed detail, or name a case. A key whose words all appear in a
+// a scrubbed detail, name a case, or are a theme's look-alike where they
+// were written (dropLookAlikes). A key whose words all appear in a
 // longer key's is the same theme said more briefly, so the longer key's
 // answers join it.
 func (f *themeFinder) emergingGroups(ans map[*themeGroup][]int32) map[string]*themeGroup {
