@@ -408,8 +408,9 @@ func lowerWords(p string) []string {
 // emergingKey is the meaning key of a phrase that may be an emerging theme,
 // or "" when it may not: a catalogue theme's phrase, the words of someone
 // with quotes off, a single word, a scrubbed detail, a phrase naming only
-// who was there, a case's pseudonym, a phrase a catalogue cue reads, or
-// one sharing a word with a theme found in the same answer.
+// who was there or only a condition ("chest infection", clinicalOnly), a
+// case's pseudonym, a phrase a catalogue cue reads, or one sharing a word
+// with a theme found in the same answer.
 func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCatalogue map[string]bool) string {
 	// An emerging theme is named in people's own words: never those of
 	// someone who asked not to be quoted.
@@ -421,7 +422,7 @@ func (f *themeFinder) emergingKey(a *flows.CodedAnswer, ph *flows.Phrase, inCata
 		return ""
 	}
 	words := lowerWords(ph.Phrase)
-	if rolesOnly(words) {
+	if rolesOnly(words) || clinicalOnly(words) {
 		return ""
 	}
 	for _, w := range words {

@@ -1,0 +1,103 @@
+package themes
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"strings"
+	"sync"
+)
+
+// clinicalData is the list distilled from WordNet 3.0 by scripts/clinical:
+// nouns whose commonest meaning is an illness, injury, disorder, symptom or
+// process of the body or of a disease ("condition"), or a part of the body
+// ("body").
+//
+//go:embed clinical.tsv.gz
+var clinicalData []byte
+
+// clinicalShorthand are the conditions teams write in shorthand or by a name
+// whose commonest meaning in WordNet is something else ("stroke" is first
+// a blow): none of them says what matters to anyone.
+var clinicalShorthand = strings.Fields(`ca mets metastatic metastases malignancy malignant
+	copd mnd als hf ccf chf ckd eskd esrf aki af mi nstemi stemi cva tia stroke strokes
+	uti utis lrti urti sob dvt pe ild ipf gbm nsclc sclc hcc aml cll cml mds
+	parkinsons parkinson's alzheimers alzheimer's dementias`)
+
+// clinicalWord is how a word counts toward a phrase being clinical.
+type clinicalWord uint8
+
+const (
+	notClinical clinicalWord = iota
+	bodyPart
+	condition
+)
+
+var clinicalWords = sync.OnceValue(func() map[string]clinicalWord {
+	words := map[string]clinicalWord{}
+	if zr, err := gzip.NewReader(bytes.NewReader(clinicalData)); err == nil {
+		sc := bufio.NewScanner(zr)
+		for sc.Scan() {
+			word, class, ok := strings.Cut(sc.Text(), "\t")
+			switch {
+			case !ok || strings.HasPrefix(word, "#"):
+			case class == "condition":
+				words[word] = condition
+			case class == "body":
+				words[word] = bodyPart
+			}
+		}
+	} // else the tests rule this out; only the shorthand is then known
+	for _, w := range clinicalShorthand {
+		words[w] = condition
+	}
+	return words
+})
+
+// linkWords join a clinical phrase's words without changing what it names
+// ("cancer of the bowel", "breast ca w bone mets").
+var linkWords = map[string]bool{"of": true, "the": true, "a": true, "an": true, "and": true, "with": true,
+	"w": true, "in": true, "on": true, "his": true, "her": true, "their": true, "to": true, "+": true}
+
+// clinical says how a lower-case word counts: as itself, in its base form
+// ("children" is "child"), or without a plural's s.
+func clinical(w string) clinicalWord {
+	words := clinicalWords()
+	if c, ok := words[w]; ok {
+		return c
+	}
+	if base, ok := synonyms()[w]; ok {
+		if c, ok := words[base]; ok {
+			return c
+		}
+	}
+	if s, ok := strings.CutSuffix(w, "s"); ok && len(s) >= 3 {
+		return words[s]
+	}
+	return notClinical
+}
+
+// clinicalOnly reports whether a phrase names only a condition: every word
+// a condition, a part of the body, one of the roles (who gives care) or a
+// word linking them, and at least one a condition. "chest infection",
+// "bone mets", "lung ca" and "hf nurse" say what someone has or who sees
+// them for it, not what matters to them; "hair and nails", with no
+// condition, may.
+func clinicalOnly(words []string) bool {
+	found := false
+	for _, w := range words {
+		switch {
+		case w == "" || linkWords[w] || roles[w]:
+		default:
+			switch clinical(w) {
+			case condition:
+				found = true
+			case bodyPart:
+			default:
+				return false
+			}
+		}
+	}
+	return found
+}
