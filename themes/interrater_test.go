@@ -184,7 +184,7 @@ func compareThemeLabels(set conceptSet, want, got func(i int) []string) string {
 // gets: the ceiling for the finder's. Only figures are read from the
 // held-out set; nothing is fitted to any of them.
 func TestSecondLabellersOfRealisticSets(t *testing.T) {
-	for _, name := range []string{"check1", "check2", "heldout4"} {
+	for _, name := range []string{"check1", "check2", "heldout4", "tune11", "tune12", "tune13"} {
 		t.Run(name, func(t *testing.T) {
 			first := readConceptSet(t, "testdata/concepts_"+name+".json")
 			second := readConceptSet(t, "testdata/concepts_"+name+"_second.json")
