@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"whatmatters/concepts"
@@ -348,7 +349,7 @@ func verifiedQuote(a flows.CodedAnswer, quote string, noQuotes map[string]bool, 
 func quoteFit(q flows.Quote) int {
 	n := utf8.RuneCountInString(q.Text)
 	switch {
-	case n >= 30 && n <= 160 && len(strings.Fields(q.Text)) >= quoteWords:
+	case n >= 30 && n <= 160 && hasWords(q.Text, quoteWords):
 		return 0
 	case n >= 30 && n <= 160:
 		return 1
@@ -361,6 +362,26 @@ func quoteFit(q flows.Quote) int {
 // quoteWords is how many words a quote of a readable length needs to read
 // as a sentence rather than a note.
 const quoteWords = 7
+
+// hasWords reports whether s holds at least n words separated by white
+// space, as strings.Fields counts them, without making them: a digest
+// weighs a quote for every answer naming a theme.
+func hasWords(s string, n int) bool {
+	words, in := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			in = false
+			continue
+		}
+		if !in {
+			in = true
+			if words++; words >= n {
+				return true
+			}
+		}
+	}
+	return n <= 0
+}
 
 func bestPhrase(phrases map[string]int) string {
 	best, n := "", -1

@@ -164,3 +164,13 @@ func TestKeyPhrasesPreferSeveralWords(t *testing.T) {
 		}
 	}
 }
+
+func TestHasWordsCountsAsFieldsDoes(t *testing.T) {
+	for _, s := range []string{"", " ", "one", "one two", "  one\ttwo\nthree  ", "a b c d e f", "a b c d e f g", "déjà vu, à la  maison ce soir\u00a0là"} {
+		for n := 0; n <= 8; n++ {
+			if got, want := hasWords(s, n), len(strings.Fields(s)) >= n; got != want {
+				t.Errorf("hasWords(%q, %d) = %v, want %v", s, n, got, want)
+			}
+		}
+	}
+}
