@@ -20,7 +20,9 @@ import (
 // those features, fitted to the labelled theme-finder tuning sets
 // (testdata/concepts_tune*.json, as stored; never a held-out set): a theme
 // the rules left as the answer's subject is marked as named in passing
-// when the fit gives it less than the file's threshold (even odds). An answer named in
+// when the fit gives it less than the file's threshold (2/3: a wrong
+// answer among the evidence is taken to cost twice a right one left in
+// passing; about_test.go). An answer named in
 // passing still counts toward a theme's cases and people; it is its
 // evidence and its quote only when no answer is about it (recur.go).
 // Refit with: go test ./themes -run TestAboutnessIsFitted -refit

@@ -21,11 +21,19 @@ var refitAbout = flag.Bool("refit", false, "refit about.json to the theme tuning
 // The aboutness fit's settings, chosen by leaving one tuning set out at a
 // time (TestAboutnessLeaveOneSetOut), never on a held-out set.
 const (
-	aboutMinHits   = 3   // a feature counts if at least this many hits have it
-	aboutL2        = 1.0 // the ridge penalty, per hit
-	aboutRounds    = 600 // rounds of gradient descent
-	aboutStep      = 0.5
-	aboutThreshold = 0.5 // under it, a theme is more likely not what the answer is about
+	aboutMinHits = 3   // a feature counts if at least this many hits have it
+	aboutL2      = 1.0 // the ridge penalty, per hit
+	aboutRounds  = 600 // rounds of gradient descent
+	aboutStep    = 0.5
+	// aboutThreshold: under it, a theme is marked as named in passing.
+	// A wrong answer among a theme's evidence misleads a lead (its quote
+	// may be shown under the theme), while a right one marked as passing
+	// still counts toward the theme's cases and people: taking the first
+	// to cost twice the second puts the threshold at 2/3, not even odds.
+	// Left out one set at a time, the thirteen tuning sets' evidence goes
+	// from 85.7% at 0.5 to 87.9% at 2/3, and the themes the text shows
+	// with quotes that are recurring concepts from 62 of 65 to 64 of 65.
+	aboutThreshold = 2.0 / 3
 )
 
 // aboutExample is one theme the finder's rules left as an answer's
@@ -178,8 +186,8 @@ func TestAboutnessLeaveOneSetOut(t *testing.T) {
 	}
 	files := conceptTuningFiles(t)
 	ex := loadAboutExamples(t, files)
-	thresholds := []float64{0.4, 0.5, 0.6}
-	type total struct{ found, gold, ev, evRight, spurious int }
+	thresholds := []float64{0.5, 0.6, 2.0 / 3, 0.7}
+	type total struct{ found, gold, ev, evRight, spurious, shown, shownRight int }
 	sums := make([]total, len(thresholds)+1)
 	for _, fn := range files {
 		base := filepath.Base(fn)
@@ -202,6 +210,8 @@ func TestAboutnessLeaveOneSetOut(t *testing.T) {
 			tot.ev += s.evidence
 			tot.evRight += s.evidenceRight
 			tot.spurious += len(s.spurious)
+			tot.shown += s.top5
+			tot.shownRight += s.top5Right
 			t.Logf("%-22s threshold %.1f: found %d of %d, evidence %d of %d (%.0f%%), spurious %d", base, about.threshold,
 				s.found, s.goldRecurring, s.evidenceRight, s.evidence, pct(s.evidenceRight, s.evidence), len(s.spurious))
 		}
@@ -211,8 +221,8 @@ func TestAboutnessLeaveOneSetOut(t *testing.T) {
 		if k > 0 {
 			th = thresholds[k-1]
 		}
-		t.Logf("all sets, threshold %.1f: found %d of %d, evidence %d of %d (%.1f%%), spurious %d", th,
-			tot.found, tot.gold, tot.evRight, tot.ev, pct(tot.evRight, tot.ev), tot.spurious)
+		t.Logf("all sets, threshold %.2f: found %d of %d, evidence %d of %d (%.1f%%), spurious %d; shown with quotes %d, of them recurring concepts %d", th,
+			tot.found, tot.gold, tot.evRight, tot.ev, pct(tot.evRight, tot.ev), tot.spurious, tot.shown, tot.shownRight)
 	}
 }
 
