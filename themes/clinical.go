@@ -58,10 +58,12 @@ var clinicalWords = sync.OnceValue(func() map[string]clinicalWord {
 // linkWords join a clinical phrase's words without changing what it names
 // ("cancer of the bowel", "breast ca w bone mets").
 var linkWords = map[string]bool{"of": true, "the": true, "a": true, "an": true, "and": true, "with": true,
-	"w": true, "in": true, "on": true, "his": true, "her": true, "their": true, "to": true, "+": true}
+	"w": true, "in": true, "on": true, "his": true, "her": true, "their": true, "to": true}
 
-// clinical says how a lower-case word counts: as itself, in its base form
-// ("children" is "child"), or without a plural's s.
+// clinical says how a lower-case word counts: as itself, as the word the
+// synonym table gives for it (its base form, "children" to "child", or
+// the word for its commonest meaning, "tumour" to "tumor"), or without a
+// plural's s.
 func clinical(w string) clinicalWord {
 	words := clinicalWords()
 	if c, ok := words[w]; ok {

@@ -26,8 +26,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
+
+	"whatmatters/internal/wordnet"
 )
 
 // roots are the synsets (offsets in data.noun) under which a meaning is
@@ -52,11 +52,11 @@ func main() {
 		os.Exit(2)
 	}
 	dir := os.Args[1]
-	first, err := firstSenses(filepath.Join(dir, "index.noun"))
+	first, err := wordnet.FirstSenses(filepath.Join(dir, "index.noun"))
 	if err != nil {
 		fail(err)
 	}
-	lex, hypernyms, err := synsets(filepath.Join(dir, "data.noun"))
+	synsets, err := wordnet.Synsets(filepath.Join(dir, "data.noun"))
 	if err != nil {
 		fail(err)
 	}
@@ -67,7 +67,7 @@ func main() {
 			return c
 		}
 		c := roots[off] != ""
-		for _, h := range hypernyms[off] {
+		for _, h := range synsets[off].Hypernyms {
 			if c || depth > 40 {
 				break
 			}
@@ -81,7 +81,7 @@ func main() {
 		switch {
 		case under(off, 0):
 			class[w] = "condition"
-		case lex[off] == bodyFile:
+		case synsets[off].Lex == bodyFile:
 			class[w] = "body"
 		}
 	}
@@ -104,91 +104,4 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "clinical:", err)
 	os.Exit(1)
-}
-
-// letters reports whether s is a word of three letters or more, a to z.
-func letters(s string) bool {
-	if len(s) < 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'a' || r > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// firstSenses reads index.noun: each single word and the offset of its
-// commonest sense.
-func firstSenses(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	first := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, " ") {
-			continue // the licence
-		}
-		fs := strings.Fields(line)
-		if len(fs) < 6 || !letters(fs[0]) {
-			continue
-		}
-		// lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
-		pcnt, err := strconv.Atoi(fs[3])
-		if err != nil || len(fs) < 4+pcnt+3 {
-			continue
-		}
-		first[fs[0]] = fs[4+pcnt+2]
-	}
-	return first, sc.Err()
-}
-
-// synsets reads data.noun: each synset's lexicographer file and its
-// hypernyms (kinds of which it is one, instances' included).
-func synsets(path string) (lex map[string]int, hypernyms map[string][]string, err error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	lex, hypernyms = map[string]int{}, map[string][]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, " ") {
-			continue
-		}
-		line, _, _ = strings.Cut(line, " | ")
-		// offset lex_filenum ss_type w_cnt word lex_id [word lex_id...] p_cnt [ptr...]
-		fs := strings.Fields(line)
-		if len(fs) < 5 {
-			continue
-		}
-		file, err1 := strconv.Atoi(fs[1])
-		n, err2 := strconv.ParseInt(fs[3], 16, 32)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		lex[fs[0]] = file
-		i := 4 + 2*int(n)
-		if i >= len(fs) {
-			continue
-		}
-		pcnt, err := strconv.Atoi(fs[i])
-		if err != nil {
-			continue
-		}
-		i++
-		for k := 0; k < pcnt && i+3 < len(fs); k++ {
-			sym, off, pos := fs[i], fs[i+1], fs[i+2]
-			if (sym == "@" || sym == "@i") && pos == "n" {
-				hypernyms[fs[0]] = append(hypernyms[fs[0]], off)
-			}
-			i += 4
-		}
-	}
-	return lex, hypernyms, nil
 }

@@ -25,8 +25,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
+
+	"whatmatters/internal/wordnet"
 )
 
 func main() {
@@ -70,18 +71,6 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-func letters(s string) bool {
-	if len(s) < 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'a' || r > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
 // exceptions reads an exception list: "form base" lines.
 func exceptions(path string, table map[string]string) error {
 	f, err := os.Open(path)
@@ -92,7 +81,7 @@ func exceptions(path string, table map[string]string) error {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Fields(sc.Text())
-		if len(fs) >= 2 && letters(fs[0]) && letters(fs[1]) && fs[0] != fs[1] {
+		if len(fs) >= 2 && wordnet.Letters(fs[0]) && wordnet.Letters(fs[1]) && fs[0] != fs[1] {
 			if _, ok := table[fs[0]]; !ok {
 				table[fs[0]] = fs[1]
 			}
@@ -103,66 +92,20 @@ func exceptions(path string, table map[string]string) error {
 
 // synonyms joins words whose first senses are one synset.
 func synonyms(indexPath, dataPath string, table map[string]string) error {
-	first := map[string]string{} // word -> offset of its first sense
-	f, err := os.Open(indexPath)
+	first, err := wordnet.FirstSenses(indexPath)
 	if err != nil {
 		return err
 	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, " ") {
-			continue // the licence
-		}
-		fs := strings.Fields(line)
-		if len(fs) < 6 || !letters(fs[0]) {
-			continue
-		}
-		// lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
-		pcnt, err := strconv.Atoi(fs[3])
-		if err != nil || len(fs) < 4+pcnt+3 {
-			continue
-		}
-		first[fs[0]] = fs[4+pcnt+2]
-	}
-	f.Close()
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	data, err := os.ReadFile(dataPath)
+	synsets, err := wordnet.Synsets(dataPath)
 	if err != nil {
 		return err
-	}
-	words := map[string][]string{} // offset -> its words, in order
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, " ") {
-			continue
-		}
-		fs := strings.Fields(line)
-		if len(fs) < 4 {
-			continue
-		}
-		n, err := strconv.ParseInt(fs[3], 16, 32)
-		if err != nil {
-			continue
-		}
-		var ws []string
-		for i := 0; i < int(n) && 4+2*i < len(fs); i++ {
-			w := strings.ToLower(fs[4+2*i])
-			if k := strings.IndexByte(w, '('); k > 0 { // adjective markers: "long(a)"
-				w = w[:k]
-			}
-			ws = append(ws, w)
-		}
-		words[fs[0]] = ws
 	}
 	for w, off := range first {
 		if _, ok := table[w]; ok {
 			continue
 		}
-		for _, cand := range words[off] {
-			if !letters(cand) || len(cand) < 4 || first[cand] != off {
+		for _, cand := range synsets[off].Words {
+			if !wordnet.Letters(cand) || len(cand) < 4 || first[cand] != off {
 				continue // the stand-in must be a word with this meaning first too
 			}
 			if cand != w {
