@@ -1,9 +1,6 @@
 package themes
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	_ "embed"
 	"strings"
 	"sync"
@@ -36,19 +33,15 @@ const (
 
 var clinicalWords = sync.OnceValue(func() map[string]clinicalWord {
 	words := map[string]clinicalWord{}
-	if zr, err := gzip.NewReader(bytes.NewReader(clinicalData)); err == nil {
-		sc := bufio.NewScanner(zr)
-		for sc.Scan() {
-			word, class, ok := strings.Cut(sc.Text(), "\t")
-			switch {
-			case !ok || strings.HasPrefix(word, "#"):
-			case class == "condition":
-				words[word] = condition
-			case class == "body":
-				words[word] = bodyPart
-			}
+	// A broken list (the tests rule it out) leaves only the shorthand.
+	eachTableLine(clinicalData, func(word, class string) {
+		switch class {
+		case "condition":
+			words[word] = condition
+		case "body":
+			words[word] = bodyPart
 		}
-	} // else the tests rule this out; only the shorthand is then known
+	})
 	for _, w := range clinicalShorthand {
 		words[w] = condition
 	}

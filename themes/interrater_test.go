@@ -68,30 +68,32 @@ func loadGoldFile(t *testing.T, path string) []Gold {
 // as truth: which recurring themes the second finds, how much of the
 // second's evidence the first would call about its theme, and per answer.
 func TestTwoLabellersOfThemes(t *testing.T) {
-	read := func(path string) conceptSet {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s conceptSet
-		if err := json.Unmarshal(data, &s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	first, second := read("testdata/concepts_tune7.json"), read("testdata/concepts_tune7_second.json")
+	first, second := readTwoLabellings(t, "tune7")
+	t.Logf("second labeller against the first:\n%s", compareThemeLabels(first, themeLabels(first), themeLabels(second)))
+	t.Logf("theme finder against the first:\n%s", scoreConcepts(t, "testdata/concepts_tune7.json"))
+	t.Logf("theme finder against the second:\n%s", scoreConcepts(t, "testdata/concepts_tune7_second.json"))
+}
+
+// readTwoLabellings reads testdata/concepts_NAME.json and its second
+// labelling, and checks that they hold the same answers.
+func readTwoLabellings(t *testing.T, name string) (first, second conceptSet) {
+	t.Helper()
+	first = readConceptSet(t, "testdata/concepts_"+name+".json")
+	second = readConceptSet(t, "testdata/concepts_"+name+"_second.json")
 	if len(first.Answers) != len(second.Answers) {
-		t.Fatalf("%d answers labelled first, %d second", len(first.Answers), len(second.Answers))
+		t.Fatalf("%s: %d answers labelled first, %d second", name, len(first.Answers), len(second.Answers))
 	}
 	for i := range first.Answers {
 		if first.Answers[i].ID != second.Answers[i].ID || first.Answers[i].Text != second.Answers[i].Text {
-			t.Fatalf("answer %d differs between the labellings", i)
+			t.Fatalf("%s: answer %d differs between the labellings", name, i)
 		}
 	}
-	labels := func(s conceptSet) func(i int) []string { return func(i int) []string { return s.Answers[i].Themes } }
-	t.Logf("second labeller against the first:\n%s", compareThemeLabels(first, labels(first), labels(second)))
-	t.Logf("theme finder against the first:\n%s", scoreConcepts(t, "testdata/concepts_tune7.json"))
-	t.Logf("theme finder against the second:\n%s", scoreConcepts(t, "testdata/concepts_tune7_second.json"))
+	return first, second
+}
+
+// themeLabels gives a set's labels by answer.
+func themeLabels(s conceptSet) func(i int) []string {
+	return func(i int) []string { return s.Answers[i].Themes }
 }
 
 // labelledCase is the case a labelled answer counts toward, as caseOf
@@ -186,19 +188,9 @@ func compareThemeLabels(set conceptSet, want, got func(i int) []string) string {
 func TestSecondLabellersOfRealisticSets(t *testing.T) {
 	for _, name := range []string{"check1", "check2", "heldout4", "tune11", "tune12", "tune13"} {
 		t.Run(name, func(t *testing.T) {
-			first := readConceptSet(t, "testdata/concepts_"+name+".json")
-			second := readConceptSet(t, "testdata/concepts_"+name+"_second.json")
-			if len(first.Answers) != len(second.Answers) {
-				t.Fatalf("%d answers labelled first, %d second", len(first.Answers), len(second.Answers))
-			}
-			for i := range first.Answers {
-				if first.Answers[i].ID != second.Answers[i].ID || first.Answers[i].Text != second.Answers[i].Text {
-					t.Fatalf("answer %d differs between the labellings", i)
-				}
-			}
-			labels := func(s conceptSet) func(i int) []string { return func(i int) []string { return s.Answers[i].Themes } }
-			t.Logf("second labeller against the first:\n%s", compareThemeLabels(first, labels(first), labels(second)))
-			t.Logf("first labeller against the second:\n%s", compareThemeLabels(first, labels(second), labels(first)))
+			first, second := readTwoLabellings(t, name)
+			t.Logf("second labeller against the first:\n%s", compareThemeLabels(first, themeLabels(first), themeLabels(second)))
+			t.Logf("first labeller against the second:\n%s", compareThemeLabels(first, themeLabels(second), themeLabels(first)))
 			byFirst := scoreConcepts(t, "testdata/concepts_"+name+".json")
 			bySecond := scoreConcepts(t, "testdata/concepts_"+name+"_second.json")
 			t.Logf("theme finder against the second labeller:\n%s", bySecond)

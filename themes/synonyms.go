@@ -24,19 +24,26 @@ var (
 func synonyms() map[string]string {
 	synonymsOnce.Do(func() {
 		synonymTable = map[string]string{}
-		zr, err := gzip.NewReader(bytes.NewReader(synonymsData))
-		if err != nil {
-			return // the tests rule this out; grouping then uses stems alone
-		}
-		sc := bufio.NewScanner(zr)
-		for sc.Scan() {
-			line := sc.Text()
-			if word, lemma, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
-				synonymTable[word] = lemma
-			}
-		}
+		// A broken table (the tests rule it out) leaves grouping to stems.
+		eachTableLine(synonymsData, func(word, lemma string) { synonymTable[word] = lemma })
 	})
 	return synonymTable
+}
+
+// eachTableLine calls f with the two fields of each line of an embedded,
+// gzipped table of "key<TAB>value" lines, past its "#" notice lines.
+func eachTableLine(gz []byte, f func(key, value string)) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return
+	}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		line := sc.Text()
+		if key, value, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
+			f(key, value)
+		}
+	}
 }
 
 // MeaningKey is the key an emerging phrase is grouped by: each word taken
