@@ -68,6 +68,7 @@ type conceptScore struct {
 	top5Right, top5              int      // of the themes a digest's text shows with quotes (at most five), gold recurring
 	goldRecurring, found         int      // catalogue concepts recurring in the gold labels; of those, found recurring
 	missed, spurious             []string // gold recurring not found; found recurring that are not gold recurring
+	goldIDs, foundIDs            []string // the gold recurring concepts; the catalogue themes found recurring
 	evidence, evidenceRight      int      // answers given as evidence of found gold-recurring themes; of those, labelled with it
 	answerTP, answerFP, answerFN int      // per answer and theme
 	goldNew, emerging            int
@@ -179,7 +180,12 @@ func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
 			s.top5Right++
 		}
 	}
+	for th := range goldRec {
+		s.goldIDs = append(s.goldIDs, th)
+	}
+	sort.Strings(s.goldIDs)
 	for _, th := range rec {
+		s.foundIDs = append(s.foundIDs, th.ID)
 		foundRec[th.ID] = true
 		if !goldRec[th.ID] {
 			s.spurious = append(s.spurious, th.ID)
