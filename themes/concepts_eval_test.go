@@ -106,7 +106,13 @@ func scoreConcepts(t *testing.T, file string) conceptScore {
 // scoreConceptsWith scores the theme finder of the offline coder off.
 func scoreConceptsWith(t *testing.T, file string, off *Offline) conceptScore {
 	t.Helper()
-	set := readConceptSet(t, file)
+	return scoreConceptSet(t, readConceptSet(t, file), off)
+}
+
+// scoreConceptSet scores the theme finder of the offline coder off on a
+// labelled set.
+func scoreConceptSet(t *testing.T, set conceptSet, off *Offline) conceptScore {
+	t.Helper()
 	cat := off.Catalogue()
 	caseIDs := map[string]int64{}
 	gold := map[int64][]string{}
