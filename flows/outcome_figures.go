@@ -482,13 +482,18 @@ var outcomeSides = []struct {
 	// die where they wished and 7 did".
 	casesWord, other   string
 	oneVerb, otherVerb string
+	// known says which records are on one side or the other, as in "of
+	// the 9 where the wish was known".
+	known string
 }{
 	{"wish", "dying where they wished",
 		func(o Outcome) (bool, bool) { return wishKnown(o), wishKnown(o) && !wishMet(o) },
-		"who did not die where they wished", "who did", "did not die where they wished", "did"},
+		"who did not die where they wished", "who did", "did not die where they wished", "did",
+		"where the wish was known"},
 	{"plan", "plans in place before death",
 		func(o Outcome) (bool, bool) { return o.CarePlan == "yes" || o.CarePlan == "no", o.CarePlan == "no" },
-		"with no plan in place", "with one", "had no plan in place", "had one"},
+		"with no plan in place", "with one", "had no plan in place", "had one",
+		"where it is known whether a plan was in place"},
 }
 
 // maxMeetingThemes and maxMeetingReadings bound how many themes and
@@ -508,9 +513,13 @@ func OutcomeMeetings(records []Outcome, stories map[int64][]StorySignal) []Outco
 	out := make([]OutcomeMeeting, 0, len(outcomeSides))
 	for _, side := range outcomeSides {
 		var cases, others [][]StorySignal
+		allKnown := 0
 		for _, o := range records {
 			sigs, read := stories[o.CaseID]
 			known, one := side.side(o)
+			if known {
+				allKnown++
+			}
 			if o.CaseID == 0 || !read || !known {
 				continue
 			}
@@ -522,13 +531,23 @@ func OutcomeMeetings(records []Outcome, stories map[int64][]StorySignal) []Outco
 		}
 		m := OutcomeMeeting{Key: side.key, Subject: side.subject, Cases: Tally(len(cases)), Others: Tally(len(others)),
 			Signals: []MeetingSignal{}}
+		// The figures above count every record; the meeting only the cases
+		// whose reflections were read. Where the two differ, it says so
+		// first, so that "5 of 9" and "the 3 who did not" are not read as
+		// disagreeing.
+		var base []string
+		if read := len(cases) + len(others); read < allKnown {
+			base = []string{fmt.Sprintf("Of the %s %s, %s have reflections here; only they are set side by side.",
+				Tally(allKnown), side.known, Tally(read))}
+		}
 		if m.Cases.Small() || m.Others.Small() {
-			m.Lines = []string{fmt.Sprintf("Of the cases whose reflections are here, %s %s and %s %s: too few on one side to set their reflections beside the others' without pointing at someone.",
-				m.Cases, side.oneVerb, m.Others, side.otherVerb)}
+			m.Lines = append(base, fmt.Sprintf("Of the cases whose reflections are here, %s %s and %s %s: too few on one side to set their reflections beside the others' without pointing at someone.",
+				m.Cases, side.oneVerb, m.Others, side.otherVerb))
 			out = append(out, m)
 			continue
 		}
 		m.Signals = meetingSignals(cases, others)
+		m.Lines = base
 		for _, sg := range m.Signals {
 			verb := "mention"
 			if sg.Kind == SignalReading {
@@ -542,8 +561,8 @@ func OutcomeMeetings(records []Outcome, stories map[int64][]StorySignal) []Outco
 				m.Cases, side.casesWord, of, verb, sg.Label, m.Others, side.other, sg.Others))
 		}
 		if len(m.Signals) == 0 {
-			m.Lines = []string{fmt.Sprintf("The reflections of the %s %s carry nothing the %s %s do not carry as often.",
-				m.Cases, side.casesWord, m.Others, side.other)}
+			m.Lines = append(base, fmt.Sprintf("The reflections of the %s %s carry nothing the %s %s do not carry as often.",
+				m.Cases, side.casesWord, m.Others, side.other))
 		}
 		out = append(out, m)
 	}
