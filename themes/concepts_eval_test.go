@@ -646,6 +646,20 @@ func TestThemeFinderHeldOut4(t *testing.T) {
 	checkConceptFloors(t, s, 0.9, 0.74, 11)
 }
 
+func TestThemeFinderHeldOut5(t *testing.T) {
+	skipHeldOut(t)
+	s := scoreConcepts(t, "testdata/concepts_heldout5.json")
+	t.Logf("fifth held-out set\n%s", s)
+	// Written blind in session 13 to the issue's own brief (an east
+	// Lincolnshire coast team; concepts_heldout5.md) and scored once, its
+	// errors not read: 27 of 31 found (87%; of those in three cases or
+	// more, 23 of 25), 86% of evidence (87 of 101), 2 spurious, none among
+	// the five a digest's text shows; per answer precision 69%, recall 59%.
+	// The four concepts missed are none of the twelve the writer meant to
+	// recur: labelled honestly, they recur too.
+	checkConceptFloors(t, s, 0.85, 0.84, 2)
+}
+
 func checkConceptFloors(t *testing.T, s conceptScore, found, evidence float64, spurious int) {
 	t.Helper()
 	if float64(s.found) < found*float64(s.goldRecurring) {
