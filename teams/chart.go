@@ -2,6 +2,7 @@ package teams
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -133,6 +134,8 @@ func DigestChart(d flows.Digest, pngData []byte, opt ChartOptions) (ChartMessage
 	why := "the chart could not be read"
 	if img, err := png.Decode(bytes.NewReader(pngData)); err == nil {
 		why = "the chart does not fit in a Teams message even at " + strconv.Itoa(minWidth) + " pixels wide"
+		full := asRGBA(img)
+		var fullColours []uint32 // ranked once for every step at full width
 		for _, st := range chartSteps {
 			if st.width != 0 && st.width < minWidth {
 				continue
@@ -140,13 +143,20 @@ func DigestChart(d flows.Digest, pngData []byte, opt ChartOptions) (ChartMessage
 			data := pngData
 			width := img.Bounds().Dx()
 			if st.width != 0 || st.colours != 0 {
-				small := image.Image(img)
+				src, small := full, image.Image(full)
 				if st.width != 0 && st.width < width {
-					small = shrinkImage(img, st.width)
-					width = st.width
+					src = shrinkImage(full, st.width)
+					small, width = src, st.width
 				}
 				if st.colours != 0 {
-					small = paletted(small, st.colours)
+					ranked := fullColours
+					if src != full || ranked == nil {
+						ranked = rankColours(src)
+					}
+					if src == full {
+						fullColours = ranked
+					}
+					small = paletted(src, ranked, st.colours)
 				}
 				var buf bytes.Buffer
 				enc := png.Encoder{CompressionLevel: png.BestCompression}
@@ -365,10 +375,24 @@ func chartActivity(heading string, body []any, marker string) (*Activity, int, e
 	return a, utf16Bytes(whole), nil
 }
 
+// asRGBA gives img as an *image.RGBA: the image itself when it is one
+// (as the digest maker's charts decode), else a copy.
+func asRGBA(img image.Image) *image.RGBA {
+	if m, ok := img.(*image.RGBA); ok {
+		return m
+	}
+	b := img.Bounds()
+	m := image.NewRGBA(b)
+	draw.Draw(m, b, img, b.Min, draw.Src)
+	return m
+}
+
 // shrinkImage scales img down to width pixels wide (height in proportion),
 // each pixel the average of the pixels it covers, so thin lines and text
-// fade rather than vanish.
-func shrinkImage(img image.Image, width int) *image.RGBA {
+// fade rather than vanish. It reads the pixels in place: going through
+// image.At cost an allocation a pixel, which made fitting a year's chart
+// take seconds (BenchmarkDigestChart).
+func shrinkImage(img *image.RGBA, width int) *image.RGBA {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	height := max(sh*width/max(sw, 1), 1)
@@ -377,46 +401,80 @@ func shrinkImage(img image.Image, width int) *image.RGBA {
 		y0, y1 := y*sh/height, max((y+1)*sh/height, y*sh/height+1)
 		for x := range width {
 			x0, x1 := x*sw/width, max((x+1)*sw/width, x*sw/width+1)
+			// Sums of 16-bit values, as color.Color's RGBA gives them.
 			var r, g, bl, a, n uint64
 			for yy := y0; yy < y1; yy++ {
-				for xx := x0; xx < x1; xx++ {
-					cr, cg, cb, ca := img.At(b.Min.X+xx, b.Min.Y+yy).RGBA()
-					r, g, bl, a, n = r+uint64(cr), g+uint64(cg), bl+uint64(cb), a+uint64(ca), n+1
+				row := img.Pix[img.PixOffset(b.Min.X+x0, b.Min.Y+yy):]
+				for i := 0; i < 4*(x1-x0); i += 4 {
+					r += uint64(row[i]) * 0x101
+					g += uint64(row[i+1]) * 0x101
+					bl += uint64(row[i+2]) * 0x101
+					a += uint64(row[i+3]) * 0x101
 				}
+				n += uint64(x1 - x0)
 			}
-			dst.Set(x, y, color.RGBA64{uint16(r / n), uint16(g / n), uint16(bl / n), uint16(a / n)})
+			o := dst.PixOffset(x, y)
+			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = uint8((r/n)>>8), uint8((g/n)>>8), uint8((bl/n)>>8), uint8((a/n)>>8)
 		}
 	}
 	return dst
 }
 
-// paletted redraws img with its k most used colours, each pixel taking the
-// nearest of them (no dithering, which would cost more bytes than it
-// saves on a chart's flat colours).
-func paletted(img image.Image, k int) *image.Paletted {
+// packRGBA packs the pixel at Pix[i:i+4] into one number, which also
+// orders colours the same way every time.
+func packRGBA(pix []uint8, i int) uint32 {
+	return uint32(pix[i])<<24 | uint32(pix[i+1])<<16 | uint32(pix[i+2])<<8 | uint32(pix[i+3])
+}
+
+// rankColours lists img's colours, most used first (ties in packRGBA's
+// order, so the same chart gives the same bytes).
+func rankColours(img *image.RGBA) []uint32 {
 	b := img.Bounds()
-	counts := map[color.RGBA]int{}
+	counts := map[uint32]int{}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			counts[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		row := img.Pix[img.PixOffset(b.Min.X, y):]
+		for i := 0; i < 4*b.Dx(); i += 4 {
+			counts[packRGBA(row, i)]++
 		}
 	}
-	cs := make([]color.RGBA, 0, len(counts))
+	cs := make([]uint32, 0, len(counts))
 	for c := range counts {
 		cs = append(cs, c)
 	}
-	slices.SortFunc(cs, func(a, b color.RGBA) int {
+	slices.SortFunc(cs, func(a, b uint32) int {
 		if d := counts[b] - counts[a]; d != 0 {
 			return d
 		}
-		// The same order every time, so the same chart gives the same bytes.
-		return int(a.R)<<24 | int(a.G)<<16 | int(a.B)<<8 | int(a.A) - (int(b.R)<<24 | int(b.G)<<16 | int(b.B)<<8 | int(b.A))
+		return cmp.Compare(a, b)
 	})
+	return cs
+}
+
+// paletted redraws img with its k most used colours (ranked is
+// rankColours(img)), each pixel taking the nearest of them as
+// color.Palette.Index finds it (no dithering, which would cost more bytes
+// than it saves on a chart's flat colours). A chart has few colours, so
+// each is looked up once.
+func paletted(img *image.RGBA, ranked []uint32, k int) *image.Paletted {
+	b := img.Bounds()
 	pal := make(color.Palette, 0, k)
-	for _, c := range cs[:min(k, len(cs))] {
-		pal = append(pal, c)
+	for _, c := range ranked[:min(k, len(ranked))] {
+		pal = append(pal, color.RGBA{uint8(c >> 24), uint8(c >> 16), uint8(c >> 8), uint8(c)})
 	}
 	dst := image.NewPaletted(b, pal)
-	draw.Draw(dst, b, img, b.Min, draw.Src)
+	nearest := map[uint32]uint8{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(b.Min.X, y):]
+		out := dst.Pix[dst.PixOffset(b.Min.X, y):]
+		for x := range b.Dx() {
+			c := packRGBA(row, 4*x)
+			idx, ok := nearest[c]
+			if !ok {
+				idx = uint8(pal.Index(color.RGBA{uint8(c >> 24), uint8(c >> 16), uint8(c >> 8), uint8(c)}))
+				nearest[c] = idx
+			}
+			out[x] = idx
+		}
+	}
 	return dst
 }

@@ -2,10 +2,15 @@ package teams
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -248,7 +253,7 @@ func TestShrinkAndPalette(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	small := shrinkImage(img, 500)
+	small := shrinkImage(asRGBA(img), 500)
 	if small.Bounds().Dx() != 500 || small.Bounds().Dy() != 250 {
 		t.Fatalf("shrunk to %v", small.Bounds())
 	}
@@ -257,7 +262,7 @@ func TestShrinkAndPalette(t *testing.T) {
 	if r, g, b, _ := small.At(2, 2).RGBA(); r>>8 != 255 || g>>8 != 255 || b>>8 != 255 {
 		t.Fatalf("corner is %d,%d,%d, not white", r>>8, g>>8, b>>8)
 	}
-	p := paletted(img, 16)
+	p := paletted(asRGBA(img), rankColours(asRGBA(img)), 16)
 	if len(p.Palette) != 16 {
 		t.Fatalf("palette of %d", len(p.Palette))
 	}
@@ -271,4 +276,82 @@ func TestShrinkAndPalette(t *testing.T) {
 	if !blue {
 		t.Fatal("the first line's colour was lost")
 	}
+}
+
+// TestShrinkAndPaletteAsImageAtWouldDraw checks that shrinking and the
+// palette, which read pixels in place for speed, give the very pixels the
+// plain reading through image.At and draw.Draw gives, on a real chart.
+func TestShrinkAndPaletteAsImageAtWouldDraw(t *testing.T) {
+	img, err := png.Decode(bytes.NewReader(drawn(t, chartDigest(26))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := asRGBA(img)
+	small := shrinkImage(full, 600)
+	if want := plainShrink(img, 600); !bytes.Equal(small.Pix, want.Pix) || small.Rect != want.Rect {
+		t.Fatal("shrunk pixels differ from the plain reading's")
+	}
+	for _, c := range []struct {
+		img *image.RGBA
+		k   int
+	}{{full, 16}, {small, 8}} {
+		got := paletted(c.img, rankColours(c.img), c.k)
+		want := plainPaletted(c.img, c.k)
+		if !slices.Equal(got.Palette, want.Palette) || !bytes.Equal(got.Pix, want.Pix) {
+			t.Fatalf("%d colours at %d wide: the palette or its pixels differ from the plain reading's", c.k, c.img.Bounds().Dx())
+		}
+	}
+}
+
+// plainShrink is shrinkImage written the plain way, through image.At.
+func plainShrink(img image.Image, width int) *image.RGBA {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	height := max(sh*width/max(sw, 1), 1)
+	dst := image.NewRGBA(image.Rect(0, 0, width, height))
+	for y := range height {
+		y0, y1 := y*sh/height, max((y+1)*sh/height, y*sh/height+1)
+		for x := range width {
+			x0, x1 := x*sw/width, max((x+1)*sw/width, x*sw/width+1)
+			var r, g, bl, a, n uint64
+			for yy := y0; yy < y1; yy++ {
+				for xx := x0; xx < x1; xx++ {
+					cr, cg, cb, ca := img.At(b.Min.X+xx, b.Min.Y+yy).RGBA()
+					r, g, bl, a, n = r+uint64(cr), g+uint64(cg), bl+uint64(cb), a+uint64(ca), n+1
+				}
+			}
+			dst.Set(x, y, color.RGBA64{uint16(r / n), uint16(g / n), uint16(bl / n), uint16(a / n)})
+		}
+	}
+	return dst
+}
+
+// plainPaletted is paletted written the plain way: colours counted through
+// image.At, pixels mapped by draw.Draw.
+func plainPaletted(img image.Image, k int) *image.Paletted {
+	b := img.Bounds()
+	counts := map[color.RGBA]int{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			counts[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	pack := func(c color.RGBA) uint32 { return uint32(c.R)<<24 | uint32(c.G)<<16 | uint32(c.B)<<8 | uint32(c.A) }
+	cs := make([]color.RGBA, 0, len(counts))
+	for c := range counts {
+		cs = append(cs, c)
+	}
+	slices.SortFunc(cs, func(a, b color.RGBA) int {
+		if d := counts[b] - counts[a]; d != 0 {
+			return d
+		}
+		return cmp.Compare(pack(a), pack(b))
+	})
+	pal := make(color.Palette, 0, k)
+	for _, c := range cs[:min(k, len(cs))] {
+		pal = append(pal, c)
+	}
+	dst := image.NewPaletted(b, pal)
+	draw.Draw(dst, b, img, b.Min, draw.Src)
+	return dst
 }
