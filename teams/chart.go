@@ -395,12 +395,12 @@ func asRGBA(img image.Image) *image.RGBA {
 func shrinkImage(img *image.RGBA, width int) *image.RGBA {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	height := max(sh*width/max(sw, 1), 1)
+	height := shrunkHeight(b, width)
 	dst := image.NewRGBA(image.Rect(0, 0, width, height))
 	for y := range height {
-		y0, y1 := y*sh/height, max((y+1)*sh/height, y*sh/height+1)
+		y0, y1 := covered(y, height, sh)
 		for x := range width {
-			x0, x1 := x*sw/width, max((x+1)*sw/width, x*sw/width+1)
+			x0, x1 := covered(x, width, sw)
 			// Sums of 16-bit values, as color.Color's RGBA gives them.
 			var r, g, bl, a, n uint64
 			for yy := y0; yy < y1; yy++ {
@@ -418,6 +418,19 @@ func shrinkImage(img *image.RGBA, width int) *image.RGBA {
 		}
 	}
 	return dst
+}
+
+// shrunkHeight is the height of an image of bounds b shrunk to width
+// pixels wide, in proportion.
+func shrunkHeight(b image.Rectangle, width int) int {
+	return max(b.Dy()*width/max(b.Dx(), 1), 1)
+}
+
+// covered is the run of pixels [lo, hi) that pixel i of n covers in a line
+// of size pixels: at least one.
+func covered(i, n, size int) (lo, hi int) {
+	lo = i * size / n
+	return lo, max((i+1)*size/n, lo+1)
 }
 
 // packRGBA packs the pixel at Pix[i:i+4] into one number, which also

@@ -303,16 +303,16 @@ func TestShrinkAndPaletteAsImageAtWouldDraw(t *testing.T) {
 	}
 }
 
-// plainShrink is shrinkImage written the plain way, through image.At.
+// plainShrink is shrinkImage written the plain way, through image.At,
+// over the same runs of pixels.
 func plainShrink(img image.Image, width int) *image.RGBA {
 	b := img.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	height := max(sh*width/max(sw, 1), 1)
+	height := shrunkHeight(b, width)
 	dst := image.NewRGBA(image.Rect(0, 0, width, height))
 	for y := range height {
-		y0, y1 := y*sh/height, max((y+1)*sh/height, y*sh/height+1)
+		y0, y1 := covered(y, height, b.Dy())
 		for x := range width {
-			x0, x1 := x*sw/width, max((x+1)*sw/width, x*sw/width+1)
+			x0, x1 := covered(x, width, b.Dx())
 			var r, g, bl, a, n uint64
 			for yy := y0; yy < y1; yy++ {
 				for xx := x0; xx < x1; xx++ {
