@@ -61,6 +61,7 @@ func (p *Problem) total() float64 {
 
 // Logistic fits a binary logistic regression: one weight a feature, the
 // log odds of class 1.
+//
 //go:norace
 func Logistic(p Problem, o Options) []float64 {
 	w := make([]float64, p.Features)
@@ -91,6 +92,7 @@ func Logistic(p Problem, o Options) []float64 {
 }
 
 // Sigmoid is the probability of class 1 for a row with features a.
+//
 //go:norace
 func Sigmoid(w []float64, a []int) float64 {
 	z := 0.0
@@ -102,6 +104,7 @@ func Sigmoid(w []float64, a []int) float64 {
 
 // Softmax fits a multinomial logistic regression over classes classes:
 // for each feature, one weight a class.
+//
 //go:norace
 func Softmax(p Problem, classes int, o Options) [][]float64 {
 	// The weights and the gradient are held flat, feature by feature
@@ -162,6 +165,7 @@ func Probabilities(w [][]float64, a []int, pr []float64) []float64 {
 }
 
 // probabilities is Probabilities over weights held flat.
+//
 //go:norace
 func probabilities(w []float64, classes int, a []int, pr []float64) []float64 {
 	clear(pr)
@@ -175,6 +179,7 @@ func probabilities(w []float64, classes int, a []int, pr []float64) []float64 {
 }
 
 // normalise turns scores into probabilities (a softmax), in place.
+//
 //go:norace
 func normalise(pr []float64) []float64 {
 	m := math.Inf(-1)
