@@ -222,9 +222,11 @@ func counts(d *flows.Digest, period []flows.CodedAnswer) {
 	sortCounts(d.Disciplines)
 }
 
+// sortCounts orders counts most first, then by name as a reader would,
+// ignoring case ("chaplain, GP, nurse", not "GP, chaplain, nurse").
 func sortCounts(cs []flows.Count) {
 	slices.SortFunc(cs, func(a, b flows.Count) int {
-		return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Name, b.Name))
+		return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name))
 	})
 }
 
