@@ -183,7 +183,9 @@ func compareThemeLabels(set conceptSet, want, got func(i int) []string) string {
 // 31/34, 23/29, 31/31, 16/17, 20/24, 21/23, 10/10 ×3; evidence (about by
 // either) 86%, 95%, 85%, 86%, 81%, 88%, 88%, 85%, 83%; recurring for
 // neither 1, 2, 0, 5, 2, 5, 4, 5, 7. The fifth held-out set, scored once
-// in session 13: 27/31, 89%, 1.
+// in session 13: 27/31, 89%, 1. After session 13's cues for the four
+// themes read worst: the fifth 28/31, check 1 21/24, tune 13 8 recurring
+// for neither (stopping treatment now found in a second case there).
 var twiceLabelled = []struct {
 	name            string
 	found, evidence float64
@@ -198,7 +200,7 @@ var twiceLabelled = []struct {
 	{"check2", 0.9, 0.86, 5},
 	{"tune11", 0.95, 0.86, 4},
 	{"tune12", 0.95, 0.83, 5},
-	{"tune13", 0.95, 0.81, 7},
+	{"tune13", 0.95, 0.81, 8},
 }
 
 // TestSecondLabellersOfRealisticSets compares two independent labellings
