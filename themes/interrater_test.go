@@ -176,7 +176,7 @@ func compareThemeLabels(set conceptSet, want, got func(i int) []string) string {
 
 // twiceLabelled are the sets labelled a second time (in session 12 every
 // held-out and check set then, and the three tuning sets written the way a
-// team writes; in session 13 the fifth held-out set), each with the floors
+// team writes; in session 13 the fifth and sixth held-out sets), each with the floors
 // the finder is held to against both labellers: a little under what it
 // measures now, so that a change that makes it worse fails. Measured at
 // the end of session 12: found (of the concepts both call recurring)
