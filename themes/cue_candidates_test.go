@@ -89,3 +89,66 @@ func TestCueCandidates(t *testing.T) {
 		t.Logf("CAND\t%s\t%s\tright %d (%d sets)\twrong %d\t%v %q", c.theme, c.cue, sum(right), len(right), sum(wrong), right, ex)
 	}
 }
+
+// TestThemeRecallByTheme reports, on every tuning set, how many of the
+// answers labelled with each theme the catalogue finds (per answer
+// recall) and how many it finds that are not labelled with it, weakest
+// first: where cues are narrow. With WM_MISSED=<theme id> it lists that
+// theme's labelled answers it misses. Never run it on a held-out or check
+// set. Run: WM_RECALL=1 go test -run TestThemeRecallByTheme -v ./themes
+func TestThemeRecallByTheme(t *testing.T) {
+	if os.Getenv("WM_RECALL") == "" && os.Getenv("WM_MISSED") == "" {
+		t.Skip("set WM_RECALL=1 (or WM_MISSED=<theme id>) to read the catalogue's recall on the tuning sets")
+	}
+	missedOf := os.Getenv("WM_MISSED")
+	cat := NewOffline().Catalogue()
+	type tally struct{ found, labelled, wrong int }
+	by := map[string]*tally{}
+	get := func(id string) *tally {
+		if by[id] == nil {
+			by[id] = &tally{}
+		}
+		return by[id]
+	}
+	for _, fn := range conceptTuningFiles(t) {
+		for _, a := range readConceptSet(t, fn).Answers {
+			text := setAnswerText(t, a)
+			var got []string
+			for _, h := range cat.Find(text) {
+				got = append(got, h.Theme)
+			}
+			for _, th := range a.Themes {
+				get(th).labelled++
+				if slices.Contains(got, th) {
+					get(th).found++
+				} else if th == missedOf {
+					t.Logf("missed (%s, %s): %s", filepath.Base(fn), a.Stage, text)
+				}
+			}
+			for _, th := range got {
+				if !slices.Contains(a.Themes, th) {
+					get(th).wrong++
+				}
+			}
+		}
+	}
+	ids := make([]string, 0, len(by))
+	for id := range by {
+		ids = append(ids, id)
+	}
+	share := func(id string) float64 { return float64(by[id].found) / float64(max(by[id].labelled, 1)) }
+	slices.SortFunc(ids, func(a, b string) int {
+		if d := share(a) - share(b); d != 0 {
+			if d < 0 {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	for _, id := range ids {
+		tl := by[id]
+		t.Logf("%-28s found %3.0f%% of the answers labelled with it (%d of %d); %d found not labelled with it",
+			id, 100*share(id), tl.found, tl.labelled, tl.wrong)
+	}
+}
