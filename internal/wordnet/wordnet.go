@@ -7,7 +7,11 @@ package wordnet
 
 import (
 	"bufio"
+	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -115,4 +119,17 @@ func Synsets(path string) (map[string]Synset, error) {
 		out[fs[0]] = s
 	}
 	return out, nil
+}
+
+// WriteTable writes a distilled table as the program reads it: WordNet's
+// notice (naming script, the one that distilled it), then one "key<TAB>value"
+// line a key, in order of key.
+func WriteTable(w io.Writer, script string, table map[string]string) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprintf(b, "# Distilled from WordNet 3.0 by %s. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.\n", script)
+	fmt.Fprintln(b, "# THIS SOFTWARE AND DATABASE IS PROVIDED \"AS IS\" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED.")
+	for _, k := range slices.Sorted(maps.Keys(table)) {
+		fmt.Fprintf(b, "%s\t%s\n", k, table[k])
+	}
+	return b.Flush()
 }

@@ -1,7 +1,9 @@
 package wordnet
 
 import (
+	"bytes"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +50,17 @@ func TestLetters(t *testing.T) {
 		if got := Letters(s); got != want {
 			t.Errorf("Letters(%q) = %v", s, got)
 		}
+	}
+}
+
+func TestWriteTableGivesTheNoticeThenKeysInOrder(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, "scripts/test", map[string]string{"lung": "body", "cancer": "condition"}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "# Distilled from WordNet 3.0 by scripts/test. WordNet 3.0 Copyright") ||
+		!strings.Contains(lines[1], "PROVIDED \"AS IS\"") || lines[2] != "cancer\tcondition" || lines[3] != "lung\tbody" {
+		t.Errorf("table written:\n%s", b.String())
 	}
 }

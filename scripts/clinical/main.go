@@ -21,11 +21,9 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"whatmatters/internal/wordnet"
 )
@@ -85,18 +83,7 @@ func main() {
 			class[w] = "body"
 		}
 	}
-	words := make([]string, 0, len(class))
-	for w := range class {
-		words = append(words, w)
-	}
-	slices.Sort(words)
-	out := bufio.NewWriter(os.Stdout)
-	fmt.Fprintln(out, "# Distilled from WordNet 3.0 by scripts/clinical. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.")
-	fmt.Fprintln(out, "# THIS SOFTWARE AND DATABASE IS PROVIDED \"AS IS\" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED.")
-	for _, w := range words {
-		fmt.Fprintf(out, "%s\t%s\n", w, class[w])
-	}
-	if err := out.Flush(); err != nil {
+	if err := wordnet.WriteTable(os.Stdout, "scripts/clinical", class); err != nil {
 		fail(err)
 	}
 }

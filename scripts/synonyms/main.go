@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"whatmatters/internal/wordnet"
@@ -50,18 +49,7 @@ func main() {
 			fail(err)
 		}
 	}
-	w := bufio.NewWriter(os.Stdout)
-	fmt.Fprintln(w, "# Distilled from WordNet 3.0 by scripts/synonyms. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.")
-	fmt.Fprintln(w, "# THIS SOFTWARE AND DATABASE IS PROVIDED \"AS IS\" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED.")
-	keys := make([]string, 0, len(table))
-	for k := range table {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "%s\t%s\n", k, table[k])
-	}
-	if err := w.Flush(); err != nil {
+	if err := wordnet.WriteTable(os.Stdout, "scripts/synonyms", table); err != nil {
 		fail(err)
 	}
 }
