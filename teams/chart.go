@@ -150,10 +150,10 @@ func DigestChart(d flows.Digest, pngData []byte, opt ChartOptions) (ChartMessage
 				}
 				if st.colours != 0 {
 					ranked := fullColours
-					if src != full || ranked == nil {
+					if src != full {
 						ranked = rankColours(src)
-					}
-					if src == full {
+					} else if ranked == nil {
+						ranked = rankColours(full)
 						fullColours = ranked
 					}
 					small = paletted(src, ranked, st.colours)

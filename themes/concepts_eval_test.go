@@ -64,13 +64,14 @@ func setAnswerText(t *testing.T, a conceptAnswer) string {
 
 // conceptScore is how the theme finder did on a set.
 type conceptScore struct {
-	gold3, found3                int      // gold recurring in three cases or more; of those, found
-	top5Right, top5              int      // of the themes a digest's text shows with quotes (at most five), gold recurring
-	goldRecurring, found         int      // catalogue concepts recurring in the gold labels; of those, found recurring
-	missed, spurious             []string // gold recurring not found; found recurring that are not gold recurring
-	goldIDs, foundIDs            []string // the gold recurring concepts; the catalogue themes found recurring
-	evidence, evidenceRight      int      // answers given as evidence of found gold-recurring themes; of those, labelled with it
-	answerTP, answerFP, answerFN int      // per answer and theme
+	gold3, found3                int            // gold recurring in three cases or more; of those, found
+	top5Right, top5              int            // of the themes a digest's text shows with quotes (at most five), gold recurring
+	goldRecurring, found         int            // catalogue concepts recurring in the gold labels; of those, found recurring
+	missed, spurious             []string       // gold recurring not found; found recurring that are not gold recurring
+	goldIDs, foundIDs            []string       // the gold recurring concepts; the catalogue themes found recurring
+	subjectCases                 map[string]int // of each theme found recurring, the cases it is the subject of
+	evidence, evidenceRight      int            // answers given as evidence of found gold-recurring themes; of those, labelled with it
+	answerTP, answerFP, answerFN int            // per answer and theme
 	goldNew, emerging            int
 	emergingLabels               []string
 	wrongEvidence                []string // a sample, for reading
@@ -190,8 +191,10 @@ func scoreConceptSet(t *testing.T, set conceptSet, off *Offline) conceptScore {
 		s.goldIDs = append(s.goldIDs, th)
 	}
 	sort.Strings(s.goldIDs)
+	s.subjectCases = map[string]int{}
 	for _, th := range rec {
 		s.foundIDs = append(s.foundIDs, th.ID)
+		s.subjectCases[th.ID] = th.SubjectCases
 		foundRec[th.ID] = true
 		if !goldRec[th.ID] {
 			s.spurious = append(s.spurious, th.ID)
